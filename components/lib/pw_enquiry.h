@@ -1,0 +1,110 @@
+/* pw_enquiry.h: the chain enquiry (docs/protocol.md §2) as a struct: parse, validate, build, and relay answers hop to hop. */
+#ifndef PW_ENQUIRY_H
+#define PW_ENQUIRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <strophe.h>
+
+#include "pw_component.h"
+#include "pw_jid.h"
+#include "pw_msisdn.h"
+#include "pw_stanza.h"
+
+/** Namespace of the inter-component chain. */
+#define PW_NS_CHAIN "urn:peerwatch:chain:0"
+
+#define PW_ENQUIRY_REF_MAX 255
+#define PW_ENQUIRY_SUBID_MAX 127
+#define PW_ENQUIRY_DOMAIN_MAX 253
+
+/** TS 23.141 A.1 step 1 a–d. */
+typedef enum pw_enquiry_kind {
+    PW_KIND_CURRENT = 0, /**< a) the current state */
+    PW_KIND_CHANGES,     /**< b) all changes for a duration */
+    PW_KIND_NEXT,        /**< c) the next change */
+    PW_KIND_STOP         /**< d) stop telling me */
+} pw_enquiry_kind_t;
+
+/** One enquiry as it travels the chain. Strings are bounded copies. */
+typedef struct pw_enquiry {
+    char ref[PW_ENQUIRY_REF_MAX + 1];
+    pw_enquiry_kind_t kind;
+    char presentity[PW_MSISDN_MAX + 1];       /**< E.164, or "" when addressed by JID */
+    char presentity_jid[PW_JID_MAX + 1];      /**< bare JID, or "" */
+    char watcher_msisdn[PW_MSISDN_MAX + 1];
+    char watcher_jid[PW_JID_MAX + 1];
+    char watcher_network[PW_ENQUIRY_DOMAIN_MAX + 1];
+    uint32_t duration_s;                      /**< changes only, else 0 */
+    char subscription[PW_ENQUIRY_SUBID_MAX + 1]; /**< optional */
+} pw_enquiry_t;
+
+/** The presentity's state (docs/protocol.md §1.1, RFC 6121 aggregate). */
+typedef struct pw_presence_state {
+    int available;
+    char show[8];      /**< "", "away", "chat", "dnd", "xa" */
+    char status[1024];
+} pw_presence_state_t;
+
+/** @return "current", "changes", "next" or "stop" */
+const char *pw_enquiry_kind_name(pw_enquiry_kind_t kind);
+
+/**
+ * @param name a kind name
+ * @param out receives the kind
+ * @return PW_OK or PW_EINVAL
+ */
+pw_status_t pw_enquiry_kind_parse(const char *name, pw_enquiry_kind_t *out);
+
+/**
+ * Parse and validate a chain <enquiry xmlns='urn:peerwatch:chain:0'/>.
+ * @param el the element
+ * @param out receives the enquiry
+ * @param cond receives the condition to answer with on failure (bad-request or jid-malformed)
+ * @param why receives a readable reason naming the attribute
+ * @return PW_OK or PW_EINVAL
+ */
+pw_status_t pw_enquiry_parse(xmpp_stanza_t *el, pw_enquiry_t *out, pw_error_t *cond,
+                             char *why, size_t cap);
+
+/**
+ * Build a chain <enquiry/> element.
+ * @return a new element the caller releases, or NULL
+ */
+xmpp_stanza_t *pw_enquiry_build(xmpp_ctx_t *ctx, const pw_enquiry_t *e);
+
+/**
+ * Build an IQ set carrying the enquiry, addressed to 'to'.
+ * @return a new stanza the caller releases (id unset: pw_component_send_iq() assigns one)
+ */
+xmpp_stanza_t *pw_enquiry_iq(xmpp_ctx_t *ctx, const pw_enquiry_t *e, const char *to);
+
+/**
+ * Build a <state xmlns='urn:peerwatch:0'/> element.
+ * @return a new element the caller releases, or NULL
+ */
+xmpp_stanza_t *pw_state_build(xmpp_ctx_t *ctx, const pw_presence_state_t *st);
+
+/**
+ * Read a <state/> element.
+ * @return PW_OK or PW_EINVAL when malformed
+ */
+pw_status_t pw_state_parse(xmpp_stanza_t *el, pw_presence_state_t *out);
+
+/**
+ * Answer request 'req' (whose payload element is named name in namespace ns) from the
+ * outcome of the next hop: a result copies the <state/> and <subscription/> children of the
+ * callee's payload into an element name/ns echoing the request's attributes; an error copies
+ * the condition and text; a timeout or cancel answers remote-server-timeout with
+ * timeout_text. Nothing of the callee's address is copied.
+ * @param c the component answering
+ * @param req the original request (kept by the caller)
+ * @param outcome how the next hop ended
+ * @param response its answer (NULL on timeout/cancel)
+ * @param timeout_text the <text/> for a timeout, e.g. "the gateway of opb.example did not answer"
+ * @return PW_OK or the send status
+ */
+pw_status_t pw_enquiry_relay(pw_component_t *c, xmpp_stanza_t *req, pw_iq_outcome_t outcome,
+                             xmpp_stanza_t *response, const char *timeout_text);
+
+#endif /* PW_ENQUIRY_H */
