@@ -1,0 +1,147 @@
+-- operator.cfg.lua: Prosody 0.12 config template for one operator's private XMPP server (tests and trial).
+--
+-- The test harness (tests/support/prosody.c) and the trial script render this file,
+-- replacing every placeholder (a name between two at-signs):
+--   @DOMAIN@          the operator's XMPP domain, e.g. opa.example
+--   @IP@              the loopback address the server listens on, e.g. 127.0.0.2
+--   @C2S_PORT@        client-to-server port (RFC 6120)
+--   @S2S_PORT@        server-to-server port (federation with the other operator)
+--   @COMPONENT_PORT@  XEP-0114 external component port (the Peerwatch roles connect here)
+--   @DATA_DIR@        directory for accounts and rosters (internal storage)
+--   @PID_FILE@        pid file written by mod_posix
+--   @LOG_FILE@        log file
+--   @LOG_LEVEL@       lowest log level written: "info", or "debug" when PWT_PROSODY_DEBUG is set
+--   @DNS_SERVER@      DNS server libunbound forwards to, "127.0.0.1@PORT" (the trial's dnsmasq)
+--   @SECRET@          the shared secret of every component (XEP-0114 handshake)
+-- Rendering fails if a placeholder is left unknown, so a typo never reaches Prosody.
+--
+-- Start it in the foreground so the starter owns its PID (never use `prosody --version`:
+-- in 0.12 that starts a server):
+--   prosody -F --config /path/to/rendered.cfg.lua
+-- The old `daemonize` option is deprecated in 0.12 (it logs a warning); -F replaces it.
+--
+-- Everything here is plain text on loopback: no TLS, no certificates. Never expose it.
+
+---------- Process ----------
+
+-- The tests run as root in containers; without this Prosody tries to switch to the
+-- 'prosody' user and cannot read the temporary files.
+run_as_root = true
+
+-- Everything this instance writes lives under its own directory, so several instances
+-- (one per operator, several test runs) never share state.
+data_path = "@DATA_DIR@"
+pidfile = "@PID_FILE@"
+
+-- There are no certificates; pointing the certificate directory at our own directory keeps
+-- Prosody from complaining about a missing "certs" directory next to this file.
+certificates = "@DATA_DIR@"
+
+-- One line per event in a file of our own; the starter keeps its path to print the tail
+-- when a test fails.
+log = {
+	{ levels = { min = "@LOG_LEVEL@" }, to = "file", filename = "@LOG_FILE@" };
+}
+
+-- No module from /usr/local; Debian's prosody-modules installs mod_privilege into the
+-- default module directory already.
+plugin_paths = {}
+
+---------- Network ----------
+
+-- Listen only on this operator's loopback address: each operator has its own 127.0.0.x,
+-- so both servers can use any ports without colliding.
+interfaces = { "@IP@" }
+c2s_ports = { @C2S_PORT@ }
+s2s_ports = { @S2S_PORT@ }
+
+-- Components listen on 127.0.0.1 only unless told otherwise.
+component_interfaces = { "@IP@" }
+component_ports = { @COMPONENT_PORT@ }
+
+-- Send every stanza at once: small stanzas and latency figures matter here.
+network_settings = {
+	nagle = false;
+}
+
+-- DNS through libunbound (Debian lua-unbound): ignore /etc/resolv.conf and /etc/hosts and
+-- ask only the trial's dnsmasq, which serves the _xmpp-server._tcp SRV records of both
+-- operators and of all their components.
+unbound = {
+	resolvconf = false;
+	hoststxt = false;
+	forward = "@DNS_SERVER@";
+}
+
+---------- Security (plain loopback trial) ----------
+
+-- No certificates exist: clients and servers talk plain text, servers authenticate each
+-- other with dialback (XEP-0220) over DNS we control.
+c2s_require_encryption = false
+s2s_require_encryption = false
+s2s_secure_auth = false
+allow_unencrypted_plain_auth = true
+
+-- Passwords stored as given, so the harness can create accounts by writing
+-- accounts/<user>.dat directly before the server starts.
+authentication = "internal_plain"
+storage = "internal"
+
+-- Nobody registers accounts over XMPP: the harness and the trial create them.
+allow_registration = false
+
+---------- Modules ----------
+
+-- What a plain server needs (mod_c2s, mod_s2s, mod_presence, mod_message, mod_iq and
+-- mod_posix are loaded automatically). mod_dialback is inherited by the components too,
+-- so remote servers can verify s2s traffic from watcher.@DOMAIN@ and its siblings.
+modules_enabled = {
+	"roster";    -- RFC 6121 rosters
+	"saslauth";  -- SASL authentication
+	"disco";     -- XEP-0030 service discovery
+	"ping";      -- XEP-0199 ping
+	"version";   -- XEP-0092 software version
+	"uptime";    -- XEP-0012 last activity of the server
+	"dialback";  -- XEP-0220 server dialback (s2s without certificates)
+}
+
+---------- The operator's domain ----------
+
+VirtualHost "@DOMAIN@"
+	-- XEP-0356 (Privileged Entity), Debian prosody-modules, namespace urn:xmpp:privilege:2.
+	-- The Presence Servers read their users' rosters (roster "get") and receive the
+	-- presence of every user of this host (presence "managed_entity").
+	modules_enabled = { "privilege" }
+	privileged_entities = {
+		["ps1.@DOMAIN@"] = { roster = "get"; presence = "managed_entity" };
+		["ps2.@DOMAIN@"] = { roster = "get"; presence = "managed_entity" };
+	}
+
+---------- The Peerwatch components (XEP-0114) ----------
+
+-- Watcher Application: the users' entry point, addresses like +12025550123@watcher.@DOMAIN@.
+Component "watcher.@DOMAIN@"
+	component_secret = "@SECRET@"
+
+-- Watcher Presence Proxy: finds the other operator (ENUM, SRV) and sends enquiries there.
+Component "proxy.@DOMAIN@"
+	component_secret = "@SECRET@"
+
+-- Gateway Presence Server: the only entity other operators talk to.
+Component "gateway.@DOMAIN@"
+	component_secret = "@SECRET@"
+
+-- HSS: subscriber data (MSISDN to JID and Presence Server).
+Component "hss.@DOMAIN@"
+	component_secret = "@SECRET@"
+
+-- Presence Servers. mod_privilege must be loaded on the component host too: its
+-- 'component-authenticated' hook is what tells the VirtualHost above that the privileged
+-- entity has connected, so it advertises the permissions (<message><privilege/></message>).
+Component "ps1.@DOMAIN@"
+	component_secret = "@SECRET@"
+	modules_enabled = { "privilege" }
+
+Component "ps2.@DOMAIN@"
+	component_secret = "@SECRET@"
+	modules_enabled = { "privilege" }

@@ -1,0 +1,113 @@
+#!/bin/bash
+# setup-debian.sh: installs every Debian 12 package Peerwatch needs to build, test and run its trial (idempotent).
+#
+# Usage: sudo tests/setup-debian.sh
+# Quiet when everything is installed already; otherwise runs `apt-get update` and installs
+# only the missing packages without recommends. Never leaves a system Prosody running:
+# the tests start private instances on their own loopback addresses.
+set -euo pipefail
+
+# Every package, one group per line.
+PACKAGES=(
+    # toolchain and autotools
+    build-essential autoconf automake libtool pkg-config git ca-certificates
+    # libraries the components link: libstrophe + expat, OpenSSL, c-ares, libinih
+    libstrophe-dev libexpat1-dev libssl-dev libc-ares-dev libinih-dev
+    # unit and integration tests
+    libcriterion-dev
+    # servers the integration tests and the trial drive: Prosody 0.12 with mod_privilege
+    # (prosody-modules), its libunbound resolver, dnsmasq for the SRV and NAPTR records
+    prosody prosody-modules lua-unbound dnsmasq-base
+    # leak checking, sanitizers, libFuzzer and coverage
+    valgrind clang libclang-rt-14-dev lcov
+    # tools the scripts use: openssl for keys, ps/kill, ip
+    openssl procps iproute2
+)
+
+me=$(basename "$0")
+
+# missing_packages: print the packages of PACKAGES that dpkg does not list as installed.
+missing_packages() {
+    for pkg in "${PACKAGES[@]}"; do
+        status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+        case "$status" in
+            *" ok installed") ;;
+            *) printf '%s\n' "$pkg" ;;
+        esac
+    done
+}
+
+# stop_system_prosody: the prosody package starts a system-wide server on 5222/5269 where an
+# init system exists; stop and disable it so it never collides with the test instances.
+stop_system_prosody() {
+    if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+        if systemctl is-active --quiet prosody 2>/dev/null; then
+            echo "$me: stopping the system Prosody started by the package"
+            systemctl stop prosody || true
+        fi
+        if systemctl is-enabled --quiet prosody 2>/dev/null; then
+            systemctl disable --quiet prosody || true
+        fi
+    else
+        # sysvinit or no init at all (containers): stop it only if its pid file names a live process.
+        local pidfile pid
+        for pidfile in /run/prosody/prosody.pid /var/run/prosody/prosody.pid; do
+            [ -r "$pidfile" ] || continue
+            pid=$(tr -cd '0-9' <"$pidfile")
+            if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+                echo "$me: stopping the system Prosody started by the package (pid $pid)"
+                if command -v service >/dev/null 2>&1; then
+                    service prosody stop >/dev/null 2>&1 || kill "$pid" 2>/dev/null || true
+                else
+                    kill "$pid" 2>/dev/null || true
+                fi
+            fi
+        done
+        if command -v update-rc.d >/dev/null 2>&1 && [ -e /etc/init.d/prosody ]; then
+            update-rc.d prosody disable >/dev/null 2>&1 || true
+        fi
+    fi
+}
+
+missing=$(missing_packages)
+if [ -z "$missing" ]; then
+    # Everything is there; still make sure no system Prosody is running (only root can stop it).
+    if [ "$(id -u)" -eq 0 ]; then
+        stop_system_prosody
+    fi
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "$me: these packages are missing:" "${missing//$'\n'/ }" >&2
+    echo "$me: run this script as root (e.g. sudo $0) to install them" >&2
+    exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+echo "$me: installing:" "${missing//$'\n'/ }"
+apt-get update -q
+# Keep maintainer scripts from starting services while we install (policy-rc.d exit code 101
+# means "action forbidden"), unless the machine has its own policy already.
+policy=/usr/sbin/policy-rc.d
+own_policy=no
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    own_policy=yes
+    trap 'rm -f "$policy"' EXIT
+fi
+# shellcheck disable=SC2086 # one word per package
+apt-get install -y -q --no-install-recommends $missing
+if [ "$own_policy" = yes ]; then
+    rm -f "$policy"
+    trap - EXIT
+fi
+stop_system_prosody
+
+still=$(missing_packages)
+if [ -n "$still" ]; then
+    echo "$me: still missing after apt-get install:" "${still//$'\n'/ }" >&2
+    exit 1
+fi
+echo "$me: all packages installed"

@@ -1,0 +1,77 @@
+/* pwt_trial.h: the two-operator trial on one machine: dnsmasq, two federating Prosody servers, fixture users and all components. */
+#ifndef PWT_TRIAL_H
+#define PWT_TRIAL_H
+
+#include "pw_status.h"
+#include "pwt_client.h"
+#include "pwt_component.h"
+#include "pwt_dns.h"
+#include "pwt_prosody.h"
+
+/** The password every fixture user shares. */
+#define PWT_TRIAL_PASSWORD "peerwatch"
+
+/** Operator indexes. */
+#define PWT_OPA 0
+#define PWT_OPB 1
+
+/** A running trial. Opaque. */
+typedef struct pwt_trial pwt_trial_t;
+
+/** What to bring up. */
+typedef struct pwt_trial_opts {
+    const char *log_level;   /**< components' log level; NULL: "info" */
+    int hss_only;            /**< start only operator A's Prosody and HSS (the foundation demo) */
+    const char *base_dir;    /**< where to put everything; NULL: a fresh temp dir */
+    int verbose;             /**< print each step to stdout */
+} pwt_trial_opts_t;
+
+/**
+ * Bring the trial up: dnsmasq with the operators' SRV and ENUM NAPTR records, operator A
+ * (opa.example on 127.0.0.2) and B (opb.example on 127.0.0.3) federating over s2s, the fixture
+ * users and rosters, operator keys, and the ten components (A: watcher, proxy, gateway, hss,
+ * ps1; B: the same plus ps2), each waited for until online.
+ * @param out receives the trial (pwt_trial_destroy())
+ * @return PW_OK, or the first failure (everything started so far is stopped again)
+ */
+pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o);
+
+/** @return operator op's server (PWT_OPA or PWT_OPB), or NULL */
+pwt_prosody_t *pwt_trial_server(pwt_trial_t *t, int op);
+
+/**
+ * @param name "opa-watcher", "opb-ps2", … (operator prefix and role)
+ * @return the component, or NULL when not started
+ */
+pwt_component_t *pwt_trial_component(pwt_trial_t *t, const char *name);
+
+/** @return operator op's charge-record directory */
+const char *pwt_trial_cdr_dir(const pwt_trial_t *t, int op);
+
+/** @return the trial's directory (configs, logs, data) */
+const char *pwt_trial_dir(const pwt_trial_t *t);
+
+/** @return the dnsmasq instance */
+pwt_dnsmasq_t *pwt_trial_dns(pwt_trial_t *t);
+
+/**
+ * Log a fixture user in ("alice", "bob", …: the operator follows from the fixture table).
+ * @param resource the resource to bind (NULL: a generated one)
+ * @return PW_OK or the client's failure
+ */
+pw_status_t pwt_trial_login(pwt_trial_t *t, const char *user, pwt_client_t **out);
+
+/**
+ * Write the trial's shell environment (KEY=VALUE lines: OPA_DOMAIN, OPA_C2S, OPB_DOMAIN,
+ * OPB_C2S, PASSWORD, OPA_CDR_DIR, OPB_CDR_DIR, TRIAL_PID, TRIAL_DIR).
+ * @param pid the value of TRIAL_PID
+ */
+pw_status_t pwt_trial_write_env(const pwt_trial_t *t, const char *path, int pid);
+
+/** Keep the trial's directory (configs, logs, charge records) when it is destroyed. */
+void pwt_trial_keep(pwt_trial_t *t);
+
+/** Stop everything by PID and remove the trial's directory (unless base_dir was given). */
+void pwt_trial_destroy(pwt_trial_t *t);
+
+#endif /* PWT_TRIAL_H */

@@ -1,0 +1,100 @@
+/* pwt_util.h: integration-harness helpers: tree paths, clock, ports, temp dirs, template rendering. */
+#ifndef PWT_UTIL_H
+#define PWT_UTIL_H
+
+#include <stdint.h>
+
+#include "pw_status.h"
+
+/** Longest path the harness builds (bytes, terminator included). */
+#define PWT_PATH_MAX 1024
+
+/**
+ * The source tree's absolute path: $PWT_SRCDIR when set, else the one compiled in.
+ * @return a static string; never NULL
+ */
+const char *pwt_srcdir(void);
+
+/**
+ * The build tree's absolute path: $PWT_BUILDDIR when set, else the one compiled in.
+ * @return a static string; never NULL
+ */
+const char *pwt_builddir(void);
+
+/**
+ * Resolve a path relative to the source tree (absolute paths are copied as they are).
+ * @param buf receives the path
+ * @param size size of buf
+ * @param rel e.g. "conf/prosody/operator.cfg.lua"
+ * @return PW_OK, PW_EINVAL on NULL arguments, PW_ERANGE if it does not fit
+ */
+pw_status_t pwt_srcpath(char *buf, unsigned size, const char *rel);
+
+/** @return a monotonic clock in milliseconds */
+uint64_t pwt_now_ms(void);
+
+/**
+ * Sleep for a number of milliseconds (restarts after signals).
+ * @param ms how long
+ */
+void pwt_sleep_ms(unsigned ms);
+
+/**
+ * Pick a free TCP port on an address: bind port 0, read the port, close.
+ * The port is free now, not reserved: start the server soon.
+ * @param ip an IPv4 address, e.g. "127.0.0.2"
+ * @return the port (1..65535), or -1 on error (logged)
+ */
+int pwt_port_pick(const char *ip);
+
+/**
+ * Pick a port that is free for both TCP and UDP on an address (for a DNS server).
+ * @param ip an IPv4 address
+ * @return the port, or -1 on error (logged)
+ */
+int pwt_port_pick_udp_tcp(const char *ip);
+
+/**
+ * Wait until a TCP connect to ip:port succeeds.
+ * @param ip IPv4 address
+ * @param port port
+ * @param timeout_ms how long to keep trying
+ * @return 0 once a connect succeeded, -1 on timeout or bad arguments
+ */
+int pwt_port_wait(const char *ip, int port, unsigned timeout_ms);
+
+/**
+ * Create a fresh private directory "pwt-<tag>-XXXXXX" under $TMPDIR (or /tmp).
+ * @param tag short name for humans (letters, digits, '-', '_'; at most 32 bytes)
+ * @return the absolute path, malloc'd (caller frees), or NULL on error (logged)
+ */
+char *pwt_tmpdir(const char *tag);
+
+/**
+ * Remove a directory tree (does not follow symlinks). NULL or a missing path is fine.
+ * @param path the directory
+ * @return 0 on success, -1 if something could not be removed
+ */
+int pwt_rmtree(const char *path);
+
+/**
+ * Render a template: copy it to out_path replacing every "@NAME@" whose NAME is given in
+ * vars. NAME is [A-Z][A-Z0-9_]*; an "@" not starting such a token is copied as it is.
+ * A token whose NAME is not in vars is an error (logged with its line): a typo never
+ * reaches the server.
+ * @param template_path template file (at most 1 MiB)
+ * @param out_path output file, created or truncated (mode 0600)
+ * @param vars NAME, VALUE, NAME, VALUE, ..., NULL (names without the at-signs)
+ * @return PW_OK; PW_ECONFIG on an unknown placeholder; PW_EIO, PW_ERANGE, PW_ENOMEM,
+ *         PW_EINVAL otherwise
+ */
+pw_status_t pwt_render(const char *template_path, const char *out_path, const char *const vars[]);
+
+/**
+ * Print the last lines of a text file to stderr, framed with its path (for failing tests).
+ * @param path the file (NULL or missing: says so)
+ * @param lines how many lines at most
+ */
+void pwt_print_tail(const char *path, unsigned lines);
+
+#endif /* PWT_UTIL_H */

@@ -1,0 +1,348 @@
+/* trial.c: brings up (and down) the two-operator trial of pwt_trial.h from the templates in conf/. */
+#include "pwt_trial.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "pwt_util.h"
+
+#define MAX_COMPONENTS 12
+
+/* The fixture subscribers of the trial (issue "two-operator trial"): the same every time. */
+static const struct {
+    int op;
+    const char *user;
+} fixture_users[] = {
+    { PWT_OPA, "alice" }, { PWT_OPA, "carol" }, { PWT_OPA, "dave" },
+    { PWT_OPB, "bob" },   { PWT_OPB, "erin" },  { PWT_OPB, "frank" }, { PWT_OPB, "grace" },
+};
+
+/* Roster items that encode the presentities' decisions about alice. */
+static const struct {
+    int op;
+    const char *user, *contact, *subscription;
+} fixture_rosters[] = {
+    { PWT_OPB, "bob", "+447700900001@watcher.opb.example", "from" },   /* approved alice */
+    { PWT_OPB, "frank", "+447700900001@watcher.opb.example", "none" }, /* declined */
+    { PWT_OPB, "grace", "+447700900001@watcher.opb.example", "from" }, /* approved alice */
+};
+
+/* The components of one operator, in start order (callees before callers). */
+static const struct {
+    const char *role;     /* "hss": the component is <role>.<domain> */
+    const char *program;  /* relative to the build tree */
+    const char *tpl;      /* relative to the source tree */
+    int opb_only;
+} roles[] = {
+    { "hss", "hss/peerwatch-hss", "conf/trial/hss.conf", 0 },
+    { "ps1", "components/presence/peerwatch-presence", "conf/trial/presence.conf", 0 },
+    { "ps2", "components/presence/peerwatch-presence", "conf/trial/presence.conf", 1 },
+    { "gateway", "gateway/gateway/peerwatch-gateway", "conf/trial/gateway.conf", 0 },
+    { "proxy", "gateway/proxy/peerwatch-proxy", "conf/trial/proxy.conf", 0 },
+    { "watcher", "components/watcher/peerwatch-watcher", "conf/trial/watcher.conf", 0 },
+};
+
+static const char *const domains[2] = { "opa.example", "opb.example" };
+static const char *const ips[2] = { "127.0.0.2", "127.0.0.3" };
+
+struct pwt_trial {
+    char dir[PWT_PATH_MAX];
+    int own_dir;
+    int verbose;
+    char log_level[16];
+    pwt_dnsmasq_t *dns;
+    pwt_prosody_t *server[2];
+    char cdr_dir[2][PWT_PATH_MAX + 64];
+    char state_dir[2][PWT_PATH_MAX + 64];
+    char key[2][PWT_PATH_MAX + 64], pub[2][PWT_PATH_MAX + 64];
+    struct {
+        char name[32];
+        pwt_component_t *c;
+    } comps[MAX_COMPONENTS];
+    size_t ncomps;
+};
+
+static void step(const pwt_trial_t *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void step(const pwt_trial_t *t, const char *fmt, ...)
+{
+    va_list ap;
+    if (!t->verbose)
+        return;
+    printf("trial: ");
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+    printf("\n");
+    fflush(stdout);
+}
+
+static int make_dir(const char *path)
+{
+    return mkdir(path, 0700) == 0 || errno == EEXIST;
+}
+
+/* Generate an Ed25519 operator key pair (PEM) with OpenSSL. */
+static pw_status_t make_keypair(const char *key_path, const char *pub_path)
+{
+    pw_status_t rc = PW_ECRYPTO;
+    EVP_PKEY_CTX *kctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
+    EVP_PKEY *pkey = NULL;
+    FILE *f = NULL;
+
+    if (!kctx || EVP_PKEY_keygen_init(kctx) <= 0 || EVP_PKEY_keygen(kctx, &pkey) <= 0)
+        goto done;
+    f = fopen(key_path, "w");
+    if (!f || !PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL))
+        goto done;
+    fclose(f);
+    f = fopen(pub_path, "w");
+    if (!f || !PEM_write_PUBKEY(f, pkey))
+        goto done;
+    rc = PW_OK;
+done:
+    if (f)
+        fclose(f);
+    EVP_PKEY_free(pkey);
+    EVP_PKEY_CTX_free(kctx);
+    return rc;
+}
+
+static pw_status_t start_component(pwt_trial_t *t, int op, const char *role, const char *program,
+                                   const char *tpl)
+{
+    char jid[128], port[16], name[32], subs[PWT_PATH_MAX], dns[64], allow[512], node[128];
+    const char *d = domains[op], *peer = domains[1 - op];
+    pwt_component_t *c = NULL;
+    pw_status_t rc;
+
+    snprintf(jid, sizeof jid, "%s.%s", role, d);
+    snprintf(port, sizeof port, "%d", pwt_prosody_component_port(t->server[op]));
+    snprintf(name, sizeof name, "%s-%.20s", op == PWT_OPA ? "opa" : "opb", role);
+    snprintf(dns, sizeof dns, "127.0.0.1:%d", t->dns ? pwt_dnsmasq_port(t->dns) : 53);
+    snprintf(node, sizeof node, "%s", jid);
+    if (pwt_srcpath(subs, sizeof subs, op == PWT_OPA ? "conf/hss-opa.subscribers"
+                                                     : "conf/hss-opb.subscribers") != PW_OK)
+        return PW_EIO;
+    snprintf(allow, sizeof allow, "watcher.%s, proxy.%s, gateway.%s, ps1.%s, ps2.%s%s", d, d, d, d, d,
+             t->dns ? "" : ", alice@opa.example");
+    {
+        char proxy[128], hss[128], gateway[128], watcher[128], pslist[256];
+        snprintf(proxy, sizeof proxy, "proxy.%s", d);
+        snprintf(hss, sizeof hss, "hss.%s", d);
+        snprintf(gateway, sizeof gateway, "gateway.%s", d);
+        snprintf(watcher, sizeof watcher, "watcher.%s", d);
+        snprintf(pslist, sizeof pslist, "ps1.%s, ps2.%s", d, d);
+        const char *vars[] = {
+            "JID", jid, "SECRET", pwt_prosody_secret(t->server[op]), "SERVER", ips[op],
+            "PORT", port, "LOGLEVEL", t->log_level, "DOMAIN", d, "NETWORK", d,
+            "PEER_NETWORK", peer, "SUBSCRIBERS", subs, "ALLOW", allow, "PROXY", proxy,
+            "HSS", hss, "GATEWAY", gateway, "WATCHER", watcher, "PSLIST", pslist,
+            "KEY", t->key[op], "PEER_PUBKEY", t->pub[1 - op], "DNS", dns,
+            "CDR_DIR", t->cdr_dir[op], "NODE", node, "STATE_DIR", t->state_dir[op], NULL
+        };
+        rc = pwt_component_start(&c, program, tpl, vars, t->dir, name);
+    }
+    if (rc != PW_OK)
+        return rc;
+    snprintf(t->comps[t->ncomps].name, sizeof t->comps[t->ncomps].name, "%s", name);
+    t->comps[t->ncomps++].c = c;
+    if (pwt_component_wait_online(c, 1, 15000) != 0)
+        return PW_ETIMEOUT;
+    step(t, "%s is online as %s", name, jid);
+    return PW_OK;
+}
+
+static pw_status_t prepare_server(pwt_trial_t *t, int op)
+{
+    pwt_prosody_opts_t po = { .domain = domains[op], .ip = ips[op] };
+    pw_status_t rc = pwt_prosody_create(&t->server[op], &po);
+    if (rc != PW_OK)
+        return rc;
+    for (size_t i = 0; i < sizeof fixture_users / sizeof fixture_users[0]; i++) {
+        if (fixture_users[i].op == op &&
+            (rc = pwt_prosody_add_user(t->server[op], fixture_users[i].user, PWT_TRIAL_PASSWORD)) != PW_OK)
+            return rc;
+    }
+    for (size_t i = 0; i < sizeof fixture_rosters / sizeof fixture_rosters[0]; i++) {
+        if (fixture_rosters[i].op == op &&
+            (rc = pwt_prosody_set_roster(t->server[op], fixture_rosters[i].user,
+                                         fixture_rosters[i].contact,
+                                         fixture_rosters[i].subscription)) != PW_OK)
+            return rc;
+    }
+    return PW_OK;
+}
+
+static pw_status_t start_dns(pwt_trial_t *t)
+{
+    char tpl[PWT_PATH_MAX], a_s2s[16], b_s2s[16], down[16];
+    int down_port = pwt_port_pick(ips[PWT_OPB]); /* nothing will listen there: the down gateway */
+    snprintf(a_s2s, sizeof a_s2s, "%d", pwt_prosody_s2s_port(t->server[PWT_OPA]));
+    snprintf(b_s2s, sizeof b_s2s, "%d", pwt_prosody_s2s_port(t->server[PWT_OPB]));
+    snprintf(down, sizeof down, "%d", down_port);
+    if (pwt_srcpath(tpl, sizeof tpl, "conf/dnsmasq/trial.conf") != PW_OK)
+        return PW_EIO;
+    {
+        const char *vars[] = { "OPA_IP", ips[PWT_OPA], "OPA_S2S_PORT", a_s2s, "OPB_IP", ips[PWT_OPB],
+                               "OPB_S2S_PORT", b_s2s, "DOWN_PORT", down, NULL };
+        return pwt_dnsmasq_start(&t->dns, tpl, vars);
+    }
+}
+
+pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
+{
+    pw_status_t rc = PW_OK;
+    pwt_trial_t *t = calloc(1, sizeof *t);
+    int nops;
+
+    *out = NULL;
+    if (!t)
+        return PW_ENOMEM;
+    t->verbose = o && o->verbose;
+    snprintf(t->log_level, sizeof t->log_level, "%s", o && o->log_level ? o->log_level : "info");
+    if (o && o->base_dir) {
+        snprintf(t->dir, sizeof t->dir, "%s", o->base_dir);
+        if (!make_dir(t->dir)) {
+            rc = PW_EIO;
+            goto done;
+        }
+    } else {
+        char *d = pwt_tmpdir("trial");
+        if (!d) {
+            rc = PW_EIO;
+            goto done;
+        }
+        snprintf(t->dir, sizeof t->dir, "%s", d);
+        free(d);
+        t->own_dir = 1;
+    }
+    nops = o && o->hss_only ? 1 : 2;
+    for (int op = 0; op < nops; op++) {
+        if ((rc = prepare_server(t, op)) != PW_OK)
+            goto done;
+        snprintf(t->cdr_dir[op], sizeof t->cdr_dir[op], "%s/cdr-%s", t->dir, domains[op]);
+        snprintf(t->state_dir[op], sizeof t->state_dir[op], "%s/state-%s", t->dir, domains[op]);
+        snprintf(t->key[op], sizeof t->key[op], "%s/%s.key", t->dir, domains[op]);
+        snprintf(t->pub[op], sizeof t->pub[op], "%s/%s.pub", t->dir, domains[op]);
+        if (!make_dir(t->cdr_dir[op]) || !make_dir(t->state_dir[op]) ||
+            make_keypair(t->key[op], t->pub[op]) != PW_OK) {
+            rc = PW_EIO;
+            goto done;
+        }
+    }
+    if (nops == 2) {
+        char server[64];
+        if ((rc = start_dns(t)) != PW_OK)
+            goto done;
+        step(t, "dnsmasq serves SRV and ENUM NAPTR records on %s", pwt_dnsmasq_server(t->dns));
+        snprintf(server, sizeof server, "127.0.0.1@%d", pwt_dnsmasq_port(t->dns));
+        for (int op = 0; op < 2; op++) {
+            if ((rc = pwt_prosody_set_dns_server(t->server[op], server)) != PW_OK)
+                goto done;
+        }
+    }
+    for (int op = 0; op < nops; op++) {
+        if ((rc = pwt_prosody_start_again(t->server[op])) != PW_OK)
+            goto done;
+        step(t, "Prosody for %s listens on %s", domains[op], ips[op]);
+    }
+    for (int op = 0; op < nops; op++) {
+        for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
+            if (roles[i].opb_only && op != PWT_OPB)
+                continue;
+            if (nops == 1 && strcmp(roles[i].role, "hss") != 0)
+                continue;
+            if ((rc = start_component(t, op, roles[i].role, roles[i].program, roles[i].tpl)) != PW_OK)
+                goto done;
+        }
+    }
+done:
+    if (rc != PW_OK) {
+        fprintf(stderr, "trial: start-up failed: %s (logs in %s)\n", pw_strerror(rc), t->dir);
+        for (size_t i = 0; i < t->ncomps; i++)
+            pwt_component_print_log(t->comps[i].c, 15);
+        for (int op = 0; op < 2; op++)
+            pwt_prosody_print_log(t->server[op], 15);
+        t->own_dir = 0; /* keep the logs for a post-mortem */
+        pwt_trial_destroy(t);
+        return rc;
+    }
+    *out = t;
+    return PW_OK;
+}
+
+pwt_prosody_t *pwt_trial_server(pwt_trial_t *t, int op)
+{
+    return (op == PWT_OPA || op == PWT_OPB) ? t->server[op] : NULL;
+}
+
+pwt_component_t *pwt_trial_component(pwt_trial_t *t, const char *name)
+{
+    for (size_t i = 0; i < t->ncomps; i++) {
+        if (strcmp(t->comps[i].name, name) == 0)
+            return t->comps[i].c;
+    }
+    return NULL;
+}
+
+const char *pwt_trial_cdr_dir(const pwt_trial_t *t, int op) { return t->cdr_dir[op]; }
+const char *pwt_trial_dir(const pwt_trial_t *t) { return t->dir; }
+pwt_dnsmasq_t *pwt_trial_dns(pwt_trial_t *t) { return t->dns; }
+
+pw_status_t pwt_trial_login(pwt_trial_t *t, const char *user, pwt_client_t **out)
+{
+    char jid[128];
+    for (size_t i = 0; i < sizeof fixture_users / sizeof fixture_users[0]; i++) {
+        int op = fixture_users[i].op;
+        if (strcmp(fixture_users[i].user, user) != 0 || !t->server[op])
+            continue;
+        snprintf(jid, sizeof jid, "%s@%s", user, domains[op]);
+        return pwt_client_connect(out, jid, PWT_TRIAL_PASSWORD, ips[op],
+                                  pwt_prosody_c2s_port(t->server[op]), 5000);
+    }
+    return PW_ENOTFOUND;
+}
+
+pw_status_t pwt_trial_write_env(const pwt_trial_t *t, const char *path, int pid)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return PW_EIO;
+    fprintf(f, "# trial.env: the running Peerwatch trial (source it, or point an XMPP client at it)\n");
+    for (int op = 0; op < 2; op++) {
+        const char *p = op == PWT_OPA ? "OPA" : "OPB";
+        if (!t->server[op])
+            continue;
+        fprintf(f, "%s_DOMAIN=%s\n%s_C2S=%s:%d\n%s_CDR_DIR=%s\n", p, domains[op], p, ips[op],
+                pwt_prosody_c2s_port(t->server[op]), p, t->cdr_dir[op]);
+    }
+    fprintf(f, "PASSWORD=%s\nTRIAL_PID=%d\nTRIAL_DIR=%s\n", PWT_TRIAL_PASSWORD, pid, t->dir);
+    return fclose(f) == 0 ? PW_OK : PW_EIO;
+}
+
+void pwt_trial_keep(pwt_trial_t *t)
+{
+    t->own_dir = 0;
+}
+
+void pwt_trial_destroy(pwt_trial_t *t)
+{
+    if (!t)
+        return;
+    /* callers first, so nothing is left half-answered against a stopped callee */
+    while (t->ncomps > 0)
+        pwt_component_destroy(t->comps[--t->ncomps].c);
+    for (int op = 0; op < 2; op++)
+        pwt_prosody_destroy(t->server[op]);
+    pwt_dnsmasq_destroy(t->dns);
+    if (t->own_dir)
+        pwt_rmtree(t->dir);
+    free(t);
+}

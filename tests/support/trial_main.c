@@ -1,0 +1,260 @@
+/* trial_main.c: pw-trial, the two-operator trial as a command: one enquiry end to end, or stay up for any XMPP client. */
+#include <errno.h>
+#include <time.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "pw_stanza.h"
+#include "pwt_trial.h"
+#include "pwt_util.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: pw-trial [--hss-only] [--keep]\n"
+            "       pw-trial --up [--env FILE]\n"
+            "       pw-trial --down [--env FILE]\n"
+            "\n"
+            "Without a mode: bring the two-operator trial up (dnsmasq, Prosody for opa.example on\n"
+            "127.0.0.2 and opb.example on 127.0.0.3, all ten components), make one enquiry as\n"
+            "alice@opa.example about +12025550123 (bob@opb.example), print the steps and the answer,\n"
+            "and stop everything.\n"
+            "  --hss-only  only operator A's Prosody and HSS; print an HSS lookup made by a client\n"
+            "  --keep      keep the trial's directory (configs, logs, charge records) afterwards\n"
+            "  --up        bring the trial up, write FILE (default ./trial.env), stay up in the background\n"
+            "  --down      stop the trial described by FILE (default ./trial.env)\n"
+            "Exit status: 0 success, 1 the trial failed, 2 usage error.\n");
+}
+
+static char *stanza_text(xmpp_stanza_t *s, xmpp_ctx_t *ctx)
+{
+    char *buf = NULL, *copy;
+    size_t len = 0;
+    if (xmpp_stanza_to_text(s, &buf, &len) != XMPP_EOK)
+        return NULL;
+    copy = strdup(buf);
+    xmpp_free(ctx, buf);
+    return copy;
+}
+
+/* Print the components' log lines written since 'since' (ISO time prefix), in time order. */
+static void print_steps(pwt_trial_t *t, const char *since)
+{
+    static const char *const names[] = { "opa-watcher", "opa-proxy", "opb-gateway", "opb-hss",
+                                         "opb-ps1", "opb-ps2", "opb-watcher", "opa-hss" };
+    char cmd[8192];
+    size_t o = (size_t)snprintf(cmd, sizeof cmd, "cat");
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        pwt_component_t *c = pwt_trial_component(t, names[i]);
+        if (c)
+            o += (size_t)snprintf(cmd + o, sizeof cmd - o, " '%s'", pwt_component_log(c));
+    }
+    snprintf(cmd + o, sizeof cmd - o, " | awk '$1 >= \"%s\"' | sort -s -k1,1 | cut -c12-", since);
+    printf("\nWhat the components did (their logs, in time order):\n");
+    fflush(stdout);
+    if (system(cmd) != 0)
+        fprintf(stderr, "pw-trial: could not print the component logs\n");
+}
+
+static void now_iso(char *buf, size_t cap)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    strftime(buf, cap, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf + strlen(buf), cap - strlen(buf), ".%03ldZ", ts.tv_nsec / 1000000L);
+}
+
+static int demo_hss(pwt_trial_t *t)
+{
+    pwt_client_t *alice = NULL;
+    xmpp_stanza_t *r;
+    char *text;
+    const char *q = "<iq type='get' to='hss.opa.example' id='lookup1'>"
+                    "<lookup xmlns='urn:peerwatch:hss:0' msisdn='+447700900001'/></iq>";
+
+    if (pwt_trial_login(t, "alice", &alice) != PW_OK) {
+        fprintf(stderr, "pw-trial: alice could not log in\n");
+        return 1;
+    }
+    printf("\nalice@opa.example asks the HSS:\n  %s\n", q);
+    r = pwt_client_iq(alice, q, 5000);
+    if (!r) {
+        fprintf(stderr, "pw-trial: no answer from hss.opa.example\n");
+        pwt_client_destroy(alice);
+        return 1;
+    }
+    text = stanza_text(r, pwt_client_ctx(alice));
+    printf("hss.opa.example answers:\n  %s\n", text ? text : "?");
+    free(text);
+    xmpp_stanza_release(r);
+    pwt_client_destroy(alice);
+    return 0;
+}
+
+static int demo_enquiry(pwt_trial_t *t)
+{
+    pwt_client_t *alice = NULL, *bob = NULL;
+    xmpp_stanza_t *r;
+    char *text, since[40];
+    int status = 1;
+    const char *q = "<iq type='set' to='watcher.opa.example' id='e1'>"
+                    "<enquiry xmlns='urn:peerwatch:0' address='+1 202 555 0123' kind='current'/></iq>";
+
+    if (pwt_trial_login(t, "bob", &bob) != PW_OK || pwt_trial_login(t, "alice", &alice) != PW_OK) {
+        fprintf(stderr, "pw-trial: the fixture users could not log in\n");
+        goto done;
+    }
+    pwt_client_presence(bob, "away", "In a meeting", 5);
+    pwt_client_run(bob, 500); /* let bob's presence reach his presence server */
+    printf("\nbob@opb.example is online: away, \"In a meeting\".\n");
+    printf("alice@opa.example asks her watcher about +1 202 555 0123:\n  %s\n", q);
+    now_iso(since, sizeof since);
+    r = pwt_client_iq(alice, q, 30000);
+    if (!r) {
+        fprintf(stderr, "pw-trial: no answer within 30 s\n");
+        goto done;
+    }
+    print_steps(t, since);
+    text = stanza_text(r, pwt_client_ctx(alice));
+    printf("\nThe answer alice's client received:\n  %s\n", text ? text : "?");
+    free(text);
+    status = strcmp(xmpp_stanza_get_type(r), "result") == 0 ? 0 : 1;
+    xmpp_stanza_release(r);
+done:
+    pwt_client_destroy(alice);
+    pwt_client_destroy(bob);
+    return status;
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop(int signo)
+{
+    (void)signo;
+    stop_requested = 1;
+}
+
+/* --up: a background process owns the trial until --down sends it SIGTERM. */
+static int trial_up(const char *env_path)
+{
+    int ready[2];
+    pid_t pid;
+    char abs_env[PWT_PATH_MAX];
+
+    if (env_path[0] == '/')
+        snprintf(abs_env, sizeof abs_env, "%s", env_path);
+    else if (getcwd(abs_env, sizeof abs_env))
+        snprintf(abs_env + strlen(abs_env), sizeof abs_env - strlen(abs_env), "/%s", env_path);
+    if (pipe(ready) != 0)
+        return 1;
+    pid = fork();
+    if (pid < 0)
+        return 1;
+    if (pid == 0) {
+        pwt_trial_t *t = NULL;
+        pwt_trial_opts_t o = { .verbose = 1 };
+        char ok = 0;
+        close(ready[0]);
+        setsid();
+        signal(SIGTERM, on_stop);
+        signal(SIGINT, on_stop);
+        signal(SIGHUP, SIG_IGN);
+        if (pwt_trial_start(&t, &o) == PW_OK && pwt_trial_write_env(t, abs_env, getpid()) == PW_OK)
+            ok = 1;
+        if (write(ready[1], &ok, 1) != 1 || !ok) {
+            pwt_trial_destroy(t);
+            _exit(1);
+        }
+        close(ready[1]);
+        while (!stop_requested)
+            pause();
+        pwt_trial_destroy(t);
+        unlink(abs_env);
+        _exit(0);
+    }
+    close(ready[1]);
+    {
+        char ok = 0;
+        if (read(ready[0], &ok, 1) != 1 || !ok) {
+            fprintf(stderr, "pw-trial: the trial did not come up\n");
+            waitpid(pid, NULL, 0);
+            return 1;
+        }
+    }
+    printf("pw-trial: up (pid %d); environment in %s; stop it with: pw-trial --down --env %s\n",
+           (int)pid, abs_env, abs_env);
+    return 0;
+}
+
+static int trial_down(const char *env_path)
+{
+    char line[PWT_PATH_MAX + 32];
+    long pid = 0;
+    FILE *f = fopen(env_path, "r");
+    if (!f) {
+        fprintf(stderr, "pw-trial: cannot read %s: %s\n", env_path, strerror(errno));
+        return 1;
+    }
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "TRIAL_PID=", 10) == 0)
+            pid = strtol(line + 10, NULL, 10);
+    }
+    fclose(f);
+    if (pid <= 1 || kill((pid_t)pid, SIGTERM) != 0) {
+        fprintf(stderr, "pw-trial: no running trial with pid %ld\n", pid);
+        return 1;
+    }
+    for (int i = 0; i < 600 && kill((pid_t)pid, 0) == 0; i++)
+        pwt_sleep_ms(50);
+    if (kill((pid_t)pid, 0) == 0) {
+        fprintf(stderr, "pw-trial: pid %ld did not stop within 30 s\n", pid);
+        return 1;
+    }
+    printf("pw-trial: stopped (pid %ld)\n", pid);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *env = "trial.env";
+    int up = 0, down = 0, hss_only = 0, keep = 0, status;
+    pwt_trial_t *t = NULL;
+    pwt_trial_opts_t o = { .verbose = 1 };
+
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--up") == 0) up = 1;
+        else if (strcmp(argv[i], "--down") == 0) down = 1;
+        else if (strcmp(argv[i], "--hss-only") == 0) hss_only = 1;
+        else if (strcmp(argv[i], "--keep") == 0) keep = 1;
+        else if (strcmp(argv[i], "--env") == 0 && i + 1 < argc) env = argv[++i];
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) { usage(stdout); return 0; }
+        else { usage(stderr); return 2; }
+    }
+    if (up + down > 1) {
+        usage(stderr);
+        return 2;
+    }
+    if (up)
+        return trial_up(env);
+    if (down)
+        return trial_down(env);
+    o.hss_only = hss_only;
+    if (pwt_trial_start(&t, &o) != PW_OK)
+        return 1;
+    status = hss_only ? demo_hss(t) : demo_enquiry(t);
+    if (keep) {
+        char path[PWT_PATH_MAX];
+        snprintf(path, sizeof path, "%s", pwt_trial_dir(t));
+        printf("\npw-trial: kept %s\n", path);
+        pwt_trial_keep(t);
+    }
+    printf("\npw-trial: stopping everything\n");
+    pwt_trial_destroy(t);
+    return status;
+}
