@@ -1,0 +1,78 @@
+/* test_watcher_approval.c: approval requests from the own presence servers become subscribe presences from the watcher's contact JID. */
+#include "test_watcher_util.h"
+
+TestSuite(watcher_approval, .init = tw_setup, .fini = tw_teardown);
+
+#define APPROVAL(from, attrs)                                                                   \
+    tw_deliver("<iq type='set' id='ap1' from='" from "' to='" TW_JID "'>"                        \
+               "<approval xmlns='urn:peerwatch:chain:0' " attrs "/></iq>")
+
+#define GOOD "presentity='bob@opa.example' watcher-msisdn='+12025550123' watcher-jid='bob@opb.example'"
+
+Test(watcher_approval, approval_sends_a_subscribe_from_the_contact_jid_then_result)
+{
+    xmpp_stanza_t *p, *r, *nick;
+    char buf[256];
+    APPROVAL("ps2.opa.example", GOOD);
+    cr_assert_eq(pwt_fake_sent_count(tw.fake), 2, "the presence, then the result");
+    p = pwt_fake_sent(tw.fake, 0);
+    cr_assert_str_eq(xmpp_stanza_get_name(p), "presence");
+    cr_assert_str_eq(tw_attr(p, "type"), "subscribe");
+    cr_assert_str_eq(tw_attr(p, "from"), "+12025550123@" TW_JID);
+    cr_assert_str_eq(tw_attr(p, "to"), "bob@opa.example");
+    nick = xmpp_stanza_get_child_by_name_and_ns(p, "nick", "http://jabber.org/protocol/nick");
+    cr_assert_not_null(nick);
+    cr_assert_str_eq(pw_stanza_child_text(p, "nick", "http://jabber.org/protocol/nick", buf, sizeof buf),
+                     "+12025550123 (bob@opb.example)");
+    cr_assert_str_eq(pw_stanza_child_text(p, "status", NULL, buf, sizeof buf),
+                     "+12025550123 (bob@opb.example, operator opb.example) asks to see your presence.");
+    r = pwt_fake_sent(tw.fake, 1);
+    cr_assert_str_eq(tw_attr(r, "type"), "result");
+    cr_assert_str_eq(tw_attr(r, "id"), "ap1");
+    cr_assert_str_eq(tw_attr(r, "to"), "ps2.opa.example");
+}
+
+Test(watcher_approval, approval_from_anyone_but_a_presence_server_is_forbidden)
+{
+    char text[256];
+    APPROVAL("ps3.opa.example", GOOD);
+    cr_assert_eq(tw_last_error("ap1", text, sizeof text), PW_ERR_FORBIDDEN);
+    cr_assert_eq(pwt_fake_sent_count(tw.fake), 1, "no presence was sent");
+    APPROVAL("alice@opa.example/phone", GOOD);
+    cr_assert_eq(tw_last_error("ap1", text, sizeof text), PW_ERR_FORBIDDEN);
+    APPROVAL("ps1.opb.example", GOOD);
+    cr_assert_eq(tw_last_error("ap1", text, sizeof text), PW_ERR_FORBIDDEN);
+    cr_assert_eq(pwt_fake_sent_count(tw.fake), 3);
+}
+
+Test(watcher_approval, malformed_approval_is_bad_request_naming_the_attribute)
+{
+    static const struct { const char *attrs, *word; } cases[] = {
+        { "watcher-msisdn='+12025550123' watcher-jid='bob@opb.example'", "'presentity'" },
+        { "presentity='opa.example' watcher-msisdn='+12025550123' watcher-jid='bob@opb.example'", "'presentity'" },
+        { "presentity='bob@opa.example/r' watcher-msisdn='+12025550123' watcher-jid='bob@opb.example'", "'presentity'" },
+        { "presentity='bob@opa.example' watcher-msisdn='12025550123' watcher-jid='bob@opb.example'", "'watcher-msisdn'" },
+        { "presentity='bob@opa.example' watcher-jid='bob@opb.example'", "'watcher-msisdn'" },
+        { "presentity='bob@opa.example' watcher-msisdn='+12025550123'", "'watcher-jid'" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char xml[512], text[256];
+        pwt_fake_clear(tw.fake);
+        snprintf(xml, sizeof xml, "<iq type='set' id='m' from='ps1.opa.example'>"
+                 "<approval xmlns='urn:peerwatch:chain:0' %s/></iq>", cases[i].attrs);
+        tw_deliver("%s", xml);
+        cr_assert_eq(pwt_fake_sent_count(tw.fake), 1, "case %zu: only the error", i);
+        cr_assert_eq(tw_last_error("m", text, sizeof text), PW_ERR_BAD_REQUEST, "case %zu", i);
+        cr_assert(strstr(text, cases[i].word), "case %zu: %s", i, text);
+    }
+}
+
+Test(watcher_approval, answers_and_probes_to_contact_jids_send_nothing_yet)
+{
+    tw_deliver("<presence type='subscribed' from='bob@opa.example' to='+12025550123@" TW_JID "'/>");
+    tw_deliver("<presence type='unsubscribed' from='bob@opa.example' to='+12025550123@" TW_JID "'/>");
+    tw_deliver("<presence type='probe' from='alice@opa.example' to='+12025550123@" TW_JID "'/>");
+    tw_deliver("<presence type='probe' from='alice@opa.example' to='nonsense@" TW_JID "'/>");
+    tw_deliver("<presence from='alice@opa.example/x' to='" TW_JID "'/>");
+    cr_assert_eq(pwt_fake_sent_count(tw.fake), 0);
+}

@@ -1,0 +1,80 @@
+/* test_watcher_ratelimit.c: the per-watcher token bucket, alone and as step e of an enquiry (resource-constraint). */
+#include "test_watcher_util.h"
+
+TestSuite(watcher_ratelimit, .init = tw_setup, .fini = tw_teardown);
+
+Test(watcher_ratelimit, bucket_allows_a_burst_then_refills_at_the_rate)
+{
+    pw_watcher_limiter_t *l;
+    cr_assert_eq(pw_watcher_limiter_create(&l, 3, 100), PW_OK);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(pw_watcher_limiter_take(l, "a@x", 1000), PW_OK, "burst %d", i);
+    cr_assert_eq(pw_watcher_limiter_take(l, "a@x", 1000), PW_EDENIED);
+    cr_assert_eq(pw_watcher_limiter_take(l, "b@x", 1000), PW_OK, "buckets are per key");
+    cr_assert_eq(pw_watcher_limiter_take(l, "a@x", 20999), PW_EDENIED, "3/min: one token per 20 s");
+    cr_assert_eq(pw_watcher_limiter_take(l, "a@x", 21000), PW_OK);
+    cr_assert_eq(pw_watcher_limiter_take(l, "a@x", 21000), PW_EDENIED);
+    cr_assert_eq(pw_watcher_limiter_take(l, "a@x", 10u * 86400000u), PW_OK, "a long idle time refills (no overflow)");
+    cr_assert_eq(pw_watcher_limiter_take(l, "a@x", 10u * 86400000u), PW_OK);
+    cr_assert_eq(pw_watcher_limiter_take(l, "a@x", 10u * 86400000u), PW_OK);
+    cr_assert_eq(pw_watcher_limiter_take(l, "a@x", 10u * 86400000u), PW_EDENIED, "but never beyond the burst");
+    cr_assert_eq(pw_watcher_limiter_set_rate(l, 0), PW_EINVAL);
+    pw_watcher_limiter_destroy(l);
+    pw_watcher_limiter_destroy(NULL);
+}
+
+Test(watcher_ratelimit, idle_keys_are_forgotten_and_the_table_is_bounded)
+{
+    pw_watcher_limiter_t *l;
+    cr_assert_eq(pw_watcher_limiter_create(&l, 60, 2), PW_OK);
+    cr_assert_eq(pw_watcher_limiter_take(l, "a@x", 0), PW_OK);
+    cr_assert_eq(pw_watcher_limiter_take(l, "b@x", 0), PW_OK);
+    cr_assert_eq(pw_watcher_limiter_take(l, "c@x", 500), PW_EFULL, "both buckets still refilling");
+    cr_assert_eq(pw_watcher_limiter_count(l), 2);
+    cr_assert_eq(pw_watcher_limiter_take(l, "c@x", 1000), PW_OK, "refilled buckets are forgotten");
+    cr_assert_eq(pw_watcher_limiter_count(l), 1);
+    pw_watcher_limiter_destroy(l);
+}
+
+Test(watcher_ratelimit, enquiries_over_the_rate_get_resource_constraint)
+{
+    char text[256];
+    tw_teardown();
+    tw_start("rate_per_watcher = 2\n");
+    for (int i = 0; i < 2; i++) {
+        tw_enquiry("r", "alice@opa.example/phone", "address='+12025550123' kind='current'");
+        tw_hss_alice();
+        tw_last_request("proxy.opa.example", "set");
+    }
+    tw_enquiry("r3", "alice@opa.example/phone", "address='+12025550123' kind='current'");
+    tw_hss_alice();
+    cr_assert_eq(tw_last_error("r3", text, sizeof text), PW_ERR_RESOURCE_CONSTRAINT);
+    cr_assert(strstr(text, "alice@opa.example") && strstr(text, "2 enquiries a minute"), "%s", text);
+    /* another watcher is not affected */
+    tw_enquiry("r4", "carol@opa.example/tab", "address='+12025550123' kind='current'");
+    tw_hss_subscriber("+447700900002", "carol@opa.example", "active", "postpaid", "-");
+    tw_last_request("proxy.opa.example", "set");
+    /* alice gets a token back after 30 s (2 a minute) */
+    tw_advance(30000); /* (the earlier proxy enquiries time out meanwhile) */
+    tw_enquiry("r5", "alice@opa.example/phone", "address='+12025550123' kind='current'");
+    tw_hss_alice();
+    tw_last_request("proxy.opa.example", "set");
+}
+
+Test(watcher_ratelimit, reload_changes_the_rate)
+{
+    pw_watcher_settings_t fresh, old;
+    char why[512] = "", text[256];
+    cr_assert_eq(tw_load(&fresh, TW_CONFIG "rate_per_watcher = 1\n", why, sizeof why), PW_OK, "%s", why);
+    old = tw.settings;
+    tw.settings = fresh; /* the WA keeps pointing at tw.settings */
+    cr_assert_eq(pw_watcher_reload(tw.wa, &tw.settings), PW_OK);
+    pw_config_free(pw_watcher_options, pw_watcher_noptions, &old);
+    tw_enquiry("q1", "alice@opa.example/phone", "address='+12025550123' kind='current'");
+    tw_hss_alice();
+    tw_last_request("proxy.opa.example", "set");
+    tw_enquiry("q2", "alice@opa.example/phone", "address='+12025550123' kind='current'");
+    tw_hss_alice();
+    cr_assert_eq(tw_last_error("q2", text, sizeof text), PW_ERR_RESOURCE_CONSTRAINT);
+    cr_assert(strstr(text, "1 enquiries a minute"), "%s", text);
+}

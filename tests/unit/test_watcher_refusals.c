@@ -1,0 +1,213 @@
+/* test_watcher_refusals.c: every check of a client enquiry refuses with its own condition and text, before anything goes down the chain. */
+#include "test_watcher_util.h"
+
+TestSuite(watcher_refusals, .init = tw_setup, .fini = tw_teardown);
+
+/* Nothing but the one error went out: no HSS lookup, no chain enquiry. */
+static void assert_only_the_error(void)
+{
+    cr_assert_eq(pwt_fake_sent_count(tw.fake), 1, "only the error was sent");
+    cr_assert_eq(pw_component_pending_iqs(tw.comp), 0);
+    cr_assert_eq(pw_watcher_inflight(tw.wa), 0);
+}
+
+Test(watcher_refusals, non_local_senders_are_forbidden)
+{
+    static const char *const senders[] = { "mallory@evil.example/x", "opa.example", "bob@opb.example",
+                                           "alice@sub.opa.example/r" };
+    for (size_t i = 0; i < sizeof senders / sizeof senders[0]; i++) {
+        char text[256];
+        pwt_fake_clear(tw.fake);
+        tw_enquiry("a1", senders[i], "address='+12025550123' kind='current'");
+        cr_assert_eq(tw_last_error("a1", text, sizeof text), PW_ERR_FORBIDDEN, "sender %s", senders[i]);
+        cr_assert_str_eq(text, "only users of opa.example may use this service");
+        assert_only_the_error();
+    }
+}
+
+Test(watcher_refusals, the_user_domain_is_compared_without_case)
+{
+    tw_enquiry("a2", "alice@OPA.Example/x", "address='+12025550123' kind='current'");
+    cr_assert_str_eq(tw_attr(tw_last_request("hss.opa.example", "get"), "jid"), "alice@opa.example");
+}
+
+Test(watcher_refusals, unknown_kind_is_bad_request)
+{
+    static const char *const attrs[] = { "address='+12025550123' kind='later'",
+                                         "address='+12025550123'",
+                                         "address='+12025550123' kind=''",
+                                         "address='+12025550123' kind='CURRENT'" };
+    for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++) {
+        char text[256];
+        pwt_fake_clear(tw.fake);
+        tw_enquiry("b1", "alice@opa.example/phone", attrs[i]);
+        cr_assert_eq(tw_last_error("b1", text, sizeof text), PW_ERR_BAD_REQUEST, "case %zu", i);
+        cr_assert(strstr(text, "'kind'"), "the text names the attribute: %s", text);
+        assert_only_the_error();
+    }
+}
+
+Test(watcher_refusals, later_kinds_are_not_implemented_yet)
+{
+    static const char *const kinds[] = { "changes' duration='60", "next", "stop" };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        char attrs[128], text[256];
+        pwt_fake_clear(tw.fake);
+        snprintf(attrs, sizeof attrs, "address='+12025550123' kind='%s'", kinds[i]);
+        tw_enquiry("b2", "alice@opa.example/phone", attrs);
+        cr_assert_eq(tw_last_error("b2", text, sizeof text), PW_ERR_FEATURE_NOT_IMPLEMENTED);
+        cr_assert(strstr(text, "later release"), "%s", text);
+        assert_only_the_error();
+    }
+}
+
+Test(watcher_refusals, duration_on_current_is_bad_request)
+{
+    char text[256];
+    tw_enquiry("b3", "alice@opa.example/phone", "address='+12025550123' kind='current' duration='60'");
+    cr_assert_eq(tw_last_error("b3", text, sizeof text), PW_ERR_BAD_REQUEST);
+    cr_assert(strstr(text, "'duration'"), "%s", text);
+    assert_only_the_error();
+}
+
+Test(watcher_refusals, malformed_addresses_are_jid_malformed_with_the_accepted_forms)
+{
+    static const char *const bad[] = {
+        "12345",                /* too short, no '+' */
+        "+1",                   /* too few digits */
+        "+12025550123456789",   /* too many digits */
+        "+1 202 555 0123 ext 5",
+        "hello",                /* neither a number nor a JID */
+        "bob@opb.example/phone",/* a full JID */
+        "@opb.example",
+        "bob\\40",              /* escaped JID without a domain */
+        "",
+        "2025550123",           /* national without the trunk prefix */
+        "+44 20 7946 000a",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char attrs[256], text[512];
+        pwt_fake_clear(tw.fake);
+        snprintf(attrs, sizeof attrs, "address='%s' kind='current'", bad[i]);
+        tw_enquiry("c1", "alice@opa.example/phone", attrs);
+        cr_assert_eq(tw_last_error("c1", text, sizeof text), PW_ERR_JID_MALFORMED, "address '%s'", bad[i]);
+        cr_assert(strstr(text, "+12025550123") && strstr(text, "bob@opb.example") &&
+                  strstr(text, "bob\\40opb.example"), "the text shows the accepted forms: %s", text);
+        cr_assert(strstr(text, "+44"), "and the national numbers of the country code: %s", text);
+        assert_only_the_error();
+    }
+}
+
+Test(watcher_refusals, missing_address_is_bad_request)
+{
+    char text[512];
+    tw_enquiry("c2", "alice@opa.example/phone", "kind='current'");
+    cr_assert_eq(tw_last_error("c2", text, sizeof text), PW_ERR_BAD_REQUEST);
+    cr_assert(strstr(text, "'address'"), "%s", text);
+}
+
+Test(watcher_refusals, without_a_country_code_national_numbers_are_refused)
+{
+    char text[512];
+    tw_teardown();
+    tw_start(NULL);
+    tw_enquiry("c3", "alice@opa.example/phone", "address='07700 900123' kind='current'");
+    cr_assert_eq(tw_last_error("c3", text, sizeof text), PW_ERR_JID_MALFORMED);
+    cr_assert(strstr(text, "international"), "%s", text);
+}
+
+/* Send a valid enquiry and answer the HSS lookup with `inner` (type result or error). */
+static pw_error_t hss_says(const char *type, const char *inner, char *text, size_t cap)
+{
+    pwt_fake_clear(tw.fake);
+    tw_enquiry("d1", "alice@opa.example/phone", "address='+12025550123' kind='current'");
+    tw_last_request("hss.opa.example", "get");
+    tw_answer("hss.opa.example", type, inner);
+    cr_assert_eq(pwt_fake_sent_count(tw.fake), 2, "the lookup, then only the error");
+    cr_assert_eq(pw_watcher_inflight(tw.wa), 0);
+    cr_assert_eq(pw_component_pending_iqs(tw.comp), 0);
+    return tw_last_error("d1", text, cap);
+}
+
+Test(watcher_refusals, unknown_watcher_is_forbidden)
+{
+    char text[256];
+    cr_assert_eq(hss_says("error", "<error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+                          "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>no subscriber has the address alice@opa.example</text>"
+                          "</error>", text, sizeof text), PW_ERR_FORBIDDEN);
+    cr_assert_str_eq(text, "alice@opa.example is not a subscriber of opa.example");
+}
+
+Test(watcher_refusals, barred_watcher_is_forbidden)
+{
+    char text[256];
+    cr_assert_eq(hss_says("result", "<subscriber xmlns='urn:peerwatch:hss:0' msisdn='+447700900003' "
+                          "jid='alice@opa.example' presence-server='ps1.opa.example' status='barred' "
+                          "account='prepaid' balance='50'/>", text, sizeof text), PW_ERR_FORBIDDEN);
+    cr_assert_str_eq(text, "alice@opa.example is barred");
+}
+
+Test(watcher_refusals, prepaid_balance_below_the_price_is_payment_required)
+{
+    char text[256];
+    cr_assert_eq(hss_says("result", "<subscriber xmlns='urn:peerwatch:hss:0' msisdn='+447700900002' "
+                          "jid='alice@opa.example' presence-server='ps1.opa.example' status='active' "
+                          "account='prepaid' balance='0'/>", text, sizeof text), PW_ERR_PAYMENT_REQUIRED);
+    cr_assert_str_eq(text, "balance 0 is below the enquiry price 1");
+}
+
+Test(watcher_refusals, postpaid_with_zero_balance_and_exact_balance_pass)
+{
+    tw_enquiry("d2", "alice@opa.example/phone", "address='+12025550123' kind='current'");
+    tw_hss_subscriber("+447700900001", "alice@opa.example", "active", "postpaid", "0");
+    tw_last_request("proxy.opa.example", "set");
+    tw_enquiry("d3", "alice@opa.example/phone", "address='+12025550123' kind='current'");
+    tw_hss_subscriber("+447700900001", "alice@opa.example", "active", "prepaid", "1");
+    tw_last_request("proxy.opa.example", "set");
+}
+
+Test(watcher_refusals, hss_timeout_is_remote_server_timeout)
+{
+    char text[256];
+    tw_enquiry("d4", "alice@opa.example/phone", "address='+12025550123' kind='current'");
+    tw_last_request("hss.opa.example", "get");
+    tw_advance(19999);
+    cr_assert_eq(pwt_fake_sent_count(tw.fake), 1);
+    tw_advance(1);
+    cr_assert_eq(tw_last_error("d4", text, sizeof text), PW_ERR_REMOTE_SERVER_TIMEOUT);
+    cr_assert_str_eq(text, "the subscriber database did not answer");
+    cr_assert_eq(pw_watcher_inflight(tw.wa), 0);
+}
+
+Test(watcher_refusals, hss_not_connected_is_remote_server_timeout)
+{
+    char text[256];
+    /* what the server bounces while the HSS component is down */
+    cr_assert_eq(hss_says("error", "<error type='wait'><remote-server-timeout xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>",
+                          text, sizeof text), PW_ERR_REMOTE_SERVER_TIMEOUT);
+    cr_assert_str_eq(text, "the subscriber database did not answer");
+    cr_assert_eq(hss_says("error", "<error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>",
+                          text, sizeof text), PW_ERR_REMOTE_SERVER_TIMEOUT);
+}
+
+Test(watcher_refusals, other_hss_errors_and_bad_records_are_internal)
+{
+    char text[256];
+    cr_assert_eq(hss_says("error", "<error type='auth'><forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error>",
+                          text, sizeof text), PW_ERR_INTERNAL_SERVER_ERROR);
+    cr_assert(strstr(text, "subscriber database"), "%s", text);
+    cr_assert_eq(hss_says("result", "", text, sizeof text), PW_ERR_INTERNAL_SERVER_ERROR);
+    cr_assert_eq(hss_says("result", "<subscriber xmlns='urn:peerwatch:hss:0' msisdn='12' status='active' "
+                          "account='postpaid' balance='0'/>", text, sizeof text), PW_ERR_INTERNAL_SERVER_ERROR);
+    cr_assert_eq(hss_says("result", "<subscriber xmlns='urn:peerwatch:hss:0' msisdn='+447700900001' "
+                          "status='active' account='prepaid' balance='lots'/>", text, sizeof text),
+                 PW_ERR_INTERNAL_SERVER_ERROR);
+}
+
+Test(watcher_refusals, enquiry_get_is_not_offered)
+{
+    char text[256];
+    tw_deliver("<iq type='get' id='g1' from='alice@opa.example/phone'>"
+               "<enquiry xmlns='urn:peerwatch:0' address='+12025550123' kind='current'/></iq>");
+    cr_assert_eq(tw_last_error("g1", text, sizeof text), PW_ERR_SERVICE_UNAVAILABLE);
+}
