@@ -144,7 +144,7 @@ static pw_status_t start_component(pwt_trial_t *t, int op, const char *role, con
             "PORT", port, "LOGLEVEL", t->log_level, "DOMAIN", d, "NETWORK", d,
             "PEER_NETWORK", peer, "SUBSCRIBERS", subs, "ALLOW", allow, "PROXY", proxy,
             "HSS", hss, "GATEWAY", gateway, "WATCHER", watcher, "PSLIST", pslist,
-            "KEY", t->key[op], "PEER_PUBKEY", t->pub[1 - op], "DNS", dns,
+            "KEY", t->key[op], "PEER_PUBKEY", t->pub[1 - op], "OWN_PUBKEY", t->pub[op], "DNS", dns,
             "CDR_DIR", t->cdr_dir[op], "NODE", node, "STATE_DIR", t->state_dir[op], NULL
         };
         rc = pwt_component_start(&c, program, tpl, vars, t->dir, name);

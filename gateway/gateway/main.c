@@ -1,0 +1,7 @@
+/* main.c: peerwatch-gateway, the Gateway Presence Server of an operator (the role itself: gateway.c). */
+#include "gateway.h"
+
+int main(int argc, char **argv)
+{
+    return pw_runtime_main(&pw_gateway_role, argc, argv);
+}

@@ -1,0 +1,659 @@
+/* test_gateway.c: the Gateway Presence Server through the in-memory transport: signed enquiry -> HSS -> PS -> answer, every refusal, timeouts, rate limit, config. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "gateway.h"
+#include "pw_enquiry.h"
+#include "pwt_fake.h"
+
+#define GW "gateway.opb.example"
+#define HSS "hss.opb.example"
+#define PS "ps1.opb.example"
+#define PROXY "proxy.opa.example"
+
+static uint64_t clk_now = 1000;
+static uint64_t manual_clock(void *arg)
+{
+    (void)arg;
+    return clk_now;
+}
+
+static pw_loop_t *loop;
+static xmpp_ctx_t *ctx;
+static pwt_fake_t *fake;
+static pw_component_t *comp;
+static pw_gateway_t *gw;
+static pw_gateway_settings_t settings;
+static char dir[64], opa_key[128], opa_pub[128], opc_key[128], opc_pub[128], rogue_key[128],
+    rogue_pub[128];
+static pw_peering_key_t *k_opa, *k_opc, *k_rogue;
+
+static void write_keypair(const char *key_path, const char *pub_path)
+{
+    EVP_PKEY_CTX *kctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
+    EVP_PKEY *pkey = NULL;
+    FILE *f;
+    cr_assert_eq(EVP_PKEY_keygen_init(kctx), 1);
+    cr_assert_eq(EVP_PKEY_keygen(kctx, &pkey), 1);
+    f = fopen(key_path, "w");
+    cr_assert_not_null(f);
+    cr_assert_eq(PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL), 1);
+    fclose(f);
+    f = fopen(pub_path, "w");
+    cr_assert_not_null(f);
+    cr_assert_eq(PEM_write_PUBKEY(f, pkey), 1);
+    fclose(f);
+    EVP_PKEY_free(pkey);
+    EVP_PKEY_CTX_free(kctx);
+}
+
+static pw_peering_key_t *load_private(const char *path)
+{
+    pw_peering_key_t *k = NULL;
+    char why[256];
+    cr_assert_eq(pw_peering_key_load_private(path, &k, why, sizeof why), PW_OK, "%s", why);
+    return k;
+}
+
+static void setup(void)
+{
+    pw_component_opts_t o = { .jid = GW, .name = "peerwatch-gateway", .version = "0",
+                              .disco_category = "component", .disco_type = "presence",
+                              .disco_name = "Test gateway", .iq_timeout_ms = 5000 };
+    char why[256];
+
+    snprintf(dir, sizeof dir, "/tmp/pw-gateway-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(opa_key, sizeof opa_key, "%s/opa.key", dir);
+    snprintf(opa_pub, sizeof opa_pub, "%s/opa.pub", dir);
+    snprintf(opc_key, sizeof opc_key, "%s/opc.key", dir);
+    snprintf(opc_pub, sizeof opc_pub, "%s/opc.pub", dir);
+    snprintf(rogue_key, sizeof rogue_key, "%s/rogue.key", dir);
+    snprintf(rogue_pub, sizeof rogue_pub, "%s/rogue.pub", dir);
+    write_keypair(opa_key, opa_pub);
+    write_keypair(opc_key, opc_pub);
+    write_keypair(rogue_key, rogue_pub);
+    k_opa = load_private(opa_key);
+    k_opc = load_private(opc_key);
+    k_rogue = load_private(rogue_key);
+
+    memset(&settings, 0, sizeof settings);
+    settings.network = "opb.example";
+    settings.hss = HSS;
+    settings.max_skew_ms = 300000;
+    settings.max_nonces = 1000;
+    settings.rate_per_peer = 200;
+    cr_assert_eq(pw_peering_peers_create(&settings.peers), PW_OK);
+    cr_assert_eq(pw_peering_peers_add(settings.peers, "opa.example", opa_pub, why, sizeof why), PW_OK, "%s", why);
+    cr_assert_eq(pw_peering_peers_add(settings.peers, "opc.example", opc_pub, why, sizeof why), PW_OK, "%s", why);
+
+    clk_now = 1000;
+    cr_assert_eq(pw_loop_create(&loop), PW_OK);
+    pw_loop_set_clock(loop, manual_clock, NULL);
+    xmpp_initialize();
+    ctx = xmpp_ctx_new(NULL, NULL);
+    fake = pwt_fake_create(ctx);
+    cr_assert_eq(pw_component_create(&comp, loop, ctx, &o, pwt_fake_transport(fake)), PW_OK);
+    pwt_fake_up(fake);
+    cr_assert_eq(pw_gateway_create(&gw, comp, &settings), PW_OK);
+}
+
+static void teardown(void)
+{
+    pw_gateway_destroy(gw);
+    gw = NULL;
+    pw_component_destroy(comp);
+    xmpp_ctx_free(ctx);
+    xmpp_shutdown();
+    pw_loop_destroy(loop);
+    pw_peering_peers_destroy(settings.peers);
+    pw_peering_key_destroy(k_opa);
+    pw_peering_key_destroy(k_opc);
+    pw_peering_key_destroy(k_rogue);
+    unlink(opa_key);
+    unlink(opa_pub);
+    unlink(opc_key);
+    unlink(opc_pub);
+    unlink(rogue_key);
+    unlink(rogue_pub);
+    rmdir(dir);
+}
+
+TestSuite(gateway, .init = setup, .fini = teardown);
+
+/* ---- helpers ---- */
+
+static const char *attr(xmpp_stanza_t *s, const char *name)
+{
+    const char *v = s ? xmpp_stanza_get_attribute(s, name) : NULL;
+    return v ? v : "";
+}
+
+static uint64_t wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static pw_enquiry_t bob_enquiry(void)
+{
+    pw_enquiry_t e;
+    memset(&e, 0, sizeof e);
+    snprintf(e.ref, sizeof e.ref, "watcher.opa.example/0b6c9a8e-2f0e-4a55-9a0f-6c51c8b1a2d4");
+    e.kind = PW_KIND_CURRENT;
+    snprintf(e.presentity, sizeof e.presentity, "+12025550123");
+    snprintf(e.watcher_msisdn, sizeof e.watcher_msisdn, "+447700900001");
+    snprintf(e.watcher_jid, sizeof e.watcher_jid, "alice@opa.example");
+    snprintf(e.watcher_network, sizeof e.watcher_network, "opa.example");
+    return e;
+}
+
+/* How to sign a test enquiry. */
+typedef struct sign_opts {
+    const pw_peering_key_t *key; /* NULL: no signature */
+    const char *network;         /* the signature's network attribute */
+    const char *signed_from;     /* the domain that goes into the signed string */
+    int64_t skew_ms;             /* added to the wall clock when signing */
+} sign_opts_t;
+
+/* The enquiry IQ as XML text, as a peer's proxy sends it (caller frees with xmpp_free). */
+static char *enquiry_xml(const pw_enquiry_t *e, const char *from, const char *id, const sign_opts_t *so)
+{
+    xmpp_stanza_t *iq = pw_enquiry_iq(ctx, e, GW);
+    char *xml = NULL;
+    size_t len;
+    xmpp_stanza_set_from(iq, from);
+    xmpp_stanza_set_id(iq, id);
+    if (so && so->key) {
+        xmpp_stanza_t *sig = pw_peering_sign(ctx, so->key, so->network, e, so->signed_from, GW,
+                                             (uint64_t)((int64_t)wall_now() + so->skew_ms));
+        cr_assert_not_null(sig);
+        xmpp_stanza_add_child(xmpp_stanza_get_child_by_name(iq, "enquiry"), sig);
+        xmpp_stanza_release(sig);
+    }
+    cr_assert_eq(xmpp_stanza_to_text(iq, &xml, &len), XMPP_EOK);
+    xmpp_stanza_release(iq);
+    return xml;
+}
+
+static void deliver_enquiry(const pw_enquiry_t *e, const char *from, const char *id, const sign_opts_t *so)
+{
+    char *xml = enquiry_xml(e, from, id, so);
+    cr_assert_eq(pwt_fake_deliver_xml(fake, xml), 0, "%s", xml);
+    xmpp_free(ctx, xml);
+}
+
+static const sign_opts_t SIGNED_BY_OPA = { NULL, "opa.example", PROXY, 0 };
+
+static void deliver_signed(const pw_enquiry_t *e, const char *id)
+{
+    sign_opts_t so = SIGNED_BY_OPA;
+    so.key = k_opa;
+    deliver_enquiry(e, PROXY, id, &so);
+}
+
+/* The last stanza must be an error to the proxy for request id; returns its condition. */
+static pw_error_t last_error_to_proxy(const char *id, char *text, size_t cap)
+{
+    xmpp_stanza_t *s = pwt_fake_last(fake);
+    cr_assert_not_null(s);
+    cr_assert_str_eq(attr(s, "type"), "error");
+    cr_assert_str_eq(attr(s, "to"), PROXY);
+    cr_assert_str_eq(attr(s, "from"), GW);
+    cr_assert_str_eq(attr(s, "id"), id);
+    return pw_stanza_error_parse(s, text, cap);
+}
+
+/* No internal address in a stanza that leaves the operator. */
+static void assert_no_internal_address(xmpp_stanza_t *s)
+{
+    char *xml;
+    size_t len;
+    cr_assert_eq(xmpp_stanza_to_text(s, &xml, &len), XMPP_EOK);
+    cr_assert_null(strstr(xml, PS), "the PS address leaks: %s", xml);
+    cr_assert_null(strstr(xml, HSS), "the HSS address leaks: %s", xml);
+    cr_assert_null(strstr(xml, "bob@opb.example"), "the presentity's JID leaks: %s", xml);
+    xmpp_free(ctx, xml);
+}
+
+/* The last stanza must be the HSS lookup; returns its id. */
+static const char *expect_hss_lookup(const char *key, const char *value)
+{
+    xmpp_stanza_t *s = pwt_fake_last(fake), *lookup;
+    cr_assert_not_null(s);
+    cr_assert_str_eq(xmpp_stanza_get_name(s), "iq");
+    cr_assert_str_eq(attr(s, "type"), "get");
+    cr_assert_str_eq(attr(s, "to"), HSS);
+    lookup = xmpp_stanza_get_child_by_name_and_ns(s, "lookup", PW_GATEWAY_NS_HSS);
+    cr_assert_not_null(lookup, "an HSS lookup was sent");
+    cr_assert_str_eq(attr(lookup, key), value);
+    return attr(s, "id");
+}
+
+static void hss_answers_bob(const char *id)
+{
+    char xml[768];
+    snprintf(xml, sizeof xml, "<iq type='result' id='%s' from='" HSS "' to='" GW "'>"
+             "<subscriber xmlns='urn:peerwatch:hss:0' msisdn='+12025550123' jid='bob@opb.example' "
+             "presence-server='" PS "' status='active' account='postpaid' balance='0'/></iq>", id);
+    cr_assert_eq(pwt_fake_deliver_xml(fake, xml), 0);
+}
+
+/* The last stanza must be the enquiry forwarded to the PS; returns its id. */
+static const char *expect_ps_enquiry(void)
+{
+    xmpp_stanza_t *s = pwt_fake_last(fake), *el;
+    cr_assert_not_null(s);
+    cr_assert_str_eq(attr(s, "type"), "set");
+    cr_assert_str_eq(attr(s, "to"), PS);
+    cr_assert_str_eq(attr(s, "from"), GW);
+    el = xmpp_stanza_get_child_by_name_and_ns(s, "enquiry", PW_NS_CHAIN);
+    cr_assert_not_null(el);
+    cr_assert_null(xmpp_stanza_get_child_by_name(el, "signature"), "the signature stays at the gateway");
+    cr_assert_str_eq(attr(el, "presentity-jid"), "bob@opb.example");
+    cr_assert_str_eq(attr(el, "presentity"), "+12025550123");
+    cr_assert_str_eq(attr(el, "ref"), "watcher.opa.example/0b6c9a8e-2f0e-4a55-9a0f-6c51c8b1a2d4");
+    cr_assert_str_eq(attr(el, "watcher-msisdn"), "+447700900001");
+    cr_assert_str_eq(attr(el, "watcher-jid"), "alice@opa.example");
+    cr_assert_str_eq(attr(el, "watcher-network"), "opa.example");
+    return attr(s, "id");
+}
+
+/* ---- the happy path ---- */
+
+Test(gateway, signed_enquiry_goes_to_hss_then_ps_and_the_state_comes_back)
+{
+    pw_enquiry_t e = bob_enquiry();
+    char xml[768], hss_id[64], ps_id[64];
+    xmpp_stanza_t *res, *el, *state;
+
+    deliver_signed(&e, "e1");
+    cr_assert_eq(pwt_fake_sent_count(fake), 1);
+    snprintf(hss_id, sizeof hss_id, "%s", expect_hss_lookup("msisdn", "+12025550123"));
+    cr_assert_eq(pw_gateway_in_flight(gw), 1);
+
+    hss_answers_bob(hss_id);
+    cr_assert_eq(pwt_fake_sent_count(fake), 2);
+    snprintf(ps_id, sizeof ps_id, "%s", expect_ps_enquiry());
+
+    snprintf(xml, sizeof xml, "<iq type='result' id='%s' from='" PS "' to='" GW "'>"
+             "<enquiry xmlns='urn:peerwatch:chain:0' ref='watcher.opa.example/0b6c9a8e-2f0e-4a55-9a0f-6c51c8b1a2d4' kind='current'>"
+             "<state xmlns='urn:peerwatch:0' available='true' show='away'><status>In a meeting</status></state>"
+             "</enquiry></iq>", ps_id);
+    cr_assert_eq(pwt_fake_deliver_xml(fake, xml), 0);
+    cr_assert_eq(pwt_fake_sent_count(fake), 3);
+    res = pwt_fake_last(fake);
+    cr_assert_str_eq(attr(res, "type"), "result");
+    cr_assert_str_eq(attr(res, "id"), "e1");
+    cr_assert_str_eq(attr(res, "to"), PROXY);
+    cr_assert_str_eq(attr(res, "from"), GW);
+    el = xmpp_stanza_get_child_by_name_and_ns(res, "enquiry", PW_NS_CHAIN);
+    cr_assert_not_null(el);
+    cr_assert_str_eq(attr(el, "ref"), "watcher.opa.example/0b6c9a8e-2f0e-4a55-9a0f-6c51c8b1a2d4");
+    state = xmpp_stanza_get_child_by_name(el, "state");
+    cr_assert_not_null(state, "the state travels back");
+    cr_assert_str_eq(attr(state, "available"), "true");
+    cr_assert_str_eq(attr(state, "show"), "away");
+    cr_assert_null(xmpp_stanza_get_child_by_name(el, "signature"));
+    assert_no_internal_address(res);
+    cr_assert_eq(pw_gateway_in_flight(gw), 0);
+}
+
+Test(gateway, enquiry_by_jid_is_looked_up_by_jid)
+{
+    pw_enquiry_t e = bob_enquiry();
+    char hss_id[64];
+    e.presentity[0] = '\0';
+    snprintf(e.presentity_jid, sizeof e.presentity_jid, "bob@opb.example");
+    deliver_signed(&e, "j1");
+    snprintf(hss_id, sizeof hss_id, "%s", expect_hss_lookup("jid", "bob@opb.example"));
+    hss_answers_bob(hss_id);
+    expect_ps_enquiry(); /* presentity filled in from the HSS record */
+}
+
+Test(gateway, subdomain_of_a_peer_may_send_and_other_peers_too)
+{
+    pw_enquiry_t e = bob_enquiry();
+    sign_opts_t so = { k_opa, "opa.example", "eu.proxy.opa.example", 0 };
+    deliver_enquiry(&e, "eu.proxy.opa.example", "s1", &so);
+    expect_hss_lookup("msisdn", "+12025550123");
+
+    snprintf(e.watcher_network, sizeof e.watcher_network, "opc.example");
+    snprintf(e.watcher_jid, sizeof e.watcher_jid, "carol@opc.example");
+    so = (sign_opts_t){ k_opc, "opc.example", "proxy.opc.example", 0 };
+    deliver_enquiry(&e, "proxy.opc.example", "s2", &so);
+    expect_hss_lookup("msisdn", "+12025550123");
+    cr_assert_eq(pw_gateway_in_flight(gw), 2);
+}
+
+/* ---- refusals ---- */
+
+/* Deliver and expect not-authorized with a text holding word, and nothing sent to the HSS. */
+static void expect_refused(const pw_enquiry_t *e, const char *from, const sign_opts_t *so,
+                           pw_error_t want, const char *word)
+{
+    char text[1024];
+    size_t before = pwt_fake_sent_count(fake);
+    deliver_enquiry(e, from, "bad", so);
+    cr_assert_eq(pwt_fake_sent_count(fake), before + 1, "exactly one answer, no HSS lookup");
+    xmpp_stanza_t *s = pwt_fake_last(fake);
+    cr_assert_str_eq(attr(s, "type"), "error");
+    cr_assert_str_eq(attr(s, "to"), from);
+    cr_assert_eq(pw_stanza_error_parse(s, text, sizeof text), want, "condition %s, text '%s'",
+                 pw_error_name(pw_stanza_error_parse(s, text, sizeof text)), text);
+    cr_assert(strstr(text, word), "'%s' says %s", text, word);
+    assert_no_internal_address(s);
+}
+
+Test(gateway, sender_without_peering_agreement_is_not_authorized)
+{
+    pw_enquiry_t e = bob_enquiry();
+    sign_opts_t so = { k_rogue, "opa.example", "proxy.evil.example", 0 };
+    expect_refused(&e, "proxy.evil.example", &so, PW_ERR_NOT_AUTHORIZED, "no peering agreement");
+    so.signed_from = "proxy.evilopa.example";
+    expect_refused(&e, "proxy.evilopa.example", &so, PW_ERR_NOT_AUTHORIZED, "no peering agreement");
+    so.signed_from = "example";
+    expect_refused(&e, "example", &so, PW_ERR_NOT_AUTHORIZED, "no peering agreement");
+}
+
+Test(gateway, watcher_network_must_be_the_senders_network)
+{
+    pw_enquiry_t e = bob_enquiry();
+    sign_opts_t so = { k_opc, "opc.example", PROXY, 0 };
+    snprintf(e.watcher_network, sizeof e.watcher_network, "opc.example");
+    expect_refused(&e, PROXY, &so, PW_ERR_NOT_AUTHORIZED, "watcher-network");
+}
+
+Test(gateway, unsigned_enquiry_is_not_authorized)
+{
+    pw_enquiry_t e = bob_enquiry();
+    expect_refused(&e, PROXY, NULL, PW_ERR_NOT_AUTHORIZED, "no operator signature");
+}
+
+Test(gateway, signature_of_another_network_is_not_authorized)
+{
+    pw_enquiry_t e = bob_enquiry();
+    sign_opts_t so = { k_opc, "opc.example", PROXY, 0 };
+    expect_refused(&e, PROXY, &so, PW_ERR_NOT_AUTHORIZED, "signature's network");
+}
+
+Test(gateway, signature_with_the_wrong_key_is_not_authorized)
+{
+    pw_enquiry_t e = bob_enquiry();
+    sign_opts_t so = { k_rogue, "opa.example", PROXY, 0 };
+    expect_refused(&e, PROXY, &so, PW_ERR_NOT_AUTHORIZED, "does not verify");
+    so = (sign_opts_t){ k_opa, "opa.example", "proxy2.opa.example", 0 };
+    expect_refused(&e, PROXY, &so, PW_ERR_NOT_AUTHORIZED, "does not verify");
+}
+
+Test(gateway, tampered_enquiry_is_not_authorized)
+{
+    pw_enquiry_t e = bob_enquiry();
+    sign_opts_t so = { k_opa, "opa.example", PROXY, 0 };
+    char *xml = enquiry_xml(&e, PROXY, "t1", &so), *p;
+    char text[512];
+    /* change the watcher after signing */
+    p = strstr(xml, "alice@opa.example");
+    cr_assert_not_null(p);
+    memcpy(p, "mally", 5);
+    cr_assert_eq(pwt_fake_deliver_xml(fake, xml), 0);
+    xmpp_free(ctx, xml);
+    cr_assert_eq(last_error_to_proxy("t1", text, sizeof text), PW_ERR_NOT_AUTHORIZED);
+    cr_assert(strstr(text, "does not verify"), "%s", text);
+    cr_assert_eq(pwt_fake_sent_count(fake), 1);
+}
+
+Test(gateway, replayed_enquiry_is_not_authorized)
+{
+    pw_enquiry_t e = bob_enquiry();
+    sign_opts_t so = { k_opa, "opa.example", PROXY, 0 };
+    char *xml = enquiry_xml(&e, PROXY, "r1", &so);
+    char text[512];
+    cr_assert_eq(pwt_fake_deliver_xml(fake, xml), 0);
+    expect_hss_lookup("msisdn", "+12025550123");
+    cr_assert_eq(pwt_fake_deliver_xml(fake, xml), 0);
+    xmpp_free(ctx, xml);
+    cr_assert_eq(last_error_to_proxy("r1", text, sizeof text), PW_ERR_NOT_AUTHORIZED);
+    cr_assert(strstr(text, "replay"), "%s", text);
+    cr_assert_eq(pwt_fake_sent_count(fake), 2);
+}
+
+Test(gateway, stale_or_future_signature_is_not_authorized)
+{
+    pw_enquiry_t e = bob_enquiry();
+    sign_opts_t so = { k_opa, "opa.example", PROXY, -600000 };
+    expect_refused(&e, PROXY, &so, PW_ERR_NOT_AUTHORIZED, "timestamp");
+    so.skew_ms = 600000;
+    expect_refused(&e, PROXY, &so, PW_ERR_NOT_AUTHORIZED, "timestamp");
+}
+
+Test(gateway, malformed_enquiries_get_their_condition)
+{
+    char text[512];
+    pwt_fake_deliver_xml(fake, "<iq type='set' id='m1' from='" PROXY "' to='" GW "'>"
+                               "<enquiry xmlns='urn:peerwatch:chain:0' kind='later' ref='r' presentity='+12025550123' "
+                               "watcher-msisdn='+447700900001' watcher-jid='alice@opa.example' watcher-network='opa.example'/></iq>");
+    cr_assert_eq(last_error_to_proxy("m1", text, sizeof text), PW_ERR_BAD_REQUEST);
+    cr_assert(strstr(text, "kind"), "%s", text);
+    pwt_fake_deliver_xml(fake, "<iq type='set' id='m2' from='" PROXY "' to='" GW "'>"
+                               "<enquiry xmlns='urn:peerwatch:chain:0' kind='current' ref='r' presentity='+1' "
+                               "watcher-msisdn='+447700900001' watcher-jid='alice@opa.example' watcher-network='opa.example'/></iq>");
+    cr_assert_eq(last_error_to_proxy("m2", text, sizeof text), PW_ERR_JID_MALFORMED);
+    cr_assert(strstr(text, "presentity"), "%s", text);
+    cr_assert_eq(pw_gateway_in_flight(gw), 0);
+}
+
+/* ---- HSS and PS outcomes ---- */
+
+Test(gateway, unknown_number_is_item_not_found)
+{
+    pw_enquiry_t e = bob_enquiry();
+    char xml[768], text[512];
+    deliver_signed(&e, "u1");
+    snprintf(xml, sizeof xml, "<iq type='error' id='%s' from='" HSS "' to='" GW "'><error type='cancel'>"
+             "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+             "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>no subscriber has the number +12025550123</text>"
+             "</error></iq>", expect_hss_lookup("msisdn", "+12025550123"));
+    cr_assert_eq(pwt_fake_deliver_xml(fake, xml), 0);
+    cr_assert_eq(last_error_to_proxy("u1", text, sizeof text), PW_ERR_ITEM_NOT_FOUND);
+    cr_assert(strstr(text, "+12025550123"), "%s", text);
+    assert_no_internal_address(pwt_fake_last(fake));
+    cr_assert_eq(pw_gateway_in_flight(gw), 0);
+}
+
+Test(gateway, hss_refusal_is_an_internal_error_without_its_text)
+{
+    pw_enquiry_t e = bob_enquiry();
+    char xml[768], text[512];
+    deliver_signed(&e, "h1");
+    snprintf(xml, sizeof xml, "<iq type='error' id='%s' from='" HSS "' to='" GW "'><error type='auth'>"
+             "<forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+             "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>" HSS " allows only its own components</text>"
+             "</error></iq>", expect_hss_lookup("msisdn", "+12025550123"));
+    cr_assert_eq(pwt_fake_deliver_xml(fake, xml), 0);
+    cr_assert_eq(last_error_to_proxy("h1", text, sizeof text), PW_ERR_INTERNAL_SERVER_ERROR);
+    assert_no_internal_address(pwt_fake_last(fake));
+}
+
+Test(gateway, hss_timeout_is_remote_server_timeout)
+{
+    pw_enquiry_t e = bob_enquiry();
+    char text[512];
+    deliver_signed(&e, "t1");
+    expect_hss_lookup("msisdn", "+12025550123");
+    clk_now += 4999;
+    pw_loop_run_once(loop, 0);
+    cr_assert_eq(pwt_fake_sent_count(fake), 1, "not before iq_timeout");
+    clk_now += 1;
+    pw_loop_run_once(loop, 0);
+    cr_assert_eq(last_error_to_proxy("t1", text, sizeof text), PW_ERR_REMOTE_SERVER_TIMEOUT);
+    cr_assert(strstr(text, "opb.example"), "%s", text);
+    assert_no_internal_address(pwt_fake_last(fake));
+    cr_assert_eq(pw_gateway_in_flight(gw), 0);
+}
+
+Test(gateway, ps_timeout_is_remote_server_timeout)
+{
+    pw_enquiry_t e = bob_enquiry();
+    char text[512], hss_id[64];
+    deliver_signed(&e, "t2");
+    snprintf(hss_id, sizeof hss_id, "%s", expect_hss_lookup("msisdn", "+12025550123"));
+    hss_answers_bob(hss_id);
+    expect_ps_enquiry();
+    clk_now += 5000;
+    pw_loop_run_once(loop, 0);
+    cr_assert_eq(last_error_to_proxy("t2", text, sizeof text), PW_ERR_REMOTE_SERVER_TIMEOUT);
+    cr_assert_str_eq(text, "the presence service of opb.example did not answer in time");
+    assert_no_internal_address(pwt_fake_last(fake));
+    cr_assert_eq(pw_gateway_in_flight(gw), 0);
+}
+
+Test(gateway, ps_errors_are_relayed_but_never_its_address)
+{
+    pw_enquiry_t e = bob_enquiry();
+    char text[512], hss_id[64], xml[1024];
+
+    deliver_signed(&e, "p1");
+    snprintf(hss_id, sizeof hss_id, "%s", expect_hss_lookup("msisdn", "+12025550123"));
+    hss_answers_bob(hss_id);
+    snprintf(xml, sizeof xml, "<iq type='error' id='%s' from='" PS "' to='" GW "'><error type='auth'>"
+             "<subscription-required xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+             "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>+12025550123 has not approved you yet</text>"
+             "</error></iq>", expect_ps_enquiry());
+    cr_assert_eq(pwt_fake_deliver_xml(fake, xml), 0);
+    cr_assert_eq(last_error_to_proxy("p1", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
+    cr_assert_str_eq(text, "+12025550123 has not approved you yet");
+
+    deliver_signed(&e, "p2");
+    snprintf(hss_id, sizeof hss_id, "%s", expect_hss_lookup("msisdn", "+12025550123"));
+    hss_answers_bob(hss_id);
+    snprintf(xml, sizeof xml, "<iq type='error' id='%s' from='" PS "' to='" GW "'><error type='wait'>"
+             "<internal-server-error xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+             "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>" PS " cannot write its charge records</text>"
+             "</error></iq>", expect_ps_enquiry());
+    cr_assert_eq(pwt_fake_deliver_xml(fake, xml), 0);
+    cr_assert_eq(last_error_to_proxy("p2", text, sizeof text), PW_ERR_INTERNAL_SERVER_ERROR);
+    assert_no_internal_address(pwt_fake_last(fake));
+}
+
+Test(gateway, bad_hss_record_is_an_internal_error)
+{
+    pw_enquiry_t e = bob_enquiry();
+    char xml[768], text[512];
+    deliver_signed(&e, "b1");
+    snprintf(xml, sizeof xml, "<iq type='result' id='%s' from='" HSS "' to='" GW "'>"
+             "<subscriber xmlns='urn:peerwatch:hss:0' msisdn='+12025550123' jid='bob@opb.example'/></iq>",
+             expect_hss_lookup("msisdn", "+12025550123"));
+    cr_assert_eq(pwt_fake_deliver_xml(fake, xml), 0);
+    cr_assert_eq(last_error_to_proxy("b1", text, sizeof text), PW_ERR_INTERNAL_SERVER_ERROR);
+    cr_assert_eq(pw_gateway_in_flight(gw), 0);
+}
+
+/* ---- rate limit ---- */
+
+Test(gateway, rate_per_peer_is_a_token_bucket)
+{
+    pw_enquiry_t e = bob_enquiry();
+    char text[512];
+    settings.rate_per_peer = 2;
+    deliver_signed(&e, "a1");
+    expect_hss_lookup("msisdn", "+12025550123");
+    deliver_signed(&e, "a2");
+    expect_hss_lookup("msisdn", "+12025550123");
+    deliver_signed(&e, "a3");
+    cr_assert_eq(last_error_to_proxy("a3", text, sizeof text), PW_ERR_RESOURCE_CONSTRAINT);
+    cr_assert(strstr(text, "opa.example"), "%s", text);
+    /* another peer has its own bucket */
+    {
+        pw_enquiry_t c = e;
+        sign_opts_t so = { k_opc, "opc.example", "proxy.opc.example", 0 };
+        snprintf(c.watcher_network, sizeof c.watcher_network, "opc.example");
+        deliver_enquiry(&c, "proxy.opc.example", "c1", &so);
+        expect_hss_lookup("msisdn", "+12025550123");
+    }
+    /* half a second later one token is back */
+    clk_now += 500;
+    pw_loop_update_time(loop);
+    deliver_signed(&e, "a4");
+    expect_hss_lookup("msisdn", "+12025550123");
+    deliver_signed(&e, "a5");
+    cr_assert_eq(last_error_to_proxy("a5", text, sizeof text), PW_ERR_RESOURCE_CONSTRAINT);
+}
+
+/* ---- lifecycle, disco, config ---- */
+
+Test(gateway, shutdown_answers_enquiries_in_flight)
+{
+    pw_enquiry_t e = bob_enquiry();
+    char text[512];
+    deliver_signed(&e, "d1");
+    expect_hss_lookup("msisdn", "+12025550123");
+    pw_gateway_destroy(gw);
+    gw = NULL;
+    cr_assert_eq(last_error_to_proxy("d1", text, sizeof text), PW_ERR_SERVICE_UNAVAILABLE);
+    cr_assert_eq(pw_component_pending_iqs(comp), 0);
+}
+
+Test(gateway, disco_advertises_the_chain_namespace)
+{
+    xmpp_stanza_t *s;
+    int found = 0;
+    pwt_fake_deliver_xml(fake, "<iq type='get' id='d1' from='" PROXY "' to='" GW "'>"
+                               "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+    s = xmpp_stanza_get_child_by_name(pwt_fake_last(fake), "query");
+    cr_assert_not_null(s);
+    for (xmpp_stanza_t *c = xmpp_stanza_get_children(s); c; c = xmpp_stanza_get_next(c)) {
+        if (xmpp_stanza_is_tag(c) && strcmp(xmpp_stanza_get_name(c), "feature") == 0 &&
+            strcmp(attr(c, "var"), PW_NS_CHAIN) == 0)
+            found = 1;
+    }
+    cr_assert(found, "urn:peerwatch:chain:0 is advertised");
+}
+
+Test(gateway, example_configs_load_and_a_gateway_without_peers_is_refused)
+{
+    static const char *const files[] = { "gateway-opb.conf", "gateway-opa.conf" };
+    char why[1024], path[512];
+    for (size_t i = 0; i < 2; i++) {
+        pw_gateway_settings_t s;
+        memset(&s, 0, sizeof s);
+        cr_assert_eq(chdir(GW_TEST_SRCDIR), 0);
+        snprintf(path, sizeof path, "conf/%s", files[i]);
+        cr_assert_eq(pw_runtime_load_config(&pw_gateway_role, path, &s, why, sizeof why), PW_OK, "%s", why);
+        cr_assert_eq(pw_peering_peers_count(s.peers), 1);
+        cr_assert_eq(s.max_skew_ms, 300000);
+        cr_assert_eq(s.max_nonces, 1000000);
+        cr_assert_eq(s.rate_per_peer, 200);
+        cr_assert_eq(s.common.iq_timeout_ms, 5000);
+        pw_runtime_free_config(&pw_gateway_role, &s);
+    }
+    {
+        pw_gateway_settings_t s;
+        FILE *f;
+        snprintf(path, sizeof path, "%s/nopeers.conf", dir);
+        f = fopen(path, "w");
+        cr_assert_not_null(f);
+        fputs("[component]\njid = gateway.opb.example\nsecret = x\n[gateway]\nnetwork = opb.example\nhss = hss.opb.example\n", f);
+        fclose(f);
+        memset(&s, 0, sizeof s);
+        cr_assert_neq(pw_runtime_load_config(&pw_gateway_role, path, &s, why, sizeof why), PW_OK);
+        cr_assert(strstr(why, "peers"), "%s", why);
+        f = fopen(path, "w");
+        cr_assert_not_null(f);
+        fprintf(f, "[component]\njid = gateway.opb.example\nsecret = x\n[gateway]\nnetwork = opb.example\n"
+                   "hss = hss.opb.example\n[peers]\nopa.example = %s/missing.pub\n", dir);
+        fclose(f);
+        memset(&s, 0, sizeof s);
+        cr_assert_neq(pw_runtime_load_config(&pw_gateway_role, path, &s, why, sizeof why), PW_OK);
+        cr_assert(strstr(why, "missing.pub"), "%s", why);
+        unlink(path);
+    }
+}
