@@ -1,0 +1,325 @@
+/* test_cdr_format.c: unit tests of the charge-record line format: fields, escaping, hashes, parsing, times, names. */
+#include <criterion/criterion.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pw_cdr.h"
+
+#define BUF (PW_CDR_LINE_MAX + 1)
+
+static pw_cdr_record_t *sample(void)
+{
+    pw_cdr_record_t *r = calloc(1, sizeof *r);
+    cr_assert_not_null(r);
+    r->seq = 42;
+    r->time_ms = 1700000000123ull;
+    strcpy(r->node, "ps1.opb.example");
+    r->kind = PW_CDR_KIND_CHANGES;
+    strcpy(r->outcome, "ok");
+    strcpy(r->enquiry_ref, "watcher.opa.example/0b9d2c3e-1111-4222-8333-944445555666");
+    strcpy(r->peer, "gateway.opa.example");
+    strcpy(r->charged_network, "opa.example");
+    strcpy(r->serving_network, "opb.example");
+    strcpy(r->watcher_msisdn, "+447700900001");
+    strcpy(r->watcher_jid, "alice@opa.example/phone");
+    strcpy(r->presentity_msisdn, "+12025550123");
+    strcpy(r->subscription_id, "sub-7");
+    r->duration_s = 7200;
+    r->notifications = 3;
+    return r;
+}
+
+static const char *prev64 = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+Test(cdr_format, kind_names_round_trip)
+{
+    pw_cdr_kind_t k;
+    for (int i = 0; i < PW_CDR_KIND_COUNT; i++) {
+        cr_assert_eq(pw_cdr_kind_parse(pw_cdr_kind_name((pw_cdr_kind_t)i), &k), PW_OK);
+        cr_assert_eq(k, (pw_cdr_kind_t)i);
+    }
+    cr_assert_str_eq(pw_cdr_kind_name(PW_CDR_KIND_END), "end");
+    cr_assert_str_eq(pw_cdr_kind_name((pw_cdr_kind_t)99), "unknown");
+    cr_assert_eq(pw_cdr_kind_parse("later", &k), PW_EINVAL);
+}
+
+Test(cdr_format, record_round_trips_with_every_field)
+{
+    pw_cdr_record_t *r = sample();
+    pw_cdr_line_t *l = calloc(1, sizeof *l);
+    char *buf = malloc(BUF), hash[PW_CDR_HASH_HEX];
+    size_t len;
+    cr_assert_eq(pw_cdr_format_record(r, prev64, buf, BUF, &len, hash), PW_OK);
+    cr_assert_eq(buf[len - 1], '\n');
+    cr_assert_null(memchr(buf, '\n', len - 1), "one record is one line");
+    cr_assert_eq(pw_cdr_line_parse(buf, len - 1, l), PW_OK);
+    cr_assert_eq(l->type, PW_CDR_LINE_RECORD);
+    pw_cdr_record_t *p = &l->record;
+    cr_assert_eq(p->seq, 42);
+    cr_assert_eq(p->time_ms, 1700000000123ull);
+    cr_assert_str_eq(p->node, r->node);
+    cr_assert_eq(p->kind, PW_CDR_KIND_CHANGES);
+    cr_assert_str_eq(p->outcome, "ok");
+    cr_assert_str_eq(p->enquiry_ref, r->enquiry_ref);
+    cr_assert_str_eq(p->peer, r->peer);
+    cr_assert_str_eq(p->charged_network, "opa.example");
+    cr_assert_str_eq(p->serving_network, "opb.example");
+    cr_assert_str_eq(p->watcher_msisdn, "+447700900001");
+    cr_assert_str_eq(p->watcher_jid, r->watcher_jid);
+    cr_assert_str_eq(p->presentity_msisdn, "+12025550123");
+    cr_assert_str_eq(p->presentity_jid, "");
+    cr_assert_str_eq(p->subscription_id, "sub-7");
+    cr_assert_eq(p->duration_s, 7200);
+    cr_assert_eq(p->notifications, 3);
+    cr_assert_str_eq(p->prev, prev64);
+    cr_assert_str_eq(p->hash, hash);
+    cr_assert_not_null(strstr(buf, "\"time\":\"2023-11-14T22:13:20.123Z\""));
+    free(r);
+    free(l);
+    free(buf);
+}
+
+Test(cdr_format, hash_covers_the_bytes_before_the_hash_member)
+{
+    pw_cdr_record_t *r = sample();
+    char *buf = malloc(BUF), hash[PW_CDR_HASH_HEX], hex[65];
+    unsigned char md[32];
+    unsigned int mdlen;
+    size_t len;
+    cr_assert_eq(pw_cdr_format_record(r, prev64, buf, BUF, &len, hash), PW_OK);
+    char *cut = strstr(buf, ",\"hash\":\"");
+    cr_assert_not_null(cut);
+    cr_assert_eq(EVP_Digest(buf, (size_t)(cut - buf), md, &mdlen, EVP_sha256(), NULL), 1);
+    for (int i = 0; i < 32; i++)
+        sprintf(hex + 2 * i, "%02x", md[i]);
+    cr_assert_str_eq(hex, hash);
+    cr_assert_eq(strncmp(cut + 9, hash, 64), 0);
+    cr_assert_eq(strncmp(cut + 9 + 64, "\"}\n", 3), 0);
+    free(r);
+    free(buf);
+}
+
+Test(cdr_format, hostile_text_is_escaped_and_survives)
+{
+    pw_cdr_record_t *r = sample();
+    pw_cdr_line_t *l = calloc(1, sizeof *l);
+    char *buf = malloc(BUF), hash[PW_CDR_HASH_HEX];
+    size_t len;
+    const char *jid = "a,\"b\"\\c\nd\re\tf\x01g caf\xc3\xa9 \xf0\x9f\x98\x80@x.example/r,1";
+    strcpy(r->watcher_jid, jid);
+    strcpy(r->enquiry_ref, "opa.example/\"quoted\",ref");
+    cr_assert_eq(pw_cdr_format_record(r, prev64, buf, BUF, &len, hash), PW_OK);
+    cr_assert_null(memchr(buf, '\n', len - 1));
+    cr_assert_null(memchr(buf, '\r', len - 1));
+    cr_assert_null(memchr(buf, '\x01', len - 1));
+    cr_assert_not_null(strstr(buf, "\\u0001"));
+    cr_assert_eq(pw_cdr_line_parse(buf, len - 1, l), PW_OK);
+    cr_assert_str_eq(l->record.watcher_jid, jid);
+    cr_assert_str_eq(l->record.enquiry_ref, r->enquiry_ref);
+    free(r);
+    free(l);
+    free(buf);
+}
+
+Test(cdr_format, standard_json_escapes_are_read)
+{
+    pw_cdr_record_t *r = sample();
+    pw_cdr_line_t *l = calloc(1, sizeof *l);
+    char *buf = malloc(BUF), hash[PW_CDR_HASH_HEX];
+    size_t len;
+    strcpy(r->watcher_jid, "PLACEHOLDER");
+    cr_assert_eq(pw_cdr_format_record(r, prev64, buf, BUF, &len, hash), PW_OK);
+    buf[len - 1] = '\0';
+    /* \u00e9 and a surrogate pair, written by another JSON tool; the hash no longer matches */
+    char *at = strstr(buf, "PLACEHOLDER");
+    char line[4096];
+    snprintf(line, sizeof line, "%.*s\\u00e9\\ud83d\\ude00\\/%s", (int)(at - buf), buf, at + 11);
+    cr_assert_eq(pw_cdr_line_parse(line, strlen(line), l), PW_ECORRUPT);
+    cr_assert_str_eq(l->record.watcher_jid, "\xc3\xa9\xf0\x9f\x98\x80/");
+    free(r);
+    free(l);
+    free(buf);
+}
+
+Test(cdr_format, bad_records_are_refused)
+{
+    pw_cdr_record_t *r = sample();
+    char *buf = malloc(BUF), hash[PW_CDR_HASH_HEX];
+    size_t len;
+    cr_assert_eq(pw_cdr_record_check(r), PW_OK);
+    strcpy(r->watcher_jid, "bad\xc3(utf8");
+    cr_assert_eq(pw_cdr_record_check(r), PW_EINVAL);
+    strcpy(r->watcher_jid, "x");
+    memset(r->subscription_id, 'a', sizeof r->subscription_id); /* no NUL */
+    cr_assert_eq(pw_cdr_record_check(r), PW_ERANGE);
+    strcpy(r->subscription_id, "s");
+    r->charged_network[0] = '\0';
+    cr_assert_eq(pw_cdr_record_check(r), PW_EINVAL);
+    strcpy(r->charged_network, "opa.example");
+    strcpy(r->outcome, "Not OK");
+    cr_assert_eq(pw_cdr_record_check(r), PW_EINVAL);
+    strcpy(r->outcome, "");
+    cr_assert_eq(pw_cdr_record_check(r), PW_EINVAL);
+    strcpy(r->outcome, "item-not-found");
+    r->enquiry_ref[0] = '\0';
+    cr_assert_eq(pw_cdr_record_check(r), PW_EINVAL, "an enquiry needs its reference");
+    r->kind = PW_CDR_KIND_END;
+    strcpy(r->outcome, "expired");
+    cr_assert_eq(pw_cdr_record_check(r), PW_OK, "an end record needs none");
+    r->kind = (pw_cdr_kind_t)17;
+    cr_assert_eq(pw_cdr_record_check(r), PW_EINVAL);
+    r->kind = PW_CDR_KIND_END;
+    cr_assert_eq(pw_cdr_format_record(r, "zz", buf, BUF, &len, hash), PW_EINVAL);
+    strcpy(r->node, "bad node/");
+    cr_assert_eq(pw_cdr_format_record(r, prev64, buf, BUF, &len, hash), PW_EINVAL);
+    strcpy(r->node, "ps1");
+    cr_assert_eq(pw_cdr_format_record(r, prev64, buf, 100, &len, hash), PW_ERANGE);
+    free(r);
+    free(buf);
+}
+
+Test(cdr_format, any_changed_byte_is_detected)
+{
+    pw_cdr_record_t *r = sample();
+    pw_cdr_line_t *l = calloc(1, sizeof *l);
+    char *buf = malloc(BUF), hash[PW_CDR_HASH_HEX];
+    size_t len;
+    cr_assert_eq(pw_cdr_format_record(r, prev64, buf, BUF, &len, hash), PW_OK);
+    char *d = strstr(buf, "\"duration\":7200");
+    cr_assert_not_null(d);
+    d[11] = '9'; /* 7200 -> 9200 */
+    cr_assert_eq(pw_cdr_line_parse(buf, len - 1, l), PW_ECORRUPT);
+    cr_assert_eq(l->record.duration_s, 9200);
+    d[11] = '7';
+    cr_assert_eq(pw_cdr_line_parse(buf, len - 1, l), PW_OK);
+    free(r);
+    free(l);
+    free(buf);
+}
+
+Test(cdr_format, malformed_lines_are_rejected)
+{
+    pw_cdr_line_t *l = calloc(1, sizeof *l);
+    pw_cdr_record_t *r = sample();
+    char *buf = malloc(BUF), hash[PW_CDR_HASH_HEX], line[8192];
+    size_t len;
+    const char *bad[] = {
+        "", "{}", "not json", "{\"rec\":\"cdr\"}", "[1,2]",
+        "{\"rec\":\"header\",\"hash\":\"00\"}",
+        "{\"rec\":\"cdr\",\"rec\":\"cdr\",\"hash\":\"0000000000000000000000000000000000000000000000000000000000000000\"}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_assert_eq(pw_cdr_line_parse(bad[i], strlen(bad[i]), l), PW_EINVAL, "%s", bad[i]);
+    cr_assert_eq(pw_cdr_format_record(r, prev64, buf, BUF, &len, hash), PW_OK);
+    buf[len - 1] = '\0';
+    /* trailing junk */
+    snprintf(line, sizeof line, "%sx", buf);
+    cr_assert_eq(pw_cdr_line_parse(line, strlen(line), l), PW_EINVAL);
+    /* cut in the middle (a torn line) */
+    cr_assert_eq(pw_cdr_line_parse(buf, strlen(buf) / 2, l), PW_EINVAL);
+    /* a number with a leading zero, and one too big */
+    char *s = strstr(buf, "\"seq\":42");
+    snprintf(line, sizeof line, "%.*s\"seq\":042%s", (int)(s - buf), buf, s + 8);
+    cr_assert_eq(pw_cdr_line_parse(line, strlen(line), l), PW_EINVAL);
+    snprintf(line, sizeof line, "%.*s\"seq\":99999999999999999999999%s", (int)(s - buf), buf, s + 8);
+    cr_assert_eq(pw_cdr_line_parse(line, strlen(line), l), PW_EINVAL);
+    /* a missing member */
+    s = strstr(buf, ",\"peer\":\"gateway.opa.example\"");
+    snprintf(line, sizeof line, "%.*s%s", (int)(s - buf), buf, s + strlen(",\"peer\":\"gateway.opa.example\""));
+    cr_assert_eq(pw_cdr_line_parse(line, strlen(line), l), PW_EINVAL);
+    /* over-long */
+    cr_assert_eq(pw_cdr_line_parse(buf, PW_CDR_LINE_MAX + 1, l), PW_EINVAL);
+    free(r);
+    free(l);
+    free(buf);
+}
+
+Test(cdr_format, header_round_trips)
+{
+    pw_cdr_header_t h;
+    pw_cdr_line_t *l = calloc(1, sizeof *l);
+    char *buf = malloc(BUF), hash[PW_CDR_HASH_HEX];
+    size_t len;
+    memset(&h, 0, sizeof h);
+    h.version = PW_CDR_FORMAT_VERSION;
+    strcpy(h.node, "ps2.opb.example");
+    h.first_seq = 1001;
+    h.created_ms = 1700000000000ull;
+    strcpy(h.prev, prev64);
+    cr_assert_eq(pw_cdr_format_header(&h, buf, BUF, &len, hash), PW_OK);
+    cr_assert_eq(pw_cdr_line_parse(buf, len - 1, l), PW_OK);
+    cr_assert_eq(l->type, PW_CDR_LINE_HEADER);
+    cr_assert_eq(l->header.version, 1);
+    cr_assert_str_eq(l->header.node, "ps2.opb.example");
+    cr_assert_eq(l->header.first_seq, 1001);
+    cr_assert_eq(l->header.created_ms, 1700000000000ull);
+    cr_assert_str_eq(l->header.prev, prev64);
+    cr_assert_str_eq(l->header.hash, hash);
+    /* a future version is not read as this one */
+    h.version = 2;
+    cr_assert_eq(pw_cdr_format_header(&h, buf, BUF, &len, hash), PW_OK);
+    cr_assert_eq(pw_cdr_line_parse(buf, len - 1, l), PW_EINVAL);
+    free(l);
+    free(buf);
+}
+
+Test(cdr_format, times)
+{
+    char t[PW_CDR_TIME_TEXT];
+    uint64_t ms;
+    pw_cdr_time_format(0, t);
+    cr_assert_str_eq(t, "1970-01-01T00:00:00.000Z");
+    pw_cdr_time_format(1700000000123ull, t);
+    cr_assert_str_eq(t, "2023-11-14T22:13:20.123Z");
+    cr_assert_eq(pw_cdr_time_parse(t, &ms), PW_OK);
+    cr_assert_eq(ms, 1700000000123ull);
+    cr_assert_eq(pw_cdr_time_parse("2023-11-14", &ms), PW_OK);
+    cr_assert_eq(ms, 1699920000000ull);
+    cr_assert_eq(pw_cdr_time_parse("2023-11-14T22:13:20Z", &ms), PW_OK);
+    cr_assert_eq(ms, 1700000000000ull);
+    cr_assert_eq(pw_cdr_time_parse("2023-02-30", &ms), PW_EINVAL);
+    cr_assert_eq(pw_cdr_time_parse("2023-11-14T25:00:00Z", &ms), PW_EINVAL);
+    cr_assert_eq(pw_cdr_time_parse("2023-11-14T22:13:20", &ms), PW_EINVAL);
+    cr_assert_eq(pw_cdr_time_parse("yesterday", &ms), PW_EINVAL);
+    pw_cdr_time_format(UINT64_MAX, t);
+    cr_assert_str_eq(t, "9999-12-31T23:59:59.999Z");
+}
+
+Test(cdr_format, file_names)
+{
+    pw_cdr_name_t n, p;
+    char name[256];
+    memset(&n, 0, sizeof n);
+    strcpy(n.node, "ps-1.opb.example");
+    n.open = 1;
+    n.first_seq = 17;
+    cr_assert_eq(pw_cdr_name_format(&n, name, sizeof name), PW_OK);
+    cr_assert_str_eq(name, "cdr-ps-1.opb.example-00000000000000000017.jsonl.open");
+    cr_assert_eq(pw_cdr_name_parse(name, &p), PW_OK);
+    cr_assert_eq(p.open, 1);
+    cr_assert_str_eq(p.node, "ps-1.opb.example");
+    cr_assert_eq(p.first_seq, 17);
+    n.open = 0;
+    n.last_seq = 99;
+    n.close_ms = 1700000000123ull;
+    cr_assert_eq(pw_cdr_name_format(&n, name, sizeof name), PW_OK);
+    cr_assert_str_eq(name, "cdr-ps-1.opb.example-00000000000000000017-00000000000000000099-20231114T221320123Z.jsonl");
+    cr_assert_eq(pw_cdr_name_parse(name, &p), PW_OK);
+    cr_assert_eq(p.open, 0);
+    cr_assert_str_eq(p.node, "ps-1.opb.example");
+    cr_assert_eq(p.first_seq, 17);
+    cr_assert_eq(p.last_seq, 99);
+    cr_assert_eq(p.close_ms, 1700000000123ull);
+    cr_assert_eq(pw_cdr_name_format(&n, name, 20), PW_ERANGE);
+    cr_assert_eq(pw_cdr_name_parse("torn-ps1-00000000000000000001-5.bin", &p), PW_EINVAL);
+    cr_assert_eq(pw_cdr_name_parse("cdr-ps1-1.jsonl.open", &p), PW_EINVAL);
+    cr_assert_eq(pw_cdr_name_parse("cdr--00000000000000000001.jsonl.open", &p), PW_EINVAL);
+    cr_assert_eq(pw_cdr_name_parse(".cdr-ps1.lock", &p), PW_EINVAL);
+    cr_assert_eq(pw_cdr_name_parse("cdr-ps1-00000000000000000009-00000000000000000002-20231114T221320123Z.jsonl", &p),
+                 PW_EINVAL, "last before first");
+    cr_assert(pw_cdr_node_valid("ps1.opb.example"));
+    cr_assert(!pw_cdr_node_valid(""));
+    cr_assert(!pw_cdr_node_valid("a/b"));
+    cr_assert(!pw_cdr_node_valid(NULL));
+}
