@@ -1,0 +1,295 @@
+/* test_presence_authorization.c: enquiry acceptance and the roster authorization table of docs/protocol.md §2.4-2.5. */
+#include "pw_runtime.h"
+#include "test_presence_util.h"
+
+TestSuite(presence_authorization, .fini = tp_stop);
+
+/* How many approval requests were sent (since the last pwt_fake_clear()). */
+static size_t approvals(void)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < pwt_fake_sent_count(tp_fake); i++)
+        n += xmpp_stanza_get_child_by_name(pwt_fake_sent(tp_fake, i), "approval") != NULL;
+    return n;
+}
+
+/* One enquiry answered from a roster holding items; returns the answer's condition
+ * (PW_ERR_NONE for a result). */
+static pw_error_t ask(const char *id, const char *items, char *text, size_t cap)
+{
+    xmpp_stanza_t *a;
+    tp_enquiry(id, id, "current");
+    tp_roster(items);
+    tp_run(0);
+    a = tp_answer(id);
+    cr_assert_not_null(a, "answer to %s", id);
+    text[0] = '\0';
+    if (strcmp(xmpp_stanza_get_type(a), "result") == 0)
+        return PW_ERR_NONE;
+    return pw_stanza_error_parse(a, text, cap);
+}
+
+Test(presence_authorization, the_roster_table)
+{
+    static const struct {
+        const char *items;
+        pw_error_t cond;
+    } cases[] = {
+        { "<item jid='+447700900001@watcher.opb.example' subscription='from'/>", PW_ERR_NONE },
+        { "<item jid='+447700900001@watcher.opb.example' subscription='both' name='alice'><group>x</group></item>", PW_ERR_NONE },
+        { "<item jid='alice@opa.example' subscription='from'/>", PW_ERR_NONE },
+        { "<item jid='alice@OPA.Example' subscription='both'/>", PW_ERR_NONE },
+        { "<item jid='+447700900001@watcher.opb.example' subscription='none'/>", PW_ERR_FORBIDDEN },
+        { "<item jid='+447700900001@watcher.opb.example' subscription='to'/>", PW_ERR_FORBIDDEN },
+        { "<item jid='alice@opa.example' subscription='to' ask='subscribe'/>", PW_ERR_FORBIDDEN },
+        { "<item jid='alice@opa.example'/>", PW_ERR_FORBIDDEN },
+        { "<item jid='alice@opa.example' subscription='none'/>"
+          "<item jid='+447700900001@watcher.opb.example' subscription='from'/>", PW_ERR_NONE },
+        { "", PW_ERR_SUBSCRIPTION_REQUIRED },
+        { "<item jid='carol@opa.example' subscription='both'/><item jid='+447700900002@watcher.opb.example' subscription='both'/>"
+          "<item jid='+447700900001@watcher.opa.example' subscription='both'/><item subscription='both'/>",
+          PW_ERR_SUBSCRIPTION_REQUIRED },
+    };
+    char id[16], text[256];
+    tp_start(NULL);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        snprintf(id, sizeof id, "e%zu", i);
+        cr_assert_eq(ask(id, cases[i].items, text, sizeof text), cases[i].cond, "case %zu: %s -> %s (%s)", i,
+                     cases[i].items, pw_error_name(cases[i].cond), text);
+        if (cases[i].cond == PW_ERR_FORBIDDEN)
+            cr_assert(strstr(text, "declined"), "%s", text);
+        if (cases[i].cond == PW_ERR_SUBSCRIPTION_REQUIRED) {
+            cr_assert(strstr(text, "+12025550123 has not yet approved +447700900001"), "%s", text);
+            cr_assert(strstr(text, "approval has been requested"), "%s", text);
+            cr_assert_null(strstr(text, "bob@"), "the presentity's JID does not leave: %s", text);
+        }
+    }
+    {
+        xmpp_stanza_t *get = tp_sent_ns("jabber:iq:roster");
+        cr_assert_str_eq(xmpp_stanza_get_to(get), "bob@opb.example", "XEP-0356 roster get to the bare JID");
+        cr_assert_str_eq(xmpp_stanza_get_name(xmpp_stanza_get_children(get)), "query");
+    }
+    cr_assert_eq(pw_presence_in_progress(tp_ps), 0);
+    tp_stop();
+}
+
+Test(presence_authorization, approval_is_requested_once_per_interval_per_pair)
+{
+    char text[256];
+    xmpp_stanza_t *iq, *ap;
+    tp_start("approval_interval = 1d");
+    cr_assert_eq(ask("a1", "", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
+    cr_assert_eq(approvals(), 1, "one approval request");
+    iq = NULL;
+    for (size_t i = 0; i < pwt_fake_sent_count(tp_fake); i++) {
+        xmpp_stanza_t *s = pwt_fake_sent(tp_fake, i);
+        if (xmpp_stanza_get_child_by_name(s, "approval"))
+            iq = s;
+    }
+    ap = xmpp_stanza_get_child_by_name(iq, "approval");
+    cr_assert_not_null(ap);
+    cr_assert_str_eq(xmpp_stanza_get_type(iq), "set");
+    cr_assert_str_eq(xmpp_stanza_get_to(iq), "watcher.opb.example");
+    cr_assert_str_eq(xmpp_stanza_get_ns(ap), "urn:peerwatch:chain:0");
+    cr_assert_str_eq(xmpp_stanza_get_attribute(ap, "presentity"), "bob@opb.example");
+    cr_assert_str_eq(xmpp_stanza_get_attribute(ap, "watcher-msisdn"), "+447700900001");
+    cr_assert_str_eq(xmpp_stanza_get_attribute(ap, "watcher-jid"), "alice@opa.example");
+    tp_deliver("<iq type='result' id='%s' from='watcher.opb.example' to='" TP_JID "'/>", xmpp_stanza_get_id(iq));
+
+    pwt_fake_clear(tp_fake);
+    tp_run(3600 * 1000);
+    cr_assert_eq(ask("a2", "", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
+    cr_assert_eq(approvals(), 0, "within the interval: no request");
+
+    pwt_fake_clear(tp_fake);
+    tp_run(23 * 3600 * 1000);
+    cr_assert_eq(ask("a3", "", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
+    cr_assert_eq(approvals(), 1, "a day later: asked again");
+    tp_stop();
+}
+
+Test(presence_authorization, a_failed_approval_request_is_retried_at_the_next_enquiry)
+{
+    char text[256];
+    xmpp_stanza_t *iq = NULL;
+    tp_start(NULL);
+    cr_assert_eq(ask("b1", "", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
+    for (size_t i = 0; i < pwt_fake_sent_count(tp_fake); i++) {
+        if (xmpp_stanza_get_child_by_name(pwt_fake_sent(tp_fake, i), "approval"))
+            iq = pwt_fake_sent(tp_fake, i);
+    }
+    cr_assert_not_null(iq);
+    tp_deliver("<iq type='error' id='%s' from='watcher.opb.example' to='" TP_JID "'><error type='cancel'>"
+               "<service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
+               xmpp_stanza_get_id(iq));
+    pwt_fake_clear(tp_fake);
+    cr_assert_eq(ask("b2", "", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
+    cr_assert_eq(approvals(), 1, "asked again after the failure");
+    /* an approval request that times out is retried too */
+    pwt_fake_clear(tp_fake);
+    tp_run(6000);
+    cr_assert_eq(ask("b3", "", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
+    cr_assert_eq(approvals(), 1, "asked again after the timeout");
+    tp_stop();
+}
+
+Test(presence_authorization, only_the_gateway_may_ask)
+{
+    char text[256];
+    tp_start(NULL);
+    tp_deliver("<iq type='set' id='f1' from='proxy.opa.example' to='" TP_JID "'>"
+               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r1' kind='current' " TP_ATTRS "/></iq>");
+    cr_assert_eq(tp_error("f1", text, sizeof text), PW_ERR_FORBIDDEN);
+    cr_assert(strstr(text, "gateway"), "%s", text);
+    tp_deliver("<iq type='set' id='f2' from='alice@opa.example/phone' to='" TP_JID "'>"
+               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r2' kind='current' " TP_ATTRS "/></iq>");
+    cr_assert_eq(tp_error("f2", text, sizeof text), PW_ERR_FORBIDDEN);
+    tp_deliver("<iq type='set' id='f3' to='" TP_JID "'>"
+               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r3' kind='current' " TP_ATTRS "/></iq>");
+    cr_assert_eq(tp_error("f3", text, sizeof text), PW_ERR_FORBIDDEN);
+    cr_assert_null(tp_sent_ns("jabber:iq:roster"), "no roster read for a refused sender");
+    /* the gateway's full JID is the gateway, in any case */
+    tp_deliver("<iq type='set' id='f4' from='Gateway.OPB.example/x' to='" TP_JID "'>"
+               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r4' kind='current' " TP_ATTRS "/></iq>");
+    cr_assert_not_null(tp_sent_ns("jabber:iq:roster"));
+    tp_stop();
+}
+
+Test(presence_authorization, malformed_enquiries_get_bad_request)
+{
+    char text[256];
+    tp_start(NULL);
+    tp_deliver("<iq type='set' id='m1' from='" TP_GATEWAY "' to='" TP_JID "'>"
+               "<enquiry xmlns='urn:peerwatch:chain:0' kind='current' " TP_ATTRS "/></iq>");
+    cr_assert_eq(tp_error("m1", text, sizeof text), PW_ERR_BAD_REQUEST);
+    cr_assert(strstr(text, "ref"), "%s", text);
+    tp_deliver("<iq type='set' id='m2' from='" TP_GATEWAY "' to='" TP_JID "'>"
+               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r' kind='later' " TP_ATTRS "/></iq>");
+    cr_assert_eq(tp_error("m2", text, sizeof text), PW_ERR_BAD_REQUEST);
+    tp_deliver("<iq type='set' id='m3' from='" TP_GATEWAY "' to='" TP_JID "'>"
+               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r' kind='current' presentity='+12025550123' "
+               "watcher-msisdn='+447700900001' watcher-jid='alice@opa.example' watcher-network='opa.example'/></iq>");
+    cr_assert_eq(tp_error("m3", text, sizeof text), PW_ERR_BAD_REQUEST);
+    cr_assert(strstr(text, "presentity-jid"), "%s", text);
+    tp_deliver("<iq type='set' id='m4' from='" TP_GATEWAY "' to='" TP_JID "'>"
+               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r' kind='current' presentity-jid='bob@opb.example/x' "
+               "watcher-msisdn='+447700900001' watcher-jid='alice@opa.example' watcher-network='opa.example'/></iq>");
+    cr_assert_eq(tp_error("m4", text, sizeof text), PW_ERR_JID_MALFORMED);
+    cr_assert_null(tp_sent_ns("jabber:iq:roster"));
+    tp_run(0);
+    {
+        tp_records_t r;
+        tp_read_records(&r);
+        cr_assert_eq(r.n, 0, "malformed enquiries are not charged");
+    }
+    tp_stop();
+}
+
+Test(presence_authorization, other_kinds_are_not_available_yet)
+{
+    char text[256];
+    tp_start(NULL);
+    tp_enquiry("k1", "watcher.opa.example/k1", "changes");
+    cr_assert_null(tp_answer("k1"), "not before the commit");
+    tp_run(0);
+    cr_assert_eq(tp_error("k1", text, sizeof text), PW_ERR_FEATURE_NOT_IMPLEMENTED);
+    cr_assert_str_eq(text, "kind 'changes' is not available yet");
+    tp_enquiry("k2", "watcher.opa.example/k2", "stop");
+    tp_run(0);
+    cr_assert_eq(tp_error("k2", text, sizeof text), PW_ERR_FEATURE_NOT_IMPLEMENTED);
+    cr_assert_str_eq(text, "kind 'stop' is not available yet");
+    cr_assert_null(tp_sent_ns("jabber:iq:roster"));
+    tp_stop();
+}
+
+Test(presence_authorization, roster_timeout_and_refusal)
+{
+    char text[256];
+    tp_start(NULL);
+    tp_enquiry("t1", "watcher.opa.example/t1", "current");
+    cr_assert_not_null(tp_sent_ns("jabber:iq:roster"));
+    tp_run(4999);
+    cr_assert_null(tp_answer("t1"));
+    tp_run(2);
+    tp_run(0);
+    cr_assert_eq(tp_error("t1", text, sizeof text), PW_ERR_REMOTE_SERVER_TIMEOUT);
+    cr_assert_str_eq(text, "could not read the presentity's contact list in time");
+
+    pwt_fake_clear(tp_fake);
+    tp_enquiry("t2", "watcher.opa.example/t2", "current");
+    {
+        xmpp_stanza_t *get = tp_sent_ns("jabber:iq:roster");
+        tp_deliver("<iq type='error' id='%s' from='bob@opb.example' to='" TP_JID "'><error type='auth'>"
+                   "<forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>", xmpp_stanza_get_id(get));
+    }
+    tp_run(0);
+    cr_assert_eq(tp_error("t2", text, sizeof text), PW_ERR_INTERNAL_SERVER_ERROR);
+    cr_assert(strstr(text, "contact list"), "%s", text);
+    tp_stop();
+}
+
+Test(presence_authorization, teardown_with_enquiries_in_flight_is_clean)
+{
+    char text[256];
+    tp_start(NULL);
+    cr_assert_eq(ask("x1", "", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED); /* approval IQ pending */
+    tp_enquiry("x2", "watcher.opa.example/x2", "current");                      /* roster get pending */
+    tp_enquiry("x3", "watcher.opa.example/x3", "next");                         /* awaiting commit */
+    cr_assert_eq(pw_presence_in_progress(tp_ps), 2);
+    pw_presence_destroy(tp_ps);
+    tp_ps = NULL;
+    cr_assert_eq(pw_component_pending_iqs(tp_comp), 0, "every IQ of the server was cancelled");
+    tp_deliver("<iq type='set' id='x4' from='" TP_GATEWAY "' to='" TP_JID "'>"
+               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r4' kind='current' " TP_ATTRS "/></iq>");
+    cr_assert_eq(tp_error("x4", text, sizeof text), PW_ERR_SERVICE_UNAVAILABLE);
+    tp_stop();
+}
+
+Test(presence_authorization, the_example_configs_load)
+{
+    static const char *const files[] = { "presence-ps1-opb.conf", "presence-ps2-opb.conf",
+                                         "presence-ps1-opa.conf" };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char path[512], why[512];
+        pw_config_error_t err;
+        pw_presence_settings_t s;
+        memset(&s, 0, sizeof s);
+        snprintf(path, sizeof path, "%s/%s", PRESENCE_TEST_CONFDIR, files[i]);
+        cr_assert_eq(pw_config_load(path, pw_presence_options, pw_presence_option_count, NULL, 0, &s, &err),
+                     PW_OK, "%s", pw_config_error_text(&err, why, sizeof why));
+        cr_assert_eq(pw_presence_check(&s, why, sizeof why), PW_OK, "%s: %s", files[i], why);
+        cr_assert(strstr(s.common.jid, "ps"), "%s", s.common.jid);
+        cr_assert(strstr(s.watcher, "watcher."), "%s", s.watcher);
+        pw_config_free(pw_presence_options, pw_presence_option_count, &s);
+    }
+}
+
+/* An enquiry about bob from watcher msisdn, answered from an empty roster. */
+static void ask_from(const char *id, const char *msisdn)
+{
+    tp_deliver("<iq type='set' id='%s' from='" TP_GATEWAY "' to='" TP_JID "'>"
+               "<enquiry xmlns='urn:peerwatch:chain:0' ref='watcher.opa.example/%s' kind='current' "
+               "presentity-jid='bob@opb.example' watcher-msisdn='%s' watcher-jid='x@opa.example' "
+               "watcher-network='opa.example'/></iq>", id, id, msisdn);
+    tp_roster("");
+    tp_run(0);
+    cr_assert_not_null(tp_answer(id));
+}
+
+Test(presence_authorization, the_approval_table_is_bounded)
+{
+    tp_start("max_approvals = 2\napproval_interval = 1h");
+    ask_from("p1", "+447700900001");
+    ask_from("p2", "+447700900002");
+    cr_assert_eq(approvals(), 2);
+    pwt_fake_clear(tp_fake);
+    ask_from("p3", "+447700900003");
+    cr_assert_eq(approvals(), 0, "table full of pairs within the interval: not asked");
+    tp_run(3600 * 1000);
+    ask_from("p4", "+447700900003");
+    cr_assert_eq(approvals(), 1, "expired pairs make room");
+    pwt_fake_clear(tp_fake);
+    ask_from("p5", "+447700900001");
+    cr_assert_eq(approvals(), 1, "its pair had expired and was swept");
+    tp_stop();
+}
