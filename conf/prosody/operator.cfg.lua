@@ -145,3 +145,12 @@ Component "ps1.@DOMAIN@"
 Component "ps2.@DOMAIN@"
 	component_secret = "@SECRET@"
 	modules_enabled = { "privilege" }
+
+-- Three plain components for tests/bench/bench_chain: the benchmark's echo relays, which
+-- measure the raw routing rate of this server for the same hops as the enquiry chain.
+Component "bench1.@DOMAIN@"
+	component_secret = "@SECRET@"
+Component "bench2.@DOMAIN@"
+	component_secret = "@SECRET@"
+Component "bench3.@DOMAIN@"
+	component_secret = "@SECRET@"

@@ -1,0 +1,291 @@
+/* bench_chain.c: current-state enquiries per second and p50/p99 latency through the whole chain on
+ * the two-operator trial, against the raw routing rate of the same servers for the same hops
+ * (echo relays, measured in the same run).
+ *
+ * Usage: bench_chain [ENQUIRIES [WINDOW]]   (defaults 2000 and 16)
+ *
+ * The baseline replays the chain's stanza path with trivial relays built on the same component
+ * runtime: client → relay-WA (asks relay-HSS of A, then relay-WPP) → relay-WPP → s2s →
+ * relay-GW of B (asks relay-HSS of B, then relay-PS) → relay-PS (pings its server, like the
+ * roster read) → back along the same way. The ratio chain/baseline tells how much the roles'
+ * own work costs over plain routing. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pw_component.h"
+#include "pw_loop.h"
+#include "pw_transport.h"
+#include "pwt_client.h"
+#include "pwt_trial.h"
+#include "pwt_util.h"
+
+#define NS_ECHO "urn:peerwatch:bench:0"
+
+/* ---- the echo relays (run in a child process on their own loop) ---- */
+
+typedef struct relay {
+    pw_component_t *c;
+    const char *steps[2]; /* whom to ask, in order, before answering (NULL: nobody) */
+} relay_t;
+
+typedef struct relay_call {
+    relay_t *r;
+    xmpp_stanza_t *req;
+    int step;
+} relay_call_t;
+
+static void relay_next(relay_call_t *call);
+
+static void relay_step_done(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t *resp, void *arg)
+{
+    relay_call_t *call = arg;
+    (void)c;
+    (void)resp;
+    if (outcome == PW_IQ_CANCELLED)
+        return;
+    call->step++;
+    relay_next(call);
+}
+
+static void relay_next(relay_call_t *call)
+{
+    relay_t *r = call->r;
+    const char *to = call->step < 2 ? r->steps[call->step] : NULL;
+    if (to) {
+        xmpp_stanza_t *iq = xmpp_iq_new(pw_component_ctx(r->c), "get", NULL);
+        xmpp_stanza_set_to(iq, to);
+        /* a ping for a server (as the PS's roster read), an echo for another relay */
+        if (strncmp(to, "bench", 5) == 0)
+            pw_stanza_add_child(iq, "echo", NS_ECHO);
+        else
+            pw_stanza_add_child(iq, "ping", "urn:xmpp:ping");
+        if (pw_component_send_iq(r->c, iq, 10000, relay_step_done, call) == PW_OK) {
+            xmpp_stanza_release(iq);
+            return;
+        }
+        xmpp_stanza_release(iq);
+    }
+    pw_component_reply_result(r->c, call->req);
+    xmpp_stanza_release(call->req);
+    free(call);
+}
+
+static void on_echo(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg)
+{
+    relay_call_t *call = calloc(1, sizeof *call);
+    (void)c;
+    (void)payload;
+    if (!call)
+        return;
+    call->r = arg;
+    call->req = xmpp_stanza_clone(iq);
+    relay_next(call);
+}
+
+static volatile sig_atomic_t relays_stop;
+static void on_term(int s) { (void)s; relays_stop = 1; }
+
+static void run_relays(pwt_trial_t *t, int ready_fd)
+{
+    static const struct { int op; const char *jid; const char *s1, *s2; } spec[] = {
+        { PWT_OPA, "bench1.opa.example", "bench2.opa.example", "bench3.opa.example" }, /* WA */
+        { PWT_OPA, "bench2.opa.example", NULL, NULL },                                  /* HSS A */
+        { PWT_OPA, "bench3.opa.example", "bench1.opb.example", NULL },                  /* WPP */
+        { PWT_OPB, "bench1.opb.example", "bench2.opb.example", "bench3.opb.example" }, /* GW */
+        { PWT_OPB, "bench2.opb.example", NULL, NULL },                                  /* HSS B */
+        { PWT_OPB, "bench3.opb.example", "opb.example", NULL },                         /* PS */
+    };
+    relay_t relays[6];
+    pw_loop_t *loop;
+    xmpp_ctx_t *ctx;
+    char ok = 1;
+    int online = 0;
+
+    signal(SIGTERM, on_term);
+    pw_loop_create(&loop);
+    xmpp_initialize();
+    ctx = xmpp_ctx_new(NULL, NULL);
+    for (int i = 0; i < 6; i++) {
+        pwt_prosody_t *s = pwt_trial_server(t, spec[i].op);
+        pw_transport_t *tr;
+        pw_transport_opts_t to = { .jid = spec[i].jid, .secret = pwt_prosody_secret(s),
+                                   .server = pwt_prosody_ip(s),
+                                   .port = (unsigned short)pwt_prosody_component_port(s) };
+        pw_component_opts_t co = { .jid = spec[i].jid, .name = "bench-relay" };
+        relays[i].steps[0] = spec[i].s1;
+        relays[i].steps[1] = spec[i].s2;
+        pw_transport_strophe_create(&tr, loop, ctx, &to);
+        pw_component_create(&relays[i].c, loop, ctx, &co, tr);
+        pw_component_on_iq(relays[i].c, NS_ECHO, "echo", PW_IQ_GET, on_echo, &relays[i]);
+        pw_component_start(relays[i].c);
+    }
+    for (uint64_t until = pw_loop_now(loop) + 10000; online < 6 && pw_loop_now(loop) < until;) {
+        pw_loop_run_once(loop, 50);
+        online = 0;
+        for (int i = 0; i < 6; i++)
+            online += pw_component_online(relays[i].c);
+    }
+    ok = online == 6;
+    if (write(ready_fd, &ok, 1) != 1)
+        ok = 0;
+    close(ready_fd);
+    while (ok && !relays_stop)
+        pw_loop_run_once(loop, 200);
+    for (int i = 0; i < 6; i++)
+        pw_component_destroy(relays[i].c);
+    xmpp_ctx_free(ctx);
+    xmpp_shutdown();
+    pw_loop_destroy(loop);
+    _exit(ok ? 0 : 1);
+}
+
+/* ---- the load: one client, WINDOW requests outstanding ---- */
+
+typedef struct run_stats {
+    double seconds, rate, p50_ms, p99_ms;
+    unsigned ok, failed;
+} run_stats_t;
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int match_iq_answer(xmpp_stanza_t *s, void *arg)
+{
+    const char *type = xmpp_stanza_get_type(s);
+    (void)arg;
+    return strcmp(xmpp_stanza_get_name(s), "iq") == 0 && type &&
+           (strcmp(type, "result") == 0 || strcmp(type, "error") == 0);
+}
+
+/* The request number i on one of the two paths. */
+static void request_xml(char *buf, size_t cap, int chain, unsigned i)
+{
+    if (chain)
+        snprintf(buf, cap, "<iq type='set' id='b%u' to='watcher.opa.example'><enquiry xmlns='urn:peerwatch:0' "
+                           "address='+12025550123' kind='current'/></iq>", i);
+    else
+        snprintf(buf, cap, "<iq type='get' id='b%u' to='bench1.opa.example'><echo xmlns='" NS_ECHO "'/></iq>", i);
+}
+
+static run_stats_t load(pwt_client_t *c, int chain, unsigned n, unsigned window)
+{
+    run_stats_t st = { 0 };
+    double *sent_at = calloc(n, sizeof *sent_at), *lat = calloc(n, sizeof *lat);
+    unsigned next = 0, done = 0, nlat = 0;
+    double start = now_s();
+    char xml[512];
+
+    while (done < n) {
+        while (next < n && next - done < window) {
+            request_xml(xml, sizeof xml, chain, next);
+            sent_at[next] = now_s();
+            pwt_client_send_xml(c, xml);
+            next++;
+        }
+        xmpp_stanza_t *r = pwt_client_wait(c, match_iq_answer, NULL, 30000);
+        if (!r) {
+            fprintf(stderr, "bench_chain: no answer within 30 s (%u of %u done)\n", done, n);
+            st.failed += n - done;
+            break;
+        }
+        {
+            const char *id = xmpp_stanza_get_id(r);
+            unsigned i = id && id[0] == 'b' ? (unsigned)strtoul(id + 1, NULL, 10) : n;
+            if (i < n)
+                lat[nlat++] = (now_s() - sent_at[i]) * 1000.0;
+            if (strcmp(xmpp_stanza_get_type(r), "result") == 0)
+                st.ok++;
+            else
+                st.failed++;
+        }
+        xmpp_stanza_release(r);
+        done++;
+    }
+    st.seconds = now_s() - start;
+    st.rate = st.ok / st.seconds;
+    qsort(lat, nlat, sizeof *lat, cmp_double);
+    if (nlat) {
+        st.p50_ms = lat[nlat / 2];
+        st.p99_ms = lat[(size_t)((double)nlat * 0.99) < nlat ? (size_t)((double)nlat * 0.99) : nlat - 1];
+    }
+    free(sent_at);
+    free(lat);
+    return st;
+}
+
+int main(int argc, char **argv)
+{
+    unsigned n = argc > 1 ? (unsigned)atoi(argv[1]) : 2000;
+    unsigned window = argc > 2 ? (unsigned)atoi(argv[2]) : 16;
+    pwt_trial_t *t = NULL;
+    pwt_trial_opts_t o = { .log_level = "warn" };
+    pwt_client_t *alice = NULL, *bob = NULL;
+    run_stats_t base, chain;
+    int ready[2], status = 1;
+    pid_t relays;
+    char ok = 0;
+
+    if (n == 0 || window == 0) {
+        fprintf(stderr, "usage: bench_chain [ENQUIRIES [WINDOW]]\n");
+        return 2;
+    }
+    printf("bench_chain: starting the two-operator trial...\n");
+    fflush(stdout);
+    if (pwt_trial_start(&t, &o) != PW_OK)
+        return 1;
+    if (pipe(ready) != 0)
+        goto done;
+    relays = fork();
+    if (relays == 0) {
+        close(ready[0]);
+        run_relays(t, ready[1]);
+    }
+    close(ready[1]);
+    if (read(ready[0], &ok, 1) != 1 || !ok) {
+        fprintf(stderr, "bench_chain: the echo relays did not come online\n");
+        goto stop_relays;
+    }
+    if (pwt_trial_login(t, "bob", &bob) != PW_OK || pwt_trial_login(t, "alice", &alice) != PW_OK)
+        goto stop_relays;
+    pwt_client_presence(bob, "away", "benchmarking", 1);
+    pwt_client_run(bob, 300);
+
+    /* warm up both paths (s2s connections, DNS caches) */
+    load(alice, 0, 20, 4);
+    load(alice, 1, 20, 4);
+
+    base = load(alice, 0, n, window);
+    chain = load(alice, 1, n, window);
+
+    printf("\nbench_chain: %u requests, %u outstanding, one client, 2 Prosody servers on one machine\n", n, window);
+    printf("  %-44s %10s %10s %10s %8s\n", "path", "req/s", "p50 ms", "p99 ms", "failed");
+    printf("  %-44s %10.0f %10.2f %10.2f %8u\n", "baseline: echo relays, same hops (raw routing)",
+           base.rate, base.p50_ms, base.p99_ms, base.failed);
+    printf("  %-44s %10.0f %10.2f %10.2f %8u\n", "chain: current enquiry alice -> bob",
+           chain.rate, chain.p50_ms, chain.p99_ms, chain.failed);
+    printf("  ratio chain/baseline throughput: %.2f\n", base.rate > 0 ? chain.rate / base.rate : 0.0);
+    status = chain.failed || base.failed ? 1 : 0;
+stop_relays:
+    kill(relays, SIGTERM);
+    waitpid(relays, NULL, 0);
+done:
+    pwt_client_destroy(alice);
+    pwt_client_destroy(bob);
+    pwt_trial_destroy(t);
+    return status;
+}

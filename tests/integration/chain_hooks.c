@@ -1,0 +1,17 @@
+/* chain_hooks.c: the Criterion runner hooks that bring one trial up before a chain test binary's first test and down after its last. */
+#include <criterion/criterion.h>
+#include <criterion/hooks.h>
+
+#include "pwt_trialenv.h"
+
+ReportHook(PRE_ALL)(struct criterion_test_set *set)
+{
+    (void)set;
+    pwt_trialenv_up();
+}
+
+ReportHook(POST_ALL)(struct criterion_global_stats *stats)
+{
+    (void)stats;
+    pwt_trialenv_down();
+}
