@@ -82,6 +82,12 @@ pw_status_t pw_enquiry_parse(xmpp_stanza_t *el, pw_enquiry_t *out, pw_error_t *c
         return fail(cond, PW_ERR_BAD_REQUEST, why, cap, "'watcher-network' must be a domain");
     if (copy_attr(el, "subscription", out->subscription, sizeof out->subscription, &has_sub) != PW_OK)
         return fail(cond, PW_ERR_BAD_REQUEST, why, cap, "'subscription' is longer than 127 bytes");
+    {
+        int has_proxy;
+        if (copy_attr(el, "proxy", out->proxy, sizeof out->proxy, &has_proxy) != PW_OK ||
+            (has_proxy && (!out->proxy[0] || !pw_jid_is_domain(out->proxy))))
+            return fail(cond, PW_ERR_BAD_REQUEST, why, cap, "'proxy' must be a domain");
+    }
     if (copy_attr(el, "duration", dur, sizeof dur, &has_dur) != PW_OK)
         return fail(cond, PW_ERR_BAD_REQUEST, why, cap, "'duration' is not a number of seconds");
     if (has_dur) {
@@ -122,6 +128,8 @@ xmpp_stanza_t *pw_enquiry_build(xmpp_ctx_t *ctx, const pw_enquiry_t *e)
     }
     if (e->subscription[0])
         xmpp_stanza_set_attribute(el, "subscription", e->subscription);
+    if (e->proxy[0])
+        xmpp_stanza_set_attribute(el, "proxy", e->proxy);
     return el;
 }
 
@@ -224,4 +232,99 @@ pw_status_t pw_enquiry_relay(pw_component_t *c, xmpp_stanza_t *req, pw_iq_outcom
     rc = pw_component_reply_payload(c, req, echo);
     xmpp_stanza_release(echo);
     return rc;
+}
+
+int pw_notify_reason_valid(const char *reason)
+{
+    static const char *const reasons[] = { "expired", "stopped", "revoked", "presentity-gone" };
+    for (size_t i = 0; reason && i < sizeof reasons / sizeof reasons[0]; i++) {
+        if (strcmp(reason, reasons[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+pw_status_t pw_notify_parse(xmpp_stanza_t *el, pw_notify_t *out, char *why, size_t cap)
+{
+    int has_sub, has_ref, has_proxy, has_wj, has_p, has_pj, has_seq, has_end;
+    char seq[16], bare[PW_JID_MAX + 1];
+    pw_error_t cond;
+    xmpp_stanza_t *st;
+
+    memset(out, 0, sizeof *out);
+    if (!el || !xmpp_stanza_get_ns(el) || strcmp(xmpp_stanza_get_ns(el), PW_NS_CHAIN) != 0 ||
+        strcmp(xmpp_stanza_get_name(el), "notify") != 0)
+        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "not a notify of urn:peerwatch:chain:0");
+    if (copy_attr(el, "subscription", out->subscription, sizeof out->subscription, &has_sub) != PW_OK ||
+        !has_sub || !out->subscription[0])
+        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "'subscription' is missing or too long");
+    if (copy_attr(el, "ref", out->ref, sizeof out->ref, &has_ref) != PW_OK || !has_ref || !out->ref[0])
+        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "'ref' is missing or too long");
+    if (copy_attr(el, "proxy", out->proxy, sizeof out->proxy, &has_proxy) != PW_OK || !has_proxy ||
+        !pw_jid_is_domain(out->proxy))
+        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "'proxy' must be a domain");
+    if (copy_attr(el, "watcher-jid", out->watcher_jid, sizeof out->watcher_jid, &has_wj) != PW_OK ||
+        !has_wj || pw_jid_bare(out->watcher_jid, bare, sizeof bare) != PW_OK || !strchr(bare, '@'))
+        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "'watcher-jid' must be a bare user JID");
+    if (copy_attr(el, "presentity", out->presentity, sizeof out->presentity, &has_p) != PW_OK ||
+        (has_p && !pw_msisdn_is_e164(out->presentity)))
+        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "'presentity' is not an E.164 number");
+    if (copy_attr(el, "presentity-jid", out->presentity_jid, sizeof out->presentity_jid, &has_pj) != PW_OK)
+        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "'presentity-jid' is too long");
+    if (!has_p && !has_pj)
+        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "one of 'presentity' or 'presentity-jid' is required");
+    if (copy_attr(el, "seq", seq, sizeof seq, &has_seq) != PW_OK || !has_seq) {
+        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "'seq' is missing");
+    } else {
+        char *end;
+        unsigned long v = strtoul(seq, &end, 10);
+        if (!seq[0] || *end || seq[0] == '-' || v == 0 || v > UINT32_MAX)
+            return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "'seq' must be a positive whole number");
+        out->seq = (uint32_t)v;
+    }
+    if (copy_attr(el, "ended", out->ended, sizeof out->ended, &has_end) != PW_OK ||
+        (has_end && !pw_notify_reason_valid(out->ended)))
+        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap,
+                    "'ended' must be expired, stopped, revoked or presentity-gone");
+    st = xmpp_stanza_get_child_by_name_and_ns(el, "state", PW_NS);
+    if (st) {
+        if (pw_state_parse(st, &out->state) != PW_OK)
+            return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "malformed <state/>");
+        out->has_state = 1;
+    }
+    if (!out->has_state && !has_end)
+        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "a notify carries a <state/> or 'ended'");
+    return PW_OK;
+}
+
+xmpp_stanza_t *pw_notify_build(xmpp_ctx_t *ctx, const pw_notify_t *n)
+{
+    xmpp_stanza_t *el = xmpp_stanza_new(ctx);
+    char seq[16];
+    if (!el)
+        return NULL;
+    xmpp_stanza_set_name(el, "notify");
+    xmpp_stanza_set_ns(el, PW_NS_CHAIN);
+    xmpp_stanza_set_attribute(el, "subscription", n->subscription);
+    xmpp_stanza_set_attribute(el, "ref", n->ref);
+    xmpp_stanza_set_attribute(el, "proxy", n->proxy);
+    xmpp_stanza_set_attribute(el, "watcher-jid", n->watcher_jid);
+    if (n->presentity[0])
+        xmpp_stanza_set_attribute(el, "presentity", n->presentity);
+    if (n->presentity_jid[0])
+        xmpp_stanza_set_attribute(el, "presentity-jid", n->presentity_jid);
+    snprintf(seq, sizeof seq, "%u", (unsigned)n->seq);
+    xmpp_stanza_set_attribute(el, "seq", seq);
+    if (n->ended[0])
+        xmpp_stanza_set_attribute(el, "ended", n->ended);
+    if (n->has_state) {
+        xmpp_stanza_t *st = pw_state_build(ctx, &n->state);
+        if (!st) {
+            xmpp_stanza_release(el);
+            return NULL;
+        }
+        xmpp_stanza_add_child(el, st);
+        xmpp_stanza_release(st);
+    }
+    return el;
 }

@@ -26,6 +26,13 @@ typedef enum pw_enquiry_kind {
     PW_KIND_STOP         /**< d) stop telling me */
 } pw_enquiry_kind_t;
 
+/** The presentity's state (docs/protocol.md §1.1, RFC 6121 aggregate). */
+typedef struct pw_presence_state {
+    int available;
+    char show[8];      /**< "", "away", "chat", "dnd", "xa" */
+    char status[1024];
+} pw_presence_state_t;
+
 /** One enquiry as it travels the chain. Strings are bounded copies. */
 typedef struct pw_enquiry {
     char ref[PW_ENQUIRY_REF_MAX + 1];
@@ -37,14 +44,22 @@ typedef struct pw_enquiry {
     char watcher_network[PW_ENQUIRY_DOMAIN_MAX + 1];
     uint32_t duration_s;                      /**< changes only, else 0 */
     char subscription[PW_ENQUIRY_SUBID_MAX + 1]; /**< optional */
+    char proxy[PW_ENQUIRY_DOMAIN_MAX + 1];    /**< added by the gateway (protocol §5.1), or "" */
 } pw_enquiry_t;
 
-/** The presentity's state (docs/protocol.md §1.1, RFC 6121 aggregate). */
-typedef struct pw_presence_state {
-    int available;
-    char show[8];      /**< "", "away", "chat", "dnd", "xa" */
-    char status[1024];
-} pw_presence_state_t;
+/** A notification as it travels back PS -> GW -> WPP -> WA (docs/protocol.md §5.2). */
+typedef struct pw_notify {
+    char subscription[PW_ENQUIRY_SUBID_MAX + 1];
+    char ref[PW_ENQUIRY_REF_MAX + 1];
+    char proxy[PW_ENQUIRY_DOMAIN_MAX + 1];
+    char watcher_jid[PW_JID_MAX + 1];
+    char presentity[PW_MSISDN_MAX + 1];      /**< as the watcher addressed it, or "" */
+    char presentity_jid[PW_JID_MAX + 1];     /**< or this */
+    uint32_t seq;
+    char ended[24];                          /**< "", expired, stopped, revoked, presentity-gone */
+    int has_state;
+    pw_presence_state_t state;
+} pw_notify_t;
 
 /** @return "current", "changes", "next" or "stop" */
 const char *pw_enquiry_kind_name(pw_enquiry_kind_t kind);
@@ -106,5 +121,24 @@ pw_status_t pw_state_parse(xmpp_stanza_t *el, pw_presence_state_t *out);
  */
 pw_status_t pw_enquiry_relay(pw_component_t *c, xmpp_stanza_t *req, pw_iq_outcome_t outcome,
                              xmpp_stanza_t *response, const char *timeout_text);
+
+/**
+ * Parse and validate a <notify xmlns='urn:peerwatch:chain:0'/> (docs/protocol.md §5.2).
+ * @param why receives a readable reason naming the attribute on failure
+ * @return PW_OK or PW_EINVAL (answer bad-request)
+ */
+pw_status_t pw_notify_parse(xmpp_stanza_t *el, pw_notify_t *out, char *why, size_t cap);
+
+/**
+ * Build a <notify/> element (with its <state/> child when has_state).
+ * @return a new element the caller releases, or NULL
+ */
+xmpp_stanza_t *pw_notify_build(xmpp_ctx_t *ctx, const pw_notify_t *n);
+
+/**
+ * @param reason an end reason
+ * @return non-zero for expired, stopped, revoked, presentity-gone
+ */
+int pw_notify_reason_valid(const char *reason);
 
 #endif /* PW_ENQUIRY_H */

@@ -152,3 +152,29 @@ Test(enquiry, relay_copies_state_or_error_and_answers_timeouts)
     pw_component_destroy(c);
     pw_loop_destroy(loop);
 }
+
+Test(enquiry, notify_round_trip_and_validation)
+{
+    pw_notify_t n = { .subscription = "s1", .ref = "watcher.opa.example/1", .proxy = "proxy.opa.example",
+                      .watcher_jid = "alice@opa.example", .presentity = "+12025550123", .seq = 3,
+                      .has_state = 1, .state = { 1, "dnd", "busy" } }, back;
+    char why[256];
+    xmpp_stanza_t *el = pw_notify_build(ctx, &n), *bad;
+    cr_assert_eq(pw_notify_parse(el, &back, why, sizeof why), PW_OK, "%s", why);
+    cr_assert_eq(memcmp(&n, &back, sizeof n), 0, "build then parse gives the same notification");
+    xmpp_stanza_release(el);
+    bad = xmpp_stanza_new_from_string(ctx, "<notify xmlns='urn:peerwatch:chain:0' subscription='s' ref='r' "
+        "proxy='proxy.opa.example' watcher-jid='alice@opa.example' presentity='+12025550123' seq='1' ended='bored'/>");
+    cr_assert_eq(pw_notify_parse(bad, &back, why, sizeof why), PW_EINVAL);
+    cr_assert(strstr(why, "ended"));
+    xmpp_stanza_release(bad);
+    bad = xmpp_stanza_new_from_string(ctx, "<notify xmlns='urn:peerwatch:chain:0' subscription='s' ref='r' "
+        "proxy='proxy.opa.example' watcher-jid='alice@opa.example' presentity='+12025550123' seq='0'/>");
+    cr_assert_eq(pw_notify_parse(bad, &back, why, sizeof why), PW_EINVAL);
+    cr_assert(strstr(why, "seq"));
+    xmpp_stanza_release(bad);
+    bad = xmpp_stanza_new_from_string(ctx, "<notify xmlns='urn:peerwatch:chain:0' subscription='s' ref='r' "
+        "proxy='proxy.opa.example' watcher-jid='alice@opa.example' presentity='+12025550123' seq='2'/>");
+    cr_assert_eq(pw_notify_parse(bad, &back, why, sizeof why), PW_EINVAL, "neither state nor ended");
+    xmpp_stanza_release(bad);
+}
