@@ -411,6 +411,9 @@ static void on_enquiry(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payl
         pw_component_reply_error(c, iq, PW_ERR_RESOURCE_CONSTRAINT, why);
         return;
     }
+    /* where notifications of a subscription go back to (docs/protocol.md §5.1): the sender */
+    if (pw_jid_domain(xmpp_stanza_get_from(iq), e.proxy, sizeof e.proxy) != PW_OK)
+        e.proxy[0] = '\0';
     k = call_new(gw, iq, &e);
     if (!k || !k->req) {
         if (k)
@@ -419,6 +422,88 @@ static void on_enquiry(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payl
         return;
     }
     lookup_in_hss(k);
+}
+
+/* ---- notifications: own presence server -> the watcher's proxy (docs/protocol.md §5.2) ---- */
+
+/* A notification on its way; the gateway keeps nothing once it is acknowledged. */
+typedef struct gw_notify {
+    pw_gateway_t *gw;
+    xmpp_stanza_t *req;
+} gw_notify_t;
+
+static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t *response,
+                             void *arg)
+{
+    gw_notify_t *nf = arg;
+    char text[320];
+    snprintf(text, sizeof text, "the watcher's network did not acknowledge the notification in time");
+    if (outcome == PW_IQ_CANCELLED)
+        pw_component_reply_error(c, nf->req, PW_ERR_SERVICE_UNAVAILABLE, "the gateway is shutting down");
+    else
+        pw_enquiry_relay(c, nf->req, outcome, response, text);
+    xmpp_stanza_release(nf->req);
+    free(nf);
+}
+
+/* Is jid's domain this operator's network or one of its subdomains (its own components)? */
+static int from_own_network(const pw_gateway_t *gw, const char *jid)
+{
+    char domain[PW_JID_PART_MAX + 1];
+    size_t dl, nl = strlen(gw->settings->network);
+    if (!jid || pw_jid_domain(jid, domain, sizeof domain) != PW_OK)
+        return 0;
+    dl = strlen(domain);
+    return dl > nl + 1 && domain[dl - nl - 1] == '.' && strcasecmp(domain + dl - nl, gw->settings->network) == 0;
+}
+
+static void on_notify(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg)
+{
+    pw_gateway_t *gw = arg;
+    pw_notify_t n;
+    const char *network = NULL;
+    char why[512];
+    xmpp_stanza_t *fwd, *el;
+    gw_notify_t *nf;
+
+    if (!from_own_network(gw, xmpp_stanza_get_from(iq))) {
+        snprintf(why, sizeof why, "only the presence servers of %s send notifications through this gateway",
+                 gw->settings->network);
+        pw_component_reply_error(c, iq, PW_ERR_FORBIDDEN, why);
+        return;
+    }
+    if (pw_notify_parse(payload, &n, why, sizeof why) != PW_OK) {
+        pw_component_reply_error(c, iq, PW_ERR_BAD_REQUEST, why);
+        return;
+    }
+    if (!pw_peering_peers_find(gw->settings->peers, n.proxy, &network)) {
+        snprintf(why, sizeof why, "no peering agreement covers %s", n.proxy);
+        pw_component_reply_error(c, iq, PW_ERR_NOT_AUTHORIZED, why);
+        return;
+    }
+    nf = calloc(1, sizeof *nf);
+    fwd = xmpp_iq_new(pw_component_ctx(c), "set", NULL);
+    el = pw_notify_build(pw_component_ctx(c), &n);
+    if (!nf || !fwd || !el) {
+        free(nf);
+        if (fwd)
+            xmpp_stanza_release(fwd);
+        if (el)
+            xmpp_stanza_release(el);
+        pw_component_reply_error(c, iq, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
+        return;
+    }
+    xmpp_stanza_set_to(fwd, n.proxy);
+    xmpp_stanza_add_child(fwd, el);
+    xmpp_stanza_release(el);
+    nf->gw = gw;
+    nf->req = xmpp_stanza_clone(iq);
+    if (pw_component_send_iq(c, fwd, 0, on_notify_answer, nf) != PW_OK) {
+        pw_component_reply_error(c, iq, PW_ERR_SERVICE_UNAVAILABLE, "the gateway is not connected");
+        xmpp_stanza_release(nf->req);
+        free(nf);
+    }
+    xmpp_stanza_release(fwd);
 }
 
 /* ---- lifecycle ---- */
@@ -445,6 +530,7 @@ pw_status_t pw_gateway_create(pw_gateway_t **out, pw_component_t *c,
                                        (size_t)settings->max_nonces)) != PW_OK ||
         (rc = pw_map_create(&gw->buckets)) != PW_OK ||
         (rc = pw_component_on_iq(c, PW_NS_CHAIN, "enquiry", PW_IQ_SET, on_enquiry, gw)) != PW_OK ||
+        (rc = pw_component_on_iq(c, PW_NS_CHAIN, "notify", PW_IQ_SET, on_notify, gw)) != PW_OK ||
         (rc = pw_component_add_feature(c, PW_NS_CHAIN)) != PW_OK)
         goto done;
     *out = gw;

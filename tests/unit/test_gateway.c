@@ -283,6 +283,8 @@ Test(gateway, signed_enquiry_goes_to_hss_then_ps_and_the_state_comes_back)
     hss_answers_bob(hss_id);
     cr_assert_eq(pwt_fake_sent_count(fake), 2);
     snprintf(ps_id, sizeof ps_id, "%s", expect_ps_enquiry());
+    cr_assert_str_eq(attr(xmpp_stanza_get_child_by_name(pwt_fake_last(fake), "enquiry"), "proxy"), PROXY,
+                     "the PS learns where notifications go back to");
 
     snprintf(xml, sizeof xml, "<iq type='result' id='%s' from='" PS "' to='" GW "'>"
              "<enquiry xmlns='urn:peerwatch:chain:0' ref='watcher.opa.example/0b6c9a8e-2f0e-4a55-9a0f-6c51c8b1a2d4' kind='current'>"
@@ -656,4 +658,62 @@ Test(gateway, example_configs_load_and_a_gateway_without_peers_is_refused)
         cr_assert(strstr(why, "missing.pub"), "%s", why);
         unlink(path);
     }
+}
+
+/* ---- notifications (docs/protocol.md §5.2) ---- */
+
+#define NOTIFY_ATTRS "subscription='s1' ref='watcher.opa.example/1' watcher-jid='alice@opa.example' " \
+                     "presentity='+12025550123' seq='2'"
+
+Test(gateway, notification_is_forwarded_to_the_named_proxy_and_acknowledged_back)
+{
+    xmpp_stanza_t *fwd, *el, *ack;
+    char xml[768], fwd_id[64];
+    pwt_fake_deliver_xml(fake, "<iq type='set' id='n1' from='" PS "' to='" GW "'>"
+        "<notify xmlns='urn:peerwatch:chain:0' proxy='" PROXY "' " NOTIFY_ATTRS ">"
+        "<state xmlns='urn:peerwatch:0' available='true' show='dnd'/></notify></iq>");
+    cr_assert_eq(pwt_fake_sent_count(fake), 1);
+    fwd = pwt_fake_last(fake);
+    cr_assert_str_eq(attr(fwd, "to"), PROXY);
+    cr_assert_str_eq(attr(fwd, "type"), "set");
+    el = xmpp_stanza_get_child_by_name_and_ns(fwd, "notify", PW_NS_CHAIN);
+    cr_assert_not_null(el);
+    cr_assert_str_eq(attr(el, "seq"), "2");
+    cr_assert_not_null(xmpp_stanza_get_child_by_name(el, "state"));
+    assert_no_internal_address(fwd);
+    snprintf(fwd_id, sizeof fwd_id, "%s", attr(fwd, "id"));
+    snprintf(xml, sizeof xml, "<iq type='result' id='%s' from='" PROXY "' to='" GW "'/>", fwd_id);
+    pwt_fake_deliver_xml(fake, xml);
+    ack = pwt_fake_last(fake);
+    cr_assert_str_eq(attr(ack, "type"), "result");
+    cr_assert_str_eq(attr(ack, "id"), "n1");
+    cr_assert_str_eq(attr(ack, "to"), PS);
+}
+
+Test(gateway, a_gone_watcher_is_relayed_back_to_the_presence_server)
+{
+    char xml[768], text[256];
+    pwt_fake_deliver_xml(fake, "<iq type='set' id='n2' from='" PS "' to='" GW "'>"
+        "<notify xmlns='urn:peerwatch:chain:0' proxy='" PROXY "' " NOTIFY_ATTRS " ended='expired'/></iq>");
+    snprintf(xml, sizeof xml, "<iq type='error' id='%s' from='" PROXY "'><error type='cancel'>"
+             "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+             "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>no such subscription</text></error></iq>",
+             attr(pwt_fake_last(fake), "id"));
+    pwt_fake_deliver_xml(fake, xml);
+    cr_assert_str_eq(attr(pwt_fake_last(fake), "to"), PS);
+    cr_assert_eq(pw_stanza_error_parse(pwt_fake_last(fake), text, sizeof text), PW_ERR_ITEM_NOT_FOUND);
+}
+
+Test(gateway, notifications_only_from_own_components_and_only_to_peers)
+{
+    char text[256];
+    pwt_fake_deliver_xml(fake, "<iq type='set' id='n3' from='" PROXY "' to='" GW "'>"
+        "<notify xmlns='urn:peerwatch:chain:0' proxy='" PROXY "' " NOTIFY_ATTRS " ended='stopped'/></iq>");
+    cr_assert_eq(pw_stanza_error_parse(pwt_fake_last(fake), text, sizeof text), PW_ERR_FORBIDDEN);
+    pwt_fake_deliver_xml(fake, "<iq type='set' id='n4' from='" PS "' to='" GW "'>"
+        "<notify xmlns='urn:peerwatch:chain:0' proxy='proxy.evil.example' " NOTIFY_ATTRS " ended='stopped'/></iq>");
+    cr_assert_eq(pw_stanza_error_parse(pwt_fake_last(fake), text, sizeof text), PW_ERR_NOT_AUTHORIZED);
+    pwt_fake_deliver_xml(fake, "<iq type='set' id='n5' from='" PS "' to='" GW "'>"
+        "<notify xmlns='urn:peerwatch:chain:0' proxy='" PROXY "' subscription='s1' seq='1'/></iq>");
+    cr_assert_eq(pw_stanza_error_parse(pwt_fake_last(fake), text, sizeof text), PW_ERR_BAD_REQUEST);
 }
