@@ -221,8 +221,8 @@ static void forward_to_ps(gw_call_t *k)
         call_fail(k, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
         return;
     }
-    pw_debug(xmpp_stanza_get_id(k->req), "enquiry %s for %s -> %s", k->e.ref,
-             k->e.presentity_jid, k->ps);
+    pw_info(xmpp_stanza_get_id(k->req), "enquiry %s from %s (signature verified) for %s: served by %s",
+            k->e.ref, k->e.watcher_network, k->e.presentity_jid, k->ps);
     rc = pw_component_send_iq(c, iq, 0, on_ps_answer, k);
     xmpp_stanza_release(iq);
     if (rc != PW_OK) {

@@ -324,6 +324,20 @@ pw_status_t pwt_trial_write_env(const pwt_trial_t *t, const char *path, int pid)
                 pwt_prosody_c2s_port(t->server[op]), p, t->cdr_dir[op]);
     }
     fprintf(f, "PASSWORD=%s\nTRIAL_PID=%d\nTRIAL_DIR=%s\n", PWT_TRIAL_PASSWORD, pid, t->dir);
+    if (t->dns)
+        fprintf(f, "DNS_SERVER=127.0.0.1:%d\n", pwt_dnsmasq_port(t->dns));
+    /* each component's PID and log, e.g. OPB_PS1_PID=1234, OPB_PS1_LOG=/tmp/…/opb-ps1.log */
+    for (size_t i = 0; i < t->ncomps; i++) {
+        char key[40];
+        size_t k;
+        for (k = 0; t->comps[i].name[k] && k + 1 < sizeof key; k++) {
+            char ch = t->comps[i].name[k];
+            key[k] = ch == '-' ? '_' : (char)(ch >= 'a' && ch <= 'z' ? ch - 'a' + 'A' : ch);
+        }
+        key[k] = '\0';
+        fprintf(f, "%s_PID=%d\n%s_LOG=%s\n", key, pwt_component_pid(t->comps[i].c), key,
+                pwt_component_log(t->comps[i].c));
+    }
     return fclose(f) == 0 ? PW_OK : PW_EIO;
 }
 

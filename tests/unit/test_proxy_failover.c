@@ -1,0 +1,114 @@
+/* test_proxy_failover.c: the proxy tries the gateways in RFC 2782 order, signs afresh for each, fails over on timeouts and remote-server-* errors, and relays every other answer. */
+#include "test_proxy_util.h"
+
+TestSuite(proxy_failover, .init = tp_setup, .fini = tp_teardown);
+
+/* Ask about bob by number (ENUM negative -> prefix -> opb) and return the first gateway's IQ id. */
+static void ask_bob_and_expect_gw1(const char *id, char *gw_id, size_t cap, char *nonce, size_t ncap)
+{
+    tp_script_opb_gateways(60);
+    tp_ask_bob(id);
+    tp_pump();
+    snprintf(gw_id, cap, "%s", tp_attr(tp_expect_gateway_enquiry(TP_GW1, nonce, ncap), "id"));
+}
+
+Test(proxy_failover, first_target_times_out_second_gets_a_fresh_signature)
+{
+    char id1[64], id2[64], nonce1[64], nonce2[64];
+    size_t sent;
+
+    ask_bob_and_expect_gw1("t1", id1, sizeof id1, nonce1, sizeof nonce1);
+    sent = pwt_fake_sent_count(tp.fake);
+    tp_advance(5999);
+    cr_assert_eq(pwt_fake_sent_count(tp.fake), sent, "nothing before gateway_timeout");
+    tp_advance(1);
+    cr_assert_eq(pwt_fake_sent_count(tp.fake), sent + 1, "the second target is tried at 6 s");
+    snprintf(id2, sizeof id2, "%s", tp_attr(tp_expect_gateway_enquiry(TP_GW2, nonce2, sizeof nonce2), "id"));
+    cr_assert_str_neq(nonce1, nonce2, "a fresh nonce for every target");
+    cr_assert_str_neq(id1, id2);
+    cr_assert_eq(pw_proxy_in_flight(tp.proxy), 1);
+    /* a late answer of the first gateway is ignored */
+    tp_gateway_result(id1, TP_GW1);
+    cr_assert_eq(pwt_fake_sent_count(tp.fake), sent + 1);
+    tp_gateway_result(id2, TP_GW2);
+    tp_expect_state_to_watcher("t1");
+    cr_assert_eq(pw_proxy_in_flight(tp.proxy), 0);
+}
+
+Test(proxy_failover, remote_server_errors_move_to_the_next_target)
+{
+    static const char *const conds[][2] = { { "remote-server-not-found", "cancel" },
+                                            { "remote-server-timeout", "wait" },
+                                            { "service-unavailable", "cancel" } };
+    for (size_t i = 0; i < 3; i++) {
+        char id[16], gw_id[64], nonce1[64], nonce2[64];
+        snprintf(id, sizeof id, "r%zu", i);
+        ask_bob_and_expect_gw1(id, gw_id, sizeof gw_id, nonce1, sizeof nonce1);
+        tp_gateway_error(gw_id, TP_GW1, conds[i][0], conds[i][1], "s2s failed");
+        snprintf(gw_id, sizeof gw_id, "%s", tp_attr(tp_expect_gateway_enquiry(TP_GW2, nonce2, sizeof nonce2), "id"));
+        cr_assert_str_neq(nonce1, nonce2);
+        tp_gateway_result(gw_id, TP_GW2);
+        tp_expect_state_to_watcher(id);
+    }
+    cr_assert_eq(pw_proxy_in_flight(tp.proxy), 0);
+}
+
+Test(proxy_failover, a_gateways_verdict_is_relayed_without_failover)
+{
+    static const char *const conds[][3] = {
+        { "not-authorized", "auth", "bad operator signature: the signature does not verify" },
+        { "item-not-found", "cancel", "+12025550123 is not a subscriber of opb.example" },
+        { "subscription-required", "auth", "+12025550123 has not approved you yet" },
+    };
+    static const pw_error_t expect[] = { PW_ERR_NOT_AUTHORIZED, PW_ERR_ITEM_NOT_FOUND,
+                                         PW_ERR_SUBSCRIPTION_REQUIRED };
+    for (size_t i = 0; i < 3; i++) {
+        char id[16], gw_id[64], text[512];
+        size_t sent;
+        snprintf(id, sizeof id, "v%zu", i);
+        ask_bob_and_expect_gw1(id, gw_id, sizeof gw_id, NULL, 0);
+        sent = pwt_fake_sent_count(tp.fake);
+        tp_gateway_error(gw_id, TP_GW1, conds[i][0], conds[i][1], conds[i][2]);
+        cr_assert_eq(pwt_fake_sent_count(tp.fake), sent + 1, "only the answer to the watcher");
+        cr_assert_eq(tp_error_to_watcher(id, text, sizeof text), expect[i]);
+        cr_assert_str_eq(text, conds[i][2]);
+    }
+    cr_assert_eq(pw_proxy_in_flight(tp.proxy), 0);
+}
+
+Test(proxy_failover, every_target_timing_out_is_remote_server_timeout)
+{
+    char gw_id[64], text[512];
+    ask_bob_and_expect_gw1("a1", gw_id, sizeof gw_id, NULL, 0);
+    tp_advance(6000);
+    tp_expect_gateway_enquiry(TP_GW2, NULL, 0);
+    tp_advance(6000);
+    cr_assert_eq(tp_error_to_watcher("a1", text, sizeof text), PW_ERR_REMOTE_SERVER_TIMEOUT);
+    cr_assert_str_eq(text, "no gateway of opb.example answered in time");
+    cr_assert_eq(pw_proxy_in_flight(tp.proxy), 0);
+}
+
+Test(proxy_failover, last_error_decides_when_no_target_answered)
+{
+    char gw_id[64], text[512];
+    ask_bob_and_expect_gw1("a2", gw_id, sizeof gw_id, NULL, 0);
+    tp_advance(6000); /* the first times out */
+    snprintf(gw_id, sizeof gw_id, "%s", tp_attr(tp_expect_gateway_enquiry(TP_GW2, NULL, 0), "id"));
+    tp_gateway_error(gw_id, TP_GW2, "remote-server-not-found", "cancel", "no route");
+    cr_assert_eq(tp_error_to_watcher("a2", text, sizeof text), PW_ERR_REMOTE_SERVER_NOT_FOUND);
+    cr_assert(strstr(text, "no gateway of opb.example answered"), "%s", text);
+    cr_assert_eq(pw_proxy_in_flight(tp.proxy), 0);
+}
+
+Test(proxy_failover, link_down_ends_the_enquiry)
+{
+    size_t sent;
+    tp_script_opb_gateways(60);
+    tp_ask_bob("l1");
+    sent = pwt_fake_sent_count(tp.fake);
+    pwt_fake_down(tp.fake); /* while DNS is being asked */
+    tp_pump();
+    cr_assert_eq(pwt_fake_sent_count(tp.fake), sent, "nothing can be sent");
+    cr_assert_eq(pw_proxy_in_flight(tp.proxy), 0, "the enquiry ended instead of hanging");
+    cr_assert_eq(pw_component_pending_iqs(tp.comp), 0);
+}

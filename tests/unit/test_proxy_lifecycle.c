@@ -1,0 +1,244 @@
+/* test_proxy_lifecycle.c: the proxy's configuration (examples, trial template, refusals), reload, and shutdown with enquiries in flight. */
+#include "test_proxy_util.h"
+
+TestSuite(proxy_lifecycle, .init = tp_setup, .fini = tp_teardown);
+
+/* ---- shutdown ---- */
+
+Test(proxy_lifecycle, shutdown_answers_enquiries_in_flight)
+{
+    char text[256];
+    size_t sent;
+
+    tp_script_opb_gateways(60);
+    tp_ask_bob("d1"); /* will wait for a gateway */
+    tp_pump();
+    tp_expect_gateway_enquiry(TP_GW1, NULL, 0);
+    pwt_fake_resolver_set_delay(tp.dns, 10000);
+    tp_deliver("d2", TP_WATCHER, "+447700900001", NULL); /* waits for ENUM */
+    cr_assert_eq(pw_proxy_in_flight(tp.proxy), 2);
+    cr_assert_eq(pwt_fake_resolver_pending(tp.dns), 1);
+    sent = pwt_fake_sent_count(tp.fake);
+
+    pw_proxy_destroy(tp.proxy);
+    tp.proxy = NULL;
+    cr_assert_eq(pwt_fake_sent_count(tp.fake), sent + 2, "both answered");
+    for (size_t i = sent; i < sent + 2; i++) {
+        xmpp_stanza_t *s = pwt_fake_sent(tp.fake, i);
+        const char *id = tp_attr(s, "id");
+        cr_assert_str_eq(tp_attr(s, "type"), "error");
+        cr_assert_str_eq(tp_attr(s, "to"), TP_WATCHER);
+        cr_assert(strcmp(id, "d1") == 0 || strcmp(id, "d2") == 0, "%s", id);
+        cr_assert_eq(pw_stanza_error_parse(s, text, sizeof text), PW_ERR_SERVICE_UNAVAILABLE);
+        cr_assert_str_eq(text, "the presence proxy of opa.example is shutting down");
+    }
+    cr_assert_eq(pw_component_pending_iqs(tp.comp), 0);
+    /* the orphaned lookup is answered (and freed) when the resolver goes */
+    tp_advance(10000);
+    cr_assert_eq(pwt_fake_sent_count(tp.fake), sent + 2);
+}
+
+Test(proxy_lifecycle, shutdown_with_its_own_resolver_answers_dns_waiters)
+{
+    pw_proxy_t *own = NULL;
+    char text[256];
+    free(tp.settings.dns_servers);
+    tp.settings.dns_servers = strdup("127.0.0.1:9"); /* nobody answers: the lookup stays pending */
+    pw_proxy_destroy(tp.proxy);
+    tp.proxy = NULL;
+    cr_assert_eq(pw_proxy_create(&own, tp.comp, &tp.settings, NULL), PW_OK);
+    tp_deliver("o1", TP_WATCHER, TP_BOB, NULL);
+    cr_assert_eq(pw_proxy_in_flight(own), 1);
+    pw_proxy_destroy(own);
+    cr_assert_eq(tp_error_to_watcher("o1", text, sizeof text), PW_ERR_SERVICE_UNAVAILABLE);
+    cr_assert(strstr(text, "shutting down"), "%s", text);
+}
+
+/* ---- reload ---- */
+
+Test(proxy_lifecycle, reload_switches_settings_and_new_cache_bounds_empty_the_cache)
+{
+    pw_proxy_settings_t fresh;
+    char text[2048], why[1024];
+
+    tp_script_opb_gateways(3600);
+    tp_ask_bob("r1");
+    tp_pump();
+    tp_expect_gateway_enquiry(TP_GW1, NULL, 0);
+    cr_assert_eq(pwt_fake_resolver_count(tp.dns, NULL, NULL), 2);
+
+    /* same file with a different cache_size and gateway_timeout */
+    snprintf(text, sizeof text,
+             "[component]\njid = " TP_JID "\nsecret = s\n[proxy]\nnetwork = opa.example\n"
+             "watcher = " TP_WATCHER "\nsigning_key = %s/conf/keys/opa.key\ngateway_timeout = 2s\n"
+             "cache_size = 10\n[prefixes]\n+1 = opb.example\n", PROXY_TEST_SRCDIR);
+    cr_assert_eq(tp_load_text(&fresh, text, why, sizeof why), PW_OK, "%s", why);
+    cr_assert_eq(pw_proxy_reload(tp.proxy, &fresh), PW_OK);
+
+    tp_ask_bob("r2");
+    tp_pump();
+    cr_assert_eq(pwt_fake_resolver_count(tp.dns, NULL, NULL), 4, "the cache was emptied");
+    tp_expect_gateway_enquiry(TP_GW1, NULL, 0);
+    tp_advance(2000); /* the new gateway_timeout */
+    tp_expect_gateway_enquiry(TP_GW2, NULL, 0);
+
+    /* back to the original settings before they are freed */
+    cr_assert_eq(pw_proxy_reload(tp.proxy, &tp.settings), PW_OK);
+    pw_runtime_free_config(&pw_proxy_role, &fresh);
+}
+
+/* ---- configuration ---- */
+
+Test(proxy_lifecycle, example_configs_load_with_the_documented_defaults)
+{
+    static const char *const files[][2] = { { "conf/proxy-opa.conf", "opa.example" },
+                                            { "conf/proxy-opb.conf", "opb.example" } };
+    char why[1024];
+
+    cr_assert_eq(chdir(PROXY_TEST_SRCDIR), 0);
+    for (size_t i = 0; i < 2; i++) {
+        pw_proxy_settings_t s;
+        memset(&s, 0, sizeof s);
+        cr_assert_eq(pw_runtime_load_config(&pw_proxy_role, files[i][0], &s, why, sizeof why), PW_OK,
+                     "%s", why);
+        cr_assert_str_eq(s.network, files[i][1]);
+        cr_assert_not_null(s.key, "the signing key is loaded with the configuration");
+        cr_assert_str_eq(s.dns_servers, "");
+        cr_assert_eq(s.dns_timeout_ms, 2000);
+        cr_assert_eq(s.dns_tries, 2);
+        cr_assert_str_eq(s.enum_suffix, "e164.arpa");
+        cr_assert_str_eq(s.gateway_service, "_presence-gw._tcp");
+        cr_assert_eq(s.gateway_timeout_ms, 6000);
+        cr_assert_eq(s.cache_min_ttl_ms, 1000);
+        cr_assert_eq(s.cache_max_ttl_ms, 3600000);
+        cr_assert_eq(s.negative_ttl_ms, 60000);
+        cr_assert_eq(s.cache_size, 100000);
+        cr_assert_str_eq(pw_proxy_prefix_network(&s, "+447700900001"), "opa.example");
+        cr_assert_str_eq(pw_proxy_prefix_network(&s, "+12025550123"), "opb.example");
+        pw_runtime_free_config(&pw_proxy_role, &s);
+    }
+}
+
+/* Render conf/trial/proxy.conf as the trial harness does. */
+static void render_trial(char *out, size_t cap)
+{
+    static const char *const vars[] = {
+        "@JID@", "proxy.opa.example", "@SECRET@", "s3cret", "@SERVER@", "127.0.0.2",
+        "@PORT@", "5347", "@LOGLEVEL@", "debug", "@NETWORK@", "opa.example",
+        "@WATCHER@", "watcher.opa.example", "@KEY@", PROXY_TEST_SRCDIR "/conf/keys/opa.key",
+        "@DNS@", "127.0.0.1:5353", NULL
+    };
+    char path[512], line[1024];
+    FILE *f;
+    size_t used = 0;
+
+    snprintf(path, sizeof path, "%s/conf/trial/proxy.conf", PROXY_TEST_SRCDIR);
+    f = fopen(path, "r");
+    cr_assert_not_null(f);
+    out[0] = '\0';
+    while (fgets(line, sizeof line, f)) {
+        char rendered[1024] = "";
+        const char *p = line;
+        while (*p) {
+            int done = 0;
+            for (size_t v = 0; vars[v]; v += 2) {
+                size_t n = strlen(vars[v]);
+                if (strncmp(p, vars[v], n) == 0) {
+                    strncat(rendered, vars[v + 1], sizeof rendered - strlen(rendered) - 1);
+                    p += n;
+                    done = 1;
+                    break;
+                }
+            }
+            if (!done) {
+                size_t r = strlen(rendered);
+                if (line[0] != '#')
+                    cr_assert_neq(*p, '@', "unknown placeholder in: %s", line);
+                if (r + 1 < sizeof rendered) {
+                    rendered[r] = *p;
+                    rendered[r + 1] = '\0';
+                }
+                p++;
+            }
+        }
+        used += (size_t)snprintf(out + used, cap - used, "%s", rendered);
+        cr_assert_lt(used, cap);
+    }
+    fclose(f);
+}
+
+Test(proxy_lifecycle, trial_template_renders_to_a_valid_configuration)
+{
+    pw_proxy_settings_t s;
+    char text[4096], why[1024];
+
+    render_trial(text, sizeof text);
+    cr_assert_eq(tp_load_text(&s, text, why, sizeof why), PW_OK, "%s\n%s", why, text);
+    cr_assert_str_eq(s.dns_servers, "127.0.0.1:5353");
+    cr_assert_eq(s.negative_ttl_ms, 2000);
+    cr_assert_eq(s.gateway_timeout_ms, 3000);
+    cr_assert_eq(s.common.reconnect_min_ms, 100);
+    cr_assert_eq(s.common.reconnect_max_ms, 2000);
+    cr_assert_str_eq(pw_proxy_prefix_network(&s, "+447700900001"), "opa.example");
+    cr_assert_str_eq(pw_proxy_prefix_network(&s, "+12025550123"), "opb.example");
+    cr_assert_null(pw_proxy_prefix_network(&s, "+33123456789"));
+    pw_runtime_free_config(&pw_proxy_role, &s);
+}
+
+Test(proxy_lifecycle, bad_configurations_are_refused_with_a_reason)
+{
+    static const struct {
+        const char *extra; /* appended after signing_key */
+        const char *prefixes;
+        const char *says;
+    } cases[] = {
+        { "dns_servers = localhost:53\n", "", "dns_servers" },
+        { "dns_servers = 127.0.0.1:53,\n", "", "dns_servers" },
+        { "dns_servers = 127.0.0.1:99999\n", "", "dns_servers" },
+        { "cache_min_ttl = 2h\ncache_max_ttl = 1h\n", "", "cache_min_ttl" },
+        { "", "4477009 = opa.example\n", "prefix" },
+        { "", "+44a = opa.example\n", "prefix" },
+        { "", "+0044 = opa.example\n", "prefix" },
+        { "", "+44 = not a domain\n", "network domain" },
+        { "", "+44 = opa.example\n+44 = opb.example\n", "+44" },
+    };
+    char text[2048], why[1024];
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pw_proxy_settings_t s;
+        snprintf(text, sizeof text,
+                 "[component]\njid = " TP_JID "\nsecret = s\n[proxy]\nnetwork = opa.example\n"
+                 "watcher = " TP_WATCHER "\nsigning_key = %s/conf/keys/opa.key\n%s[prefixes]\n%s",
+                 PROXY_TEST_SRCDIR, cases[i].extra, cases[i].prefixes);
+        cr_assert_neq(tp_load_text(&s, text, why, sizeof why), PW_OK, "case %zu accepted", i);
+        cr_assert(strstr(why, cases[i].says), "case %zu: %s", i, why);
+        cr_assert_null(s.key);
+        cr_assert_null(s.prefixes);
+    }
+}
+
+Test(proxy_lifecycle, signing_key_must_be_a_readable_private_key)
+{
+    static const char *const keys[] = { "conf/keys/opa.pub", "conf/keys/missing.key", "conf/proxy-opa.conf" };
+    char text[2048], why[1024];
+
+    for (size_t i = 0; i < 3; i++) {
+        pw_proxy_settings_t s;
+        snprintf(text, sizeof text,
+                 "[component]\njid = " TP_JID "\nsecret = s\n[proxy]\nnetwork = opa.example\n"
+                 "watcher = " TP_WATCHER "\nsigning_key = %s/%s\n", PROXY_TEST_SRCDIR, keys[i]);
+        cr_assert_neq(tp_load_text(&s, text, why, sizeof why), PW_OK, "%s accepted", keys[i]);
+        cr_assert(strstr(why, "signing_key"), "%s", why);
+        cr_assert_null(s.key);
+    }
+    /* good server lists pass */
+    {
+        pw_proxy_settings_t s;
+        snprintf(text, sizeof text,
+                 "[component]\njid = " TP_JID "\nsecret = s\n[proxy]\nnetwork = opa.example\n"
+                 "watcher = " TP_WATCHER "\nsigning_key = %s/conf/keys/opa.key\n"
+                 "dns_servers = 127.0.0.1:5353, [::1]:53,192.0.2.1, ::1\n", PROXY_TEST_SRCDIR);
+        cr_assert_eq(tp_load_text(&s, text, why, sizeof why), PW_OK, "%s", why);
+        pw_runtime_free_config(&pw_proxy_role, &s);
+    }
+}
