@@ -45,7 +45,10 @@ static const pw_config_option_t proxy_options[] = {
     { "proxy", "gateway_service", PW_OPT_DOMAIN, 1, 120, "_presence-gw._tcp",
       "SRV service and protocol labels put in front of a network to find its gateways",
       offsetof(pw_proxy_settings_t, gateway_service) },
-    { "proxy", "gateway_timeout", PW_OPT_DURATION, 100, 600000, "6s",
+    { "proxy", "notify_from", PW_OPT_LIST, 0, 256, "",
+      "networks whose gateways may deliver notifications for this operator's watcher (docs/protocol.md §5.2)",
+      offsetof(pw_proxy_settings_t, notify_from) },
+    { "proxy", "gateway_timeout", PW_OPT_DURATION, 100, 600000, "12s",
       "how long to wait for each gateway (SRV target) before trying the next",
       offsetof(pw_proxy_settings_t, gateway_timeout_ms) },
     { "proxy", "cache_min_ttl", PW_OPT_DURATION, 0, 86400000, "1s",
@@ -436,6 +439,7 @@ pw_status_t pw_proxy_create(pw_proxy_t **out, pw_component_t *c, pw_proxy_settin
     }
     if ((rc = make_cache(&p->cache, c, settings)) != PW_OK ||
         (rc = pw_component_on_iq(c, PW_NS_CHAIN, "enquiry", PW_IQ_SET, on_enquiry, p)) != PW_OK ||
+        (rc = pw_component_on_iq(c, PW_NS_CHAIN, "notify", PW_IQ_SET, pw_proxy_on_notify, p)) != PW_OK ||
         (rc = pw_component_add_feature(c, PW_NS_CHAIN)) != PW_OK)
         goto done;
     *out = p;

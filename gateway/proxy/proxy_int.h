@@ -64,6 +64,11 @@ struct pw_proxy {
 };
 
 /**
+ * The <notify/> handler (notify.c): a peer network's gateway -> this operator's watcher.
+ */
+void pw_proxy_on_notify(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg);
+
+/**
  * Answer the watcher with an error and free the call.
  * @param k the call (freed)
  * @param cond the condition

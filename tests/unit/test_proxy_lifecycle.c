@@ -126,7 +126,7 @@ static void render_trial(char *out, size_t cap)
         "@JID@", "proxy.opa.example", "@SECRET@", "s3cret", "@SERVER@", "127.0.0.2",
         "@PORT@", "5347", "@LOGLEVEL@", "debug", "@NETWORK@", "opa.example",
         "@WATCHER@", "watcher.opa.example", "@KEY@", PROXY_TEST_SRCDIR "/conf/keys/opa.key",
-        "@DNS@", "127.0.0.1:5353", NULL
+        "@DNS@", "127.0.0.1:5353", "@PEER_NETWORK@", "opb.example", NULL
     };
     char path[512], line[1024];
     FILE *f;
@@ -176,7 +176,8 @@ Test(proxy_lifecycle, trial_template_renders_to_a_valid_configuration)
     cr_assert_eq(tp_load_text(&s, text, why, sizeof why), PW_OK, "%s\n%s", why, text);
     cr_assert_str_eq(s.dns_servers, "127.0.0.1:5353");
     cr_assert_eq(s.negative_ttl_ms, 2000);
-    cr_assert_eq(s.gateway_timeout_ms, 3000);
+    cr_assert_eq(s.gateway_timeout_ms, 8000);
+    cr_assert_eq(s.notify_from.n, 2, "both networks may notify");
     cr_assert_eq(s.common.reconnect_min_ms, 100);
     cr_assert_eq(s.common.reconnect_max_ms, 2000);
     cr_assert_str_eq(pw_proxy_prefix_network(&s, "+447700900001"), "opa.example");

@@ -35,6 +35,7 @@
     "watcher = " TP_WATCHER "\n"                         \
     "signing_key = %s/conf/keys/opa.key\n"               \
     "gateway_timeout = 6s\n"                             \
+    "notify_from = opb.example\n"                        \
     "negative_ttl = 60s\n"                               \
     "[prefixes]\n"                                       \
     "+4477009 = opa.example\n"                           \
