@@ -1,5 +1,5 @@
 /* approval.c: approval requests from the own presence servers (docs/protocol.md §2.5) turned into
- * RFC 6121 §3.1 subscription requests from the watcher's contact JID (with XEP-0172 nick), and the presentity's answer. */
+ * RFC 6121 §3.1 subscription requests from the watcher's contact JID (with XEP-0172 nick); the answers arrive in roster.c. */
 #include "watcher_int.h"
 
 #include <stdio.h>
@@ -115,35 +115,7 @@ done:
         pw_component_reply_error(c, iq, cond, text);
 }
 
-/*
- * Presence to contact JIDs. For now: the presentity's answer to an approval request
- * (subscribed/unsubscribed) is only logged -- his server records it in his roster, which the
- * PS reads at the next enquiry; probes get nothing yet (the roster route comes later).
- */
-static void on_presence(pw_component_t *c, xmpp_stanza_t *p, void *arg)
-{
-    const char *type = xmpp_stanza_get_type(p), *from = xmpp_stanza_get_from(p);
-    const char *to = xmpp_stanza_get_to(p);
-    pw_watcher_t *wa = arg;
-    pw_address_t a;
-    (void)c;
-
-    if (!type || !to || pw_address_from_contact_jid(to, pw_component_jid(wa->c), &wa->rules, &a) != PW_OK) {
-        pw_debug(xmpp_stanza_get_id(p), "presence %s from %s to %s ignored", type ? type : "available",
-                 from ? from : "?", to ? to : "?");
-        return;
-    }
-    if (strcmp(type, "subscribed") == 0 || strcmp(type, "unsubscribed") == 0) {
-        pw_info(xmpp_stanza_get_id(p), "%s %s %s", from ? from : "?",
-                strcmp(type, "subscribed") == 0 ? "approved" : "declined or revoked", to);
-    } else {
-        pw_debug(xmpp_stanza_get_id(p), "presence %s from %s to %s: not handled yet", type,
-                 from ? from : "?", to);
-    }
-}
-
 pw_status_t pw_watcher_approval_register(pw_watcher_t *wa)
 {
-    pw_component_on_presence(wa->c, on_presence, wa);
     return pw_component_on_iq(wa->c, PW_NS_CHAIN, "approval", PW_IQ_SET, on_approval, wa);
 }

@@ -1,5 +1,5 @@
-/* enquiry_pipeline.c: the client enquiry (docs/protocol.md §1.1, §2.1; DESIGN.md §1 steps 1-3, TS 23.141 A.1):
- * local user, kind, address, HSS lookup (RFC 6120 §8.2.3 IQ to the HSS), rate limit, chain enquiry to the WPP, answer. */
+/* enquiry_pipeline.c: every enquiry the WA makes (docs/protocol.md §1.1, §2.1, §5.1; DESIGN.md §1 steps 1-3, TS 23.141 A.1):
+ * local user, kind, address, HSS lookup (RFC 6120 §8.2.3 IQ to the HSS), rate limit, chain enquiry to the WPP, and the IQ route's answer. */
 #include "watcher_int.h"
 
 #include <stdio.h>
@@ -10,29 +10,28 @@
 #include "pw_enquiry.h"
 #include "pw_jid.h"
 #include "pw_log.h"
+#include "pw_peering.h"
 #include "pw_stanza.h"
 
 #define CLIENT_ID_MAX 127
-#define TEXT_MAX (PW_JID_MAX + 1024)
+#define TEXT_MAX PW_WATCHER_TEXT_MAX
 
 /*
- * What differs per kind. Step b runs `check` on the client's element (attributes only this
- * kind has); step g runs `answer` with the chain's outcome. A kind with `later` set is
- * refused at step b with feature-not-implemented.
+ * What differs per kind. Step b runs `check` on the asked attributes (those only this kind
+ * has); step g runs `answer` to validate the chain's result.
  */
 typedef struct kind_step {
-    const char *later;
-    pw_error_t (*check)(const pw_watcher_t *wa, xmpp_stanza_t *el, pw_enquiry_t *chain,
+    pw_error_t (*check)(const pw_watcher_t *wa, const pw_watcher_ask_t *ask, pw_watcher_job_t *job,
                         char *why, size_t cap);
-    void (*answer)(pw_watcher_enquiry_t *e, pw_iq_outcome_t outcome, xmpp_stanza_t *response);
+    pw_error_t (*answer)(xmpp_stanza_t *answer, pw_watcher_answer_t *ans, char *why, size_t cap);
 } kind_step_t;
 
-/* One client enquiry in flight: between the HSS lookup and the proxy's answer. */
+/* One enquiry in flight: between the HSS lookup and the proxy's answer. */
 struct pw_watcher_enquiry {
     pw_watcher_enquiry_t *prev, *next;
     pw_watcher_t *wa;
     const kind_step_t *step;
-    xmpp_stanza_t *request; /* a deep copy of the client's IQ, its address normalised */
+    pw_watcher_job_t job;   /* what was asked; job.request is ours */
     char client_id[CLIENT_ID_MAX + 1];
     pw_enquiry_t chain;     /* filled step by step; ref "" until step f */
 };
@@ -49,79 +48,169 @@ static void unlink_and_free(pw_watcher_enquiry_t *e)
     if (e->next)
         e->next->prev = e->prev;
     wa->ninflight--;
-    xmpp_stanza_release(e->request);
+    if (e->job.request)
+        xmpp_stanza_release(e->job.request);
     free(e);
 }
 
 /* The one log line of an enquiry that got past the first checks, then free it. */
 static void finish(pw_watcher_enquiry_t *e, const char *outcome)
 {
-    const char *address = xmpp_stanza_get_attribute(pw_stanza_payload(e->request), "address");
-    pw_info(e->client_id, "enquiry %s: %s asked '%s' about %s: %s",
-            e->chain.ref[0] ? e->chain.ref : "-", e->chain.watcher_jid,
-            pw_enquiry_kind_name(e->chain.kind), address ? address : "?", outcome);
+    pw_info(e->client_id[0] ? e->client_id : NULL, "enquiry %s: %s asked '%s' about %s: %s",
+            e->chain.ref[0] ? e->chain.ref : "-", e->job.watcher,
+            pw_enquiry_kind_name(e->chain.kind), e->job.address, outcome);
     unlink_and_free(e);
 }
 
-/* Answer the client with an error and finish. */
+/* Hand the outcome to the asker, log it and free the enquiry. */
+static void conclude(pw_watcher_enquiry_t *e, pw_watcher_answer_t *ans)
+{
+    char outcome[TEXT_MAX + 256];
+    snprintf(ans->ref, sizeof ans->ref, "%s", e->chain.ref);
+    e->job.done(e->wa, &e->job, ans);
+    if (ans->cond != PW_ERR_NONE)
+        snprintf(outcome, sizeof outcome, "%s (%s)", pw_error_name(ans->cond), ans->text);
+    else if (ans->subscription[0])
+        snprintf(outcome, sizeof outcome, "available=%s%s%s subscription %s until %s",
+                 ans->state.available ? "true" : "false", ans->state.show[0] ? " show=" : "",
+                 ans->state.show, ans->subscription, ans->expires);
+    else if (ans->has_state)
+        snprintf(outcome, sizeof outcome, "available=%s%s%s", ans->state.available ? "true" : "false",
+                 ans->state.show[0] ? " show=" : "", ans->state.show);
+    else
+        snprintf(outcome, sizeof outcome, "done");
+    finish(e, outcome);
+}
+
+/* End with an error. */
 static void fail(pw_watcher_enquiry_t *e, pw_error_t cond, const char *text)
 {
-    char outcome[TEXT_MAX + 64];
-    pw_component_reply_error(e->wa->c, e->request, cond, text);
-    snprintf(outcome, sizeof outcome, "%s (%s)", pw_error_name(cond), text);
-    finish(e, outcome);
+    pw_watcher_answer_t *ans = calloc(1, sizeof *ans);
+    if (!ans) {
+        finish(e, "out of memory"); /* the asker is not told: nothing can be built */
+        return;
+    }
+    ans->cond = cond;
+    snprintf(ans->text, sizeof ans->text, "%s", text);
+    conclude(e, ans);
+    free(ans);
 }
 
 /* ---- per-kind steps ---- */
 
 /* Step b for kinds without a duration. */
-static pw_error_t check_no_duration(const pw_watcher_t *wa, xmpp_stanza_t *el, pw_enquiry_t *chain,
-                                    char *why, size_t cap)
+static pw_error_t check_no_duration(const pw_watcher_t *wa, const pw_watcher_ask_t *ask,
+                                    pw_watcher_job_t *job, char *why, size_t cap)
 {
     (void)wa;
-    (void)chain;
-    if (xmpp_stanza_get_attribute(el, "duration")) {
+    (void)job;
+    if (ask->duration) {
         snprintf(why, cap, "'duration' belongs to 'changes' enquiries only");
+        return PW_ERR_BAD_REQUEST;
+    }
+    if (ask->subscription) {
+        snprintf(why, cap, "'subscription' belongs to 'stop' enquiries only");
         return PW_ERR_BAD_REQUEST;
     }
     return PW_ERR_NONE;
 }
 
-/* Step g for 'current': the result must carry the state; relay it (or the error). */
-static void answer_current(pw_watcher_enquiry_t *e, pw_iq_outcome_t outcome, xmpp_stanza_t *response)
+/* Step b for 'changes': 1 <= duration <= max_duration. */
+static pw_error_t check_duration(const pw_watcher_t *wa, const pw_watcher_ask_t *ask,
+                                 pw_watcher_job_t *job, char *why, size_t cap)
 {
-    char text[TEXT_MAX], summary[TEXT_MAX + 64];
-    pw_presence_state_t st;
-    xmpp_stanza_t *answer, *state = NULL;
+    long long max = (long long)(wa->settings->max_duration_ms / 1000);
+    const char *d = ask->duration;
+    unsigned long long v = 0;
+    size_t i;
 
-    if (outcome == PW_IQ_RESULT) {
-        answer = pw_stanza_payload(response);
-        state = answer ? xmpp_stanza_get_child_by_name_and_ns(answer, "state", PW_NS) : NULL;
-        if (!state || pw_state_parse(state, &st) != PW_OK) {
-            fail(e, PW_ERR_INTERNAL_SERVER_ERROR, "the presence network answered without a valid state");
-            return;
+    if (ask->subscription) {
+        snprintf(why, cap, "'subscription' belongs to 'stop' enquiries only");
+        return PW_ERR_BAD_REQUEST;
+    }
+    for (i = 0; d && d[i] >= '0' && d[i] <= '9' && i < 12; i++)
+        v = v * 10 + (unsigned long long)(d[i] - '0');
+    if (!d || !d[0] || d[i] || v == 0 || v > (unsigned long long)max) {
+        snprintf(why, cap, "'duration' must be a whole number of seconds from 1 to %lld "
+                 "(max_duration of this service)", max);
+        return PW_ERR_BAD_REQUEST;
+    }
+    job->duration_s = (uint32_t)v;
+    return PW_ERR_NONE;
+}
+
+/* Step b for 'stop': no duration; an optional subscription id. */
+static pw_error_t check_stop(const pw_watcher_t *wa, const pw_watcher_ask_t *ask,
+                             pw_watcher_job_t *job, char *why, size_t cap)
+{
+    (void)wa;
+    if (ask->duration) {
+        snprintf(why, cap, "'duration' belongs to 'changes' enquiries only");
+        return PW_ERR_BAD_REQUEST;
+    }
+    if (ask->subscription) {
+        size_t n = strlen(ask->subscription);
+        if (n == 0 || n > PW_ENQUIRY_SUBID_MAX || strpbrk(ask->subscription, "\t\r\n")) {
+            snprintf(why, cap, "'subscription' must be a subscription id of at most %d bytes",
+                     PW_ENQUIRY_SUBID_MAX);
+            return PW_ERR_BAD_REQUEST;
         }
+        memcpy(job->subscription, ask->subscription, n + 1);
     }
-    pw_enquiry_relay(e->wa->c, e->request, outcome, response,
-                     "no answer from the presence network in time");
-    if (outcome == PW_IQ_RESULT) {
-        snprintf(summary, sizeof summary, "available=%s%s%s", st.available ? "true" : "false",
-                 st.show[0] ? " show=" : "", st.show);
-    } else if (outcome == PW_IQ_ERROR) {
-        pw_error_t cond = pw_stanza_error_parse(response, text, sizeof text);
-        snprintf(summary, sizeof summary, "%s (%s)", pw_error_name(cond), text);
-    } else {
-        snprintf(summary, sizeof summary, "remote-server-timeout (no answer from %s)",
-                 e->wa->settings->proxy);
+    return PW_ERR_NONE;
+}
+
+/* Step g: the result must carry a valid state. */
+static pw_error_t answer_state(xmpp_stanza_t *answer, pw_watcher_answer_t *ans, char *why, size_t cap)
+{
+    xmpp_stanza_t *state = answer ? xmpp_stanza_get_child_by_name_and_ns(answer, "state", PW_NS) : NULL;
+    if (!state || pw_state_parse(state, &ans->state) != PW_OK) {
+        snprintf(why, cap, "the presence network answered without a valid state");
+        return PW_ERR_INTERNAL_SERVER_ERROR;
     }
-    finish(e, summary);
+    ans->has_state = 1;
+    return PW_ERR_NONE;
+}
+
+/* Step g for subscriptions: a state and <subscription id expires/>. */
+static pw_error_t answer_subscription(xmpp_stanza_t *answer, pw_watcher_answer_t *ans, char *why,
+                                      size_t cap)
+{
+    xmpp_stanza_t *sub;
+    const char *id, *expires;
+    pw_error_t cond = answer_state(answer, ans, why, cap);
+
+    if (cond != PW_ERR_NONE)
+        return cond;
+    sub = xmpp_stanza_get_child_by_name_and_ns(answer, "subscription", PW_NS);
+    id = sub ? xmpp_stanza_get_attribute(sub, "id") : NULL;
+    expires = sub ? xmpp_stanza_get_attribute(sub, "expires") : NULL;
+    if (!id || !id[0] || strlen(id) > PW_ENQUIRY_SUBID_MAX || strpbrk(id, " \t\r\n") ||
+        !expires || strlen(expires) >= sizeof ans->expires ||
+        pw_peering_parse_timestamp(expires, &ans->expires_ms) != PW_OK) {
+        snprintf(why, cap, "the presence network answered without a valid subscription");
+        return PW_ERR_INTERNAL_SERVER_ERROR;
+    }
+    snprintf(ans->subscription, sizeof ans->subscription, "%s", id);
+    snprintf(ans->expires, sizeof ans->expires, "%s", expires);
+    return PW_ERR_NONE;
+}
+
+/* Step g for 'stop': any result. */
+static pw_error_t answer_stop(xmpp_stanza_t *answer, pw_watcher_answer_t *ans, char *why, size_t cap)
+{
+    (void)answer;
+    (void)ans;
+    (void)why;
+    (void)cap;
+    return PW_ERR_NONE;
 }
 
 static const kind_step_t kind_steps[] = {
-    [PW_KIND_CURRENT] = { NULL, check_no_duration, answer_current },
-    [PW_KIND_CHANGES] = { "'changes' enquiries come in a later release", NULL, NULL },
-    [PW_KIND_NEXT] = { "'next' enquiries come in a later release", NULL, NULL },
-    [PW_KIND_STOP] = { "'stop' enquiries come in a later release", NULL, NULL },
+    [PW_KIND_CURRENT] = { check_no_duration, answer_state },
+    [PW_KIND_CHANGES] = { check_duration, answer_subscription },
+    [PW_KIND_NEXT] = { check_no_duration, answer_subscription },
+    [PW_KIND_STOP] = { check_stop, answer_stop },
 };
 
 /* ---- step g: the proxy answered ---- */
@@ -130,12 +219,39 @@ static void on_proxy_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_sta
                             void *arg)
 {
     pw_watcher_enquiry_t *e = arg;
+    pw_watcher_answer_t *ans;
+    char text[TEXT_MAX];
+    pw_error_t cond;
     (void)c;
-    if (outcome == PW_IQ_CANCELLED) {
+
+    switch (outcome) {
+    case PW_IQ_CANCELLED:
         fail(e, PW_ERR_SERVICE_UNAVAILABLE, "the watcher service is stopping");
         return;
+    case PW_IQ_TIMEOUT:
+        fail(e, PW_ERR_REMOTE_SERVER_TIMEOUT, "no answer from the presence network in time");
+        return;
+    case PW_IQ_ERROR:
+        cond = pw_stanza_error_parse(response, text, sizeof text);
+        fail(e, cond, text[0] ? text : "the enquiry failed further down the chain");
+        return;
+    case PW_IQ_RESULT:
+        break;
     }
-    e->step->answer(e, outcome, response);
+    ans = calloc(1, sizeof *ans);
+    if (!ans) {
+        fail(e, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
+        return;
+    }
+    cond = e->step->answer(pw_stanza_payload(response), ans, text, sizeof text);
+    if (cond != PW_ERR_NONE) {
+        free(ans);
+        fail(e, cond, text);
+        return;
+    }
+    ans->response = response;
+    conclude(e, ans);
+    free(ans);
 }
 
 /* ---- step f: the chain enquiry to the proxy ---- */
@@ -163,6 +279,8 @@ static void send_to_proxy(pw_watcher_enquiry_t *e)
     }
     snprintf(e->chain.watcher_network, sizeof e->chain.watcher_network, "%s",
              s->network && s->network[0] ? s->network : s->domain);
+    e->chain.duration_s = e->job.duration_s;
+    snprintf(e->chain.subscription, sizeof e->chain.subscription, "%s", e->job.subscription);
     iq = pw_enquiry_iq(ctx, &e->chain, s->proxy);
     if (!iq) {
         fail(e, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
@@ -273,58 +391,37 @@ static void on_hss_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanz
     send_to_proxy(e);
 }
 
-/* ---- steps a to c: the client's request ---- */
+/* ---- steps a to c: the request ---- */
 
-/* Step a: the bare JID of a local user, or an error text. */
-static pw_error_t check_sender(const pw_watcher_t *wa, xmpp_stanza_t *iq, char *bare, size_t cap,
-                               char *text, size_t tcap)
+/* Steps b and c: fills e->step, the job's kind and address and the chain's presentity; on
+ * refusal returns the condition with a text. */
+static pw_error_t admit(pw_watcher_t *wa, const pw_watcher_ask_t *ask, pw_watcher_enquiry_t *e,
+                        char *text, size_t cap)
 {
-    const char *from = xmpp_stanza_get_from(iq);
-    char local[PW_JID_PART_MAX + 1], domain[PW_JID_PART_MAX + 1];
-
-    if (!from || pw_jid_split(from, local, sizeof local, domain, sizeof domain, NULL, 0) != PW_OK ||
-        !local[0] || strcasecmp(domain, wa->settings->domain) != 0 ||
-        (size_t)snprintf(bare, cap, "%s@%s", local, domain) >= cap) {
-        snprintf(text, tcap, "only users of %s may use this service", wa->settings->domain);
-        return PW_ERR_FORBIDDEN;
-    }
-    return PW_ERR_NONE;
-}
-
-/* Steps b and c, after a: fills e->step and the chain's kind and presentity, and node (the
- * normalised address); on refusal returns the condition with a text. */
-static pw_error_t admit(pw_watcher_t *wa, xmpp_stanza_t *el, pw_watcher_enquiry_t *e, char *node,
-                        size_t ncap, char *text, size_t cap)
-{
-    const char *kind = xmpp_stanza_get_attribute(el, "kind");
-    const char *address = xmpp_stanza_get_attribute(el, "address");
     char forms[512];
     pw_enquiry_kind_t k;
     pw_address_t a;
     pw_error_t cond;
 
-    /* b. a known kind, implemented, with its own attributes right */
-    if (pw_enquiry_kind_parse(kind, &k) != PW_OK) {
+    /* b. a known kind, with its own attributes right */
+    if (pw_enquiry_kind_parse(ask->kind, &k) != PW_OK) {
         snprintf(text, cap, "'kind' must be one of current, changes, next, stop");
         return PW_ERR_BAD_REQUEST;
     }
     e->chain.kind = k;
+    e->job.kind = k;
     e->step = &kind_steps[k];
-    if (e->step->later) {
-        snprintf(text, cap, "%s", e->step->later);
-        return PW_ERR_FEATURE_NOT_IMPLEMENTED;
-    }
-    cond = e->step->check(wa, el, &e->chain, text, cap);
+    cond = e->step->check(wa, ask, &e->job, text, cap);
     if (cond != PW_ERR_NONE)
         return cond;
     /* c. the presentity's address */
-    if (!address) {
+    if (!ask->address) {
         snprintf(text, cap, "'address' is required: %s",
                  pw_watcher_address_forms(wa, forms, sizeof forms));
         return PW_ERR_BAD_REQUEST;
     }
-    if (pw_address_parse(address, &wa->rules, &a) != PW_OK ||
-        pw_address_to_node(&a, node, ncap) != PW_OK) {
+    if (pw_address_parse(ask->address, &wa->rules, &a) != PW_OK ||
+        pw_address_to_node(&a, e->job.address, sizeof e->job.address) != PW_OK) {
         snprintf(text, cap, "'address' is malformed: %s",
                  pw_watcher_address_forms(wa, forms, sizeof forms));
         return PW_ERR_JID_MALFORMED;
@@ -336,23 +433,26 @@ static pw_error_t admit(pw_watcher_t *wa, xmpp_stanza_t *el, pw_watcher_enquiry_
     return PW_ERR_NONE;
 }
 
-/* Put an admitted enquiry in flight: keep the request (its address normalised for the echo). */
-static pw_error_t take_in(pw_watcher_t *wa, pw_watcher_enquiry_t *e, xmpp_stanza_t *iq,
-                          const char *node, char *text, size_t cap)
+/* Put an admitted enquiry in flight. */
+static pw_error_t take_in(pw_watcher_t *wa, pw_watcher_enquiry_t *e, const pw_watcher_ask_t *ask,
+                          char *text, size_t cap)
 {
-    const char *id = xmpp_stanza_get_id(iq);
+    const char *id = ask->request ? xmpp_stanza_get_id(ask->request) : NULL;
 
     if (wa->ninflight >= PW_WATCHER_MAX_INFLIGHT) {
         snprintf(text, cap, "too many enquiries in progress; try again later");
         return PW_ERR_RESOURCE_CONSTRAINT;
     }
-    e->request = xmpp_stanza_copy(iq);
-    if (!e->request) {
-        snprintf(text, cap, "out of memory");
-        return PW_ERR_INTERNAL_SERVER_ERROR;
+    if (ask->request) {
+        e->job.request = xmpp_stanza_copy(ask->request);
+        if (!e->job.request) {
+            snprintf(text, cap, "out of memory");
+            return PW_ERR_INTERNAL_SERVER_ERROR;
+        }
     }
-    xmpp_stanza_set_attribute(pw_stanza_payload(e->request), "address", node);
     snprintf(e->client_id, sizeof e->client_id, "%s", id ? id : "");
+    e->job.done = ask->done;
+    e->job.token = ask->token;
     e->wa = wa;
     e->next = wa->inflight;
     if (wa->inflight)
@@ -363,7 +463,7 @@ static pw_error_t take_in(pw_watcher_t *wa, pw_watcher_enquiry_t *e, xmpp_stanza
 }
 
 /* d. ask the HSS about the watcher (the answer arrives in on_hss_answer()). */
-static void ask_hss(pw_watcher_enquiry_t *e)
+static pw_status_t ask_hss(pw_watcher_enquiry_t *e)
 {
     pw_watcher_t *wa = e->wa;
     xmpp_stanza_t *iq = xmpp_iq_new(pw_component_ctx(wa->c), "get", NULL), *lookup = NULL;
@@ -379,34 +479,90 @@ static void ask_hss(pw_watcher_enquiry_t *e)
 done:
     if (iq)
         xmpp_stanza_release(iq);
-    if (rc != PW_OK)
-        fail(e, PW_ERR_INTERNAL_SERVER_ERROR, "the subscriber database cannot be reached");
+    return rc;
+}
+
+pw_error_t pw_watcher_ask(pw_watcher_t *wa, const pw_watcher_ask_t *ask, char *text, size_t cap)
+{
+    pw_watcher_enquiry_t *e = calloc(1, sizeof *e);
+    pw_error_t cond = PW_ERR_INTERNAL_SERVER_ERROR;
+
+    snprintf(text, cap, "out of memory");
+    if (!e)
+        goto done;
+    /* a. a local user */
+    if (!ask->watcher || !ask->done ||
+        !pw_watcher_local_user(wa, ask->watcher, e->job.bare, sizeof e->job.bare)) {
+        snprintf(text, cap, "only users of %s may use this service", wa->settings->domain);
+        cond = PW_ERR_FORBIDDEN;
+        goto done;
+    }
+    snprintf(e->job.watcher, sizeof e->job.watcher, "%s", ask->watcher);
+    snprintf(e->chain.watcher_jid, sizeof e->chain.watcher_jid, "%s", e->job.bare);
+    cond = admit(wa, ask, e, text, cap);
+    if (cond == PW_ERR_NONE)
+        cond = take_in(wa, e, ask, text, cap);
+    if (cond != PW_ERR_NONE)
+        goto done;
+    if (ask_hss(e) != PW_OK) {
+        snprintf(text, cap, "the subscriber database cannot be reached");
+        cond = PW_ERR_INTERNAL_SERVER_ERROR;
+        unlink_and_free(e);
+        e = NULL;
+        goto done;
+    }
+    e = NULL; /* e belongs to the pipeline now */
+done:
+    if (e) {
+        if (e->job.request)
+            xmpp_stanza_release(e->job.request); /* refused before being put in flight */
+        free(e);
+    }
+    return cond;
+}
+
+/* ---- the IQ route (docs/protocol.md §1.1, §5.1) ---- */
+
+/* The client's answer: the error, or the echo (address normalised) with the state and
+ * subscription copied from the chain's result; subscriptions are journaled first. */
+static void iq_done(pw_watcher_t *wa, const pw_watcher_job_t *job, const pw_watcher_answer_t *ans)
+{
+    xmpp_stanza_t *payload = pw_stanza_payload(job->request);
+
+    if (ans->cond != PW_ERR_NONE) {
+        pw_component_reply_error(wa->c, job->request, ans->cond, ans->text);
+        return;
+    }
+    if (job->kind == PW_KIND_CHANGES || job->kind == PW_KIND_NEXT) {
+        if (pw_watcher_subs_add_iq(wa, job, ans) != PW_OK) {
+            pw_component_reply_error(wa->c, job->request, PW_ERR_INTERNAL_SERVER_ERROR,
+                                     "the subscription could not be recorded");
+            return;
+        }
+    } else if (job->kind == PW_KIND_STOP) {
+        pw_watcher_subs_stopped(wa, job->bare, job->address, job->subscription);
+    }
+    if (payload)
+        xmpp_stanza_set_attribute(payload, "address", job->address);
+    pw_enquiry_relay(wa->c, job->request, PW_IQ_RESULT, ans->response, "");
 }
 
 static void on_enquiry(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *el, void *arg)
 {
     pw_watcher_t *wa = arg;
-    pw_watcher_enquiry_t *e = calloc(1, sizeof *e);
-    char text[TEXT_MAX], node[PW_JID_PART_MAX + 1];
-    pw_error_t cond = PW_ERR_INTERNAL_SERVER_ERROR;
-
-    snprintf(text, sizeof text, "out of memory");
-    if (!e)
-        goto done;
-    /* a. a local user */
-    cond = check_sender(wa, iq, e->chain.watcher_jid, sizeof e->chain.watcher_jid, text, sizeof text);
-    if (cond == PW_ERR_NONE)
-        cond = admit(wa, el, e, node, sizeof node, text, sizeof text);
-    if (cond == PW_ERR_NONE)
-        cond = take_in(wa, e, iq, node, text, sizeof text);
-    if (cond != PW_ERR_NONE)
-        goto done;
-    ask_hss(e); /* e belongs to the pipeline now */
-    e = NULL;
-done:
+    char text[TEXT_MAX];
+    pw_watcher_ask_t ask = {
+        .watcher = xmpp_stanza_get_from(iq),
+        .address = xmpp_stanza_get_attribute(el, "address"),
+        .kind = xmpp_stanza_get_attribute(el, "kind"),
+        .duration = xmpp_stanza_get_attribute(el, "duration"),
+        .subscription = xmpp_stanza_get_attribute(el, "subscription"),
+        .request = iq,
+        .done = iq_done,
+    };
+    pw_error_t cond = pw_watcher_ask(wa, &ask, text, sizeof text);
     if (cond != PW_ERR_NONE)
         pw_component_reply_error(c, iq, cond, text);
-    free(e); /* refused before take_in() kept anything */
 }
 
 pw_status_t pw_watcher_enquiry_register(pw_watcher_t *wa)

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "pw_jid.h"
 #include "pw_log.h"
@@ -44,6 +46,15 @@ const pw_config_option_t pw_watcher_options[] = {
     { "watcher", "max_duration", PW_OPT_DURATION, 1000, 31622400000, "1d",
       "longest duration of a 'changes' enquiry (at most 366d)",
       offsetof(pw_watcher_settings_t, max_duration_ms) },
+    { "watcher", "state_dir", PW_OPT_PATH, 1, 4000, NULL,
+      "directory of the subscriptions journal (created if missing); subscriptions survive restarts",
+      offsetof(pw_watcher_settings_t, state_dir) },
+    { "watcher", "roster_duration", PW_OPT_DURATION, 1000, 31622400000, "1d",
+      "duration of the 'changes' enquiry a roster subscription makes (renewed before it expires); at most max_duration",
+      offsetof(pw_watcher_settings_t, roster_duration_ms) },
+    { "watcher", "pending_retry", PW_OPT_DURATION, 100, 86400000, "1m",
+      "how often a roster subscription the presentity has not yet approved is asked again",
+      offsetof(pw_watcher_settings_t, pending_retry_ms) },
 };
 
 const size_t pw_watcher_noptions = sizeof pw_watcher_options / sizeof pw_watcher_options[0];
@@ -60,8 +71,14 @@ pw_status_t pw_watcher_check(const pw_watcher_settings_t *s, char *why, size_t c
 {
     pw_msisdn_rules_t r;
 
-    if (!s || !s->domain || !s->proxy || !s->hss || !s->common.jid) {
-        snprintf(why, cap, "[watcher] domain, proxy and hss are required");
+    if (!s || !s->domain || !s->proxy || !s->hss || !s->common.jid || !s->state_dir ||
+        !s->state_dir[0]) {
+        snprintf(why, cap, "[watcher] domain, proxy, hss and state_dir are required");
+        return PW_ECONFIG;
+    }
+    if (s->roster_duration_ms > s->max_duration_ms) {
+        snprintf(why, cap, "[watcher] roster_duration (%lld s) exceeds max_duration (%lld s)",
+                 (long long)(s->roster_duration_ms / 1000), (long long)(s->max_duration_ms / 1000));
         return PW_ECONFIG;
     }
     if (s->network && s->network[0] && !pw_jid_is_domain(s->network)) {
@@ -107,6 +124,10 @@ static pw_status_t apply(pw_watcher_t *wa, const pw_watcher_settings_t *s)
         pw_error(NULL, "watcher settings refused: %s", why);
         return PW_EINVAL;
     }
+    if (wa->settings && strcmp(wa->settings->state_dir, s->state_dir) != 0) {
+        pw_error(NULL, "watcher settings refused: state_dir cannot change without a restart");
+        return PW_EINVAL;
+    }
     if (wa->limiter) {
         rc = pw_watcher_limiter_set_rate(wa->limiter, (uint32_t)s->rate_per_watcher);
     } else {
@@ -120,8 +141,38 @@ static pw_status_t apply(pw_watcher_t *wa, const pw_watcher_settings_t *s)
     return PW_OK;
 }
 
+static uint64_t realtime_ms(void *arg)
+{
+    struct timespec ts;
+    (void)arg;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t pw_watcher_wall_now(const pw_watcher_t *wa)
+{
+    return wa->wall(wa->wall_arg);
+}
+
+int pw_watcher_local_user(const pw_watcher_t *wa, const char *from, char *bare, size_t cap)
+{
+    char local[PW_JID_PART_MAX + 1], domain[PW_JID_PART_MAX + 1];
+
+    if (!from || pw_jid_split(from, local, sizeof local, domain, sizeof domain, NULL, 0) != PW_OK ||
+        !local[0] || strcasecmp(domain, wa->settings->domain) != 0)
+        return 0;
+    return (size_t)snprintf(bare, cap, "%s@%s", local, domain) < cap;
+}
+
 pw_status_t pw_watcher_create(pw_watcher_t **out, pw_component_t *c,
                               const pw_watcher_settings_t *settings)
+{
+    return pw_watcher_create_with_clock(out, c, settings, NULL, NULL);
+}
+
+pw_status_t pw_watcher_create_with_clock(pw_watcher_t **out, pw_component_t *c,
+                                         const pw_watcher_settings_t *settings,
+                                         pw_watcher_wallclock_fn wall, void *wall_arg)
 {
     pw_status_t rc;
     pw_watcher_t *wa = NULL;
@@ -135,27 +186,42 @@ pw_status_t pw_watcher_create(pw_watcher_t **out, pw_component_t *c,
         goto done;
     }
     wa->c = c;
+    wa->wall = wall ? wall : realtime_ms;
+    wa->wall_arg = wall_arg;
+    wa->next_token = 1;
     rc = apply(wa, settings);
     if (rc == PW_OK)
+        rc = pw_watcher_subs_open(wa);
+    if (rc == PW_OK)
         rc = pw_watcher_enquiry_register(wa);
+    if (rc == PW_OK)
+        rc = pw_watcher_notify_register(wa);
     if (rc == PW_OK)
         rc = pw_watcher_approval_register(wa);
     if (rc == PW_OK)
         rc = pw_watcher_gateway_register(wa);
     if (rc == PW_OK)
+        rc = pw_watcher_adhoc_register(wa);
+    if (rc == PW_OK)
+        pw_watcher_roster_register(wa);
+    if (rc == PW_OK)
         rc = pw_component_add_feature(c, PW_NS);
     if (rc == PW_OK)
         rc = pw_component_add_feature(c, PW_WATCHER_NS_GATEWAY);
+    if (rc == PW_OK)
+        rc = pw_component_add_feature(c, PW_WATCHER_NS_COMMANDS);
 done:
     if (rc != PW_OK) {
         pw_watcher_destroy(wa);
         return rc;
     }
     pw_info(NULL, "watcher for users of %s (network %s): proxy %s, hss %s, price %lld, "
-            "%lld enquiries/min per watcher", settings->domain,
+            "%lld enquiries/min per watcher, %zu subscriptions and %zu roster items from %s",
+            settings->domain,
             settings->network && settings->network[0] ? settings->network : settings->domain,
             settings->proxy, settings->hss, (long long)settings->price,
-            (long long)settings->rate_per_watcher);
+            (long long)settings->rate_per_watcher, pw_map_count(wa->subs),
+            pw_map_count(wa->roster), settings->state_dir);
     *out = wa;
     return PW_OK;
 }
@@ -174,6 +240,8 @@ void pw_watcher_destroy(pw_watcher_t *wa)
     wa->closing = 1;
     pw_watcher_enquiry_cancel_all(wa);
     pw_component_on_presence(wa->c, NULL, NULL);
+    pw_watcher_adhoc_close(wa);
+    pw_watcher_subs_close(wa);
     pw_watcher_limiter_destroy(wa->limiter);
     free(wa);
 }
@@ -181,4 +249,14 @@ void pw_watcher_destroy(pw_watcher_t *wa)
 size_t pw_watcher_inflight(const pw_watcher_t *wa)
 {
     return wa ? wa->ninflight : 0;
+}
+
+size_t pw_watcher_subscriptions(const pw_watcher_t *wa)
+{
+    return wa && wa->subs ? pw_map_count(wa->subs) : 0;
+}
+
+size_t pw_watcher_roster_items(const pw_watcher_t *wa)
+{
+    return wa && wa->roster ? pw_map_count(wa->roster) : 0;
 }

@@ -1,4 +1,4 @@
-/* watcher.h: the Watcher Application (peerwatch-watcher) as a library: settings, create/destroy, contact JIDs, rate limiter. */
+/* watcher.h: the Watcher Application (peerwatch-watcher) as a library: settings, create/destroy, subscriptions, contact JIDs, rate limiter. */
 #ifndef PW_WATCHER_H
 #define PW_WATCHER_H
 
@@ -35,6 +35,9 @@ typedef struct pw_watcher_settings {
     pw_config_list_t presence_servers; /**< own PS JIDs allowed to send approval requests */
     int64_t rate_per_watcher;          /**< enquiries per minute per watcher */
     int64_t max_duration_ms;           /**< bound of a 'changes' duration */
+    char *state_dir;                   /**< where the subscriptions journal lives */
+    int64_t roster_duration_ms;        /**< duration of a roster-route 'changes' enquiry */
+    int64_t pending_retry_ms;          /**< retry interval of a pending roster request */
 } pw_watcher_settings_t;
 
 /** The option table of pw_watcher_settings_t (PW_CONFIG_COMMON_OPTIONS first). */
@@ -44,7 +47,7 @@ extern const size_t pw_watcher_noptions;
 
 /**
  * Cross-field checks after a successful load: network is a domain, presence_servers are
- * domains, the national-number rules are valid.
+ * domains, the national-number rules are valid, roster_duration is within max_duration.
  * @param s the loaded settings (borrowed)
  * @param why receives the reason on failure
  * @param cap size of why
@@ -56,19 +59,38 @@ pw_status_t pw_watcher_check(const pw_watcher_settings_t *s, char *why, size_t c
 typedef struct pw_watcher pw_watcher_t;
 
 /**
- * Create the WA on a component: registers the enquiry, approval and jabber:iq:gateway IQ
- * handlers and the presence handler, and advertises urn:peerwatch:0 and jabber:iq:gateway.
+ * Create the WA on a component: opens the subscriptions journal in state_dir (created when
+ * missing; expired subscriptions are dropped, roster renewals re-armed), registers the
+ * enquiry, notification, approval, jabber:iq:gateway and ad-hoc command IQ handlers and the
+ * presence handler, and advertises urn:peerwatch:0, jabber:iq:gateway and
+ * http://jabber.org/protocol/commands. Uses CLOCK_REALTIME as the wall clock.
  * @param out receives the WA (pw_watcher_destroy())
  * @param c the component (borrowed; must outlive the WA)
  * @param settings checked settings (borrowed; must stay valid until destroy or the next
  *        pw_watcher_reload())
- * @return PW_OK, PW_EINVAL (settings fail pw_watcher_check()), PW_ENOMEM or PW_EFULL
+ * @return PW_OK, PW_EINVAL (settings fail pw_watcher_check()), PW_ENOMEM, PW_EFULL, or the
+ *         journal's failure (PW_EIO, PW_ECORRUPT)
  */
 pw_status_t pw_watcher_create(pw_watcher_t **out, pw_component_t *c,
                               const pw_watcher_settings_t *settings);
 
+/** A wall clock: milliseconds since 1970 (UTC). */
+typedef uint64_t (*pw_watcher_wallclock_fn)(void *arg);
+
 /**
- * Switch to new settings (SIGHUP). Enquiries in flight finish under the new settings.
+ * pw_watcher_create() with another wall clock (for tests: subscription expiry times are wall
+ * clock times, timers run on the component's loop clock).
+ * @param wall the clock (NULL: CLOCK_REALTIME)
+ * @param wall_arg passed to wall
+ * @return as pw_watcher_create()
+ */
+pw_status_t pw_watcher_create_with_clock(pw_watcher_t **out, pw_component_t *c,
+                                         const pw_watcher_settings_t *settings,
+                                         pw_watcher_wallclock_fn wall, void *wall_arg);
+
+/**
+ * Switch to new settings (SIGHUP). Enquiries in flight finish under the new settings;
+ * state_dir cannot change without a restart.
  * @param wa the WA
  * @param settings checked settings (borrowed, as for create); the old ones may be freed after
  * @return PW_OK, or PW_EINVAL when they fail pw_watcher_check() (the old ones stay)
@@ -85,6 +107,12 @@ void pw_watcher_destroy(pw_watcher_t *wa);
 
 /** @return the number of client enquiries in flight (HSS or proxy hop pending) */
 size_t pw_watcher_inflight(const pw_watcher_t *wa);
+
+/** @return the number of active subscriptions (both routes) */
+size_t pw_watcher_subscriptions(const pw_watcher_t *wa);
+
+/** @return the number of roster items (pending and subscribed) */
+size_t pw_watcher_roster_items(const pw_watcher_t *wa);
 
 /* ---- contact JIDs (DESIGN.md §2) ---- */
 

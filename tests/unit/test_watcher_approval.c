@@ -67,12 +67,14 @@ Test(watcher_approval, malformed_approval_is_bad_request_naming_the_attribute)
     }
 }
 
-Test(watcher_approval, answers_and_probes_to_contact_jids_send_nothing_yet)
+Test(watcher_approval, answers_to_approval_requests_send_nothing)
 {
+    /* bob's answer to the subscription request: his server records it, the PS reads it */
     tw_deliver("<presence type='subscribed' from='bob@opa.example' to='+12025550123@" TW_JID "'/>");
     tw_deliver("<presence type='unsubscribed' from='bob@opa.example' to='+12025550123@" TW_JID "'/>");
-    tw_deliver("<presence type='probe' from='alice@opa.example' to='+12025550123@" TW_JID "'/>");
+    /* presence to no contact JID, or plain presence */
     tw_deliver("<presence type='probe' from='alice@opa.example' to='nonsense@" TW_JID "'/>");
+    tw_deliver("<presence from='alice@opa.example/x' to='+12025550123@" TW_JID "'/>");
     tw_deliver("<presence from='alice@opa.example/x' to='" TW_JID "'/>");
     cr_assert_eq(pwt_fake_sent_count(tw.fake), 0);
 }

@@ -23,6 +23,7 @@ Test(watcher_config, example_configs_load_and_pass_the_checks)
     cr_assert_str_eq(s.hss, "hss.opa.example");
     cr_assert_eq(s.presence_servers.n, 2);
     cr_assert_str_eq(s.presence_servers.items[1], "ps2.opa.example");
+    cr_assert_str_eq(s.state_dir, "/var/lib/peerwatch/state/opa");
     pw_config_free(pw_watcher_options, pw_watcher_noptions, &s);
     load_file("watcher-opb.conf", &s);
     cr_assert_str_eq(s.common.jid, "watcher.opb.example");
@@ -42,6 +43,8 @@ Test(watcher_config, defaults)
     cr_assert_str_eq(s.trunk_prefix, "0");
     cr_assert_str_eq(s.intl_prefix, "00");
     cr_assert_str_eq(s.country_code, "", "no country code: national numbers are refused");
+    cr_assert_eq(s.roster_duration_ms, 86400000, "roster subscriptions last a day between renewals");
+    cr_assert_eq(s.pending_retry_ms, 60000, "pending roster requests are asked again every minute");
     pw_config_free(pw_watcher_options, pw_watcher_noptions, &s);
 }
 
@@ -57,6 +60,10 @@ Test(watcher_config, bad_values_are_refused)
         "price = -1\n",
         "max_duration = 400d\n",
         "colour = blue\n",
+        "max_duration = 1h\n",                    /* the default roster_duration (1d) exceeds it */
+        "roster_duration = 2h\nmax_duration = 1h\n",
+        "pending_retry = 10ms\n",
+        "state_dir = \n",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         pw_watcher_settings_t s;
@@ -74,4 +81,25 @@ Test(watcher_config, required_options)
     cr_assert_neq(tw_load(&s, "[component]\njid = w.example\nsecret = s\n[watcher]\ndomain = x.example\n"
                               "hss = h.example\npresence_servers = p.example\n", why, sizeof why), PW_OK);
     cr_assert(strstr(why, "proxy"), "%s", why);
+    cr_assert_neq(tw_load(&s, "[component]\njid = w.example\nsecret = s\n[watcher]\ndomain = x.example\n"
+                              "proxy = p.example\nhss = h.example\npresence_servers = p.example\n",
+                          why, sizeof why), PW_OK);
+    cr_assert(strstr(why, "state_dir"), "%s", why);
+}
+
+Test(watcher_config, the_trial_template_has_the_trial_settings)
+{
+    char path[1024], text[8192];
+    FILE *f;
+    size_t n;
+    snprintf(path, sizeof path, "%s/trial/watcher.conf", WATCHER_TEST_CONFDIR);
+    f = fopen(path, "r");
+    cr_assert_not_null(f);
+    n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    cr_assert(strstr(text, "\nstate_dir = @STATE_DIR@\n"));
+    cr_assert(strstr(text, "\nroster_duration = 1h\n"));
+    cr_assert(strstr(text, "\npending_retry = 1s\n"));
+    cr_assert(strstr(text, "\nmax_duration = 1d\n"));
 }

@@ -47,16 +47,27 @@ Test(watcher_refusals, unknown_kind_is_bad_request)
     }
 }
 
-Test(watcher_refusals, later_kinds_are_not_implemented_yet)
+Test(watcher_refusals, subscription_kinds_check_their_own_attributes)
 {
-    static const char *const kinds[] = { "changes' duration='60", "next", "stop" };
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-        char attrs[128], text[256];
+    static const struct { const char *attrs, *word; } cases[] = {
+        { "kind='changes'", "'duration'" },
+        { "kind='changes' duration='0'", "'duration'" },
+        { "kind='changes' duration='-5'", "'duration'" },
+        { "kind='changes' duration='1h'", "'duration'" },
+        { "kind='changes' duration=''", "'duration'" },
+        { "kind='changes' duration='99999999999999999999'", "'duration'" },
+        { "kind='next' duration='60'", "'duration'" },
+        { "kind='stop' duration='60'", "'duration'" },
+        { "kind='current' subscription='abc'", "'subscription'" },
+        { "kind='changes' duration='60' subscription='abc'", "'subscription'" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char attrs[256], text[256];
         pwt_fake_clear(tw.fake);
-        snprintf(attrs, sizeof attrs, "address='+12025550123' kind='%s'", kinds[i]);
+        snprintf(attrs, sizeof attrs, "address='+12025550123' %s", cases[i].attrs);
         tw_enquiry("b2", "alice@opa.example/phone", attrs);
-        cr_assert_eq(tw_last_error("b2", text, sizeof text), PW_ERR_FEATURE_NOT_IMPLEMENTED);
-        cr_assert(strstr(text, "later release"), "%s", text);
+        cr_assert_eq(tw_last_error("b2", text, sizeof text), PW_ERR_BAD_REQUEST, "case %zu", i);
+        cr_assert(strstr(text, cases[i].word), "case %zu: %s", i, text);
         assert_only_the_error();
     }
 }

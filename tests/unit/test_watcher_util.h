@@ -3,10 +3,12 @@
 #define TEST_WATCHER_UTIL_H
 
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "pw_config.h"
@@ -26,10 +28,13 @@
     "domain = opa.example\n"                              \
     "proxy = proxy.opa.example\n"                         \
     "hss = hss.opa.example\n"                             \
-    "presence_servers = ps1.opa.example, ps2.opa.example\n"
+    "presence_servers = ps1.opa.example, ps2.opa.example\n"          \
+    "state_dir = @STATE_DIR@\n"
 
 typedef struct tw {
     uint64_t now;
+    uint64_t wall_base; /* the wall clock is wall_base + now */
+    char state_dir[64];
     pw_loop_t *loop;
     xmpp_ctx_t *ctx;
     pwt_fake_t *fake;
@@ -45,13 +50,63 @@ static inline uint64_t tw_clock(void *arg)
     return ((tw_t *)arg)->now;
 }
 
-/* Load settings from config text (extra lines are appended to the [watcher] section). */
-static inline pw_status_t tw_load(pw_watcher_settings_t *s, const char *text, char *why, size_t cap)
+/* 2026-11-21T10:00:00Z when now = 1000000 */
+#define TW_WALL_BASE (1795255200000ull - 1000000ull)
+
+static inline uint64_t tw_wall(void *arg)
 {
-    char path[] = "/tmp/pw-watcher-test-XXXXXX";
+    return ((tw_t *)arg)->wall_base + ((tw_t *)arg)->now;
+}
+
+/* An XEP-0082 time `s` seconds after the current wall clock. */
+static inline const char *tw_time_in(int64_t s, char *buf, size_t cap)
+{
+    time_t t = (time_t)((int64_t)(tw_wall(&tw) / 1000) + s);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+/* Replace every "@STATE_DIR@" of text with the test's state directory. */
+static inline void tw_fill(char *out, size_t cap, const char *text)
+{
+    const char *mark = "@STATE_DIR@", *p;
+    size_t n = 0;
+    while ((p = strstr(text, mark)) != NULL) {
+        n += (size_t)snprintf(out + n, cap - n, "%.*s%s", (int)(p - text), text,
+                              tw.state_dir[0] ? tw.state_dir : "/tmp/pw-watcher-unused");
+        text = p + strlen(mark);
+    }
+    snprintf(out + n, cap - n, "%s", text);
+}
+
+/* Remove the state directory and what is in it. */
+static inline void tw_remove_state(void)
+{
+    DIR *d;
+    struct dirent *de;
+    char path[512];
+    if (!tw.state_dir[0] || !(d = opendir(tw.state_dir)))
+        return;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
+            snprintf(path, sizeof path, "%s/%s", tw.state_dir, de->d_name);
+            unlink(path);
+        }
+    }
+    closedir(d);
+    rmdir(tw.state_dir);
+}
+
+/* Load settings from config text (extra lines are appended to the [watcher] section). */
+static inline pw_status_t tw_load(pw_watcher_settings_t *s, const char *raw, char *why, size_t cap)
+{
+    char path[] = "/tmp/pw-watcher-test-XXXXXX", text[8192];
     int fd = mkstemp(path);
     pw_config_error_t err;
     pw_status_t rc;
+    tw_fill(text, sizeof text, raw);
     cr_assert_geq(fd, 0);
     cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
     close(fd);
@@ -68,8 +123,21 @@ static inline pw_status_t tw_load(pw_watcher_settings_t *s, const char *text, ch
     return rc;
 }
 
-/* Start a WA with TW_CONFIG plus extra [watcher] lines (NULL for none). */
+/* Start a WA with TW_CONFIG plus extra [watcher] lines (NULL for none), on the state
+ * directory of the test (made when there is none yet), at the current clocks. */
+static inline void tw_start_again(const char *extra);
 static inline void tw_start(const char *extra)
+{
+    if (!tw.state_dir[0]) {
+        snprintf(tw.state_dir, sizeof tw.state_dir, "/tmp/pw-watcher-state-XXXXXX");
+        cr_assert_not_null(mkdtemp(tw.state_dir));
+    }
+    tw.now = 1000000;
+    tw.wall_base = TW_WALL_BASE;
+    tw_start_again(extra);
+}
+
+static inline void tw_start_again(const char *extra)
 {
     pw_component_opts_t o = { .jid = TW_JID, .name = "peerwatch-watcher", .version = "0",
                               .disco_category = PW_WATCHER_DISCO_CATEGORY,
@@ -79,14 +147,13 @@ static inline void tw_start(const char *extra)
     snprintf(text, sizeof text, "%s%s", TW_CONFIG, extra ? extra : "");
     cr_assert_eq(tw_load(&tw.settings, text, why, sizeof why), PW_OK, "config: %s", why);
     o.iq_timeout_ms = (uint64_t)tw.settings.common.iq_timeout_ms;
-    tw.now = 1000000;
     cr_assert_eq(pw_loop_create(&tw.loop), PW_OK);
     pw_loop_set_clock(tw.loop, tw_clock, &tw);
     xmpp_initialize();
     tw.ctx = xmpp_ctx_new(NULL, NULL);
     tw.fake = pwt_fake_create(tw.ctx);
     cr_assert_eq(pw_component_create(&tw.comp, tw.loop, tw.ctx, &o, pwt_fake_transport(tw.fake)), PW_OK);
-    cr_assert_eq(pw_watcher_create(&tw.wa, tw.comp, &tw.settings), PW_OK);
+    cr_assert_eq(pw_watcher_create_with_clock(&tw.wa, tw.comp, &tw.settings, tw_wall, &tw), PW_OK);
     pwt_fake_up(tw.fake);
 }
 
@@ -95,7 +162,8 @@ static inline void tw_setup(void)
     tw_start("country_code = 44\n");
 }
 
-static inline void tw_teardown(void)
+/* Stop the WA and everything under it, keeping the clocks and the state directory. */
+static inline void tw_stop(void)
 {
     pw_watcher_destroy(tw.wa);
     pw_component_destroy(tw.comp);
@@ -103,6 +171,17 @@ static inline void tw_teardown(void)
     xmpp_ctx_free(tw.ctx);
     xmpp_shutdown();
     pw_loop_destroy(tw.loop);
+    tw.wa = NULL;
+    tw.comp = NULL;
+    tw.ctx = NULL;
+    tw.loop = NULL;
+    tw.fake = NULL;
+}
+
+static inline void tw_teardown(void)
+{
+    tw_stop();
+    tw_remove_state();
     memset(&tw, 0, sizeof tw);
 }
 
@@ -185,6 +264,93 @@ static inline void tw_hss_subscriber(const char *msisdn, const char *jid, const 
 static inline void tw_hss_alice(void)
 {
     tw_hss_subscriber("+447700900001", "alice@opa.example", "active", "prepaid", "100");
+}
+
+/* ---- subscriptions ---- */
+
+#define TW_CONTACT "+12025550123@" TW_JID
+#define TW_STATE_AWAY "<state xmlns='urn:peerwatch:0' available='true' show='away'><status>In a meeting</status></state>"
+#define TW_STATE_OFF "<state xmlns='urn:peerwatch:0' available='false'/>"
+
+/* alice answers the pending HSS lookup; returns the chain enquiry that went to the proxy. */
+static inline xmpp_stanza_t *tw_hss_then_proxy(void)
+{
+    tw_hss_alice();
+    return tw_last_request("proxy.opa.example", "set");
+}
+
+/* A client enquiry from alice's phone, up to the chain enquiry sent to the proxy. */
+static inline xmpp_stanza_t *tw_up_to_proxy(const char *id, const char *attrs)
+{
+    tw_enquiry(id, "alice@opa.example/phone", attrs);
+    return tw_hss_then_proxy();
+}
+
+/* The proxy answers the last chain enquiry with a state and a subscription expiring in_s from now. */
+static inline void tw_proxy_subscribed(const char *state_xml, const char *subid, int64_t in_s)
+{
+    char inner[2048], t[64];
+    tw_last_request("proxy.opa.example", "set");
+    snprintf(inner, sizeof inner, "<enquiry xmlns='urn:peerwatch:chain:0'>%s"
+             "<subscription xmlns='urn:peerwatch:0' id='%s' expires='%s'/></enquiry>", state_xml,
+             subid, tw_time_in(in_s, t, sizeof t));
+    tw_answer("proxy.opa.example", "result", inner);
+}
+
+/* The proxy answers the last chain enquiry with just a state. */
+static inline void tw_proxy_state(const char *state_xml)
+{
+    char inner[2048];
+    tw_last_request("proxy.opa.example", "set");
+    snprintf(inner, sizeof inner, "<enquiry xmlns='urn:peerwatch:chain:0'>%s</enquiry>", state_xml);
+    tw_answer("proxy.opa.example", "result", inner);
+}
+
+/* The proxy answers the last chain enquiry with an error. */
+static inline void tw_proxy_error(const char *cond, const char *type, const char *text)
+{
+    char inner[1024];
+    tw_last_request("proxy.opa.example", "set");
+    snprintf(inner, sizeof inner, "<error type='%s'><%s xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+             "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>%s</text></error>", type, cond, text);
+    tw_answer("proxy.opa.example", "error", inner);
+}
+
+/* A chain notification from `from` (attrs and inner XML added). */
+static inline void tw_notify(const char *id, const char *from, const char *attrs, const char *inner)
+{
+    tw_deliver("<iq type='set' id='%s' from='%s' to='" TW_JID "'>"
+               "<notify xmlns='urn:peerwatch:chain:0' ref='r' proxy='proxy.opa.example' "
+               "watcher-jid='alice@opa.example' presentity='+12025550123' %s>%s</notify></iq>",
+               id, from, attrs, inner);
+}
+
+/* The sent stanza at index i, which must exist. */
+static inline xmpp_stanza_t *tw_sent(size_t i)
+{
+    xmpp_stanza_t *s = pwt_fake_sent(tw.fake, i);
+    cr_assert_not_null(s, "stanza %zu was sent (%zu in all)", i, pwt_fake_sent_count(tw.fake));
+    return s;
+}
+
+/* Assert that stanza s is a <presence/> of type (NULL: available) from the contact JID to alice. */
+static inline void tw_assert_presence(xmpp_stanza_t *s, const char *type)
+{
+    cr_assert_str_eq(xmpp_stanza_get_name(s), "presence");
+    if (type)
+        cr_assert_str_eq(tw_attr(s, "type"), type);
+    else
+        cr_assert_null(xmpp_stanza_get_type(s), "available presence has no type");
+    cr_assert_str_eq(tw_attr(s, "from"), TW_CONTACT);
+    cr_assert_str_eq(tw_attr(s, "to"), "alice@opa.example");
+}
+
+/* alice subscribes on her roster and the chain grants subscription subid (expiring in_s). */
+static inline void tw_roster_subscribed(const char *subid, int64_t in_s)
+{
+    tw_deliver("<presence type='subscribe' from='alice@opa.example' to='" TW_CONTACT "'/>");
+    tw_hss_then_proxy();
+    tw_proxy_subscribed(TW_STATE_AWAY, subid, in_s);
 }
 
 #endif /* TEST_WATCHER_UTIL_H */
