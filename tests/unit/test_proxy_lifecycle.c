@@ -108,7 +108,8 @@ Test(proxy_lifecycle, example_configs_load_with_the_documented_defaults)
         cr_assert_eq(s.dns_tries, 2);
         cr_assert_str_eq(s.enum_suffix, "e164.arpa");
         cr_assert_str_eq(s.gateway_service, "_presence-gw._tcp");
-        cr_assert_eq(s.gateway_timeout_ms, 6000);
+        cr_assert_eq(s.gateway_timeout_ms, 12000);
+        cr_assert_eq(s.notify_from.n, 2, "the other network and our own may notify");
         cr_assert_eq(s.cache_min_ttl_ms, 1000);
         cr_assert_eq(s.cache_max_ttl_ms, 3600000);
         cr_assert_eq(s.negative_ttl_ms, 60000);
