@@ -34,6 +34,7 @@ struct pw_watcher_enquiry {
     pw_watcher_job_t job;   /* what was asked; job.request is ours */
     char client_id[CLIENT_ID_MAX + 1];
     pw_enquiry_t chain;     /* filled step by step; ref "" until step f */
+    int sent;               /* the chain enquiry is on its way (recorded as sent when it ends) */
 };
 
 /* ---- life of an enquiry ---- */
@@ -67,6 +68,9 @@ static void conclude(pw_watcher_enquiry_t *e, pw_watcher_answer_t *ans)
 {
     char outcome[TEXT_MAX + 256];
     snprintf(ans->ref, sizeof ans->ref, "%s", e->chain.ref);
+    if (e->sent)
+        pw_watcher_sent_record(e->wa, &e->chain, ans->cond == PW_ERR_NONE ? "ok" : pw_error_name(ans->cond),
+                               ans->subscription);
     e->job.done(e->wa, &e->job, ans);
     if (ans->cond != PW_ERR_NONE)
         snprintf(outcome, sizeof outcome, "%s (%s)", pw_error_name(ans->cond), ans->text);
@@ -288,6 +292,7 @@ static void send_to_proxy(pw_watcher_enquiry_t *e)
     }
     rc = pw_component_send_iq(wa->c, iq, 0, on_proxy_answer, e);
     xmpp_stanza_release(iq);
+    e->sent = rc == PW_OK;
     if (rc != PW_OK)
         fail(e, PW_ERR_INTERNAL_SERVER_ERROR, "the presence proxy cannot be reached");
 }

@@ -55,6 +55,10 @@ const pw_config_option_t pw_watcher_options[] = {
     { "watcher", "pending_retry", PW_OPT_DURATION, 100, 86400000, "1m",
       "how often a roster subscription the presentity has not yet approved is asked again",
       offsetof(pw_watcher_settings_t, pending_retry_ms) },
+    { "charging", "dir", PW_OPT_PATH, 0, 4000, "",
+      "where to keep a record of every enquiry sent, in the charge-record format (docs/charging.md §4), "
+      "for peerwatch-cdr reconcile; empty: keep none",
+      offsetof(pw_watcher_settings_t, sent_dir) },
 };
 
 const size_t pw_watcher_noptions = sizeof pw_watcher_options / sizeof pw_watcher_options[0];
@@ -122,6 +126,11 @@ static pw_status_t apply(pw_watcher_t *wa, const pw_watcher_settings_t *s)
 
     if (pw_watcher_check(s, why, sizeof why) != PW_OK || rules_of(s, &r) != PW_OK) {
         pw_error(NULL, "watcher settings refused: %s", why);
+        return PW_EINVAL;
+    }
+    if (wa->settings && strcmp(wa->settings->sent_dir ? wa->settings->sent_dir : "",
+                               s->sent_dir ? s->sent_dir : "") != 0) {
+        pw_error(NULL, "watcher settings refused: [charging] dir cannot change without a restart");
         return PW_EINVAL;
     }
     if (wa->settings && strcmp(wa->settings->state_dir, s->state_dir) != 0) {
@@ -193,6 +202,8 @@ pw_status_t pw_watcher_create_with_clock(pw_watcher_t **out, pw_component_t *c,
     if (rc == PW_OK)
         rc = pw_watcher_subs_open(wa);
     if (rc == PW_OK)
+        rc = pw_watcher_sent_open(wa);
+    if (rc == PW_OK)
         rc = pw_watcher_enquiry_register(wa);
     if (rc == PW_OK)
         rc = pw_watcher_notify_register(wa);
@@ -242,6 +253,7 @@ void pw_watcher_destroy(pw_watcher_t *wa)
     pw_component_on_presence(wa->c, NULL, NULL);
     pw_watcher_adhoc_close(wa);
     pw_watcher_subs_close(wa);
+    pw_watcher_sent_close(wa);
     pw_watcher_limiter_destroy(wa->limiter);
     free(wa);
 }

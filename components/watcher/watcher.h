@@ -36,6 +36,7 @@ typedef struct pw_watcher_settings {
     int64_t rate_per_watcher;          /**< enquiries per minute per watcher */
     int64_t max_duration_ms;           /**< bound of a 'changes' duration */
     char *state_dir;                   /**< where the subscriptions journal lives */
+    char *sent_dir;                    /**< [charging] dir: records of the enquiries sent ("": none) */
     int64_t roster_duration_ms;        /**< duration of a roster-route 'changes' enquiry */
     int64_t pending_retry_ms;          /**< retry interval of a pending roster request */
 } pw_watcher_settings_t;

@@ -2,6 +2,7 @@
 #ifndef PW_WATCHER_INT_H
 #define PW_WATCHER_INT_H
 
+#include "pw_cdr.h"
 #include "pw_enquiry.h"
 #include "pw_map.h"
 #include "pw_msisdn.h"
@@ -116,7 +117,26 @@ struct pw_watcher {
     uint64_t next_token;
     pw_map_t *load_drop;            /* while the journal is opened: keys to delete */
     pw_map_t *sessions;             /* ad-hoc session id -> session */
+    pw_cdr_writer_t *sent;          /* records of the enquiries sent, or NULL */
 };
+
+/* ---- sent.c ---- */
+
+/** Open the record of enquiries sent ([charging] dir), if configured. */
+pw_status_t pw_watcher_sent_open(pw_watcher_t *wa);
+
+/** Commit what is buffered and close (NULL-safe on wa->sent). */
+void pw_watcher_sent_close(pw_watcher_t *wa);
+
+/**
+ * Record one enquiry that went down the chain, with the answer it got (committed from a loop
+ * hook: group commit). Nothing is recorded when no [charging] dir is configured.
+ * @param chain the enquiry as sent
+ * @param outcome "ok" or the error condition of the answer
+ * @param subscription the subscription id of the answer ("" for none)
+ */
+void pw_watcher_sent_record(pw_watcher_t *wa, const pw_enquiry_t *chain, const char *outcome,
+                            const char *subscription);
 
 /* ---- enquiry_pipeline.c ---- */
 

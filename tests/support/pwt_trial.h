@@ -48,6 +48,9 @@ pwt_component_t *pwt_trial_component(pwt_trial_t *t, const char *name);
 /** @return operator op's charge-record directory */
 const char *pwt_trial_cdr_dir(const pwt_trial_t *t, int op);
 
+/** @return operator op's record of enquiries its watcher sent (for peerwatch-cdr reconcile) */
+const char *pwt_trial_sent_dir(const pwt_trial_t *t, int op);
+
 /** @return the trial's directory (configs, logs, data) */
 const char *pwt_trial_dir(const pwt_trial_t *t);
 

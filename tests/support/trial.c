@@ -59,6 +59,7 @@ struct pwt_trial {
     pwt_dnsmasq_t *dns;
     pwt_prosody_t *server[2];
     char cdr_dir[2][PWT_PATH_MAX + 64];
+    char sent_dir[2][PWT_PATH_MAX + 64];
     char state_dir[2][PWT_PATH_MAX + 64];
     char key[2][PWT_PATH_MAX + 64], pub[2][PWT_PATH_MAX + 64];
     struct {
@@ -145,7 +146,7 @@ static pw_status_t start_component(pwt_trial_t *t, int op, const char *role, con
             "PEER_NETWORK", peer, "SUBSCRIBERS", subs, "ALLOW", allow, "PROXY", proxy,
             "HSS", hss, "GATEWAY", gateway, "WATCHER", watcher, "PSLIST", pslist,
             "KEY", t->key[op], "PEER_PUBKEY", t->pub[1 - op], "OWN_PUBKEY", t->pub[op], "DNS", dns,
-            "CDR_DIR", t->cdr_dir[op], "NODE", node, "STATE_DIR", t->state_dir[op], NULL
+            "CDR_DIR", t->cdr_dir[op], "SENT_DIR", t->sent_dir[op], "NODE", node, "STATE_DIR", t->state_dir[op], NULL
         };
         rc = pwt_component_start(&c, program, tpl, vars, t->dir, name);
     }
@@ -229,6 +230,7 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
             goto done;
         snprintf(t->cdr_dir[op], sizeof t->cdr_dir[op], "%s/cdr-%s", t->dir, domains[op]);
         snprintf(t->state_dir[op], sizeof t->state_dir[op], "%s/state-%s", t->dir, domains[op]);
+        snprintf(t->sent_dir[op], sizeof t->sent_dir[op], "%s/sent-%s", t->dir, domains[op]);
         snprintf(t->key[op], sizeof t->key[op], "%s/%s.key", t->dir, domains[op]);
         snprintf(t->pub[op], sizeof t->pub[op], "%s/%s.pub", t->dir, domains[op]);
         if (!make_dir(t->cdr_dir[op]) || !make_dir(t->state_dir[op]) ||
@@ -294,6 +296,7 @@ pwt_component_t *pwt_trial_component(pwt_trial_t *t, const char *name)
 
 const char *pwt_trial_cdr_dir(const pwt_trial_t *t, int op) { return t->cdr_dir[op]; }
 const char *pwt_trial_dir(const pwt_trial_t *t) { return t->dir; }
+const char *pwt_trial_sent_dir(const pwt_trial_t *t, int op) { return t->sent_dir[op]; }
 pwt_dnsmasq_t *pwt_trial_dns(pwt_trial_t *t) { return t->dns; }
 
 pw_status_t pwt_trial_login(pwt_trial_t *t, const char *user, pwt_client_t **out)
@@ -320,8 +323,8 @@ pw_status_t pwt_trial_write_env(const pwt_trial_t *t, const char *path, int pid)
         const char *p = op == PWT_OPA ? "OPA" : "OPB";
         if (!t->server[op])
             continue;
-        fprintf(f, "%s_DOMAIN=%s\n%s_C2S=%s:%d\n%s_CDR_DIR=%s\n", p, domains[op], p, ips[op],
-                pwt_prosody_c2s_port(t->server[op]), p, t->cdr_dir[op]);
+        fprintf(f, "%s_DOMAIN=%s\n%s_C2S=%s:%d\n%s_CDR_DIR=%s\n%s_SENT_DIR=%s\n", p, domains[op], p,
+                ips[op], pwt_prosody_c2s_port(t->server[op]), p, t->cdr_dir[op], p, t->sent_dir[op]);
     }
     fprintf(f, "PASSWORD=%s\nTRIAL_PID=%d\nTRIAL_DIR=%s\n", PWT_TRIAL_PASSWORD, pid, t->dir);
     if (t->dns)

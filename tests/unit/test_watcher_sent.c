@@ -1,0 +1,71 @@
+/* test_watcher_sent.c: the watcher's own record of the enquiries it sent (docs/charging.md §4), for reconcile. */
+#include "test_watcher_util.h"
+
+#include "pw_cdr.h"
+#include "pw_enquiry.h"
+
+static char sent_dir[64];
+
+static void sent_setup(void)
+{
+    char extra[160];
+    snprintf(sent_dir, sizeof sent_dir, "/tmp/pw-watcher-sent-XXXXXX");
+    cr_assert_not_null(mkdtemp(sent_dir));
+    snprintf(extra, sizeof extra, "\n[charging]\ndir = %s\n", sent_dir);
+    tw_start(extra);
+}
+
+static void sent_teardown(void)
+{
+    char cmd[128];
+    tw_teardown();
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", sent_dir);
+    cr_expect_eq(system(cmd), 0);
+}
+
+TestSuite(watcher_sent, .init = sent_setup, .fini = sent_teardown);
+
+typedef struct {
+    pw_cdr_record_t recs[8];
+    size_t n;
+} seen_t;
+
+static void collect(const pw_cdr_record_t *rec, const char *file, uint64_t line, void *arg)
+{
+    seen_t *s = arg;
+    (void)file;
+    (void)line;
+    if (s->n < 8)
+        s->recs[s->n++] = *rec;
+}
+
+Test(watcher_sent, every_enquiry_sent_is_recorded_with_its_outcome_and_nothing_else)
+{
+    seen_t seen = { .n = 0 };
+    pw_cdr_problem_t problem;
+    char ref[PW_ENQUIRY_REF_MAX + 1], text[128];
+    xmpp_stanza_t *e;
+
+    e = tw_up_to_proxy("e1", "address='+12025550123' kind='current'");
+    snprintf(ref, sizeof ref, "%s", tw_attr(e, "ref"));
+    tw_proxy_state(TW_STATE_AWAY);
+    tw_up_to_proxy("e2", "address='+12025550124' kind='current'");
+    tw_proxy_error("subscription-required", "auth", "not yet approved");
+    /* refused before anything is sent: no record */
+    tw_enquiry("e3", "alice@opa.example/phone", "address='+1' kind='current'");
+    cr_assert_eq(tw_last_error("e3", text, sizeof text), PW_ERR_JID_MALFORMED);
+    pw_loop_run_once(tw.loop, 0); /* the commit hook */
+
+    cr_assert_eq(pw_cdr_verify_dir(sent_dir, NULL, collect, &seen, &problem, NULL), PW_OK, "%s", problem.text);
+    cr_assert_eq(seen.n, 2, "two enquiries went down the chain");
+    cr_assert_str_eq(seen.recs[0].enquiry_ref, ref);
+    cr_assert_str_eq(seen.recs[0].outcome, "ok");
+    cr_assert_eq(seen.recs[0].kind, PW_CDR_KIND_CURRENT);
+    cr_assert_str_eq(seen.recs[0].charged_network, "opa.example");
+    cr_assert_str_eq(seen.recs[0].watcher_jid, "alice@opa.example");
+    cr_assert_str_eq(seen.recs[0].watcher_msisdn, "+447700900001");
+    cr_assert_str_eq(seen.recs[0].presentity_msisdn, "+12025550123");
+    cr_assert_str_eq(seen.recs[0].node, TW_JID);
+    cr_assert_str_eq(seen.recs[1].outcome, "subscription-required");
+    cr_assert_str_eq(seen.recs[1].presentity_msisdn, "+12025550124");
+}
