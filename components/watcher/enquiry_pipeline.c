@@ -382,7 +382,7 @@ static void on_hss_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanz
         return;
     }
     /* step e: the watcher's rate */
-    rc = pw_watcher_limiter_take(wa->limiter, e->chain.watcher_jid, pw_loop_now(pw_component_loop(c)));
+    rc = pw_ratelimit_take(wa->limiter, e->chain.watcher_jid, pw_loop_now(pw_component_loop(c)));
     if (rc == PW_EDENIED) {
         snprintf(text, sizeof text, "more than %lld enquiries a minute from %s; try again later",
                  (long long)wa->settings->rate_per_watcher, e->chain.watcher_jid);

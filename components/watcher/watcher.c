@@ -138,10 +138,10 @@ static pw_status_t apply(pw_watcher_t *wa, const pw_watcher_settings_t *s)
         return PW_EINVAL;
     }
     if (wa->limiter) {
-        rc = pw_watcher_limiter_set_rate(wa->limiter, (uint32_t)s->rate_per_watcher);
+        rc = pw_ratelimit_set_rate(wa->limiter, (uint32_t)s->rate_per_watcher);
     } else {
-        rc = pw_watcher_limiter_create(&wa->limiter, (uint32_t)s->rate_per_watcher,
-                                       PW_WATCHER_LIMITER_KEYS);
+        rc = pw_ratelimit_create(&wa->limiter, (uint32_t)s->rate_per_watcher, 60000,
+                                 PW_WATCHER_LIMITER_KEYS);
     }
     if (rc != PW_OK)
         return rc;
@@ -254,7 +254,7 @@ void pw_watcher_destroy(pw_watcher_t *wa)
     pw_watcher_adhoc_close(wa);
     pw_watcher_subs_close(wa);
     pw_watcher_sent_close(wa);
-    pw_watcher_limiter_destroy(wa->limiter);
+    pw_ratelimit_destroy(wa->limiter);
     free(wa);
 }
 

@@ -1,4 +1,4 @@
-/* watcher.h: the Watcher Application (peerwatch-watcher) as a library: settings, create/destroy, subscriptions, contact JIDs, rate limiter. */
+/* watcher.h: the Watcher Application (peerwatch-watcher) as a library: settings, create/destroy, subscriptions, contact JIDs. */
 #ifndef PW_WATCHER_H
 #define PW_WATCHER_H
 
@@ -132,40 +132,5 @@ pw_status_t pw_watcher_contact_jid(const pw_address_t *a, const char *wa_domain,
 
 /* ---- per-watcher rate limiting (token bucket) ---- */
 
-/** Token buckets keyed by watcher JID. Opaque. */
-typedef struct pw_watcher_limiter pw_watcher_limiter_t;
-
-/**
- * Create a limiter allowing per_minute requests per key and minute, with bursts of up to
- * per_minute. Buckets that have refilled completely are forgotten once more than max_keys
- * keys are tracked.
- * @param out receives the limiter (pw_watcher_limiter_destroy())
- * @param per_minute 1..1000000
- * @param max_keys keys kept before a sweep (at least 1)
- * @return PW_OK, PW_EINVAL or PW_ENOMEM
- */
-pw_status_t pw_watcher_limiter_create(pw_watcher_limiter_t **out, uint32_t per_minute,
-                                      size_t max_keys);
-
-/** Destroy a limiter (NULL-safe). */
-void pw_watcher_limiter_destroy(pw_watcher_limiter_t *l);
-
-/**
- * Change the rate (1..1000000 per minute); buckets keep their level, capped at the new burst.
- * @return PW_OK or PW_EINVAL
- */
-pw_status_t pw_watcher_limiter_set_rate(pw_watcher_limiter_t *l, uint32_t per_minute);
-
-/**
- * Take one token from key's bucket.
- * @param key the watcher's bare JID (copied when new)
- * @param now_ms a monotonic clock in ms
- * @return PW_OK (allowed); PW_EDENIED (over the limit); PW_EFULL (too many distinct keys are
- *         active at once, nothing could be forgotten); PW_ENOMEM; PW_EINVAL for NULL arguments
- */
-pw_status_t pw_watcher_limiter_take(pw_watcher_limiter_t *l, const char *key, uint64_t now_ms);
-
-/** @return the number of keys tracked */
-size_t pw_watcher_limiter_count(const pw_watcher_limiter_t *l);
 
 #endif /* PW_WATCHER_H */

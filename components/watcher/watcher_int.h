@@ -6,6 +6,7 @@
 #include "pw_enquiry.h"
 #include "pw_map.h"
 #include "pw_msisdn.h"
+#include "pw_ratelimit.h"
 #include "pw_store.h"
 #include "watcher.h"
 
@@ -105,7 +106,7 @@ struct pw_watcher {
     pw_component_t *c;
     const pw_watcher_settings_t *settings;
     pw_msisdn_rules_t rules;        /* from country_code/trunk_prefix/intl_prefix */
-    pw_watcher_limiter_t *limiter;
+    pw_ratelimit_t *limiter;
     pw_watcher_enquiry_t *inflight; /* doubly linked list of client enquiries in flight */
     size_t ninflight;
     int closing;                    /* pw_watcher_destroy() is running */

@@ -14,6 +14,7 @@
 #include "pw_jid.h"
 #include "pw_log.h"
 #include "pw_map.h"
+#include "pw_ratelimit.h"
 #include "pw_msisdn.h"
 
 /* ---- configuration ---- */
@@ -82,17 +83,11 @@ typedef struct gw_call {
     char ps[PW_ENQUIRY_DOMAIN_MAX + 1];    /* the presence server, once known */
 } gw_call_t;
 
-/* Token bucket of one peer network. */
-typedef struct gw_bucket {
-    double tokens;
-    uint64_t last_ms;
-} gw_bucket_t;
-
 struct pw_gateway {
     pw_component_t *c;
     pw_gateway_settings_t *settings;
     pw_peering_replay_t *replay;
-    pw_map_t *buckets; /* peer network -> gw_bucket_t */
+    pw_ratelimit_t *rates; /* per peer network */
     gw_call_t *calls;  /* in flight */
     size_t ncalls;
 };
@@ -151,32 +146,10 @@ static void call_shutting_down(gw_call_t *k)
 
 /* ---- rate limit ---- */
 
-/* Take one token from the bucket of network. @return 1 when allowed, 0 when over the rate. */
+/* Take one token of network's bucket. @return 1 when allowed, 0 when over the rate. */
 static int rate_take(pw_gateway_t *gw, const char *network)
 {
-    double rate = (double)gw->settings->rate_per_peer;
-    uint64_t now = pw_loop_now(pw_component_loop(gw->c));
-    gw_bucket_t *b = pw_map_get(gw->buckets, network);
-
-    if (!b) {
-        b = calloc(1, sizeof *b);
-        if (!b || pw_map_put(gw->buckets, network, b, NULL) != PW_OK) {
-            free(b);
-            return 0;
-        }
-        b->tokens = rate;
-        b->last_ms = now;
-    }
-    if (now > b->last_ms) {
-        b->tokens += (double)(now - b->last_ms) * rate / 1000.0;
-        b->last_ms = now;
-    }
-    if (b->tokens > rate)
-        b->tokens = rate;
-    if (b->tokens < 1.0)
-        return 0;
-    b->tokens -= 1.0;
-    return 1;
+    return pw_ratelimit_take(gw->rates, network, pw_loop_now(pw_component_loop(gw->c))) == PW_OK;
 }
 
 /* ---- the presence server hop ---- */
@@ -528,7 +501,7 @@ pw_status_t pw_gateway_create(pw_gateway_t **out, pw_component_t *c,
     gw->settings = settings;
     if ((rc = pw_peering_replay_create(&gw->replay, (uint64_t)settings->max_skew_ms,
                                        (size_t)settings->max_nonces)) != PW_OK ||
-        (rc = pw_map_create(&gw->buckets)) != PW_OK ||
+        (rc = pw_ratelimit_create(&gw->rates, (uint32_t)settings->rate_per_peer, 1000, 100000)) != PW_OK ||
         (rc = pw_component_on_iq(c, PW_NS_CHAIN, "enquiry", PW_IQ_SET, on_enquiry, gw)) != PW_OK ||
         (rc = pw_component_on_iq(c, PW_NS_CHAIN, "notify", PW_IQ_SET, on_notify, gw)) != PW_OK ||
         (rc = pw_component_add_feature(c, PW_NS_CHAIN)) != PW_OK)
@@ -546,16 +519,9 @@ pw_status_t pw_gateway_reload(pw_gateway_t *gw, pw_gateway_settings_t *settings)
     if ((uint64_t)settings->max_skew_ms != (uint64_t)gw->settings->max_skew_ms ||
         settings->max_nonces != gw->settings->max_nonces)
         pw_warn(NULL, "max_skew and max_nonces take effect at the next start");
+    pw_ratelimit_set_rate(gw->rates, (uint32_t)settings->rate_per_peer);
     gw->settings = settings;
     return PW_OK;
-}
-
-static int free_bucket(const char *key, void *value, void *arg)
-{
-    (void)key;
-    (void)arg;
-    free(value);
-    return 0;
 }
 
 void pw_gateway_destroy(pw_gateway_t *gw)
@@ -567,10 +533,7 @@ void pw_gateway_destroy(pw_gateway_t *gw)
         if (pw_component_cancel_iqs(gw->c, k) == 0)
             call_shutting_down(k); /* not waiting on an IQ: answer and free it here */
     }
-    if (gw->buckets) {
-        pw_map_foreach(gw->buckets, free_bucket, NULL);
-        pw_map_destroy(gw->buckets);
-    }
+    pw_ratelimit_destroy(gw->rates);
     pw_peering_replay_destroy(gw->replay);
     free(gw);
 }

@@ -1,39 +1,41 @@
-/* test_watcher_ratelimit.c: the per-watcher token bucket, alone and as step e of an enquiry (resource-constraint). */
+/* test_watcher_ratelimit.c: the keyed token bucket (pw_ratelimit) alone, and as step e of an enquiry (resource-constraint). */
 #include "test_watcher_util.h"
+
+#include "pw_ratelimit.h"
 
 TestSuite(watcher_ratelimit, .init = tw_setup, .fini = tw_teardown);
 
 Test(watcher_ratelimit, bucket_allows_a_burst_then_refills_at_the_rate)
 {
-    pw_watcher_limiter_t *l;
-    cr_assert_eq(pw_watcher_limiter_create(&l, 3, 100), PW_OK);
+    pw_ratelimit_t *l;
+    cr_assert_eq(pw_ratelimit_create(&l, 3, 60000, 100), PW_OK);
     for (int i = 0; i < 3; i++)
-        cr_assert_eq(pw_watcher_limiter_take(l, "a@x", 1000), PW_OK, "burst %d", i);
-    cr_assert_eq(pw_watcher_limiter_take(l, "a@x", 1000), PW_EDENIED);
-    cr_assert_eq(pw_watcher_limiter_take(l, "b@x", 1000), PW_OK, "buckets are per key");
-    cr_assert_eq(pw_watcher_limiter_take(l, "a@x", 20999), PW_EDENIED, "3/min: one token per 20 s");
-    cr_assert_eq(pw_watcher_limiter_take(l, "a@x", 21000), PW_OK);
-    cr_assert_eq(pw_watcher_limiter_take(l, "a@x", 21000), PW_EDENIED);
-    cr_assert_eq(pw_watcher_limiter_take(l, "a@x", 10u * 86400000u), PW_OK, "a long idle time refills (no overflow)");
-    cr_assert_eq(pw_watcher_limiter_take(l, "a@x", 10u * 86400000u), PW_OK);
-    cr_assert_eq(pw_watcher_limiter_take(l, "a@x", 10u * 86400000u), PW_OK);
-    cr_assert_eq(pw_watcher_limiter_take(l, "a@x", 10u * 86400000u), PW_EDENIED, "but never beyond the burst");
-    cr_assert_eq(pw_watcher_limiter_set_rate(l, 0), PW_EINVAL);
-    pw_watcher_limiter_destroy(l);
-    pw_watcher_limiter_destroy(NULL);
+        cr_assert_eq(pw_ratelimit_take(l, "a@x", 1000), PW_OK, "burst %d", i);
+    cr_assert_eq(pw_ratelimit_take(l, "a@x", 1000), PW_EDENIED);
+    cr_assert_eq(pw_ratelimit_take(l, "b@x", 1000), PW_OK, "buckets are per key");
+    cr_assert_eq(pw_ratelimit_take(l, "a@x", 20999), PW_EDENIED, "3/min: one token per 20 s");
+    cr_assert_eq(pw_ratelimit_take(l, "a@x", 21000), PW_OK);
+    cr_assert_eq(pw_ratelimit_take(l, "a@x", 21000), PW_EDENIED);
+    cr_assert_eq(pw_ratelimit_take(l, "a@x", 10u * 86400000u), PW_OK, "a long idle time refills (no overflow)");
+    cr_assert_eq(pw_ratelimit_take(l, "a@x", 10u * 86400000u), PW_OK);
+    cr_assert_eq(pw_ratelimit_take(l, "a@x", 10u * 86400000u), PW_OK);
+    cr_assert_eq(pw_ratelimit_take(l, "a@x", 10u * 86400000u), PW_EDENIED, "but never beyond the burst");
+    cr_assert_eq(pw_ratelimit_set_rate(l, 0), PW_EINVAL);
+    pw_ratelimit_destroy(l);
+    pw_ratelimit_destroy(NULL);
 }
 
 Test(watcher_ratelimit, idle_keys_are_forgotten_and_the_table_is_bounded)
 {
-    pw_watcher_limiter_t *l;
-    cr_assert_eq(pw_watcher_limiter_create(&l, 60, 2), PW_OK);
-    cr_assert_eq(pw_watcher_limiter_take(l, "a@x", 0), PW_OK);
-    cr_assert_eq(pw_watcher_limiter_take(l, "b@x", 0), PW_OK);
-    cr_assert_eq(pw_watcher_limiter_take(l, "c@x", 500), PW_EFULL, "both buckets still refilling");
-    cr_assert_eq(pw_watcher_limiter_count(l), 2);
-    cr_assert_eq(pw_watcher_limiter_take(l, "c@x", 1000), PW_OK, "refilled buckets are forgotten");
-    cr_assert_eq(pw_watcher_limiter_count(l), 1);
-    pw_watcher_limiter_destroy(l);
+    pw_ratelimit_t *l;
+    cr_assert_eq(pw_ratelimit_create(&l, 60, 60000, 2), PW_OK);
+    cr_assert_eq(pw_ratelimit_take(l, "a@x", 0), PW_OK);
+    cr_assert_eq(pw_ratelimit_take(l, "b@x", 0), PW_OK);
+    cr_assert_eq(pw_ratelimit_take(l, "c@x", 500), PW_EFULL, "both buckets still refilling");
+    cr_assert_eq(pw_ratelimit_count(l), 2);
+    cr_assert_eq(pw_ratelimit_take(l, "c@x", 1000), PW_OK, "refilled buckets are forgotten");
+    cr_assert_eq(pw_ratelimit_count(l), 1);
+    pw_ratelimit_destroy(l);
 }
 
 Test(watcher_ratelimit, enquiries_over_the_rate_get_resource_constraint)
@@ -77,4 +79,17 @@ Test(watcher_ratelimit, reload_changes_the_rate)
     tw_hss_alice();
     cr_assert_eq(tw_last_error("q2", text, sizeof text), PW_ERR_RESOURCE_CONSTRAINT);
     cr_assert(strstr(text, "1 enquiries a minute"), "%s", text);
+}
+
+Test(watcher_ratelimit, a_per_second_limiter_as_the_gateway_uses_it)
+{
+    pw_ratelimit_t *l;
+    cr_assert_eq(pw_ratelimit_create(&l, 2, 1000, 10), PW_OK);
+    cr_assert_eq(pw_ratelimit_take(l, "opa.example", 0), PW_OK);
+    cr_assert_eq(pw_ratelimit_take(l, "opa.example", 0), PW_OK);
+    cr_assert_eq(pw_ratelimit_take(l, "opa.example", 0), PW_EDENIED);
+    cr_assert_eq(pw_ratelimit_take(l, "opa.example", 499), PW_EDENIED, "2/s: one token per 500 ms");
+    cr_assert_eq(pw_ratelimit_take(l, "opa.example", 500), PW_OK);
+    cr_assert_eq(pw_ratelimit_create(&(pw_ratelimit_t *){ NULL }, 2, 0, 10), PW_EINVAL, "a period is needed");
+    pw_ratelimit_destroy(l);
 }

@@ -1,38 +1,38 @@
-/* ratelimit.c: per-watcher token buckets (rate_per_watcher enquiries per minute, DESIGN.md §3 resource-constraint). */
-#include "watcher.h"
+/* ratelimit.c: keyed token buckets: N requests per period per key, bursts of N (DESIGN.md §3 resource-constraint). */
+#include "pw_ratelimit.h"
 
 #include <stdlib.h>
 
 #include "pw_map.h"
 
-#define MINUTE_MS 60000u
 #define MAX_RATE 1000000u
 
 /*
- * Integer token bucket: one token is MINUTE_MS units; a bucket gains `rate` units per
- * millisecond (rate tokens a minute) up to rate * MINUTE_MS (a burst of rate tokens).
+ * Integer token bucket: one token is `period` units; a bucket gains `rate` units per
+ * millisecond (rate tokens a period) up to rate * period (a burst of rate tokens).
  */
 typedef struct bucket {
     uint64_t level;
     uint64_t at_ms; /* when level was last brought up to date */
 } bucket_t;
 
-struct pw_watcher_limiter {
+struct pw_ratelimit {
     pw_map_t *buckets; /* key -> bucket_t */
     uint64_t rate;
+    uint64_t period;   /* ms */
     size_t max_keys;
 };
 
-pw_status_t pw_watcher_limiter_create(pw_watcher_limiter_t **out, uint32_t per_minute,
-                                      size_t max_keys)
+pw_status_t pw_ratelimit_create(pw_ratelimit_t **out, uint32_t count, uint64_t period_ms,
+                                size_t max_keys)
 {
-    pw_watcher_limiter_t *l;
+    pw_ratelimit_t *l;
     pw_status_t rc;
 
     if (!out)
         return PW_EINVAL;
     *out = NULL;
-    if (per_minute == 0 || per_minute > MAX_RATE || max_keys == 0)
+    if (count == 0 || count > MAX_RATE || max_keys == 0 || period_ms == 0 || period_ms > 86400000u)
         return PW_EINVAL;
     l = calloc(1, sizeof *l);
     if (!l)
@@ -42,7 +42,8 @@ pw_status_t pw_watcher_limiter_create(pw_watcher_limiter_t **out, uint32_t per_m
         free(l);
         return rc;
     }
-    l->rate = per_minute;
+    l->rate = count;
+    l->period = period_ms;
     l->max_keys = max_keys;
     *out = l;
     return PW_OK;
@@ -56,7 +57,7 @@ static int free_bucket(const char *key, void *value, void *arg)
     return 0;
 }
 
-void pw_watcher_limiter_destroy(pw_watcher_limiter_t *l)
+void pw_ratelimit_destroy(pw_ratelimit_t *l)
 {
     if (!l)
         return;
@@ -65,22 +66,22 @@ void pw_watcher_limiter_destroy(pw_watcher_limiter_t *l)
     free(l);
 }
 
-pw_status_t pw_watcher_limiter_set_rate(pw_watcher_limiter_t *l, uint32_t per_minute)
+pw_status_t pw_ratelimit_set_rate(pw_ratelimit_t *l, uint32_t count)
 {
-    if (!l || per_minute == 0 || per_minute > MAX_RATE)
+    if (!l || count == 0 || count > MAX_RATE)
         return PW_EINVAL;
-    l->rate = per_minute; /* levels are capped at the new burst when next refilled */
+    l->rate = count; /* levels are capped at the new burst when next refilled */
     return PW_OK;
 }
 
 /* Bring a bucket up to date. */
-static void refill(const pw_watcher_limiter_t *l, bucket_t *b, uint64_t now_ms)
+static void refill(const pw_ratelimit_t *l, bucket_t *b, uint64_t now_ms)
 {
-    uint64_t cap = l->rate * MINUTE_MS;
+    uint64_t cap = l->rate * l->period;
     if (now_ms > b->at_ms) {
         uint64_t elapsed = now_ms - b->at_ms;
-        /* a full minute refills any bucket: avoid overflow on long idle times */
-        b->level = elapsed >= MINUTE_MS ? cap : b->level + elapsed * l->rate;
+        /* a full period refills any bucket: avoid overflow on long idle times */
+        b->level = elapsed >= l->period ? cap : b->level + elapsed * l->rate;
         b->at_ms = now_ms;
     }
     if (b->level > cap)
@@ -88,7 +89,7 @@ static void refill(const pw_watcher_limiter_t *l, bucket_t *b, uint64_t now_ms)
 }
 
 typedef struct sweep {
-    pw_watcher_limiter_t *l;
+    pw_ratelimit_t *l;
     uint64_t now_ms;
 } sweep_t;
 
@@ -97,14 +98,14 @@ static int forget_full(const char *key, void *value, void *arg)
     sweep_t *s = arg;
     bucket_t *b = value;
     refill(s->l, b, s->now_ms);
-    if (b->level >= s->l->rate * MINUTE_MS) {
+    if (b->level >= s->l->rate * s->l->period) {
         pw_map_remove(s->l->buckets, key);
         free(b);
     }
     return 0;
 }
 
-pw_status_t pw_watcher_limiter_take(pw_watcher_limiter_t *l, const char *key, uint64_t now_ms)
+pw_status_t pw_ratelimit_take(pw_ratelimit_t *l, const char *key, uint64_t now_ms)
 {
     bucket_t *b;
     pw_status_t rc;
@@ -122,7 +123,7 @@ pw_status_t pw_watcher_limiter_take(pw_watcher_limiter_t *l, const char *key, ui
         b = malloc(sizeof *b);
         if (!b)
             return PW_ENOMEM;
-        b->level = l->rate * MINUTE_MS;
+        b->level = l->rate * l->period;
         b->at_ms = now_ms;
         rc = pw_map_put(l->buckets, key, b, NULL);
         if (rc != PW_OK) {
@@ -131,13 +132,13 @@ pw_status_t pw_watcher_limiter_take(pw_watcher_limiter_t *l, const char *key, ui
         }
     }
     refill(l, b, now_ms);
-    if (b->level < MINUTE_MS)
+    if (b->level < l->period)
         return PW_EDENIED;
-    b->level -= MINUTE_MS;
+    b->level -= l->period;
     return PW_OK;
 }
 
-size_t pw_watcher_limiter_count(const pw_watcher_limiter_t *l)
+size_t pw_ratelimit_count(const pw_ratelimit_t *l)
 {
     return l ? pw_map_count(l->buckets) : 0;
 }

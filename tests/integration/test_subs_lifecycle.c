@@ -1,0 +1,183 @@
+/* test_subs_lifecycle.c: subscriptions when things change under them, each on a trial of its own:
+ * bob revokes alice, a pending approval completed by the presentity in his client, the presence
+ * server killed with SIGKILL and restarted mid-subscription, and a watcher side that forgot it. */
+#include "subs_util.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "pw_cdr.h"
+#include "pwt_trial.h"
+#include "pwt_util.h"
+
+static pwt_trial_t *trial;
+
+static void up(void)
+{
+    pwt_trial_opts_t o = { .log_level = "info" };
+    cr_assert_eq(pwt_trial_start(&trial, &o), PW_OK, "the trial comes up");
+}
+
+static void down(void)
+{
+    pwt_trial_destroy(trial);
+    trial = NULL;
+}
+
+TestSuite(lifecycle, .init = up, .fini = down, .timeout = 150);
+
+static pwt_client_t *login(const char *user)
+{
+    pwt_client_t *c = NULL;
+    cr_assert_eq(pwt_trial_login(trial, user, &c), PW_OK, "%s logs in", user);
+    return c;
+}
+
+/* alice subscribes to bob's changes for a minute; returns the subscription id in sub */
+static void subscribe_to_bob(pwt_client_t *alice, pwt_client_t *bob, char *sub, size_t cap)
+{
+    xmpp_stanza_t *r;
+    pwt_client_presence(bob, NULL, NULL, 1);
+    pwt_client_run(bob, 300);
+    r = subs_enquire(alice, "address='+12025550123' kind='changes' duration='60'");
+    subs_result_id(r, sub, cap);
+    xmpp_stanza_release(r);
+}
+
+Test(lifecycle, bob_revokes_alice_and_her_subscription_ends_revoked)
+{
+    pwt_client_t *bob = login("bob"), *alice = login("alice");
+    xmpp_stanza_t *m;
+    char sub[128];
+
+    subscribe_to_bob(alice, bob, sub, sizeof sub);
+    pwt_client_presence(bob, "away", NULL, 1);
+    m = subs_next_notify(alice, 5000, "a change while approved");
+    cr_assert_str_eq(subs_notify_show(m), "away");
+    xmpp_stanza_release(m);
+    /* bob cancels alice's subscription in his client, as for any contact (RFC 6121 §3.2) */
+    cr_assert_eq(pwt_client_send_xml(bob, "<presence type='unsubscribed' to='+447700900001@watcher.opb.example'/>"),
+                 PW_OK);
+    pwt_client_run(bob, 1200);
+    pwt_client_presence(bob, "dnd", NULL, 1);
+    m = subs_next_notify(alice, 8000, "the end instead of the next change");
+    cr_assert_str_eq(subs_attr(subs_notify_of(m), "ended"), "revoked");
+    cr_assert_null(xmpp_stanza_get_child_by_name(subs_notify_of(m), "state"), "bob's new state is not revealed");
+    xmpp_stanza_release(m);
+    pwt_client_destroy(alice);
+    pwt_client_destroy(bob);
+}
+
+static int is_subscribe_request(xmpp_stanza_t *s, void *arg)
+{
+    const char *type = xmpp_stanza_get_type(s);
+    (void)arg;
+    return strcmp(xmpp_stanza_get_name(s), "presence") == 0 && type && strcmp(type, "subscribe") == 0;
+}
+
+Test(lifecycle, a_pending_request_completes_when_erin_approves_in_her_client)
+{
+    pwt_client_t *erin = login("erin"), *alice = login("alice");
+    subs_presence_t subscribed = { "+12025550124@watcher.opa.example", "subscribed" };
+    xmpp_stanza_t *ask, *p;
+
+    pwt_client_presence(erin, "chat", NULL, 1);
+    pwt_client_presence(alice, NULL, NULL, 0);
+    pwt_client_run(erin, 300);
+    cr_assert_eq(pwt_client_send_xml(alice, "<presence type='subscribe' to='+12025550124@watcher.opa.example'/>"),
+                 PW_OK);
+    ask = pwt_client_wait(erin, is_subscribe_request, NULL, 15000);
+    cr_assert_not_null(ask, "erin is asked in her own client");
+    cr_assert_str_eq(subs_attr(ask, "from"), "+447700900001@watcher.opb.example");
+    xmpp_stanza_release(ask);
+    cr_assert_null(pwt_client_wait(alice, subs_is_presence, &subscribed, 1500), "nothing yet: pending");
+    cr_assert_eq(pwt_client_send_xml(erin, "<presence type='subscribed' to='+447700900001@watcher.opb.example'/>"),
+                 PW_OK);
+    p = pwt_client_wait(alice, subs_is_presence, &subscribed, 15000);
+    cr_assert_not_null(p, "the pending subscription completes once erin approved");
+    xmpp_stanza_release(p);
+    pwt_client_destroy(alice);
+    pwt_client_destroy(erin);
+}
+
+Test(lifecycle, notifications_resume_after_the_presence_server_is_killed)
+{
+    pwt_client_t *bob = login("bob"), *alice = login("alice");
+    pwt_component_t *ps = pwt_trial_component(trial, "opb-ps1");
+    xmpp_stanza_t *m;
+    char sub[128];
+
+    subscribe_to_bob(alice, bob, sub, sizeof sub);
+    cr_assert_eq(pwt_component_signal(ps, SIGKILL), PW_OK);
+    pwt_sleep_ms(200);
+    cr_assert_eq(pwt_component_restart(ps), PW_OK);
+    cr_assert_eq(pwt_component_wait_online(ps, 2, 15000), 0, "the presence server is back");
+    pwt_client_run(bob, 1500); /* the server resends bob's presence to it */
+    pwt_client_presence(bob, "xa", "gone fishing", 1);
+    m = subs_next_notify(alice, 10000, "a change after the restart");
+    cr_assert_str_eq(subs_attr(subs_notify_of(m), "subscription"), sub, "the same subscription");
+    cr_assert_str_eq(subs_notify_show(m), "xa");
+    xmpp_stanza_release(m);
+    pwt_client_destroy(alice);
+    pwt_client_destroy(bob);
+}
+
+typedef struct {
+    int watcher_gone;
+} end_seen_t;
+
+static void find_end(const pw_cdr_record_t *rec, const char *file, uint64_t line, void *arg)
+{
+    end_seen_t *e = arg;
+    (void)file;
+    (void)line;
+    if (rec->kind == PW_CDR_KIND_END && strcmp(rec->outcome, "watcher-gone") == 0)
+        e->watcher_gone++;
+}
+
+Test(lifecycle, a_watcher_that_forgot_the_subscription_ends_it)
+{
+    pwt_client_t *bob = login("bob"), *alice = login("alice");
+    pwt_component_t *wa = pwt_trial_component(trial, "opa-watcher");
+    char sub[128], dir[PWT_PATH_MAX + 32], path[PWT_PATH_MAX * 2];
+    end_seen_t seen = { 0 };
+    pw_cdr_problem_t problem;
+    DIR *d;
+    struct dirent *de;
+    uint64_t until;
+
+    subscribe_to_bob(alice, bob, sub, sizeof sub);
+    /* the watcher side loses its state: killed, its journal gone, started again */
+    cr_assert_eq(pwt_component_signal(wa, SIGKILL), PW_OK);
+    pwt_sleep_ms(100);
+    snprintf(dir, sizeof dir, "%s/state-opa.example", pwt_trial_dir(trial));
+    d = opendir(dir);
+    cr_assert_not_null(d);
+    while ((de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, "watcher-", 8) == 0) {
+            snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+            cr_assert_eq(unlink(path), 0);
+        }
+    }
+    closedir(d);
+    cr_assert_eq(pwt_component_restart(wa), PW_OK);
+    cr_assert_eq(pwt_component_wait_online(wa, 2, 15000), 0);
+    pwt_client_presence(bob, "away", NULL, 1);
+    until = pwt_now_ms() + 10000;
+    while (!seen.watcher_gone && pwt_now_ms() < until) {
+        pwt_client_run(bob, 300);
+        pw_cdr_verify_dir(pwt_trial_cdr_dir(trial, PWT_OPB), NULL, find_end, &seen, &problem, NULL);
+    }
+    cr_assert_eq(seen.watcher_gone, 1, "the presence server ended the subscription (end record watcher-gone)");
+    cr_assert_null(pwt_client_wait(alice, subs_is_notify, NULL, 500), "and alice got nothing for it");
+    pwt_client_run(bob, 1200);
+    pwt_client_presence(bob, "dnd", NULL, 1);
+    pwt_client_run(bob, 1500);
+    seen.watcher_gone = 0;
+    pw_cdr_verify_dir(pwt_trial_cdr_dir(trial, PWT_OPB), NULL, find_end, &seen, &problem, NULL);
+    cr_assert_eq(seen.watcher_gone, 1, "no retries afterwards: still one end record");
+    pwt_client_destroy(alice);
+    pwt_client_destroy(bob);
+}
