@@ -8,7 +8,9 @@
  */
 #include "pw_enum.h"
 
+#include <ctype.h>
 #include <regex.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -75,6 +77,102 @@ static int append(char *out, size_t cap, size_t *o, const char *s, size_t n)
     return 0;
 }
 
+/*
+ * A regexp from DNS is untrusted: glibc's regcomp() needs time and memory exponential in
+ * stacked or nested repetition ("a+++++…", "(.{1,99}){1,99}"), so a hostile ENUM zone could
+ * exhaust the proxy. ENUM rules in use are simple ("^.*$", "^\\+(.*)$", "^(202)?[0-9]{7}$"),
+ * so accept only patterns where a repetition operator (* + ? {m,n}) follows a single atom or
+ * a parenthesised group that holds no repetition itself, interval bounds are at most 255, and
+ * groups nest at most 8 deep.
+ * @return 1 when the pattern is acceptable
+ */
+#define ERE_MAX_DEPTH 8
+static int ere_is_tame(const char *ere)
+{
+    int has_quant[ERE_MAX_DEPTH + 1] = { 0 }; /* per open group: a repetition inside */
+    int depth = 0, can_repeat = 0, in_bracket = 0;
+    for (const char *p = ere; *p; p++) {
+        int quant = 0;
+        if (in_bracket) {
+            if (*p == ']')
+                in_bracket = 0;
+            continue;
+        }
+        switch (*p) {
+        case '\\':
+            if (!p[1])
+                return 0;
+            p++;
+            can_repeat = 1;
+            break;
+        case '[':
+            in_bracket = 1;
+            if (p[1] == '^')
+                p++;
+            if (p[1] == ']')
+                p++;
+            can_repeat = 1;
+            break;
+        case '(':
+            if (depth == ERE_MAX_DEPTH)
+                return 0;
+            has_quant[++depth] = 0;
+            can_repeat = 0;
+            break;
+        case ')':
+            if (depth == 0)
+                return 0;
+            /* a group may be repeated only when nothing inside it repeats */
+            can_repeat = !has_quant[depth];
+            depth--;
+            break;
+        case '*':
+        case '+':
+        case '?':
+            quant = 1;
+            break;
+        case '{': {
+            char *q;
+            unsigned long lo, hi;
+            if (!isdigit((unsigned char)p[1]))
+                return 0;
+            lo = strtoul(p + 1, &q, 10);
+            hi = lo;
+            if (*q == ',') {
+                q++;
+                if (*q == '}')
+                    hi = 255;
+                else if (isdigit((unsigned char)*q))
+                    hi = strtoul(q, &q, 10);
+                else
+                    return 0;
+            }
+            if (*q != '}' || lo > 255 || hi > 255 || hi < lo)
+                return 0;
+            p = q;
+            quant = 1;
+            break;
+        }
+        case '^':
+        case '$':
+        case '|':
+            can_repeat = 0;
+            break;
+        default:
+            can_repeat = 1;
+            break;
+        }
+        if (quant) {
+            if (!can_repeat)
+                return 0;
+            for (int d = 1; d <= depth; d++)
+                has_quant[d] = 1;
+            can_repeat = 0;
+        }
+    }
+    return !in_bracket && depth == 0;
+}
+
 pw_status_t pw_enum_apply_regexp(const char *regexp, const char *input, char *out, size_t cap)
 {
     pw_status_t st = PW_EINVAL;
@@ -92,7 +190,7 @@ pw_status_t pw_enum_apply_regexp(const char *regexp, const char *input, char *ou
         goto done;
     if (split_subst(regexp, ere, repl, &icase) != 0)
         goto done;
-    if (regcomp(&re, ere, REG_EXTENDED | (icase ? REG_ICASE : 0)) != 0)
+    if (!ere_is_tame(ere) || regcomp(&re, ere, REG_EXTENDED | (icase ? REG_ICASE : 0)) != 0)
         goto done;
     compiled = 1;
     st = PW_ENOTFOUND;

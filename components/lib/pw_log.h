@@ -44,7 +44,8 @@ void pw_log(pw_log_level_t level, const char *id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /** va_list form of pw_log(). */
-void pw_logv(pw_log_level_t level, const char *id, const char *fmt, va_list ap);
+void pw_logv(pw_log_level_t level, const char *id, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 #define pw_error(id, ...) pw_log(PW_LOG_ERROR, (id), __VA_ARGS__)
 #define pw_warn(id, ...) pw_log(PW_LOG_WARN, (id), __VA_ARGS__)

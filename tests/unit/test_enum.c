@@ -231,3 +231,25 @@ Test(enum, lookup_through_the_fake_resolver)
     pw_resolver_destroy(pwt_fake_resolver_base(f));
     pw_loop_destroy(loop);
 }
+
+Test(enum, hostile_regexps_from_dns_are_refused_before_compiling)
+{
+    char out[256];
+    static const char *const hostile[] = {
+        "!^\\\\++++++++++++++++++++++++++++++++(.*)$!sip:x@opb.example!",
+        "!.{1,255}{1,255}{1,255}!x!",
+        "!((.{1,99}){1,99}){1,99}!x!",
+        "!(a*)*!x!",
+        "!a**!x!",
+        "!a{300}!x!",
+        "![abc!x!",
+    };
+    for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++)
+        cr_assert_eq(pw_enum_apply_regexp(hostile[i], "+12025550123", out, sizeof out), PW_EINVAL,
+                     "refused: %s", hostile[i]);
+    /* the forms ENUM zones use keep working */
+    cr_assert_eq(pw_enum_apply_regexp("!^\\+(.*)$!sip:\\1@opb.example!", "+12025550123", out, sizeof out), PW_OK);
+    cr_assert_str_eq(out, "sip:12025550123@opb.example");
+    cr_assert_eq(pw_enum_apply_regexp("!^[+]1(202)?[0-9]{7}$!xmpp:opb.example!", "+12025550123", out, sizeof out), PW_OK);
+    cr_assert_str_eq(out, "xmpp:opb.example");
+}
