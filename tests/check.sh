@@ -2,10 +2,11 @@
 # check.sh: install what is missing, build, and run the whole test suite (README's second command).
 #
 #   tests/check.sh            everything: unit + integration tests, the suite under valgrind,
-#                             an ASan/UBSan build of the suite, and make distcheck
+#                             an ASan/UBSan build of the suite, the fuzz targets (20 s each),
+#                             and make distcheck
 #   tests/check.sh --quick    unit + integration tests only
 #
-# Builds happen out of tree under build/ (build/plain, build/asan); nothing else is written.
+# Builds happen out of tree under build/ (build/plain, build/asan, build/fuzz); nothing else is written.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -57,11 +58,18 @@ run_suite plain || status=1
 if [ $quick -eq 0 ]; then
     say "unit tests under valgrind"
     vg_fail=0
+    # one valgrind per test binary, $jobs at a time; each writes TEST.valgrind.log and TEST.vgrc
+    vg_list=()
     for t in "$top"/build/plain/tests/unit/test_*; do
-        case "$t" in *.o|*.log|*.trs|*.c) continue ;; esac
-        [ -x "$t" ] || continue
-        if valgrind -q --trace-children=yes --trace-children-skip='*/dnsmasq,*/prosody,*/lua*,*/openssl' --leak-check=full --errors-for-leak-kinds=definite,indirect \
-                --error-exitcode=99 "$t" >"$t.valgrind.log" 2>&1; then
+        case "$t" in *.o|*.log|*.trs|*.c|*.vgrc) continue ;; esac
+        [ -x "$t" ] && vg_list+=("$t")
+    done
+    printf '%s\n' "${vg_list[@]}" | xargs -P "$jobs" -I{} sh -c \
+        'valgrind -q --trace-children=yes --trace-children-skip="*/dnsmasq,*/prosody,*/lua*,*/openssl" \
+             --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
+             "$1" >"$1.valgrind.log" 2>&1; echo $? >"$1.vgrc"' sh {}
+    for t in "${vg_list[@]}"; do
+        if [ "$(cat "$t.vgrc" 2>/dev/null)" = 0 ]; then
             passed=$((passed + 1))
         else
             failed=$((failed + 1)); vg_fail=1
@@ -71,6 +79,26 @@ if [ $quick -eq 0 ]; then
     [ $vg_fail -eq 0 ] || status=1
 
     run_suite asan --enable-sanitizers || status=1
+
+    say "fuzz (CC=clang --enable-fuzzing, 20 s per target)"
+    fz_dir="$top/build/fuzz"
+    mkdir -p "$fz_dir"
+    if (cd "$fz_dir" && CC=clang "$top/configure" -q --enable-fuzzing && make -s -j"$jobs" fuzz-targets); then
+        fz_rc=0
+        "$top/tests/fuzz/run.sh" "$fz_dir" 20 >"$fz_dir/fuzz.log" 2>&1 || fz_rc=$?
+        cat "$fz_dir/fuzz.log"
+        p=$(grep -c '^PASS ' "$fz_dir/fuzz.log" || true)
+        f=$(grep -c '^FAIL ' "$fz_dir/fuzz.log" || true)
+        passed=$((passed + p))
+        failed=$((failed + f))
+        if [ $fz_rc -ne 0 ]; then
+            status=1
+            [ "$f" -gt 0 ] || failed=$((failed + 1)) # run.sh failed without a FAIL line
+        fi
+    else
+        failed=$((failed + 1)); status=1
+        echo "fuzz: the fuzzing build failed"
+    fi
 
     say "make distcheck"
     if (cd "$top/build/plain" && make -s distcheck >distcheck.log 2>&1); then

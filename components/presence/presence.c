@@ -1,15 +1,17 @@
 /* presence.c: the Presence Server: XEP-0356 privileges and presences, enquiry authorization against the
  * presentity's roster (RFC 6121 §2), approval requests, and charging with group commit before the answer.
  *
- * Implements docs/protocol.md §2.4-2.5 for kind 'current'; XEP-0356 (Privileged Entity) §4.2
+ * Implements docs/protocol.md §2.4-2.5 and §5.1 (changes, next and stop enquiries; the
+ * subscriptions themselves live in subscriptions.c, pw_subs.h); XEP-0356 (Privileged Entity) §4.2
  * (advertised permissions, urn:xmpp:privilege:1 and :2), §5 (roster get) and §7 (managed
  * entity presence); RFC 6121 §2.1.2.5 (roster item subscription states).
  *
  * Each enquiry runs through one pipeline (ps_job_t):
  *   accept (sender, parse) -> authorize (roster get) -> decide (answer or error)
  *   -> charge (append a record) -> commit hook (group commit) -> answer.
- * Later kinds (changes/next/stop) plug into the decide step; the presentity table
- * (pw_ptable.h) reports aggregate changes for their notifications.
+ * changes/next create their subscription in the decide step (journaled: the answer waits for
+ * the journal's commit too); stop ends subscriptions without a roster read; the presentity
+ * table (pw_ptable.h) reports aggregate changes, which fan out as notifications.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +25,8 @@
 #include "pw_log.h"
 #include "pw_map.h"
 #include "pw_presence.h"
+#include "pw_subs.h"
+#include "pw_watchers.h"
 
 #define NS_PRIV1 "urn:xmpp:privilege:1"
 #define NS_PRIV2 "urn:xmpp:privilege:2"
@@ -60,6 +64,24 @@ const pw_config_option_t pw_presence_options[] = {
     { "presence", "max_status", PW_OPT_INT, 1, 1023, "1023",
       "bytes of a <status/> text kept (cut at a character boundary)",
       offsetof(pw_presence_settings_t, max_status) },
+    { "presence", "state_dir", PW_OPT_PATH, 1, 4000, NULL,
+      "directory of the subscription journal subs-<node>.journal; created if missing",
+      offsetof(pw_presence_settings_t, state_dir) },
+    { "presence", "max_duration", PW_OPT_DURATION, 1000, 31622400000, "1d",
+      "longest 'changes' subscription (longer: bad-request); a 'next' lasts this long at most",
+      offsetof(pw_presence_settings_t, max_duration_ms) },
+    { "presence", "notify_interval", PW_OPT_DURATION, 10, 3600000, "1s",
+      "at most one notification per subscription per interval (the latest state wins)",
+      offsetof(pw_presence_settings_t, notify_interval_ms) },
+    { "presence", "notify_timeout", PW_OPT_DURATION, 100, 600000, "15s",
+      "wait this long for the gateway to acknowledge a notification",
+      offsetof(pw_presence_settings_t, notify_timeout_ms) },
+    { "presence", "notify_retries", PW_OPT_INT, 0, 100, "3",
+      "resend a timed-out notification this many times, then end the subscription",
+      offsetof(pw_presence_settings_t, notify_retries) },
+    { "presence", "max_subscriptions", PW_OPT_INT, 1, 100000000, "2000000",
+      "active subscriptions at most (beyond: resource-constraint)",
+      offsetof(pw_presence_settings_t, max_subscriptions) },
     { "charging", "dir", PW_OPT_PATH, 1, 4095, NULL,
       "directory of the charge-record files (docs/charging.md); created if missing",
       offsetof(pw_presence_settings_t, cdr_dir) },
@@ -87,6 +109,8 @@ typedef struct ps_job {
     pw_error_t cond;            /* PW_ERR_NONE: answer with the state */
     char text[PS_TEXT_MAX];
     pw_presence_state_t state;
+    pw_subs_created_t sub;      /* changes/next: the subscription made (id "" when none) */
+    int journaled;              /* the answer also waits for the journal's commit */
     uint64_t seq;               /* the charge record that must be durable first */
     struct ps_job *prev, *next; /* in the authorizing list or the commit queue */
 } ps_job_t;
@@ -107,6 +131,8 @@ struct pw_presence {
     pw_component_t *c;
     const pw_presence_settings_t *s;
     pw_ptable_t *table;
+    pw_subs_t *subs;
+    pw_watchers_t *watchers;
     pw_map_t *privs;             /* server domain -> ps_priv_t */
     pw_map_t *approvals;         /* approval key -> uint64_t (loop ms of the last request) */
     uint64_t approvals_swept_ms;
@@ -208,15 +234,16 @@ static const char *presentity_label(const pw_enquiry_t *e)
 static void send_answer(pw_presence_t *ps, ps_job_t *j)
 {
     xmpp_ctx_t *ctx = pw_component_ctx(ps->c);
-    xmpp_stanza_t *payload = NULL, *state = NULL;
+    xmpp_stanza_t *payload = NULL, *state = NULL, *sub;
+    char expires[PW_CDR_TIME_TEXT];
 
     if (j->cond != PW_ERR_NONE) {
         pw_component_reply_error(ps->c, j->iq, j->cond, j->text);
         return;
     }
     payload = xmpp_stanza_new(ctx);
-    state = pw_state_build(ctx, &j->state);
-    if (!payload || !state) {
+    state = j->e.kind == PW_KIND_STOP ? NULL : pw_state_build(ctx, &j->state);
+    if (!payload || (!state && j->e.kind != PW_KIND_STOP)) {
         pw_component_reply_error(ps->c, j->iq, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
         goto done;
     }
@@ -224,7 +251,17 @@ static void send_answer(pw_presence_t *ps, ps_job_t *j)
     xmpp_stanza_set_ns(payload, PW_NS_CHAIN);
     xmpp_stanza_set_attribute(payload, "ref", j->e.ref);
     xmpp_stanza_set_attribute(payload, "kind", pw_enquiry_kind_name(j->e.kind));
-    xmpp_stanza_add_child(payload, state);
+    if (state)
+        xmpp_stanza_add_child(payload, state);
+    if (j->sub.id[0]) {
+        /* docs/protocol.md §5.1 */
+        sub = pw_stanza_add_child(payload, "subscription", PW_NS);
+        if (sub) {
+            pw_cdr_time_format(j->sub.expires_ms, expires);
+            xmpp_stanza_set_attribute(sub, "id", j->sub.id);
+            xmpp_stanza_set_attribute(sub, "expires", expires);
+        }
+    }
     pw_component_reply_payload(ps->c, j->iq, payload);
     pw_debug(j->e.ref, "answered %s: available=%d show='%s'", presentity_label(&j->e),
              j->state.available, j->state.show);
@@ -275,7 +312,7 @@ static void charge(pw_presence_t *ps, ps_job_t *j)
     PS_COPY(r->watcher_jid, j->e.watcher_jid);
     PS_COPY(r->presentity_msisdn, j->e.presentity);
     PS_COPY(r->presentity_jid, j->e.presentity_jid);
-    PS_COPY(r->subscription_id, j->e.subscription);
+    PS_COPY(r->subscription_id, j->sub.id[0] ? j->sub.id : j->e.subscription);
     r->duration_s = j->e.duration_s;
 
     rc = pw_cdr_writer_append(ps->cdr, r, &seq);
@@ -294,6 +331,8 @@ static void charge(pw_presence_t *ps, ps_job_t *j)
                 j->e.watcher_network);
     if (rc != PW_OK && rc != PW_EEXIST) {
         pw_error(j->e.ref, "no charge record (%s): refusing the enquiry", pw_strerror(rc));
+        if (j->sub.id[0])
+            pw_subs_abort(ps->subs, j->sub.id);
         refuse_uncharged(ps, j);
         job_free(j);
         return;
@@ -314,23 +353,30 @@ static void commit_hook(pw_loop_t *loop, void *arg)
     pw_presence_t *ps = arg;
     ps_job_t *j, *next;
     uint64_t durable;
+    int journal_ok;
     (void)loop;
 
-    if (!ps->queue)
-        return;
-    if (pw_cdr_writer_commit(ps->cdr) != PW_OK)
+    if ((ps->queue || pw_cdr_writer_pending(ps->cdr)) && pw_cdr_writer_commit(ps->cdr) != PW_OK)
         pw_error(NULL, "charge records could not be committed: refusing the enquiries waiting for them");
+    journal_ok = pw_subs_commit(ps->subs) == PW_OK;
+    if (!journal_ok)
+        pw_error(NULL, "the subscription journal could not be committed");
     durable = pw_cdr_writer_committed_seq(ps->cdr);
     j = ps->queue;
     ps->queue = ps->queue_tail = NULL;
     for (; j; j = next) {
         next = j->next;
-        if (j->seq != 0 && j->seq <= durable)
+        if (j->seq != 0 && j->seq <= durable && (journal_ok || !j->journaled)) {
             send_answer(ps, j);
-        else
+        } else {
+            if (j->sub.id[0])
+                pw_subs_abort(ps->subs, j->sub.id); /* never acknowledged */
             refuse_uncharged(ps, j);
+        }
         job_free(j);
     }
+    /* notifications whose numbers are now journaled; after the answers that created them */
+    pw_subs_flush(ps->subs);
 }
 
 /* ------------------------------------------------------------------ approval requests */
@@ -485,6 +531,27 @@ static ps_verdict_t roster_verdict(pw_presence_t *ps, const pw_enquiry_t *e, xmp
     return v;
 }
 
+/* docs/protocol.md §5.1: the authorized watcher's subscription (the answer waits for the journal). */
+static void subscribe(pw_presence_t *ps, ps_job_t *j)
+{
+    pw_status_t rc = pw_subs_subscribe(ps->subs, &j->e, xmpp_stanza_get_from(j->iq), &j->state, &j->sub);
+    if (rc == PW_OK) {
+        j->journaled = 1;
+        pw_info(j->e.ref, "subscription %s (%s) of %s on %s until %llu", j->sub.id,
+                pw_enquiry_kind_name(j->e.kind), j->e.watcher_msisdn, j->e.presentity_jid,
+                (unsigned long long)j->sub.expires_ms);
+        return;
+    }
+    j->sub.id[0] = '\0';
+    if (rc == PW_EFULL)
+        set_outcome(j, PW_ERR_RESOURCE_CONSTRAINT, "the presence server holds its maximum of %lld subscriptions",
+                    (long long)ps->s->max_subscriptions);
+    else if (rc == PW_ERANGE)
+        set_outcome(j, PW_ERR_BAD_REQUEST, "the addresses are too long to keep a subscription");
+    else
+        set_outcome(j, PW_ERR_INTERNAL_SERVER_ERROR, "the subscription could not be created");
+}
+
 static void on_roster(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t *response, void *arg)
 {
     ps_job_t *j = arg;
@@ -514,6 +581,8 @@ static void on_roster(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t 
         case PS_ALLOWED:
             j->cond = PW_ERR_NONE;
             pw_ptable_state(ps->table, e->presentity_jid, &j->state);
+            if (e->kind == PW_KIND_CHANGES || e->kind == PW_KIND_NEXT)
+                subscribe(ps, j);
             break;
         case PS_DECLINED:
             set_outcome(j, PW_ERR_FORBIDDEN, "%s has declined to share presence with %s",
@@ -597,14 +666,32 @@ static void on_enquiry(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payl
         free(j);
         return;
     }
+    if ((j->e.kind == PW_KIND_CHANGES || j->e.kind == PW_KIND_NEXT) && !j->e.proxy[0]) {
+        pw_component_reply_error(c, iq, PW_ERR_BAD_REQUEST,
+                                 "'proxy' is required for subscriptions (the gateway adds it)");
+        free(j);
+        return;
+    }
+    if (j->e.kind == PW_KIND_CHANGES && (int64_t)j->e.duration_s * 1000 > ps->s->max_duration_ms) {
+        snprintf(why, sizeof why, "'duration' must not exceed %lld seconds on this presence server",
+                 (long long)(ps->s->max_duration_ms / 1000));
+        pw_component_reply_error(c, iq, PW_ERR_BAD_REQUEST, why);
+        free(j);
+        return;
+    }
     j->ps = ps;
     j->iq = xmpp_stanza_clone(iq);
     ps->in_progress++;
     pw_debug(j->e.ref, "enquiry %s about %s from %s (%s)", pw_enquiry_kind_name(j->e.kind),
              j->e.presentity_jid, j->e.watcher_msisdn, j->e.watcher_network);
-    if (j->e.kind != PW_KIND_CURRENT) {
-        set_outcome(j, PW_ERR_FEATURE_NOT_IMPLEMENTED, "kind '%s' is not available yet",
-                    pw_enquiry_kind_name(j->e.kind));
+    if (j->e.kind == PW_KIND_STOP) {
+        /* docs/protocol.md §5.1: no roster read; the answer waits for the end records and
+         * the journal */
+        size_t n = pw_subs_stop(ps->subs, &j->e);
+        pw_info(j->e.ref, "stop from %s on %s: %zu subscription(s) ended", j->e.watcher_jid,
+                j->e.presentity_jid, n);
+        j->cond = PW_ERR_NONE;
+        j->journaled = 1;
         charge(ps, j);
         return;
     }
@@ -703,8 +790,10 @@ static void on_presence(pw_component_t *c, xmpp_stanza_t *pres, void *arg)
         pw_warn(NULL, "presence table full (%zu users): %s not recorded", pw_ptable_count(ps->table), from);
     else if (rc != PW_OK)
         pw_debug(NULL, "presence from %s ignored: %s", from, pw_strerror(rc));
-    else if (changed)
+    else if (changed) {
         pw_debug(NULL, "%s changed state", bare);
+        pw_subs_changed(ps->subs, bare);
+    }
 }
 
 /* Link down: forget presences and privileges; the server advertises both again, with the
@@ -741,6 +830,29 @@ pw_status_t pw_presence_check(void *settings, char *why, size_t cap)
     return PW_OK;
 }
 
+/* pw_watchers_t: is domain one of the servers whose users this PS serves? */
+static int serves_domain(void *arg, const char *domain)
+{
+    pw_presence_t *ps = arg;
+    return strcasecmp(domain, ps->s->network) == 0 || pw_presence_privileges(ps, domain, NULL) != 0;
+}
+
+static void subs_config(const pw_presence_settings_t *s, const char *node, pw_subs_config_t *sc)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->state_dir = s->state_dir;
+    sc->node = node;
+    sc->network = s->network;
+    sc->watcher = s->watcher;
+    sc->max_duration_ms = (uint64_t)s->max_duration_ms;
+    sc->notify_interval_ms = (uint64_t)s->notify_interval_ms;
+    sc->notify_timeout_ms = (uint64_t)s->notify_timeout_ms;
+    sc->notify_retries = (unsigned)s->notify_retries;
+    sc->max_subscriptions = (size_t)s->max_subscriptions;
+    sc->wall_clock = s->wall_clock;
+    sc->wall_clock_arg = s->wall_clock_arg;
+}
+
 static void table_limits(const pw_presence_settings_t *s, pw_ptable_limits_t *l)
 {
     l->max_presentities = (size_t)s->max_presentities;
@@ -754,6 +866,7 @@ pw_status_t pw_presence_create(pw_presence_t **out, pw_component_t *c,
     pw_presence_t *ps = NULL;
     pw_ptable_limits_t limits;
     pw_cdr_writer_config_t wc;
+    pw_subs_config_t sc;
     pw_status_t rc = PW_EINVAL;
     char why[256];
 
@@ -779,23 +892,30 @@ pw_status_t pw_presence_create(pw_presence_t **out, pw_component_t *c,
     wc.node = settings->cdr_node && settings->cdr_node[0] ? settings->cdr_node : pw_component_jid(c);
     wc.max_file_bytes = (uint64_t)settings->cdr_rotate_size;
     wc.max_file_age_ms = (uint64_t)settings->cdr_rotate_age_ms;
+    wc.clock = settings->wall_clock;
+    wc.clock_arg = settings->wall_clock_arg;
     rc = pw_cdr_writer_create(&ps->cdr, &wc);
     if (rc != PW_OK) {
         pw_error(NULL, "cannot open the charge records in %s (node %s): %s", wc.dir, wc.node,
                  pw_strerror(rc));
         goto done;
     }
+    subs_config(settings, wc.node, &sc);
+    if ((rc = pw_subs_create(&ps->subs, c, &sc, ps->table, ps->cdr)) != PW_OK)
+        goto done;
     if ((rc = pw_loop_hook_add(pw_component_loop(c), commit_hook, ps)) != PW_OK)
         goto done;
     ps->hooked = 1;
     if ((rc = pw_component_on_iq(c, PW_NS_CHAIN, "enquiry", PW_IQ_SET, on_enquiry, ps)) != PW_OK ||
-        (rc = pw_component_add_feature(c, PW_NS_CHAIN)) != PW_OK)
+        (rc = pw_component_add_feature(c, PW_NS_CHAIN)) != PW_OK ||
+        (rc = pw_watchers_create(&ps->watchers, c, ps->subs, serves_domain, ps)) != PW_OK)
         goto done;
     pw_component_on_message(c, on_message, ps);
     pw_component_on_presence(c, on_presence, ps);
     pw_component_on_link(c, on_link, ps);
-    pw_info(NULL, "presence server for %s: enquiries from %s, approvals via %s, charge records in %s",
-            settings->network, settings->gateway, settings->watcher, settings->cdr_dir);
+    pw_info(NULL, "presence server for %s: enquiries from %s, approvals via %s, charge records in %s, "
+            "%zu subscriptions", settings->network, settings->gateway, settings->watcher,
+            settings->cdr_dir, pw_subs_count(ps->subs));
     *out = ps;
     ps = NULL;
     rc = PW_OK;
@@ -808,6 +928,7 @@ pw_status_t pw_presence_reload(pw_presence_t *ps, const pw_presence_settings_t *
 {
     pw_ptable_limits_t limits;
     const pw_presence_settings_t *old;
+    pw_subs_config_t sc;
     char why[256];
     if (!ps || !settings)
         return PW_EINVAL;
@@ -821,7 +942,12 @@ pw_status_t pw_presence_reload(pw_presence_t *ps, const pw_presence_settings_t *
         old->cdr_rotate_size != settings->cdr_rotate_size ||
         old->cdr_rotate_age_ms != settings->cdr_rotate_age_ms)
         pw_warn(NULL, "reload: [charging] changes take effect at the next start");
+    if (strcmp(old->state_dir, settings->state_dir) != 0)
+        pw_warn(NULL, "reload: [presence] state_dir changes take effect at the next start");
     ps->s = settings;
+    subs_config(settings, settings->cdr_node && settings->cdr_node[0] ? settings->cdr_node
+                                                                      : pw_component_jid(ps->c), &sc);
+    pw_subs_set_config(ps->subs, &sc);
     table_limits(settings, &limits);
     pw_ptable_set_limits(ps->table, &limits);
     return PW_OK;
@@ -853,10 +979,16 @@ void pw_presence_destroy(pw_presence_t *ps)
             free(a);
         }
     }
+    if (ps->cdr && !ps->queue)
+        pw_cdr_writer_commit(ps->cdr); /* end records of this last iteration */
     for (j = ps->queue; j; j = next) {
         next = j->next;
+        if (j->sub.id[0])
+            pw_subs_abort(ps->subs, j->sub.id); /* never acknowledged */
         job_free(j);
     }
+    pw_watchers_destroy(ps->watchers);
+    pw_subs_destroy(ps->subs);
     pw_cdr_writer_destroy(ps->cdr);
     if (ps->approvals)
         pw_map_foreach(ps->approvals, drop_cb, ps->approvals);
@@ -892,4 +1024,9 @@ const pw_ptable_t *pw_presence_table(const pw_presence_t *ps)
 size_t pw_presence_in_progress(const pw_presence_t *ps)
 {
     return ps ? ps->in_progress : 0;
+}
+
+struct pw_subs *pw_presence_subs(const pw_presence_t *ps)
+{
+    return ps ? ps->subs : NULL;
 }

@@ -1,10 +1,11 @@
-/* pw_presence.h: the Presence Server role (DESIGN.md §1 steps 9-11, docs/protocol.md §2.4-2.5) as a library: settings, create/destroy. */
+/* pw_presence.h: the Presence Server role (DESIGN.md §1 steps 9-11, docs/protocol.md §2.4-2.5, §5) as a library: settings, create/destroy. */
 #ifndef PW_PRESENCE_H
 #define PW_PRESENCE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pw_cdr.h"
 #include "pw_component.h"
 #include "pw_config.h"
 #include "pw_ptable.h"
@@ -21,10 +22,20 @@ typedef struct pw_presence_settings {
     int64_t max_presentities;     /**< [presence] max_presentities */
     int64_t max_resources;        /**< [presence] max_resources: per presentity */
     int64_t max_status;           /**< [presence] max_status: bytes of a status text kept */
+    char *state_dir;              /**< [presence] state_dir: the subscription journal's directory */
+    int64_t max_duration_ms;      /**< [presence] max_duration: longest 'changes'; life of a 'next' */
+    int64_t notify_interval_ms;   /**< [presence] notify_interval: per-subscription throttle */
+    int64_t notify_timeout_ms;    /**< [presence] notify_timeout: wait for a notification's ack */
+    int64_t notify_retries;       /**< [presence] notify_retries: resends after a timeout */
+    int64_t max_subscriptions;    /**< [presence] max_subscriptions: active at most */
     char *cdr_dir;                /**< [charging] dir */
     char *cdr_node;               /**< [charging] node ("" = the component's JID) */
     int64_t cdr_rotate_size;      /**< [charging] rotate_size, bytes */
     int64_t cdr_rotate_age_ms;    /**< [charging] rotate_age */
+    /* not read from the file: */
+    pw_cdr_clock_fn wall_clock;   /**< wall clock (ms since the epoch) for subscriptions and
+                                       charge records; NULL: CLOCK_REALTIME (tests set one) */
+    void *wall_clock_arg;         /**< passed to wall_clock */
 } pw_presence_settings_t;
 
 /** The option table (common options first). */
@@ -46,13 +57,14 @@ typedef struct pw_presence pw_presence_t;
 
 /**
  * Set the Presence Server up on a component: register its enquiry, message, presence and
- * link handlers, its disco feature, its commit hook on the component's loop, and open the
- * charge-record writer.
+ * link handlers, its disco features and the 'watchers' ad-hoc command (XEP-0050), its commit
+ * hook on the component's loop, open the charge-record writer and reload the subscriptions
+ * from [presence] state_dir (those expired meanwhile end with an end record).
  * @param out receives the server (pw_presence_destroy())
  * @param c the component (borrowed; must outlive the server)
  * @param settings the settings (borrowed; valid until destroy or the next reload)
- * @return PW_OK; PW_EINVAL; PW_ENOMEM; or the writer's failure (PW_EIO, PW_EDENIED,
- *         PW_ECORRUPT) when the charging directory cannot be used
+ * @return PW_OK; PW_EINVAL; PW_ENOMEM; or the writer's or the journal's failure (PW_EIO,
+ *         PW_EDENIED, PW_ECORRUPT) when the charging or state directory cannot be used
  */
 pw_status_t pw_presence_create(pw_presence_t **out, pw_component_t *c,
                                const pw_presence_settings_t *settings);
@@ -90,5 +102,9 @@ const pw_ptable_t *pw_presence_table(const pw_presence_t *ps);
 
 /** @return the number of enquiries in progress (awaiting the roster or the commit) */
 size_t pw_presence_in_progress(const pw_presence_t *ps);
+
+struct pw_subs;
+/** @return the subscriptions (owned by ps), for statistics, tests and benchmarks */
+struct pw_subs *pw_presence_subs(const pw_presence_t *ps);
 
 #endif /* PW_PRESENCE_H */

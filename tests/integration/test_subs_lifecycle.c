@@ -32,6 +32,15 @@ static pwt_client_t *login(const char *user)
 {
     pwt_client_t *c = NULL;
     cr_assert_eq(pwt_trial_login(trial, user, &c), PW_OK, "%s logs in", user);
+    /* as a real client does: fetch the roster (which makes this resource "interested" in
+     * subscription approvals, RFC 6121 §2.1.6) and become available (headlines to the bare JID
+     * reach available resources only) */
+    if (strcmp(user, "alice") == 0) {
+        xmpp_stanza_t *r = pwt_client_iq(c, "<iq type='get'><query xmlns='jabber:iq:roster'/></iq>", 5000);
+        cr_assert_not_null(r, "alice's roster");
+        xmpp_stanza_release(r);
+        cr_assert_eq(pwt_client_presence(c, NULL, NULL, 0), PW_OK);
+    }
     return c;
 }
 
@@ -84,7 +93,6 @@ Test(lifecycle, a_pending_request_completes_when_erin_approves_in_her_client)
     xmpp_stanza_t *ask, *p;
 
     pwt_client_presence(erin, "chat", NULL, 1);
-    pwt_client_presence(alice, NULL, NULL, 0);
     pwt_client_run(erin, 300);
     cr_assert_eq(pwt_client_send_xml(alice, "<presence type='subscribe' to='+12025550124@watcher.opa.example'/>"),
                  PW_OK);

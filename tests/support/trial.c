@@ -359,7 +359,7 @@ void pwt_trial_destroy(pwt_trial_t *t)
     for (int op = 0; op < 2; op++)
         pwt_prosody_destroy(t->server[op]);
     pwt_dnsmasq_destroy(t->dns);
-    if (t->own_dir)
+    if (t->own_dir && !getenv("PWT_KEEP"))
         pwt_rmtree(t->dir);
     free(t);
 }

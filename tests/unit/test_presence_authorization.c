@@ -185,19 +185,25 @@ Test(presence_authorization, malformed_enquiries_get_bad_request)
     tp_stop();
 }
 
-Test(presence_authorization, other_kinds_are_not_available_yet)
+Test(presence_authorization, subscription_kinds_need_the_proxy_and_a_bounded_duration)
 {
     char text[256];
-    tp_start(NULL);
-    tp_enquiry("k1", "watcher.opa.example/k1", "changes");
-    cr_assert_null(tp_answer("k1"), "not before the commit");
+    tp_start("max_duration = 1h");
+    tp_deliver("<iq type='set' id='k1' from='" TP_GATEWAY "' to='" TP_JID "'>"
+               "<enquiry xmlns='urn:peerwatch:chain:0' ref='watcher.opa.example/k1' kind='changes' "
+               "duration='60' " TP_ATTRS "/></iq>");
+    cr_assert_eq(tp_error("k1", text, sizeof text), PW_ERR_BAD_REQUEST);
+    cr_assert(strstr(text, "'proxy'"), "%s", text);
+    tp_deliver("<iq type='set' id='k2' from='" TP_GATEWAY "' to='" TP_JID "'>"
+               "<enquiry xmlns='urn:peerwatch:chain:0' ref='watcher.opa.example/k2' kind='changes' "
+               "duration='3601' proxy='proxy.opa.example' " TP_ATTRS "/></iq>");
+    cr_assert_eq(tp_error("k2", text, sizeof text), PW_ERR_BAD_REQUEST);
+    cr_assert(strstr(text, "3600 seconds"), "%s", text);
+    /* a stop with nothing to end: result, charged, no roster read */
+    tp_enquiry("k3", "watcher.opa.example/k3", "stop");
+    cr_assert_null(tp_answer("k3"), "not before the commit");
     tp_run(0);
-    cr_assert_eq(tp_error("k1", text, sizeof text), PW_ERR_FEATURE_NOT_IMPLEMENTED);
-    cr_assert_str_eq(text, "kind 'changes' is not available yet");
-    tp_enquiry("k2", "watcher.opa.example/k2", "stop");
-    tp_run(0);
-    cr_assert_eq(tp_error("k2", text, sizeof text), PW_ERR_FEATURE_NOT_IMPLEMENTED);
-    cr_assert_str_eq(text, "kind 'stop' is not available yet");
+    cr_assert_str_eq(xmpp_stanza_get_type(tp_answer("k3")), "result");
     cr_assert_null(tp_sent_ns("jabber:iq:roster"));
     tp_stop();
 }

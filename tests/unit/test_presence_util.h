@@ -35,6 +35,14 @@ static inline uint64_t tp_clock(void *arg)
     return tp_now;
 }
 
+/* The wall clock follows the manual loop clock: 2023-11-14T22:13:20Z + tp_now. */
+#define TP_EPOCH_MS 1700000000000ull
+static inline uint64_t tp_wall(void *arg)
+{
+    (void)arg;
+    return TP_EPOCH_MS + tp_now;
+}
+
 static inline int tp_rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
 {
     (void)sb;
@@ -55,13 +63,14 @@ static inline void tp_load(const char *extra)
     fprintf(f, "[component]\njid = " TP_JID "\nsecret = s\niq_timeout = 5s\n"
                "[charging]\ndir = %s\n"
                "[presence]\ngateway = " TP_GATEWAY "\nwatcher = watcher.opb.example\n"
-               "network = opb.example\n%s\n", tp_cdr, extra ? extra : "");
+               "network = opb.example\nstate_dir = %s/state\n%s\n", tp_cdr, tp_dir, extra ? extra : "");
     fclose(f);
     memset(&tp_settings, 0, sizeof tp_settings);
     cr_assert_eq(pw_config_load(path, pw_presence_options, pw_presence_option_count, NULL, 0,
                                 &tp_settings, &err), PW_OK, "config: %s",
                  pw_config_error_text(&err, why, sizeof why));
     cr_assert_eq(pw_presence_check(&tp_settings, why, sizeof why), PW_OK, "%s", why);
+    tp_settings.wall_clock = tp_wall;
 }
 
 /** Start a Presence Server on the fake transport (link up). */
@@ -133,12 +142,14 @@ static inline void tp_run(uint64_t ms)
     cr_assert_eq(pw_loop_run_once(tp_loop, 0), PW_OK);
 }
 
-/** The gateway sends an enquiry (id, ref, kind) about bob from alice. */
+/** The gateway sends an enquiry (id, ref, kind) about bob from alice (with the proxy the
+ *  gateway adds to subscription kinds; 'changes' for 60 s). */
 static inline void tp_enquiry(const char *id, const char *ref, const char *kind)
 {
     tp_deliver("<iq type='set' id='%s' from='" TP_GATEWAY "' to='" TP_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='%s' kind='%s'%s " TP_ATTRS "/></iq>",
-               id, ref, kind, strcmp(kind, "changes") == 0 ? " duration='60'" : "");
+               "<enquiry xmlns='urn:peerwatch:chain:0' ref='%s' kind='%s'%s%s " TP_ATTRS "/></iq>",
+               id, ref, kind, strcmp(kind, "changes") == 0 ? " duration='60'" : "",
+               strcmp(kind, "current") != 0 ? " proxy='proxy.opa.example'" : "");
 }
 
 /** The last sent IQ whose payload is in ns (NULL if none). */
@@ -236,6 +247,131 @@ static inline void tp_read_records(tp_records_t *out)
     pw_cdr_problem_t problem;
     memset(out, 0, sizeof *out);
     cr_assert_eq(pw_cdr_verify_dir(tp_cdr, NULL, tp_record_cb, out, &problem, NULL), PW_OK,
+                 "cdr dir verifies: %s", problem.text);
+}
+
+/* ------------------------------------------------------------------ subscriptions */
+
+#define TP_BOTH "<item jid='alice@opa.example' subscription='both'/>"
+
+/** bob's phone sends a presence (show "" = plain online; "off" = unavailable). */
+static inline void tp_bob(const char *show)
+{
+    if (strcmp(show, "off") == 0)
+        tp_deliver("<presence type='unavailable' from='bob@opb.example/phone' to='" TP_JID "'/>");
+    else if (!*show)
+        tp_deliver("<presence from='bob@opb.example/phone' to='" TP_JID "'/>");
+    else
+        tp_deliver("<presence from='bob@opb.example/phone' to='" TP_JID "'><show>%s</show></presence>", show);
+}
+
+/** A subscription enquiry (kind changes or next) answered from a roster with items, through the
+ *  commit; returns the answer. */
+static inline xmpp_stanza_t *tp_subscribe(const char *id, const char *kind, const char *items)
+{
+    tp_enquiry(id, id, kind);
+    tp_roster(items);
+    tp_run(0);
+    cr_assert_not_null(tp_answer(id), "answer to %s", id);
+    return tp_answer(id);
+}
+
+/** The <subscription/> of the result to id; its id copied into out. */
+static inline xmpp_stanza_t *tp_subscription(const char *id, char *out, size_t cap)
+{
+    xmpp_stanza_t *a = tp_answer(id), *e, *sub;
+    cr_assert_not_null(a);
+    cr_assert_str_eq(xmpp_stanza_get_type(a), "result", "answer to %s is a result", id);
+    e = xmpp_stanza_get_child_by_ns(a, "urn:peerwatch:chain:0");
+    cr_assert_not_null(e);
+    sub = xmpp_stanza_get_child_by_name_and_ns(e, "subscription", "urn:peerwatch:0");
+    cr_assert_not_null(sub, "the result carries a <subscription/>");
+    cr_assert_not_null(xmpp_stanza_get_attribute(sub, "id"));
+    snprintf(out, cap, "%s", xmpp_stanza_get_attribute(sub, "id"));
+    return sub;
+}
+
+/** The i-th <notify/> IQ sent (0 = first), or NULL; *n receives how many were sent. */
+static inline xmpp_stanza_t *tp_notify(size_t i, size_t *n)
+{
+    xmpp_stanza_t *found = NULL;
+    size_t k = 0;
+    for (size_t j = 0; j < pwt_fake_sent_count(tp_fake); j++) {
+        xmpp_stanza_t *st = pwt_fake_sent(tp_fake, j), *el = xmpp_stanza_get_children(st);
+        const char *type = xmpp_stanza_get_type(st);
+        if (!type || strcmp(type, "set") != 0 || !el || !xmpp_stanza_get_name(el) ||
+            strcmp(xmpp_stanza_get_name(el), "notify") != 0)
+            continue;
+        if (k++ == i)
+            found = st;
+    }
+    if (n)
+        *n = k;
+    return found;
+}
+
+/** How many <notify/> IQs were sent. */
+static inline size_t tp_notify_count(void)
+{
+    size_t n;
+    tp_notify(0, &n);
+    return n;
+}
+
+/** The <notify/> element of a notify IQ. */
+static inline xmpp_stanza_t *tp_notify_el(xmpp_stanza_t *iq)
+{
+    cr_assert_not_null(iq);
+    return xmpp_stanza_get_child_by_name_and_ns(iq, "notify", "urn:peerwatch:chain:0");
+}
+
+/** The gateway acknowledges a notify IQ. */
+static inline void tp_ack(xmpp_stanza_t *iq)
+{
+    tp_deliver("<iq type='result' id='%s' from='%s' to='" TP_JID "'/>", xmpp_stanza_get_id(iq),
+               xmpp_stanza_get_to(iq));
+}
+
+/** How many roster gets were sent. */
+static inline size_t tp_roster_gets(void)
+{
+    return tp_count_ns("jabber:iq:roster");
+}
+
+/** Every committed record, with the records of kind 'end' counted apart. */
+typedef struct tp_ends {
+    size_t n;
+    char outcome[TP_RECORDS_MAX][PW_CDR_OUTCOME_MAX];
+    char subscription[TP_RECORDS_MAX][PW_CDR_SUBID_MAX];
+    uint64_t duration[TP_RECORDS_MAX];
+    uint64_t notifications[TP_RECORDS_MAX];
+    size_t others;
+} tp_ends_t;
+
+static inline void tp_end_cb(const pw_cdr_record_t *rec, const char *file, uint64_t line, void *arg)
+{
+    tp_ends_t *e = arg;
+    (void)file;
+    (void)line;
+    if (rec->kind != PW_CDR_KIND_END) {
+        e->others++;
+        return;
+    }
+    if (e->n < TP_RECORDS_MAX) {
+        snprintf(e->outcome[e->n], sizeof e->outcome[e->n], "%s", rec->outcome);
+        snprintf(e->subscription[e->n], sizeof e->subscription[e->n], "%s", rec->subscription_id);
+        e->duration[e->n] = rec->duration_s;
+        e->notifications[e->n] = rec->notifications;
+    }
+    e->n++;
+}
+
+/** Read the committed end records. */
+static inline void tp_read_ends(tp_ends_t *out)
+{
+    pw_cdr_problem_t problem;
+    memset(out, 0, sizeof *out);
+    cr_assert_eq(pw_cdr_verify_dir(tp_cdr, NULL, tp_end_cb, out, &problem, NULL), PW_OK,
                  "cdr dir verifies: %s", problem.text);
 }
 

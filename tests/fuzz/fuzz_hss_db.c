@@ -1,0 +1,55 @@
+/* fuzz_hss_db.c: libFuzzer target: the input as an HSS subscriber file (docs/hss.md) loaded by hss_db_load, and every record found again. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fuzz_util.h"
+#include "hss_db.h"
+#include "pw_log.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    pw_log_setup("fuzz-hss-db", PW_LOG_ERROR);
+    (void)pwf_tmpdir();
+    return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char path[256], err[512];
+    hss_db_t *db = NULL;
+    hss_subscriber_t sub, again;
+    const char *p, *end, *nl;
+
+    if (size > PWF_MAX_INPUT)
+        return 0;
+    if (pwf_write_file("subscribers", data, size, path, sizeof path) != 0)
+        __builtin_trap();
+    if (hss_db_load(path, &db, err, sizeof err) == PW_OK) {
+        (void)hss_db_memory(db);
+        /* every line's first field that is a loaded number finds a record that finds itself */
+        for (p = (const char *)data, end = p + size; p < end; p = nl + 1) {
+            char field[64];
+            size_t n = 0;
+            nl = memchr(p, '\n', (size_t)(end - p));
+            if (!nl)
+                nl = end;
+            while (p + n < nl && n < sizeof field - 1 && p[n] != ' ' && p[n] != '\t' && p[n] != '\r') {
+                field[n] = p[n];
+                n++;
+            }
+            field[n] = '\0';
+            if (hss_db_find_msisdn(db, field, &sub) != PW_OK)
+                continue;
+            if (strcmp(sub.msisdn, field) != 0 || hss_db_find_jid(db, sub.jid, &again) != PW_OK ||
+                strcmp(again.msisdn, sub.msisdn) != 0)
+                __builtin_trap();
+        }
+        (void)hss_db_find_jid(db, "alice@opa.example", &sub);
+        hss_db_destroy(db);
+    }
+    unlink(path);
+    return 0;
+}
