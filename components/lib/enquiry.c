@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pw_log.h"
+
 #define MAX_DURATION_S (366u * 24u * 3600u)
 
 static const char *const kind_names[] = { "current", "changes", "next", "stop" };
@@ -327,4 +329,55 @@ xmpp_stanza_t *pw_notify_build(xmpp_ctx_t *ctx, const pw_notify_t *n)
         xmpp_stanza_release(st);
     }
     return el;
+}
+
+/* A notification on its way through a relay: the request to answer and the timeout text. */
+typedef struct notify_hop {
+    xmpp_stanza_t *req;
+    char timeout_text[256];
+} notify_hop_t;
+
+static void on_notify_hop_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t *response,
+                                 void *arg)
+{
+    notify_hop_t *hop = arg;
+    if (outcome == PW_IQ_CANCELLED)
+        pw_component_reply_error(c, hop->req, PW_ERR_SERVICE_UNAVAILABLE, "the relay is shutting down");
+    else
+        pw_enquiry_relay(c, hop->req, outcome, response, hop->timeout_text);
+    xmpp_stanza_release(hop->req);
+    free(hop);
+}
+
+pw_status_t pw_notify_forward(pw_component_t *c, xmpp_stanza_t *req, const pw_notify_t *n,
+                              const char *to, const char *timeout_text)
+{
+    pw_status_t rc = PW_ENOMEM;
+    notify_hop_t *hop = calloc(1, sizeof *hop);
+    xmpp_stanza_t *fwd = xmpp_iq_new(pw_component_ctx(c), "set", NULL);
+    xmpp_stanza_t *el = pw_notify_build(pw_component_ctx(c), n);
+
+    if (!hop || !fwd || !el) {
+        pw_component_reply_error(c, req, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
+        goto done;
+    }
+    xmpp_stanza_set_to(fwd, to);
+    xmpp_stanza_add_child(fwd, el);
+    hop->req = xmpp_stanza_clone(req);
+    snprintf(hop->timeout_text, sizeof hop->timeout_text, "%s", timeout_text);
+    rc = pw_component_send_iq(c, fwd, 0, on_notify_hop_answer, hop);
+    if (rc != PW_OK) {
+        pw_component_reply_error(c, req, PW_ERR_SERVICE_UNAVAILABLE, "the next hop cannot be reached now");
+        xmpp_stanza_release(hop->req);
+        goto done;
+    }
+    pw_debug(xmpp_stanza_get_id(req), "notification %u of %s -> %s", (unsigned)n->seq, n->subscription, to);
+    hop = NULL; /* owned by the pending IQ now */
+done:
+    free(hop);
+    if (fwd)
+        xmpp_stanza_release(fwd);
+    if (el)
+        xmpp_stanza_release(el);
+    return rc;
 }

@@ -136,6 +136,21 @@ pw_status_t pw_notify_parse(xmpp_stanza_t *el, pw_notify_t *out, char *why, size
 xmpp_stanza_t *pw_notify_build(xmpp_ctx_t *ctx, const pw_notify_t *n);
 
 /**
+ * Pass a notification on to the next hop and relay its acknowledgement (or error, or a
+ * remote-server-timeout with timeout_text) back to the sender of req, keeping nothing once it
+ * is answered (docs/protocol.md §5.2: no per-subscription state in relays). Answers req with an
+ * error itself when the notification cannot be sent.
+ * @param c the relaying component
+ * @param req the notify IQ received (the caller keeps its reference)
+ * @param n the parsed notification (rebuilt, so only valid attributes travel on)
+ * @param to the next hop
+ * @param timeout_text the <text/> for a timeout of the next hop
+ * @return PW_OK when on its way, else the failure (req has been answered)
+ */
+pw_status_t pw_notify_forward(pw_component_t *c, xmpp_stanza_t *req, const pw_notify_t *n,
+                              const char *to, const char *timeout_text);
+
+/**
  * @param reason an end reason
  * @return non-zero for expired, stopped, revoked, presentity-gone
  */

@@ -399,26 +399,6 @@ static void on_enquiry(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payl
 
 /* ---- notifications: own presence server -> the watcher's proxy (docs/protocol.md §5.2) ---- */
 
-/* A notification on its way; the gateway keeps nothing once it is acknowledged. */
-typedef struct gw_notify {
-    pw_gateway_t *gw;
-    xmpp_stanza_t *req;
-} gw_notify_t;
-
-static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t *response,
-                             void *arg)
-{
-    gw_notify_t *nf = arg;
-    char text[320];
-    snprintf(text, sizeof text, "the watcher's network did not acknowledge the notification in time");
-    if (outcome == PW_IQ_CANCELLED)
-        pw_component_reply_error(c, nf->req, PW_ERR_SERVICE_UNAVAILABLE, "the gateway is shutting down");
-    else
-        pw_enquiry_relay(c, nf->req, outcome, response, text);
-    xmpp_stanza_release(nf->req);
-    free(nf);
-}
-
 /* Is jid's domain this operator's network or one of its subdomains (its own components)? */
 static int from_own_network(const pw_gateway_t *gw, const char *jid)
 {
@@ -436,8 +416,6 @@ static void on_notify(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *paylo
     pw_notify_t n;
     const char *network = NULL;
     char why[512];
-    xmpp_stanza_t *fwd, *el;
-    gw_notify_t *nf;
 
     if (!from_own_network(gw, xmpp_stanza_get_from(iq))) {
         snprintf(why, sizeof why, "only the presence servers of %s send notifications through this gateway",
@@ -454,29 +432,8 @@ static void on_notify(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *paylo
         pw_component_reply_error(c, iq, PW_ERR_NOT_AUTHORIZED, why);
         return;
     }
-    nf = calloc(1, sizeof *nf);
-    fwd = xmpp_iq_new(pw_component_ctx(c), "set", NULL);
-    el = pw_notify_build(pw_component_ctx(c), &n);
-    if (!nf || !fwd || !el) {
-        free(nf);
-        if (fwd)
-            xmpp_stanza_release(fwd);
-        if (el)
-            xmpp_stanza_release(el);
-        pw_component_reply_error(c, iq, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
-        return;
-    }
-    xmpp_stanza_set_to(fwd, n.proxy);
-    xmpp_stanza_add_child(fwd, el);
-    xmpp_stanza_release(el);
-    nf->gw = gw;
-    nf->req = xmpp_stanza_clone(iq);
-    if (pw_component_send_iq(c, fwd, 0, on_notify_answer, nf) != PW_OK) {
-        pw_component_reply_error(c, iq, PW_ERR_SERVICE_UNAVAILABLE, "the gateway is not connected");
-        xmpp_stanza_release(nf->req);
-        free(nf);
-    }
-    xmpp_stanza_release(fwd);
+    pw_notify_forward(c, iq, &n, n.proxy,
+                      "the watcher's network did not acknowledge the notification in time");
 }
 
 /* ---- lifecycle ---- */

@@ -11,10 +11,6 @@
 #include "pw_jid.h"
 #include "pw_log.h"
 
-typedef struct proxy_notify {
-    xmpp_stanza_t *req;
-} proxy_notify_t;
-
 /* Is the sender's domain one of the notify_from networks or a subdomain of one? */
 static int sender_may_notify(const pw_proxy_settings_t *s, const char *from)
 {
@@ -33,27 +29,12 @@ static int sender_may_notify(const pw_proxy_settings_t *s, const char *from)
     return 0;
 }
 
-static void on_watcher_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t *response,
-                              void *arg)
-{
-    proxy_notify_t *pn = arg;
-    if (outcome == PW_IQ_CANCELLED)
-        pw_component_reply_error(c, pn->req, PW_ERR_SERVICE_UNAVAILABLE, "the proxy is shutting down");
-    else
-        pw_enquiry_relay(c, pn->req, outcome, response,
-                         "the watcher application did not acknowledge the notification in time");
-    xmpp_stanza_release(pn->req);
-    free(pn);
-}
-
 void pw_proxy_on_notify(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg)
 {
     pw_proxy_t *p = arg;
     const pw_proxy_settings_t *s = p->settings;
     pw_notify_t n;
     char why[512];
-    xmpp_stanza_t *fwd, *el;
-    proxy_notify_t *pn;
 
     if (!sender_may_notify(s, xmpp_stanza_get_from(iq))) {
         snprintf(why, sizeof why, "notifications for %s are accepted only from the gateways of its peer networks",
@@ -70,27 +51,6 @@ void pw_proxy_on_notify(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *pay
         pw_component_reply_error(c, iq, PW_ERR_BAD_REQUEST, why);
         return;
     }
-    pn = calloc(1, sizeof *pn);
-    fwd = xmpp_iq_new(pw_component_ctx(c), "set", NULL);
-    el = pw_notify_build(pw_component_ctx(c), &n);
-    if (!pn || !fwd || !el) {
-        free(pn);
-        if (fwd)
-            xmpp_stanza_release(fwd);
-        if (el)
-            xmpp_stanza_release(el);
-        pw_component_reply_error(c, iq, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
-        return;
-    }
-    xmpp_stanza_set_to(fwd, s->watcher);
-    xmpp_stanza_add_child(fwd, el);
-    xmpp_stanza_release(el);
-    pn->req = xmpp_stanza_clone(iq);
-    pw_debug(xmpp_stanza_get_id(iq), "notification %u of %s -> %s", (unsigned)n.seq, n.subscription, s->watcher);
-    if (pw_component_send_iq(c, fwd, 0, on_watcher_answer, pn) != PW_OK) {
-        pw_component_reply_error(c, iq, PW_ERR_SERVICE_UNAVAILABLE, "the proxy is not connected");
-        xmpp_stanza_release(pn->req);
-        free(pn);
-    }
-    xmpp_stanza_release(fwd);
+    pw_notify_forward(c, iq, &n, s->watcher,
+                      "the watcher application did not acknowledge the notification in time");
 }

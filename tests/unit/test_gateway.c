@@ -566,6 +566,7 @@ Test(gateway, rate_per_peer_is_a_token_bucket)
     pw_enquiry_t e = bob_enquiry();
     char text[512];
     settings.rate_per_peer = 2;
+    cr_assert_eq(pw_gateway_reload(gw, &settings), PW_OK, "a reload applies the new rate");
     deliver_signed(&e, "a1");
     expect_hss_lookup("msisdn", "+12025550123");
     deliver_signed(&e, "a2");
