@@ -1,0 +1,86 @@
+/* fuzz_util.h: what the libFuzzer targets of tests/fuzz share: the entry points, temp files, and a role harness on the in-memory transport. */
+#ifndef PWF_FUZZ_UTIL_H
+#define PWF_FUZZ_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <strophe.h>
+
+#include "pw_component.h"
+#include "pw_loop.h"
+#include "pwt_fake.h"
+
+/* The libFuzzer entry points (declared here for -Wmissing-prototypes). */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/** Inputs above this many bytes are ignored by every target (run.sh uses -max_len=8192). */
+#define PWF_MAX_INPUT 65536
+
+/**
+ * A NUL-terminated copy of the input (an embedded NUL simply ends the text).
+ * @param data the input
+ * @param size its length
+ * @return a malloc'd string the caller frees, or NULL when out of memory
+ */
+char *pwf_cstr(const uint8_t *data, size_t size);
+
+/**
+ * Make a private temporary directory once per process (removed at exit with what is in it).
+ * @return its path (static storage); aborts when it cannot be made
+ */
+const char *pwf_tmpdir(void);
+
+/**
+ * Write bytes to DIR/name (replacing the file).
+ * @param name a file name inside pwf_tmpdir()
+ * @param data the bytes
+ * @param size their number
+ * @param path receives the full path
+ * @param cap size of path
+ * @return 0, or -1 on failure
+ */
+int pwf_write_file(const char *name, const uint8_t *data, size_t size, char *path, size_t cap);
+
+/** Remove every file of a directory, then the directory (one level: no subdirectories walked twice). */
+void pwf_remove_tree(const char *dir);
+
+/** One role under test: a component on the fake transport, on a loop with a manual clock. */
+typedef struct pwf_role {
+    uint64_t now;       /**< the manual loop clock, ms */
+    pw_loop_t *loop;
+    xmpp_ctx_t *ctx;
+    pwt_fake_t *fake;
+    pw_component_t *comp;
+} pwf_role_t;
+
+/**
+ * Create the loop, the libstrophe context, the fake transport and the component, link up.
+ * @param r the harness (zeroed by the call)
+ * @param opts the component's identity
+ * @return 0, or -1 on failure (everything made is freed)
+ */
+int pwf_role_open(pwf_role_t *r, const pw_component_opts_t *opts);
+
+/**
+ * Deliver the input as one stanza, run the loop with the clock moved past every timeout,
+ * and forget what was sent.
+ * @param r the harness
+ * @param data the input (XML text)
+ * @param size its length
+ * @param step_ms how far the clock moves after the delivery (past the role's longest timeout)
+ */
+void pwf_role_deliver(pwf_role_t *r, const uint8_t *data, size_t size, uint64_t step_ms);
+
+/**
+ * Run the loop: what is due at once, then three times the clock moved by step_ms; then
+ * forget what was sent.
+ * @param r the harness
+ * @param step_ms how far the clock moves each time (past the role's longest timeout)
+ */
+void pwf_role_run(pwf_role_t *r, uint64_t step_ms);
+
+/** Destroy the component, the context and the loop (after the role itself is destroyed). */
+void pwf_role_close(pwf_role_t *r);
+
+#endif /* PWF_FUZZ_UTIL_H */
