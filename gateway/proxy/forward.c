@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -131,6 +132,75 @@ static void try_from(pw_proxy_call_t *k)
     give_up(k);
 }
 
+/* ---- remembered failures ---- */
+
+static int free_until(const char *key, void *value, void *arg)
+{
+    (void)key;
+    (void)arg;
+    free(value);
+    return 0;
+}
+
+void pw_proxy_failed_clear(pw_proxy_t *p)
+{
+    if (!p->failed)
+        return;
+    pw_map_foreach(p->failed, free_until, NULL);
+    pw_map_destroy(p->failed);
+    p->failed = NULL;
+}
+
+/* Is target within its hold after a failure? Expired entries are dropped here. */
+static int recently_failed(pw_proxy_t *p, const char *target)
+{
+    uint64_t *until = pw_map_get(p->failed, target);
+    if (!until)
+        return 0;
+    if (*until > pw_loop_now(pw_component_loop(p->c)))
+        return 1;
+    free(pw_map_remove(p->failed, target));
+    return 0;
+}
+
+static void remember_failure(pw_proxy_t *p, const char *target)
+{
+    uint64_t *until;
+    if (p->settings->failed_hold_ms <= 0 || pw_map_count(p->failed) >= 100000)
+        return;
+    until = pw_map_get(p->failed, target);
+    if (!until) {
+        until = malloc(sizeof *until);
+        if (!until || pw_map_put(p->failed, target, until, NULL) != PW_OK) {
+            free(until);
+            return;
+        }
+    }
+    *until = pw_loop_now(pw_component_loop(p->c)) + (uint64_t)p->settings->failed_hold_ms;
+}
+
+static void forget_failure(pw_proxy_t *p, const char *target)
+{
+    free(pw_map_remove(p->failed, target));
+}
+
+void pw_proxy_prefer_healthy(pw_proxy_call_t *k)
+{
+    size_t healthy = 0;
+    size_t *sick = malloc(k->ntargets * sizeof *sick), nsick = 0;
+    if (!sick)
+        return; /* keep the plain RFC 2782 order */
+    for (size_t i = 0; i < k->ntargets; i++) {
+        size_t idx = k->order[i];
+        if (recently_failed(k->p, k->targets[idx].target))
+            sick[nsick++] = idx;
+        else
+            k->order[healthy++] = idx;
+    }
+    memcpy(k->order + healthy, sick, nsick * sizeof *sick);
+    free(sick);
+}
+
 static void on_gateway_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t *response,
                               void *arg)
 {
@@ -143,6 +213,7 @@ static void on_gateway_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_s
         pw_proxy_call_shutting_down(k);
         return;
     case PW_IQ_RESULT:
+        forget_failure(k->p, k->target);
         pw_enquiry_relay(c, k->req, outcome, response, NULL);
         pw_proxy_call_free(k);
         return;
@@ -150,6 +221,7 @@ static void on_gateway_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_s
         cond = pw_stanza_error_parse(response, text, sizeof text);
         if (!fail_over_on(cond)) {
             /* the gateway answered: its verdict goes to the watcher as it is */
+            forget_failure(k->p, k->target);
             pw_enquiry_relay(c, k->req, outcome, response, NULL);
             pw_proxy_call_free(k);
             return;
@@ -165,6 +237,7 @@ static void on_gateway_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_s
         snprintf(why, sizeof why, "no answer in %lld ms", (long long)k->p->settings->gateway_timeout_ms);
         break;
     }
+    remember_failure(k->p, k->target);
     k->at++;
     if (k->at < k->ntargets && target_name(k, k->at, next, sizeof next))
         pw_warn(call_id(k), "gateway %s failed (%s), trying %s", k->target, why, next);

@@ -109,6 +109,7 @@ static void srv_answer(pw_proxy_call_t *k, pw_status_t st, const pw_srv_rr_t *rr
         pw_proxy_call_fail(k, PW_ERR_REMOTE_SERVER_NOT_FOUND, text);
         return;
     }
+    pw_proxy_prefer_healthy(k);
     pw_proxy_forward(k);
 }
 

@@ -57,6 +57,9 @@ static const pw_config_option_t proxy_options[] = {
     { "proxy", "cache_max_ttl", PW_OPT_DURATION, 1000, 604800000, "1h",
       "DNS answers are cached at most this long (>= cache_min_ttl)",
       offsetof(pw_proxy_settings_t, cache_max_ttl_ms) },
+    { "proxy", "failed_target_hold", PW_OPT_DURATION, 0, 3600000, "30s",
+      "a gateway that failed (timeout, remote-server-*) is tried after the others for this long; 0: never",
+      offsetof(pw_proxy_settings_t, failed_hold_ms) },
     { "proxy", "negative_ttl", PW_OPT_DURATION, 0, 86400000, "60s",
       "how long a negative DNS answer is cached (at most; an SOA's shorter TTL wins)",
       offsetof(pw_proxy_settings_t, negative_ttl_ms) },
@@ -437,7 +440,8 @@ pw_status_t pw_proxy_create(pw_proxy_t **out, pw_component_t *c, pw_proxy_settin
             goto done;
         p->own_resolver = 1;
     }
-    if ((rc = make_cache(&p->cache, c, settings)) != PW_OK ||
+    if ((rc = pw_map_create(&p->failed)) != PW_OK ||
+        (rc = make_cache(&p->cache, c, settings)) != PW_OK ||
         (rc = pw_component_on_iq(c, PW_NS_CHAIN, "enquiry", PW_IQ_SET, on_enquiry, p)) != PW_OK ||
         (rc = pw_component_on_iq(c, PW_NS_CHAIN, "notify", PW_IQ_SET, pw_proxy_on_notify, p)) != PW_OK ||
         (rc = pw_component_add_feature(c, PW_NS_CHAIN)) != PW_OK)
@@ -495,6 +499,7 @@ void pw_proxy_destroy(pw_proxy_t *p)
             pw_proxy_call_shutting_down(k); /* not waiting on an IQ: answer and free it here */
     }
     pw_dnscache_destroy(p->cache);
+    pw_proxy_failed_clear(p);
     free(p);
 }
 

@@ -27,6 +27,7 @@ typedef struct pw_proxy_settings {
     int64_t cache_min_ttl_ms;   /**< [proxy] cache_min_ttl */
     int64_t cache_max_ttl_ms;   /**< [proxy] cache_max_ttl */
     int64_t negative_ttl_ms;    /**< [proxy] negative_ttl */
+    int64_t failed_hold_ms;     /**< [proxy] failed_target_hold: a failed gateway is tried last this long */
     int64_t cache_size;         /**< [proxy] cache_size: most DNS names cached */
     pw_config_list_t notify_from; /**< [proxy] notify_from: networks whose gateways may notify */
     pw_map_t *prefixes;         /**< [prefixes] "+4477009" -> malloc'd "opa.example" */

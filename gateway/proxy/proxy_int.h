@@ -56,6 +56,7 @@ struct pw_proxy {
     pw_resolver_t *resolver;
     int own_resolver;
     pw_dnscache_t *cache;
+    pw_map_t *failed;             /* gateway -> uint64_t *: tried last until (loop ms) */
     uint64_t rng;                 /* pw_srv_xorshift state */
     pw_proxy_call_t *calls;       /* in flight */
     size_t ncalls;
@@ -103,5 +104,14 @@ void pw_proxy_lookups_orphan(pw_proxy_t *p);
  * @param k the call (may be freed before this returns)
  */
 void pw_proxy_forward(pw_proxy_call_t *k);
+
+/**
+ * Move the targets that failed within [proxy] failed_target_hold behind the others, keeping
+ * the RFC 2782 order within each group (RFC 2782 leaves retry strategy to the client).
+ */
+void pw_proxy_prefer_healthy(pw_proxy_call_t *k);
+
+/** Forget every remembered failure (destroy). */
+void pw_proxy_failed_clear(pw_proxy_t *p);
 
 #endif /* PW_PROXY_INT_H */

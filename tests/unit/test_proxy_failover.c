@@ -49,8 +49,33 @@ Test(proxy_failover, remote_server_errors_move_to_the_next_target)
         cr_assert_str_neq(nonce1, nonce2);
         tp_gateway_result(gw_id, TP_GW2);
         tp_expect_state_to_watcher(id);
+        /* past failed_target_hold the first target is tried first again */
+        tp.now += 31000;
+        pw_loop_run_once(tp.loop, 0);
     }
     cr_assert_eq(pw_proxy_in_flight(tp.proxy), 0);
+}
+
+Test(proxy_failover, a_target_that_just_failed_is_tried_last_until_its_hold_ends)
+{
+    char gw_id[64], nonce1[64], nonce2[64];
+    ask_bob_and_expect_gw1("h1", gw_id, sizeof gw_id, nonce1, sizeof nonce1);
+    tp_gateway_error(gw_id, TP_GW1, "remote-server-not-found", "cancel", "s2s failed");
+    snprintf(gw_id, sizeof gw_id, "%s", tp_attr(tp_expect_gateway_enquiry(TP_GW2, nonce2, sizeof nonce2), "id"));
+    tp_gateway_result(gw_id, TP_GW2);
+    tp_expect_state_to_watcher("h1");
+    /* the next enquiry goes to the healthy target first: no second trip to the dead one */
+    tp_deliver("h2", TP_WATCHER, TP_BOB, NULL);
+    pw_loop_run_once(tp.loop, 0);
+    snprintf(gw_id, sizeof gw_id, "%s", tp_attr(tp_expect_gateway_enquiry(TP_GW2, nonce2, sizeof nonce2), "id"));
+    tp_gateway_result(gw_id, TP_GW2);
+    tp_expect_state_to_watcher("h2");
+    /* 30 s later (the default hold) RFC 2782 order applies again */
+    tp.now += 30001;
+    pw_loop_run_once(tp.loop, 0);
+    ask_bob_and_expect_gw1("h3", gw_id, sizeof gw_id, nonce1, sizeof nonce1);
+    tp_gateway_result(gw_id, TP_GW1);
+    tp_expect_state_to_watcher("h3");
 }
 
 Test(proxy_failover, a_gateways_verdict_is_relayed_without_failover)
