@@ -1,5 +1,6 @@
 /* trial_main.c: pw-trial, the two-operator trial as a command: one enquiry end to end, or stay up for any XMPP client. */
 #include <errno.h>
+#include <fcntl.h>
 #include <time.h>
 #include <signal.h>
 #include <stdio.h>
@@ -159,9 +160,23 @@ static int trial_up(const char *env_path)
     if (pid == 0) {
         pwt_trial_t *t = NULL;
         pwt_trial_opts_t o = { .verbose = 1 };
-        char ok = 0;
+        char ok = 0, log_path[PWT_PATH_MAX + 8];
+        int fd;
         close(ready[0]);
         setsid();
+        /* a daemon: let go of the caller's terminal or pipes, keep a log beside the env file */
+        snprintf(log_path, sizeof log_path, "%s.log", abs_env);
+        fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+            dup2(fd, STDOUT_FILENO);
+            dup2(fd, STDERR_FILENO);
+            close(fd);
+        }
+        fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            dup2(fd, STDIN_FILENO);
+            close(fd);
+        }
         signal(SIGTERM, on_stop);
         signal(SIGINT, on_stop);
         signal(SIGHUP, SIG_IGN);
@@ -182,13 +197,13 @@ static int trial_up(const char *env_path)
     {
         char ok = 0;
         if (read(ready[0], &ok, 1) != 1 || !ok) {
-            fprintf(stderr, "pw-trial: the trial did not come up\n");
+            fprintf(stderr, "pw-trial: the trial did not come up (see %s.log)\n", abs_env);
             waitpid(pid, NULL, 0);
             return 1;
         }
     }
-    printf("pw-trial: up (pid %d); environment in %s; stop it with: pw-trial --down --env %s\n",
-           (int)pid, abs_env, abs_env);
+    printf("pw-trial: up (pid %d); environment in %s, its log in %s.log; stop it with: "
+           "tests/trial.sh --down --env %s\n", (int)pid, abs_env, abs_env, abs_env);
     return 0;
 }
 
