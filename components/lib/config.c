@@ -231,55 +231,50 @@ static pw_status_t parse_number_unit(const char *text, int64_t *num, const char 
     return PW_OK;
 }
 
-pw_status_t pw_config_parse_duration(const char *text, int64_t *out_ms)
+/* A unit suffix and what one of it is worth. */
+typedef struct unit_factor {
+    const char *unit;
+    int64_t factor;
+} unit_factor_t;
+
+/* "<number><unit>" scaled by the unit's factor; PW_EINVAL for an unknown unit, PW_ERANGE on overflow. */
+static pw_status_t parse_scaled(const char *text, const unit_factor_t *units, size_t nunits, int64_t *out)
 {
-    static const struct { const char *unit; int64_t ms; } units[] = {
-        { "", 1000 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 },
-    };
     const char *unit;
     int64_t n;
     pw_status_t st;
 
-    if (!text || !out_ms)
+    if (!text || !out)
         return PW_EINVAL;
     st = parse_number_unit(text, &n, &unit);
     if (st != PW_OK)
         return st;
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+    for (size_t i = 0; i < nunits; i++) {
         if (strcmp(unit, units[i].unit) == 0) {
-            if (n > INT64_MAX / units[i].ms)
+            if (n > INT64_MAX / units[i].factor)
                 return PW_ERANGE;
-            *out_ms = n * units[i].ms;
+            *out = n * units[i].factor;
             return PW_OK;
         }
     }
     return PW_EINVAL;
 }
 
+pw_status_t pw_config_parse_duration(const char *text, int64_t *out_ms)
+{
+    static const unit_factor_t units[] = {
+        { "", 1000 }, { "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 }, { "d", 86400000 },
+    };
+    return parse_scaled(text, units, sizeof units / sizeof units[0], out_ms);
+}
+
 pw_status_t pw_config_parse_size(const char *text, int64_t *out_bytes)
 {
-    static const struct { const char *unit; int64_t n; } units[] = {
+    static const unit_factor_t units[] = {
         { "", 1 }, { "k", 1024 }, { "K", 1024 }, { "m", 1024 * 1024 }, { "M", 1024 * 1024 },
         { "g", 1024 * 1024 * 1024 }, { "G", 1024 * 1024 * 1024 },
     };
-    const char *unit;
-    int64_t n;
-    pw_status_t st;
-
-    if (!text || !out_bytes)
-        return PW_EINVAL;
-    st = parse_number_unit(text, &n, &unit);
-    if (st != PW_OK)
-        return st;
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        if (strcmp(unit, units[i].unit) == 0) {
-            if (n > INT64_MAX / units[i].n)
-                return PW_ERANGE;
-            *out_bytes = n * units[i].n;
-            return PW_OK;
-        }
-    }
-    return PW_EINVAL;
+    return parse_scaled(text, units, sizeof units / sizeof units[0], out_bytes);
 }
 
 pw_status_t pw_config_parse_bool(const char *text, int *out)
