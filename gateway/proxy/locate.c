@@ -113,20 +113,31 @@ static void srv_answer(pw_proxy_call_t *k, pw_status_t st, const pw_srv_rr_t *rr
     pw_proxy_forward(k);
 }
 
+/*
+ * The call a finished lookup answers, or NULL when there is nothing left to do with the answer:
+ * the call is gone, or the proxy is closing (the call is then answered here). l is freed
+ * whenever NULL is returned; otherwise the caller frees it after using its name.
+ */
+static pw_proxy_call_t *lookup_claim(pw_proxy_lookup_t *l, pw_status_t st)
+{
+    pw_proxy_call_t *k = lookup_detach(l);
+    if (k && (st == PW_ECLOSED || k->p->closing)) {
+        free(l);
+        pw_proxy_call_shutting_down(k);
+        return NULL;
+    }
+    if (!k)
+        free(l);
+    return k;
+}
+
 static void on_srv(void *arg, pw_status_t st, const pw_srv_rr_t *rrs, size_t n, uint32_t ttl)
 {
     pw_proxy_lookup_t *l = arg;
-    pw_proxy_call_t *k = lookup_detach(l);
+    pw_proxy_call_t *k = lookup_claim(l, st);
 
-    if (!k) {
-        free(l);
+    if (!k)
         return;
-    }
-    if (st == PW_ECLOSED || k->p->closing) {
-        free(l);
-        pw_proxy_call_shutting_down(k);
-        return;
-    }
     if ((st == PW_OK || st == PW_ENOTFOUND) &&
         pw_dnscache_put_srv(k->p->cache, l->name, st, rrs, n, ttl) != PW_OK)
         pw_debug(call_id(k), "SRV %s: answer not cached", l->name);
@@ -239,17 +250,10 @@ static void naptr_answer(pw_proxy_call_t *k, pw_status_t st, const pw_naptr_t *r
 static void on_naptr(void *arg, pw_status_t st, const pw_naptr_t *rrs, size_t n, uint32_t ttl)
 {
     pw_proxy_lookup_t *l = arg;
-    pw_proxy_call_t *k = lookup_detach(l);
+    pw_proxy_call_t *k = lookup_claim(l, st);
 
-    if (!k) {
-        free(l);
+    if (!k)
         return;
-    }
-    if (st == PW_ECLOSED || k->p->closing) {
-        free(l);
-        pw_proxy_call_shutting_down(k);
-        return;
-    }
     if ((st == PW_OK || st == PW_ENOTFOUND) &&
         pw_dnscache_put_naptr(k->p->cache, l->name, st, rrs, n, ttl) != PW_OK)
         pw_debug(call_id(k), "NAPTR %s: answer not cached", l->name);
