@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "pw_status.h"
+#include "core/pw_status.h"
 
 /** Longest line accepted in a subscriber file, in bytes, without the line end. */
 #define HSS_DB_MAX_LINE 2048

@@ -7,10 +7,10 @@
 #include <strings.h>
 
 #include "hss_db.h"
-#include "pw_jid.h"
-#include "pw_log.h"
-#include "pw_msisdn.h"
-#include "pw_runtime.h"
+#include "address/pw_jid.h"
+#include "core/pw_log.h"
+#include "address/pw_msisdn.h"
+#include "xmpp/pw_runtime.h"
 
 #define NS_HSS "urn:peerwatch:hss:0"
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pw_cdr.h"
-#include "pw_log.h"
+#include "charging/pw_cdr.h"
+#include "core/pw_log.h"
 
 /* Exit codes (documented in --help and docs/charging.md). */
 enum { EXIT_OK = 0, EXIT_PROBLEM = 1, EXIT_USAGE = 2, EXIT_IO = 3 };

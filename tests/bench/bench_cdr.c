@@ -8,8 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pw_cdr.h"
-#include "pw_log.h"
+#include "charging/pw_cdr.h"
+#include "core/pw_log.h"
 
 /*
  * Usage: bench_cdr [RECORDS [BATCH [DIR]]]

@@ -17,9 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pw_component.h"
-#include "pw_loop.h"
-#include "pw_transport.h"
+#include "xmpp/pw_component.h"
+#include "core/pw_loop.h"
+#include "xmpp/pw_transport.h"
 #include "pwt_client.h"
 #include "pwt_trial.h"
 #include "pwt_util.h"

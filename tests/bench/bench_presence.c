@@ -8,11 +8,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pw_config.h"
-#include "pw_enquiry.h"
+#include "core/pw_config.h"
+#include "chain/pw_enquiry.h"
 #include "pw_presence.h"
 #include "pw_subs.h"
-#include "pwt_fake.h"
+#include "fake_transport.h"
 
 /*
  * Usage: bench_presence [N [P [R]]]   (default: N = 1000000 subscriptions over P = 10000
@@ -42,7 +42,7 @@
 static uint64_t now_ms = 1000;
 static pw_loop_t *loop;
 static xmpp_ctx_t *ctx;
-static pwt_fake_t *fake;
+static pwfake_transport_t *fake;
 static pw_component_t *comp;
 static pw_presence_t *ps;
 static pw_presence_settings_t settings;
@@ -119,7 +119,7 @@ static void deliver(xmpp_stanza_t *st)
  * sent. Returns the number of notifications acknowledged. */
 static size_t answer_all(size_t only_watcher, int single)
 {
-    size_t acks = 0, n = pwt_fake_sent_count(fake);
+    size_t acks = 0, n = pwfake_transport_sent_count(fake);
     double t0 = secs(), tcopy;
     /* copy what we need first: delivering may send more */
     struct pend { char id[64]; char to[128]; int roster; } *p = calloc(n ? n : 1, sizeof *p);
@@ -127,7 +127,7 @@ static size_t answer_all(size_t only_watcher, int single)
     if (!p)
         die("out of memory");
     for (size_t i = 0; i < n; i++) {
-        xmpp_stanza_t *st = pwt_fake_sent(fake, i), *el = xmpp_stanza_get_children(st);
+        xmpp_stanza_t *st = pwfake_transport_sent(fake, i), *el = xmpp_stanza_get_children(st);
         const char *type = xmpp_stanza_get_type(st), *name = el ? xmpp_stanza_get_name(el) : NULL;
         if (!type || !name || !xmpp_stanza_get_id(st))
             continue;
@@ -143,7 +143,7 @@ static size_t answer_all(size_t only_watcher, int single)
         np++;
     }
     tcopy = secs() - t0;
-    pwt_fake_clear(fake);
+    pwfake_transport_clear(fake);
     for (size_t i = 0; i < np; i++) {
         double tb = secs();
         xmpp_stanza_t *res = xmpp_iq_new(ctx, "result", p[i].id);
@@ -200,12 +200,12 @@ static void setup(void)
     pw_loop_set_clock(loop, clock_cb, NULL);
     xmpp_initialize();
     ctx = xmpp_ctx_new(NULL, NULL);
-    fake = pwt_fake_create(ctx);
-    if (pw_component_create(&comp, loop, ctx, &o, pwt_fake_transport(fake)) != PW_OK)
+    fake = pwfake_transport_create(ctx);
+    if (pw_component_create(&comp, loop, ctx, &o, pwfake_transport_base(fake)) != PW_OK)
         die("component");
     if (pw_presence_create(&ps, comp, &settings) != PW_OK)
         die("presence server");
-    pwt_fake_up(fake);
+    pwfake_transport_up(fake);
     {
         xmpp_stanza_t *m = xmpp_message_new(ctx, NULL, PS_JID, NULL), *pr, *perm;
         xmpp_stanza_set_from(m, "opb.example");
@@ -250,7 +250,7 @@ static void create_all(void)
             answer_all(last_w, 1);
         }
         run(); /* group commit: records and journal, then the answers */
-        pwt_fake_clear(fake);
+        pwfake_transport_clear(fake);
     }
 }
 
@@ -305,10 +305,10 @@ static double baseline(size_t n)
         if (pw_component_send(comp, iq) != PW_OK)
             die("baseline send");
         xmpp_stanza_release(iq);
-        if (pwt_fake_sent_count(fake) >= 1000)
-            pwt_fake_clear(fake);
+        if (pwfake_transport_sent_count(fake) >= 1000)
+            pwfake_transport_clear(fake);
     }
-    pwt_fake_clear(fake);
+    pwfake_transport_clear(fake);
     return (double)n / (secs() - t0);
 }
 

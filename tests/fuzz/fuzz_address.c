@@ -3,10 +3,10 @@
 #include <string.h>
 
 #include "fuzz_util.h"
-#include "pw_address.h"
-#include "pw_jid.h"
-#include "pw_log.h"
-#include "pw_msisdn.h"
+#include "address/pw_address.h"
+#include "address/pw_jid.h"
+#include "core/pw_log.h"
+#include "address/pw_msisdn.h"
 
 static pw_msisdn_rules_t fz_uk; /* country code 44, trunk 0, international 00 */
 

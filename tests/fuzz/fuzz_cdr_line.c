@@ -2,8 +2,8 @@
 #include <string.h>
 
 #include "fuzz_util.h"
-#include "pw_cdr.h"
-#include "pw_log.h"
+#include "charging/pw_cdr.h"
+#include "core/pw_log.h"
 
 static pw_cdr_line_t fz_line, fz_again; /* large: kept off the stack */
 static char fz_buf[PW_CDR_LINE_MAX + 1];

@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include "fuzz_util.h"
-#include "pw_config.h"
-#include "pw_log.h"
+#include "core/pw_config.h"
+#include "core/pw_log.h"
 
 typedef struct fz_settings {
     pw_config_common_t common;

@@ -4,11 +4,11 @@
 #include <string.h>
 
 #include "fuzz_util.h"
-#include "pw_enum.h"
-#include "pw_log.h"
-#include "pw_msisdn.h"
-#include "pw_resolver.h"
-#include "pw_srv.h"
+#include "dns/pw_enum.h"
+#include "core/pw_log.h"
+#include "address/pw_msisdn.h"
+#include "dns/pw_resolver.h"
+#include "dns/pw_srv.h"
 
 /*
  * The raw answer parser of resolver_cares.c is static (and needs a server to feed it), so the

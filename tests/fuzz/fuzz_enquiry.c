@@ -3,9 +3,9 @@
 #include <string.h>
 
 #include "fuzz_util.h"
-#include "pw_enquiry.h"
-#include "pw_log.h"
-#include "pw_stanza.h"
+#include "chain/pw_enquiry.h"
+#include "core/pw_log.h"
+#include "xmpp/pw_stanza.h"
 
 static xmpp_ctx_t *fz_ctx;
 

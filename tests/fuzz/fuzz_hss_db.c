@@ -5,7 +5,7 @@
 
 #include "fuzz_util.h"
 #include "hss_db.h"
-#include "pw_log.h"
+#include "core/pw_log.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

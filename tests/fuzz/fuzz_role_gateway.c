@@ -6,9 +6,9 @@
 
 #include "fuzz_util.h"
 #include "gateway.h"
-#include "pw_enquiry.h"
-#include "pw_jid.h"
-#include "pw_log.h"
+#include "chain/pw_enquiry.h"
+#include "address/pw_jid.h"
+#include "core/pw_log.h"
 
 #define FZ_RECREATE 10000 /* inputs per gateway: bounds the replay and rate tables */
 

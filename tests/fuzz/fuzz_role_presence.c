@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include "fuzz_util.h"
-#include "pw_config.h"
-#include "pw_log.h"
+#include "core/pw_config.h"
+#include "core/pw_log.h"
 #include "pw_presence.h"
 
 /* inputs per PS: bounds its presentity table, journal and charge records */

@@ -5,8 +5,8 @@
 
 #include "fuzz_util.h"
 #include "proxy.h"
-#include "pw_log.h"
-#include "pwt_fake_resolver.h"
+#include "core/pw_log.h"
+#include "fake_resolver.h"
 
 #define FZ_RECREATE 10000 /* inputs per proxy: bounds its DNS cache and the fake's counters */
 
@@ -27,7 +27,7 @@
 
 static pwf_role_t fz_role;
 static pw_proxy_settings_t fz_settings;
-static pwt_fake_resolver_t *fz_dns;
+static pwfake_resolver_t *fz_dns;
 static pw_proxy_t *fz_proxy;
 static unsigned fz_inputs;
 
@@ -36,7 +36,7 @@ static void fz_stop(void)
     pw_proxy_destroy(fz_proxy);
     fz_proxy = NULL;
     if (fz_dns)
-        pw_resolver_destroy(pwt_fake_resolver_base(fz_dns));
+        pw_resolver_destroy(pwfake_resolver_base(fz_dns));
     fz_dns = NULL;
     pwf_role_close(&fz_role);
 }
@@ -74,12 +74,12 @@ static void fz_start(void)
     pw_naptr_t bob = fz_naptr("E2U+xmpp", "!^.*$!xmpp:opb.example!");
     pw_srv_rr_t gws[2] = { fz_srv(20, "gateway.opb.example."), fz_srv(10, "gw1.opb.example") };
 
-    if (pwf_role_open(&fz_role, &o) != 0 || pwt_fake_resolver_create(&fz_dns, fz_role.loop) != PW_OK)
+    if (pwf_role_open(&fz_role, &o) != 0 || pwfake_resolver_create(&fz_dns, fz_role.loop) != PW_OK)
         __builtin_trap();
     /* bob's number and opb's gateways resolve; everything else is NXDOMAIN */
-    if (pwt_fake_resolver_script_naptr(fz_dns, "3.2.1.0.5.5.5.2.0.2.1.e164.arpa", PW_OK, &bob, 1, 300) != PW_OK ||
-        pwt_fake_resolver_script_srv(fz_dns, "_presence-gw._tcp.opb.example", PW_OK, gws, 2, 300) != PW_OK ||
-        pw_proxy_create(&fz_proxy, fz_role.comp, &fz_settings, pwt_fake_resolver_base(fz_dns)) != PW_OK)
+    if (pwfake_resolver_script_naptr(fz_dns, "3.2.1.0.5.5.5.2.0.2.1.e164.arpa", PW_OK, &bob, 1, 300) != PW_OK ||
+        pwfake_resolver_script_srv(fz_dns, "_presence-gw._tcp.opb.example", PW_OK, gws, 2, 300) != PW_OK ||
+        pw_proxy_create(&fz_proxy, fz_role.comp, &fz_settings, pwfake_resolver_base(fz_dns)) != PW_OK)
         __builtin_trap();
 }
 

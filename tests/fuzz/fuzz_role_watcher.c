@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include "fuzz_util.h"
-#include "pw_config.h"
-#include "pw_log.h"
+#include "core/pw_config.h"
+#include "core/pw_log.h"
 #include "watcher.h"
 
 /* inputs per WA: bounds its roster items and journal (pending items retry on every input) */

@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include "fuzz_util.h"
-#include "pw_log.h"
-#include "pw_store.h"
+#include "core/pw_log.h"
+#include "core/pw_store.h"
 
 typedef struct fz_seen {
     size_t records;

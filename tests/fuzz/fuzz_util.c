@@ -97,14 +97,14 @@ int pwf_role_open(pwf_role_t *r, const pw_component_opts_t *opts)
     r->ctx = xmpp_ctx_new(NULL, NULL);
     if (!r->ctx)
         goto fail;
-    r->fake = pwt_fake_create(r->ctx);
+    r->fake = pwfake_transport_create(r->ctx);
     if (!r->fake)
         goto fail;
-    if (pw_component_create(&r->comp, r->loop, r->ctx, opts, pwt_fake_transport(r->fake)) != PW_OK) {
+    if (pw_component_create(&r->comp, r->loop, r->ctx, opts, pwfake_transport_base(r->fake)) != PW_OK) {
         r->fake = NULL; /* freed with the transport */
         goto fail;
     }
-    pwt_fake_up(r->fake);
+    pwfake_transport_up(r->fake);
     return 0;
 fail:
     pwf_role_close(r);
@@ -121,7 +121,7 @@ void pwf_role_run(pwf_role_t *r, uint64_t step_ms)
         for (int i = 0; i < 3; i++)
             pw_loop_run_once(r->loop, 0);
     }
-    pwt_fake_clear(r->fake);
+    pwfake_transport_clear(r->fake);
 }
 
 void pwf_role_deliver(pwf_role_t *r, const uint8_t *data, size_t size, uint64_t step_ms)
@@ -129,7 +129,7 @@ void pwf_role_deliver(pwf_role_t *r, const uint8_t *data, size_t size, uint64_t 
     char *xml = pwf_cstr(data, size);
     if (!xml)
         return;
-    if (pwt_fake_deliver_xml(r->fake, xml) == 0)
+    if (pwfake_transport_deliver_xml(r->fake, xml) == 0)
         pwf_role_run(r, step_ms);
     free(xml);
 }

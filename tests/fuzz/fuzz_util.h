@@ -6,9 +6,9 @@
 #include <stdint.h>
 #include <strophe.h>
 
-#include "pw_component.h"
-#include "pw_loop.h"
-#include "pwt_fake.h"
+#include "xmpp/pw_component.h"
+#include "core/pw_loop.h"
+#include "fake_transport.h"
 
 /* The libFuzzer entry points (declared here for -Wmissing-prototypes). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -50,7 +50,7 @@ typedef struct pwf_role {
     uint64_t now;       /**< the manual loop clock, ms */
     pw_loop_t *loop;
     xmpp_ctx_t *ctx;
-    pwt_fake_t *fake;
+    pwfake_transport_t *fake;
     pw_component_t *comp;
 } pwf_role_t;
 

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pw_stanza.h"
+#include "xmpp/pw_stanza.h"
 #include "pwt_client.h"
 #include "pwt_trialenv.h"
 

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pw_stanza.h"
+#include "xmpp/pw_stanza.h"
 #include "pwt_client.h"
 
 #define BOB_CONTACT "+12025550123@watcher.opa.example"

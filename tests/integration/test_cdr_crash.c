@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pw_cdr.h"
+#include "charging/pw_cdr.h"
 
 #ifndef PW_CDR_DRIVER
 #define PW_CDR_DRIVER "tests/support/cdr-driver"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pw_stanza.h"
+#include "xmpp/pw_stanza.h"
 #include "pwt_client.h"
 #include "pwt_component.h"
 #include "pwt_prosody.h"

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pw_cdr.h"
-#include "pw_map.h"
+#include "charging/pw_cdr.h"
+#include "core/pw_map.h"
 #include "pwt_trial.h"
 #include "pwt_util.h"
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "pw_cdr.h"
+#include "charging/pw_cdr.h"
 #include "pwt_trial.h"
 #include "pwt_util.h"
 

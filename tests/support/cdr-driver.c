@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pw_cdr.h"
-#include "pw_log.h"
+#include "charging/pw_cdr.h"
+#include "core/pw_log.h"
 
 /*
  * Usage: cdr-driver DIR NODE [MAX_FILE_BYTES] [sync-each]

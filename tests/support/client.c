@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pw_log.h"
+#include "core/pw_log.h"
 #include "pwt_util.h"
 
 #define FIELD_MAX 1024u

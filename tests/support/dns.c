@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pw_log.h"
+#include "core/pw_log.h"
 #include "pwt_proc.h"
 #include "pwt_util.h"
 

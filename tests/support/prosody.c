@@ -11,7 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pw_log.h"
+#include "core/pw_log.h"
 #include "pwt_proc.h"
 #include "pwt_util.h"
 

@@ -4,7 +4,7 @@
 
 #include <strophe.h>
 
-#include "pw_status.h"
+#include "core/pw_status.h"
 
 /** A logged-in XMPP client session. Opaque. */
 typedef struct pwt_client pwt_client_t;

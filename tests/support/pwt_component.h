@@ -2,7 +2,7 @@
 #ifndef PWT_COMPONENT_H
 #define PWT_COMPONENT_H
 
-#include "pw_status.h"
+#include "core/pw_status.h"
 
 /** A component process under test. Opaque. */
 typedef struct pwt_component pwt_component_t;

@@ -2,7 +2,7 @@
 #ifndef PWT_DNS_H
 #define PWT_DNS_H
 
-#include "pw_status.h"
+#include "core/pw_status.h"
 
 /** A running private dnsmasq. Opaque. */
 typedef struct pwt_dnsmasq pwt_dnsmasq_t;

@@ -2,7 +2,7 @@
 #ifndef PWT_PROC_H
 #define PWT_PROC_H
 
-#include "pw_status.h"
+#include "core/pw_status.h"
 
 /** A child process started by the harness. Opaque. */
 typedef struct pwt_proc pwt_proc_t;

@@ -2,7 +2,7 @@
 #ifndef PWT_PROSODY_H
 #define PWT_PROSODY_H
 
-#include "pw_status.h"
+#include "core/pw_status.h"
 
 /** A private Prosody instance (a temp dir, a rendered config, maybe a running server). Opaque. */
 typedef struct pwt_prosody pwt_prosody_t;

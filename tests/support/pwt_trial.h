@@ -2,7 +2,7 @@
 #ifndef PWT_TRIAL_H
 #define PWT_TRIAL_H
 
-#include "pw_status.h"
+#include "core/pw_status.h"
 #include "pwt_client.h"
 #include "pwt_component.h"
 #include "pwt_dns.h"

@@ -2,7 +2,7 @@
 #ifndef PWT_TRIALENV_H
 #define PWT_TRIALENV_H
 
-#include "pw_status.h"
+#include "core/pw_status.h"
 #include "pwt_client.h"
 
 /**

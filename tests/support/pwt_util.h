@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "pw_status.h"
+#include "core/pw_status.h"
 
 /** Longest path the harness builds (bytes, terminator included). */
 #define PWT_PATH_MAX 1024

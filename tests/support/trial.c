@@ -41,11 +41,11 @@ static const struct {
     int opb_only;
 } roles[] = {
     { "hss", "hss/peerwatch-hss", "conf/trial/hss.conf", 0 },
-    { "ps1", "components/presence/peerwatch-presence", "conf/trial/presence.conf", 0 },
-    { "ps2", "components/presence/peerwatch-presence", "conf/trial/presence.conf", 1 },
-    { "gateway", "gateway/gateway/peerwatch-gateway", "conf/trial/gateway.conf", 0 },
-    { "proxy", "gateway/proxy/peerwatch-proxy", "conf/trial/proxy.conf", 0 },
-    { "watcher", "components/watcher/peerwatch-watcher", "conf/trial/watcher.conf", 0 },
+    { "ps1", "components/presence_server/peerwatch-presence", "conf/trial/presence.conf", 0 },
+    { "ps2", "components/presence_server/peerwatch-presence", "conf/trial/presence.conf", 1 },
+    { "gateway", "gateway/peerwatch-gateway", "conf/trial/gateway.conf", 0 },
+    { "proxy", "components/watcher_presence_proxy/peerwatch-proxy", "conf/trial/proxy.conf", 0 },
+    { "watcher", "components/watcher_application/peerwatch-watcher", "conf/trial/watcher.conf", 0 },
 };
 
 static const char *const domains[2] = { "opa.example", "opb.example" };

@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pw_stanza.h"
+#include "xmpp/pw_stanza.h"
 #include "pwt_trial.h"
 #include "pwt_util.h"
 

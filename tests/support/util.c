@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pw_log.h"
+#include "core/pw_log.h"
 
 #ifndef PWT_SRCDIR
 #error "PWT_SRCDIR must be defined (the absolute source tree path)"

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pw_address.h"
+#include "address/pw_address.h"
 
 static pw_msisdn_rules_t uk(void)
 {

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pw_cdr.h"
+#include "charging/pw_cdr.h"
 
 #define BUF (PW_CDR_LINE_MAX + 1)
 

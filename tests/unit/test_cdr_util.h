@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "pw_cdr.h"
+#include "charging/pw_cdr.h"
 
 typedef struct {
     uint64_t now;

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pw_component.h"
-#include "pwt_fake.h"
+#include "xmpp/pw_component.h"
+#include "fake_transport.h"
 
 typedef struct {
     uint64_t now;
@@ -18,7 +18,7 @@ static uint64_t manual_clock(void *arg)
 
 static pw_loop_t *loop;
 static xmpp_ctx_t *ctx;
-static pwt_fake_t *fake;
+static pwfake_transport_t *fake;
 static pw_component_t *comp;
 static clock_t_ clk = { 1000 };
 
@@ -31,9 +31,9 @@ static void setup(void)
     pw_loop_set_clock(loop, manual_clock, &clk);
     xmpp_initialize();
     ctx = xmpp_ctx_new(NULL, NULL);
-    fake = pwt_fake_create(ctx);
-    cr_assert_eq(pw_component_create(&comp, loop, ctx, &o, pwt_fake_transport(fake)), PW_OK);
-    pwt_fake_up(fake);
+    fake = pwfake_transport_create(ctx);
+    cr_assert_eq(pw_component_create(&comp, loop, ctx, &o, pwfake_transport_base(fake)), PW_OK);
+    pwfake_transport_up(fake);
 }
 
 static void teardown(void)
@@ -52,7 +52,7 @@ static const char *attr(xmpp_stanza_t *s, const char *name)
 
 static pw_error_t last_error(char *text, size_t cap)
 {
-    xmpp_stanza_t *s = pwt_fake_last(fake);
+    xmpp_stanza_t *s = pwfake_transport_last(fake);
     cr_assert_not_null(s);
     cr_assert_str_eq(attr(s, "type"), "error");
     return pw_stanza_error_parse(s, text, cap);
@@ -63,32 +63,32 @@ TestSuite(component, .init = setup, .fini = teardown);
 Test(component, unknown_request_gets_service_unavailable_with_text)
 {
     char text[256];
-    pwt_fake_deliver_xml(fake, "<iq type='get' id='q1' from='alice@opa.example/x' to='hss.opa.example'>"
+    pwfake_transport_deliver_xml(fake, "<iq type='get' id='q1' from='alice@opa.example/x' to='hss.opa.example'>"
                                "<query xmlns='urn:example:nothing'/></iq>");
-    cr_assert_eq(pwt_fake_sent_count(fake), 1);
+    cr_assert_eq(pwfake_transport_sent_count(fake), 1);
     cr_assert_eq(last_error(text, sizeof text), PW_ERR_SERVICE_UNAVAILABLE);
     cr_assert_neq(text[0], '\0', "the error carries a readable <text/>");
-    cr_assert_str_eq(attr(pwt_fake_last(fake), "to"), "alice@opa.example/x");
-    cr_assert_str_eq(attr(pwt_fake_last(fake), "from"), "hss.opa.example");
-    cr_assert_str_eq(attr(pwt_fake_last(fake), "id"), "q1");
+    cr_assert_str_eq(attr(pwfake_transport_last(fake), "to"), "alice@opa.example/x");
+    cr_assert_str_eq(attr(pwfake_transport_last(fake), "from"), "hss.opa.example");
+    cr_assert_str_eq(attr(pwfake_transport_last(fake), "id"), "q1");
 }
 
 Test(component, request_with_two_payloads_is_bad_request)
 {
     char text[256];
-    pwt_fake_deliver_xml(fake, "<iq type='set' id='q2' from='a@b'><x xmlns='urn:a'/><y xmlns='urn:b'/></iq>");
+    pwfake_transport_deliver_xml(fake, "<iq type='set' id='q2' from='a@b'><x xmlns='urn:a'/><y xmlns='urn:b'/></iq>");
     cr_assert_eq(last_error(text, sizeof text), PW_ERR_BAD_REQUEST);
-    pwt_fake_deliver_xml(fake, "<iq type='get' id='q3' from='a@b'/>");
+    pwfake_transport_deliver_xml(fake, "<iq type='get' id='q3' from='a@b'/>");
     cr_assert_eq(last_error(text, sizeof text), PW_ERR_BAD_REQUEST);
-    pwt_fake_deliver_xml(fake, "<iq type='bogus' id='q4' from='a@b'><x xmlns='urn:a'/></iq>");
+    pwfake_transport_deliver_xml(fake, "<iq type='bogus' id='q4' from='a@b'><x xmlns='urn:a'/></iq>");
     cr_assert_eq(last_error(text, sizeof text), PW_ERR_BAD_REQUEST);
 }
 
 Test(component, errors_are_never_answered)
 {
-    pwt_fake_deliver_xml(fake, "<message type='error' id='m' from='a@b'><error type='cancel'>"
+    pwfake_transport_deliver_xml(fake, "<message type='error' id='m' from='a@b'><error type='cancel'>"
                                "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></message>");
-    cr_assert_eq(pwt_fake_sent_count(fake), 0);
+    cr_assert_eq(pwfake_transport_sent_count(fake), 0);
 }
 
 Test(component, disco_info_version_and_ping)
@@ -96,8 +96,8 @@ Test(component, disco_info_version_and_ping)
     xmpp_stanza_t *r, *q, *c;
     int features = 0, has_custom = 0;
     cr_assert_eq(pw_component_add_feature(comp, "urn:peerwatch:hss:0"), PW_OK);
-    pwt_fake_deliver_xml(fake, "<iq type='get' id='d1' from='a@b'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
-    r = pwt_fake_last(fake);
+    pwfake_transport_deliver_xml(fake, "<iq type='get' id='d1' from='a@b'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+    r = pwfake_transport_last(fake);
     cr_assert_str_eq(attr(r, "type"), "result");
     q = xmpp_stanza_get_child_by_name(r, "query");
     cr_assert_not_null(q);
@@ -114,17 +114,17 @@ Test(component, disco_info_version_and_ping)
     cr_assert_eq(features, 5);
     cr_assert(has_custom);
 
-    pwt_fake_deliver_xml(fake, "<iq type='get' id='v1' from='a@b'><query xmlns='jabber:iq:version'/></iq>");
-    q = xmpp_stanza_get_child_by_name(pwt_fake_last(fake), "query");
+    pwfake_transport_deliver_xml(fake, "<iq type='get' id='v1' from='a@b'><query xmlns='jabber:iq:version'/></iq>");
+    q = xmpp_stanza_get_child_by_name(pwfake_transport_last(fake), "query");
     cr_assert_not_null(q);
     {
         char buf[64];
         cr_assert_str_eq(pw_stanza_child_text(q, "name", NULL, buf, sizeof buf), "peerwatch-test");
         cr_assert_str_eq(pw_stanza_child_text(q, "version", NULL, buf, sizeof buf), "9.9");
     }
-    pwt_fake_deliver_xml(fake, "<iq type='get' id='p1' from='a@b'><ping xmlns='urn:xmpp:ping'/></iq>");
-    cr_assert_str_eq(attr(pwt_fake_last(fake), "type"), "result");
-    cr_assert_str_eq(attr(pwt_fake_last(fake), "id"), "p1");
+    pwfake_transport_deliver_xml(fake, "<iq type='get' id='p1' from='a@b'><ping xmlns='urn:xmpp:ping'/></iq>");
+    cr_assert_str_eq(attr(pwfake_transport_last(fake), "type"), "result");
+    cr_assert_str_eq(attr(pwfake_transport_last(fake), "id"), "p1");
 }
 
 typedef struct {
@@ -158,19 +158,19 @@ Test(component, outgoing_iq_matches_its_answer_and_only_from_the_addressee)
     const char *id;
 
     cr_assert_eq(pw_component_send_iq(comp, iq, 0, record_outcome, &seen), PW_OK);
-    id = attr(pwt_fake_last(fake), "id");
+    id = attr(pwfake_transport_last(fake), "id");
     cr_assert_neq(id[0], '\0', "an id was assigned");
-    cr_assert_str_eq(attr(pwt_fake_last(fake), "from"), "hss.opa.example", "from is always set");
+    cr_assert_str_eq(attr(pwfake_transport_last(fake), "from"), "hss.opa.example", "from is always set");
     cr_assert_eq(pw_component_pending_iqs(comp), 1);
     snprintf(xml, sizeof xml, "<iq type='result' id='%s' from='evil.example'/>", id);
-    pwt_fake_deliver_xml(fake, xml);
+    pwfake_transport_deliver_xml(fake, xml);
     cr_assert_eq(seen.calls, 0, "an answer from someone else is ignored");
     snprintf(xml, sizeof xml, "<iq type='result' id='%s' from='hss.opb.example'/>", id);
-    pwt_fake_deliver_xml(fake, xml);
+    pwfake_transport_deliver_xml(fake, xml);
     cr_assert_eq(seen.calls, 1);
     cr_assert_eq(seen.outcome, PW_IQ_RESULT);
     cr_assert_str_eq(seen.from, "hss.opb.example");
-    pwt_fake_deliver_xml(fake, xml);
+    pwfake_transport_deliver_xml(fake, xml);
     cr_assert_eq(seen.calls, 1, "a duplicate answer is dropped");
     cr_assert_eq(pw_component_pending_iqs(comp), 0);
     xmpp_stanza_release(iq);
@@ -184,9 +184,9 @@ Test(component, outgoing_iq_error_and_timeout)
     cr_assert_eq(pw_component_send_iq(comp, a, 0, record_outcome, &e), PW_OK);
     snprintf(xml, sizeof xml, "<iq type='error' id='%s' from='x.example'><error type='cancel'>"
              "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
-             attr(pwt_fake_last(fake), "id"));
+             attr(pwfake_transport_last(fake), "id"));
     cr_assert_eq(pw_component_send_iq(comp, b, 200, record_outcome, &t), PW_OK);
-    pwt_fake_deliver_xml(fake, xml);
+    pwfake_transport_deliver_xml(fake, xml);
     cr_assert_eq(e.outcome, PW_IQ_ERROR);
     clk.now += 199;
     pw_loop_run_once(loop, 0);
@@ -220,11 +220,11 @@ Test(component, nothing_is_sent_while_the_link_is_down)
 {
     iq_seen_t s = { 0 };
     xmpp_stanza_t *iq = make_request("x.example");
-    pwt_fake_down(fake);
+    pwfake_transport_down(fake);
     cr_assert_not(pw_component_online(comp));
     cr_assert_eq(pw_component_send_iq(comp, iq, 0, record_outcome, &s), PW_ECLOSED);
     cr_assert_eq(pw_component_send(comp, iq), PW_ECLOSED);
-    cr_assert_eq(pwt_fake_sent_count(fake), 0);
+    cr_assert_eq(pwfake_transport_sent_count(fake), 0);
     cr_assert_eq(s.calls, 0);
     xmpp_stanza_release(iq);
 }
@@ -250,12 +250,12 @@ Test(component, routes_messages_presence_and_registered_iqs)
     pw_component_on_message(comp, count_stanza, &messages);
     pw_component_on_presence(comp, count_stanza, &presences);
     cr_assert_eq(pw_component_on_iq(comp, "urn:peerwatch:hss:0", "lookup", PW_IQ_GET, answer_lookup, &lookups), PW_OK);
-    pwt_fake_deliver_xml(fake, "<message from='a@b' type='chat'><body>x</body></message>");
-    pwt_fake_deliver_xml(fake, "<presence from='a@b/r'/>");
-    pwt_fake_deliver_xml(fake, "<iq type='set' id='l0' from='a@b'><lookup xmlns='urn:peerwatch:hss:0'/></iq>");
+    pwfake_transport_deliver_xml(fake, "<message from='a@b' type='chat'><body>x</body></message>");
+    pwfake_transport_deliver_xml(fake, "<presence from='a@b/r'/>");
+    pwfake_transport_deliver_xml(fake, "<iq type='set' id='l0' from='a@b'><lookup xmlns='urn:peerwatch:hss:0'/></iq>");
     cr_assert_eq(lookups, 0, "a get-only route does not take a set");
     cr_assert_eq(last_error(text, sizeof text), PW_ERR_SERVICE_UNAVAILABLE);
-    pwt_fake_deliver_xml(fake, "<iq type='get' id='l1' from='a@b'><lookup xmlns='urn:peerwatch:hss:0'/></iq>");
+    pwfake_transport_deliver_xml(fake, "<iq type='get' id='l1' from='a@b'><lookup xmlns='urn:peerwatch:hss:0'/></iq>");
     cr_assert_eq(messages, 1);
     cr_assert_eq(presences, 1);
     cr_assert_eq(lookups, 1);

@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "pw_config.h"
+#include "core/pw_config.h"
 
 #define MAP_CAP 8
 

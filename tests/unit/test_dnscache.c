@@ -2,9 +2,9 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "pw_dnscache.h"
-#include "pw_loop.h"
-#include "pwt_fake_resolver.h"
+#include "dns/pw_dnscache.h"
+#include "core/pw_loop.h"
+#include "fake_resolver.h"
 
 typedef struct {
     uint64_t now;
@@ -250,7 +250,7 @@ static int lookup(pw_dnscache_t *c, pw_resolver_t *r, fill_t *fl, pw_status_t *s
 
 Test(dnscache, filled_from_the_fake_resolver_and_refreshed_after_expiry)
 {
-    pwt_fake_resolver_t *f;
+    pwfake_resolver_t *f;
     pw_dnscache_t *c;
     pw_srv_rr_t rrs[2] = { srv(1, "gw1.opb.example"), srv(2, "gw2.opb.example") };
     fill_t fl = { NULL, "_presence-gw._tcp.opb.example", 0 };
@@ -258,27 +258,27 @@ Test(dnscache, filled_from_the_fake_resolver_and_refreshed_after_expiry)
     pw_status_t st;
     size_t n;
 
-    cr_assert_eq(pwt_fake_resolver_create(&f, loop), PW_OK);
+    cr_assert_eq(pwfake_resolver_create(&f, loop), PW_OK);
     cr_assert_eq(pw_dnscache_create(&c, loop, 1000, 3600000, 5000, 64), PW_OK);
     fl.cache = nx.cache = c;
-    cr_assert_eq(pwt_fake_resolver_script_srv(f, fl.name, PW_OK, rrs, 2, 120), PW_OK);
-    cr_assert_eq(lookup(c, pwt_fake_resolver_base(f), &fl, &st, &n), 0, "first: a miss");
+    cr_assert_eq(pwfake_resolver_script_srv(f, fl.name, PW_OK, rrs, 2, 120), PW_OK);
+    cr_assert_eq(lookup(c, pwfake_resolver_base(f), &fl, &st, &n), 0, "first: a miss");
     cr_assert_eq(st, PW_OK);
     cr_assert_eq(n, 2);
-    cr_assert_eq(lookup(c, pwt_fake_resolver_base(f), &fl, &st, &n), 1, "then a hit");
-    cr_assert_eq(lookup(c, pwt_fake_resolver_base(f), &nx, &st, &n), 0);
+    cr_assert_eq(lookup(c, pwfake_resolver_base(f), &fl, &st, &n), 1, "then a hit");
+    cr_assert_eq(lookup(c, pwfake_resolver_base(f), &nx, &st, &n), 0);
     cr_assert_eq(st, PW_ENOTFOUND, "negative answer cached");
     advance(4000);
-    cr_assert_eq(lookup(c, pwt_fake_resolver_base(f), &nx, &st, &n), 1);
+    cr_assert_eq(lookup(c, pwfake_resolver_base(f), &nx, &st, &n), 1);
     advance(1000);
-    cr_assert_eq(lookup(c, pwt_fake_resolver_base(f), &nx, &st, &n), 0, "negative TTL 5 s over");
+    cr_assert_eq(lookup(c, pwfake_resolver_base(f), &nx, &st, &n), 0, "negative TTL 5 s over");
     advance(115000);
-    cr_assert_eq(lookup(c, pwt_fake_resolver_base(f), &fl, &st, &n), 0, "TTL 120 s over");
-    cr_assert_eq(pwt_fake_resolver_count(f, "srv", fl.name), 2);
-    cr_assert_eq(pwt_fake_resolver_count(f, "srv", nx.name), 2);
+    cr_assert_eq(lookup(c, pwfake_resolver_base(f), &fl, &st, &n), 0, "TTL 120 s over");
+    cr_assert_eq(pwfake_resolver_count(f, "srv", fl.name), 2);
+    cr_assert_eq(pwfake_resolver_count(f, "srv", nx.name), 2);
     cr_assert_eq(fl.calls + nx.calls, 4);
     pw_dnscache_destroy(c);
-    pw_resolver_destroy(pwt_fake_resolver_base(f));
+    pw_resolver_destroy(pwfake_resolver_base(f));
 }
 
 /* The fake keeps the resolver contract: later delivery, ECLOSED at destroy, exactly once. */
@@ -299,13 +299,13 @@ static void count_srv(void *arg, pw_status_t status, const pw_srv_rr_t *rrs, siz
 
 Test(dnscache, fake_resolver_delay_and_destroy)
 {
-    pwt_fake_resolver_t *f;
+    pwfake_resolver_t *f;
     count_t a = { 0, PW_OK }, b = { 0, PW_OK };
 
-    cr_assert_eq(pwt_fake_resolver_create(&f, loop), PW_OK);
-    pwt_fake_resolver_set_delay(f, 1000);
-    cr_assert_eq(pw_resolver_srv(pwt_fake_resolver_base(f), "a.example", count_srv, &a), PW_OK);
-    cr_assert_eq(pw_resolver_srv(pwt_fake_resolver_base(f), "b.example", count_srv, &b), PW_OK);
+    cr_assert_eq(pwfake_resolver_create(&f, loop), PW_OK);
+    pwfake_resolver_set_delay(f, 1000);
+    cr_assert_eq(pw_resolver_srv(pwfake_resolver_base(f), "a.example", count_srv, &a), PW_OK);
+    cr_assert_eq(pw_resolver_srv(pwfake_resolver_base(f), "b.example", count_srv, &b), PW_OK);
     cr_assert_eq(pw_loop_run_once(loop, 0), PW_OK);
     cr_assert_eq(a.calls + b.calls, 0);
     advance(1000);
@@ -314,8 +314,8 @@ Test(dnscache, fake_resolver_delay_and_destroy)
     cr_assert_eq(a.status, PW_ENOTFOUND, "an unscripted name");
     cr_assert_eq(b.calls, 1);
     a.calls = b.calls = 0;
-    cr_assert_eq(pw_resolver_srv(pwt_fake_resolver_base(f), "a.example", count_srv, &a), PW_OK);
-    pw_resolver_destroy(pwt_fake_resolver_base(f));
+    cr_assert_eq(pw_resolver_srv(pwfake_resolver_base(f), "a.example", count_srv, &a), PW_OK);
+    pw_resolver_destroy(pwfake_resolver_base(f));
     cr_assert_eq(a.calls, 1);
     cr_assert_eq(a.status, PW_ECLOSED);
     advance(5000);

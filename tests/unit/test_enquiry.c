@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pw_enquiry.h"
-#include "pwt_fake.h"
+#include "chain/pw_enquiry.h"
+#include "fake_transport.h"
 
 static xmpp_ctx_t *ctx;
 
@@ -107,15 +107,15 @@ Test(enquiry, state_element_round_trip_and_validation)
 Test(enquiry, relay_copies_state_or_error_and_answers_timeouts)
 {
     pw_loop_t *loop;
-    pwt_fake_t *fake = pwt_fake_create(ctx);
+    pwfake_transport_t *fake = pwfake_transport_create(ctx);
     pw_component_t *c;
     pw_component_opts_t o = { .jid = "gateway.opb.example" };
     xmpp_stanza_t *req, *ok, *err, *sent;
     char text[128];
 
     cr_assert_eq(pw_loop_create(&loop), PW_OK);
-    cr_assert_eq(pw_component_create(&c, loop, ctx, &o, pwt_fake_transport(fake)), PW_OK);
-    pwt_fake_up(fake);
+    cr_assert_eq(pw_component_create(&c, loop, ctx, &o, pwfake_transport_base(fake)), PW_OK);
+    pwfake_transport_up(fake);
     req = xmpp_stanza_new_from_string(ctx, "<iq type='set' id='r1' from='proxy.opa.example' to='gateway.opb.example'>"
         "<enquiry xmlns='urn:peerwatch:chain:0' kind='current' " GOOD_ATTRS "><signature alg='ed25519'>x</signature></enquiry></iq>");
     ok = xmpp_stanza_new_from_string(ctx, "<iq type='result' id='z' from='ps1.opb.example'>"
@@ -126,7 +126,7 @@ Test(enquiry, relay_copies_state_or_error_and_answers_timeouts)
         "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>bob has not approved you yet</text></error></iq>");
 
     cr_assert_eq(pw_enquiry_relay(c, req, PW_IQ_RESULT, ok, "t"), PW_OK);
-    sent = pwt_fake_last(fake);
+    sent = pwfake_transport_last(fake);
     cr_assert_str_eq(xmpp_stanza_get_type(sent), "result");
     cr_assert_str_eq(xmpp_stanza_get_id(sent), "r1");
     cr_assert_str_eq(xmpp_stanza_get_to(sent), "proxy.opa.example");
@@ -140,10 +140,10 @@ Test(enquiry, relay_copies_state_or_error_and_answers_timeouts)
         xmpp_free(ctx, xml);
     }
     cr_assert_eq(pw_enquiry_relay(c, req, PW_IQ_ERROR, err, "t"), PW_OK);
-    cr_assert_eq(pw_stanza_error_parse(pwt_fake_last(fake), text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
+    cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(fake), text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
     cr_assert_str_eq(text, "bob has not approved you yet");
     cr_assert_eq(pw_enquiry_relay(c, req, PW_IQ_TIMEOUT, NULL, "the presence server did not answer"), PW_OK);
-    cr_assert_eq(pw_stanza_error_parse(pwt_fake_last(fake), text, sizeof text), PW_ERR_REMOTE_SERVER_TIMEOUT);
+    cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(fake), text, sizeof text), PW_ERR_REMOTE_SERVER_TIMEOUT);
     cr_assert_str_eq(text, "the presence server did not answer");
 
     xmpp_stanza_release(req);

@@ -2,10 +2,10 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "pw_enum.h"
-#include "pw_loop.h"
-#include "pw_msisdn.h"
-#include "pwt_fake_resolver.h"
+#include "dns/pw_enum.h"
+#include "core/pw_loop.h"
+#include "address/pw_msisdn.h"
+#include "fake_resolver.h"
 
 #define BOB "+12025550123"
 
@@ -203,7 +203,7 @@ static void on_naptr(void *arg, pw_status_t status, const pw_naptr_t *rrs, size_
 Test(enum, lookup_through_the_fake_resolver)
 {
     pw_loop_t *loop;
-    pwt_fake_resolver_t *f;
+    pwfake_resolver_t *f;
     pw_naptr_t rrs[2] = { naptr(100, 20, "u", "E2U+sip", "!^.*$!sip:x@sip.opb.example!"),
                           naptr(100, 10, "u", "E2U+xmpp", "!^.*$!xmpp:opb.example!") };
     char name[128];
@@ -212,23 +212,23 @@ Test(enum, lookup_through_the_fake_resolver)
     cr_assert_eq(pw_msisdn_enum_domain(BOB, "e164.arpa", name, sizeof name), PW_OK);
     cr_assert_str_eq(name, "3.2.1.0.5.5.5.2.0.2.1.e164.arpa");
     cr_assert_eq(pw_loop_create(&loop), PW_OK);
-    cr_assert_eq(pwt_fake_resolver_create(&f, loop), PW_OK);
-    cr_assert_eq(pwt_fake_resolver_script_naptr(f, name, PW_OK, rrs, 2, 60), PW_OK);
-    cr_assert_eq(pw_resolver_naptr(pwt_fake_resolver_base(f), name, on_naptr, &res), PW_OK);
-    cr_assert_eq(pw_resolver_naptr(pwt_fake_resolver_base(f), "9.9.9.e164.arpa", on_naptr, &miss),
+    cr_assert_eq(pwfake_resolver_create(&f, loop), PW_OK);
+    cr_assert_eq(pwfake_resolver_script_naptr(f, name, PW_OK, rrs, 2, 60), PW_OK);
+    cr_assert_eq(pw_resolver_naptr(pwfake_resolver_base(f), name, on_naptr, &res), PW_OK);
+    cr_assert_eq(pw_resolver_naptr(pwfake_resolver_base(f), "9.9.9.e164.arpa", on_naptr, &miss),
                  PW_OK);
     cr_assert_eq(res.calls + miss.calls, 0);
-    cr_assert_eq(pwt_fake_resolver_pending(f), 2);
+    cr_assert_eq(pwfake_resolver_pending(f), 2);
     cr_assert_eq(pw_loop_run_once(loop, 100), PW_OK);
     cr_assert_eq(res.calls, 1);
     cr_assert_eq(res.status, PW_OK);
     cr_assert_str_eq(res.domain, "opb.example");
     cr_assert_eq(miss.calls, 1);
     cr_assert_eq(miss.status, PW_ENOTFOUND);
-    cr_assert_eq(pwt_fake_resolver_count(f, "naptr", NULL), 2);
-    cr_assert_eq(pwt_fake_resolver_count(f, "naptr", name), 1);
-    cr_assert_eq(pwt_fake_resolver_count(f, "srv", NULL), 0);
-    pw_resolver_destroy(pwt_fake_resolver_base(f));
+    cr_assert_eq(pwfake_resolver_count(f, "naptr", NULL), 2);
+    cr_assert_eq(pwfake_resolver_count(f, "naptr", name), 1);
+    cr_assert_eq(pwfake_resolver_count(f, "srv", NULL), 0);
+    pw_resolver_destroy(pwfake_resolver_base(f));
     pw_loop_destroy(loop);
 }
 

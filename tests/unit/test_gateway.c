@@ -10,8 +10,8 @@
 #include <openssl/pem.h>
 
 #include "gateway.h"
-#include "pw_enquiry.h"
-#include "pwt_fake.h"
+#include "chain/pw_enquiry.h"
+#include "fake_transport.h"
 
 #define GW "gateway.opb.example"
 #define HSS "hss.opb.example"
@@ -27,7 +27,7 @@ static uint64_t manual_clock(void *arg)
 
 static pw_loop_t *loop;
 static xmpp_ctx_t *ctx;
-static pwt_fake_t *fake;
+static pwfake_transport_t *fake;
 static pw_component_t *comp;
 static pw_gateway_t *gw;
 static pw_gateway_settings_t settings;
@@ -99,9 +99,9 @@ static void setup(void)
     pw_loop_set_clock(loop, manual_clock, NULL);
     xmpp_initialize();
     ctx = xmpp_ctx_new(NULL, NULL);
-    fake = pwt_fake_create(ctx);
-    cr_assert_eq(pw_component_create(&comp, loop, ctx, &o, pwt_fake_transport(fake)), PW_OK);
-    pwt_fake_up(fake);
+    fake = pwfake_transport_create(ctx);
+    cr_assert_eq(pw_component_create(&comp, loop, ctx, &o, pwfake_transport_base(fake)), PW_OK);
+    pwfake_transport_up(fake);
     cr_assert_eq(pw_gateway_create(&gw, comp, &settings), PW_OK);
 }
 
@@ -187,7 +187,7 @@ static char *enquiry_xml(const pw_enquiry_t *e, const char *from, const char *id
 static void deliver_enquiry(const pw_enquiry_t *e, const char *from, const char *id, const sign_opts_t *so)
 {
     char *xml = enquiry_xml(e, from, id, so);
-    cr_assert_eq(pwt_fake_deliver_xml(fake, xml), 0, "%s", xml);
+    cr_assert_eq(pwfake_transport_deliver_xml(fake, xml), 0, "%s", xml);
     xmpp_free(ctx, xml);
 }
 
@@ -203,7 +203,7 @@ static void deliver_signed(const pw_enquiry_t *e, const char *id)
 /* The last stanza must be an error to the proxy for request id; returns its condition. */
 static pw_error_t last_error_to_proxy(const char *id, char *text, size_t cap)
 {
-    xmpp_stanza_t *s = pwt_fake_last(fake);
+    xmpp_stanza_t *s = pwfake_transport_last(fake);
     cr_assert_not_null(s);
     cr_assert_str_eq(attr(s, "type"), "error");
     cr_assert_str_eq(attr(s, "to"), PROXY);
@@ -227,7 +227,7 @@ static void assert_no_internal_address(xmpp_stanza_t *s)
 /* The last stanza must be the HSS lookup; returns its id. */
 static const char *expect_hss_lookup(const char *key, const char *value)
 {
-    xmpp_stanza_t *s = pwt_fake_last(fake), *lookup;
+    xmpp_stanza_t *s = pwfake_transport_last(fake), *lookup;
     cr_assert_not_null(s);
     cr_assert_str_eq(xmpp_stanza_get_name(s), "iq");
     cr_assert_str_eq(attr(s, "type"), "get");
@@ -244,13 +244,13 @@ static void hss_answers_bob(const char *id)
     snprintf(xml, sizeof xml, "<iq type='result' id='%s' from='" HSS "' to='" GW "'>"
              "<subscriber xmlns='urn:peerwatch:hss:0' msisdn='+12025550123' jid='bob@opb.example' "
              "presence-server='" PS "' status='active' account='postpaid' balance='0'/></iq>", id);
-    cr_assert_eq(pwt_fake_deliver_xml(fake, xml), 0);
+    cr_assert_eq(pwfake_transport_deliver_xml(fake, xml), 0);
 }
 
 /* The last stanza must be the enquiry forwarded to the PS; returns its id. */
 static const char *expect_ps_enquiry(void)
 {
-    xmpp_stanza_t *s = pwt_fake_last(fake), *el;
+    xmpp_stanza_t *s = pwfake_transport_last(fake), *el;
     cr_assert_not_null(s);
     cr_assert_str_eq(attr(s, "type"), "set");
     cr_assert_str_eq(attr(s, "to"), PS);
@@ -276,23 +276,23 @@ Test(gateway, signed_enquiry_goes_to_hss_then_ps_and_the_state_comes_back)
     xmpp_stanza_t *res, *el, *state;
 
     deliver_signed(&e, "e1");
-    cr_assert_eq(pwt_fake_sent_count(fake), 1);
+    cr_assert_eq(pwfake_transport_sent_count(fake), 1);
     snprintf(hss_id, sizeof hss_id, "%s", expect_hss_lookup("msisdn", "+12025550123"));
     cr_assert_eq(pw_gateway_in_flight(gw), 1);
 
     hss_answers_bob(hss_id);
-    cr_assert_eq(pwt_fake_sent_count(fake), 2);
+    cr_assert_eq(pwfake_transport_sent_count(fake), 2);
     snprintf(ps_id, sizeof ps_id, "%s", expect_ps_enquiry());
-    cr_assert_str_eq(attr(xmpp_stanza_get_child_by_name(pwt_fake_last(fake), "enquiry"), "proxy"), PROXY,
+    cr_assert_str_eq(attr(xmpp_stanza_get_child_by_name(pwfake_transport_last(fake), "enquiry"), "proxy"), PROXY,
                      "the PS learns where notifications go back to");
 
     snprintf(xml, sizeof xml, "<iq type='result' id='%s' from='" PS "' to='" GW "'>"
              "<enquiry xmlns='urn:peerwatch:chain:0' ref='watcher.opa.example/0b6c9a8e-2f0e-4a55-9a0f-6c51c8b1a2d4' kind='current'>"
              "<state xmlns='urn:peerwatch:0' available='true' show='away'><status>In a meeting</status></state>"
              "</enquiry></iq>", ps_id);
-    cr_assert_eq(pwt_fake_deliver_xml(fake, xml), 0);
-    cr_assert_eq(pwt_fake_sent_count(fake), 3);
-    res = pwt_fake_last(fake);
+    cr_assert_eq(pwfake_transport_deliver_xml(fake, xml), 0);
+    cr_assert_eq(pwfake_transport_sent_count(fake), 3);
+    res = pwfake_transport_last(fake);
     cr_assert_str_eq(attr(res, "type"), "result");
     cr_assert_str_eq(attr(res, "id"), "e1");
     cr_assert_str_eq(attr(res, "to"), PROXY);
@@ -343,10 +343,10 @@ static void expect_refused(const pw_enquiry_t *e, const char *from, const sign_o
                            pw_error_t want, const char *word)
 {
     char text[1024];
-    size_t before = pwt_fake_sent_count(fake);
+    size_t before = pwfake_transport_sent_count(fake);
     deliver_enquiry(e, from, "bad", so);
-    cr_assert_eq(pwt_fake_sent_count(fake), before + 1, "exactly one answer, no HSS lookup");
-    xmpp_stanza_t *s = pwt_fake_last(fake);
+    cr_assert_eq(pwfake_transport_sent_count(fake), before + 1, "exactly one answer, no HSS lookup");
+    xmpp_stanza_t *s = pwfake_transport_last(fake);
     cr_assert_str_eq(attr(s, "type"), "error");
     cr_assert_str_eq(attr(s, "to"), from);
     cr_assert_eq(pw_stanza_error_parse(s, text, sizeof text), want, "condition %s, text '%s'",
@@ -406,11 +406,11 @@ Test(gateway, tampered_enquiry_is_not_authorized)
     p = strstr(xml, "alice@opa.example");
     cr_assert_not_null(p);
     memcpy(p, "mally", 5);
-    cr_assert_eq(pwt_fake_deliver_xml(fake, xml), 0);
+    cr_assert_eq(pwfake_transport_deliver_xml(fake, xml), 0);
     xmpp_free(ctx, xml);
     cr_assert_eq(last_error_to_proxy("t1", text, sizeof text), PW_ERR_NOT_AUTHORIZED);
     cr_assert(strstr(text, "does not verify"), "%s", text);
-    cr_assert_eq(pwt_fake_sent_count(fake), 1);
+    cr_assert_eq(pwfake_transport_sent_count(fake), 1);
 }
 
 Test(gateway, replayed_enquiry_is_not_authorized)
@@ -419,13 +419,13 @@ Test(gateway, replayed_enquiry_is_not_authorized)
     sign_opts_t so = { k_opa, "opa.example", PROXY, 0 };
     char *xml = enquiry_xml(&e, PROXY, "r1", &so);
     char text[512];
-    cr_assert_eq(pwt_fake_deliver_xml(fake, xml), 0);
+    cr_assert_eq(pwfake_transport_deliver_xml(fake, xml), 0);
     expect_hss_lookup("msisdn", "+12025550123");
-    cr_assert_eq(pwt_fake_deliver_xml(fake, xml), 0);
+    cr_assert_eq(pwfake_transport_deliver_xml(fake, xml), 0);
     xmpp_free(ctx, xml);
     cr_assert_eq(last_error_to_proxy("r1", text, sizeof text), PW_ERR_NOT_AUTHORIZED);
     cr_assert(strstr(text, "replay"), "%s", text);
-    cr_assert_eq(pwt_fake_sent_count(fake), 2);
+    cr_assert_eq(pwfake_transport_sent_count(fake), 2);
 }
 
 Test(gateway, stale_or_future_signature_is_not_authorized)
@@ -440,12 +440,12 @@ Test(gateway, stale_or_future_signature_is_not_authorized)
 Test(gateway, malformed_enquiries_get_their_condition)
 {
     char text[512];
-    pwt_fake_deliver_xml(fake, "<iq type='set' id='m1' from='" PROXY "' to='" GW "'>"
+    pwfake_transport_deliver_xml(fake, "<iq type='set' id='m1' from='" PROXY "' to='" GW "'>"
                                "<enquiry xmlns='urn:peerwatch:chain:0' kind='later' ref='r' presentity='+12025550123' "
                                "watcher-msisdn='+447700900001' watcher-jid='alice@opa.example' watcher-network='opa.example'/></iq>");
     cr_assert_eq(last_error_to_proxy("m1", text, sizeof text), PW_ERR_BAD_REQUEST);
     cr_assert(strstr(text, "kind"), "%s", text);
-    pwt_fake_deliver_xml(fake, "<iq type='set' id='m2' from='" PROXY "' to='" GW "'>"
+    pwfake_transport_deliver_xml(fake, "<iq type='set' id='m2' from='" PROXY "' to='" GW "'>"
                                "<enquiry xmlns='urn:peerwatch:chain:0' kind='current' ref='r' presentity='+1' "
                                "watcher-msisdn='+447700900001' watcher-jid='alice@opa.example' watcher-network='opa.example'/></iq>");
     cr_assert_eq(last_error_to_proxy("m2", text, sizeof text), PW_ERR_JID_MALFORMED);
@@ -464,10 +464,10 @@ Test(gateway, unknown_number_is_item_not_found)
              "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
              "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>no subscriber has the number +12025550123</text>"
              "</error></iq>", expect_hss_lookup("msisdn", "+12025550123"));
-    cr_assert_eq(pwt_fake_deliver_xml(fake, xml), 0);
+    cr_assert_eq(pwfake_transport_deliver_xml(fake, xml), 0);
     cr_assert_eq(last_error_to_proxy("u1", text, sizeof text), PW_ERR_ITEM_NOT_FOUND);
     cr_assert(strstr(text, "+12025550123"), "%s", text);
-    assert_no_internal_address(pwt_fake_last(fake));
+    assert_no_internal_address(pwfake_transport_last(fake));
     cr_assert_eq(pw_gateway_in_flight(gw), 0);
 }
 
@@ -480,9 +480,9 @@ Test(gateway, hss_refusal_is_an_internal_error_without_its_text)
              "<forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
              "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>" HSS " allows only its own components</text>"
              "</error></iq>", expect_hss_lookup("msisdn", "+12025550123"));
-    cr_assert_eq(pwt_fake_deliver_xml(fake, xml), 0);
+    cr_assert_eq(pwfake_transport_deliver_xml(fake, xml), 0);
     cr_assert_eq(last_error_to_proxy("h1", text, sizeof text), PW_ERR_INTERNAL_SERVER_ERROR);
-    assert_no_internal_address(pwt_fake_last(fake));
+    assert_no_internal_address(pwfake_transport_last(fake));
 }
 
 Test(gateway, hss_timeout_is_remote_server_timeout)
@@ -493,12 +493,12 @@ Test(gateway, hss_timeout_is_remote_server_timeout)
     expect_hss_lookup("msisdn", "+12025550123");
     clk_now += 4999;
     pw_loop_run_once(loop, 0);
-    cr_assert_eq(pwt_fake_sent_count(fake), 1, "not before iq_timeout");
+    cr_assert_eq(pwfake_transport_sent_count(fake), 1, "not before iq_timeout");
     clk_now += 1;
     pw_loop_run_once(loop, 0);
     cr_assert_eq(last_error_to_proxy("t1", text, sizeof text), PW_ERR_REMOTE_SERVER_TIMEOUT);
     cr_assert(strstr(text, "opb.example"), "%s", text);
-    assert_no_internal_address(pwt_fake_last(fake));
+    assert_no_internal_address(pwfake_transport_last(fake));
     cr_assert_eq(pw_gateway_in_flight(gw), 0);
 }
 
@@ -514,7 +514,7 @@ Test(gateway, ps_timeout_is_remote_server_timeout)
     pw_loop_run_once(loop, 0);
     cr_assert_eq(last_error_to_proxy("t2", text, sizeof text), PW_ERR_REMOTE_SERVER_TIMEOUT);
     cr_assert_str_eq(text, "the presence service of opb.example did not answer in time");
-    assert_no_internal_address(pwt_fake_last(fake));
+    assert_no_internal_address(pwfake_transport_last(fake));
     cr_assert_eq(pw_gateway_in_flight(gw), 0);
 }
 
@@ -530,7 +530,7 @@ Test(gateway, ps_errors_are_relayed_but_never_its_address)
              "<subscription-required xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
              "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>+12025550123 has not approved you yet</text>"
              "</error></iq>", expect_ps_enquiry());
-    cr_assert_eq(pwt_fake_deliver_xml(fake, xml), 0);
+    cr_assert_eq(pwfake_transport_deliver_xml(fake, xml), 0);
     cr_assert_eq(last_error_to_proxy("p1", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
     cr_assert_str_eq(text, "+12025550123 has not approved you yet");
 
@@ -541,9 +541,9 @@ Test(gateway, ps_errors_are_relayed_but_never_its_address)
              "<internal-server-error xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
              "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>" PS " cannot write its charge records</text>"
              "</error></iq>", expect_ps_enquiry());
-    cr_assert_eq(pwt_fake_deliver_xml(fake, xml), 0);
+    cr_assert_eq(pwfake_transport_deliver_xml(fake, xml), 0);
     cr_assert_eq(last_error_to_proxy("p2", text, sizeof text), PW_ERR_INTERNAL_SERVER_ERROR);
-    assert_no_internal_address(pwt_fake_last(fake));
+    assert_no_internal_address(pwfake_transport_last(fake));
 }
 
 Test(gateway, bad_hss_record_is_an_internal_error)
@@ -554,7 +554,7 @@ Test(gateway, bad_hss_record_is_an_internal_error)
     snprintf(xml, sizeof xml, "<iq type='result' id='%s' from='" HSS "' to='" GW "'>"
              "<subscriber xmlns='urn:peerwatch:hss:0' msisdn='+12025550123' jid='bob@opb.example'/></iq>",
              expect_hss_lookup("msisdn", "+12025550123"));
-    cr_assert_eq(pwt_fake_deliver_xml(fake, xml), 0);
+    cr_assert_eq(pwfake_transport_deliver_xml(fake, xml), 0);
     cr_assert_eq(last_error_to_proxy("b1", text, sizeof text), PW_ERR_INTERNAL_SERVER_ERROR);
     cr_assert_eq(pw_gateway_in_flight(gw), 0);
 }
@@ -609,9 +609,9 @@ Test(gateway, disco_advertises_the_chain_namespace)
 {
     xmpp_stanza_t *s;
     int found = 0;
-    pwt_fake_deliver_xml(fake, "<iq type='get' id='d1' from='" PROXY "' to='" GW "'>"
+    pwfake_transport_deliver_xml(fake, "<iq type='get' id='d1' from='" PROXY "' to='" GW "'>"
                                "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
-    s = xmpp_stanza_get_child_by_name(pwt_fake_last(fake), "query");
+    s = xmpp_stanza_get_child_by_name(pwfake_transport_last(fake), "query");
     cr_assert_not_null(s);
     for (xmpp_stanza_t *c = xmpp_stanza_get_children(s); c; c = xmpp_stanza_get_next(c)) {
         if (xmpp_stanza_is_tag(c) && strcmp(xmpp_stanza_get_name(c), "feature") == 0 &&
@@ -670,11 +670,11 @@ Test(gateway, notification_is_forwarded_to_the_named_proxy_and_acknowledged_back
 {
     xmpp_stanza_t *fwd, *el, *ack;
     char xml[768], fwd_id[64];
-    pwt_fake_deliver_xml(fake, "<iq type='set' id='n1' from='" PS "' to='" GW "'>"
+    pwfake_transport_deliver_xml(fake, "<iq type='set' id='n1' from='" PS "' to='" GW "'>"
         "<notify xmlns='urn:peerwatch:chain:0' proxy='" PROXY "' " NOTIFY_ATTRS ">"
         "<state xmlns='urn:peerwatch:0' available='true' show='dnd'/></notify></iq>");
-    cr_assert_eq(pwt_fake_sent_count(fake), 1);
-    fwd = pwt_fake_last(fake);
+    cr_assert_eq(pwfake_transport_sent_count(fake), 1);
+    fwd = pwfake_transport_last(fake);
     cr_assert_str_eq(attr(fwd, "to"), PROXY);
     cr_assert_str_eq(attr(fwd, "type"), "set");
     el = xmpp_stanza_get_child_by_name_and_ns(fwd, "notify", PW_NS_CHAIN);
@@ -684,8 +684,8 @@ Test(gateway, notification_is_forwarded_to_the_named_proxy_and_acknowledged_back
     assert_no_internal_address(fwd);
     snprintf(fwd_id, sizeof fwd_id, "%s", attr(fwd, "id"));
     snprintf(xml, sizeof xml, "<iq type='result' id='%s' from='" PROXY "' to='" GW "'/>", fwd_id);
-    pwt_fake_deliver_xml(fake, xml);
-    ack = pwt_fake_last(fake);
+    pwfake_transport_deliver_xml(fake, xml);
+    ack = pwfake_transport_last(fake);
     cr_assert_str_eq(attr(ack, "type"), "result");
     cr_assert_str_eq(attr(ack, "id"), "n1");
     cr_assert_str_eq(attr(ack, "to"), PS);
@@ -694,27 +694,27 @@ Test(gateway, notification_is_forwarded_to_the_named_proxy_and_acknowledged_back
 Test(gateway, a_gone_watcher_is_relayed_back_to_the_presence_server)
 {
     char xml[768], text[256];
-    pwt_fake_deliver_xml(fake, "<iq type='set' id='n2' from='" PS "' to='" GW "'>"
+    pwfake_transport_deliver_xml(fake, "<iq type='set' id='n2' from='" PS "' to='" GW "'>"
         "<notify xmlns='urn:peerwatch:chain:0' proxy='" PROXY "' " NOTIFY_ATTRS " ended='expired'/></iq>");
     snprintf(xml, sizeof xml, "<iq type='error' id='%s' from='" PROXY "'><error type='cancel'>"
              "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
              "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>no such subscription</text></error></iq>",
-             attr(pwt_fake_last(fake), "id"));
-    pwt_fake_deliver_xml(fake, xml);
-    cr_assert_str_eq(attr(pwt_fake_last(fake), "to"), PS);
-    cr_assert_eq(pw_stanza_error_parse(pwt_fake_last(fake), text, sizeof text), PW_ERR_ITEM_NOT_FOUND);
+             attr(pwfake_transport_last(fake), "id"));
+    pwfake_transport_deliver_xml(fake, xml);
+    cr_assert_str_eq(attr(pwfake_transport_last(fake), "to"), PS);
+    cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(fake), text, sizeof text), PW_ERR_ITEM_NOT_FOUND);
 }
 
 Test(gateway, notifications_only_from_own_components_and_only_to_peers)
 {
     char text[256];
-    pwt_fake_deliver_xml(fake, "<iq type='set' id='n3' from='" PROXY "' to='" GW "'>"
+    pwfake_transport_deliver_xml(fake, "<iq type='set' id='n3' from='" PROXY "' to='" GW "'>"
         "<notify xmlns='urn:peerwatch:chain:0' proxy='" PROXY "' " NOTIFY_ATTRS " ended='stopped'/></iq>");
-    cr_assert_eq(pw_stanza_error_parse(pwt_fake_last(fake), text, sizeof text), PW_ERR_FORBIDDEN);
-    pwt_fake_deliver_xml(fake, "<iq type='set' id='n4' from='" PS "' to='" GW "'>"
+    cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(fake), text, sizeof text), PW_ERR_FORBIDDEN);
+    pwfake_transport_deliver_xml(fake, "<iq type='set' id='n4' from='" PS "' to='" GW "'>"
         "<notify xmlns='urn:peerwatch:chain:0' proxy='proxy.evil.example' " NOTIFY_ATTRS " ended='stopped'/></iq>");
-    cr_assert_eq(pw_stanza_error_parse(pwt_fake_last(fake), text, sizeof text), PW_ERR_NOT_AUTHORIZED);
-    pwt_fake_deliver_xml(fake, "<iq type='set' id='n5' from='" PS "' to='" GW "'>"
+    cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(fake), text, sizeof text), PW_ERR_NOT_AUTHORIZED);
+    pwfake_transport_deliver_xml(fake, "<iq type='set' id='n5' from='" PS "' to='" GW "'>"
         "<notify xmlns='urn:peerwatch:chain:0' proxy='" PROXY "' subscription='s1' seq='1'/></iq>");
-    cr_assert_eq(pw_stanza_error_parse(pwt_fake_last(fake), text, sizeof text), PW_ERR_BAD_REQUEST);
+    cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(fake), text, sizeof text), PW_ERR_BAD_REQUEST);
 }

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pw_jid.h"
+#include "address/pw_jid.h"
 
 #define PART (PW_JID_PART_MAX + 1)
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "pw_loop.h"
+#include "core/pw_loop.h"
 
 typedef struct {
     uint64_t now;

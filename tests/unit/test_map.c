@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 
-#include "pw_map.h"
+#include "core/pw_map.h"
 
 Test(map, put_get_replace_remove)
 {

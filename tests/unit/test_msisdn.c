@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pw_msisdn.h"
+#include "address/pw_msisdn.h"
 
 /* Normalise with the given rules and expect success and the given result. */
 static void expect_ok(const char *in, const pw_msisdn_rules_t *rules, const char *want)

@@ -8,7 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "pw_peering.h"
+#include "chain/pw_peering.h"
 
 #define NOW 1795000000123ull /* 2026-11-18T11:06:40.123Z in unix ms */
 

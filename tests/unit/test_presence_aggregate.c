@@ -208,10 +208,10 @@ Test(presence_aggregate, link_down_forgets_the_table_until_the_server_resends)
     tp_deliver("<presence from='bob@opb.example/phone' to='" TP_JID "'/>");
     tp_deliver("<presence from='carol@opb.example/phone' to='" TP_JID "'/>");
     cr_assert_eq(pw_ptable_count(pw_presence_table(tp_ps)), 2);
-    pwt_fake_down(tp_fake);
+    pwfake_transport_down(tp_fake);
     cr_assert_eq(pw_ptable_count(pw_presence_table(tp_ps)), 0);
     cr_assert_eq(pw_presence_privileges(tp_ps, "opb.example", NULL), 0);
-    pwt_fake_up(tp_fake);
+    pwfake_transport_up(tp_fake);
     tp_deliver("<presence from='bob@opb.example/phone' to='" TP_JID "'/>");
     cr_assert_eq(pw_ptable_count(pw_presence_table(tp_ps)), 0, "no privilege advertised yet");
     tp_grant("opb.example", 2);

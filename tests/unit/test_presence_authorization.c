@@ -1,15 +1,15 @@
 /* test_presence_authorization.c: enquiry acceptance and the roster authorization table of docs/protocol.md §2.4-2.5. */
-#include "pw_runtime.h"
+#include "xmpp/pw_runtime.h"
 #include "test_presence_util.h"
 
 TestSuite(presence_authorization, .fini = tp_stop);
 
-/* How many approval requests were sent (since the last pwt_fake_clear()). */
+/* How many approval requests were sent (since the last pwfake_transport_clear()). */
 static size_t approvals(void)
 {
     size_t n = 0;
-    for (size_t i = 0; i < pwt_fake_sent_count(tp_fake); i++)
-        n += xmpp_stanza_get_child_by_name(pwt_fake_sent(tp_fake, i), "approval") != NULL;
+    for (size_t i = 0; i < pwfake_transport_sent_count(tp_fake); i++)
+        n += xmpp_stanza_get_child_by_name(pwfake_transport_sent(tp_fake, i), "approval") != NULL;
     return n;
 }
 
@@ -81,8 +81,8 @@ Test(presence_authorization, approval_is_requested_once_per_interval_per_pair)
     cr_assert_eq(ask("a1", "", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
     cr_assert_eq(approvals(), 1, "one approval request");
     iq = NULL;
-    for (size_t i = 0; i < pwt_fake_sent_count(tp_fake); i++) {
-        xmpp_stanza_t *s = pwt_fake_sent(tp_fake, i);
+    for (size_t i = 0; i < pwfake_transport_sent_count(tp_fake); i++) {
+        xmpp_stanza_t *s = pwfake_transport_sent(tp_fake, i);
         if (xmpp_stanza_get_child_by_name(s, "approval"))
             iq = s;
     }
@@ -96,12 +96,12 @@ Test(presence_authorization, approval_is_requested_once_per_interval_per_pair)
     cr_assert_str_eq(xmpp_stanza_get_attribute(ap, "watcher-jid"), "alice@opa.example");
     tp_deliver("<iq type='result' id='%s' from='watcher.opb.example' to='" TP_JID "'/>", xmpp_stanza_get_id(iq));
 
-    pwt_fake_clear(tp_fake);
+    pwfake_transport_clear(tp_fake);
     tp_run(3600 * 1000);
     cr_assert_eq(ask("a2", "", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
     cr_assert_eq(approvals(), 0, "within the interval: no request");
 
-    pwt_fake_clear(tp_fake);
+    pwfake_transport_clear(tp_fake);
     tp_run(23 * 3600 * 1000);
     cr_assert_eq(ask("a3", "", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
     cr_assert_eq(approvals(), 1, "a day later: asked again");
@@ -114,19 +114,19 @@ Test(presence_authorization, a_failed_approval_request_is_retried_at_the_next_en
     xmpp_stanza_t *iq = NULL;
     tp_start(NULL);
     cr_assert_eq(ask("b1", "", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
-    for (size_t i = 0; i < pwt_fake_sent_count(tp_fake); i++) {
-        if (xmpp_stanza_get_child_by_name(pwt_fake_sent(tp_fake, i), "approval"))
-            iq = pwt_fake_sent(tp_fake, i);
+    for (size_t i = 0; i < pwfake_transport_sent_count(tp_fake); i++) {
+        if (xmpp_stanza_get_child_by_name(pwfake_transport_sent(tp_fake, i), "approval"))
+            iq = pwfake_transport_sent(tp_fake, i);
     }
     cr_assert_not_null(iq);
     tp_deliver("<iq type='error' id='%s' from='watcher.opb.example' to='" TP_JID "'><error type='cancel'>"
                "<service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
                xmpp_stanza_get_id(iq));
-    pwt_fake_clear(tp_fake);
+    pwfake_transport_clear(tp_fake);
     cr_assert_eq(ask("b2", "", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
     cr_assert_eq(approvals(), 1, "asked again after the failure");
     /* an approval request that times out is retried too */
-    pwt_fake_clear(tp_fake);
+    pwfake_transport_clear(tp_fake);
     tp_run(6000);
     cr_assert_eq(ask("b3", "", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
     cr_assert_eq(approvals(), 1, "asked again after the timeout");
@@ -221,7 +221,7 @@ Test(presence_authorization, roster_timeout_and_refusal)
     cr_assert_eq(tp_error("t1", text, sizeof text), PW_ERR_REMOTE_SERVER_TIMEOUT);
     cr_assert_str_eq(text, "could not read the presentity's contact list in time");
 
-    pwt_fake_clear(tp_fake);
+    pwfake_transport_clear(tp_fake);
     tp_enquiry("t2", "watcher.opa.example/t2", "current");
     {
         xmpp_stanza_t *get = tp_sent_ns("jabber:iq:roster");
@@ -288,13 +288,13 @@ Test(presence_authorization, the_approval_table_is_bounded)
     ask_from("p1", "+447700900001");
     ask_from("p2", "+447700900002");
     cr_assert_eq(approvals(), 2);
-    pwt_fake_clear(tp_fake);
+    pwfake_transport_clear(tp_fake);
     ask_from("p3", "+447700900003");
     cr_assert_eq(approvals(), 0, "table full of pairs within the interval: not asked");
     tp_run(3600 * 1000);
     ask_from("p4", "+447700900003");
     cr_assert_eq(approvals(), 1, "expired pairs make room");
-    pwt_fake_clear(tp_fake);
+    pwfake_transport_clear(tp_fake);
     ask_from("p5", "+447700900001");
     cr_assert_eq(approvals(), 1, "its pair had expired and was swept");
     tp_stop();

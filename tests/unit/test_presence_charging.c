@@ -86,8 +86,8 @@ Test(presence_charging, the_answer_leaves_only_after_the_commit_hook)
     {
         /* answer both roster reads in the same iteration: one group commit */
         size_t n = 0;
-        for (size_t i = 0; i < pwt_fake_sent_count(tp_fake); i++) {
-            xmpp_stanza_t *get = pwt_fake_sent(tp_fake, i);
+        for (size_t i = 0; i < pwfake_transport_sent_count(tp_fake); i++) {
+            xmpp_stanza_t *get = pwfake_transport_sent(tp_fake, i);
             if (!xmpp_stanza_get_child_by_ns(get, "jabber:iq:roster"))
                 continue;
             tp_deliver("<iq type='result' id='%s' from='bob@opb.example' to='" TP_JID "'>"
@@ -121,8 +121,8 @@ Test(presence_charging, a_retried_ref_is_answered_again_without_a_second_record)
     /* a retry while the first is still on its way: both answered, one record */
     tp_enquiry("r3", "watcher.opa.example/twice", "current");
     tp_enquiry("r4", "watcher.opa.example/twice", "current");
-    for (size_t i = 0; i < pwt_fake_sent_count(tp_fake); i++) {
-        xmpp_stanza_t *get = pwt_fake_sent(tp_fake, i);
+    for (size_t i = 0; i < pwfake_transport_sent_count(tp_fake); i++) {
+        xmpp_stanza_t *get = pwfake_transport_sent(tp_fake, i);
         if (xmpp_stanza_get_child_by_ns(get, "jabber:iq:roster") && !tp_answer(xmpp_stanza_get_id(get)))
             tp_deliver("<iq type='result' id='%s' from='bob@opb.example' to='" TP_JID "'>"
                        "<query xmlns='jabber:iq:roster'/></iq>", xmpp_stanza_get_id(get));

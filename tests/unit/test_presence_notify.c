@@ -268,12 +268,12 @@ Test(presence_notify, our_link_down_does_not_end_the_subscription)
     tp_subscribe("l1", "changes", TP_BOTH);
     change("away");
     cr_assert_eq(tp_notify_count(), 1);
-    pwt_fake_down(tp_fake);
+    pwfake_transport_down(tp_fake);
     tp_run(2001); /* the notification times out; the resend cannot leave */
     tp_run(5000);
     cr_assert_eq(pw_subs_count(pw_presence_subs(tp_ps)), 1, "kept while our own link is down");
     /* back up: the server resends privileges and presences; the latest state goes out */
-    pwt_fake_up(tp_fake);
+    pwfake_transport_up(tp_fake);
     tp_grant("opb.example", 2);
     tp_bob("away");
     tp_run(1000); /* the retry, held for notify_interval after the last failed attempt */

@@ -75,7 +75,7 @@ Test(presence_persist, subscriptions_come_back_with_their_expiry_and_expired_one
     cr_assert_eq(ends.notifications[0], 1);
 
     /* the server resends presences (and privileges); notifications resume, numbering on */
-    pwt_fake_clear(tp_fake);
+    pwfake_transport_clear(tp_fake);
     tp_grant("opb.example", 2);
     tp_bob("dnd");
     tp_roster(TP_BOTH);

@@ -27,7 +27,7 @@ Test(presence_privilege, prosody_v2_advertisement_then_current_presences)
     tp_deliver("<presence from='bob@opb.example/phone' to='" TP_JID "' type='unavailable'/>");
     pw_ptable_state(pw_presence_table(tp_ps), "bob@opb.example", &st);
     cr_assert_eq(st.available, 0);
-    cr_assert_eq(pwt_fake_sent_count(tp_fake), 0, "nothing is answered to a privilege message or presence");
+    cr_assert_eq(pwfake_transport_sent_count(tp_fake), 0, "nothing is answered to a privilege message or presence");
     tp_stop();
 }
 
@@ -82,7 +82,7 @@ Test(presence_privilege, advertisements_not_from_a_server_or_malformed_are_ignor
     cr_assert_eq(pw_presence_privileges(tp_ps, "opb.example", NULL), 0, "recorded, with nothing granted");
     tp_deliver("<message from='opb.example' to='" TP_JID "'><body>hello</body></message>");
     tp_deliver("<message from='opb.example' to='" TP_JID "'/>");
-    cr_assert_eq(pwt_fake_sent_count(tp_fake), 0);
+    cr_assert_eq(pwfake_transport_sent_count(tp_fake), 0);
     tp_stop();
 }
 

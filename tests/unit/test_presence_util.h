@@ -10,9 +10,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "pw_cdr.h"
+#include "charging/pw_cdr.h"
 #include "pw_presence.h"
-#include "pwt_fake.h"
+#include "fake_transport.h"
 
 #define TP_JID "ps1.opb.example"
 #define TP_GATEWAY "gateway.opb.example"
@@ -22,7 +22,7 @@
 static uint64_t tp_now = 1000;
 static pw_loop_t *tp_loop;
 static xmpp_ctx_t *tp_ctx;
-static pwt_fake_t *tp_fake;
+static pwfake_transport_t *tp_fake;
 static pw_component_t *tp_comp;
 static pw_presence_t *tp_ps;
 static pw_presence_settings_t tp_settings;
@@ -88,10 +88,10 @@ static inline void tp_start(const char *extra)
     pw_loop_set_clock(tp_loop, tp_clock, NULL);
     xmpp_initialize();
     tp_ctx = xmpp_ctx_new(NULL, NULL);
-    tp_fake = pwt_fake_create(tp_ctx);
-    cr_assert_eq(pw_component_create(&tp_comp, tp_loop, tp_ctx, &o, pwt_fake_transport(tp_fake)), PW_OK);
+    tp_fake = pwfake_transport_create(tp_ctx);
+    cr_assert_eq(pw_component_create(&tp_comp, tp_loop, tp_ctx, &o, pwfake_transport_base(tp_fake)), PW_OK);
     cr_assert_eq(pw_presence_create(&tp_ps, tp_comp, &tp_settings), PW_OK);
-    pwt_fake_up(tp_fake);
+    pwfake_transport_up(tp_fake);
 }
 
 /** Tear everything down (harmless when not started). */
@@ -124,7 +124,7 @@ static inline void tp_deliver(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(xml, sizeof xml, fmt, ap);
     va_end(ap);
-    cr_assert_eq(pwt_fake_deliver_xml(tp_fake, xml), 0, "parses: %s", xml);
+    cr_assert_eq(pwfake_transport_deliver_xml(tp_fake, xml), 0, "parses: %s", xml);
 }
 
 /** The server of domain grants roster get and presence (XEP-0356 namespace version 1 or 2). */
@@ -155,8 +155,8 @@ static inline void tp_enquiry(const char *id, const char *ref, const char *kind)
 /** The last sent IQ whose payload is in ns (NULL if none). */
 static inline xmpp_stanza_t *tp_sent_ns(const char *ns)
 {
-    for (size_t i = pwt_fake_sent_count(tp_fake); i-- > 0;) {
-        xmpp_stanza_t *s = pwt_fake_sent(tp_fake, i);
+    for (size_t i = pwfake_transport_sent_count(tp_fake); i-- > 0;) {
+        xmpp_stanza_t *s = pwfake_transport_sent(tp_fake, i);
         if (xmpp_stanza_get_child_by_ns(s, ns))
             return s;
     }
@@ -167,16 +167,16 @@ static inline xmpp_stanza_t *tp_sent_ns(const char *ns)
 static inline size_t tp_count_ns(const char *ns)
 {
     size_t n = 0;
-    for (size_t i = 0; i < pwt_fake_sent_count(tp_fake); i++)
-        n += xmpp_stanza_get_child_by_ns(pwt_fake_sent(tp_fake, i), ns) != NULL;
+    for (size_t i = 0; i < pwfake_transport_sent_count(tp_fake); i++)
+        n += xmpp_stanza_get_child_by_ns(pwfake_transport_sent(tp_fake, i), ns) != NULL;
     return n;
 }
 
 /** The answer (type result or error) sent to request id, or NULL. */
 static inline xmpp_stanza_t *tp_answer(const char *id)
 {
-    for (size_t i = 0; i < pwt_fake_sent_count(tp_fake); i++) {
-        xmpp_stanza_t *s = pwt_fake_sent(tp_fake, i);
+    for (size_t i = 0; i < pwfake_transport_sent_count(tp_fake); i++) {
+        xmpp_stanza_t *s = pwfake_transport_sent(tp_fake, i);
         const char *sid = xmpp_stanza_get_id(s), *type = xmpp_stanza_get_type(s);
         if (sid && strcmp(sid, id) == 0 && type &&
             (strcmp(type, "result") == 0 || strcmp(type, "error") == 0))
@@ -296,8 +296,8 @@ static inline xmpp_stanza_t *tp_notify(size_t i, size_t *n)
 {
     xmpp_stanza_t *found = NULL;
     size_t k = 0;
-    for (size_t j = 0; j < pwt_fake_sent_count(tp_fake); j++) {
-        xmpp_stanza_t *st = pwt_fake_sent(tp_fake, j), *el = xmpp_stanza_get_children(st);
+    for (size_t j = 0; j < pwfake_transport_sent_count(tp_fake); j++) {
+        xmpp_stanza_t *st = pwfake_transport_sent(tp_fake, j), *el = xmpp_stanza_get_children(st);
         const char *type = xmpp_stanza_get_type(st);
         if (!type || strcmp(type, "set") != 0 || !el || !xmpp_stanza_get_name(el) ||
             strcmp(xmpp_stanza_get_name(el), "notify") != 0)

@@ -14,7 +14,7 @@ Test(proxy_access, enquiry_from_anyone_but_the_watcher_is_forbidden)
         cr_assert_eq(tp_error_to(senders[i], "f1", text, sizeof text), PW_ERR_FORBIDDEN, "%s", senders[i]);
         cr_assert(strstr(text, TP_WATCHER), "the text names the allowed sender: %s", text);
     }
-    cr_assert_eq(pwt_fake_resolver_count(tp.dns, NULL, NULL), 0, "no DNS for a refused enquiry");
+    cr_assert_eq(pwfake_resolver_count(tp.dns, NULL, NULL), 0, "no DNS for a refused enquiry");
     cr_assert_eq(pw_proxy_in_flight(tp.proxy), 0);
 }
 
@@ -22,7 +22,7 @@ Test(proxy_access, the_watcher_is_recognised_whatever_its_case_or_resource)
 {
     tp_deliver("c1", "Watcher.OPA.example/x", TP_BOB, NULL);
     cr_assert_eq(pw_proxy_in_flight(tp.proxy), 1, "accepted");
-    cr_assert_eq(pwt_fake_resolver_count(tp.dns, "naptr", TP_BOB_ENUM), 1);
+    cr_assert_eq(pwfake_resolver_count(tp.dns, "naptr", TP_BOB_ENUM), 1);
 }
 
 Test(proxy_access, malformed_enquiries_get_their_condition)
@@ -50,12 +50,12 @@ Test(proxy_access, malformed_enquiries_get_their_condition)
         char xml[1024];
         snprintf(xml, sizeof xml, "<iq type='set' id='m%zu' from='" TP_WATCHER "' to='" TP_JID "'>"
                  "<enquiry xmlns='urn:peerwatch:chain:0' %s/></iq>", i, cases[i].attrs);
-        cr_assert_eq(pwt_fake_deliver_xml(tp.fake, xml), 0);
+        cr_assert_eq(pwfake_transport_deliver_xml(tp.fake, xml), 0);
         snprintf(xml, sizeof xml, "m%zu", i);
         cr_assert_eq(tp_error_to_watcher(xml, text, sizeof text), cases[i].cond, "case %zu: %s", i, text);
         cr_assert(strstr(text, cases[i].names), "case %zu names %s: %s", i, cases[i].names, text);
     }
-    cr_assert_eq(pwt_fake_resolver_count(tp.dns, NULL, NULL), 0);
+    cr_assert_eq(pwfake_resolver_count(tp.dns, NULL, NULL), 0);
     cr_assert_eq(pw_proxy_in_flight(tp.proxy), 0);
 }
 
@@ -64,9 +64,9 @@ Test(proxy_access, disco_advertises_the_chain_namespace_and_presence_identity)
     xmpp_stanza_t *q;
     int feature = 0, identity = 0;
 
-    pwt_fake_deliver_xml(tp.fake, "<iq type='get' id='d1' from='" TP_WATCHER "' to='" TP_JID "'>"
+    pwfake_transport_deliver_xml(tp.fake, "<iq type='get' id='d1' from='" TP_WATCHER "' to='" TP_JID "'>"
                                   "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
-    q = xmpp_stanza_get_child_by_name(pwt_fake_last(tp.fake), "query");
+    q = xmpp_stanza_get_child_by_name(pwfake_transport_last(tp.fake), "query");
     cr_assert_not_null(q);
     for (xmpp_stanza_t *c = xmpp_stanza_get_children(q); c; c = xmpp_stanza_get_next(c)) {
         if (!xmpp_stanza_is_tag(c))

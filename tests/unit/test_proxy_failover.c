@@ -18,18 +18,18 @@ Test(proxy_failover, first_target_times_out_second_gets_a_fresh_signature)
     size_t sent;
 
     ask_bob_and_expect_gw1("t1", id1, sizeof id1, nonce1, sizeof nonce1);
-    sent = pwt_fake_sent_count(tp.fake);
+    sent = pwfake_transport_sent_count(tp.fake);
     tp_advance(5999);
-    cr_assert_eq(pwt_fake_sent_count(tp.fake), sent, "nothing before gateway_timeout");
+    cr_assert_eq(pwfake_transport_sent_count(tp.fake), sent, "nothing before gateway_timeout");
     tp_advance(1);
-    cr_assert_eq(pwt_fake_sent_count(tp.fake), sent + 1, "the second target is tried at 6 s");
+    cr_assert_eq(pwfake_transport_sent_count(tp.fake), sent + 1, "the second target is tried at 6 s");
     snprintf(id2, sizeof id2, "%s", tp_attr(tp_expect_gateway_enquiry(TP_GW2, nonce2, sizeof nonce2), "id"));
     cr_assert_str_neq(nonce1, nonce2, "a fresh nonce for every target");
     cr_assert_str_neq(id1, id2);
     cr_assert_eq(pw_proxy_in_flight(tp.proxy), 1);
     /* a late answer of the first gateway is ignored */
     tp_gateway_result(id1, TP_GW1);
-    cr_assert_eq(pwt_fake_sent_count(tp.fake), sent + 1);
+    cr_assert_eq(pwfake_transport_sent_count(tp.fake), sent + 1);
     tp_gateway_result(id2, TP_GW2);
     tp_expect_state_to_watcher("t1");
     cr_assert_eq(pw_proxy_in_flight(tp.proxy), 0);
@@ -92,9 +92,9 @@ Test(proxy_failover, a_gateways_verdict_is_relayed_without_failover)
         size_t sent;
         snprintf(id, sizeof id, "v%zu", i);
         ask_bob_and_expect_gw1(id, gw_id, sizeof gw_id, NULL, 0);
-        sent = pwt_fake_sent_count(tp.fake);
+        sent = pwfake_transport_sent_count(tp.fake);
         tp_gateway_error(gw_id, TP_GW1, conds[i][0], conds[i][1], conds[i][2]);
-        cr_assert_eq(pwt_fake_sent_count(tp.fake), sent + 1, "only the answer to the watcher");
+        cr_assert_eq(pwfake_transport_sent_count(tp.fake), sent + 1, "only the answer to the watcher");
         cr_assert_eq(tp_error_to_watcher(id, text, sizeof text), expect[i]);
         cr_assert_str_eq(text, conds[i][2]);
     }
@@ -130,10 +130,10 @@ Test(proxy_failover, link_down_ends_the_enquiry)
     size_t sent;
     tp_script_opb_gateways(60);
     tp_ask_bob("l1");
-    sent = pwt_fake_sent_count(tp.fake);
-    pwt_fake_down(tp.fake); /* while DNS is being asked */
+    sent = pwfake_transport_sent_count(tp.fake);
+    pwfake_transport_down(tp.fake); /* while DNS is being asked */
     tp_pump();
-    cr_assert_eq(pwt_fake_sent_count(tp.fake), sent, "nothing can be sent");
+    cr_assert_eq(pwfake_transport_sent_count(tp.fake), sent, "nothing can be sent");
     cr_assert_eq(pw_proxy_in_flight(tp.proxy), 0, "the enquiry ended instead of hanging");
     cr_assert_eq(pw_component_pending_iqs(tp.comp), 0);
 }

@@ -14,17 +14,17 @@ Test(proxy_lifecycle, shutdown_answers_enquiries_in_flight)
     tp_ask_bob("d1"); /* will wait for a gateway */
     tp_pump();
     tp_expect_gateway_enquiry(TP_GW1, NULL, 0);
-    pwt_fake_resolver_set_delay(tp.dns, 10000);
+    pwfake_resolver_set_delay(tp.dns, 10000);
     tp_deliver("d2", TP_WATCHER, "+447700900001", NULL); /* waits for ENUM */
     cr_assert_eq(pw_proxy_in_flight(tp.proxy), 2);
-    cr_assert_eq(pwt_fake_resolver_pending(tp.dns), 1);
-    sent = pwt_fake_sent_count(tp.fake);
+    cr_assert_eq(pwfake_resolver_pending(tp.dns), 1);
+    sent = pwfake_transport_sent_count(tp.fake);
 
     pw_proxy_destroy(tp.proxy);
     tp.proxy = NULL;
-    cr_assert_eq(pwt_fake_sent_count(tp.fake), sent + 2, "both answered");
+    cr_assert_eq(pwfake_transport_sent_count(tp.fake), sent + 2, "both answered");
     for (size_t i = sent; i < sent + 2; i++) {
-        xmpp_stanza_t *s = pwt_fake_sent(tp.fake, i);
+        xmpp_stanza_t *s = pwfake_transport_sent(tp.fake, i);
         const char *id = tp_attr(s, "id");
         cr_assert_str_eq(tp_attr(s, "type"), "error");
         cr_assert_str_eq(tp_attr(s, "to"), TP_WATCHER);
@@ -35,7 +35,7 @@ Test(proxy_lifecycle, shutdown_answers_enquiries_in_flight)
     cr_assert_eq(pw_component_pending_iqs(tp.comp), 0);
     /* the orphaned lookup is answered (and freed) when the resolver goes */
     tp_advance(10000);
-    cr_assert_eq(pwt_fake_sent_count(tp.fake), sent + 2);
+    cr_assert_eq(pwfake_transport_sent_count(tp.fake), sent + 2);
 }
 
 Test(proxy_lifecycle, shutdown_with_its_own_resolver_answers_dns_waiters)
@@ -65,7 +65,7 @@ Test(proxy_lifecycle, reload_switches_settings_and_new_cache_bounds_empty_the_ca
     tp_ask_bob("r1");
     tp_pump();
     tp_expect_gateway_enquiry(TP_GW1, NULL, 0);
-    cr_assert_eq(pwt_fake_resolver_count(tp.dns, NULL, NULL), 2);
+    cr_assert_eq(pwfake_resolver_count(tp.dns, NULL, NULL), 2);
 
     /* same file with a different cache_size and gateway_timeout */
     snprintf(text, sizeof text,
@@ -77,7 +77,7 @@ Test(proxy_lifecycle, reload_switches_settings_and_new_cache_bounds_empty_the_ca
 
     tp_ask_bob("r2");
     tp_pump();
-    cr_assert_eq(pwt_fake_resolver_count(tp.dns, NULL, NULL), 4, "the cache was emptied");
+    cr_assert_eq(pwfake_resolver_count(tp.dns, NULL, NULL), 4, "the cache was emptied");
     tp_expect_gateway_enquiry(TP_GW1, NULL, 0);
     tp_advance(2000); /* the new gateway_timeout */
     tp_expect_gateway_enquiry(TP_GW2, NULL, 0);

@@ -9,17 +9,17 @@ Test(proxy_notify, notification_goes_to_the_watcher_and_the_ack_comes_back)
 {
     xmpp_stanza_t *fwd, *ack;
     char xml[1024];
-    pwt_fake_deliver_xml(tp.fake, "<iq type='set' id='n1' from='gateway.opb.example' to='" TP_JID "'>"
+    pwfake_transport_deliver_xml(tp.fake, "<iq type='set' id='n1' from='gateway.opb.example' to='" TP_JID "'>"
         "<notify xmlns='urn:peerwatch:chain:0' proxy='" TP_JID "' " N_ATTRS ">"
         "<state xmlns='urn:peerwatch:0' available='false'/></notify></iq>");
-    fwd = pwt_fake_last(tp.fake);
+    fwd = pwfake_transport_last(tp.fake);
     cr_assert_not_null(fwd);
     cr_assert_str_eq(tp_attr(fwd, "to"), TP_WATCHER);
     cr_assert_str_eq(tp_attr(fwd, "from"), TP_JID);
     cr_assert_str_eq(tp_attr(xmpp_stanza_get_child_by_name(fwd, "notify"), "seq"), "4");
     snprintf(xml, sizeof xml, "<iq type='result' id='%s' from='" TP_WATCHER "' to='" TP_JID "'/>", tp_attr(fwd, "id"));
-    pwt_fake_deliver_xml(tp.fake, xml);
-    ack = pwt_fake_last(tp.fake);
+    pwfake_transport_deliver_xml(tp.fake, xml);
+    ack = pwfake_transport_last(tp.fake);
     cr_assert_str_eq(tp_attr(ack, "type"), "result");
     cr_assert_str_eq(tp_attr(ack, "to"), "gateway.opb.example");
     cr_assert_str_eq(tp_attr(ack, "id"), "n1");
@@ -28,31 +28,31 @@ Test(proxy_notify, notification_goes_to_the_watcher_and_the_ack_comes_back)
 Test(proxy_notify, a_gone_watcher_and_a_timeout_are_relayed)
 {
     char xml[1024], text[256];
-    pwt_fake_deliver_xml(tp.fake, "<iq type='set' id='n2' from='gateway.opb.example' to='" TP_JID "'>"
+    pwfake_transport_deliver_xml(tp.fake, "<iq type='set' id='n2' from='gateway.opb.example' to='" TP_JID "'>"
         "<notify xmlns='urn:peerwatch:chain:0' proxy='" TP_JID "' " N_ATTRS " ended='expired'/></iq>");
     snprintf(xml, sizeof xml, "<iq type='error' id='%s' from='" TP_WATCHER "'><error type='cancel'>"
              "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
-             tp_attr(pwt_fake_last(tp.fake), "id"));
-    pwt_fake_deliver_xml(tp.fake, xml);
-    cr_assert_eq(pw_stanza_error_parse(pwt_fake_last(tp.fake), text, sizeof text), PW_ERR_ITEM_NOT_FOUND);
-    pwt_fake_deliver_xml(tp.fake, "<iq type='set' id='n3' from='gateway.opb.example' to='" TP_JID "'>"
+             tp_attr(pwfake_transport_last(tp.fake), "id"));
+    pwfake_transport_deliver_xml(tp.fake, xml);
+    cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(tp.fake), text, sizeof text), PW_ERR_ITEM_NOT_FOUND);
+    pwfake_transport_deliver_xml(tp.fake, "<iq type='set' id='n3' from='gateway.opb.example' to='" TP_JID "'>"
         "<notify xmlns='urn:peerwatch:chain:0' proxy='" TP_JID "' " N_ATTRS " ended='expired'/></iq>");
     tp.now += 60000;
     pw_loop_run_once(tp.loop, 0);
-    cr_assert_eq(pw_stanza_error_parse(pwt_fake_last(tp.fake), text, sizeof text), PW_ERR_REMOTE_SERVER_TIMEOUT);
-    cr_assert_str_eq(tp_attr(pwt_fake_last(tp.fake), "id"), "n3");
+    cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(tp.fake), text, sizeof text), PW_ERR_REMOTE_SERVER_TIMEOUT);
+    cr_assert_str_eq(tp_attr(pwfake_transport_last(tp.fake), "id"), "n3");
 }
 
 Test(proxy_notify, only_peer_gateways_and_only_for_this_proxy)
 {
     char text[256];
-    pwt_fake_deliver_xml(tp.fake, "<iq type='set' id='n4' from='gateway.evil.example' to='" TP_JID "'>"
+    pwfake_transport_deliver_xml(tp.fake, "<iq type='set' id='n4' from='gateway.evil.example' to='" TP_JID "'>"
         "<notify xmlns='urn:peerwatch:chain:0' proxy='" TP_JID "' " N_ATTRS " ended='stopped'/></iq>");
-    cr_assert_eq(pw_stanza_error_parse(pwt_fake_last(tp.fake), text, sizeof text), PW_ERR_NOT_AUTHORIZED);
-    pwt_fake_deliver_xml(tp.fake, "<iq type='set' id='n5' from='gateway.opb.example' to='" TP_JID "'>"
+    cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(tp.fake), text, sizeof text), PW_ERR_NOT_AUTHORIZED);
+    pwfake_transport_deliver_xml(tp.fake, "<iq type='set' id='n5' from='gateway.opb.example' to='" TP_JID "'>"
         "<notify xmlns='urn:peerwatch:chain:0' proxy='proxy.other.example' " N_ATTRS " ended='stopped'/></iq>");
-    cr_assert_eq(pw_stanza_error_parse(pwt_fake_last(tp.fake), text, sizeof text), PW_ERR_BAD_REQUEST);
-    pwt_fake_deliver_xml(tp.fake, "<iq type='set' id='n6' from='gateway.opb.example' to='" TP_JID "'>"
+    cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(tp.fake), text, sizeof text), PW_ERR_BAD_REQUEST);
+    pwfake_transport_deliver_xml(tp.fake, "<iq type='set' id='n6' from='gateway.opb.example' to='" TP_JID "'>"
         "<notify xmlns='urn:peerwatch:chain:0' proxy='" TP_JID "' subscription='s1'/></iq>");
-    cr_assert_eq(pw_stanza_error_parse(pwt_fake_last(tp.fake), text, sizeof text), PW_ERR_BAD_REQUEST);
+    cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(tp.fake), text, sizeof text), PW_ERR_BAD_REQUEST);
 }

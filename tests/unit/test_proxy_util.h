@@ -9,12 +9,12 @@
 #include <unistd.h>
 
 #include "proxy.h"
-#include "pw_enquiry.h"
-#include "pw_msisdn.h"
-#include "pw_peering.h"
-#include "pw_stanza.h"
-#include "pwt_fake.h"
-#include "pwt_fake_resolver.h"
+#include "chain/pw_enquiry.h"
+#include "address/pw_msisdn.h"
+#include "chain/pw_peering.h"
+#include "xmpp/pw_stanza.h"
+#include "fake_transport.h"
+#include "fake_resolver.h"
 
 #define TP_JID "proxy.opa.example"
 #define TP_WATCHER "watcher.opa.example"
@@ -47,9 +47,9 @@ typedef struct tp {
     uint64_t now;
     pw_loop_t *loop;
     xmpp_ctx_t *ctx;
-    pwt_fake_t *fake;
+    pwfake_transport_t *fake;
     pw_component_t *comp;
-    pwt_fake_resolver_t *dns;
+    pwfake_resolver_t *dns;
     pw_proxy_settings_t settings;
     pw_proxy_t *proxy;
     pw_peering_key_t *pub; /* opa's public key, to verify what the proxy signs */
@@ -96,18 +96,18 @@ static inline void tp_setup(void)
     pw_loop_set_clock(tp.loop, tp_clock, &tp);
     xmpp_initialize();
     tp.ctx = xmpp_ctx_new(NULL, NULL);
-    tp.fake = pwt_fake_create(tp.ctx);
-    cr_assert_eq(pw_component_create(&tp.comp, tp.loop, tp.ctx, &o, pwt_fake_transport(tp.fake)), PW_OK);
-    pwt_fake_up(tp.fake);
-    cr_assert_eq(pwt_fake_resolver_create(&tp.dns, tp.loop), PW_OK);
-    cr_assert_eq(pw_proxy_create(&tp.proxy, tp.comp, &tp.settings, pwt_fake_resolver_base(tp.dns)), PW_OK);
+    tp.fake = pwfake_transport_create(tp.ctx);
+    cr_assert_eq(pw_component_create(&tp.comp, tp.loop, tp.ctx, &o, pwfake_transport_base(tp.fake)), PW_OK);
+    pwfake_transport_up(tp.fake);
+    cr_assert_eq(pwfake_resolver_create(&tp.dns, tp.loop), PW_OK);
+    cr_assert_eq(pw_proxy_create(&tp.proxy, tp.comp, &tp.settings, pwfake_resolver_base(tp.dns)), PW_OK);
 }
 
 static inline void tp_teardown(void)
 {
     pw_proxy_destroy(tp.proxy);
     tp.proxy = NULL;
-    pw_resolver_destroy(pwt_fake_resolver_base(tp.dns));
+    pw_resolver_destroy(pwfake_resolver_base(tp.dns));
     pw_component_destroy(tp.comp);
     xmpp_ctx_free(tp.ctx);
     xmpp_shutdown();
@@ -146,7 +146,7 @@ static inline void tp_deliver(const char *id, const char *from, const char *pres
              "watcher-msisdn='+447700900001' watcher-jid='alice@opa.example' "
              "watcher-network='opa.example'/></iq>",
              id, from, presentity ? "presentity" : "presentity-jid", presentity ? presentity : pjid);
-    cr_assert_eq(pwt_fake_deliver_xml(tp.fake, xml), 0, "%s", xml);
+    cr_assert_eq(pwfake_transport_deliver_xml(tp.fake, xml), 0, "%s", xml);
 }
 
 /* An enquiry about bob's number from the watcher. */
@@ -183,14 +183,14 @@ static inline pw_srv_rr_t tp_srv(uint16_t priority, const char *target)
 static inline void tp_script_bob_enum(const char *service, const char *regexp, uint32_t ttl)
 {
     pw_naptr_t r = tp_naptr(service, regexp);
-    cr_assert_eq(pwt_fake_resolver_script_naptr(tp.dns, TP_BOB_ENUM, PW_OK, &r, 1, ttl), PW_OK);
+    cr_assert_eq(pwfake_resolver_script_naptr(tp.dns, TP_BOB_ENUM, PW_OK, &r, 1, ttl), PW_OK);
 }
 
 /* Script opb's gateways: gw1 (priority 10) then gateway.opb.example (priority 20). */
 static inline void tp_script_opb_gateways(uint32_t ttl)
 {
     pw_srv_rr_t rrs[2] = { tp_srv(20, TP_GW2 "."), tp_srv(10, TP_GW1) };
-    cr_assert_eq(pwt_fake_resolver_script_srv(tp.dns, TP_SRV_OPB, PW_OK, rrs, 2, ttl), PW_OK);
+    cr_assert_eq(pwfake_resolver_script_srv(tp.dns, TP_SRV_OPB, PW_OK, rrs, 2, ttl), PW_OK);
 }
 
 /* Script one gateway for a network. */
@@ -199,14 +199,14 @@ static inline void tp_script_gateway(const char *network, const char *target, ui
     char name[300];
     pw_srv_rr_t r = tp_srv(10, target);
     snprintf(name, sizeof name, "_presence-gw._tcp.%s", network);
-    cr_assert_eq(pwt_fake_resolver_script_srv(tp.dns, name, PW_OK, &r, 1, ttl), PW_OK);
+    cr_assert_eq(pwfake_resolver_script_srv(tp.dns, name, PW_OK, &r, 1, ttl), PW_OK);
 }
 
 /* The last stanza must be the enquiry signed for gateway 'to' (verified with opa's public
  * key); returns it (owned by the fake). nonce receives the signature's nonce (may be NULL). */
 static inline xmpp_stanza_t *tp_expect_gateway_enquiry(const char *to, char *nonce, size_t cap)
 {
-    xmpp_stanza_t *s = pwt_fake_last(tp.fake), *el, *sig;
+    xmpp_stanza_t *s = pwfake_transport_last(tp.fake), *el, *sig;
     pw_enquiry_t e;
     pw_error_t cond;
     char why[512];
@@ -239,7 +239,7 @@ static inline void tp_gateway_result(const char *id, const char *from)
              "<enquiry xmlns='urn:peerwatch:chain:0' ref='" TP_REF "' kind='current'>"
              "<state xmlns='urn:peerwatch:0' available='true' show='away'><status>In a meeting</status></state>"
              "</enquiry></iq>", id, from);
-    cr_assert_eq(pwt_fake_deliver_xml(tp.fake, xml), 0);
+    cr_assert_eq(pwfake_transport_deliver_xml(tp.fake, xml), 0);
 }
 
 /* The gateway 'from' answers request id with an error. */
@@ -252,13 +252,13 @@ static inline void tp_gateway_error(const char *id, const char *from, const char
              "<%s xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
              "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>%s</text></error></iq>",
              id, from, type, cond, text);
-    cr_assert_eq(pwt_fake_deliver_xml(tp.fake, xml), 0);
+    cr_assert_eq(pwfake_transport_deliver_xml(tp.fake, xml), 0);
 }
 
 /* The last stanza must be the error answering the watcher's request id; returns its condition. */
 static inline pw_error_t tp_error_to(const char *to, const char *id, char *text, size_t cap)
 {
-    xmpp_stanza_t *s = pwt_fake_last(tp.fake);
+    xmpp_stanza_t *s = pwfake_transport_last(tp.fake);
     cr_assert_not_null(s);
     cr_assert_str_eq(tp_attr(s, "type"), "error", "an error answers %s", id);
     cr_assert_str_eq(tp_attr(s, "to"), to);
@@ -275,7 +275,7 @@ static inline pw_error_t tp_error_to_watcher(const char *id, char *text, size_t 
 /* The last stanza must be the result to the watcher's request id carrying bob's state. */
 static inline void tp_expect_state_to_watcher(const char *id)
 {
-    xmpp_stanza_t *s = pwt_fake_last(tp.fake), *el, *state;
+    xmpp_stanza_t *s = pwfake_transport_last(tp.fake), *el, *state;
     cr_assert_not_null(s);
     cr_assert_str_eq(tp_attr(s, "type"), "result");
     cr_assert_str_eq(tp_attr(s, "to"), TP_WATCHER);

@@ -8,11 +8,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "pw_enum.h"
-#include "pw_loop.h"
-#include "pw_msisdn.h"
-#include "pw_resolver.h"
-#include "pw_srv.h"
+#include "dns/pw_enum.h"
+#include "core/pw_loop.h"
+#include "address/pw_msisdn.h"
+#include "dns/pw_resolver.h"
+#include "dns/pw_srv.h"
 #include "pwt_dns.h"
 #include "pwt_util.h"
 

@@ -2,9 +2,9 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "pw_loop.h"
-#include "pw_srv.h"
-#include "pwt_fake_resolver.h"
+#include "core/pw_loop.h"
+#include "dns/pw_srv.h"
+#include "fake_resolver.h"
 
 static pw_srv_rr_t rr(uint16_t prio, uint16_t weight, uint16_t port, const char *target)
 {
@@ -190,16 +190,16 @@ static void on_srv(void *arg, pw_status_t status, const pw_srv_rr_t *rrs, size_t
 Test(srv, order_of_an_answer_from_the_fake_resolver)
 {
     pw_loop_t *loop;
-    pwt_fake_resolver_t *f;
+    pwfake_resolver_t *f;
     pw_srv_rr_t rrs[3] = { rr(20, 1, 5269, "backup.opb.example"), rr(10, 60, 5269, "gw1.opb.example"),
                            rr(10, 40, 5270, "gw2.opb.example") };
     srv_result_t res = { 0 };
 
     cr_assert_eq(pw_loop_create(&loop), PW_OK);
-    cr_assert_eq(pwt_fake_resolver_create(&f, loop), PW_OK);
-    cr_assert_eq(pwt_fake_resolver_script_srv(f, "_presence-gw._tcp.opb.example", PW_OK, rrs, 3, 300),
+    cr_assert_eq(pwfake_resolver_create(&f, loop), PW_OK);
+    cr_assert_eq(pwfake_resolver_script_srv(f, "_presence-gw._tcp.opb.example", PW_OK, rrs, 3, 300),
                  PW_OK);
-    cr_assert_eq(pw_resolver_srv(pwt_fake_resolver_base(f), "_presence-gw._tcp.OPB.example", on_srv,
+    cr_assert_eq(pw_resolver_srv(pwfake_resolver_base(f), "_presence-gw._tcp.OPB.example", on_srv,
                                  &res), PW_OK);
     cr_assert_eq(res.calls, 0, "never called from inside srv()");
     cr_assert_eq(pw_loop_run_once(loop, 100), PW_OK);
@@ -209,6 +209,6 @@ Test(srv, order_of_an_answer_from_the_fake_resolver)
     cr_assert_eq(res.order[0], 1);
     cr_assert_eq(res.order[1], 2);
     cr_assert_eq(res.order[2], 0);
-    pw_resolver_destroy(pwt_fake_resolver_base(f));
+    pw_resolver_destroy(pwfake_resolver_base(f));
     pw_loop_destroy(loop);
 }

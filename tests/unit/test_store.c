@@ -7,8 +7,8 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include "pw_map.h"
-#include "pw_store.h"
+#include "core/pw_map.h"
+#include "core/pw_store.h"
 
 static char dir[] = "/tmp/pw-store-XXXXXX";
 

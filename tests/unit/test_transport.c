@@ -10,8 +10,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "pw_component.h"
-#include "pw_transport.h"
+#include "xmpp/pw_component.h"
+#include "xmpp/pw_transport.h"
 
 static int listen_loopback(unsigned short *port)
 {

@@ -15,7 +15,7 @@ static void command(const char *id, const char *attrs, const char *inner)
 /* The <command/> of the last stanza, a result to id. */
 static xmpp_stanza_t *last_command(const char *id)
 {
-    xmpp_stanza_t *r = pwt_fake_last(tw.fake), *cmd;
+    xmpp_stanza_t *r = pwfake_transport_last(tw.fake), *cmd;
     cr_assert_str_eq(tw_attr(r, "type"), "result");
     cr_assert_str_eq(tw_attr(r, "id"), id);
     cmd = pw_stanza_payload(r);
@@ -67,7 +67,7 @@ Test(watcher_adhoc, the_command_is_advertised)
     int found = 0;
     tw_deliver("<iq type='get' id='d1' from='alice@opa.example/phone' to='" TW_JID "'>"
                "<query xmlns='http://jabber.org/protocol/disco#items' node='" NS_CMD "'/></iq>");
-    q = pw_stanza_payload(pwt_fake_last(tw.fake));
+    q = pw_stanza_payload(pwfake_transport_last(tw.fake));
     cr_assert_str_eq(tw_attr(q, "node"), NS_CMD);
     item = xmpp_stanza_get_child_by_name(q, "item");
     cr_assert_not_null(item);
@@ -76,10 +76,10 @@ Test(watcher_adhoc, the_command_is_advertised)
     cr_assert_str_eq(tw_attr(item, "name"), "Ask about a number");
     tw_deliver("<iq type='get' id='d2' from='alice@opa.example/phone' to='" TW_JID "'>"
                "<query xmlns='http://jabber.org/protocol/disco#items'/></iq>");
-    cr_assert_null(xmpp_stanza_get_child_by_name(pw_stanza_payload(pwt_fake_last(tw.fake)), "item"));
+    cr_assert_null(xmpp_stanza_get_child_by_name(pw_stanza_payload(pwfake_transport_last(tw.fake)), "item"));
     tw_deliver("<iq type='get' id='d3' from='alice@opa.example/phone' to='" TW_JID "'>"
                "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
-    q = pw_stanza_payload(pwt_fake_last(tw.fake));
+    q = pw_stanza_payload(pwfake_transport_last(tw.fake));
     for (xmpp_stanza_t *f = xmpp_stanza_get_children(q); f; f = xmpp_stanza_get_next(f))
         found |= strcmp(tw_attr(f, "var"), NS_CMD) == 0;
     cr_assert(found, "disco#info lists the commands feature");
@@ -150,7 +150,7 @@ Test(watcher_adhoc, submit_changes_makes_an_iq_route_subscription)
     x = xmpp_stanza_get_child_by_name_and_ns(cmd, "x", "jabber:x:data");
     cr_assert_str_eq(pw_stanza_child_text(field(x, "subscription"), "value", NULL, buf, sizeof buf), "sub-a");
     cr_assert_eq(pw_watcher_subscriptions(tw.wa), 1);
-    pwt_fake_clear(tw.fake);
+    pwfake_transport_clear(tw.fake);
     tw_notify("n1", "proxy.opa.example", "subscription='sub-a' seq='1'", TW_STATE_AWAY);
     cr_assert_str_eq(tw_attr(tw_sent(0), "type"), "headline");
 }
@@ -192,7 +192,7 @@ Test(watcher_adhoc, cancel_ends_the_session)
     submit("c2", sid, "+12025550123", "current", "");
     cr_assert_eq(tw_last_error("c2", text, sizeof text), PW_ERR_BAD_REQUEST);
     cr_assert_not_null(xmpp_stanza_get_child_by_name_and_ns(
-        xmpp_stanza_get_child_by_name(pwt_fake_last(tw.fake), "error"), "bad-sessionid", NS_CMD));
+        xmpp_stanza_get_child_by_name(pwfake_transport_last(tw.fake), "error"), "bad-sessionid", NS_CMD));
     cr_assert_eq(pw_component_pending_iqs(tw.comp), 0);
 }
 

@@ -14,8 +14,8 @@ Test(watcher_approval, approval_sends_a_subscribe_from_the_contact_jid_then_resu
     xmpp_stanza_t *p, *r, *nick;
     char buf[256];
     APPROVAL("ps2.opa.example", GOOD);
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), 2, "the presence, then the result");
-    p = pwt_fake_sent(tw.fake, 0);
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 2, "the presence, then the result");
+    p = pwfake_transport_sent(tw.fake, 0);
     cr_assert_str_eq(xmpp_stanza_get_name(p), "presence");
     cr_assert_str_eq(tw_attr(p, "type"), "subscribe");
     cr_assert_str_eq(tw_attr(p, "from"), "+12025550123@" TW_JID);
@@ -26,7 +26,7 @@ Test(watcher_approval, approval_sends_a_subscribe_from_the_contact_jid_then_resu
                      "+12025550123 (bob@opb.example)");
     cr_assert_str_eq(pw_stanza_child_text(p, "status", NULL, buf, sizeof buf),
                      "+12025550123 (bob@opb.example, operator opb.example) asks to see your presence.");
-    r = pwt_fake_sent(tw.fake, 1);
+    r = pwfake_transport_sent(tw.fake, 1);
     cr_assert_str_eq(tw_attr(r, "type"), "result");
     cr_assert_str_eq(tw_attr(r, "id"), "ap1");
     cr_assert_str_eq(tw_attr(r, "to"), "ps2.opa.example");
@@ -37,12 +37,12 @@ Test(watcher_approval, approval_from_anyone_but_a_presence_server_is_forbidden)
     char text[256];
     APPROVAL("ps3.opa.example", GOOD);
     cr_assert_eq(tw_last_error("ap1", text, sizeof text), PW_ERR_FORBIDDEN);
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), 1, "no presence was sent");
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 1, "no presence was sent");
     APPROVAL("alice@opa.example/phone", GOOD);
     cr_assert_eq(tw_last_error("ap1", text, sizeof text), PW_ERR_FORBIDDEN);
     APPROVAL("ps1.opb.example", GOOD);
     cr_assert_eq(tw_last_error("ap1", text, sizeof text), PW_ERR_FORBIDDEN);
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), 3);
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 3);
 }
 
 Test(watcher_approval, malformed_approval_is_bad_request_naming_the_attribute)
@@ -57,11 +57,11 @@ Test(watcher_approval, malformed_approval_is_bad_request_naming_the_attribute)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char xml[512], text[256];
-        pwt_fake_clear(tw.fake);
+        pwfake_transport_clear(tw.fake);
         snprintf(xml, sizeof xml, "<iq type='set' id='m' from='ps1.opa.example'>"
                  "<approval xmlns='urn:peerwatch:chain:0' %s/></iq>", cases[i].attrs);
         tw_deliver("%s", xml);
-        cr_assert_eq(pwt_fake_sent_count(tw.fake), 1, "case %zu: only the error", i);
+        cr_assert_eq(pwfake_transport_sent_count(tw.fake), 1, "case %zu: only the error", i);
         cr_assert_eq(tw_last_error("m", text, sizeof text), PW_ERR_BAD_REQUEST, "case %zu", i);
         cr_assert(strstr(text, cases[i].word), "case %zu: %s", i, text);
     }
@@ -76,5 +76,5 @@ Test(watcher_approval, answers_to_approval_requests_send_nothing)
     tw_deliver("<presence type='probe' from='alice@opa.example' to='nonsense@" TW_JID "'/>");
     tw_deliver("<presence from='alice@opa.example/x' to='+12025550123@" TW_JID "'/>");
     tw_deliver("<presence from='alice@opa.example/x' to='" TW_JID "'/>");
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), 0);
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 0);
 }

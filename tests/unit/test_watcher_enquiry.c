@@ -1,7 +1,7 @@
 /* test_watcher_enquiry.c: a 'current' enquiry end to end through the WA: HSS lookup, chain enquiry to the proxy, the client's answer. */
 #include "test_watcher_util.h"
 
-#include "pw_enquiry.h"
+#include "chain/pw_enquiry.h"
 
 TestSuite(watcher_enquiry, .init = tw_setup, .fini = tw_teardown);
 
@@ -44,7 +44,7 @@ Test(watcher_enquiry, happy_path_current_by_number)
               "<enquiry xmlns='urn:peerwatch:chain:0' ref='x' kind='current'>"
               "<state xmlns='urn:peerwatch:0' available='true' show='away'><status>In a meeting</status></state>"
               "</enquiry>");
-    r = pwt_fake_last(tw.fake);
+    r = pwfake_transport_last(tw.fake);
     cr_assert_str_eq(tw_attr(r, "type"), "result");
     cr_assert_str_eq(tw_attr(r, "id"), "e1");
     cr_assert_str_eq(tw_attr(r, "to"), "alice@opa.example/phone");
@@ -80,7 +80,7 @@ Test(watcher_enquiry, national_number_is_normalised_with_the_country_code)
     cr_assert_str_eq(tw_attr(e, "presentity"), "+447700900123");
     tw_answer("proxy.opa.example", "result",
               "<enquiry xmlns='urn:peerwatch:chain:0'><state xmlns='urn:peerwatch:0' available='false'/></enquiry>");
-    cr_assert_str_eq(tw_attr(pw_stanza_payload(pwt_fake_last(tw.fake)), "address"), "+447700900123");
+    cr_assert_str_eq(tw_attr(pw_stanza_payload(pwfake_transport_last(tw.fake)), "address"), "+447700900123");
 }
 
 Test(watcher_enquiry, xep0106_address_becomes_presentity_jid)
@@ -95,7 +95,7 @@ Test(watcher_enquiry, xep0106_address_becomes_presentity_jid)
         cr_assert_null(xmpp_stanza_get_attribute(e, "presentity"));
         tw_answer("proxy.opa.example", "result",
                   "<enquiry xmlns='urn:peerwatch:chain:0'><state xmlns='urn:peerwatch:0' available='true'/></enquiry>");
-        echo = pw_stanza_payload(pwt_fake_last(tw.fake));
+        echo = pw_stanza_payload(pwfake_transport_last(tw.fake));
         cr_assert_str_eq(tw_attr(echo, "address"), "bob\\40opb.example", "the echo is the escaped JID");
         cr_assert_not_null(xmpp_stanza_get_child_by_name(echo, "state"));
     }
@@ -122,7 +122,7 @@ Test(watcher_enquiry, proxy_errors_are_relayed_with_condition_and_text)
             snprintf(want, sizeof want, "told by case %zu", i);
             cr_assert_str_eq(text, want);
         }
-        cr_assert_str_eq(tw_attr(pwt_fake_last(tw.fake), "to"), "alice@opa.example/phone");
+        cr_assert_str_eq(tw_attr(pwfake_transport_last(tw.fake), "to"), "alice@opa.example/phone");
     }
     cr_assert_eq(pw_watcher_inflight(tw.wa), 0);
 }
@@ -132,27 +132,27 @@ Test(watcher_enquiry, proxy_timeout_answers_remote_server_timeout)
     char text[256];
     size_t before;
     up_to_proxy("t1", "address='+12025550123' kind='current'");
-    before = pwt_fake_sent_count(tw.fake);
+    before = pwfake_transport_sent_count(tw.fake);
     tw_advance(19999);
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), before, "nothing before iq_timeout (20 s)");
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), before, "nothing before iq_timeout (20 s)");
     tw_advance(1);
     cr_assert_eq(tw_last_error("t1", text, sizeof text), PW_ERR_REMOTE_SERVER_TIMEOUT);
     cr_assert_str_eq(text, "no answer from the presence network in time");
     cr_assert_eq(pw_watcher_inflight(tw.wa), 0);
     /* a late answer is dropped, nothing more is sent */
-    before = pwt_fake_sent_count(tw.fake);
+    before = pwfake_transport_sent_count(tw.fake);
     tw_answer("proxy.opa.example", "result", "");
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), before);
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), before);
 }
 
 Test(watcher_enquiry, answer_from_someone_else_than_the_proxy_is_ignored)
 {
     size_t before;
     up_to_proxy("s1", "address='+12025550123' kind='current'");
-    before = pwt_fake_sent_count(tw.fake);
+    before = pwfake_transport_sent_count(tw.fake);
     tw_answer("evil.example", "result",
               "<enquiry xmlns='urn:peerwatch:chain:0'><state xmlns='urn:peerwatch:0' available='true'/></enquiry>");
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), before);
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), before);
     cr_assert_eq(pw_watcher_inflight(tw.wa), 1);
 }
 
@@ -184,5 +184,5 @@ Test(watcher_enquiry, destroy_answers_enquiries_in_flight)
     tw.wa = NULL;
     cr_assert_eq(pw_component_pending_iqs(tw.comp), 0);
     cr_assert_eq(tw_last_error(NULL, text, sizeof text), PW_ERR_SERVICE_UNAVAILABLE);
-    cr_assert_str_eq(tw_attr(pwt_fake_sent(tw.fake, pwt_fake_sent_count(tw.fake) - 2), "type"), "error");
+    cr_assert_str_eq(tw_attr(pwfake_transport_sent(tw.fake, pwfake_transport_sent_count(tw.fake) - 2), "type"), "error");
 }

@@ -10,7 +10,7 @@ static xmpp_stanza_t *gateway_set(const char *prompt)
 {
     tw_deliver("<iq type='set' id='gs' from='alice@opa.example/phone' to='" TW_JID "'>"
                "<query xmlns='" NS_GW "'><prompt>%s</prompt></query></iq>", prompt);
-    return pwt_fake_last(tw.fake);
+    return pwfake_transport_last(tw.fake);
 }
 
 Test(watcher_gateway, get_gives_the_description_and_prompt)
@@ -18,7 +18,7 @@ Test(watcher_gateway, get_gives_the_description_and_prompt)
     xmpp_stanza_t *r, *q;
     char buf[256];
     tw_deliver("<iq type='get' id='gg' from='alice@opa.example/phone' to='" TW_JID "'><query xmlns='" NS_GW "'/></iq>");
-    r = pwt_fake_last(tw.fake);
+    r = pwfake_transport_last(tw.fake);
     cr_assert_str_eq(tw_attr(r, "type"), "result");
     cr_assert_str_eq(tw_attr(r, "id"), "gg");
     q = xmpp_stanza_get_child_by_name_and_ns(r, "query", NS_GW);
@@ -64,7 +64,7 @@ Test(watcher_gateway, disco_identity_is_gateway_with_the_peerwatch_features)
     int peerwatch = 0, gateway = 0;
     tw_deliver("<iq type='get' id='di' from='alice@opa.example/phone' to='" TW_JID "'>"
                "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
-    q = pw_stanza_payload(pwt_fake_last(tw.fake));
+    q = pw_stanza_payload(pwfake_transport_last(tw.fake));
     cr_assert_not_null(q);
     c = xmpp_stanza_get_child_by_name(q, "identity");
     cr_assert_str_eq(tw_attr(c, "category"), "gateway");

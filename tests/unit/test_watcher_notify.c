@@ -7,7 +7,7 @@ static void subscribed_setup(void)
     tw_setup();
     tw_up_to_proxy("c1", "address='+12025550123' kind='changes' duration='3600'");
     tw_proxy_subscribed(TW_STATE_AWAY, "sub-1", 3600);
-    pwt_fake_clear(tw.fake);
+    pwfake_transport_clear(tw.fake);
 }
 
 TestSuite(watcher_notify, .init = subscribed_setup, .fini = tw_teardown);
@@ -15,7 +15,7 @@ TestSuite(watcher_notify, .init = subscribed_setup, .fini = tw_teardown);
 /* The last stanza is the IQ result acknowledging notification id to the proxy. */
 static void assert_acked(const char *id)
 {
-    xmpp_stanza_t *r = pwt_fake_last(tw.fake);
+    xmpp_stanza_t *r = pwfake_transport_last(tw.fake);
     cr_assert_str_eq(xmpp_stanza_get_name(r), "iq");
     cr_assert_str_eq(tw_attr(r, "type"), "result");
     cr_assert_str_eq(tw_attr(r, "id"), id);
@@ -28,7 +28,7 @@ Test(watcher_notify, a_change_becomes_a_headline_to_the_bare_jid_then_the_ack)
     char body[256];
 
     tw_notify("n1", "proxy.opa.example", "subscription='sub-1' seq='1'", TW_STATE_AWAY);
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), 2, "the headline, then the ack");
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 2, "the headline, then the ack");
     m = tw_sent(0);
     cr_assert_str_eq(xmpp_stanza_get_name(m), "message");
     cr_assert_str_eq(tw_attr(m, "type"), "headline");
@@ -60,7 +60,7 @@ Test(watcher_notify, readable_bodies)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char seq[32], body[256];
-        pwt_fake_clear(tw.fake);
+        pwfake_transport_clear(tw.fake);
         snprintf(seq, sizeof seq, "subscription='sub-1' seq='%zu'", i + 1);
         tw_notify("n", "proxy.opa.example", seq, cases[i].state);
         cr_assert_str_eq(pw_stanza_child_text(tw_sent(0), "body", NULL, body, sizeof body), cases[i].body);
@@ -71,15 +71,15 @@ Test(watcher_notify, duplicates_by_seq_are_acknowledged_but_not_delivered_twice)
 {
     tw_notify("n1", "proxy.opa.example", "subscription='sub-1' seq='1'", TW_STATE_AWAY);
     tw_notify("n2", "proxy.opa.example", "subscription='sub-1' seq='2'", TW_STATE_OFF);
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), 4);
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 4);
     tw_notify("n3", "proxy.opa.example", "subscription='sub-1' seq='2'", TW_STATE_OFF);
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), 5, "only the ack");
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 5, "only the ack");
     assert_acked("n3");
     tw_notify("n4", "proxy.opa.example", "subscription='sub-1' seq='1'", TW_STATE_AWAY);
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), 6, "an older one is not delivered either");
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 6, "an older one is not delivered either");
     assert_acked("n4");
     tw_notify("n5", "proxy.opa.example", "subscription='sub-1' seq='3'", TW_STATE_AWAY);
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), 8);
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 8);
     cr_assert_str_eq(xmpp_stanza_get_name(tw_sent(6)), "message");
 }
 
@@ -87,7 +87,7 @@ Test(watcher_notify, unknown_subscription_is_item_not_found)
 {
     char text[256];
     tw_notify("u1", "proxy.opa.example", "subscription='sub-9' seq='1'", TW_STATE_AWAY);
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), 1, "no message");
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 1, "no message");
     cr_assert_eq(tw_last_error("u1", text, sizeof text), PW_ERR_ITEM_NOT_FOUND);
     cr_assert(strstr(text, "sub-9"), "%s", text);
 }
@@ -98,15 +98,15 @@ Test(watcher_notify, only_the_proxy_may_notify)
                                            "proxy.opb.example", "ps1.opa.example" };
     for (size_t i = 0; i < sizeof senders / sizeof senders[0]; i++) {
         char text[256];
-        pwt_fake_clear(tw.fake);
+        pwfake_transport_clear(tw.fake);
         tw_notify("f1", senders[i], "subscription='sub-1' seq='1'", TW_STATE_AWAY);
-        cr_assert_eq(pwt_fake_sent_count(tw.fake), 1, "%s: only the error", senders[i]);
+        cr_assert_eq(pwfake_transport_sent_count(tw.fake), 1, "%s: only the error", senders[i]);
         cr_assert_eq(tw_last_error("f1", text, sizeof text), PW_ERR_FORBIDDEN);
     }
     /* and the real one still gets through with seq 1 */
-    pwt_fake_clear(tw.fake);
+    pwfake_transport_clear(tw.fake);
     tw_notify("f2", "proxy.opa.example", "subscription='sub-1' seq='1'", TW_STATE_AWAY);
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), 2);
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 2);
 }
 
 Test(watcher_notify, ended_is_notified_and_drops_the_subscription)
@@ -115,7 +115,7 @@ Test(watcher_notify, ended_is_notified_and_drops_the_subscription)
     char body[256], text[256];
 
     tw_notify("e1", "proxy.opa.example", "subscription='sub-1' seq='4' ended='expired'", "");
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), 2);
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 2);
     m = tw_sent(0);
     cr_assert_str_eq(tw_attr(m, "type"), "headline");
     cr_assert_str_eq(pw_stanza_child_text(m, "body", NULL, body, sizeof body),
@@ -137,7 +137,7 @@ Test(watcher_notify, every_reason_is_told)
         char attrs[128], body[256], want[128];
         tw_up_to_proxy("c", "address='+12025550123' kind='next'");
         tw_proxy_subscribed(TW_STATE_AWAY, "sub-r", 60);
-        pwt_fake_clear(tw.fake);
+        pwfake_transport_clear(tw.fake);
         snprintf(attrs, sizeof attrs, "subscription='sub-r' seq='1' ended='%s'", reasons[i]);
         tw_notify("e", "proxy.opa.example", attrs, "");
         snprintf(want, sizeof want, "Your subscription to +12025550123 has ended (%s)", reasons[i]);
@@ -159,9 +159,9 @@ Test(watcher_notify, malformed_notifications_are_bad_request)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char text[256];
-        pwt_fake_clear(tw.fake);
+        pwfake_transport_clear(tw.fake);
         tw_notify("m", "proxy.opa.example", cases[i].attrs, cases[i].inner);
-        cr_assert_eq(pwt_fake_sent_count(tw.fake), 1, "case %zu", i);
+        cr_assert_eq(pwfake_transport_sent_count(tw.fake), 1, "case %zu", i);
         cr_assert_eq(tw_last_error("m", text, sizeof text), PW_ERR_BAD_REQUEST, "case %zu", i);
         cr_assert(strstr(text, cases[i].word), "case %zu: %s", i, text);
     }
@@ -173,7 +173,7 @@ Test(watcher_notify, a_jid_presentity_is_shown_unescaped)
     char body[256];
     tw_up_to_proxy("c", "address='bob@opb.example' kind='next'");
     tw_proxy_subscribed(TW_STATE_AWAY, "sub-j", 60);
-    pwt_fake_clear(tw.fake);
+    pwfake_transport_clear(tw.fake);
     tw_notify("j", "proxy.opa.example", "subscription='sub-j' seq='1'", TW_STATE_OFF);
     cr_assert_str_eq(tw_attr(tw_sent(0), "from"), "bob\\40opb.example@" TW_JID);
     cr_assert_str_eq(pw_stanza_child_text(tw_sent(0), "body", NULL, body, sizeof body),

@@ -32,10 +32,10 @@ Test(watcher_persistence, subscriptions_survive_a_restart)
     restart_after(1000);
     cr_assert_eq(pw_watcher_subscriptions(tw.wa), 2);
     cr_assert_eq(pw_watcher_roster_items(tw.wa), 1);
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), 0, "a restart sends nothing by itself");
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 0, "a restart sends nothing by itself");
     /* the IQ-route subscription still knows its watcher, its contact JID and its last seq */
     tw_notify("n1", "proxy.opa.example", "subscription='sub-iq' seq='1'", TW_STATE_AWAY);
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), 1, "seq 1 was delivered before the restart");
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 1, "seq 1 was delivered before the restart");
     tw_notify("n2", "proxy.opa.example", "subscription='sub-iq' seq='2'", TW_STATE_OFF);
     m = tw_sent(1);
     cr_assert_str_eq(tw_attr(m, "type"), "headline");
@@ -72,7 +72,7 @@ Test(watcher_persistence, renewal_timers_are_re_armed)
     tw_roster_subscribed("sub-1", 3600);
     restart_after(2000000); /* 80% of 3600 s is 2880 s */
     tw_advance(880000 - 1);
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), 0);
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 0);
     tw_advance(1);
     e = tw_hss_then_proxy();
     cr_assert_str_eq(tw_attr(e, "kind"), "changes");
@@ -89,7 +89,7 @@ Test(watcher_persistence, a_roster_subscription_that_expired_meanwhile_is_renewe
     tw_advance(0);
     cr_assert_str_eq(tw_attr(tw_hss_then_proxy(), "kind"), "changes");
     tw_proxy_subscribed(TW_STATE_AWAY, "sub-2", 3600);
-    tw_assert_presence(pwt_fake_last(tw.fake), NULL);
+    tw_assert_presence(pwfake_transport_last(tw.fake), NULL);
     cr_assert_eq(pw_component_pending_iqs(tw.comp), 0, "no 'subscribed' again, nothing to stop");
 }
 
@@ -102,10 +102,10 @@ Test(watcher_persistence, pending_requests_survive_and_are_retried)
     restart_after(1000);
     cr_assert_eq(pw_watcher_roster_items(tw.wa), 1);
     tw_advance(4999);
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), 0);
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 0);
     tw_advance(1);
     tw_hss_then_proxy();
-    mark = pwt_fake_sent_count(tw.fake);
+    mark = pwfake_transport_sent_count(tw.fake);
     tw_proxy_subscribed(TW_STATE_AWAY, "sub-1", 3600);
     tw_assert_presence(tw_sent(mark), "subscribed");
 }

@@ -1,7 +1,7 @@
 /* test_watcher_ratelimit.c: the keyed token bucket (pw_ratelimit) alone, and as step e of an enquiry (resource-constraint). */
 #include "test_watcher_util.h"
 
-#include "pw_ratelimit.h"
+#include "core/pw_ratelimit.h"
 
 TestSuite(watcher_ratelimit, .init = tw_setup, .fini = tw_teardown);
 

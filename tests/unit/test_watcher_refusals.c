@@ -6,7 +6,7 @@ TestSuite(watcher_refusals, .init = tw_setup, .fini = tw_teardown);
 /* Nothing but the one error went out: no HSS lookup, no chain enquiry. */
 static void assert_only_the_error(void)
 {
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), 1, "only the error was sent");
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 1, "only the error was sent");
     cr_assert_eq(pw_component_pending_iqs(tw.comp), 0);
     cr_assert_eq(pw_watcher_inflight(tw.wa), 0);
 }
@@ -17,7 +17,7 @@ Test(watcher_refusals, non_local_senders_are_forbidden)
                                            "alice@sub.opa.example/r" };
     for (size_t i = 0; i < sizeof senders / sizeof senders[0]; i++) {
         char text[256];
-        pwt_fake_clear(tw.fake);
+        pwfake_transport_clear(tw.fake);
         tw_enquiry("a1", senders[i], "address='+12025550123' kind='current'");
         cr_assert_eq(tw_last_error("a1", text, sizeof text), PW_ERR_FORBIDDEN, "sender %s", senders[i]);
         cr_assert_str_eq(text, "only users of opa.example may use this service");
@@ -39,7 +39,7 @@ Test(watcher_refusals, unknown_kind_is_bad_request)
                                          "address='+12025550123' kind='CURRENT'" };
     for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++) {
         char text[256];
-        pwt_fake_clear(tw.fake);
+        pwfake_transport_clear(tw.fake);
         tw_enquiry("b1", "alice@opa.example/phone", attrs[i]);
         cr_assert_eq(tw_last_error("b1", text, sizeof text), PW_ERR_BAD_REQUEST, "case %zu", i);
         cr_assert(strstr(text, "'kind'"), "the text names the attribute: %s", text);
@@ -63,7 +63,7 @@ Test(watcher_refusals, subscription_kinds_check_their_own_attributes)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char attrs[256], text[256];
-        pwt_fake_clear(tw.fake);
+        pwfake_transport_clear(tw.fake);
         snprintf(attrs, sizeof attrs, "address='+12025550123' %s", cases[i].attrs);
         tw_enquiry("b2", "alice@opa.example/phone", attrs);
         cr_assert_eq(tw_last_error("b2", text, sizeof text), PW_ERR_BAD_REQUEST, "case %zu", i);
@@ -98,7 +98,7 @@ Test(watcher_refusals, malformed_addresses_are_jid_malformed_with_the_accepted_f
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char attrs[256], text[512];
-        pwt_fake_clear(tw.fake);
+        pwfake_transport_clear(tw.fake);
         snprintf(attrs, sizeof attrs, "address='%s' kind='current'", bad[i]);
         tw_enquiry("c1", "alice@opa.example/phone", attrs);
         cr_assert_eq(tw_last_error("c1", text, sizeof text), PW_ERR_JID_MALFORMED, "address '%s'", bad[i]);
@@ -130,11 +130,11 @@ Test(watcher_refusals, without_a_country_code_national_numbers_are_refused)
 /* Send a valid enquiry and answer the HSS lookup with `inner` (type result or error). */
 static pw_error_t hss_says(const char *type, const char *inner, char *text, size_t cap)
 {
-    pwt_fake_clear(tw.fake);
+    pwfake_transport_clear(tw.fake);
     tw_enquiry("d1", "alice@opa.example/phone", "address='+12025550123' kind='current'");
     tw_last_request("hss.opa.example", "get");
     tw_answer("hss.opa.example", type, inner);
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), 2, "the lookup, then only the error");
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 2, "the lookup, then only the error");
     cr_assert_eq(pw_watcher_inflight(tw.wa), 0);
     cr_assert_eq(pw_component_pending_iqs(tw.comp), 0);
     return tw_last_error("d1", text, cap);
@@ -183,7 +183,7 @@ Test(watcher_refusals, hss_timeout_is_remote_server_timeout)
     tw_enquiry("d4", "alice@opa.example/phone", "address='+12025550123' kind='current'");
     tw_last_request("hss.opa.example", "get");
     tw_advance(19999);
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), 1);
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 1);
     tw_advance(1);
     cr_assert_eq(tw_last_error("d4", text, sizeof text), PW_ERR_REMOTE_SERVER_TIMEOUT);
     cr_assert_str_eq(text, "the subscriber database did not answer");

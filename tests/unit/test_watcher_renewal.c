@@ -11,16 +11,16 @@ TestSuite(watcher_renewal, .init = renewal_setup, .fini = tw_teardown);
 /* Renew at 80% of 3600 s: nothing before, the renewal then; answered with new_id. */
 static void renew_into(const char *old_id, const char *new_id)
 {
-    size_t mark = pwt_fake_sent_count(tw.fake);
+    size_t mark = pwfake_transport_sent_count(tw.fake);
     xmpp_stanza_t *e;
 
     tw_advance(2880000 - 1);
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), mark, "no renewal before 80%% of the duration");
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), mark, "no renewal before 80%% of the duration");
     tw_advance(1);
     e = tw_hss_then_proxy(); /* checked and charged like any enquiry */
     cr_assert_str_eq(tw_attr(e, "kind"), "changes");
     cr_assert_str_eq(tw_attr(e, "duration"), "3600");
-    mark = pwt_fake_sent_count(tw.fake);
+    mark = pwfake_transport_sent_count(tw.fake);
     tw_proxy_subscribed(TW_STATE_OFF, new_id, 3600);
     tw_assert_presence(tw_sent(mark), "unavailable"); /* the fresh state; no second 'subscribed' */
     /* then the old subscription is stopped, by name */
@@ -40,7 +40,7 @@ Test(watcher_renewal, renewed_before_expiry_and_the_old_one_stopped)
     /* the old one is unknown now, the new one delivers */
     tw_notify("n1", "proxy.opa.example", "subscription='sub-1' seq='9'", TW_STATE_AWAY);
     cr_assert_eq(tw_last_error("n1", text, sizeof text), PW_ERR_ITEM_NOT_FOUND);
-    pwt_fake_clear(tw.fake);
+    pwfake_transport_clear(tw.fake);
     tw_notify("n2", "proxy.opa.example", "subscription='sub-2' seq='1'", TW_STATE_AWAY);
     tw_assert_presence(tw_sent(0), NULL);
 }
@@ -57,7 +57,7 @@ Test(watcher_renewal, expired_early_is_renewed_at_once)
 {
     xmpp_stanza_t *e;
     tw_roster_subscribed("sub-1", 3600);
-    pwt_fake_clear(tw.fake);
+    pwfake_transport_clear(tw.fake);
     tw_notify("x1", "proxy.opa.example", "subscription='sub-1' seq='3' ended='expired'", "");
     cr_assert_str_eq(tw_attr(tw_sent(0), "type"), "result", "acknowledged; alice sees nothing");
     cr_assert_eq(pw_watcher_subscriptions(tw.wa), 0);
@@ -66,7 +66,7 @@ Test(watcher_renewal, expired_early_is_renewed_at_once)
     e = tw_hss_then_proxy();
     cr_assert_str_eq(tw_attr(e, "kind"), "changes");
     tw_proxy_subscribed(TW_STATE_AWAY, "sub-2", 3600);
-    tw_assert_presence(pwt_fake_last(tw.fake), NULL);
+    tw_assert_presence(pwfake_transport_last(tw.fake), NULL);
     cr_assert_eq(pw_component_pending_iqs(tw.comp), 0, "nothing to stop: the old one ended");
     cr_assert_eq(pw_watcher_subscriptions(tw.wa), 1);
 }
@@ -78,7 +78,7 @@ Test(watcher_renewal, a_refused_renewal_ends_the_roster_subscription)
     tw_roster_subscribed("sub-1", 3600);
     tw_advance(2880000);
     tw_hss_then_proxy();
-    mark = pwt_fake_sent_count(tw.fake);
+    mark = pwfake_transport_sent_count(tw.fake);
     tw_proxy_error("forbidden", "auth", "bob revoked");
     tw_assert_presence(tw_sent(mark), "unsubscribed");
     tw_assert_presence(tw_sent(mark + 1), "unavailable");
@@ -106,10 +106,10 @@ Test(watcher_renewal, iq_route_subscriptions_are_not_renewed_but_forgotten_after
     size_t mark;
     tw_up_to_proxy("c1", "address='+12025550123' kind='changes' duration='60'");
     tw_proxy_subscribed(TW_STATE_AWAY, "sub-i", 60);
-    mark = pwt_fake_sent_count(tw.fake);
+    mark = pwfake_transport_sent_count(tw.fake);
     tw_advance(60000 + 59999);
     cr_assert_eq(pw_watcher_subscriptions(tw.wa), 1, "the PS's 'ended' is waited for a while");
     tw_advance(1);
     cr_assert_eq(pw_watcher_subscriptions(tw.wa), 0);
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), mark, "and nothing is sent");
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), mark, "and nothing is sent");
 }

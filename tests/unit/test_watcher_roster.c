@@ -25,9 +25,9 @@ Test(watcher_roster, subscribe_makes_a_changes_enquiry_then_subscribed_and_prese
     cr_assert_str_eq(tw_attr(e, "presentity"), "+12025550123");
     cr_assert_str_eq(tw_attr(e, "watcher-jid"), "alice@opa.example");
     cr_assert_eq(pw_watcher_roster_items(tw.wa), 1);
-    mark = pwt_fake_sent_count(tw.fake);
+    mark = pwfake_transport_sent_count(tw.fake);
     tw_proxy_subscribed(TW_STATE_AWAY, "sub-1", 86400);
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), mark + 2, "subscribed, then the state");
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), mark + 2, "subscribed, then the state");
     tw_assert_presence(tw_sent(mark), "subscribed");
     p = tw_sent(mark + 1);
     tw_assert_presence(p, NULL);
@@ -42,7 +42,7 @@ Test(watcher_roster, an_offline_presentity_is_unavailable_presence)
     size_t mark;
     tw_deliver(SUBSCRIBE);
     tw_hss_then_proxy();
-    mark = pwt_fake_sent_count(tw.fake);
+    mark = pwfake_transport_sent_count(tw.fake);
     tw_proxy_subscribed(TW_STATE_OFF, "sub-1", 86400);
     tw_assert_presence(tw_sent(mark), "subscribed");
     tw_assert_presence(tw_sent(mark + 1), "unavailable");
@@ -52,9 +52,9 @@ Test(watcher_roster, a_second_subscribe_is_answered_without_a_new_enquiry)
 {
     size_t mark;
     tw_roster_subscribed("sub-1", 86400);
-    mark = pwt_fake_sent_count(tw.fake);
+    mark = pwfake_transport_sent_count(tw.fake);
     tw_deliver(SUBSCRIBE);
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), mark + 1);
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), mark + 1);
     tw_assert_presence(tw_sent(mark), "subscribed");
     cr_assert_eq(pw_component_pending_iqs(tw.comp), 0);
 }
@@ -64,20 +64,20 @@ Test(watcher_roster, pending_is_retried_until_approved)
     size_t mark;
     tw_deliver(SUBSCRIBE);
     tw_hss_then_proxy();
-    mark = pwt_fake_sent_count(tw.fake);
+    mark = pwfake_transport_sent_count(tw.fake);
     tw_proxy_error("subscription-required", "auth", "bob was asked to approve you");
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), mark, "nothing to alice while pending");
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), mark, "nothing to alice while pending");
     cr_assert_eq(pw_watcher_roster_items(tw.wa), 1);
     cr_assert_eq(pw_watcher_subscriptions(tw.wa), 0);
     tw_advance(4999);
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), mark, "not before pending_retry");
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), mark, "not before pending_retry");
     tw_advance(1);
     tw_last_request("hss.opa.example", "get");
     cr_assert_str_eq(tw_attr(tw_hss_then_proxy(), "kind"), "changes");
     tw_proxy_error("subscription-required", "auth", "still waiting");
     tw_advance(5000);
     tw_hss_then_proxy();
-    mark = pwt_fake_sent_count(tw.fake);
+    mark = pwfake_transport_sent_count(tw.fake);
     tw_proxy_subscribed(TW_STATE_AWAY, "sub-1", 86400);
     tw_assert_presence(tw_sent(mark), "subscribed");
     tw_assert_presence(tw_sent(mark + 1), NULL);
@@ -93,14 +93,14 @@ Test(watcher_roster, pending_then_forbidden_is_unsubscribed)
     tw_proxy_error("subscription-required", "auth", "bob was asked to approve you");
     tw_advance(5000);
     tw_hss_then_proxy();
-    mark = pwt_fake_sent_count(tw.fake);
+    mark = pwfake_transport_sent_count(tw.fake);
     tw_proxy_error("forbidden", "auth", "bob declined");
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), mark + 1, "only unsubscribed (never approved)");
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), mark + 1, "only unsubscribed (never approved)");
     tw_assert_presence(tw_sent(mark), "unsubscribed");
     cr_assert_str_eq(pw_stanza_child_text(tw_sent(mark), "status", NULL, buf, sizeof buf), "bob declined");
     cr_assert_eq(pw_watcher_roster_items(tw.wa), 0);
     tw_advance(60000);
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), mark + 1, "no more retries");
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), mark + 1, "no more retries");
 }
 
 Test(watcher_roster, transient_failures_are_retried_and_permanent_ones_unsubscribed)
@@ -113,7 +113,7 @@ Test(watcher_roster, transient_failures_are_retried_and_permanent_ones_unsubscri
     cr_assert_eq(pw_watcher_roster_items(tw.wa), 1, "a timeout is retried");
     tw_advance(5000);
     tw_hss_then_proxy();
-    mark = pwt_fake_sent_count(tw.fake);
+    mark = pwfake_transport_sent_count(tw.fake);
     tw_proxy_error("item-not-found", "cancel", "+12025550123 is not allocated");
     tw_assert_presence(tw_sent(mark), "unsubscribed");
     cr_assert_str_eq(pw_stanza_child_text(tw_sent(mark), "status", NULL, buf, sizeof buf),
@@ -125,7 +125,7 @@ Test(watcher_roster, a_watcher_without_credit_is_unsubscribed)
 {
     size_t mark;
     tw_deliver(SUBSCRIBE);
-    mark = pwt_fake_sent_count(tw.fake);
+    mark = pwfake_transport_sent_count(tw.fake);
     tw_hss_subscriber("+447700900001", "alice@opa.example", "active", "prepaid", "0");
     tw_assert_presence(tw_sent(mark), "unsubscribed");
     cr_assert_eq(pw_watcher_roster_items(tw.wa), 0);
@@ -136,7 +136,7 @@ Test(watcher_roster, unsubscribe_stops_at_the_ps_and_answers_unsubscribed)
     size_t mark;
     xmpp_stanza_t *e;
     tw_roster_subscribed("sub-1", 86400);
-    mark = pwt_fake_sent_count(tw.fake);
+    mark = pwfake_transport_sent_count(tw.fake);
     tw_deliver("<presence type='unsubscribe' from='alice@opa.example' to='" TW_CONTACT "'/>");
     tw_assert_presence(tw_sent(mark), "unsubscribed");
     tw_assert_presence(tw_sent(mark + 1), "unavailable");
@@ -153,7 +153,7 @@ Test(watcher_roster, unsubscribed_from_the_user_ends_it_too)
 {
     size_t mark;
     tw_roster_subscribed("sub-1", 86400);
-    mark = pwt_fake_sent_count(tw.fake);
+    mark = pwfake_transport_sent_count(tw.fake);
     tw_deliver("<presence type='unsubscribed' from='alice@opa.example/x' to='" TW_CONTACT "'/>");
     tw_assert_presence(tw_sent(mark), "unsubscribed");
     cr_assert_eq(pw_watcher_roster_items(tw.wa), 0);
@@ -166,11 +166,11 @@ Test(watcher_roster, unsubscribe_while_the_request_runs_stops_what_it_made)
     tw_deliver(SUBSCRIBE);
     tw_hss_then_proxy();
     tw_deliver("<presence type='unsubscribe' from='alice@opa.example' to='" TW_CONTACT "'/>");
-    tw_assert_presence(pwt_fake_last(tw.fake), "unsubscribed");
+    tw_assert_presence(pwfake_transport_last(tw.fake), "unsubscribed");
     /* the answer to the first request arrives: its proxy request is the one before last */
     {
         char inner[1024], t[64], id[128];
-        snprintf(id, sizeof id, "%s", tw_attr(tw_sent(pwt_fake_sent_count(tw.fake) - 2), "id"));
+        snprintf(id, sizeof id, "%s", tw_attr(tw_sent(pwfake_transport_sent_count(tw.fake) - 2), "id"));
         snprintf(inner, sizeof inner, "<enquiry xmlns='urn:peerwatch:chain:0'>" TW_STATE_AWAY
                  "<subscription xmlns='urn:peerwatch:0' id='sub-late' expires='%s'/></enquiry>",
                  tw_time_in(600, t, sizeof t));
@@ -186,7 +186,7 @@ Test(watcher_roster, unsubscribe_while_the_request_runs_stops_what_it_made)
 Test(watcher_roster, unsubscribe_without_a_subscription_is_acknowledged)
 {
     tw_deliver("<presence type='unsubscribe' from='alice@opa.example' to='" TW_CONTACT "'/>");
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), 1);
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 1);
     tw_assert_presence(tw_sent(0), "unsubscribed");
 }
 
@@ -198,7 +198,7 @@ Test(watcher_roster, probe_is_a_current_enquiry_answered_with_presence)
     e = tw_hss_then_proxy();
     cr_assert_str_eq(tw_attr(e, "kind"), "current");
     tw_proxy_state("<state xmlns='urn:peerwatch:0' available='true' show='dnd'/>");
-    p = pwt_fake_last(tw.fake);
+    p = pwfake_transport_last(tw.fake);
     tw_assert_presence(p, NULL);
     cr_assert_str_eq(pw_stanza_child_text(p, "show", NULL, buf, sizeof buf), "dnd");
     cr_assert_eq(pw_watcher_roster_items(tw.wa), 0, "a probe keeps nothing");
@@ -206,7 +206,7 @@ Test(watcher_roster, probe_is_a_current_enquiry_answered_with_presence)
     tw_deliver("<presence type='probe' from='alice@opa.example' to='" TW_CONTACT "'/>");
     tw_hss_then_proxy();
     tw_proxy_state(TW_STATE_OFF);
-    tw_assert_presence(pwt_fake_last(tw.fake), "unavailable");
+    tw_assert_presence(pwfake_transport_last(tw.fake), "unavailable");
 }
 
 Test(watcher_roster, a_failed_probe_is_unavailable_presence)
@@ -215,8 +215,8 @@ Test(watcher_roster, a_failed_probe_is_unavailable_presence)
     tw_deliver("<presence type='probe' from='alice@opa.example' to='" TW_CONTACT "'/>");
     tw_hss_then_proxy();
     tw_proxy_error("forbidden", "auth", "bob declined");
-    tw_assert_presence(pwt_fake_last(tw.fake), "unavailable");
-    cr_assert_str_eq(pw_stanza_child_text(pwt_fake_last(tw.fake), "status", NULL, buf, sizeof buf),
+    tw_assert_presence(pwfake_transport_last(tw.fake), "unavailable");
+    cr_assert_str_eq(pw_stanza_child_text(pwfake_transport_last(tw.fake), "status", NULL, buf, sizeof buf),
                      "bob declined");
 }
 
@@ -225,10 +225,10 @@ Test(watcher_roster, notifications_become_presence)
     xmpp_stanza_t *p;
     char buf[64];
     tw_roster_subscribed("sub-1", 86400);
-    pwt_fake_clear(tw.fake);
+    pwfake_transport_clear(tw.fake);
     tw_notify("n1", "proxy.opa.example", "subscription='sub-1' seq='1'",
               "<state xmlns='urn:peerwatch:0' available='true' show='xa'><status>zzz</status></state>");
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), 2, "presence, then the ack");
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 2, "presence, then the ack");
     p = tw_sent(0);
     tw_assert_presence(p, NULL);
     cr_assert_str_eq(pw_stanza_child_text(p, "show", NULL, buf, sizeof buf), "xa");
@@ -237,7 +237,7 @@ Test(watcher_roster, notifications_become_presence)
     tw_notify("n2", "proxy.opa.example", "subscription='sub-1' seq='2'", TW_STATE_OFF);
     tw_assert_presence(tw_sent(2), "unavailable");
     tw_notify("n3", "proxy.opa.example", "subscription='sub-1' seq='2'", TW_STATE_OFF);
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), 5, "a duplicate is only acknowledged");
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 5, "a duplicate is only acknowledged");
 }
 
 Test(watcher_roster, revoked_or_gone_is_unsubscribed)
@@ -246,13 +246,13 @@ Test(watcher_roster, revoked_or_gone_is_unsubscribed)
     for (size_t i = 0; i < 2; i++) {
         char attrs[128], text[256];
         tw_roster_subscribed("sub-1", 86400);
-        pwt_fake_clear(tw.fake);
+        pwfake_transport_clear(tw.fake);
         snprintf(attrs, sizeof attrs, "subscription='sub-1' seq='1' ended='%s'", reasons[i]);
         tw_notify("r1", "proxy.opa.example", attrs, "");
         tw_assert_presence(tw_sent(0), "unsubscribed");
         tw_assert_presence(tw_sent(1), "unavailable");
         cr_assert_str_eq(tw_attr(tw_sent(2), "type"), "result");
-        cr_assert_eq(pwt_fake_sent_count(tw.fake), 3, "nothing is stopped: it ended already");
+        cr_assert_eq(pwfake_transport_sent_count(tw.fake), 3, "nothing is stopped: it ended already");
         cr_assert_eq(pw_watcher_roster_items(tw.wa), 0);
         tw_notify("r2", "proxy.opa.example", "subscription='sub-1' seq='2'", TW_STATE_OFF);
         cr_assert_eq(tw_last_error("r2", text, sizeof text), PW_ERR_ITEM_NOT_FOUND);
@@ -264,21 +264,21 @@ Test(watcher_roster, an_iq_stop_ends_the_roster_subscription_too)
     size_t mark;
     tw_roster_subscribed("sub-1", 86400);
     tw_up_to_proxy("s1", "address='+12025550123' kind='stop'");
-    mark = pwt_fake_sent_count(tw.fake);
+    mark = pwfake_transport_sent_count(tw.fake);
     tw_answer("proxy.opa.example", "result", "");
     tw_assert_presence(tw_sent(mark), "unsubscribed");
-    cr_assert_str_eq(tw_attr(pwt_fake_last(tw.fake), "id"), "s1");
+    cr_assert_str_eq(tw_attr(pwfake_transport_last(tw.fake), "id"), "s1");
     cr_assert_eq(pw_watcher_roster_items(tw.wa), 0);
 }
 
 Test(watcher_roster, only_local_users_may_subscribe)
 {
     tw_deliver("<presence type='subscribe' from='mallory@evil.example' to='" TW_CONTACT "'/>");
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), 1);
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 1);
     cr_assert_str_eq(tw_attr(tw_sent(0), "type"), "unsubscribed");
     cr_assert_str_eq(tw_attr(tw_sent(0), "to"), "mallory@evil.example");
     tw_deliver("<presence type='probe' from='mallory@evil.example' to='" TW_CONTACT "'/>");
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), 1, "probes from elsewhere get nothing");
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 1, "probes from elsewhere get nothing");
     cr_assert_eq(pw_watcher_roster_items(tw.wa), 0);
 }
 
@@ -287,5 +287,5 @@ Test(watcher_roster, the_contact_jid_is_normalised)
     tw_deliver("<presence type='subscribe' from='alice@opa.example' to='07700900123@" TW_JID "'/>");
     cr_assert_str_eq(tw_attr(tw_hss_then_proxy(), "presentity"), "+447700900123");
     tw_proxy_subscribed(TW_STATE_AWAY, "sub-n", 600);
-    cr_assert_str_eq(tw_attr(pwt_fake_last(tw.fake), "from"), "+447700900123@" TW_JID);
+    cr_assert_str_eq(tw_attr(pwfake_transport_last(tw.fake), "from"), "+447700900123@" TW_JID);
 }

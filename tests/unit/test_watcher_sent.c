@@ -1,8 +1,8 @@
 /* test_watcher_sent.c: the watcher's own record of the enquiries it sent (docs/charging.md §4), for reconcile. */
 #include "test_watcher_util.h"
 
-#include "pw_cdr.h"
-#include "pw_enquiry.h"
+#include "charging/pw_cdr.h"
+#include "chain/pw_enquiry.h"
 
 static char sent_dir[64];
 

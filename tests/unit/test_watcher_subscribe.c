@@ -30,7 +30,7 @@ Test(watcher_subscribe, changes_goes_down_the_chain_and_the_subscription_is_stor
     cr_assert_null(xmpp_stanza_get_attribute(e, "subscription"));
     tw_proxy_subscribed(TW_STATE_AWAY, "sub-1", 7200);
 
-    r = pwt_fake_last(tw.fake);
+    r = pwfake_transport_last(tw.fake);
     cr_assert_str_eq(tw_attr(r, "type"), "result");
     cr_assert_str_eq(tw_attr(r, "id"), "c1");
     cr_assert_str_eq(tw_attr(r, "to"), "alice@opa.example/phone");
@@ -61,8 +61,8 @@ Test(watcher_subscribe, next_goes_down_the_chain_without_a_duration)
     cr_assert_str_eq(tw_attr(e, "presentity-jid"), "bob@opb.example");
     cr_assert_null(xmpp_stanza_get_attribute(e, "duration"));
     tw_proxy_subscribed(TW_STATE_OFF, "sub-n", 86400);
-    cr_assert_str_eq(tw_attr(pwt_fake_last(tw.fake), "type"), "result");
-    cr_assert_str_eq(tw_attr(pw_stanza_payload(pwt_fake_last(tw.fake)), "address"), "bob\\40opb.example");
+    cr_assert_str_eq(tw_attr(pwfake_transport_last(tw.fake), "type"), "result");
+    cr_assert_str_eq(tw_attr(pw_stanza_payload(pwfake_transport_last(tw.fake)), "address"), "bob\\40opb.example");
     cr_assert_eq(pw_watcher_subscriptions(tw.wa), 1);
 }
 
@@ -83,7 +83,7 @@ Test(watcher_subscribe, stop_ends_the_watchers_subscriptions_on_the_presentity)
     cr_assert_null(xmpp_stanza_get_attribute(e, "duration"));
     cr_assert_eq(pw_watcher_subscriptions(tw.wa), 3, "nothing ends before the chain answered");
     tw_answer("proxy.opa.example", "result", "<enquiry xmlns='urn:peerwatch:chain:0'/>");
-    r = pwt_fake_last(tw.fake);
+    r = pwfake_transport_last(tw.fake);
     cr_assert_str_eq(tw_attr(r, "type"), "result");
     cr_assert_str_eq(tw_attr(r, "id"), "s1");
     cr_assert_str_eq(tw_attr(pw_stanza_payload(r), "kind"), "stop");
@@ -100,7 +100,7 @@ Test(watcher_subscribe, stop_may_name_one_subscription)
     e = tw_up_to_proxy("s1", "address='+12025550123' kind='stop' subscription='sub-2'");
     cr_assert_str_eq(tw_attr(e, "subscription"), "sub-2");
     tw_answer("proxy.opa.example", "result", "");
-    cr_assert_str_eq(tw_attr(pwt_fake_last(tw.fake), "type"), "result");
+    cr_assert_str_eq(tw_attr(pwfake_transport_last(tw.fake), "type"), "result");
     cr_assert_eq(pw_watcher_subscriptions(tw.wa), 1);
 }
 
@@ -121,7 +121,7 @@ Test(watcher_subscribe, duration_is_bounded_by_max_duration)
     tw_enquiry("d1", "alice@opa.example/phone", "address='+12025550123' kind='changes' duration='86401'");
     cr_assert_eq(tw_last_error("d1", text, sizeof text), PW_ERR_BAD_REQUEST);
     cr_assert(strstr(text, "'duration'") && strstr(text, "86400"), "names the bound: %s", text);
-    cr_assert_eq(pwt_fake_sent_count(tw.fake), 1, "nothing went down the chain");
+    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 1, "nothing went down the chain");
     /* the bound itself is fine */
     cr_assert_str_eq(tw_attr(tw_up_to_proxy("d2", "address='+12025550123' kind='changes' duration='86400'"),
                              "duration"), "86400");

@@ -11,9 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pw_config.h"
-#include "pw_stanza.h"
-#include "pwt_fake.h"
+#include "core/pw_config.h"
+#include "xmpp/pw_stanza.h"
+#include "fake_transport.h"
 #include "watcher.h"
 
 #define TW_JID "watcher.opa.example"
@@ -37,7 +37,7 @@ typedef struct tw {
     char state_dir[64];
     pw_loop_t *loop;
     xmpp_ctx_t *ctx;
-    pwt_fake_t *fake;
+    pwfake_transport_t *fake;
     pw_component_t *comp;
     pw_watcher_settings_t settings;
     pw_watcher_t *wa;
@@ -151,10 +151,10 @@ static inline void tw_start_again(const char *extra)
     pw_loop_set_clock(tw.loop, tw_clock, &tw);
     xmpp_initialize();
     tw.ctx = xmpp_ctx_new(NULL, NULL);
-    tw.fake = pwt_fake_create(tw.ctx);
-    cr_assert_eq(pw_component_create(&tw.comp, tw.loop, tw.ctx, &o, pwt_fake_transport(tw.fake)), PW_OK);
+    tw.fake = pwfake_transport_create(tw.ctx);
+    cr_assert_eq(pw_component_create(&tw.comp, tw.loop, tw.ctx, &o, pwfake_transport_base(tw.fake)), PW_OK);
     cr_assert_eq(pw_watcher_create_with_clock(&tw.wa, tw.comp, &tw.settings, tw_wall, &tw), PW_OK);
-    pwt_fake_up(tw.fake);
+    pwfake_transport_up(tw.fake);
 }
 
 static inline void tw_setup(void)
@@ -207,7 +207,7 @@ static inline void tw_deliver(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(xml, sizeof xml, fmt, ap);
     va_end(ap);
-    cr_assert_eq(pwt_fake_deliver_xml(tw.fake, xml), 0, "fixture parses: %s", xml);
+    cr_assert_eq(pwfake_transport_deliver_xml(tw.fake, xml), 0, "fixture parses: %s", xml);
 }
 
 /* Send a client enquiry from `from` with the given attributes. */
@@ -220,7 +220,7 @@ static inline void tw_enquiry(const char *id, const char *from, const char *attr
 /* The last stanza sent, which must be an IQ error: its condition and text. */
 static inline pw_error_t tw_last_error(const char *id, char *text, size_t cap)
 {
-    xmpp_stanza_t *s = pwt_fake_last(tw.fake);
+    xmpp_stanza_t *s = pwfake_transport_last(tw.fake);
     cr_assert_not_null(s, "something was sent");
     cr_assert_str_eq(tw_attr(s, "type"), "error");
     if (id)
@@ -231,7 +231,7 @@ static inline pw_error_t tw_last_error(const char *id, char *text, size_t cap)
 /* The last stanza sent, which must be an IQ request to `to`; returns its payload. */
 static inline xmpp_stanza_t *tw_last_request(const char *to, const char *type)
 {
-    xmpp_stanza_t *s = pwt_fake_last(tw.fake);
+    xmpp_stanza_t *s = pwfake_transport_last(tw.fake);
     cr_assert_not_null(s, "something was sent");
     cr_assert_str_eq(xmpp_stanza_get_name(s), "iq");
     cr_assert_str_eq(tw_attr(s, "type"), type);
@@ -244,7 +244,7 @@ static inline xmpp_stanza_t *tw_last_request(const char *to, const char *type)
 static inline void tw_answer(const char *from, const char *type, const char *inner)
 {
     char id[128];
-    snprintf(id, sizeof id, "%s", tw_attr(pwt_fake_last(tw.fake), "id"));
+    snprintf(id, sizeof id, "%s", tw_attr(pwfake_transport_last(tw.fake), "id"));
     tw_deliver("<iq type='%s' id='%s' from='%s' to='" TW_JID "'>%s</iq>", type, id, from, inner);
 }
 
@@ -328,8 +328,8 @@ static inline void tw_notify(const char *id, const char *from, const char *attrs
 /* The sent stanza at index i, which must exist. */
 static inline xmpp_stanza_t *tw_sent(size_t i)
 {
-    xmpp_stanza_t *s = pwt_fake_sent(tw.fake, i);
-    cr_assert_not_null(s, "stanza %zu was sent (%zu in all)", i, pwt_fake_sent_count(tw.fake));
+    xmpp_stanza_t *s = pwfake_transport_sent(tw.fake, i);
+    cr_assert_not_null(s, "stanza %zu was sent (%zu in all)", i, pwfake_transport_sent_count(tw.fake));
     return s;
 }
 

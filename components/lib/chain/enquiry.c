@@ -1,0 +1,383 @@
+/* enquiry.c: the chain enquiry of docs/protocol.md §2: parsing with validation, building, and
+ * relaying a callee's answer to the caller (RFC 6120 §8.2.3 request/response semantics). */
+#include "chain/pw_enquiry.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/pw_log.h"
+
+#define MAX_DURATION_S (366u * 24u * 3600u)
+
+static const char *const kind_names[] = { "current", "changes", "next", "stop" };
+
+const char *pw_enquiry_kind_name(pw_enquiry_kind_t kind)
+{
+    return (unsigned)kind < 4 ? kind_names[kind] : "current";
+}
+
+pw_status_t pw_enquiry_kind_parse(const char *name, pw_enquiry_kind_t *out)
+{
+    for (int i = 0; name && i < 4; i++) {
+        if (strcmp(name, kind_names[i]) == 0) {
+            *out = (pw_enquiry_kind_t)i;
+            return PW_OK;
+        }
+    }
+    return PW_EINVAL;
+}
+
+/* Copy an attribute into a bounded buffer; PW_ERANGE when it does not fit. */
+static pw_status_t copy_attr(xmpp_stanza_t *el, const char *name, char *dst, size_t cap, int *present)
+{
+    const char *v = xmpp_stanza_get_attribute(el, name);
+    *present = v != NULL;
+    dst[0] = '\0';
+    if (!v)
+        return PW_OK;
+    if (strlen(v) >= cap)
+        return PW_ERANGE;
+    memcpy(dst, v, strlen(v) + 1);
+    return PW_OK;
+}
+
+static pw_status_t fail(pw_error_t *cond, pw_error_t c, char *why, size_t cap, const char *text)
+{
+    *cond = c;
+    snprintf(why, cap, "%s", text);
+    return PW_EINVAL;
+}
+
+pw_status_t pw_enquiry_parse(xmpp_stanza_t *el, pw_enquiry_t *out, pw_error_t *cond,
+                             char *why, size_t cap)
+{
+    int has_ref, has_p, has_pj, has_wm, has_wj, has_wn, has_sub, has_dur;
+    char dur[16], bare[PW_JID_MAX + 1];
+    const char *kind = xmpp_stanza_get_attribute(el, "kind");
+
+    memset(out, 0, sizeof *out);
+    if (!el || !xmpp_stanza_get_ns(el) || strcmp(xmpp_stanza_get_ns(el), PW_NS_CHAIN) != 0)
+        return fail(cond, PW_ERR_BAD_REQUEST, why, cap, "not an enquiry of urn:peerwatch:chain:0");
+    if (pw_enquiry_kind_parse(kind, &out->kind) != PW_OK)
+        return fail(cond, PW_ERR_BAD_REQUEST, why, cap,
+                    "'kind' must be one of current, changes, next, stop");
+    if (copy_attr(el, "ref", out->ref, sizeof out->ref, &has_ref) != PW_OK || !has_ref || !out->ref[0])
+        return fail(cond, PW_ERR_BAD_REQUEST, why, cap, "'ref' is missing or longer than 255 bytes");
+    if (copy_attr(el, "presentity", out->presentity, sizeof out->presentity, &has_p) != PW_OK ||
+        (has_p && !pw_msisdn_is_e164(out->presentity)))
+        return fail(cond, PW_ERR_JID_MALFORMED, why, cap, "'presentity' is not an E.164 number");
+    if (copy_attr(el, "presentity-jid", out->presentity_jid, sizeof out->presentity_jid, &has_pj) != PW_OK ||
+        (has_pj && (pw_jid_bare(out->presentity_jid, bare, sizeof bare) != PW_OK ||
+                    strcmp(bare, out->presentity_jid) != 0 || !strchr(bare, '@'))))
+        return fail(cond, PW_ERR_JID_MALFORMED, why, cap, "'presentity-jid' is not a bare user JID");
+    if (!has_p && !has_pj)
+        return fail(cond, PW_ERR_BAD_REQUEST, why, cap, "one of 'presentity' or 'presentity-jid' is required");
+    if (copy_attr(el, "watcher-msisdn", out->watcher_msisdn, sizeof out->watcher_msisdn, &has_wm) != PW_OK ||
+        !has_wm || !pw_msisdn_is_e164(out->watcher_msisdn))
+        return fail(cond, PW_ERR_BAD_REQUEST, why, cap, "'watcher-msisdn' must be an E.164 number");
+    if (copy_attr(el, "watcher-jid", out->watcher_jid, sizeof out->watcher_jid, &has_wj) != PW_OK ||
+        !has_wj || pw_jid_bare(out->watcher_jid, bare, sizeof bare) != PW_OK || !strchr(bare, '@'))
+        return fail(cond, PW_ERR_BAD_REQUEST, why, cap, "'watcher-jid' must be a bare user JID");
+    if (copy_attr(el, "watcher-network", out->watcher_network, sizeof out->watcher_network, &has_wn) != PW_OK ||
+        !has_wn || !out->watcher_network[0] || !pw_jid_is_domain(out->watcher_network))
+        return fail(cond, PW_ERR_BAD_REQUEST, why, cap, "'watcher-network' must be a domain");
+    if (copy_attr(el, "subscription", out->subscription, sizeof out->subscription, &has_sub) != PW_OK)
+        return fail(cond, PW_ERR_BAD_REQUEST, why, cap, "'subscription' is longer than 127 bytes");
+    {
+        int has_proxy;
+        if (copy_attr(el, "proxy", out->proxy, sizeof out->proxy, &has_proxy) != PW_OK ||
+            (has_proxy && (!out->proxy[0] || !pw_jid_is_domain(out->proxy))))
+            return fail(cond, PW_ERR_BAD_REQUEST, why, cap, "'proxy' must be a domain");
+    }
+    if (copy_attr(el, "duration", dur, sizeof dur, &has_dur) != PW_OK)
+        return fail(cond, PW_ERR_BAD_REQUEST, why, cap, "'duration' is not a number of seconds");
+    if (has_dur) {
+        char *end;
+        unsigned long v = strtoul(dur, &end, 10);
+        if (!dur[0] || *end || dur[0] == '-' || v == 0 || v > MAX_DURATION_S)
+            return fail(cond, PW_ERR_BAD_REQUEST, why, cap,
+                        "'duration' must be a whole number of seconds from 1 to 31622400");
+        out->duration_s = (uint32_t)v;
+    }
+    if (out->kind == PW_KIND_CHANGES && !has_dur)
+        return fail(cond, PW_ERR_BAD_REQUEST, why, cap, "a 'changes' enquiry needs a 'duration'");
+    if (out->kind != PW_KIND_CHANGES && has_dur)
+        return fail(cond, PW_ERR_BAD_REQUEST, why, cap, "'duration' belongs to 'changes' enquiries only");
+    return PW_OK;
+}
+
+xmpp_stanza_t *pw_enquiry_build(xmpp_ctx_t *ctx, const pw_enquiry_t *e)
+{
+    xmpp_stanza_t *el = xmpp_stanza_new(ctx);
+    char dur[16];
+    if (!el)
+        return NULL;
+    xmpp_stanza_set_name(el, "enquiry");
+    xmpp_stanza_set_ns(el, PW_NS_CHAIN);
+    xmpp_stanza_set_attribute(el, "ref", e->ref);
+    xmpp_stanza_set_attribute(el, "kind", pw_enquiry_kind_name(e->kind));
+    if (e->presentity[0])
+        xmpp_stanza_set_attribute(el, "presentity", e->presentity);
+    if (e->presentity_jid[0])
+        xmpp_stanza_set_attribute(el, "presentity-jid", e->presentity_jid);
+    xmpp_stanza_set_attribute(el, "watcher-msisdn", e->watcher_msisdn);
+    xmpp_stanza_set_attribute(el, "watcher-jid", e->watcher_jid);
+    xmpp_stanza_set_attribute(el, "watcher-network", e->watcher_network);
+    if (e->kind == PW_KIND_CHANGES && e->duration_s) {
+        snprintf(dur, sizeof dur, "%u", (unsigned)e->duration_s);
+        xmpp_stanza_set_attribute(el, "duration", dur);
+    }
+    if (e->subscription[0])
+        xmpp_stanza_set_attribute(el, "subscription", e->subscription);
+    if (e->proxy[0])
+        xmpp_stanza_set_attribute(el, "proxy", e->proxy);
+    return el;
+}
+
+xmpp_stanza_t *pw_enquiry_iq(xmpp_ctx_t *ctx, const pw_enquiry_t *e, const char *to)
+{
+    xmpp_stanza_t *iq = xmpp_iq_new(ctx, "set", NULL), *el;
+    if (!iq)
+        return NULL;
+    xmpp_stanza_set_to(iq, to);
+    el = pw_enquiry_build(ctx, e);
+    if (!el) {
+        xmpp_stanza_release(iq);
+        return NULL;
+    }
+    xmpp_stanza_add_child(iq, el);
+    xmpp_stanza_release(el);
+    return iq;
+}
+
+xmpp_stanza_t *pw_state_build(xmpp_ctx_t *ctx, const pw_presence_state_t *st)
+{
+    xmpp_stanza_t *el = xmpp_stanza_new(ctx);
+    if (!el)
+        return NULL;
+    xmpp_stanza_set_name(el, "state");
+    xmpp_stanza_set_ns(el, PW_NS);
+    xmpp_stanza_set_attribute(el, "available", st->available ? "true" : "false");
+    if (st->available && st->show[0])
+        xmpp_stanza_set_attribute(el, "show", st->show);
+    if (st->status[0])
+        pw_stanza_add_text_child(el, "status", NULL, st->status);
+    return el;
+}
+
+pw_status_t pw_state_parse(xmpp_stanza_t *el, pw_presence_state_t *out)
+{
+    const char *avail = xmpp_stanza_get_attribute(el, "available");
+    const char *show = xmpp_stanza_get_attribute(el, "show");
+    memset(out, 0, sizeof *out);
+    if (!avail || (strcmp(avail, "true") != 0 && strcmp(avail, "false") != 0))
+        return PW_EINVAL;
+    out->available = strcmp(avail, "true") == 0;
+    if (show) {
+        if (strcmp(show, "away") != 0 && strcmp(show, "chat") != 0 && strcmp(show, "dnd") != 0 &&
+            strcmp(show, "xa") != 0)
+            return PW_EINVAL;
+        snprintf(out->show, sizeof out->show, "%s", show);
+    }
+    pw_stanza_child_text(el, "status", NULL, out->status, sizeof out->status);
+    return PW_OK;
+}
+
+/* Copy the answer children that travel back (state, subscription) from src into dst. */
+static void copy_answer_children(xmpp_stanza_t *src, xmpp_stanza_t *dst)
+{
+    for (xmpp_stanza_t *c = src ? xmpp_stanza_get_children(src) : NULL; c; c = xmpp_stanza_get_next(c)) {
+        const char *name = xmpp_stanza_is_tag(c) ? xmpp_stanza_get_name(c) : NULL;
+        if (name && (strcmp(name, "state") == 0 || strcmp(name, "subscription") == 0)) {
+            xmpp_stanza_t *copy = xmpp_stanza_copy(c);
+            if (copy) {
+                xmpp_stanza_add_child(dst, copy);
+                xmpp_stanza_release(copy);
+            }
+        }
+    }
+}
+
+pw_status_t pw_enquiry_relay(pw_component_t *c, xmpp_stanza_t *req, pw_iq_outcome_t outcome,
+                             xmpp_stanza_t *response, const char *timeout_text)
+{
+    xmpp_stanza_t *payload = pw_stanza_payload(req), *echo, *answer;
+    pw_status_t rc;
+    char text[1024];
+
+    if (outcome == PW_IQ_ERROR) {
+        pw_error_t cond = pw_stanza_error_parse(response, text, sizeof text);
+        return pw_component_reply_error(c, req, cond, text[0] ? text : "the request failed further down the chain");
+    }
+    if (outcome != PW_IQ_RESULT)
+        return pw_component_reply_error(c, req, PW_ERR_REMOTE_SERVER_TIMEOUT, timeout_text);
+    if (!payload)
+        return pw_component_reply_result(c, req);
+    /* echo the request's element (attributes only), then the travelling answer children */
+    echo = xmpp_stanza_new(pw_component_ctx(c));
+    if (!echo)
+        return PW_ENOMEM;
+    xmpp_stanza_set_name(echo, xmpp_stanza_get_name(payload));
+    if (xmpp_stanza_get_ns(payload))
+        xmpp_stanza_set_ns(echo, xmpp_stanza_get_ns(payload));
+    {
+        const char *attrs[64];
+        int n = xmpp_stanza_get_attributes(payload, attrs, 64);
+        for (int i = 0; i + 1 < n; i += 2) {
+            if (strcmp(attrs[i], "xmlns") != 0)
+                xmpp_stanza_set_attribute(echo, attrs[i], attrs[i + 1]);
+        }
+    }
+    answer = response ? pw_stanza_payload(response) : NULL;
+    copy_answer_children(answer, echo);
+    rc = pw_component_reply_payload(c, req, echo);
+    xmpp_stanza_release(echo);
+    return rc;
+}
+
+int pw_notify_reason_valid(const char *reason)
+{
+    static const char *const reasons[] = { "expired", "stopped", "revoked", "presentity-gone" };
+    for (size_t i = 0; reason && i < sizeof reasons / sizeof reasons[0]; i++) {
+        if (strcmp(reason, reasons[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+pw_status_t pw_notify_parse(xmpp_stanza_t *el, pw_notify_t *out, char *why, size_t cap)
+{
+    int has_sub, has_ref, has_proxy, has_wj, has_p, has_pj, has_seq, has_end;
+    char seq[16], bare[PW_JID_MAX + 1];
+    pw_error_t cond;
+    xmpp_stanza_t *st;
+
+    memset(out, 0, sizeof *out);
+    if (!el || !xmpp_stanza_get_ns(el) || strcmp(xmpp_stanza_get_ns(el), PW_NS_CHAIN) != 0 ||
+        strcmp(xmpp_stanza_get_name(el), "notify") != 0)
+        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "not a notify of urn:peerwatch:chain:0");
+    if (copy_attr(el, "subscription", out->subscription, sizeof out->subscription, &has_sub) != PW_OK ||
+        !has_sub || !out->subscription[0])
+        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "'subscription' is missing or too long");
+    if (copy_attr(el, "ref", out->ref, sizeof out->ref, &has_ref) != PW_OK || !has_ref || !out->ref[0])
+        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "'ref' is missing or too long");
+    if (copy_attr(el, "proxy", out->proxy, sizeof out->proxy, &has_proxy) != PW_OK || !has_proxy ||
+        !pw_jid_is_domain(out->proxy))
+        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "'proxy' must be a domain");
+    if (copy_attr(el, "watcher-jid", out->watcher_jid, sizeof out->watcher_jid, &has_wj) != PW_OK ||
+        !has_wj || pw_jid_bare(out->watcher_jid, bare, sizeof bare) != PW_OK || !strchr(bare, '@'))
+        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "'watcher-jid' must be a bare user JID");
+    if (copy_attr(el, "presentity", out->presentity, sizeof out->presentity, &has_p) != PW_OK ||
+        (has_p && !pw_msisdn_is_e164(out->presentity)))
+        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "'presentity' is not an E.164 number");
+    if (copy_attr(el, "presentity-jid", out->presentity_jid, sizeof out->presentity_jid, &has_pj) != PW_OK)
+        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "'presentity-jid' is too long");
+    if (!has_p && !has_pj)
+        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "one of 'presentity' or 'presentity-jid' is required");
+    if (copy_attr(el, "seq", seq, sizeof seq, &has_seq) != PW_OK || !has_seq) {
+        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "'seq' is missing");
+    } else {
+        char *end;
+        unsigned long v = strtoul(seq, &end, 10);
+        if (!seq[0] || *end || seq[0] == '-' || v == 0 || v > UINT32_MAX)
+            return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "'seq' must be a positive whole number");
+        out->seq = (uint32_t)v;
+    }
+    if (copy_attr(el, "ended", out->ended, sizeof out->ended, &has_end) != PW_OK ||
+        (has_end && !pw_notify_reason_valid(out->ended)))
+        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap,
+                    "'ended' must be expired, stopped, revoked or presentity-gone");
+    st = xmpp_stanza_get_child_by_name_and_ns(el, "state", PW_NS);
+    if (st) {
+        if (pw_state_parse(st, &out->state) != PW_OK)
+            return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "malformed <state/>");
+        out->has_state = 1;
+    }
+    if (!out->has_state && !has_end)
+        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "a notify carries a <state/> or 'ended'");
+    return PW_OK;
+}
+
+xmpp_stanza_t *pw_notify_build(xmpp_ctx_t *ctx, const pw_notify_t *n)
+{
+    xmpp_stanza_t *el = xmpp_stanza_new(ctx);
+    char seq[16];
+    if (!el)
+        return NULL;
+    xmpp_stanza_set_name(el, "notify");
+    xmpp_stanza_set_ns(el, PW_NS_CHAIN);
+    xmpp_stanza_set_attribute(el, "subscription", n->subscription);
+    xmpp_stanza_set_attribute(el, "ref", n->ref);
+    xmpp_stanza_set_attribute(el, "proxy", n->proxy);
+    xmpp_stanza_set_attribute(el, "watcher-jid", n->watcher_jid);
+    if (n->presentity[0])
+        xmpp_stanza_set_attribute(el, "presentity", n->presentity);
+    if (n->presentity_jid[0])
+        xmpp_stanza_set_attribute(el, "presentity-jid", n->presentity_jid);
+    snprintf(seq, sizeof seq, "%u", (unsigned)n->seq);
+    xmpp_stanza_set_attribute(el, "seq", seq);
+    if (n->ended[0])
+        xmpp_stanza_set_attribute(el, "ended", n->ended);
+    if (n->has_state) {
+        xmpp_stanza_t *st = pw_state_build(ctx, &n->state);
+        if (!st) {
+            xmpp_stanza_release(el);
+            return NULL;
+        }
+        xmpp_stanza_add_child(el, st);
+        xmpp_stanza_release(st);
+    }
+    return el;
+}
+
+/* A notification on its way through a relay: the request to answer and the timeout text. */
+typedef struct notify_hop {
+    xmpp_stanza_t *req;
+    char timeout_text[256];
+} notify_hop_t;
+
+static void on_notify_hop_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t *response,
+                                 void *arg)
+{
+    notify_hop_t *hop = arg;
+    if (outcome == PW_IQ_CANCELLED)
+        pw_component_reply_error(c, hop->req, PW_ERR_SERVICE_UNAVAILABLE, "the relay is shutting down");
+    else
+        pw_enquiry_relay(c, hop->req, outcome, response, hop->timeout_text);
+    xmpp_stanza_release(hop->req);
+    free(hop);
+}
+
+pw_status_t pw_notify_forward(pw_component_t *c, xmpp_stanza_t *req, const pw_notify_t *n,
+                              const char *to, const char *timeout_text)
+{
+    pw_status_t rc = PW_ENOMEM;
+    notify_hop_t *hop = calloc(1, sizeof *hop);
+    xmpp_stanza_t *fwd = xmpp_iq_new(pw_component_ctx(c), "set", NULL);
+    xmpp_stanza_t *el = pw_notify_build(pw_component_ctx(c), n);
+
+    if (!hop || !fwd || !el) {
+        pw_component_reply_error(c, req, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
+        goto done;
+    }
+    xmpp_stanza_set_to(fwd, to);
+    xmpp_stanza_add_child(fwd, el);
+    hop->req = xmpp_stanza_clone(req);
+    snprintf(hop->timeout_text, sizeof hop->timeout_text, "%s", timeout_text);
+    rc = pw_component_send_iq(c, fwd, 0, on_notify_hop_answer, hop);
+    if (rc != PW_OK) {
+        pw_component_reply_error(c, req, PW_ERR_SERVICE_UNAVAILABLE, "the next hop cannot be reached now");
+        xmpp_stanza_release(hop->req);
+        goto done;
+    }
+    pw_debug(xmpp_stanza_get_id(req), "notification %u of %s -> %s", (unsigned)n->seq, n->subscription, to);
+    hop = NULL; /* owned by the pending IQ now */
+done:
+    free(hop);
+    if (fwd)
+        xmpp_stanza_release(fwd);
+    if (el)
+        xmpp_stanza_release(el);
+    return rc;
+}

@@ -1,0 +1,159 @@
+/* pw_enquiry.h: the chain enquiry (docs/protocol.md §2) as a struct: parse, validate, build, and relay answers hop to hop. */
+#ifndef PW_ENQUIRY_H
+#define PW_ENQUIRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <strophe.h>
+
+#include "xmpp/pw_component.h"
+#include "address/pw_jid.h"
+#include "address/pw_msisdn.h"
+#include "xmpp/pw_stanza.h"
+
+/** Namespace of the inter-component chain. */
+#define PW_NS_CHAIN "urn:peerwatch:chain:0"
+
+#define PW_ENQUIRY_REF_MAX 255
+#define PW_ENQUIRY_SUBID_MAX 127
+#define PW_ENQUIRY_DOMAIN_MAX 253
+
+/** TS 23.141 A.1 step 1 a–d. */
+typedef enum pw_enquiry_kind {
+    PW_KIND_CURRENT = 0, /**< a) the current state */
+    PW_KIND_CHANGES,     /**< b) all changes for a duration */
+    PW_KIND_NEXT,        /**< c) the next change */
+    PW_KIND_STOP         /**< d) stop telling me */
+} pw_enquiry_kind_t;
+
+/** The presentity's state (docs/protocol.md §1.1, RFC 6121 aggregate). */
+typedef struct pw_presence_state {
+    int available;
+    char show[8];      /**< "", "away", "chat", "dnd", "xa" */
+    char status[1024];
+} pw_presence_state_t;
+
+/** One enquiry as it travels the chain. Strings are bounded copies. */
+typedef struct pw_enquiry {
+    char ref[PW_ENQUIRY_REF_MAX + 1];
+    pw_enquiry_kind_t kind;
+    char presentity[PW_MSISDN_MAX + 1];       /**< E.164, or "" when addressed by JID */
+    char presentity_jid[PW_JID_MAX + 1];      /**< bare JID, or "" */
+    char watcher_msisdn[PW_MSISDN_MAX + 1];
+    char watcher_jid[PW_JID_MAX + 1];
+    char watcher_network[PW_ENQUIRY_DOMAIN_MAX + 1];
+    uint32_t duration_s;                      /**< changes only, else 0 */
+    char subscription[PW_ENQUIRY_SUBID_MAX + 1]; /**< optional */
+    char proxy[PW_ENQUIRY_DOMAIN_MAX + 1];    /**< added by the gateway (protocol §5.1), or "" */
+} pw_enquiry_t;
+
+/** A notification as it travels back PS -> GW -> WPP -> WA (docs/protocol.md §5.2). */
+typedef struct pw_notify {
+    char subscription[PW_ENQUIRY_SUBID_MAX + 1];
+    char ref[PW_ENQUIRY_REF_MAX + 1];
+    char proxy[PW_ENQUIRY_DOMAIN_MAX + 1];
+    char watcher_jid[PW_JID_MAX + 1];
+    char presentity[PW_MSISDN_MAX + 1];      /**< as the watcher addressed it, or "" */
+    char presentity_jid[PW_JID_MAX + 1];     /**< or this */
+    uint32_t seq;
+    char ended[24];                          /**< "", expired, stopped, revoked, presentity-gone */
+    int has_state;
+    pw_presence_state_t state;
+} pw_notify_t;
+
+/** @return "current", "changes", "next" or "stop" */
+const char *pw_enquiry_kind_name(pw_enquiry_kind_t kind);
+
+/**
+ * @param name a kind name
+ * @param out receives the kind
+ * @return PW_OK or PW_EINVAL
+ */
+pw_status_t pw_enquiry_kind_parse(const char *name, pw_enquiry_kind_t *out);
+
+/**
+ * Parse and validate a chain <enquiry xmlns='urn:peerwatch:chain:0'/>.
+ * @param el the element
+ * @param out receives the enquiry
+ * @param cond receives the condition to answer with on failure (bad-request or jid-malformed)
+ * @param why receives a readable reason naming the attribute
+ * @return PW_OK or PW_EINVAL
+ */
+pw_status_t pw_enquiry_parse(xmpp_stanza_t *el, pw_enquiry_t *out, pw_error_t *cond,
+                             char *why, size_t cap);
+
+/**
+ * Build a chain <enquiry/> element.
+ * @return a new element the caller releases, or NULL
+ */
+xmpp_stanza_t *pw_enquiry_build(xmpp_ctx_t *ctx, const pw_enquiry_t *e);
+
+/**
+ * Build an IQ set carrying the enquiry, addressed to 'to'.
+ * @return a new stanza the caller releases (id unset: pw_component_send_iq() assigns one)
+ */
+xmpp_stanza_t *pw_enquiry_iq(xmpp_ctx_t *ctx, const pw_enquiry_t *e, const char *to);
+
+/**
+ * Build a <state xmlns='urn:peerwatch:0'/> element.
+ * @return a new element the caller releases, or NULL
+ */
+xmpp_stanza_t *pw_state_build(xmpp_ctx_t *ctx, const pw_presence_state_t *st);
+
+/**
+ * Read a <state/> element.
+ * @return PW_OK or PW_EINVAL when malformed
+ */
+pw_status_t pw_state_parse(xmpp_stanza_t *el, pw_presence_state_t *out);
+
+/**
+ * Answer request 'req' (whose payload element is named name in namespace ns) from the
+ * outcome of the next hop: a result copies the <state/> and <subscription/> children of the
+ * callee's payload into an element name/ns echoing the request's attributes; an error copies
+ * the condition and text; a timeout or cancel answers remote-server-timeout with
+ * timeout_text. Nothing of the callee's address is copied.
+ * @param c the component answering
+ * @param req the original request (kept by the caller)
+ * @param outcome how the next hop ended
+ * @param response its answer (NULL on timeout/cancel)
+ * @param timeout_text the <text/> for a timeout, e.g. "the gateway of opb.example did not answer"
+ * @return PW_OK or the send status
+ */
+pw_status_t pw_enquiry_relay(pw_component_t *c, xmpp_stanza_t *req, pw_iq_outcome_t outcome,
+                             xmpp_stanza_t *response, const char *timeout_text);
+
+/**
+ * Parse and validate a <notify xmlns='urn:peerwatch:chain:0'/> (docs/protocol.md §5.2).
+ * @param why receives a readable reason naming the attribute on failure
+ * @return PW_OK or PW_EINVAL (answer bad-request)
+ */
+pw_status_t pw_notify_parse(xmpp_stanza_t *el, pw_notify_t *out, char *why, size_t cap);
+
+/**
+ * Build a <notify/> element (with its <state/> child when has_state).
+ * @return a new element the caller releases, or NULL
+ */
+xmpp_stanza_t *pw_notify_build(xmpp_ctx_t *ctx, const pw_notify_t *n);
+
+/**
+ * Pass a notification on to the next hop and relay its acknowledgement (or error, or a
+ * remote-server-timeout with timeout_text) back to the sender of req, keeping nothing once it
+ * is answered (docs/protocol.md §5.2: no per-subscription state in relays). Answers req with an
+ * error itself when the notification cannot be sent.
+ * @param c the relaying component
+ * @param req the notify IQ received (the caller keeps its reference)
+ * @param n the parsed notification (rebuilt, so only valid attributes travel on)
+ * @param to the next hop
+ * @param timeout_text the <text/> for a timeout of the next hop
+ * @return PW_OK when on its way, else the failure (req has been answered)
+ */
+pw_status_t pw_notify_forward(pw_component_t *c, xmpp_stanza_t *req, const pw_notify_t *n,
+                              const char *to, const char *timeout_text);
+
+/**
+ * @param reason an end reason
+ * @return non-zero for expired, stopped, revoked, presentity-gone
+ */
+int pw_notify_reason_valid(const char *reason);
+
+#endif /* PW_ENQUIRY_H */

@@ -1,0 +1,56 @@
+/* pw_map.h: a string-keyed hash map (chained, growing) used for ids, JIDs and subscriptions. */
+#ifndef PW_MAP_H
+#define PW_MAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/pw_status.h"
+
+/** A map from NUL-terminated string keys (copied) to caller-owned values. Opaque. */
+typedef struct pw_map pw_map_t;
+
+/**
+ * Create a map.
+ * @param out receives the map (pw_map_destroy())
+ * @return PW_OK or PW_ENOMEM
+ */
+pw_status_t pw_map_create(pw_map_t **out);
+
+/**
+ * Destroy a map. Values are not touched (free them first, e.g. with pw_map_foreach()).
+ * @param map the map, or NULL
+ */
+void pw_map_destroy(pw_map_t *map);
+
+/**
+ * Insert or replace.
+ * @param key copied
+ * @param value stored as is
+ * @param old receives the replaced value, or NULL when the key was new (may be NULL)
+ * @return PW_OK or PW_ENOMEM
+ */
+pw_status_t pw_map_put(pw_map_t *map, const char *key, void *value, void **old);
+
+/** @return the value for key, or NULL */
+void *pw_map_get(const pw_map_t *map, const char *key);
+
+/**
+ * Remove a key.
+ * @return the value it had, or NULL when absent
+ */
+void *pw_map_remove(pw_map_t *map, const char *key);
+
+/** @return the number of keys */
+size_t pw_map_count(const pw_map_t *map);
+
+/**
+ * Visit every entry. fn may remove the entry it is visiting (and no other).
+ * @param fn called with each key and value; returns non-zero to stop early
+ */
+void pw_map_foreach(pw_map_t *map, int (*fn)(const char *key, void *value, void *arg), void *arg);
+
+/** FNV-1a 64-bit hash of a string (exposed for modules that hash the same keys). */
+uint64_t pw_map_hash(const char *key);
+
+#endif /* PW_MAP_H */

@@ -1,0 +1,578 @@
+/* component.c: stanza dispatch, the outgoing-IQ table with timeouts, and the
+ * XEP-0030 (disco), XEP-0092 (version) and XEP-0199 (ping) answers every role gives. */
+#include "config.h"
+
+#include "xmpp/pw_component.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/pw_log.h"
+#include "core/pw_map.h"
+
+#define NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
+#define NS_DISCO_ITEMS "http://jabber.org/protocol/disco#items"
+#define NS_VERSION "jabber:iq:version"
+#define NS_PING "urn:xmpp:ping"
+#define MAX_FEATURES 32
+#define MAX_IQ_ROUTES 32
+
+typedef struct iq_route {
+    char *ns;
+    char *name; /* NULL: any element in ns */
+    unsigned types;
+    pw_iq_handler fn;
+    void *arg;
+} iq_route_t;
+
+typedef struct pending_iq {
+    pw_timer_t timer;
+    pw_component_t *c;
+    char id[48];
+    char *to; /* where the request went: only it may answer */
+    pw_iq_result_cb cb;
+    void *arg;
+} pending_iq_t;
+
+struct pw_component {
+    pw_loop_t *loop;
+    xmpp_ctx_t *ctx;
+    pw_transport_t *transport;
+    char *jid, *name, *version, *disco_category, *disco_type, *disco_name;
+    uint64_t iq_timeout_ms;
+    int online;
+
+    iq_route_t routes[MAX_IQ_ROUTES];
+    size_t nroutes;
+    char *features[MAX_FEATURES];
+    size_t nfeatures;
+
+    pw_stanza_handler on_message, on_presence;
+    void *on_message_arg, *on_presence_arg;
+    pw_link_handler on_link;
+    void *on_link_arg;
+
+    pw_map_t *pending; /* id -> pending_iq_t */
+    uint64_t next_id;
+    char id_prefix[12];
+};
+
+static char *dup_or_empty(const char *s)
+{
+    return strdup(s ? s : "");
+}
+
+pw_status_t pw_component_create(pw_component_t **out, pw_loop_t *loop, xmpp_ctx_t *ctx,
+                                const pw_component_opts_t *opts, pw_transport_t *transport)
+{
+    pw_status_t rc = PW_OK;
+    pw_component_t *c = NULL;
+    uint64_t seed = pw_loop_now(loop) ^ (uint64_t)(uintptr_t)&rc;
+
+    *out = NULL;
+    if (!opts || !opts->jid || !*opts->jid || !transport) {
+        rc = PW_EINVAL;
+        goto done;
+    }
+    c = calloc(1, sizeof *c);
+    if (!c) {
+        rc = PW_ENOMEM;
+        goto done;
+    }
+    c->loop = loop;
+    c->ctx = ctx;
+    c->transport = transport;
+    transport->component = c;
+    c->jid = dup_or_empty(opts->jid);
+    c->name = dup_or_empty(opts->name ? opts->name : "peerwatch");
+    c->version = dup_or_empty(opts->version ? opts->version : PACKAGE_VERSION);
+    c->disco_category = dup_or_empty(opts->disco_category ? opts->disco_category : "component");
+    c->disco_type = dup_or_empty(opts->disco_type ? opts->disco_type : "generic");
+    c->disco_name = dup_or_empty(opts->disco_name ? opts->disco_name : c->name);
+    c->iq_timeout_ms = opts->iq_timeout_ms ? opts->iq_timeout_ms : 10000;
+    /* ids start with a per-process prefix so a restarted component never matches an answer
+     * meant for its previous life */
+    snprintf(c->id_prefix, sizeof c->id_prefix, "%08llx",
+             (unsigned long long)((seed * 0x9E3779B97F4A7C15ull) >> 32));
+    if (!c->jid || !c->name || !c->version || !c->disco_category || !c->disco_type ||
+        !c->disco_name) {
+        rc = PW_ENOMEM;
+        goto done;
+    }
+    rc = pw_map_create(&c->pending);
+done:
+    if (rc != PW_OK) {
+        if (c)
+            pw_component_destroy(c);
+        else if (transport)
+            transport->ops->destroy(transport);
+        return rc;
+    }
+    *out = c;
+    return PW_OK;
+}
+
+static void finish_pending(pending_iq_t *p, pw_iq_outcome_t outcome, xmpp_stanza_t *response)
+{
+    pw_component_t *c = p->c;
+    pw_iq_result_cb cb = p->cb;
+    void *arg = p->arg;
+
+    pw_timer_stop(c->loop, &p->timer);
+    pw_map_remove(c->pending, p->id);
+    free(p->to);
+    free(p);
+    cb(c, outcome, response, arg);
+}
+
+static int cancel_all(const char *key, void *value, void *arg)
+{
+    (void)key;
+    (void)arg;
+    finish_pending(value, PW_IQ_CANCELLED, NULL);
+    return 0;
+}
+
+void pw_component_destroy(pw_component_t *c)
+{
+    if (!c)
+        return;
+    if (c->pending) {
+        pw_map_foreach(c->pending, cancel_all, NULL);
+        pw_map_destroy(c->pending);
+    }
+    if (c->transport)
+        c->transport->ops->destroy(c->transport);
+    for (size_t i = 0; i < c->nroutes; i++) {
+        free(c->routes[i].ns);
+        free(c->routes[i].name);
+    }
+    for (size_t i = 0; i < c->nfeatures; i++)
+        free(c->features[i]);
+    free(c->jid);
+    free(c->name);
+    free(c->version);
+    free(c->disco_category);
+    free(c->disco_type);
+    free(c->disco_name);
+    free(c);
+}
+
+pw_status_t pw_component_start(pw_component_t *c)
+{
+    return c->transport->ops->start(c->transport);
+}
+
+void pw_component_stop(pw_component_t *c)
+{
+    c->transport->ops->stop(c->transport);
+}
+
+const char *pw_component_jid(const pw_component_t *c) { return c->jid; }
+xmpp_ctx_t *pw_component_ctx(const pw_component_t *c) { return c->ctx; }
+pw_loop_t *pw_component_loop(const pw_component_t *c) { return c->loop; }
+int pw_component_online(const pw_component_t *c) { return c->online; }
+
+pw_status_t pw_component_on_iq(pw_component_t *c, const char *ns, const char *name,
+                               unsigned types, pw_iq_handler fn, void *arg)
+{
+    iq_route_t *r = NULL;
+    for (size_t i = 0; i < c->nroutes; i++) {
+        iq_route_t *x = &c->routes[i];
+        if (strcmp(x->ns, ns) == 0 && ((!x->name && !name) || (x->name && name && strcmp(x->name, name) == 0)))
+            r = x;
+    }
+    if (!r) {
+        if (c->nroutes == MAX_IQ_ROUTES)
+            return PW_EFULL;
+        r = &c->routes[c->nroutes];
+        r->ns = strdup(ns);
+        r->name = name ? strdup(name) : NULL;
+        if (!r->ns || (name && !r->name)) {
+            free(r->ns);
+            free(r->name);
+            return PW_ENOMEM;
+        }
+        c->nroutes++;
+    }
+    r->types = types;
+    r->fn = fn;
+    r->arg = arg;
+    return PW_OK;
+}
+
+void pw_component_on_message(pw_component_t *c, pw_stanza_handler fn, void *arg)
+{
+    c->on_message = fn;
+    c->on_message_arg = arg;
+}
+
+void pw_component_on_presence(pw_component_t *c, pw_stanza_handler fn, void *arg)
+{
+    c->on_presence = fn;
+    c->on_presence_arg = arg;
+}
+
+void pw_component_on_link(pw_component_t *c, pw_link_handler fn, void *arg)
+{
+    c->on_link = fn;
+    c->on_link_arg = arg;
+}
+
+pw_status_t pw_component_add_feature(pw_component_t *c, const char *ns)
+{
+    if (c->nfeatures == MAX_FEATURES)
+        return PW_EFULL;
+    c->features[c->nfeatures] = strdup(ns);
+    if (!c->features[c->nfeatures])
+        return PW_ENOMEM;
+    c->nfeatures++;
+    return PW_OK;
+}
+
+/* ---- sending ---- */
+
+pw_status_t pw_component_send(pw_component_t *c, xmpp_stanza_t *stanza)
+{
+    if (!c->online)
+        return PW_ECLOSED;
+    if (!xmpp_stanza_get_from(stanza))
+        xmpp_stanza_set_from(stanza, c->jid);
+    return c->transport->ops->send(c->transport, stanza);
+}
+
+pw_status_t pw_component_reply_result(pw_component_t *c, xmpp_stanza_t *request)
+{
+    return pw_component_reply_payload(c, request, NULL);
+}
+
+pw_status_t pw_component_reply_payload(pw_component_t *c, xmpp_stanza_t *request,
+                                       xmpp_stanza_t *payload)
+{
+    pw_status_t rc;
+    xmpp_stanza_t *reply = pw_stanza_result_reply(request);
+    if (!reply)
+        return PW_ENOMEM;
+    if (payload) {
+        xmpp_stanza_t *copy = xmpp_stanza_copy(payload);
+        if (!copy) {
+            xmpp_stanza_release(reply);
+            return PW_ENOMEM;
+        }
+        xmpp_stanza_add_child(reply, copy);
+        xmpp_stanza_release(copy);
+    }
+    rc = pw_component_send(c, reply);
+    xmpp_stanza_release(reply);
+    return rc;
+}
+
+pw_status_t pw_component_reply_error(pw_component_t *c, xmpp_stanza_t *request,
+                                     pw_error_t cond, const char *text)
+{
+    pw_status_t rc;
+    xmpp_stanza_t *reply;
+    const char *type = xmpp_stanza_get_type(request);
+
+    /* RFC 6120 §8.3.1: never answer an error with an error */
+    if (type && strcmp(type, "error") == 0)
+        return PW_OK;
+    reply = pw_stanza_error_reply(request, cond, text);
+    if (!reply)
+        return PW_ENOMEM;
+    pw_info(xmpp_stanza_get_id(request), "%s from %s: %s (%s)",
+            xmpp_stanza_get_name(request), xmpp_stanza_get_from(request) ? xmpp_stanza_get_from(request) : "?",
+            pw_error_name(cond), text ? text : "");
+    rc = pw_component_send(c, reply);
+    xmpp_stanza_release(reply);
+    return rc;
+}
+
+const char *pw_component_new_id(pw_component_t *c, char *buf, size_t cap)
+{
+    snprintf(buf, cap, "pw%s-%llu", c->id_prefix, (unsigned long long)++c->next_id);
+    return buf;
+}
+
+static void on_iq_timeout(pw_timer_t *timer, void *arg)
+{
+    pending_iq_t *p = arg;
+    (void)timer;
+    pw_info(p->id, "no answer from %s in time", p->to);
+    finish_pending(p, PW_IQ_TIMEOUT, NULL);
+}
+
+pw_status_t pw_component_send_iq(pw_component_t *c, xmpp_stanza_t *iq, uint64_t timeout_ms,
+                                 pw_iq_result_cb cb, void *arg)
+{
+    pw_status_t rc = PW_OK;
+    pending_iq_t *p = NULL;
+    const char *to = xmpp_stanza_get_to(iq), *id;
+
+    if (!to || !cb)
+        return PW_EINVAL;
+    if (!c->online)
+        return PW_ECLOSED;
+    p = calloc(1, sizeof *p);
+    if (!p)
+        return PW_ENOMEM;
+    id = xmpp_stanza_get_id(iq);
+    if (!id || !*id || strlen(id) >= sizeof p->id) {
+        xmpp_stanza_set_id(iq, pw_component_new_id(c, p->id, sizeof p->id));
+    } else {
+        snprintf(p->id, sizeof p->id, "%s", id);
+    }
+    if (pw_map_get(c->pending, p->id)) {
+        rc = PW_EEXIST;
+        goto done;
+    }
+    p->c = c;
+    p->cb = cb;
+    p->arg = arg;
+    p->to = strdup(to);
+    if (!p->to) {
+        rc = PW_ENOMEM;
+        goto done;
+    }
+    rc = pw_map_put(c->pending, p->id, p, NULL);
+    if (rc != PW_OK)
+        goto done;
+    pw_timer_init(&p->timer, on_iq_timeout, p);
+    rc = pw_timer_start(c->loop, &p->timer, timeout_ms ? timeout_ms : c->iq_timeout_ms);
+    if (rc == PW_OK)
+        rc = pw_component_send(c, iq);
+    if (rc != PW_OK) {
+        pw_timer_stop(c->loop, &p->timer);
+        pw_map_remove(c->pending, p->id);
+    }
+done:
+    if (rc != PW_OK && p) {
+        free(p->to);
+        free(p);
+    }
+    return rc;
+}
+
+typedef struct {
+    void *arg;
+    pending_iq_t *found[64];
+    size_t n;
+} cancel_scan_t;
+
+static int collect_by_arg(const char *key, void *value, void *arg)
+{
+    cancel_scan_t *s = arg;
+    pending_iq_t *p = value;
+    (void)key;
+    if (p->arg == s->arg && s->n < 64)
+        s->found[s->n++] = p;
+    return s->n == 64;
+}
+
+size_t pw_component_cancel_iqs(pw_component_t *c, void *arg)
+{
+    size_t total = 0;
+    for (;;) {
+        cancel_scan_t s = { .arg = arg, .n = 0 };
+        pw_map_foreach(c->pending, collect_by_arg, &s);
+        for (size_t i = 0; i < s.n; i++)
+            finish_pending(s.found[i], PW_IQ_CANCELLED, NULL);
+        total += s.n;
+        if (s.n < 64)
+            return total;
+    }
+}
+
+size_t pw_component_pending_iqs(const pw_component_t *c)
+{
+    return pw_map_count(c->pending);
+}
+
+/* ---- built-in answers: XEP-0030, XEP-0092, XEP-0199 ---- */
+
+static void answer_disco_info(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg)
+{
+    xmpp_stanza_t *query, *id;
+    static const char *const builtin[] = { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_VERSION };
+    (void)arg;
+    if (xmpp_stanza_get_attribute(payload, "node")) {
+        pw_component_reply_error(c, iq, PW_ERR_ITEM_NOT_FOUND, "no such disco node");
+        return;
+    }
+    query = xmpp_stanza_new(c->ctx);
+    if (!query)
+        return;
+    xmpp_stanza_set_name(query, "query");
+    xmpp_stanza_set_ns(query, NS_DISCO_INFO);
+    id = pw_stanza_add_child(query, "identity", NULL);
+    if (id) {
+        xmpp_stanza_set_attribute(id, "category", c->disco_category);
+        xmpp_stanza_set_attribute(id, "type", c->disco_type);
+        xmpp_stanza_set_attribute(id, "name", c->disco_name);
+    }
+    for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
+        xmpp_stanza_t *f = pw_stanza_add_child(query, "feature", NULL);
+        if (f)
+            xmpp_stanza_set_attribute(f, "var", builtin[i]);
+    }
+    for (size_t i = 0; i < c->nfeatures; i++) {
+        xmpp_stanza_t *f = pw_stanza_add_child(query, "feature", NULL);
+        if (f)
+            xmpp_stanza_set_attribute(f, "var", c->features[i]);
+    }
+    pw_component_reply_payload(c, iq, query);
+    xmpp_stanza_release(query);
+}
+
+static void answer_disco_items(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg)
+{
+    xmpp_stanza_t *query = xmpp_stanza_new(c->ctx);
+    (void)payload;
+    (void)arg;
+    if (!query)
+        return;
+    xmpp_stanza_set_name(query, "query");
+    xmpp_stanza_set_ns(query, NS_DISCO_ITEMS);
+    pw_component_reply_payload(c, iq, query);
+    xmpp_stanza_release(query);
+}
+
+static void answer_version(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg)
+{
+    xmpp_stanza_t *query = xmpp_stanza_new(c->ctx);
+    (void)payload;
+    (void)arg;
+    if (!query)
+        return;
+    xmpp_stanza_set_name(query, "query");
+    xmpp_stanza_set_ns(query, NS_VERSION);
+    pw_stanza_add_text_child(query, "name", NULL, c->name);
+    pw_stanza_add_text_child(query, "version", NULL, c->version);
+    pw_component_reply_payload(c, iq, query);
+    xmpp_stanza_release(query);
+}
+
+static void answer_ping(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg)
+{
+    (void)payload;
+    (void)arg;
+    pw_component_reply_result(c, iq);
+}
+
+/* ---- receiving ---- */
+
+void pw_component_transport_up(pw_component_t *c)
+{
+    static const struct {
+        const char *ns, *name;
+        unsigned types;
+        pw_iq_handler fn;
+    } builtin[] = {
+        { NS_DISCO_INFO, "query", PW_IQ_GET, answer_disco_info },
+        { NS_DISCO_ITEMS, "query", PW_IQ_GET, answer_disco_items },
+        { NS_VERSION, "query", PW_IQ_GET, answer_version },
+        { NS_PING, "ping", PW_IQ_GET, answer_ping },
+    };
+    /* built-ins are registered lazily so a role may override any of them first */
+    for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
+        int present = 0;
+        for (size_t r = 0; r < c->nroutes; r++)
+            present |= strcmp(c->routes[r].ns, builtin[i].ns) == 0;
+        if (!present)
+            pw_component_on_iq(c, builtin[i].ns, builtin[i].name, builtin[i].types, builtin[i].fn, NULL);
+    }
+    c->online = 1;
+    pw_info(NULL, "%s is online", c->jid);
+    if (c->on_link)
+        c->on_link(c, 1, c->on_link_arg);
+}
+
+void pw_component_transport_down(pw_component_t *c)
+{
+    int was = c->online;
+    c->online = 0;
+    if (was) {
+        pw_warn(NULL, "%s lost its connection to the server", c->jid);
+        if (c->on_link)
+            c->on_link(c, 0, c->on_link_arg);
+    }
+}
+
+static void dispatch_response(pw_component_t *c, xmpp_stanza_t *iq, int is_error)
+{
+    const char *id = xmpp_stanza_get_id(iq), *from = xmpp_stanza_get_from(iq);
+    pending_iq_t *p = id ? pw_map_get(c->pending, id) : NULL;
+
+    if (!p) {
+        pw_debug(id, "answer to no pending request (late or unknown), dropped");
+        return;
+    }
+    if (!from || strcasecmp(from, p->to) != 0) {
+        pw_warn(id, "answer from %s to a request sent to %s, ignored", from ? from : "(none)", p->to);
+        return;
+    }
+    finish_pending(p, is_error ? PW_IQ_ERROR : PW_IQ_RESULT, iq);
+}
+
+static void dispatch_request(pw_component_t *c, xmpp_stanza_t *iq, unsigned type)
+{
+    xmpp_stanza_t *payload = pw_stanza_payload(iq);
+    const char *ns, *name;
+
+    if (!xmpp_stanza_get_id(iq)) {
+        pw_warn(NULL, "request IQ without an id from %s, dropped",
+                xmpp_stanza_get_from(iq) ? xmpp_stanza_get_from(iq) : "?");
+        return;
+    }
+    if (!payload || pw_stanza_element_count(iq) != 1) {
+        pw_component_reply_error(c, iq, PW_ERR_BAD_REQUEST,
+                                 "an IQ get/set must carry exactly one payload element");
+        return;
+    }
+    ns = xmpp_stanza_get_ns(payload);
+    name = xmpp_stanza_get_name(payload);
+    for (size_t i = 0; ns && i < c->nroutes; i++) {
+        iq_route_t *r = &c->routes[i];
+        if (strcmp(r->ns, ns) != 0 || (r->name && strcmp(r->name, name) != 0))
+            continue;
+        if (!(r->types & type))
+            continue;
+        r->fn(c, iq, payload, r->arg);
+        return;
+    }
+    pw_component_reply_error(c, iq, PW_ERR_SERVICE_UNAVAILABLE,
+                             "this service does not offer that request");
+}
+
+void pw_component_deliver(pw_component_t *c, xmpp_stanza_t *stanza)
+{
+    const char *name = xmpp_stanza_get_name(stanza);
+    const char *type = xmpp_stanza_get_type(stanza);
+
+    if (!name)
+        return;
+    if (strcmp(name, "iq") == 0) {
+        if (!type)
+            pw_component_reply_error(c, stanza, PW_ERR_BAD_REQUEST, "IQ without a type");
+        else if (strcmp(type, "result") == 0)
+            dispatch_response(c, stanza, 0);
+        else if (strcmp(type, "error") == 0)
+            dispatch_response(c, stanza, 1);
+        else if (strcmp(type, "get") == 0)
+            dispatch_request(c, stanza, PW_IQ_GET);
+        else if (strcmp(type, "set") == 0)
+            dispatch_request(c, stanza, PW_IQ_SET);
+        else
+            pw_component_reply_error(c, stanza, PW_ERR_BAD_REQUEST, "unknown IQ type");
+    } else if (strcmp(name, "message") == 0) {
+        if (c->on_message)
+            c->on_message(c, stanza, c->on_message_arg);
+    } else if (strcmp(name, "presence") == 0) {
+        if (c->on_presence)
+            c->on_presence(c, stanza, c->on_presence_arg);
+    } else {
+        pw_debug(xmpp_stanza_get_id(stanza), "ignoring <%s/>", name);
+    }
+}

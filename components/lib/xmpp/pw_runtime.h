@@ -1,0 +1,80 @@
+/* pw_runtime.h: the main() every role shares: arguments, config, logging, signals, connection, run, stop. */
+#ifndef PW_RUNTIME_H
+#define PW_RUNTIME_H
+
+#include <stddef.h>
+
+#include "xmpp/pw_component.h"
+#include "core/pw_config.h"
+
+/**
+ * What a role plugs into the runtime. The role's settings struct embeds a
+ * pw_config_common_t at common_offset; its option table starts with
+ * PW_CONFIG_COMMON_OPTIONS(type, member).
+ */
+typedef struct pw_role {
+    const char *program;        /**< "peerwatch-hss" */
+    const char *summary;        /**< one line for --help */
+    const char *disco_category; /**< XEP-0030 identity */
+    const char *disco_type;
+    const char *disco_name;
+    const pw_config_option_t *options;
+    size_t noptions;
+    const pw_config_map_t *maps;
+    size_t nmaps;
+    size_t settings_size;       /**< sizeof the role's settings struct */
+    size_t common_offset;       /**< offsetof its pw_config_common_t member */
+
+    /**
+     * Cross-field checks after a successful load (may be NULL).
+     * @param why receives the reason, shown as "FILE: reason"
+     * @return PW_OK or PW_ECONFIG
+     */
+    pw_status_t (*check)(void *settings, char *why, size_t cap);
+
+    /**
+     * Set the role up: register handlers on c, open files. settings stay valid until
+     * fini (or until a successful reload hands over new ones).
+     * @param state receives the role's state
+     * @return PW_OK, or a failure that makes the program exit with status 3
+     */
+    pw_status_t (*init)(pw_component_t *c, void *settings, void **state);
+
+    /**
+     * SIGHUP with a valid new config (may be NULL: only the log level is reloaded). The role
+     * switches to new_settings and returns PW_OK, or refuses (the old settings stay).
+     */
+    pw_status_t (*reload)(void *state, void *new_settings);
+
+    /** Tear down (NULL-safe on state). */
+    void (*fini)(void *state);
+
+    /** Free what the map handlers stored in settings (may be NULL). */
+    void (*free_maps)(void *settings);
+} pw_role_t;
+
+/**
+ * Run a role as a program: parses the command line
+ *   -c FILE | --config FILE   the configuration (required)
+ *   --check-config            load and check the configuration, then exit
+ *   --help-config             print every option (type, bounds, default)
+ *   -h | --help, -V | --version
+ * connects to the server, answers until SIGTERM/SIGINT, reloads on SIGHUP.
+ * @return the process exit status: 0 after a clean stop, 1 on a configuration error,
+ *         2 on a usage error, 3 when the role or the runtime could not start
+ */
+int pw_runtime_main(const pw_role_t *role, int argc, char **argv);
+
+/**
+ * Load a role's configuration (used by pw_runtime_main() and by tests).
+ * @param settings a zeroed struct of role->settings_size bytes
+ * @param why receives "FILE:LINE: [section] key: message" on failure
+ * @return PW_OK, or the loader's status (the settings are then already freed)
+ */
+pw_status_t pw_runtime_load_config(const pw_role_t *role, const char *path, void *settings,
+                                   char *why, size_t cap);
+
+/** Free a role's settings (options and maps). */
+void pw_runtime_free_config(const pw_role_t *role, void *settings);
+
+#endif /* PW_RUNTIME_H */

@@ -1,0 +1,265 @@
+/* runtime.c: the shared main() of every role: command line, config, signals, connect, run, clean stop. */
+#include "config.h"
+
+#include "xmpp/pw_runtime.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/pw_log.h"
+#include "xmpp/pw_transport.h"
+
+#define STOP_GRACE_MS 3000
+
+typedef struct runtime {
+    const pw_role_t *role;
+    const char *config_path;
+    void *settings;
+    pw_loop_t *loop;
+    xmpp_ctx_t *ctx;
+    pw_component_t *component;
+    void *state;
+    int stopping;
+} runtime_t;
+
+static pw_config_common_t *common_of(const pw_role_t *role, void *settings)
+{
+    return (pw_config_common_t *)((char *)settings + role->common_offset);
+}
+
+pw_status_t pw_runtime_load_config(const pw_role_t *role, const char *path, void *settings,
+                                   char *why, size_t cap)
+{
+    pw_config_error_t err;
+    pw_status_t rc = pw_config_load(path, role->options, role->noptions, role->maps, role->nmaps,
+                                    settings, &err);
+    if (rc != PW_OK) {
+        pw_config_error_text(&err, why, cap);
+        if (role->free_maps)
+            role->free_maps(settings);
+        return rc;
+    }
+    if (role->check) {
+        char reason[512] = "";
+        rc = role->check(settings, reason, sizeof reason);
+        if (rc != PW_OK) {
+            snprintf(why, cap, "%s: %s", path, reason);
+            pw_runtime_free_config(role, settings);
+            return rc;
+        }
+    }
+    return PW_OK;
+}
+
+void pw_runtime_free_config(const pw_role_t *role, void *settings)
+{
+    if (!settings)
+        return;
+    pw_config_free(role->options, role->noptions, settings);
+    if (role->free_maps)
+        role->free_maps(settings);
+}
+
+static void usage(const pw_role_t *role, FILE *out)
+{
+    fprintf(out,
+            "Usage: %s -c FILE [--check-config]\n"
+            "       %s --help-config | --help | --version\n"
+            "\n%s\n\n"
+            "  -c, --config FILE   configuration file (see --help-config and conf/)\n"
+            "      --check-config  load and check the configuration, print the result, exit\n"
+            "      --help-config   print every configuration option with its type and default\n"
+            "  -h, --help          this text\n"
+            "  -V, --version       print the version\n"
+            "\nSignals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads the configuration.\n"
+            "Exit status: 0 clean stop, 1 configuration error, 2 usage error, 3 start-up failure.\n",
+            role->program, role->program, role->summary);
+}
+
+static void on_stop_signal(pw_loop_t *loop, int signo, void *arg)
+{
+    runtime_t *rt = arg;
+    pw_info(NULL, "signal %d: stopping", signo);
+    rt->stopping = 1;
+    pw_loop_stop(loop);
+}
+
+static void on_reload_signal(pw_loop_t *loop, int signo, void *arg)
+{
+    runtime_t *rt = arg;
+    const pw_role_t *role = rt->role;
+    void *fresh = calloc(1, role->settings_size);
+    char why[1024];
+    pw_config_common_t *old_common, *new_common;
+    (void)loop;
+    (void)signo;
+
+    if (!fresh)
+        return;
+    if (pw_runtime_load_config(role, rt->config_path, fresh, why, sizeof why) != PW_OK) {
+        pw_error(NULL, "reload refused, keeping the running configuration: %s", why);
+        free(fresh);
+        return;
+    }
+    old_common = common_of(role, rt->settings);
+    new_common = common_of(role, fresh);
+    if (strcmp(old_common->jid, new_common->jid) != 0 ||
+        strcmp(old_common->secret, new_common->secret) != 0 ||
+        strcmp(old_common->server, new_common->server) != 0 || old_common->port != new_common->port)
+        pw_warn(NULL, "reload: [component] connection settings changed; they take effect at the next restart");
+    if (role->reload && role->reload(rt->state, fresh) != PW_OK) {
+        pw_error(NULL, "reload refused by %s, keeping the running configuration", role->program);
+        pw_runtime_free_config(role, fresh);
+        free(fresh);
+        return;
+    }
+    if (!role->reload) {
+        /* without a role hook only the log settings change; keep the running ones */
+        old_common->log_level = new_common->log_level;
+        pw_runtime_free_config(role, fresh);
+        free(fresh);
+    } else {
+        pw_runtime_free_config(role, rt->settings);
+        free(rt->settings);
+        rt->settings = fresh;
+    }
+    pw_log_setup(NULL, common_of(role, rt->settings)->log_level);
+    pw_info(NULL, "configuration reloaded from %s", rt->config_path);
+}
+
+static int run(runtime_t *rt)
+{
+    const pw_role_t *role = rt->role;
+    pw_config_common_t *common = common_of(role, rt->settings);
+    pw_transport_t *transport = NULL;
+    pw_transport_opts_t topts;
+    pw_component_opts_t copts;
+    int status = 3;
+
+    memset(&topts, 0, sizeof topts);
+    topts.jid = common->jid;
+    topts.secret = common->secret;
+    topts.server = common->server;
+    topts.port = (unsigned short)common->port;
+    topts.connect_timeout_ms = (uint64_t)common->connect_timeout_ms;
+    topts.reconnect_min_ms = (uint64_t)common->reconnect_min_ms;
+    topts.reconnect_max_ms = (uint64_t)common->reconnect_max_ms;
+    memset(&copts, 0, sizeof copts);
+    copts.jid = common->jid;
+    copts.name = role->program;
+    copts.version = PACKAGE_VERSION;
+    copts.disco_category = role->disco_category;
+    copts.disco_type = role->disco_type;
+    copts.disco_name = role->disco_name;
+    copts.iq_timeout_ms = (uint64_t)common->iq_timeout_ms;
+
+    if (pw_loop_create(&rt->loop) != PW_OK)
+        goto done;
+    xmpp_initialize();
+    rt->ctx = xmpp_ctx_new(NULL, common->log_level >= PW_LOG_DEBUG
+                                     ? xmpp_get_default_logger(XMPP_LEVEL_DEBUG) : NULL);
+    if (!rt->ctx)
+        goto done;
+    if (pw_transport_strophe_create(&transport, rt->loop, rt->ctx, &topts) != PW_OK)
+        goto done;
+    if (pw_component_create(&rt->component, rt->loop, rt->ctx, &copts, transport) != PW_OK)
+        goto done;
+    if (role->init(rt->component, rt->settings, &rt->state) != PW_OK) {
+        pw_error(NULL, "%s could not start", role->program);
+        goto done;
+    }
+    pw_loop_signal(rt->loop, SIGTERM, on_stop_signal, rt);
+    pw_loop_signal(rt->loop, SIGINT, on_stop_signal, rt);
+    pw_loop_signal(rt->loop, SIGHUP, on_reload_signal, rt);
+    signal(SIGPIPE, SIG_IGN);
+    pw_info(NULL, "%s %s starting as %s, server %s:%d", role->program, PACKAGE_VERSION,
+            common->jid, common->server, common->port);
+    pw_component_start(rt->component);
+    if (pw_loop_run(rt->loop) != PW_OK)
+        goto done;
+    /* clean stop: close the stream and wait (bounded) for the server to close its side */
+    pw_component_stop(rt->component);
+    {
+        uint64_t until = pw_loop_now(rt->loop) + STOP_GRACE_MS;
+        while (pw_component_online(rt->component) && pw_loop_now(rt->loop) < until)
+            pw_loop_run_once(rt->loop, 100);
+    }
+    status = 0;
+done:
+    if (rt->component && role->fini)
+        role->fini(rt->state);
+    pw_component_destroy(rt->component);
+    if (rt->ctx)
+        xmpp_ctx_free(rt->ctx);
+    xmpp_shutdown();
+    pw_loop_destroy(rt->loop);
+    pw_info(NULL, "%s stopped", role->program);
+    return status;
+}
+
+int pw_runtime_main(const pw_role_t *role, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "config", required_argument, NULL, 'c' },
+        { "check-config", no_argument, NULL, 'k' },
+        { "help-config", no_argument, NULL, 'H' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    runtime_t rt;
+    int check_only = 0, opt, status;
+    char why[1024];
+
+    memset(&rt, 0, sizeof rt);
+    rt.role = role;
+    pw_log_setup(role->program, PW_LOG_INFO);
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "c:hV", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'c': rt.config_path = optarg; break;
+        case 'k': check_only = 1; break;
+        case 'H':
+            pw_config_print_reference(stdout, role->options, role->noptions, role->maps, role->nmaps);
+            return 0;
+        case 'h': usage(role, stdout); return 0;
+        case 'V': printf("%s %s\n", role->program, PACKAGE_VERSION); return 0;
+        default:
+            fprintf(stderr, "%s: unknown option '%s'\n\n", role->program, argv[optind - 1]);
+            usage(role, stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "%s: unexpected argument '%s'\n\n", role->program, argv[optind]);
+        usage(role, stderr);
+        return 2;
+    }
+    if (!rt.config_path) {
+        fprintf(stderr, "%s: no configuration file given (use -c FILE)\n\n", role->program);
+        usage(role, stderr);
+        return 2;
+    }
+    rt.settings = calloc(1, role->settings_size);
+    if (!rt.settings)
+        return 3;
+    if (pw_runtime_load_config(role, rt.config_path, rt.settings, why, sizeof why) != PW_OK) {
+        fprintf(stderr, "%s: configuration error: %s\n", role->program, why);
+        free(rt.settings);
+        return 1;
+    }
+    if (check_only) {
+        printf("%s: configuration %s is valid\n", role->program, rt.config_path);
+        pw_runtime_free_config(role, rt.settings);
+        free(rt.settings);
+        return 0;
+    }
+    pw_log_setup(role->program, common_of(role, rt.settings)->log_level);
+    status = run(&rt);
+    pw_runtime_free_config(role, rt.settings);
+    free(rt.settings);
+    return status;
+}

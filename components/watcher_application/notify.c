@@ -1,0 +1,180 @@
+/* notify.c: chain notifications at the WA (docs/protocol.md §5.2): checks, duplicates by seq, and the IQ route's
+ * RFC 6121 §5.2.2 headline message with a readable body and <notify xmlns='urn:peerwatch:0'/>. */
+#include "watcher_int.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "address/pw_jid.h"
+#include "core/pw_log.h"
+#include "xmpp/pw_stanza.h"
+
+static const char *const reasons[] = { "expired", "stopped", "revoked", "presentity-gone" };
+
+const char *pw_watcher_display(const char *address, char *buf, size_t cap)
+{
+    if (address[0] == '+' || pw_jid_unescape_node(address, buf, cap) != PW_OK)
+        snprintf(buf, cap, "%s", address);
+    return buf;
+}
+
+const char *pw_watcher_state_text(const char *address, const pw_presence_state_t *st, char *buf,
+                                  size_t cap)
+{
+    char who[PW_JID_MAX + 1];
+    const char *word = "online";
+
+    pw_watcher_display(address, who, sizeof who);
+    if (!st->available)
+        word = "offline";
+    else if (strcmp(st->show, "away") == 0)
+        word = "away";
+    else if (strcmp(st->show, "chat") == 0)
+        word = "free to chat";
+    else if (strcmp(st->show, "dnd") == 0)
+        word = "busy (dnd)";
+    else if (strcmp(st->show, "xa") == 0)
+        word = "away for a long time (xa)";
+    if (st->status[0])
+        snprintf(buf, cap, "%s is now %s: %s", who, word, st->status);
+    else
+        snprintf(buf, cap, "%s is now %s", who, word);
+    return buf;
+}
+
+/* The headline of docs/protocol.md §5.2, to the watcher's bare JID (all its resources). */
+static pw_status_t send_headline(pw_watcher_sub_t *sub, const pw_presence_state_t *st,
+                                 const char *ended)
+{
+    xmpp_ctx_t *ctx = pw_component_ctx(sub->wa->c);
+    xmpp_stanza_t *m = xmpp_message_new(ctx, "headline", sub->bare, NULL), *n, *el;
+    char body[PW_WATCHER_TEXT_MAX + 1100], who[PW_JID_MAX + 1];
+    pw_status_t rc = PW_ENOMEM;
+
+    if (!m)
+        return PW_ENOMEM;
+    xmpp_stanza_set_from(m, sub->contact);
+    if (ended) {
+        snprintf(body, sizeof body, "Your subscription to %s has ended (%s)",
+                 pw_watcher_display(sub->address, who, sizeof who), ended);
+    } else {
+        pw_watcher_state_text(sub->address, st, body, sizeof body);
+    }
+    if (!pw_stanza_add_text_child(m, "body", NULL, body))
+        goto done;
+    n = pw_stanza_add_child(m, "notify", PW_NS);
+    if (!n)
+        goto done;
+    xmpp_stanza_set_attribute(n, "subscription", sub->id);
+    if (ended)
+        xmpp_stanza_set_attribute(n, "ended", ended);
+    if (st) {
+        el = pw_state_build(ctx, st);
+        if (!el)
+            goto done;
+        xmpp_stanza_add_child(n, el);
+        xmpp_stanza_release(el);
+    }
+    rc = pw_component_send(sub->wa->c, m);
+done:
+    xmpp_stanza_release(m);
+    return rc;
+}
+
+/* Is the IQ from the configured proxy? */
+static int from_proxy(const pw_watcher_t *wa, xmpp_stanza_t *iq)
+{
+    const char *from = xmpp_stanza_get_from(iq);
+    char bare[PW_JID_MAX + 1];
+    return from && pw_jid_bare(from, bare, sizeof bare) == PW_OK &&
+           strcasecmp(bare, wa->settings->proxy) == 0;
+}
+
+static void on_notify(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *el, void *arg)
+{
+    pw_watcher_t *wa = arg;
+    const char *id = xmpp_stanza_get_attribute(el, "subscription");
+    const char *seq_text = xmpp_stanza_get_attribute(el, "seq");
+    const char *ended = xmpp_stanza_get_attribute(el, "ended");
+    xmpp_stanza_t *state_el = xmpp_stanza_get_child_by_name_and_ns(el, "state", PW_NS);
+    pw_presence_state_t st, *stp = NULL;
+    pw_watcher_sub_t *sub;
+    char text[PW_WATCHER_TEXT_MAX];
+    uint64_t seq = 0;
+    size_t i;
+
+    if (!from_proxy(wa, iq)) {
+        snprintf(text, sizeof text, "only %s may send notifications here", wa->settings->proxy);
+        pw_component_reply_error(c, iq, PW_ERR_FORBIDDEN, text);
+        return;
+    }
+    if (!id || !id[0] || strlen(id) > PW_ENQUIRY_SUBID_MAX) {
+        pw_component_reply_error(c, iq, PW_ERR_BAD_REQUEST,
+                                 "'subscription' must be a subscription id of at most 127 bytes");
+        return;
+    }
+    for (i = 0; seq_text && seq_text[i] >= '0' && seq_text[i] <= '9' && i < 19; i++)
+        seq = seq * 10 + (uint64_t)(seq_text[i] - '0');
+    if (!seq_text || !seq_text[0] || seq_text[i] || seq == 0) {
+        pw_component_reply_error(c, iq, PW_ERR_BAD_REQUEST,
+                                 "'seq' must be a notification number from 1");
+        return;
+    }
+    if (ended) {
+        for (i = 0; i < sizeof reasons / sizeof reasons[0] && strcmp(ended, reasons[i]) != 0; i++)
+            ;
+        if (i == sizeof reasons / sizeof reasons[0]) {
+            pw_component_reply_error(c, iq, PW_ERR_BAD_REQUEST,
+                                     "'ended' must be one of expired, stopped, revoked, presentity-gone");
+            return;
+        }
+        ended = reasons[i];
+    }
+    if (state_el) {
+        if (pw_state_parse(state_el, &st) != PW_OK) {
+            pw_component_reply_error(c, iq, PW_ERR_BAD_REQUEST, "the <state/> is malformed");
+            return;
+        }
+        stp = &st;
+    } else if (!ended) {
+        pw_component_reply_error(c, iq, PW_ERR_BAD_REQUEST,
+                                 "a notification carries a <state/> unless it has 'ended'");
+        return;
+    }
+    sub = pw_map_get(wa->subs, id);
+    if (!sub) {
+        snprintf(text, sizeof text, "no subscription %s here: the watcher is gone", id);
+        pw_component_reply_error(c, iq, PW_ERR_ITEM_NOT_FOUND, text);
+        return;
+    }
+    if (seq <= sub->seq) {
+        pw_debug(xmpp_stanza_get_id(iq), "notification %" PRIu64 " of %s already delivered", seq, id);
+        pw_component_reply_result(c, iq);
+        return;
+    }
+    pw_info(xmpp_stanza_get_id(iq), "notification %" PRIu64 " of %s for %s about %s%s%s", seq, id,
+            sub->bare, sub->address, ended ? ": ended " : "", ended ? ended : "");
+    if (sub->route == PW_WATCHER_ROUTE_ROSTER) {
+        sub->seq = seq;
+        pw_watcher_roster_notify(sub, ended ? NULL : stp, ended); /* may forget sub */
+    } else {
+        if (send_headline(sub, stp, ended) != PW_OK)
+            pw_warn(xmpp_stanza_get_id(iq), "the notification to %s could not be sent", sub->bare);
+        if (ended) {
+            pw_watcher_sub_forget(sub);
+        } else {
+            sub->seq = seq;
+            pw_watcher_sub_save(sub);
+        }
+    }
+    pw_watcher_commit(wa);
+    pw_component_reply_result(c, iq);
+}
+
+pw_status_t pw_watcher_notify_register(pw_watcher_t *wa)
+{
+    return pw_component_on_iq(wa->c, PW_NS_CHAIN, "notify", PW_IQ_SET, on_notify, wa);
+}
