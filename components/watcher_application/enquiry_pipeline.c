@@ -191,7 +191,7 @@ static pw_error_t answer_subscription(xmpp_stanza_t *answer, pw_watcher_answer_t
     expires = sub ? xmpp_stanza_get_attribute(sub, "expires") : NULL;
     if (!id || !id[0] || strlen(id) > PW_ENQUIRY_SUBID_MAX || strpbrk(id, " \t\r\n") ||
         !expires || strlen(expires) >= sizeof ans->expires ||
-        pw_peering_parse_timestamp(expires, &ans->expires_ms) != PW_OK) {
+        pw_clock_parse(expires, &ans->expires_ms) != PW_OK) {
         snprintf(why, cap, "the presence network answered without a valid subscription");
         return PW_ERR_INTERNAL_SERVER_ERROR;
     }

@@ -1,6 +1,7 @@
 /* peering.c: operator signatures of the enquiry chain (docs/protocol.md §2.2; Ed25519 RFC 8032
  * through OpenSSL 3 EVP; XEP-0082 timestamps; RFC 4648 base64), the replay guard and the peer table. */
 #include "chain/pw_peering.h"
+#include "core/pw_clock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -247,89 +248,6 @@ pw_status_t pw_peering_signed_string(const pw_enquiry_t *e, const char *from, co
     return PW_OK;
 }
 
-/* ---- timestamps (XEP-0082) ---- */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    int64_t era;
-    unsigned yoe, doy, doe;
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned)(y - era * 400);
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-/* Read exactly n digits. @return the value or -1. */
-static int digits(const char **p, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        char c = (*p)[i];
-        if (c < '0' || c > '9')
-            return -1;
-        v = v * 10 + (c - '0');
-    }
-    *p += n;
-    return v;
-}
-
-pw_status_t pw_peering_parse_timestamp(const char *text, uint64_t *out_unix_ms)
-{
-    static const unsigned mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    const char *p = text;
-    int y, mo, d, h, mi, s, ms = 0, off = 0;
-    int64_t t;
-
-    if (!text || !out_unix_ms || strlen(text) > PW_PEERING_TIMESTAMP_MAX)
-        return PW_EINVAL;
-    if ((y = digits(&p, 4)) < 0 || *p++ != '-' || (mo = digits(&p, 2)) < 0 || *p++ != '-' ||
-        (d = digits(&p, 2)) < 0 || *p++ != 'T' || (h = digits(&p, 2)) < 0 || *p++ != ':' ||
-        (mi = digits(&p, 2)) < 0 || *p++ != ':' || (s = digits(&p, 2)) < 0)
-        return PW_EINVAL;
-    if (mo < 1 || mo > 12 || d < 1 || (unsigned)d > mdays[mo - 1] || h > 23 || mi > 59 || s > 60)
-        return PW_EINVAL;
-    if (mo == 2 && d == 29 && !((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
-        return PW_EINVAL;
-    if (*p == '.') {
-        int n = 0, scale = 100;
-        for (p++; *p >= '0' && *p <= '9'; p++, n++) {
-            ms += (*p - '0') * scale;
-            scale /= 10;
-        }
-        if (n == 0)
-            return PW_EINVAL;
-    }
-    if (*p == 'Z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int sign = *p++ == '-' ? -1 : 1, oh, om;
-        if ((oh = digits(&p, 2)) < 0 || *p++ != ':' || (om = digits(&p, 2)) < 0 || oh > 23 || om > 59)
-            return PW_EINVAL;
-        off = sign * (oh * 60 + om);
-    } else {
-        return PW_EINVAL;
-    }
-    if (*p)
-        return PW_EINVAL;
-    t = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s - off * 60;
-    if (t < 0)
-        return PW_EINVAL;
-    *out_unix_ms = (uint64_t)t * 1000u + (uint64_t)ms;
-    return PW_OK;
-}
-
-static pw_status_t format_timestamp(uint64_t unix_ms, char *buf, size_t cap)
-{
-    time_t secs = (time_t)(unix_ms / 1000u);
-    struct tm tm;
-    if (!gmtime_r(&secs, &tm) || strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        return PW_ERANGE;
-    return PW_OK;
-}
-
 /* ---- sign / verify ---- */
 
 xmpp_stanza_t *pw_peering_sign(xmpp_ctx_t *ctx, const pw_peering_key_t *key, const char *network,
@@ -350,7 +268,7 @@ xmpp_stanza_t *pw_peering_sign(xmpp_ctx_t *ctx, const pw_peering_key_t *key, con
         goto done;
     if (RAND_bytes(nonce_raw, sizeof nonce_raw) != 1 ||
         b64_encode(nonce_raw, sizeof nonce_raw, 0, nonce, sizeof nonce) != PW_OK ||
-        format_timestamp(now_unix_ms, ts, sizeof ts) != PW_OK ||
+        pw_clock_format_seconds(now_unix_ms, ts, sizeof ts) != PW_OK ||
         pw_peering_signed_string(e, from, to, ts, nonce, tbs, PW_PEERING_SIGNED_MAX) != PW_OK)
         goto done;
     md = EVP_MD_CTX_new();
@@ -667,7 +585,7 @@ pw_status_t pw_peering_replay_check(pw_peering_replay_t *r, const char *network,
     if (now_unix_ms > r->latest_ms)
         r->latest_ms = now_unix_ms;
     replay_expire(r, r->latest_ms);
-    if (pw_peering_parse_timestamp(timestamp, &ts) != PW_OK) {
+    if (pw_clock_parse(timestamp, &ts) != PW_OK) {
         snprintf(why, cap, "the signature timestamp is not an XEP-0082 date-time");
         return PW_EINVAL;
     }

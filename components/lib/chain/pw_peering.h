@@ -7,6 +7,7 @@
 #include <strophe.h>
 
 #include "chain/pw_enquiry.h"
+#include "core/pw_clock.h"
 #include "core/pw_status.h"
 
 /** The only signature algorithm of protocol version 0. */
@@ -19,7 +20,7 @@
 #define PW_PEERING_NONCE_LEN 22
 
 /** Longest timestamp accepted (XEP-0082 date-time with fractions and an offset). */
-#define PW_PEERING_TIMESTAMP_MAX 40
+#define PW_PEERING_TIMESTAMP_MAX PW_CLOCK_TEXT_MAX
 
 /** At most this many peer networks in one table. */
 #define PW_PEERING_PEERS_MAX 4096
@@ -116,15 +117,6 @@ xmpp_stanza_t *pw_peering_sign(xmpp_ctx_t *ctx, const pw_peering_key_t *key, con
 pw_status_t pw_peering_verify(const pw_peering_key_t *pub, xmpp_stanza_t *signature_el,
                               const pw_enquiry_t *e, const char *from, const char *to,
                               char *why, size_t cap);
-
-/**
- * Parse an XEP-0082 date-time ("2026-11-21T10:00:00Z", optional ".fraction", "Z" or
- * "+hh:mm"/"-hh:mm").
- * @param text the timestamp
- * @param out_unix_ms receives milliseconds since 1970 (UTC); times before 1970 are refused
- * @return PW_OK or PW_EINVAL
- */
-pw_status_t pw_peering_parse_timestamp(const char *text, uint64_t *out_unix_ms);
 
 /* ---- replay guard ---- */
 

@@ -1,5 +1,7 @@
 /* cdr_format.c: the charge-record line format (docs/charging.md): JSON Lines serialisation, parsing, SHA-256 chain, names. */
 #include "charging/pw_cdr.h"
+#include "core/pw_clock.h"
+#include "core/pw_text.h"
 
 #include <inttypes.h>
 #include <openssl/evp.h>
@@ -8,7 +10,6 @@
 #include <time.h>
 
 /* Largest time written: 9999-12-31T23:59:59.999Z. */
-#define TIME_MS_MAX UINT64_C(253402300799999)
 
 /* Most members of one line (a record has 19). */
 #define MEMBERS_MAX 32
@@ -183,20 +184,7 @@ static int hash_hex_valid(const char *s, size_t n)
 
 void pw_cdr_time_format(uint64_t ms, char out[PW_CDR_TIME_TEXT])
 {
-    struct tm tm;
-    time_t secs;
-    if (ms > TIME_MS_MAX)
-        ms = TIME_MS_MAX;
-    secs = (time_t)(ms / 1000);
-    if (!gmtime_r(&secs, &tm)) {
-        memcpy(out, "1970-01-01T00:00:00.000Z", PW_CDR_TIME_TEXT);
-        return;
-    }
-    char tmp[96]; /* wide enough for any int, to keep the compiler's range check quiet */
-    snprintf(tmp, sizeof tmp, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (unsigned)(ms % 1000));
-    memcpy(out, tmp, PW_CDR_TIME_TEXT - 1); /* always 24 characters: the year is at most 9999 */
-    out[PW_CDR_TIME_TEXT - 1] = '\0';
+    pw_clock_format_ms(ms, out);
 }
 
 /* Read exactly n digits at s into *v; 1 on success. */
@@ -422,24 +410,13 @@ static void skip_ws(parser_t *ps)
         ps->p++;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static int read_u16(parser_t *ps, unsigned *out)
 {
     unsigned v = 0;
     if (ps->end - ps->p < 4)
         return 0;
     for (int i = 0; i < 4; i++) {
-        int h = hexval(ps->p[i]);
+        int h = pw_text_hexval(ps->p[i]);
         if (h < 0)
             return 0;
         v = (v << 4) | (unsigned)h;

@@ -1,0 +1,23 @@
+/* pw_text.h: small text helpers every area needs: hex digits and ASCII case folding. */
+#ifndef PW_TEXT_H
+#define PW_TEXT_H
+
+#include <stddef.h>
+
+/**
+ * The value of one hexadecimal digit.
+ * @param c '0'-'9', 'a'-'f' or 'A'-'F'
+ * @return 0 to 15, or -1 for any other character
+ */
+int pw_text_hexval(char c);
+
+/**
+ * Copy a string folded to ASCII lower case (JIDs' domain parts and the keys the roles index
+ * by; RFC 7622 leaves other scripts to PRECIS, which Peerwatch does not apply).
+ * @param in the string
+ * @param out receives the folded copy, truncated to cap - 1 characters and NUL-terminated
+ * @param cap size of out (at least 1)
+ */
+void pw_text_fold(const char *in, char *out, size_t cap);
+
+#endif /* PW_TEXT_H */

@@ -1,0 +1,104 @@
+/* calls.c: the table of calls in flight (see pw_calls.h): a doubly linked list with a bound. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "xmpp/pw_calls.h"
+
+struct pw_calls {
+    pw_component_t *c;
+    pw_call_t *head;
+    size_t n, max;
+    pw_call_free_fn free_call;
+    char closing[320];
+};
+
+pw_status_t pw_calls_create(pw_calls_t **out, pw_component_t *c, size_t max,
+                            pw_call_free_fn free_call)
+{
+    pw_calls_t *t = calloc(1, sizeof *t);
+    *out = NULL;
+    if (!t)
+        return PW_ENOMEM;
+    t->c = c;
+    t->max = max;
+    t->free_call = free_call;
+    snprintf(t->closing, sizeof t->closing, "the service is shutting down");
+    *out = t;
+    return PW_OK;
+}
+
+void pw_calls_destroy(pw_calls_t *t)
+{
+    if (!t)
+        return;
+    while (t->head)
+        pw_calls_shutting_down(t->head);
+    free(t);
+}
+
+void pw_calls_set_closing_text(pw_calls_t *t, const char *text)
+{
+    snprintf(t->closing, sizeof t->closing, "%s", text);
+}
+
+pw_status_t pw_calls_add(pw_calls_t *t, pw_call_t *call, xmpp_stanza_t *req)
+{
+    if (t->n >= t->max)
+        return PW_EFULL;
+    call->req = xmpp_stanza_clone(req); /* a reference: stanzas are not changed once received */
+    if (!call->req)
+        return PW_ENOMEM;
+    call->table = t;
+    call->prev = NULL;
+    call->next = t->head;
+    if (t->head)
+        t->head->prev = call;
+    t->head = call;
+    t->n++;
+    return PW_OK;
+}
+
+void pw_calls_end(pw_call_t *call)
+{
+    pw_calls_t *t = call->table;
+    if (call->prev)
+        call->prev->next = call->next;
+    else
+        t->head = call->next;
+    if (call->next)
+        call->next->prev = call->prev;
+    t->n--;
+    if (call->req)
+        xmpp_stanza_release(call->req);
+    call->req = NULL;
+    if (t->free_call)
+        t->free_call(call);
+    else
+        free(call);
+}
+
+void pw_calls_fail(pw_call_t *call, pw_error_t cond, const char *text)
+{
+    pw_component_reply_error(call->table->c, call->req, cond, text);
+    pw_calls_end(call);
+}
+
+void pw_calls_shutting_down(pw_call_t *call)
+{
+    pw_calls_fail(call, PW_ERR_SERVICE_UNAVAILABLE, call->table->closing);
+}
+
+pw_component_t *pw_calls_component(const pw_calls_t *t)
+{
+    return t->c;
+}
+
+size_t pw_calls_count(const pw_calls_t *t)
+{
+    return t->n;
+}
+
+pw_call_t *pw_calls_first(const pw_calls_t *t)
+{
+    return t->head;
+}
