@@ -61,6 +61,12 @@ void subs_subscribe(pwt_client_t *c, const char *attrs, char *id, size_t cap)
     xmpp_stanza_release(r);
 }
 
+void subs_subscribe_to_bob(pwt_client_t *alice, pwt_client_t *bob, const char *attrs, char *id, size_t cap)
+{
+    chain_present(bob, NULL, NULL, 1);
+    subs_subscribe(alice, attrs, id, cap);
+}
+
 pwt_client_t *subs_login(pwt_trial_t *trial, const char *user)
 {
     pwt_client_t *c = NULL;

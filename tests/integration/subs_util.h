@@ -59,6 +59,16 @@ void subs_result_id(xmpp_stanza_t *r, char *id, size_t cap);
 void subs_subscribe(pwt_client_t *c, const char *attrs, char *id, size_t cap);
 
 /**
+ * bob becomes present (plainly online), then alice subscribes to him (subs_subscribe()).
+ * @param alice the asking client
+ * @param bob bob's client
+ * @param attrs the <enquiry/> attributes
+ * @param id receives the subscription id
+ * @param cap size of id
+ */
+void subs_subscribe_to_bob(pwt_client_t *alice, pwt_client_t *bob, const char *attrs, char *id, size_t cap);
+
+/**
  * Log a fixture user in as a real client does; alice also fetches her roster (which makes the
  * resource "interested" in subscription approvals, RFC 6121 §2.1.6) and becomes available
  * (headlines to the bare JID reach available resources only).

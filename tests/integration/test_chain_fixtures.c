@@ -31,16 +31,23 @@ Test(fixtures, alice_sees_bob_who_approved_her)
     pwt_client_destroy(alice);
 }
 
+/* user is present with show (and status); alice's enquiry (attrs) sees that show. */
+static void alice_sees_show(const char *user, const char *show, const char *status, int priority,
+                            const char *attrs)
+{
+    pwt_client_t *who = chain_login(user), *alice = chain_login("alice");
+    xmpp_stanza_t *r;
+    chain_present(who, show, status, priority);
+    r = chain_enquire(alice, attrs);
+    cr_assert_str_eq(chain_attr(chain_state(r), "show"), show);
+    xmpp_stanza_release(r);
+    pwt_client_destroy(who);
+    pwt_client_destroy(alice);
+}
+
 Test(fixtures, bob_by_his_escaped_jid)
 {
-    pwt_client_t *bob = chain_login("bob"), *alice = chain_login("alice");
-    xmpp_stanza_t *r;
-    chain_present(bob, "dnd", NULL, 0);
-    r = chain_enquire(alice, "address='bob\\40opb.example' kind='current'");
-    cr_assert_str_eq(chain_attr(chain_state(r), "show"), "dnd");
-    xmpp_stanza_release(r);
-    pwt_client_destroy(bob);
-    pwt_client_destroy(alice);
+    alice_sees_show("bob", "dnd", NULL, 0, "address='bob\\40opb.example' kind='current'");
 }
 
 Test(fixtures, erin_has_not_approved_and_is_asked_once)
@@ -85,14 +92,7 @@ Test(fixtures, grace_ported_to_b_is_found_through_enum)
 {
     /* +447700900050 matches the prefix +4477009 of operator A; only ENUM says opb.example.
      * Routed by the prefix it would reach A's HSS and get item-not-found. */
-    pwt_client_t *grace = chain_login("grace"), *alice = chain_login("alice");
-    xmpp_stanza_t *r;
-    chain_present(grace, "chat", "Free to talk", 1);
-    r = chain_enquire(alice, "address='+447700900050' kind='current'");
-    cr_assert_str_eq(chain_attr(chain_state(r), "show"), "chat");
-    xmpp_stanza_release(r);
-    pwt_client_destroy(grace);
-    pwt_client_destroy(alice);
+    alice_sees_show("grace", "chat", "Free to talk", 1, "address='+447700900050' kind='current'");
 }
 
 Test(fixtures, carol_has_no_credit)

@@ -46,8 +46,7 @@ Test(subs, next_fires_once)
     xmpp_stanza_t *m;
     char sub[128];
 
-    chain_present(bob, NULL, NULL, 1);
-    subs_subscribe(alice, "address='+12025550123' kind='next'", sub, sizeof sub);
+    subs_subscribe_to_bob(alice, bob, "address='+12025550123' kind='next'", sub, sizeof sub);
     pwt_client_presence(bob, "away", NULL, 1);
     m = subs_next_notify(alice, 5000, "the next change");
     cr_assert_str_eq(subs_notify_show(m), "away");
@@ -66,8 +65,7 @@ Test(subs, stop_ends_every_subscription_on_the_presentity)
     xmpp_stanza_t *r, *m;
     char sub[128];
 
-    chain_present(bob, NULL, NULL, 1);
-    subs_subscribe(alice, "address='+12025550123' kind='changes' duration='60'", sub, sizeof sub);
+    subs_subscribe_to_bob(alice, bob, "address='+12025550123' kind='changes' duration='60'", sub, sizeof sub);
     r = chain_enquire(alice, "address='+12025550123' kind='stop'");
     cr_assert_str_eq(xmpp_stanza_get_type(r), "result", "stop is acknowledged");
     xmpp_stanza_release(r);

@@ -30,20 +30,13 @@ static void down(void)
 
 TestSuite(lifecycle, .init = up, .fini = down, .timeout = 150);
 
-/* alice subscribes to bob's changes for a minute; returns the subscription id in sub */
-static void subscribe_to_bob(pwt_client_t *alice, pwt_client_t *bob, char *sub, size_t cap)
-{
-    chain_present(bob, NULL, NULL, 1);
-    subs_subscribe(alice, "address='+12025550123' kind='changes' duration='60'", sub, cap);
-}
-
 Test(lifecycle, bob_revokes_alice_and_her_subscription_ends_revoked)
 {
     pwt_client_t *bob = subs_login(trial, "bob"), *alice = subs_login(trial, "alice");
     xmpp_stanza_t *m;
     char sub[128];
 
-    subscribe_to_bob(alice, bob, sub, sizeof sub);
+    subs_subscribe_to_bob(alice, bob, "address='+12025550123' kind='changes' duration='60'", sub, sizeof sub);
     pwt_client_presence(bob, "away", NULL, 1);
     m = subs_next_notify(alice, 5000, "a change while approved");
     cr_assert_str_eq(subs_notify_show(m), "away");
@@ -92,7 +85,7 @@ Test(lifecycle, notifications_resume_after_the_presence_server_is_killed)
     xmpp_stanza_t *m;
     char sub[128];
 
-    subscribe_to_bob(alice, bob, sub, sizeof sub);
+    subs_subscribe_to_bob(alice, bob, "address='+12025550123' kind='changes' duration='60'", sub, sizeof sub);
     cr_assert_eq(pwt_component_signal(ps, SIGKILL), PW_OK);
     pwt_sleep_ms(200);
     cr_assert_eq(pwt_component_restart(ps), PW_OK);
@@ -131,7 +124,7 @@ Test(lifecycle, a_watcher_that_forgot_the_subscription_ends_it)
     struct dirent *de;
     uint64_t until;
 
-    subscribe_to_bob(alice, bob, sub, sizeof sub);
+    subs_subscribe_to_bob(alice, bob, "address='+12025550123' kind='changes' duration='60'", sub, sizeof sub);
     /* the watcher side loses its state: killed, its journal gone, started again */
     cr_assert_eq(pwt_component_signal(wa, SIGKILL), PW_OK);
     pwt_sleep_ms(100);
