@@ -44,6 +44,16 @@ const char *subs_notify_show(xmpp_stanza_t *msg)
     return chain_attr(st, "show");
 }
 
+xmpp_stanza_t *subs_next_change(pwt_client_t *alice, pwt_client_t *bob, const char *show, unsigned timeout_ms,
+                                const char *what)
+{
+    xmpp_stanza_t *m;
+    pwt_client_presence(bob, show, NULL, 1);
+    m = subs_next_notify(alice, timeout_ms, what);
+    cr_assert_str_eq(subs_notify_show(m), show);
+    return m;
+}
+
 void subs_result_id(xmpp_stanza_t *r, char *id, size_t cap)
 {
     xmpp_stanza_t *e = chain_result(r);

@@ -42,6 +42,18 @@ xmpp_stanza_t *subs_next_notify(pwt_client_t *c, unsigned timeout_ms, const char
 const char *subs_notify_show(xmpp_stanza_t *msg);
 
 /**
+ * bob changes his show; the next notification alice gets carries it (asserted).
+ * @param alice the subscribed client
+ * @param bob bob's client
+ * @param show the new show, e.g. "away"
+ * @param timeout_ms how long the notification may take
+ * @param what says which notification, for the failure message
+ * @return the headline; the caller releases it
+ */
+xmpp_stanza_t *subs_next_change(pwt_client_t *alice, pwt_client_t *bob, const char *show, unsigned timeout_ms,
+                                const char *what);
+
+/**
  * The subscription id of an enquiry's answer, asserting it is a result with one (and an expiry).
  * @param r the answer (not released)
  * @param id receives the id

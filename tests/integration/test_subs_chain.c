@@ -47,9 +47,7 @@ Test(subs, next_fires_once)
     char sub[128];
 
     subs_subscribe_to_bob(alice, bob, "address='+12025550123' kind='next'", sub, sizeof sub);
-    pwt_client_presence(bob, "away", NULL, 1);
-    m = subs_next_notify(alice, 5000, "the next change");
-    cr_assert_str_eq(subs_notify_show(m), "away");
+    m = subs_next_change(alice, bob, "away", 5000, "the next change");
     cr_assert_str_eq(chain_attr(subs_notify_of(m), "ended"), "expired", "and it ends with it");
     xmpp_stanza_release(m);
     pwt_client_run(bob, 1200);

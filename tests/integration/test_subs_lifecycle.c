@@ -37,9 +37,7 @@ Test(lifecycle, bob_revokes_alice_and_her_subscription_ends_revoked)
     char sub[128];
 
     subs_subscribe_to_bob(alice, bob, "address='+12025550123' kind='changes' duration='60'", sub, sizeof sub);
-    pwt_client_presence(bob, "away", NULL, 1);
-    m = subs_next_notify(alice, 5000, "a change while approved");
-    cr_assert_str_eq(subs_notify_show(m), "away");
+    m = subs_next_change(alice, bob, "away", 5000, "a change while approved");
     xmpp_stanza_release(m);
     /* bob cancels alice's subscription in his client, as for any contact (RFC 6121 §3.2) */
     cr_assert_eq(pwt_client_send_xml(bob, "<presence type='unsubscribed' to='+447700900001@watcher.opb.example'/>"),
