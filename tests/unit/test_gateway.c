@@ -11,6 +11,7 @@
 
 #include "gateway.h"
 #include "chain/pw_enquiry.h"
+#include "chain/pw_hss.h"
 #include "fake_transport.h"
 
 #define GW "gateway.opb.example"
@@ -232,7 +233,7 @@ static const char *expect_hss_lookup(const char *key, const char *value)
     cr_assert_str_eq(xmpp_stanza_get_name(s), "iq");
     cr_assert_str_eq(attr(s, "type"), "get");
     cr_assert_str_eq(attr(s, "to"), HSS);
-    lookup = xmpp_stanza_get_child_by_name_and_ns(s, "lookup", PW_GATEWAY_NS_HSS);
+    lookup = xmpp_stanza_get_child_by_name_and_ns(s, "lookup", PW_HSS_NS);
     cr_assert_not_null(lookup, "an HSS lookup was sent");
     cr_assert_str_eq(attr(lookup, key), value);
     return attr(s, "id");
