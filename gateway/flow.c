@@ -1,4 +1,4 @@
-/* flow.c: the enquiry's path through the Gateway Presence Server, in the order of the seeds: a peer's signed enquiry arrives, is verified, is looked up in the HSS, goes to the presentity's Presence Server, and its answer (and later notifications) go back. */
+/* flow.c: the enquiry's path through the Gateway Presence Server in the seeds' order (TS 23.141 A.1 with the gateway method; docs/protocol.md §2.2-2.3, §5): a peer's signed enquiry arrives, is verified, is looked up in the HSS, goes to the presentity's Presence Server, and its answer (and later notifications) go back. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,14 +39,6 @@ static void fail(gw_call_t *k, pw_error_t cond, const char *fmt, ...)
 static int hop_cancelled(gw_call_t *k, pw_iq_outcome_t outcome);
 static const char *presentity_name(const gw_call_t *k);
 static int from_own_network(const pw_gateway_t *gw, const char *jid);
-
-pw_status_t gw_flow_attach(pw_gateway_t *gw)
-{
-    pw_status_t rc = pw_component_on_iq(gw->c, PW_NS_CHAIN, "enquiry", PW_IQ_SET, on_enquiry, gw);
-    if (rc == PW_OK)
-        rc = pw_component_on_iq(gw->c, PW_NS_CHAIN, "notify", PW_IQ_SET, on_notify, gw);
-    return rc;
-}
 
 /* ---- the steps ---- */
 
@@ -298,6 +290,17 @@ static void on_notify(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *paylo
     }
     pw_notify_forward(c, iq, &n, n.proxy,
                       "the watcher's network did not acknowledge the notification in time");
+}
+
+/* ---- where the steps come in ---- */
+
+/* The enquiry (step 4b) and the notification (NOTE 1) are IQs of the chain namespace. */
+pw_status_t gw_flow_attach(pw_gateway_t *gw)
+{
+    pw_status_t rc = pw_component_on_iq(gw->c, PW_NS_CHAIN, "enquiry", PW_IQ_SET, on_enquiry, gw);
+    if (rc == PW_OK)
+        rc = pw_component_on_iq(gw->c, PW_NS_CHAIN, "notify", PW_IQ_SET, on_notify, gw);
+    return rc;
 }
 
 /* ---- helpers ---- */
