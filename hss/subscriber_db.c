@@ -1,5 +1,5 @@
 /* subscriber_db.c: HSS subscriber database: file parser, compact indexes, lookups, background reload. */
-#include "hss_db.h"
+#include "subscriber_db.h"
 
 #include <errno.h>
 #include <fcntl.h>
