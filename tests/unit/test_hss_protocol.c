@@ -7,14 +7,11 @@
 
 #include "chain/pw_hss.h"
 #include "core/pw_log.h"
-#include "fake_transport.h"
+#include "fake_component.h"
 
 /* Everything one test needs; Criterion's .init/.fini reach it through this one pointer. */
 typedef struct hss_protocol_fixture {
-    pw_loop_t *loop;
-    xmpp_ctx_t *ctx;
-    pwfake_transport_t *fake;
-    pw_component_t *comp;
+    pwfake_component_t *fc;   /* the component on the fake transport */
     int answers;               /* callbacks seen */
     pw_iq_outcome_t outcome;   /* of the last one */
     pw_hss_record_t record;    /* parsed from the last result */
@@ -25,38 +22,20 @@ static hss_protocol_fixture_t *fx;
 
 static void setup(void)
 {
-    pw_component_opts_t o = { .jid = "watcher.opa.example", .name = "peerwatch-test", .version = "9.9",
-                              .disco_category = "component", .disco_type = "presence",
-                              .disco_name = "Test", .iq_timeout_ms = 5000 };
     pw_log_setup("test-hss-protocol", PW_LOG_ERROR);
     fx = calloc(1, sizeof *fx);
     cr_assert_not_null(fx);
-    cr_assert_eq(pw_loop_create(&fx->loop), PW_OK);
-    xmpp_initialize();
-    fx->ctx = xmpp_ctx_new(NULL, NULL);
-    fx->fake = pwfake_transport_create(fx->ctx);
-    cr_assert_eq(pw_component_create(&fx->comp, fx->loop, fx->ctx, &o, pwfake_transport_base(fx->fake)),
-                 PW_OK);
-    pwfake_transport_up(fx->fake);
+    cr_assert_eq(pwfake_component_create(&fx->fc, "watcher.opa.example"), PW_OK);
 }
 
 static void teardown(void)
 {
-    pw_component_destroy(fx->comp);
-    xmpp_ctx_free(fx->ctx);
-    xmpp_shutdown();
-    pw_loop_destroy(fx->loop);
+    pwfake_component_destroy(fx->fc);
     free(fx);
     fx = NULL;
 }
 
 TestSuite(hss_protocol, .init = setup, .fini = teardown);
-
-static const char *attr(xmpp_stanza_t *s, const char *name)
-{
-    const char *v = s ? xmpp_stanza_get_attribute(s, name) : NULL;
-    return v ? v : "";
-}
 
 static void on_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t *response, void *arg)
 {
@@ -70,13 +49,13 @@ static void on_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t 
 /* The one <lookup/> sent: checks the IQ around it. @return the <lookup/> */
 static xmpp_stanza_t *sent_lookup(void)
 {
-    cr_assert_eq(pwfake_transport_sent_count(fx->fake), 1);
-    xmpp_stanza_t *iq = pwfake_transport_last(fx->fake);
+    cr_assert_eq(pwfake_transport_sent_count(fx->fc->fake), 1);
+    xmpp_stanza_t *iq = pwfake_transport_last(fx->fc->fake);
     cr_assert_str_eq(xmpp_stanza_get_name(iq), "iq");
-    cr_assert_str_eq(attr(iq, "type"), "get");
-    cr_assert_str_eq(attr(iq, "to"), "hss.opa.example");
-    cr_assert_str_eq(attr(iq, "from"), "watcher.opa.example");
-    cr_assert_neq(attr(iq, "id")[0], '\0');
+    cr_assert_str_eq(pwfake_attr(iq, "type"), "get");
+    cr_assert_str_eq(pwfake_attr(iq, "to"), "hss.opa.example");
+    cr_assert_str_eq(pwfake_attr(iq, "from"), "watcher.opa.example");
+    cr_assert_neq(pwfake_attr(iq, "id")[0], '\0');
     xmpp_stanza_t *lookup = xmpp_stanza_get_children(iq);
     cr_assert_not_null(lookup);
     cr_assert_null(xmpp_stanza_get_next(lookup), "one payload");
@@ -88,53 +67,53 @@ static xmpp_stanza_t *sent_lookup(void)
 
 Test(hss_protocol, lookup_by_msisdn)
 {
-    cr_assert_eq(pw_hss_lookup(fx->comp, "hss.opa.example", "+447700900001", NULL, on_answer, fx), PW_OK);
+    cr_assert_eq(pw_hss_lookup(fx->fc->comp, "hss.opa.example", "+447700900001", NULL, on_answer, fx), PW_OK);
     xmpp_stanza_t *lookup = sent_lookup();
-    cr_assert_str_eq(attr(lookup, "msisdn"), "+447700900001");
+    cr_assert_str_eq(pwfake_attr(lookup, "msisdn"), "+447700900001");
     cr_assert_null(xmpp_stanza_get_attribute(lookup, "jid"));
     cr_assert_eq(xmpp_stanza_get_attribute_count(lookup), 2, "xmlns and msisdn only");
-    cr_assert_eq(pw_component_pending_iqs(fx->comp), 1);
+    cr_assert_eq(pw_component_pending_iqs(fx->fc->comp), 1);
     cr_assert_eq(fx->answers, 0, "not called back from within");
 }
 
 Test(hss_protocol, lookup_by_jid)
 {
-    cr_assert_eq(pw_hss_lookup(fx->comp, "hss.opa.example", NULL, "alice@opa.example", on_answer, fx), PW_OK);
+    cr_assert_eq(pw_hss_lookup(fx->fc->comp, "hss.opa.example", NULL, "alice@opa.example", on_answer, fx), PW_OK);
     xmpp_stanza_t *lookup = sent_lookup();
-    cr_assert_str_eq(attr(lookup, "jid"), "alice@opa.example");
+    cr_assert_str_eq(pwfake_attr(lookup, "jid"), "alice@opa.example");
     cr_assert_null(xmpp_stanza_get_attribute(lookup, "msisdn"));
     cr_assert_eq(xmpp_stanza_get_attribute_count(lookup), 2, "xmlns and jid only");
 }
 
 Test(hss_protocol, lookup_needs_exactly_one_key_and_an_hss)
 {
-    cr_assert_eq(pw_hss_lookup(fx->comp, "hss.opa.example", "+447700900001", "alice@opa.example",
+    cr_assert_eq(pw_hss_lookup(fx->fc->comp, "hss.opa.example", "+447700900001", "alice@opa.example",
                                on_answer, fx), PW_EINVAL);
-    cr_assert_eq(pw_hss_lookup(fx->comp, "hss.opa.example", NULL, NULL, on_answer, fx), PW_EINVAL);
-    cr_assert_eq(pw_hss_lookup(fx->comp, NULL, "+447700900001", NULL, on_answer, fx), PW_EINVAL);
-    cr_assert_eq(pwfake_transport_sent_count(fx->fake), 0);
-    cr_assert_eq(pw_component_pending_iqs(fx->comp), 0);
+    cr_assert_eq(pw_hss_lookup(fx->fc->comp, "hss.opa.example", NULL, NULL, on_answer, fx), PW_EINVAL);
+    cr_assert_eq(pw_hss_lookup(fx->fc->comp, NULL, "+447700900001", NULL, on_answer, fx), PW_EINVAL);
+    cr_assert_eq(pwfake_transport_sent_count(fx->fc->fake), 0);
+    cr_assert_eq(pw_component_pending_iqs(fx->fc->comp), 0);
     cr_assert_eq(fx->answers, 0);
 }
 
 Test(hss_protocol, lookup_while_down_is_closed)
 {
-    pwfake_transport_down(fx->fake);
-    cr_assert_eq(pw_hss_lookup(fx->comp, "hss.opa.example", "+447700900001", NULL, on_answer, fx), PW_ECLOSED);
-    cr_assert_eq(pwfake_transport_sent_count(fx->fake), 0);
+    pwfake_transport_down(fx->fc->fake);
+    cr_assert_eq(pw_hss_lookup(fx->fc->comp, "hss.opa.example", "+447700900001", NULL, on_answer, fx), PW_ECLOSED);
+    cr_assert_eq(pwfake_transport_sent_count(fx->fc->fake), 0);
     cr_assert_eq(fx->answers, 0);
 }
 
 Test(hss_protocol, result_reaches_the_callback)
 {
     char xml[768];
-    cr_assert_eq(pw_hss_lookup(fx->comp, "hss.opa.example", "+447700900001", NULL, on_answer, fx), PW_OK);
+    cr_assert_eq(pw_hss_lookup(fx->fc->comp, "hss.opa.example", "+447700900001", NULL, on_answer, fx), PW_OK);
     snprintf(xml, sizeof xml,
              "<iq type='result' id='%s' from='hss.opa.example' to='watcher.opa.example'>"
              "<subscriber xmlns='" PW_HSS_NS "' msisdn='+447700900001' jid='alice@opa.example' "
              "presence-server='ps1.opa.example' status='active' account='prepaid' balance='100'/></iq>",
-             attr(pwfake_transport_last(fx->fake), "id"));
-    cr_assert_eq(pwfake_transport_deliver_xml(fx->fake, xml), 0);
+             pwfake_attr(pwfake_transport_last(fx->fc->fake), "id"));
+    cr_assert_eq(pwfake_transport_deliver_xml(fx->fc->fake, xml), 0);
     cr_assert_eq(fx->answers, 1);
     cr_assert_eq(fx->outcome, PW_IQ_RESULT);
     cr_assert_eq(fx->parsed, PW_OK);
@@ -149,7 +128,7 @@ static pw_status_t parse(const char *payload, pw_hss_record_t *r)
 {
     char xml[1024];
     snprintf(xml, sizeof xml, "<iq type='result' id='h1' from='hss.opa.example'>%s</iq>", payload);
-    xmpp_stanza_t *iq = xmpp_stanza_new_from_string(fx->ctx, xml);
+    xmpp_stanza_t *iq = xmpp_stanza_new_from_string(fx->fc->ctx, xml);
     cr_assert_not_null(iq, "%s", xml);
     memset(r, 0x5a, sizeof *r); /* everything is written */
     pw_status_t rc = pw_hss_record_parse(iq, r);
@@ -254,16 +233,16 @@ Test(hss_protocol, build_gives_the_documented_element)
     snprintf(r.msisdn, sizeof r.msisdn, "+12025550123");
     snprintf(r.jid, sizeof r.jid, "bob@opb.example");
     snprintf(r.presence_server, sizeof r.presence_server, "ps1.opb.example");
-    xmpp_stanza_t *sub = pw_hss_record_build(fx->ctx, &r);
+    xmpp_stanza_t *sub = pw_hss_record_build(fx->fc->ctx, &r);
     cr_assert_not_null(sub);
     cr_assert_str_eq(xmpp_stanza_get_name(sub), "subscriber");
     cr_assert_str_eq(xmpp_stanza_get_ns(sub), PW_HSS_NS);
-    cr_assert_str_eq(attr(sub, "msisdn"), "+12025550123");
-    cr_assert_str_eq(attr(sub, "jid"), "bob@opb.example");
-    cr_assert_str_eq(attr(sub, "presence-server"), "ps1.opb.example");
-    cr_assert_str_eq(attr(sub, "status"), "active");
-    cr_assert_str_eq(attr(sub, "account"), "postpaid");
-    cr_assert_str_eq(attr(sub, "balance"), "0");
+    cr_assert_str_eq(pwfake_attr(sub, "msisdn"), "+12025550123");
+    cr_assert_str_eq(pwfake_attr(sub, "jid"), "bob@opb.example");
+    cr_assert_str_eq(pwfake_attr(sub, "presence-server"), "ps1.opb.example");
+    cr_assert_str_eq(pwfake_attr(sub, "status"), "active");
+    cr_assert_str_eq(pwfake_attr(sub, "account"), "postpaid");
+    cr_assert_str_eq(pwfake_attr(sub, "balance"), "0");
     cr_assert_eq(xmpp_stanza_get_attribute_count(sub), 7);
     xmpp_stanza_release(sub);
 }
@@ -271,8 +250,8 @@ Test(hss_protocol, build_gives_the_documented_element)
 /* Build r, wrap it in a result, parse it back. */
 static void round_trip(const pw_hss_record_t *r, pw_hss_record_t *back)
 {
-    xmpp_stanza_t *iq = xmpp_iq_new(fx->ctx, "result", "h1");
-    xmpp_stanza_t *sub = pw_hss_record_build(fx->ctx, r);
+    xmpp_stanza_t *iq = xmpp_iq_new(fx->fc->ctx, "result", "h1");
+    xmpp_stanza_t *sub = pw_hss_record_build(fx->fc->ctx, r);
     cr_assert_not_null(sub);
     xmpp_stanza_add_child(iq, sub);
     xmpp_stanza_release(sub);

@@ -72,3 +72,19 @@ Test(text, fold_cap_one_gives_empty)
     cr_assert_eq(out[0], '\0');
     cr_assert_eq(out[1], 'y', "nothing written past cap");
 }
+
+Test(text, fold_n_folds_exactly_n_bytes)
+{
+    char out[8];
+    memset(out, 'x', sizeof out);
+    pw_text_fold_n("OPA.Example", 5, out);
+    cr_assert_eq(memcmp(out, "opa.exxx", 8), 0, "five bytes, no NUL");
+    pw_text_fold_n("AB\0CD", 5, out);
+    cr_assert_eq(memcmp(out, "ab\0cd", 5), 0, "a NUL does not stop it");
+    memset(out, 'x', sizeof out);
+    pw_text_fold_n("ABC", 0, out);
+    cr_assert_eq(out[0], 'x');
+    char inplace[] = "@AZ[`az{\xC3\x89";
+    pw_text_fold_n(inplace, sizeof inplace - 1, inplace);
+    cr_assert_str_eq(inplace, "@az[`az{\xC3\x89", "in place; only A-Z change");
+}
