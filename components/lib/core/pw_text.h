@@ -20,4 +20,13 @@ int pw_text_hexval(char c);
  */
 void pw_text_fold(const char *in, char *out, size_t cap);
 
+/**
+ * Fold exactly n bytes to ASCII lower case, for text that is not NUL-terminated (a field in
+ * a read buffer). No NUL is written.
+ * @param in the bytes
+ * @param n how many
+ * @param out receives n bytes (may be in itself)
+ */
+void pw_text_fold_n(const char *in, size_t n, char *out);
+
 #endif /* PW_TEXT_H */
