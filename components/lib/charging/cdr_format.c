@@ -7,7 +7,6 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* Most members of one line (a record has 19). */
@@ -26,7 +25,7 @@ static const char zero_hash[PW_CDR_HASH_HEX] =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
 /* When a text member must not be empty. */
-enum { OPTIONAL, REQUIRED, REQUIRED_UNLESS_END };
+enum { MAY_BE_EMPTY, NOT_EMPTY, NOT_EMPTY_UNLESS_END };
 
 /* The text members a caller sets, in the order of the line (docs/charging.md §2.1). */
 static const struct text_member {
@@ -36,11 +35,16 @@ static const struct text_member {
     int required;
 } text_members[] = {
 #define TEXT(name, req) { #name, offsetof(pw_cdr_record_t, name), sizeof ((pw_cdr_record_t *)0)->name, req }
-    TEXT(outcome, REQUIRED),         TEXT(enquiry_ref, REQUIRED_UNLESS_END),
-    TEXT(peer, OPTIONAL),            TEXT(charged_network, REQUIRED),
-    TEXT(serving_network, OPTIONAL), TEXT(watcher_msisdn, OPTIONAL),
-    TEXT(watcher_jid, OPTIONAL),     TEXT(presentity_msisdn, OPTIONAL),
-    TEXT(presentity_jid, OPTIONAL),  TEXT(subscription_id, OPTIONAL),
+    TEXT(outcome, NOT_EMPTY),
+    TEXT(enquiry_ref, NOT_EMPTY_UNLESS_END),
+    TEXT(peer, MAY_BE_EMPTY),
+    TEXT(charged_network, NOT_EMPTY),
+    TEXT(serving_network, MAY_BE_EMPTY),
+    TEXT(watcher_msisdn, MAY_BE_EMPTY),
+    TEXT(watcher_jid, MAY_BE_EMPTY),
+    TEXT(presentity_msisdn, MAY_BE_EMPTY),
+    TEXT(presentity_jid, MAY_BE_EMPTY),
+    TEXT(subscription_id, MAY_BE_EMPTY),
 #undef TEXT
 };
 #define TEXT_MEMBERS (sizeof text_members / sizeof text_members[0])
@@ -119,8 +123,8 @@ pw_status_t pw_cdr_record_check(const pw_cdr_record_t *rec)
         goto done;
     for (size_t i = 0; i < TEXT_MEMBERS; i++) {
         const struct text_member *m = &text_members[i];
-        int required = m->required == REQUIRED ||
-                       (m->required == REQUIRED_UNLESS_END && rec->kind != PW_CDR_KIND_END);
+        int required = m->required == NOT_EMPTY ||
+                       (m->required == NOT_EMPTY_UNLESS_END && rec->kind != PW_CDR_KIND_END);
         st = check_text((const char *)rec + m->off, m->cap, required);
         if (st != PW_OK)
             goto done;
@@ -166,7 +170,8 @@ pw_status_t pw_cdr_time_parse(const char *text, uint64_t *out)
     size_t n;
     if (!text || !out)
         return PW_EINVAL;
-    /* the three forms of docs/charging.md §5, read by pw_clock_parse(), without its leap second */
+    /* the three forms of docs/charging.md §5, read by pw_clock_parse(); second 60 (its leap
+     * second) is refused, as it always was here */
     n = strnlen(text, PW_CDR_TIME_TEXT);
     if (n == 10) {
         snprintf(full, sizeof full, "%.10sT00:00:00Z", text);
