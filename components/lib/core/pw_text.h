@@ -1,4 +1,4 @@
-/* pw_text.h: small text helpers every area needs: hex digits and ASCII case folding. */
+/* pw_text.h: small text helpers every area needs: hex digits (both ways) and ASCII case folding. */
 #ifndef PW_TEXT_H
 #define PW_TEXT_H
 
@@ -10,6 +10,14 @@
  * @return 0 to 15, or -1 for any other character
  */
 int pw_text_hexval(char c);
+
+/**
+ * Write bytes as lowercase hexadecimal digits (digests, identifiers).
+ * @param bytes the bytes
+ * @param n their number
+ * @param out receives 2 * n digits and a NUL: 2 * n + 1 bytes, owned by the caller
+ */
+void pw_text_hex(const unsigned char *bytes, size_t n, char *out);
 
 /**
  * Copy a string folded to ASCII lower case (JIDs' domain parts and the keys the roles index
