@@ -7,7 +7,7 @@ static void load_file(const char *name, pw_watcher_settings_t *s)
     pw_config_error_t err;
     snprintf(path, sizeof path, "%s/%s", WATCHER_TEST_CONFDIR, name);
     memset(s, 0, sizeof *s);
-    cr_assert_eq(pw_config_load(path, pw_watcher_options, pw_watcher_noptions, NULL, 0, s, &err), PW_OK,
+    cr_assert_eq(pw_config_load(path, pw_watcher_role.options, pw_watcher_role.noptions, NULL, 0, s, &err), PW_OK,
                  "%s", pw_config_error_text(&err, why, sizeof why));
     cr_assert_eq(pw_watcher_check(s, why, sizeof why), PW_OK, "%s", why);
 }
@@ -24,11 +24,11 @@ Test(watcher_config, example_configs_load_and_pass_the_checks)
     cr_assert_eq(s.presence_servers.n, 2);
     cr_assert_str_eq(s.presence_servers.items[1], "ps2.opa.example");
     cr_assert_str_eq(s.state_dir, "/var/lib/peerwatch/state/opa");
-    pw_config_free(pw_watcher_options, pw_watcher_noptions, &s);
+    pw_config_free(pw_watcher_role.options, pw_watcher_role.noptions, &s);
     load_file("watcher-opb.conf", &s);
     cr_assert_str_eq(s.common.jid, "watcher.opb.example");
     cr_assert_str_eq(s.country_code, "1");
-    pw_config_free(pw_watcher_options, pw_watcher_noptions, &s);
+    pw_config_free(pw_watcher_role.options, pw_watcher_role.noptions, &s);
 }
 
 Test(watcher_config, defaults)
@@ -45,7 +45,7 @@ Test(watcher_config, defaults)
     cr_assert_str_eq(s.country_code, "", "no country code: national numbers are refused");
     cr_assert_eq(s.roster_duration_ms, 86400000, "roster subscriptions last a day between renewals");
     cr_assert_eq(s.pending_retry_ms, 60000, "pending roster requests are asked again every minute");
-    pw_config_free(pw_watcher_options, pw_watcher_noptions, &s);
+    pw_config_free(pw_watcher_role.options, pw_watcher_role.noptions, &s);
 }
 
 Test(watcher_config, bad_values_are_refused)

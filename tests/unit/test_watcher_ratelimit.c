@@ -71,7 +71,7 @@ Test(watcher_ratelimit, reload_changes_the_rate)
     old = tw.settings;
     tw.settings = fresh; /* the WA keeps pointing at tw.settings */
     cr_assert_eq(pw_watcher_reload(tw.wa, &tw.settings), PW_OK);
-    pw_config_free(pw_watcher_options, pw_watcher_noptions, &old);
+    pw_config_free(pw_watcher_role.options, pw_watcher_role.noptions, &old);
     tw_enquiry("q1", "alice@opa.example/phone", "address='+12025550123' kind='current'");
     tw_hss_alice();
     tw_last_request("proxy.opa.example", "set");

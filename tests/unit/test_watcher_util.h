@@ -111,7 +111,7 @@ static inline pw_status_t tw_load(pw_watcher_settings_t *s, const char *raw, cha
     cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
     close(fd);
     memset(s, 0, sizeof *s);
-    rc = pw_config_load(path, pw_watcher_options, pw_watcher_noptions, NULL, 0, s, &err);
+    rc = pw_config_load(path, pw_watcher_role.options, pw_watcher_role.noptions, NULL, 0, s, &err);
     unlink(path);
     if (rc != PW_OK) {
         pw_config_error_text(&err, why, cap);
@@ -119,7 +119,7 @@ static inline pw_status_t tw_load(pw_watcher_settings_t *s, const char *raw, cha
     }
     rc = pw_watcher_check(s, why, cap);
     if (rc != PW_OK)
-        pw_config_free(pw_watcher_options, pw_watcher_noptions, s);
+        pw_config_free(pw_watcher_role.options, pw_watcher_role.noptions, s);
     return rc;
 }
 
@@ -167,7 +167,7 @@ static inline void tw_stop(void)
 {
     pw_watcher_destroy(tw.wa);
     pw_component_destroy(tw.comp);
-    pw_config_free(pw_watcher_options, pw_watcher_noptions, &tw.settings);
+    pw_config_free(pw_watcher_role.options, pw_watcher_role.noptions, &tw.settings);
     xmpp_ctx_free(tw.ctx);
     xmpp_shutdown();
     pw_loop_destroy(tw.loop);
