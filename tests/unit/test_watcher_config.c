@@ -1,5 +1,14 @@
 /* test_watcher_config.c: the [watcher] settings: the example configs load, defaults, and the cross checks refuse bad values. */
-#include "test_watcher_util.h"
+#include "watcher_driver.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/pw_config.h"
+#include "xmpp/pw_stanza.h"
 
 static void load_file(const char *name, pw_watcher_settings_t *s)
 {
@@ -35,7 +44,7 @@ Test(watcher_config, defaults)
 {
     pw_watcher_settings_t s;
     char why[512] = "";
-    cr_assert_eq(tw_load(&s, TW_CONFIG, why, sizeof why), PW_OK, "%s", why);
+    cr_assert_eq(pwfake_watcher_load(NULL, &s, PWFAKE_WATCHER_CONFIG, why, sizeof why), PW_OK, "%s", why);
     cr_assert_eq(s.price, 1);
     cr_assert_eq(s.rate_per_watcher, 60);
     cr_assert_eq(s.max_duration_ms, 86400000);
@@ -68,8 +77,8 @@ Test(watcher_config, bad_values_are_refused)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         pw_watcher_settings_t s;
         char text[2048], why[512] = "";
-        snprintf(text, sizeof text, "%s%s", TW_CONFIG, bad[i]);
-        cr_assert_neq(tw_load(&s, text, why, sizeof why), PW_OK, "accepted: %s", bad[i]);
+        snprintf(text, sizeof text, "%s%s", PWFAKE_WATCHER_CONFIG, bad[i]);
+        cr_assert_neq(pwfake_watcher_load(NULL, &s, text, why, sizeof why), PW_OK, "accepted: %s", bad[i]);
         cr_assert_neq(why[0], '\0', "a reason is given for %s", bad[i]);
     }
 }
@@ -78,10 +87,10 @@ Test(watcher_config, required_options)
 {
     pw_watcher_settings_t s;
     char why[512] = "";
-    cr_assert_neq(tw_load(&s, "[component]\njid = w.example\nsecret = s\n[watcher]\ndomain = x.example\n"
+    cr_assert_neq(pwfake_watcher_load(NULL, &s, "[component]\njid = w.example\nsecret = s\n[watcher]\ndomain = x.example\n"
                               "hss = h.example\npresence_servers = p.example\n", why, sizeof why), PW_OK);
     cr_assert(strstr(why, "proxy"), "%s", why);
-    cr_assert_neq(tw_load(&s, "[component]\njid = w.example\nsecret = s\n[watcher]\ndomain = x.example\n"
+    cr_assert_neq(pwfake_watcher_load(NULL, &s, "[component]\njid = w.example\nsecret = s\n[watcher]\ndomain = x.example\n"
                               "proxy = p.example\nhss = h.example\npresence_servers = p.example\n",
                           why, sizeof why), PW_OK);
     cr_assert(strstr(why, "state_dir"), "%s", why);
