@@ -3,12 +3,9 @@
 
 #include <criterion/criterion.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/pw_config.h"
-#include "xmpp/pw_stanza.h"
 
 static void load_file(const char *name, pw_watcher_settings_t *s)
 {

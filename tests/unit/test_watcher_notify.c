@@ -5,19 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "core/pw_config.h"
 #include "xmpp/pw_stanza.h"
 
-/* The running test's WA driver: Criterion's .init/.fini take no argument, so the test file keeps it. */
-static pwfake_watcher_t *tw;
-
-static void teardown(void)
-{
-    pwfake_watcher_free(tw);
-    tw = NULL;
-}
+/* The running test's WA driver, with the fixtures tw_setup and tw_teardown. */
+PWFAKE_WATCHER_FIXTURES(tw)
 
 /* alice subscribed to +12025550123 as sub-1 from her phone. */
 static void subscribed_setup(void)
@@ -29,7 +21,7 @@ static void subscribed_setup(void)
     pwfake_transport_clear(tw->fake);
 }
 
-TestSuite(watcher_notify, .init = subscribed_setup, .fini = teardown);
+TestSuite(watcher_notify, .init = subscribed_setup, .fini = tw_teardown);
 
 /* The last stanza is the IQ result acknowledging notification id to the proxy. */
 static void assert_acked(const char *id)

@@ -2,22 +2,11 @@
 #include "watcher_driver.h"
 
 #include <criterion/criterion.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
-#include "core/pw_config.h"
 #include "xmpp/pw_stanza.h"
 
-/* The running test's WA driver: Criterion's .init/.fini take no argument, so the test file keeps it. */
-static pwfake_watcher_t *tw;
-
-static void teardown(void)
-{
-    pwfake_watcher_free(tw);
-    tw = NULL;
-}
+/* The running test's WA driver, with the fixtures tw_setup and tw_teardown. */
+PWFAKE_WATCHER_FIXTURES(tw)
 
 #define EXTRA "roster_duration = 1h\npending_retry = 5s\n"
 
@@ -27,7 +16,7 @@ static void persistence_setup(void)
     pwfake_watcher_start(tw, EXTRA);
 }
 
-TestSuite(watcher_persistence, .init = persistence_setup, .fini = teardown);
+TestSuite(watcher_persistence, .init = persistence_setup, .fini = tw_teardown);
 
 /* Stop the WA and start a new one on the same state_dir, ms later. */
 static void restart_after(uint64_t ms)

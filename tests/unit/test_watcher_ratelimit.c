@@ -2,31 +2,15 @@
 #include "watcher_driver.h"
 
 #include <criterion/criterion.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/pw_config.h"
 #include "core/pw_ratelimit.h"
-#include "xmpp/pw_stanza.h"
 
-/* The running test's WA driver: Criterion's .init/.fini take no argument, so the test file keeps it. */
-static pwfake_watcher_t *tw;
+/* The running test's WA driver, with the fixtures tw_setup and tw_teardown. */
+PWFAKE_WATCHER_FIXTURES(tw)
 
-static void setup(void)
-{
-    tw = pwfake_watcher_new();
-    pwfake_watcher_setup(tw);
-}
-
-static void teardown(void)
-{
-    pwfake_watcher_free(tw);
-    tw = NULL;
-}
-
-TestSuite(watcher_ratelimit, .init = setup, .fini = teardown);
+TestSuite(watcher_ratelimit, .init = tw_setup, .fini = tw_teardown);
 
 Test(watcher_ratelimit, bucket_allows_a_burst_then_refills_at_the_rate)
 {

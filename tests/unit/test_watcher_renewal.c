@@ -2,22 +2,9 @@
 #include "watcher_driver.h"
 
 #include <criterion/criterion.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
-#include "core/pw_config.h"
-#include "xmpp/pw_stanza.h"
-
-/* The running test's WA driver: Criterion's .init/.fini take no argument, so the test file keeps it. */
-static pwfake_watcher_t *tw;
-
-static void teardown(void)
-{
-    pwfake_watcher_free(tw);
-    tw = NULL;
-}
+/* The running test's WA driver, with the fixtures tw_setup and tw_teardown. */
+PWFAKE_WATCHER_FIXTURES(tw)
 
 static void renewal_setup(void)
 {
@@ -25,7 +12,7 @@ static void renewal_setup(void)
     pwfake_watcher_start(tw, "roster_duration = 1h\npending_retry = 5s\n");
 }
 
-TestSuite(watcher_renewal, .init = renewal_setup, .fini = teardown);
+TestSuite(watcher_renewal, .init = renewal_setup, .fini = tw_teardown);
 
 /* Renew at 80% of 3600 s: nothing before, the renewal then; answered with new_id. */
 static void renew_into(const char *old_id, const char *new_id)

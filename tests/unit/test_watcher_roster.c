@@ -3,21 +3,11 @@
 
 #include <criterion/criterion.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
-#include "core/pw_config.h"
 #include "xmpp/pw_stanza.h"
 
-/* The running test's WA driver: Criterion's .init/.fini take no argument, so the test file keeps it. */
-static pwfake_watcher_t *tw;
-
-static void teardown(void)
-{
-    pwfake_watcher_free(tw);
-    tw = NULL;
-}
+/* The running test's WA driver, with the fixtures tw_setup and tw_teardown. */
+PWFAKE_WATCHER_FIXTURES(tw)
 
 static void roster_setup(void)
 {
@@ -25,7 +15,7 @@ static void roster_setup(void)
     pwfake_watcher_start(tw, "country_code = 44\npending_retry = 5s\n");
 }
 
-TestSuite(watcher_roster, .init = roster_setup, .fini = teardown);
+TestSuite(watcher_roster, .init = roster_setup, .fini = tw_teardown);
 
 #define SUBSCRIBE "<presence type='subscribe' from='alice@opa.example' to='" PWFAKE_WATCHER_CONTACT "'/>"
 

@@ -4,16 +4,12 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "chain/pw_enquiry.h"
 #include "charging/pw_cdr.h"
-#include "core/pw_config.h"
-#include "xmpp/pw_stanza.h"
 
-/* The running test's WA driver: Criterion's .init/.fini take no argument, so the test file keeps it. */
-static pwfake_watcher_t *tw;
+/* The running test's WA driver, with the fixtures tw_setup and tw_teardown. */
+PWFAKE_WATCHER_FIXTURES(tw)
 
 static char sent_dir[64];
 
@@ -30,7 +26,7 @@ static void sent_setup(void)
 static void sent_teardown(void)
 {
     char cmd[128];
-    pwfake_watcher_free(tw);
+    tw_teardown();
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", sent_dir);
     cr_expect_eq(system(cmd), 0);
 }

@@ -3,29 +3,14 @@
 
 #include <criterion/criterion.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "core/pw_config.h"
 #include "xmpp/pw_stanza.h"
 
-/* The running test's WA driver: Criterion's .init/.fini take no argument, so the test file keeps it. */
-static pwfake_watcher_t *tw;
+/* The running test's WA driver, with the fixtures tw_setup and tw_teardown. */
+PWFAKE_WATCHER_FIXTURES(tw)
 
-static void setup(void)
-{
-    tw = pwfake_watcher_new();
-    pwfake_watcher_setup(tw);
-}
-
-static void teardown(void)
-{
-    pwfake_watcher_free(tw);
-    tw = NULL;
-}
-
-TestSuite(watcher_subscribe, .init = setup, .fini = teardown);
+TestSuite(watcher_subscribe, .init = tw_setup, .fini = tw_teardown);
 
 /* The journal's text (for checking that a subscription is on disk). */
 static void journal_text(char *buf, size_t cap)

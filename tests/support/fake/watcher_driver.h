@@ -52,6 +52,25 @@ typedef struct pwfake_watcher {
 } pwfake_watcher_t;
 
 /**
+ * Define a test file's driver pointer `var` and its Criterion fixtures var##_setup (a new
+ * driver started by pwfake_watcher_setup()) and var##_teardown (pwfake_watcher_free()).
+ * Criterion's .init/.fini take no argument, so each test file keeps this one pointer.
+ * Use at file scope, without a semicolon: PWFAKE_WATCHER_FIXTURES(tw)
+ */
+#define PWFAKE_WATCHER_FIXTURES(var)                          \
+    static pwfake_watcher_t *var;                             \
+    static void __attribute__((unused)) var##_setup(void)     \
+    {                                                         \
+        var = pwfake_watcher_new();                           \
+        pwfake_watcher_setup(var);                            \
+    }                                                         \
+    static void __attribute__((unused)) var##_teardown(void)  \
+    {                                                         \
+        pwfake_watcher_free(var);                             \
+        var = NULL;                                           \
+    }
+
+/**
  * A new driver with nothing started (asserts on failure).
  * @return the driver; free with pwfake_watcher_free()
  */
