@@ -123,16 +123,32 @@ pw_status_t pwfake_watcher_load(const pwfake_watcher_t *d, pw_watcher_settings_t
  */
 const char *pwfake_watcher_time_in(const pwfake_watcher_t *d, int64_t s, char *buf, size_t cap);
 
-/** Let time pass and run the loop (timers). @param ms milliseconds */
+/**
+ * Let time pass and run the loop (timers).
+ * @param ms milliseconds
+ */
 void pwfake_watcher_advance(pwfake_watcher_t *d, uint64_t ms);
 
-/** @return the attribute of s (s may be NULL), or "" */
+/**
+ * An attribute of a stanza.
+ * @param s the stanza, or NULL
+ * @param name the attribute
+ * @return its value (owned by s), or ""
+ */
 const char *pwfake_watcher_attr(xmpp_stanza_t *s, const char *name);
 
-/** Deliver a stanza given as printf-style XML (asserts it parses). */
+/**
+ * Deliver a stanza to the WA (asserts it parses).
+ * @param fmt printf-style XML, then its arguments
+ */
 void pwfake_watcher_deliver(pwfake_watcher_t *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/** Send a client enquiry from `from` with the given attributes. */
+/**
+ * A client enquiry arrives.
+ * @param id the IQ id
+ * @param from the sender's JID
+ * @param attrs the attributes of <enquiry/> as XML text
+ */
 void pwfake_watcher_enquiry(pwfake_watcher_t *d, const char *id, const char *from, const char *attrs);
 
 /**
@@ -149,10 +165,18 @@ pw_error_t pwfake_watcher_last_error(pwfake_watcher_t *d, const char *id, char *
  */
 xmpp_stanza_t *pwfake_watcher_last_request(pwfake_watcher_t *d, const char *to, const char *type);
 
-/** Answer the last request (sent to `from`) with `inner` as the body of an IQ of `type`. */
+/**
+ * Answer the last request.
+ * @param from who answers (where the request went)
+ * @param type "result" or "error"
+ * @param inner the XML inside the answering IQ
+ */
 void pwfake_watcher_answer(pwfake_watcher_t *d, const char *from, const char *type, const char *inner);
 
-/** The HSS answers the pending lookup with a subscriber record. */
+/**
+ * The HSS answers the pending lookup (the last stanza sent) with a subscriber record.
+ * @param msisdn, jid, status, account, balance the record's attributes
+ */
 void pwfake_watcher_hss_subscriber(pwfake_watcher_t *d, const char *msisdn, const char *jid,
                                    const char *status, const char *account, const char *balance);
 
@@ -171,27 +195,58 @@ xmpp_stanza_t *pwfake_watcher_hss_then_proxy(pwfake_watcher_t *d);
  */
 xmpp_stanza_t *pwfake_watcher_up_to_proxy(pwfake_watcher_t *d, const char *id, const char *attrs);
 
-/** The proxy answers the last chain enquiry with a state and a subscription expiring in_s from now. */
+/**
+ * The proxy answers the last chain enquiry with a state and a subscription.
+ * @param state_xml the <state/>
+ * @param subid the subscription id
+ * @param in_s its expiry, seconds from now
+ */
 void pwfake_watcher_proxy_subscribed(pwfake_watcher_t *d, const char *state_xml, const char *subid,
                                      int64_t in_s);
 
-/** The proxy answers the last chain enquiry with just a state. */
+/**
+ * The proxy answers the last chain enquiry with just a state.
+ * @param state_xml the <state/>
+ */
 void pwfake_watcher_proxy_state(pwfake_watcher_t *d, const char *state_xml);
 
-/** The proxy answers the last chain enquiry with an error (condition, type, text). */
+/**
+ * The proxy answers the last chain enquiry with an error.
+ * @param cond the RFC 6120 condition element's name
+ * @param type the error type
+ * @param text the readable text
+ */
 void pwfake_watcher_proxy_error(pwfake_watcher_t *d, const char *cond, const char *type, const char *text);
 
-/** A chain notification from `from` (attrs and inner XML added). */
+/**
+ * A chain notification arrives.
+ * @param id the IQ id
+ * @param from the sender's JID
+ * @param attrs more attributes of <notify/> as XML text
+ * @param inner the XML inside <notify/>
+ */
 void pwfake_watcher_notify(pwfake_watcher_t *d, const char *id, const char *from, const char *attrs,
                            const char *inner);
 
-/** @return the sent stanza at index i, which must exist */
+/**
+ * A stanza the WA sent, which must exist.
+ * @param i its index, 0 = first
+ * @return the stanza (owned by the fake transport)
+ */
 xmpp_stanza_t *pwfake_watcher_sent(pwfake_watcher_t *d, size_t i);
 
-/** Assert that s is a <presence/> of type (NULL: available) from the contact JID to alice. */
+/**
+ * Assert that s is a <presence/> from PWFAKE_WATCHER_CONTACT to alice.
+ * @param s the stanza
+ * @param type its type, or NULL for available presence
+ */
 void pwfake_watcher_assert_presence(xmpp_stanza_t *s, const char *type);
 
-/** alice subscribes on her roster and the chain grants subscription subid (expiring in_s). */
+/**
+ * alice subscribes on her roster and the chain grants a subscription.
+ * @param subid the subscription id
+ * @param in_s its expiry, seconds from now
+ */
 void pwfake_watcher_roster_subscribed(pwfake_watcher_t *d, const char *subid, int64_t in_s);
 
 #endif /* PWFAKE_WATCHER_DRIVER_H */
