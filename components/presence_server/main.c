@@ -1,4 +1,4 @@
-/* main.c: peerwatch-presence, the operator's Presence Server (TS 23.141 A.1 steps 8-10): the role run by the shared runtime. */
+/* main.c: peerwatch-presence, the operator's Presence Server (TS 23.141 A.1 steps 7-10): the role run by the shared runtime. */
 #include "presence.h"
 #include "xmpp/pw_runtime.h"
 

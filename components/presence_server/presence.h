@@ -1,4 +1,4 @@
-/* presence.h: the Presence Server role, peerwatch-presence (TS 23.141 A.1 steps 8-10; DESIGN.md §1 steps 9-11; docs/protocol.md §2.4-2.5, §5): settings, create/reload/destroy, the role. */
+/* presence.h: the Presence Server role, peerwatch-presence (TS 23.141 A.1 steps 7-10; DESIGN.md §1 steps 9-11; docs/protocol.md §2.4-2.5, §5): settings, create/reload/destroy, the role. */
 #ifndef PS_PRESENCE_H
 #define PS_PRESENCE_H
 

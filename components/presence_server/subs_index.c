@@ -1,4 +1,5 @@
 /* subs_index.c: the subscription objects and their indexes (by presentity, by watcher, by id), the interned strings, the clocks and each subscription's one timer. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -153,41 +154,36 @@ void pw_subs_wnode_maybe_free(pw_subs_t *s, ps_wnode_t *w)
     free(w);
 }
 
-static ps_pnode_t *pnode_get(pw_subs_t *s, const char *folded)
+/* The node of a folded JID in map, made (zeroed, the JID copied to jid_at) when missing. */
+static void *node_get(pw_map_t *map, const char *folded, size_t size, size_t jid_at)
 {
-    ps_pnode_t *p = pw_map_get(s->pnodes, folded);
+    char *n = pw_map_get(map, folded);
     size_t len;
-    if (p)
-        return p;
+    if (n)
+        return n;
     len = strlen(folded);
-    p = calloc(1, sizeof *p + len + 1);
-    if (!p)
+    n = calloc(1, size + len + 1);
+    if (!n)
         return NULL;
-    memcpy(p->jid, folded, len + 1);
-    p->owner = s;
-    if (pw_map_put(s->pnodes, folded, p, NULL) != PW_OK) {
-        free(p);
+    memcpy(n + jid_at, folded, len + 1);
+    if (pw_map_put(map, folded, n, NULL) != PW_OK) {
+        free(n);
         return NULL;
     }
+    return n;
+}
+
+static ps_pnode_t *pnode_get(pw_subs_t *s, const char *folded)
+{
+    ps_pnode_t *p = node_get(s->pnodes, folded, sizeof *p, offsetof(ps_pnode_t, jid));
+    if (p)
+        p->owner = s;
     return p;
 }
 
 static ps_wnode_t *wnode_get(pw_subs_t *s, const char *folded)
 {
-    ps_wnode_t *w = pw_map_get(s->wnodes, folded);
-    size_t len;
-    if (w)
-        return w;
-    len = strlen(folded);
-    w = calloc(1, sizeof *w + len + 1);
-    if (!w)
-        return NULL;
-    memcpy(w->jid, folded, len + 1);
-    if (pw_map_put(s->wnodes, folded, w, NULL) != PW_OK) {
-        free(w);
-        return NULL;
-    }
-    return w;
+    return node_get(s->wnodes, folded, sizeof(ps_wnode_t), offsetof(ps_wnode_t, jid));
 }
 
 /* ------------------------------------------------------------------ id index */

@@ -1,4 +1,4 @@
-/* subs_int.h: the subscriptions' internals shared by their files, listed from the lowest layer up (each file calls only the ones listed above its own). */
+/* subs_int.h: the subscriptions' internals shared by their files, their prototypes listed from the lowest layer up (each file calls only the layers listed above its own section). */
 #ifndef PS_SUBS_INT_H
 #define PS_SUBS_INT_H
 
@@ -124,89 +124,205 @@ struct pw_subs {
 
 /* ------------------------------------------------------------------ subs_index.c */
 
-/** @return the loop clock (timers, throttle), ms */
-uint64_t pw_subs_loop_now(const pw_subs_t *s);
-/** @return the enquiry ref of a subscription (held in the subscription) */
-const char *pw_subs_sub_ref(const ps_sub_t *sub);
-/** @return the watcher's MSISDN (held in the subscription) */
-const char *pw_subs_sub_msisdn(const ps_sub_t *sub);
-/** @return the presentity's MSISDN (held in the subscription; may be "") */
-const char *pw_subs_sub_pmsisdn(const ps_sub_t *sub);
-/** Format a subscription id as a UUID text. @param id the 16 bytes @param out receives it */
-void pw_subs_id_format(const uint8_t id[16], char out[PW_SUBS_ID_TEXT]);
-/** Parse a UUID text. @param text the text @param id receives the bytes @return 0, or -1 */
-int pw_subs_id_parse(const char *text, uint8_t id[16]);
-/** FNV-1a over a state: equal states have equal hashes. @return the hash (never 0) */
-uint64_t pw_subs_state_hash(const pw_presence_state_t *st);
-/** Double the id index. @return PW_OK or PW_ENOMEM */
-pw_status_t pw_subs_index_grow(pw_subs_t *s);
-/** @return the subscription with this id, or NULL */
-ps_sub_t *pw_subs_index_find(const pw_subs_t *s, const uint8_t id[16]);
 /**
- * A new subscription in every index (not journaled, timer not started).
- * @return the subscription (freed by pw_subs_sub_unlink() then pw_subs_sub_free()), or NULL
- *         when out of memory
+ * @param s the subscriptions
+ * @return the loop clock (timers, throttle), ms
+ */
+uint64_t pw_subs_loop_now(const pw_subs_t *s);
+
+/**
+ * @param sub a subscription
+ * @return its enquiry ref (held in the subscription)
+ */
+const char *pw_subs_sub_ref(const ps_sub_t *sub);
+
+/**
+ * @param sub a subscription
+ * @return the watcher's MSISDN (held in the subscription)
+ */
+const char *pw_subs_sub_msisdn(const ps_sub_t *sub);
+
+/**
+ * @param sub a subscription
+ * @return the presentity's MSISDN (held in the subscription; may be "")
+ */
+const char *pw_subs_sub_pmsisdn(const ps_sub_t *sub);
+
+/**
+ * Format a subscription id as a UUID text.
+ * @param id the 16 bytes
+ * @param out receives the text
+ */
+void pw_subs_id_format(const uint8_t id[16], char out[PW_SUBS_ID_TEXT]);
+
+/**
+ * Parse a UUID text.
+ * @param text the text
+ * @param id receives the 16 bytes
+ * @return 0, or -1 when text is no UUID
+ */
+int pw_subs_id_parse(const char *text, uint8_t id[16]);
+
+/**
+ * FNV-1a over a state: equal states have equal hashes.
+ * @param st the state
+ * @return the hash (never 0)
+ */
+uint64_t pw_subs_state_hash(const pw_presence_state_t *st);
+
+/**
+ * Double the id index (the first call makes it).
+ * @param s the subscriptions
+ * @return PW_OK or PW_ENOMEM
+ */
+pw_status_t pw_subs_index_grow(pw_subs_t *s);
+
+/**
+ * @param s the subscriptions
+ * @param id a subscription id
+ * @return the subscription with this id (owned by s), or NULL
+ */
+ps_sub_t *pw_subs_index_find(const pw_subs_t *s, const uint8_t id[16]);
+
+/**
+ * A new subscription in every index (not journaled, timer initialised with s->on_timer but
+ * not started). Strings are copied (network, proxy and gateway interned).
+ * @param s the subscriptions
+ * @param id its id
+ * @param next non-zero for kind 'next', else 'changes'
+ * @param ref the enquiry's ref
+ * @param wmsisdn the watcher's MSISDN
+ * @param wjid the watcher's bare JID (folded here)
+ * @param pjid the presentity's bare JID (folded here)
+ * @param pmsisdn the presentity's MSISDN (may be "")
+ * @param network the watcher's network
+ * @param proxy the watcher's proxy
+ * @param gateway the JID notifications go to
+ * @return the subscription (owned by s; pw_subs_sub_unlink() then pw_subs_sub_free()), or
+ *         NULL when out of memory
  */
 ps_sub_t *pw_subs_sub_new(pw_subs_t *s, const uint8_t id[16], int next, const char *ref,
                           const char *wmsisdn, const char *wjid, const char *pjid, const char *pmsisdn,
                           const char *network, const char *proxy, const char *gateway);
-/** Take a subscription out of every index and stop its timer (its memory stays). */
+
+/**
+ * Take a subscription out of every index and stop its timer (its memory stays).
+ * @param s the subscriptions
+ * @param sub the subscription
+ */
 void pw_subs_sub_unlink(pw_subs_t *s, ps_sub_t *sub);
-/** Free an unlinked subscription. */
+
+/**
+ * Free an unlinked subscription.
+ * @param s the subscriptions
+ * @param sub the subscription
+ */
 void pw_subs_sub_free(pw_subs_t *s, ps_sub_t *sub);
-/** Drop a presentity's cached roster (if any). */
+
+/**
+ * Drop a presentity's cached roster, if it has one.
+ * @param s the subscriptions
+ * @param p the presentity node
+ */
 void pw_subs_cache_drop(pw_subs_t *s, ps_pnode_t *p);
-/** Free a presentity node when nothing holds it any more (no subscription, pin or read). */
+
+/**
+ * Free a presentity node when nothing holds it any more (no subscription, pin or roster read).
+ * @param s the subscriptions
+ * @param p the node
+ */
 void pw_subs_pnode_maybe_free(pw_subs_t *s, ps_pnode_t *p);
-/** Free a watcher node when nothing holds it any more. */
+
+/**
+ * Free a watcher node when nothing holds it any more (no subscription or pin).
+ * @param s the subscriptions
+ * @param w the node
+ */
 void pw_subs_wnode_maybe_free(pw_subs_t *s, ps_wnode_t *w);
-/** (Re)start a subscription's timer: at its expiry, or at the end of the throttle when a change waits. */
+
+/**
+ * (Re)start a subscription's timer: at its expiry, or at the end of the throttle when a
+ * change waits (nothing for an ended subscription).
+ * @param s the subscriptions
+ * @param sub the subscription
+ */
 void pw_subs_arm(pw_subs_t *s, ps_sub_t *sub);
 
 /* ------------------------------------------------------------------ subs_journal.c */
 
 /**
  * Create the state directory if needed, open the journal STATE_DIR/NAME.journal and load the
- * subscriptions it holds (live ones armed; expired ones on s->loaded_expired).
- * @return PW_OK, or the store's failure (PW_EIO, PW_ECORRUPT, PW_ENOMEM)
+ * subscriptions it holds (live ones armed; expired ones put on s->loaded_expired).
+ * @param s the subscriptions (cfg set, indexes made)
+ * @param name the journal's name without ".journal"
+ * @return PW_OK, or the failure (logged): PW_EIO, PW_ECORRUPT, PW_ENOMEM
  */
 pw_status_t pw_subs_journal_open(pw_subs_t *s, const char *name);
-/** Journal the subscription's current fields. @return PW_OK, PW_ERANGE (too long) or the store's failure */
+
+/**
+ * Journal the subscription's current fields (buffered until the store commits).
+ * @param s the subscriptions
+ * @param store the journal, or the store being rewritten at a compaction
+ * @param sub the subscription
+ * @return PW_OK, PW_ERANGE (fields too long for a record) or the store's failure
+ */
 pw_status_t pw_subs_journal_put(pw_subs_t *s, pw_store_t *store, const ps_sub_t *sub);
 
 /* ------------------------------------------------------------------ subs_notify.c */
 
 /**
- * Send the subscription's notification number sub->seq: the state when given, 'ended' when
- * reason is given. A state notification becomes sub->out; its answer calls s->on_acked or
- * s->on_lost.
+ * Send the subscription's notification number sub->seq to its gateway: the state when
+ * given, 'ended' when reason is given. A state notification becomes sub->out; its answer
+ * calls s->on_acked, or s->on_lost once the watcher is gone or retries are spent.
+ * @param s the subscriptions
+ * @param sub the subscription
+ * @param reason the ended= reason, or NULL
+ * @param state the state to carry, or NULL
  * @return PW_OK or the failure (logged)
  */
 pw_status_t pw_subs_notify_send(pw_subs_t *s, ps_sub_t *sub, const char *reason,
                                 const pw_presence_state_t *state);
-/** Cancel every notification in flight (their callbacks free them). */
+
+/**
+ * Cancel every notification in flight (their callbacks free them).
+ * @param s the subscriptions
+ */
 void pw_subs_notify_cancel_all(pw_subs_t *s);
 
 /* ------------------------------------------------------------------ subs_end.c */
 
 /**
- * End a subscription: the ended notification (when notify, with state when given), the end
- * record, the journal deletion; it leaves every index (its memory goes now, or at the flush
- * when it is in the ready list).
+ * End a subscription (once): the ended notification, the end record, the journal deletion;
+ * it leaves every index, and its memory goes now, or at the flush when it is ready.
+ * @param s the subscriptions
+ * @param sub the subscription
+ * @param reason the ended= reason (expired, stopped, revoked, ...)
+ * @param notify non-zero to send the ended notification
+ * @param state the state that notification carries (a fulfilled 'next'), or NULL
  */
 void pw_subs_end(pw_subs_t *s, ps_sub_t *sub, const char *reason, int notify,
                  const pw_presence_state_t *state);
 
 /* ------------------------------------------------------------------ subs_reauth.c */
 
-/** Set the roster cache up (its sweep timer). */
+/**
+ * Set the roster cache up (its sweep timer).
+ * @param s the subscriptions
+ */
 void pw_subs_reauth_init(pw_subs_t *s);
-/** Cancel the roster reads in flight and stop the sweep. */
+
+/**
+ * Cancel the roster reads in flight and stop the sweep.
+ * @param s the subscriptions
+ */
 void pw_subs_reauth_fini(pw_subs_t *s);
+
 /**
  * Re-authorize before a notification: the cached roster, or a fresh read; then the
  * notification is made ready (pw_subs_flush() sends it), or the subscription ends (revoked,
- * presentity-gone; a 'next' ends fulfilled).
+ * presentity-gone; a 'next' ends fulfilled, with the state).
+ * @param s the subscriptions
+ * @param sub the subscription
  */
 void pw_subs_reauthorize(pw_subs_t *s, ps_sub_t *sub);
 
