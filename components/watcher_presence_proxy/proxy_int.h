@@ -93,7 +93,11 @@ struct pw_proxy {
 /* ---- flow.c ---- */
 
 /**
- * The chain <enquiry/> handler: the watcher's enquiry arrives (TS 23.141 A.1 step 3).
+ * The chain <enquiry/> handler: the watcher's enquiry arrives (TS 23.141 A.1 step 3). The
+ * answer (an error at once, or the gateway's answer later) goes to the watcher.
+ * @param c the component
+ * @param iq the request (borrowed; a call in flight keeps its own reference)
+ * @param payload its <enquiry/>
  * @param arg the proxy
  */
 void pw_proxy_on_enquiry(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg);
@@ -101,6 +105,9 @@ void pw_proxy_on_enquiry(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *pa
 /**
  * The chain <notify/> handler: a peer network's gateway -> this operator's watcher
  * (TS 23.141 A.1 NOTE 1).
+ * @param c the component
+ * @param iq the notification (borrowed)
+ * @param payload its <notify/>
  * @param arg the proxy
  */
 void pw_proxy_on_notify(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg);
@@ -110,7 +117,9 @@ void pw_proxy_on_notify(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *pay
 /**
  * Start tracking a DNS lookup of name for a call (k->lookup); start it with
  * pw_proxy_lookup_naptr() or pw_proxy_lookup_srv().
- * @return the lookup (the proxy's), or NULL when out of memory
+ * @param k the call
+ * @param name the name to query (copied; at most PW_RESOLVER_NAME_MAX bytes)
+ * @return the lookup (freed by this file once answered or refused), or NULL when out of memory
  */
 pw_proxy_lookup_t *pw_proxy_lookup_new(pw_proxy_call_t *k, const char *name);
 
@@ -124,15 +133,24 @@ pw_proxy_lookup_t *pw_proxy_lookup_new(pw_proxy_call_t *k, const char *name);
  */
 pw_status_t pw_proxy_lookup_naptr(pw_proxy_lookup_t *l, pw_proxy_naptr_fn done);
 
-/** As pw_proxy_lookup_naptr(), for SRV records. */
+/**
+ * As pw_proxy_lookup_naptr(), for SRV records.
+ * @param l the lookup from pw_proxy_lookup_new()
+ * @param done who gets the answer
+ * @return PW_OK, or the resolver's status (l is then freed)
+ */
 pw_status_t pw_proxy_lookup_srv(pw_proxy_lookup_t *l, pw_proxy_srv_fn done);
 
-/** Orphan a call's lookup (it no longer waits on it; the callback frees it). NULL-safe. */
+/**
+ * Orphan a call's lookup: the call no longer waits on it; the lookup's callback frees it.
+ * @param l the lookup, or NULL
+ */
 void pw_proxy_lookup_orphan(pw_proxy_lookup_t *l);
 
 /**
  * Orphan every DNS lookup in flight (their calls no longer wait on them); used when the
  * proxy is destroyed while a borrowed resolver still holds lookups.
+ * @param p the proxy
  */
 void pw_proxy_lookups_orphan(pw_proxy_t *p);
 
@@ -142,7 +160,9 @@ void pw_proxy_lookups_orphan(pw_proxy_t *p);
  * Take an SRV answer as the call's targets (k->targets, k->order, k->ntargets) in RFC 2782
  * order, with the gateways that failed within [proxy] failed_target_hold moved behind the
  * others (RFC 2782 leaves retry strategy to the client).
+ * @param k the call (its targets and order are freed with it)
  * @param rrs the records (copied), n >= 1 of them
+ * @param n how many
  * @return PW_OK; PW_ENOTFOUND when the answer says the service is decidedly not available
  *         (target "."); PW_ENOMEM; or pw_srv_order()'s status for an unusable answer
  */
@@ -150,21 +170,38 @@ pw_status_t pw_proxy_targets_set(pw_proxy_call_t *k, const pw_srv_rr_t *rrs, siz
 
 /**
  * The target at position at of the call's order, as a lower-case domain without a trailing dot.
+ * @param k the call (targets set)
+ * @param at the position, below k->ntargets
  * @param out receives it, cap bytes
+ * @param cap size of out
  * @return 1, or 0 when the target is not a usable domain
  */
 int pw_proxy_target_name(const pw_proxy_call_t *k, size_t at, char *out, size_t cap);
 
-/** @return whether after this error condition the next target is tried (the gateway could not be reached) */
+/**
+ * @param cond a gateway's error condition
+ * @return whether the next target is tried after it (the gateway could not be reached)
+ */
 int pw_proxy_fails_over_on(pw_error_t cond);
 
-/** Remember that gateway target failed (tried last for [proxy] failed_target_hold). */
+/**
+ * Remember that a gateway failed: it is tried last for [proxy] failed_target_hold.
+ * @param p the proxy
+ * @param target the gateway's domain (copied)
+ */
 void pw_proxy_failure_remember(pw_proxy_t *p, const char *target);
 
-/** Forget that gateway target failed (it answered). */
+/**
+ * Forget that a gateway failed (it answered).
+ * @param p the proxy
+ * @param target the gateway's domain
+ */
 void pw_proxy_failure_forget(pw_proxy_t *p, const char *target);
 
-/** Forget every remembered failure and free the table (destroy). */
+/**
+ * Forget every remembered failure and free the table (destroy).
+ * @param p the proxy
+ */
 void pw_proxy_failures_clear(pw_proxy_t *p);
 
 /* ---- notify.c ---- */
@@ -172,6 +209,7 @@ void pw_proxy_failures_clear(pw_proxy_t *p);
 /**
  * May from send notifications to this operator's watcher? Its domain must be one of the
  * [proxy] notify_from networks or a subdomain of one.
+ * @param s the settings
  * @param from the sender's JID, or NULL
  * @return 1 or 0
  */
