@@ -1,4 +1,4 @@
-/* gateway.h: the Gateway Presence Server role (peerwatch-gateway): settings, the role table, and the handler state. */
+/* gateway.h: the Gateway Presence Server role (peerwatch-gateway): its settings, its state, its life and the role table. */
 #ifndef PW_GATEWAY_H
 #define PW_GATEWAY_H
 
@@ -8,9 +8,6 @@
 #include "core/pw_config.h"
 #include "chain/pw_peering.h"
 #include "xmpp/pw_runtime.h"
-
-/** Namespace of the HSS protocol (docs/hss.md). */
-#define PW_GATEWAY_NS_HSS "urn:peerwatch:hss:0"
 
 /** The gateway's configuration (conf/gateway-opb.conf documents every option). */
 typedef struct pw_gateway_settings {
@@ -55,7 +52,10 @@ pw_status_t pw_gateway_reload(pw_gateway_t *gw, pw_gateway_settings_t *settings)
  */
 void pw_gateway_destroy(pw_gateway_t *gw);
 
-/** @return the number of enquiries in flight (waiting for the HSS or a presence server) */
+/**
+ * @param gw the gateway, or NULL
+ * @return the number of enquiries in flight (waiting for the HSS or a presence server)
+ */
 size_t pw_gateway_in_flight(const pw_gateway_t *gw);
 
 #endif /* PW_GATEWAY_H */

@@ -1,4 +1,4 @@
-/* main.c: peerwatch-gateway, the Gateway Presence Server of an operator (the role itself: gateway.c). */
+/* main.c: peerwatch-gateway, the Gateway Presence Server of an operator (its path: flow.c; its settings: settings.c). */
 #include "gateway.h"
 
 int main(int argc, char **argv)

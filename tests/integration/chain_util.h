@@ -1,75 +1,94 @@
-/* chain_util.h: small helpers shared by the chain integration tests (enquiries and their answers). */
+/* chain_util.h: helpers shared by the chain and subscription integration tests (enquiries and their answers). */
 #ifndef CHAIN_UTIL_H
 #define CHAIN_UTIL_H
 
 #include <criterion/criterion.h>
-#include <stdio.h>
-#include <string.h>
+#include <stddef.h>
 
 #include "xmpp/pw_stanza.h"
 #include "pwt_client.h"
 #include "pwt_trialenv.h"
 
-/* The trial is shared by every test of a binary: chain_hooks.c, linked into each, brings it up
- * before the first test and down after the last. */
+/* The trial is shared by every test of a chain binary: chain_hooks.c, linked into each, brings
+ * it up before the first test and down after the last. Every helper below fails the calling
+ * test (Criterion assertion) instead of returning an error. */
 
-/* Log a fixture user in, failing the test clearly when the trial is not there. */
-static inline pwt_client_t *chain_login(const char *user)
-{
-    pwt_client_t *c = NULL;
-    cr_assert_not_null(pwt_trialenv("OPA_C2S"), "the trial is up (see the runner's output above)");
-    cr_assert_eq(pwt_trialenv_login(user, &c), PW_OK, "%s logs in", user);
-    return c;
-}
+/**
+ * Log a fixture user of the shared trial in, failing the test clearly when the trial is not there.
+ * @param user "alice", "bob", …
+ * @return the client (the caller destroys it with pwt_client_destroy())
+ */
+pwt_client_t *chain_login(const char *user);
 
-/* Send an enquiry to the watcher of the client's own operator and wait for the answer. */
-static inline xmpp_stanza_t *chain_enquire(pwt_client_t *c, const char *attrs)
-{
-    char xml[1024];
-    const char *jid = pwt_client_jid(c);
-    const char *at = strchr(jid, '@');
-    char domain[128];
-    xmpp_stanza_t *r;
-    snprintf(domain, sizeof domain, "%.*s", (int)strcspn(at + 1, "/"), at + 1);
-    snprintf(xml, sizeof xml, "<iq type='set' to='watcher.%s'><enquiry xmlns='urn:peerwatch:0' %s/></iq>",
-             domain, attrs);
-    r = pwt_client_iq(c, xml, 30000);
-    cr_assert_not_null(r, "an answer (never silence) to <enquiry %s/>", attrs);
-    return r;
-}
+/**
+ * Send an enquiry to the watcher of the client's own operator and wait for the answer
+ * (asserting one comes).
+ * @param c the asking client
+ * @param attrs the <enquiry/> attributes, e.g. "address='+12025550123' kind='current'"
+ * @return the answer; the caller releases it (xmpp_stanza_release())
+ */
+xmpp_stanza_t *chain_enquire(pwt_client_t *c, const char *attrs);
 
-/* The condition of an error answer (asserting it is one) and its text. */
-static inline pw_error_t chain_error(xmpp_stanza_t *r, char *text, size_t cap)
-{
-    char *xml = NULL;
-    size_t len;
-    if (strcmp(xmpp_stanza_get_type(r), "error") != 0) {
-        xmpp_stanza_to_text(r, &xml, &len);
-        cr_assert_fail("expected an error, got: %s", xml);
-    }
-    return pw_stanza_error_parse(r, text, cap);
-}
+/**
+ * The condition of an error answer (asserting it is one) and its text.
+ * @param r the answer (not released)
+ * @param text receives the error's text
+ * @param cap size of text
+ * @return the condition
+ */
+pw_error_t chain_error(xmpp_stanza_t *r, char *text, size_t cap);
 
-/* The <state/> of a result (asserting it is one). */
-static inline xmpp_stanza_t *chain_state(xmpp_stanza_t *r)
-{
-    xmpp_stanza_t *e, *st;
-    char text[512];
-    if (strcmp(xmpp_stanza_get_type(r), "result") != 0) {
-        pw_error_t cond = pw_stanza_error_parse(r, text, sizeof text);
-        cr_assert_fail("expected a result, got %s: %s", pw_error_name(cond), text);
-    }
-    e = xmpp_stanza_get_child_by_name_and_ns(r, "enquiry", "urn:peerwatch:0");
-    cr_assert_not_null(e, "the result echoes the enquiry");
-    st = xmpp_stanza_get_child_by_name(e, "state");
-    cr_assert_not_null(st, "the result carries a <state/>");
-    return st;
-}
+/**
+ * Assert that an answer is a result.
+ * @param r the answer (not released)
+ * @return its <enquiry/> echo (any namespace), NULL when it has none; owned by r
+ */
+xmpp_stanza_t *chain_result(xmpp_stanza_t *r);
 
-static inline const char *chain_attr(xmpp_stanza_t *s, const char *name)
-{
-    const char *v = xmpp_stanza_get_attribute(s, name);
-    return v ? v : "";
-}
+/**
+ * The <state/> of a result (asserting it is one and carries it).
+ * @param r the answer (not released)
+ * @return the <state/>, owned by r
+ */
+xmpp_stanza_t *chain_state(xmpp_stanza_t *r);
+
+/**
+ * An attribute's value, "" when it or the stanza is absent.
+ * @return the value, owned by s
+ */
+const char *chain_attr(xmpp_stanza_t *s, const char *name);
+
+/**
+ * Make a client present (asserting the presence goes out) and give the server time to pass it on.
+ * @param c the client
+ * @param show NULL (plainly online), "away", "dnd", …
+ * @param status a status text or NULL
+ * @param priority the presence priority
+ */
+void chain_present(pwt_client_t *c, const char *show, const char *status, int priority);
+
+/**
+ * A whole refused enquiry: log user in, send the enquiry, assert the answer is an error, log out.
+ * @param user the asking fixture user
+ * @param attrs the <enquiry/> attributes
+ * @param text receives the error's text
+ * @param cap size of text
+ * @return the error's condition (the caller asserts which)
+ */
+pw_error_t chain_refused(const char *user, const char *attrs, char *text, size_t cap);
+
+/**
+ * As chain_refused(), with the whole IQ given (e.g. sent straight to a gateway).
+ * @param user the sending fixture user
+ * @param xml one <iq/> stanza
+ * @param timeout_ms how long to wait for the answer
+ * @param text receives the error's text
+ * @param cap size of text
+ * @return the error's condition (the caller asserts which)
+ */
+pw_error_t chain_refused_iq(const char *user, const char *xml, unsigned timeout_ms, char *text, size_t cap);
+
+/** pwt_match_fn: accepts a <presence type='subscribe'/> (a subscription request). */
+int chain_is_subscribe(xmpp_stanza_t *s, void *arg);
 
 #endif /* CHAIN_UTIL_H */

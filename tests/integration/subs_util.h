@@ -2,99 +2,92 @@
 #ifndef SUBS_UTIL_H
 #define SUBS_UTIL_H
 
-#include <criterion/criterion.h>
-#include <stdio.h>
-#include <string.h>
+#include <stddef.h>
 
-#include "xmpp/pw_stanza.h"
+#include "chain_util.h"
 #include "pwt_client.h"
+#include "pwt_trial.h"
 
 #define BOB_CONTACT "+12025550123@watcher.opa.example"
 
-/* Accept <message type='headline'> carrying <notify xmlns='urn:peerwatch:0'/>. */
-static inline int subs_is_notify(xmpp_stanza_t *s, void *arg)
-{
-    const char *type = xmpp_stanza_get_type(s);
-    (void)arg;
-    return strcmp(xmpp_stanza_get_name(s), "message") == 0 && type && strcmp(type, "headline") == 0 &&
-           xmpp_stanza_get_child_by_name_and_ns(s, "notify", "urn:peerwatch:0") != NULL;
-}
+/** pwt_match_fn: accepts <message type='headline'> carrying <notify xmlns='urn:peerwatch:0'/>. */
+int subs_is_notify(xmpp_stanza_t *s, void *arg);
 
-/* Accept a presence of the given type (NULL: available) from the given JID (bare compare). */
+/** What subs_is_presence() accepts: a presence of type (NULL: available) from a JID starting with from. */
 typedef struct {
     const char *from;
     const char *type;
 } subs_presence_t;
 
-static inline int subs_is_presence(xmpp_stanza_t *s, void *arg)
-{
-    subs_presence_t *want = arg;
-    const char *type = xmpp_stanza_get_type(s), *from = xmpp_stanza_get_from(s);
-    if (strcmp(xmpp_stanza_get_name(s), "presence") != 0 || !from)
-        return 0;
-    if (strncmp(from, want->from, strlen(want->from)) != 0)
-        return 0;
-    if (!want->type)
-        return !type || strcmp(type, "available") == 0;
-    return type && strcmp(type, want->type) == 0;
-}
+/** pwt_match_fn: accepts the presence arg (a subs_presence_t *) describes. */
+int subs_is_presence(xmpp_stanza_t *s, void *arg);
 
-/* The <notify/> of a headline. */
-static inline xmpp_stanza_t *subs_notify_of(xmpp_stanza_t *msg)
-{
-    return xmpp_stanza_get_child_by_name_and_ns(msg, "notify", "urn:peerwatch:0");
-}
+/**
+ * @param msg a notification headline
+ * @return its <notify/>, owned by msg, or NULL
+ */
+xmpp_stanza_t *subs_notify_of(xmpp_stanza_t *msg);
 
-/* Wait for the next notification headline, asserting it arrives. */
-static inline xmpp_stanza_t *subs_next_notify(pwt_client_t *c, unsigned timeout_ms, const char *what)
-{
-    xmpp_stanza_t *m = pwt_client_wait(c, subs_is_notify, NULL, timeout_ms);
-    cr_assert_not_null(m, "notification arrives: %s", what);
-    return m;
-}
+/**
+ * Wait for the next notification headline, asserting it arrives.
+ * @param what says which notification, for the failure message
+ * @return the headline; the caller releases it
+ */
+xmpp_stanza_t *subs_next_notify(pwt_client_t *c, unsigned timeout_ms, const char *what);
 
-/* The show of a notification's <state/> ("" when plainly online), asserting there is one. */
-static inline const char *subs_notify_show(xmpp_stanza_t *msg)
-{
-    xmpp_stanza_t *st = xmpp_stanza_get_child_by_name(subs_notify_of(msg), "state");
-    const char *show;
-    cr_assert_not_null(st, "the notification carries a state");
-    show = xmpp_stanza_get_attribute(st, "show");
-    return show ? show : "";
-}
+/**
+ * The show of a notification's <state/>, asserting there is one.
+ * @return the show ("" when plainly online), owned by msg
+ */
+const char *subs_notify_show(xmpp_stanza_t *msg);
 
-static inline const char *subs_attr(xmpp_stanza_t *s, const char *name)
-{
-    const char *v = s ? xmpp_stanza_get_attribute(s, name) : NULL;
-    return v ? v : "";
-}
+/**
+ * bob changes his show; the next notification alice gets carries it (asserted).
+ * @param alice the subscribed client
+ * @param bob bob's client
+ * @param show the new show, e.g. "away"
+ * @param timeout_ms how long the notification may take
+ * @param what says which notification, for the failure message
+ * @return the headline; the caller releases it
+ */
+xmpp_stanza_t *subs_next_change(pwt_client_t *alice, pwt_client_t *bob, const char *show, unsigned timeout_ms,
+                                const char *what);
 
-/* Send an enquiry IQ to watcher.opa.example and return the answer (asserting one comes). */
-static inline xmpp_stanza_t *subs_enquire(pwt_client_t *c, const char *attrs)
-{
-    char xml[512];
-    xmpp_stanza_t *r;
-    snprintf(xml, sizeof xml, "<iq type='set' to='watcher.opa.example'><enquiry xmlns='urn:peerwatch:0' %s/></iq>", attrs);
-    r = pwt_client_iq(c, xml, 30000);
-    cr_assert_not_null(r, "an answer to <enquiry %s/>", attrs);
-    return r;
-}
+/**
+ * The subscription id of an enquiry's answer, asserting it is a result with one (and an expiry).
+ * @param r the answer (not released)
+ * @param id receives the id
+ * @param cap size of id
+ */
+void subs_result_id(xmpp_stanza_t *r, char *id, size_t cap);
 
-/* The subscription id of a result, asserting it is a result with one. */
-static inline void subs_result_id(xmpp_stanza_t *r, char *id, size_t cap)
-{
-    xmpp_stanza_t *e, *sub;
-    char text[256];
-    if (strcmp(xmpp_stanza_get_type(r), "result") != 0) {
-        pw_error_t cond = pw_stanza_error_parse(r, text, sizeof text);
-        cr_assert_fail("expected a result, got %s: %s", pw_error_name(cond), text);
-    }
-    e = xmpp_stanza_get_child_by_name(r, "enquiry");
-    sub = e ? xmpp_stanza_get_child_by_name(e, "subscription") : NULL;
-    cr_assert_not_null(sub, "the result carries a <subscription/>");
-    cr_assert_neq(subs_attr(sub, "expires")[0], '\0', "with an expiry");
-    snprintf(id, cap, "%s", subs_attr(sub, "id"));
-    cr_assert_neq(id[0], '\0');
-}
+/**
+ * Enquire as a subscription and keep its id (asserting the answer is a result with one).
+ * @param c the asking client
+ * @param attrs the <enquiry/> attributes, e.g. "address='+12025550123' kind='next'"
+ * @param id receives the subscription id
+ * @param cap size of id
+ */
+void subs_subscribe(pwt_client_t *c, const char *attrs, char *id, size_t cap);
+
+/**
+ * bob becomes present (plainly online), then alice subscribes to him (subs_subscribe()).
+ * @param alice the asking client
+ * @param bob bob's client
+ * @param attrs the <enquiry/> attributes
+ * @param id receives the subscription id
+ * @param cap size of id
+ */
+void subs_subscribe_to_bob(pwt_client_t *alice, pwt_client_t *bob, const char *attrs, char *id, size_t cap);
+
+/**
+ * Log a fixture user in as a real client does; alice also fetches her roster (which makes the
+ * resource "interested" in subscription approvals, RFC 6121 §2.1.6) and becomes available
+ * (headlines to the bare JID reach available resources only).
+ * @param trial the test's own trial, or NULL for the binary's shared one (pwt_trialenv)
+ * @param user "alice", "bob", …
+ * @return the client (the caller destroys it)
+ */
+pwt_client_t *subs_login(pwt_trial_t *trial, const char *user);
 
 #endif /* SUBS_UTIL_H */

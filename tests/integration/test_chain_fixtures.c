@@ -2,6 +2,8 @@
  * through the real chain (watcher, proxy, gateway, HSS, presence server on two Prosody servers). */
 #include "chain_util.h"
 
+#include <string.h>
+
 TestSuite(fixtures, .timeout = 120);
 
 Test(fixtures, alice_sees_bob_who_approved_her)
@@ -10,8 +12,7 @@ Test(fixtures, alice_sees_bob_who_approved_her)
     xmpp_stanza_t *r, *st;
     char status[64];
 
-    cr_assert_eq(pwt_client_presence(bob, "away", "In a meeting", 5), PW_OK);
-    pwt_client_run(bob, 300);
+    chain_present(bob, "away", "In a meeting", 5);
     r = chain_enquire(alice, "address='+1 202 555 0123' kind='current'");
     st = chain_state(r);
     cr_assert_str_eq(chain_attr(st, "available"), "true");
@@ -30,24 +31,23 @@ Test(fixtures, alice_sees_bob_who_approved_her)
     pwt_client_destroy(alice);
 }
 
-Test(fixtures, bob_by_his_escaped_jid)
+/* user is present with show (and status); alice's enquiry (attrs) sees that show. */
+static void alice_sees_show(const char *user, const char *show, const char *status, int priority,
+                            const char *attrs)
 {
-    pwt_client_t *bob = chain_login("bob"), *alice = chain_login("alice");
+    pwt_client_t *who = chain_login(user), *alice = chain_login("alice");
     xmpp_stanza_t *r;
-    cr_assert_eq(pwt_client_presence(bob, "dnd", NULL, 0), PW_OK);
-    pwt_client_run(bob, 300);
-    r = chain_enquire(alice, "address='bob\\40opb.example' kind='current'");
-    cr_assert_str_eq(chain_attr(chain_state(r), "show"), "dnd");
+    chain_present(who, show, status, priority);
+    r = chain_enquire(alice, attrs);
+    cr_assert_str_eq(chain_attr(chain_state(r), "show"), show);
     xmpp_stanza_release(r);
-    pwt_client_destroy(bob);
+    pwt_client_destroy(who);
     pwt_client_destroy(alice);
 }
 
-static int is_subscribe(xmpp_stanza_t *s, void *arg)
+Test(fixtures, bob_by_his_escaped_jid)
 {
-    const char *type = xmpp_stanza_get_type(s);
-    (void)arg;
-    return strcmp(xmpp_stanza_get_name(s), "presence") == 0 && type && strcmp(type, "subscribe") == 0;
+    alice_sees_show("bob", "dnd", NULL, 0, "address='bob\\40opb.example' kind='current'");
 }
 
 Test(fixtures, erin_has_not_approved_and_is_asked_once)
@@ -57,15 +57,14 @@ Test(fixtures, erin_has_not_approved_and_is_asked_once)
     char text[512];
     const char *from;
 
-    cr_assert_eq(pwt_client_presence(erin, NULL, NULL, 0), PW_OK);
-    pwt_client_run(erin, 300);
+    chain_present(erin, NULL, NULL, 0);
     r = chain_enquire(alice, "address='+12025550124' kind='current'");
     cr_assert_eq(chain_error(r, text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED, "text: %s", text);
     cr_assert_neq(text[0], '\0', "a readable text");
     xmpp_stanza_release(r);
 
     /* erin's own client is asked, as for any contact */
-    ask = pwt_client_wait(erin, is_subscribe, NULL, 10000);
+    ask = pwt_client_wait(erin, chain_is_subscribe, NULL, 10000);
     cr_assert_not_null(ask, "erin receives a subscription request");
     cr_assert_str_eq(chain_attr(ask, "type"), "subscribe");
     from = chain_attr(ask, "from");
@@ -76,7 +75,7 @@ Test(fixtures, erin_has_not_approved_and_is_asked_once)
     r = chain_enquire(alice, "address='+12025550124' kind='current'");
     cr_assert_eq(chain_error(r, text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
     xmpp_stanza_release(r);
-    ask = pwt_client_wait(erin, is_subscribe, NULL, 1500);
+    ask = pwt_client_wait(erin, chain_is_subscribe, NULL, 1500);
     cr_assert_null(ask, "the approval request is sent once");
     pwt_client_destroy(erin);
     pwt_client_destroy(alice);
@@ -84,56 +83,36 @@ Test(fixtures, erin_has_not_approved_and_is_asked_once)
 
 Test(fixtures, frank_declined)
 {
-    pwt_client_t *alice = chain_login("alice");
     char text[512];
-    xmpp_stanza_t *r = chain_enquire(alice, "address='+12025550125' kind='current'");
-    cr_assert_eq(chain_error(r, text, sizeof text), PW_ERR_FORBIDDEN, "text: %s", text);
-    xmpp_stanza_release(r);
-    pwt_client_destroy(alice);
+    cr_assert_eq(chain_refused("alice", "address='+12025550125' kind='current'", text, sizeof text),
+                 PW_ERR_FORBIDDEN, "text: %s", text);
 }
 
 Test(fixtures, grace_ported_to_b_is_found_through_enum)
 {
     /* +447700900050 matches the prefix +4477009 of operator A; only ENUM says opb.example.
      * Routed by the prefix it would reach A's HSS and get item-not-found. */
-    pwt_client_t *grace = chain_login("grace"), *alice = chain_login("alice");
-    xmpp_stanza_t *r;
-    cr_assert_eq(pwt_client_presence(grace, "chat", "Free to talk", 1), PW_OK);
-    pwt_client_run(grace, 300);
-    r = chain_enquire(alice, "address='+447700900050' kind='current'");
-    cr_assert_str_eq(chain_attr(chain_state(r), "show"), "chat");
-    xmpp_stanza_release(r);
-    pwt_client_destroy(grace);
-    pwt_client_destroy(alice);
+    alice_sees_show("grace", "chat", "Free to talk", 1, "address='+447700900050' kind='current'");
 }
 
 Test(fixtures, carol_has_no_credit)
 {
-    pwt_client_t *carol = chain_login("carol");
     char text[512];
-    xmpp_stanza_t *r = chain_enquire(carol, "address='+12025550123' kind='current'");
-    cr_assert_eq(chain_error(r, text, sizeof text), PW_ERR_PAYMENT_REQUIRED, "text: %s", text);
-    xmpp_stanza_release(r);
-    pwt_client_destroy(carol);
+    cr_assert_eq(chain_refused("carol", "address='+12025550123' kind='current'", text, sizeof text),
+                 PW_ERR_PAYMENT_REQUIRED, "text: %s", text);
 }
 
 Test(fixtures, dave_is_barred)
 {
-    pwt_client_t *dave = chain_login("dave");
     char text[512];
-    xmpp_stanza_t *r = chain_enquire(dave, "address='+12025550123' kind='current'");
-    cr_assert_eq(chain_error(r, text, sizeof text), PW_ERR_FORBIDDEN, "text: %s", text);
-    xmpp_stanza_release(r);
-    pwt_client_destroy(dave);
+    cr_assert_eq(chain_refused("dave", "address='+12025550123' kind='current'", text, sizeof text),
+                 PW_ERR_FORBIDDEN, "text: %s", text);
 }
 
 Test(fixtures, unallocated_number)
 {
-    pwt_client_t *alice = chain_login("alice");
     char text[512];
-    xmpp_stanza_t *r = chain_enquire(alice, "address='+12025550199' kind='current'");
-    cr_assert_eq(chain_error(r, text, sizeof text), PW_ERR_ITEM_NOT_FOUND, "text: %s", text);
+    cr_assert_eq(chain_refused("alice", "address='+12025550199' kind='current'", text, sizeof text),
+                 PW_ERR_ITEM_NOT_FOUND, "text: %s", text);
     cr_assert(strstr(text, "+12025550199"), "the text names the number: %s", text);
-    xmpp_stanza_release(r);
-    pwt_client_destroy(alice);
 }

@@ -76,10 +76,8 @@ TestSuite(hss, .init = setup, .fini = teardown, .timeout = 60);
 
 static xmpp_stanza_t *lookup(pwt_client_t *c, const char *attrs)
 {
-    char xml[512];
-    xmpp_stanza_t *r;
-    snprintf(xml, sizeof xml, "<iq type='get' to='hss.opa.example'><lookup xmlns='urn:peerwatch:hss:0' %s/></iq>", attrs);
-    r = pwt_client_iq(c, xml, 5000);
+    xmpp_stanza_t *r = pwt_client_iqf(c, 5000, "<iq type='get' to='hss.opa.example'>"
+                                      "<lookup xmlns='urn:peerwatch:hss:0' %s/></iq>", attrs);
     cr_assert_not_null(r, "the HSS answered a lookup (%s)", attrs);
     return r;
 }
@@ -97,6 +95,15 @@ static pw_error_t error_of(xmpp_stanza_t *r, char *text, size_t cap)
 {
     cr_assert_str_eq(xmpp_stanza_get_type(r), "error");
     return pw_stanza_error_parse(r, text, cap);
+}
+
+/* A refused lookup: its condition (asserting it is an error) and text. */
+static pw_error_t lookup_error(pwt_client_t *c, const char *attrs, char *text, size_t cap)
+{
+    xmpp_stanza_t *r = lookup(c, attrs);
+    pw_error_t cond = error_of(r, text, cap);
+    xmpp_stanza_release(r);
+    return cond;
 }
 
 Test(hss, lookup_by_msisdn_and_by_jid)
@@ -119,28 +126,28 @@ Test(hss, lookup_by_msisdn_and_by_jid)
 Test(hss, strangers_are_forbidden)
 {
     char text[256];
-    xmpp_stanza_t *r = lookup(mallory, "msisdn='+447700900001'");
-    cr_assert_eq(error_of(r, text, sizeof text), PW_ERR_FORBIDDEN);
+    cr_assert_eq(lookup_error(mallory, "msisdn='+447700900001'", text, sizeof text), PW_ERR_FORBIDDEN);
     cr_assert(strstr(text, "own components"), "readable text: %s", text);
-    xmpp_stanza_release(r);
 }
 
 Test(hss, unknown_and_malformed_keys)
 {
+    static const struct {
+        const char *attrs;
+        pw_error_t cond;
+    } cases[] = {
+        { "msisdn='+12025550199'", PW_ERR_ITEM_NOT_FOUND },
+        { "msisdn='12345'", PW_ERR_JID_MALFORMED },
+        { "msisdn='+447700900001' jid='alice@opa.example'", PW_ERR_BAD_REQUEST },
+        { "", PW_ERR_BAD_REQUEST },
+    };
     char text[256];
-    xmpp_stanza_t *r = lookup(alice, "msisdn='+12025550199'");
-    cr_assert_eq(error_of(r, text, sizeof text), PW_ERR_ITEM_NOT_FOUND);
-    cr_assert(strstr(text, "+12025550199"), "the text names the number: %s", text);
-    xmpp_stanza_release(r);
-    r = lookup(alice, "msisdn='12345'");
-    cr_assert_eq(error_of(r, text, sizeof text), PW_ERR_JID_MALFORMED);
-    xmpp_stanza_release(r);
-    r = lookup(alice, "msisdn='+447700900001' jid='alice@opa.example'");
-    cr_assert_eq(error_of(r, text, sizeof text), PW_ERR_BAD_REQUEST);
-    xmpp_stanza_release(r);
-    r = lookup(alice, "");
-    cr_assert_eq(error_of(r, text, sizeof text), PW_ERR_BAD_REQUEST);
-    xmpp_stanza_release(r);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        cr_assert_eq(lookup_error(alice, cases[i].attrs, text, sizeof text), cases[i].cond, "%s: %s",
+                     cases[i].attrs, text);
+        if (cases[i].cond == PW_ERR_ITEM_NOT_FOUND)
+            cr_assert(strstr(text, "+12025550199"), "the text names the number: %s", text);
+    }
 }
 
 Test(hss, reload_serves_a_good_file_and_refuses_a_bad_one)

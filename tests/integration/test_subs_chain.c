@@ -8,49 +8,29 @@
 
 TestSuite(subs, .timeout = 120);
 
-static pwt_client_t *login(const char *user)
-{
-    pwt_client_t *c = NULL;
-    cr_assert_not_null(pwt_trialenv("OPA_C2S"), "the trial is up");
-    cr_assert_eq(pwt_trialenv_login(user, &c), PW_OK, "%s logs in", user);
-    /* as a real client does: fetch the roster (which makes this resource "interested" in
-     * subscription approvals, RFC 6121 §2.1.6) and become available (headlines to the bare JID
-     * reach available resources only) */
-    if (strcmp(user, "alice") == 0) {
-        xmpp_stanza_t *r = pwt_client_iq(c, "<iq type='get'><query xmlns='jabber:iq:roster'/></iq>", 5000);
-        cr_assert_not_null(r, "alice's roster");
-        xmpp_stanza_release(r);
-        cr_assert_eq(pwt_client_presence(c, NULL, NULL, 0), PW_OK);
-    }
-    return c;
-}
-
 Test(subs, changes_sees_three_changes_then_expires_on_time)
 {
-    pwt_client_t *bob = login("bob"), *alice = login("alice");
+    pwt_client_t *bob = subs_login(NULL, "bob"), *alice = subs_login(NULL, "alice");
     static const char *const shows[] = { "away", "dnd", "xa" };
-    xmpp_stanza_t *r, *m;
+    xmpp_stanza_t *m;
     char sub[128];
     uint64_t t0;
 
-    pwt_client_presence(bob, NULL, NULL, 1);
-    pwt_client_run(bob, 300);
+    chain_present(bob, NULL, NULL, 1);
     t0 = pwt_now_ms();
-    r = subs_enquire(alice, "address='+12025550123' kind='changes' duration='6'");
-    subs_result_id(r, sub, sizeof sub);
-    xmpp_stanza_release(r);
+    subs_subscribe(alice, "address='+12025550123' kind='changes' duration='6'", sub, sizeof sub);
     for (int i = 0; i < 3; i++) {
         pwt_client_presence(bob, shows[i], NULL, 1);
         m = subs_next_notify(alice, 5000, shows[i]);
-        cr_assert_str_eq(subs_attr(m, "from"), BOB_CONTACT, "from the number's contact JID");
-        cr_assert_str_eq(subs_attr(subs_notify_of(m), "subscription"), sub);
+        cr_assert_str_eq(chain_attr(m, "from"), BOB_CONTACT, "from the number's contact JID");
+        cr_assert_str_eq(chain_attr(subs_notify_of(m), "subscription"), sub);
         cr_assert_str_eq(subs_notify_show(m), shows[i], "change %d delivered in order", i + 1);
         cr_assert_neq(pw_stanza_child_text(m, "body", NULL, (char[256]){0}, 256)[0], '\0', "a readable body");
         xmpp_stanza_release(m);
         pwt_client_run(bob, 1200); /* more than the trial's 1 s notification interval */
     }
     m = subs_next_notify(alice, 8000, "the end of the subscription");
-    cr_assert_str_eq(subs_attr(subs_notify_of(m), "ended"), "expired");
+    cr_assert_str_eq(chain_attr(subs_notify_of(m), "ended"), "expired");
     cr_assert_geq(pwt_now_ms() - t0, 5500, "not before its 6 s were up");
     cr_assert_leq(pwt_now_ms() - t0, 9500, "and on time");
     xmpp_stanza_release(m);
@@ -62,19 +42,13 @@ Test(subs, changes_sees_three_changes_then_expires_on_time)
 
 Test(subs, next_fires_once)
 {
-    pwt_client_t *bob = login("bob"), *alice = login("alice");
-    xmpp_stanza_t *r, *m;
+    pwt_client_t *bob = subs_login(NULL, "bob"), *alice = subs_login(NULL, "alice");
+    xmpp_stanza_t *m;
     char sub[128];
 
-    pwt_client_presence(bob, NULL, NULL, 1);
-    pwt_client_run(bob, 300);
-    r = subs_enquire(alice, "address='+12025550123' kind='next'");
-    subs_result_id(r, sub, sizeof sub);
-    xmpp_stanza_release(r);
-    pwt_client_presence(bob, "away", NULL, 1);
-    m = subs_next_notify(alice, 5000, "the next change");
-    cr_assert_str_eq(subs_notify_show(m), "away");
-    cr_assert_str_eq(subs_attr(subs_notify_of(m), "ended"), "expired", "and it ends with it");
+    subs_subscribe_to_bob(alice, bob, "address='+12025550123' kind='next'", sub, sizeof sub);
+    m = subs_next_change(alice, bob, "away", 5000, "the next change");
+    cr_assert_str_eq(chain_attr(subs_notify_of(m), "ended"), "expired", "and it ends with it");
     xmpp_stanza_release(m);
     pwt_client_run(bob, 1200);
     pwt_client_presence(bob, "dnd", NULL, 1);
@@ -85,21 +59,17 @@ Test(subs, next_fires_once)
 
 Test(subs, stop_ends_every_subscription_on_the_presentity)
 {
-    pwt_client_t *bob = login("bob"), *alice = login("alice");
+    pwt_client_t *bob = subs_login(NULL, "bob"), *alice = subs_login(NULL, "alice");
     xmpp_stanza_t *r, *m;
     char sub[128];
 
-    pwt_client_presence(bob, NULL, NULL, 1);
-    pwt_client_run(bob, 300);
-    r = subs_enquire(alice, "address='+12025550123' kind='changes' duration='60'");
-    subs_result_id(r, sub, sizeof sub);
-    xmpp_stanza_release(r);
-    r = subs_enquire(alice, "address='+12025550123' kind='stop'");
+    subs_subscribe_to_bob(alice, bob, "address='+12025550123' kind='changes' duration='60'", sub, sizeof sub);
+    r = chain_enquire(alice, "address='+12025550123' kind='stop'");
     cr_assert_str_eq(xmpp_stanza_get_type(r), "result", "stop is acknowledged");
     xmpp_stanza_release(r);
     m = pwt_client_wait(alice, subs_is_notify, NULL, 3000);
     if (m) { /* the ended notification may race the result; it must say stopped */
-        cr_assert_str_eq(subs_attr(subs_notify_of(m), "ended"), "stopped");
+        cr_assert_str_eq(chain_attr(subs_notify_of(m), "ended"), "stopped");
         xmpp_stanza_release(m);
     }
     pwt_client_presence(bob, "dnd", NULL, 1);
@@ -110,7 +80,7 @@ Test(subs, stop_ends_every_subscription_on_the_presentity)
 
 Test(subs, roster_route_subscribe_presence_probe_unsubscribe)
 {
-    pwt_client_t *bob = login("bob"), *alice = login("alice");
+    pwt_client_t *bob = subs_login(NULL, "bob"), *alice = subs_login(NULL, "alice");
     subs_presence_t subscribed = { BOB_CONTACT, "subscribed" }, avail = { BOB_CONTACT, NULL };
     xmpp_stanza_t *p;
 
@@ -134,7 +104,7 @@ Test(subs, roster_route_subscribe_presence_probe_unsubscribe)
 
     /* alice logs in again: her server probes the contact, the watcher answers with bob's presence */
     pwt_client_destroy(alice);
-    alice = login("alice");
+    alice = subs_login(NULL, "alice");
     p = pwt_client_wait(alice, subs_is_presence, &avail, 15000);
     cr_assert_not_null(p, "the probe at login is answered with bob's presence");
     xmpp_stanza_release(p);

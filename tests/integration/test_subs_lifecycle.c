@@ -5,7 +5,9 @@
 
 #include <dirent.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "charging/pw_cdr.h"
@@ -28,43 +30,14 @@ static void down(void)
 
 TestSuite(lifecycle, .init = up, .fini = down, .timeout = 150);
 
-static pwt_client_t *login(const char *user)
-{
-    pwt_client_t *c = NULL;
-    cr_assert_eq(pwt_trial_login(trial, user, &c), PW_OK, "%s logs in", user);
-    /* as a real client does: fetch the roster (which makes this resource "interested" in
-     * subscription approvals, RFC 6121 §2.1.6) and become available (headlines to the bare JID
-     * reach available resources only) */
-    if (strcmp(user, "alice") == 0) {
-        xmpp_stanza_t *r = pwt_client_iq(c, "<iq type='get'><query xmlns='jabber:iq:roster'/></iq>", 5000);
-        cr_assert_not_null(r, "alice's roster");
-        xmpp_stanza_release(r);
-        cr_assert_eq(pwt_client_presence(c, NULL, NULL, 0), PW_OK);
-    }
-    return c;
-}
-
-/* alice subscribes to bob's changes for a minute; returns the subscription id in sub */
-static void subscribe_to_bob(pwt_client_t *alice, pwt_client_t *bob, char *sub, size_t cap)
-{
-    xmpp_stanza_t *r;
-    pwt_client_presence(bob, NULL, NULL, 1);
-    pwt_client_run(bob, 300);
-    r = subs_enquire(alice, "address='+12025550123' kind='changes' duration='60'");
-    subs_result_id(r, sub, cap);
-    xmpp_stanza_release(r);
-}
-
 Test(lifecycle, bob_revokes_alice_and_her_subscription_ends_revoked)
 {
-    pwt_client_t *bob = login("bob"), *alice = login("alice");
+    pwt_client_t *bob = subs_login(trial, "bob"), *alice = subs_login(trial, "alice");
     xmpp_stanza_t *m;
     char sub[128];
 
-    subscribe_to_bob(alice, bob, sub, sizeof sub);
-    pwt_client_presence(bob, "away", NULL, 1);
-    m = subs_next_notify(alice, 5000, "a change while approved");
-    cr_assert_str_eq(subs_notify_show(m), "away");
+    subs_subscribe_to_bob(alice, bob, "address='+12025550123' kind='changes' duration='60'", sub, sizeof sub);
+    m = subs_next_change(alice, bob, "away", 5000, "a change while approved");
     xmpp_stanza_release(m);
     /* bob cancels alice's subscription in his client, as for any contact (RFC 6121 §3.2) */
     cr_assert_eq(pwt_client_send_xml(bob, "<presence type='unsubscribed' to='+447700900001@watcher.opb.example'/>"),
@@ -72,23 +45,16 @@ Test(lifecycle, bob_revokes_alice_and_her_subscription_ends_revoked)
     pwt_client_run(bob, 1200);
     pwt_client_presence(bob, "dnd", NULL, 1);
     m = subs_next_notify(alice, 8000, "the end instead of the next change");
-    cr_assert_str_eq(subs_attr(subs_notify_of(m), "ended"), "revoked");
+    cr_assert_str_eq(chain_attr(subs_notify_of(m), "ended"), "revoked");
     cr_assert_null(xmpp_stanza_get_child_by_name(subs_notify_of(m), "state"), "bob's new state is not revealed");
     xmpp_stanza_release(m);
     pwt_client_destroy(alice);
     pwt_client_destroy(bob);
 }
 
-static int is_subscribe_request(xmpp_stanza_t *s, void *arg)
-{
-    const char *type = xmpp_stanza_get_type(s);
-    (void)arg;
-    return strcmp(xmpp_stanza_get_name(s), "presence") == 0 && type && strcmp(type, "subscribe") == 0;
-}
-
 Test(lifecycle, a_pending_request_completes_when_erin_approves_in_her_client)
 {
-    pwt_client_t *erin = login("erin"), *alice = login("alice");
+    pwt_client_t *erin = subs_login(trial, "erin"), *alice = subs_login(trial, "alice");
     subs_presence_t subscribed = { "+12025550124@watcher.opa.example", "subscribed" };
     xmpp_stanza_t *ask, *p;
 
@@ -96,9 +62,9 @@ Test(lifecycle, a_pending_request_completes_when_erin_approves_in_her_client)
     pwt_client_run(erin, 300);
     cr_assert_eq(pwt_client_send_xml(alice, "<presence type='subscribe' to='+12025550124@watcher.opa.example'/>"),
                  PW_OK);
-    ask = pwt_client_wait(erin, is_subscribe_request, NULL, 15000);
+    ask = pwt_client_wait(erin, chain_is_subscribe, NULL, 15000);
     cr_assert_not_null(ask, "erin is asked in her own client");
-    cr_assert_str_eq(subs_attr(ask, "from"), "+447700900001@watcher.opb.example");
+    cr_assert_str_eq(chain_attr(ask, "from"), "+447700900001@watcher.opb.example");
     xmpp_stanza_release(ask);
     cr_assert_null(pwt_client_wait(alice, subs_is_presence, &subscribed, 1500), "nothing yet: pending");
     cr_assert_eq(pwt_client_send_xml(erin, "<presence type='subscribed' to='+447700900001@watcher.opb.example'/>"),
@@ -112,12 +78,12 @@ Test(lifecycle, a_pending_request_completes_when_erin_approves_in_her_client)
 
 Test(lifecycle, notifications_resume_after_the_presence_server_is_killed)
 {
-    pwt_client_t *bob = login("bob"), *alice = login("alice");
+    pwt_client_t *bob = subs_login(trial, "bob"), *alice = subs_login(trial, "alice");
     pwt_component_t *ps = pwt_trial_component(trial, "opb-ps1");
     xmpp_stanza_t *m;
     char sub[128];
 
-    subscribe_to_bob(alice, bob, sub, sizeof sub);
+    subs_subscribe_to_bob(alice, bob, "address='+12025550123' kind='changes' duration='60'", sub, sizeof sub);
     cr_assert_eq(pwt_component_signal(ps, SIGKILL), PW_OK);
     pwt_sleep_ms(200);
     cr_assert_eq(pwt_component_restart(ps), PW_OK);
@@ -125,7 +91,7 @@ Test(lifecycle, notifications_resume_after_the_presence_server_is_killed)
     pwt_client_run(bob, 1500); /* the server resends bob's presence to it */
     pwt_client_presence(bob, "xa", "gone fishing", 1);
     m = subs_next_notify(alice, 10000, "a change after the restart");
-    cr_assert_str_eq(subs_attr(subs_notify_of(m), "subscription"), sub, "the same subscription");
+    cr_assert_str_eq(chain_attr(subs_notify_of(m), "subscription"), sub, "the same subscription");
     cr_assert_str_eq(subs_notify_show(m), "xa");
     xmpp_stanza_release(m);
     pwt_client_destroy(alice);
@@ -147,7 +113,7 @@ static void find_end(const pw_cdr_record_t *rec, const char *file, uint64_t line
 
 Test(lifecycle, a_watcher_that_forgot_the_subscription_ends_it)
 {
-    pwt_client_t *bob = login("bob"), *alice = login("alice");
+    pwt_client_t *bob = subs_login(trial, "bob"), *alice = subs_login(trial, "alice");
     pwt_component_t *wa = pwt_trial_component(trial, "opa-watcher");
     char sub[128], dir[PWT_PATH_MAX + 32], path[PWT_PATH_MAX * 2];
     end_seen_t seen = { 0 };
@@ -156,7 +122,7 @@ Test(lifecycle, a_watcher_that_forgot_the_subscription_ends_it)
     struct dirent *de;
     uint64_t until;
 
-    subscribe_to_bob(alice, bob, sub, sizeof sub);
+    subs_subscribe_to_bob(alice, bob, "address='+12025550123' kind='changes' duration='60'", sub, sizeof sub);
     /* the watcher side loses its state: killed, its journal gone, started again */
     cr_assert_eq(pwt_component_signal(wa, SIGKILL), PW_OK);
     pwt_sleep_ms(100);

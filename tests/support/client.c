@@ -1,6 +1,7 @@
 /* client.c: a single-threaded XMPP test client on libstrophe: log in, send raw stanzas, wait for matches. */
 #include "pwt_client.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -276,6 +277,24 @@ xmpp_stanza_t *pwt_client_iq(pwt_client_t *c, const char *xml, unsigned timeout_
 done:
     if (iq)
         xmpp_stanza_release(iq);
+    return reply;
+}
+
+xmpp_stanza_t *pwt_client_iqf(pwt_client_t *c, unsigned timeout_ms, const char *fmt, ...)
+{
+    char *xml = malloc(XML_MAX + 1);
+    xmpp_stanza_t *reply = NULL;
+    va_list ap;
+    int len;
+
+    if (!xml)
+        return NULL;
+    va_start(ap, fmt);
+    len = vsnprintf(xml, XML_MAX + 1, fmt, ap);
+    va_end(ap);
+    if (len >= 0 && (unsigned)len <= XML_MAX)
+        reply = pwt_client_iq(c, xml, timeout_ms);
+    free(xml);
     return reply;
 }
 

@@ -78,6 +78,16 @@ xmpp_stanza_t *pwt_client_wait(pwt_client_t *c, pwt_match_fn match, void *arg,
 xmpp_stanza_t *pwt_client_iq(pwt_client_t *c, const char *xml, unsigned timeout_ms);
 
 /**
+ * pwt_client_iq() with the IQ text formatted printf-style.
+ * @param c the client
+ * @param timeout_ms how long to wait for the reply
+ * @param fmt printf format of one <iq/> stanza, then its arguments
+ * @return as pwt_client_iq(); also NULL when the text cannot be formatted
+ */
+xmpp_stanza_t *pwt_client_iqf(pwt_client_t *c, unsigned timeout_ms, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/**
  * Run the event loop for a while, queueing what arrives (e.g. to let the server settle).
  * @param c the client
  * @param ms how long

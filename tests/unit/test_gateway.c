@@ -3,127 +3,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include "gateway.h"
 #include "chain/pw_enquiry.h"
-#include "fake_transport.h"
+#include "chain/pw_hss.h"
+#include "core/pw_clock.h"
+#include "gateway_driver.h"
 
-#define GW "gateway.opb.example"
-#define HSS "hss.opb.example"
-#define PS "ps1.opb.example"
-#define PROXY "proxy.opa.example"
+#define GW PWFAKE_GATEWAY_JID
+#define HSS PWFAKE_GATEWAY_HSS
+#define PS PWFAKE_GATEWAY_PS
+#define PROXY PWFAKE_GATEWAY_PROXY
 
-static uint64_t clk_now = 1000;
-static uint64_t manual_clock(void *arg)
-{
-    (void)arg;
-    return clk_now;
-}
-
-static pw_loop_t *loop;
-static xmpp_ctx_t *ctx;
-static pwfake_transport_t *fake;
-static pw_component_t *comp;
-static pw_gateway_t *gw;
-static pw_gateway_settings_t settings;
-static char dir[64], opa_key[128], opa_pub[128], opc_key[128], opc_pub[128], rogue_key[128],
-    rogue_pub[128];
-static pw_peering_key_t *k_opa, *k_opc, *k_rogue;
-
-static void write_keypair(const char *key_path, const char *pub_path)
-{
-    EVP_PKEY_CTX *kctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
-    EVP_PKEY *pkey = NULL;
-    FILE *f;
-    cr_assert_eq(EVP_PKEY_keygen_init(kctx), 1);
-    cr_assert_eq(EVP_PKEY_keygen(kctx, &pkey), 1);
-    f = fopen(key_path, "w");
-    cr_assert_not_null(f);
-    cr_assert_eq(PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL), 1);
-    fclose(f);
-    f = fopen(pub_path, "w");
-    cr_assert_not_null(f);
-    cr_assert_eq(PEM_write_PUBKEY(f, pkey), 1);
-    fclose(f);
-    EVP_PKEY_free(pkey);
-    EVP_PKEY_CTX_free(kctx);
-}
-
-static pw_peering_key_t *load_private(const char *path)
-{
-    pw_peering_key_t *k = NULL;
-    char why[256];
-    cr_assert_eq(pw_peering_key_load_private(path, &k, why, sizeof why), PW_OK, "%s", why);
-    return k;
-}
+/* Criterion's .init/.fini take no argument: the one pointer to the driver the tests share. */
+static pwfake_gateway_t *d;
 
 static void setup(void)
 {
-    pw_component_opts_t o = { .jid = GW, .name = "peerwatch-gateway", .version = "0",
-                              .disco_category = "component", .disco_type = "presence",
-                              .disco_name = "Test gateway", .iq_timeout_ms = 5000 };
     char why[256];
-
-    snprintf(dir, sizeof dir, "/tmp/pw-gateway-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    snprintf(opa_key, sizeof opa_key, "%s/opa.key", dir);
-    snprintf(opa_pub, sizeof opa_pub, "%s/opa.pub", dir);
-    snprintf(opc_key, sizeof opc_key, "%s/opc.key", dir);
-    snprintf(opc_pub, sizeof opc_pub, "%s/opc.pub", dir);
-    snprintf(rogue_key, sizeof rogue_key, "%s/rogue.key", dir);
-    snprintf(rogue_pub, sizeof rogue_pub, "%s/rogue.pub", dir);
-    write_keypair(opa_key, opa_pub);
-    write_keypair(opc_key, opc_pub);
-    write_keypair(rogue_key, rogue_pub);
-    k_opa = load_private(opa_key);
-    k_opc = load_private(opc_key);
-    k_rogue = load_private(rogue_key);
-
-    memset(&settings, 0, sizeof settings);
-    settings.network = "opb.example";
-    settings.hss = HSS;
-    settings.max_skew_ms = 300000;
-    settings.max_nonces = 1000;
-    settings.rate_per_peer = 200;
-    cr_assert_eq(pw_peering_peers_create(&settings.peers), PW_OK);
-    cr_assert_eq(pw_peering_peers_add(settings.peers, "opa.example", opa_pub, why, sizeof why), PW_OK, "%s", why);
-    cr_assert_eq(pw_peering_peers_add(settings.peers, "opc.example", opc_pub, why, sizeof why), PW_OK, "%s", why);
-
-    clk_now = 1000;
-    cr_assert_eq(pw_loop_create(&loop), PW_OK);
-    pw_loop_set_clock(loop, manual_clock, NULL);
-    xmpp_initialize();
-    ctx = xmpp_ctx_new(NULL, NULL);
-    fake = pwfake_transport_create(ctx);
-    cr_assert_eq(pw_component_create(&comp, loop, ctx, &o, pwfake_transport_base(fake)), PW_OK);
-    pwfake_transport_up(fake);
-    cr_assert_eq(pw_gateway_create(&gw, comp, &settings), PW_OK);
+    cr_assert_eq(pwfake_gateway_create(&d, why, sizeof why), PW_OK, "%s", why);
 }
 
 static void teardown(void)
 {
-    pw_gateway_destroy(gw);
-    gw = NULL;
-    pw_component_destroy(comp);
-    xmpp_ctx_free(ctx);
-    xmpp_shutdown();
-    pw_loop_destroy(loop);
-    pw_peering_peers_destroy(settings.peers);
-    pw_peering_key_destroy(k_opa);
-    pw_peering_key_destroy(k_opc);
-    pw_peering_key_destroy(k_rogue);
-    unlink(opa_key);
-    unlink(opa_pub);
-    unlink(opc_key);
-    unlink(opc_pub);
-    unlink(rogue_key);
-    unlink(rogue_pub);
-    rmdir(dir);
+    pwfake_gateway_destroy(d);
+    d = NULL;
 }
 
 TestSuite(gateway, .init = setup, .fini = teardown);
@@ -134,13 +39,6 @@ static const char *attr(xmpp_stanza_t *s, const char *name)
 {
     const char *v = s ? xmpp_stanza_get_attribute(s, name) : NULL;
     return v ? v : "";
-}
-
-static uint64_t wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 static pw_enquiry_t bob_enquiry(void)
@@ -167,14 +65,14 @@ typedef struct sign_opts {
 /* The enquiry IQ as XML text, as a peer's proxy sends it (caller frees with xmpp_free). */
 static char *enquiry_xml(const pw_enquiry_t *e, const char *from, const char *id, const sign_opts_t *so)
 {
-    xmpp_stanza_t *iq = pw_enquiry_iq(ctx, e, GW);
+    xmpp_stanza_t *iq = pw_enquiry_iq(d->ctx, e, GW);
     char *xml = NULL;
     size_t len;
     xmpp_stanza_set_from(iq, from);
     xmpp_stanza_set_id(iq, id);
     if (so && so->key) {
-        xmpp_stanza_t *sig = pw_peering_sign(ctx, so->key, so->network, e, so->signed_from, GW,
-                                             (uint64_t)((int64_t)wall_now() + so->skew_ms));
+        xmpp_stanza_t *sig = pw_peering_sign(d->ctx, so->key, so->network, e, so->signed_from, GW,
+                                             (uint64_t)((int64_t)pw_clock_wall_ms() + so->skew_ms));
         cr_assert_not_null(sig);
         xmpp_stanza_add_child(xmpp_stanza_get_child_by_name(iq, "enquiry"), sig);
         xmpp_stanza_release(sig);
@@ -187,8 +85,8 @@ static char *enquiry_xml(const pw_enquiry_t *e, const char *from, const char *id
 static void deliver_enquiry(const pw_enquiry_t *e, const char *from, const char *id, const sign_opts_t *so)
 {
     char *xml = enquiry_xml(e, from, id, so);
-    cr_assert_eq(pwfake_transport_deliver_xml(fake, xml), 0, "%s", xml);
-    xmpp_free(ctx, xml);
+    cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0, "%s", xml);
+    xmpp_free(d->ctx, xml);
 }
 
 static const sign_opts_t SIGNED_BY_OPA = { NULL, "opa.example", PROXY, 0 };
@@ -196,14 +94,14 @@ static const sign_opts_t SIGNED_BY_OPA = { NULL, "opa.example", PROXY, 0 };
 static void deliver_signed(const pw_enquiry_t *e, const char *id)
 {
     sign_opts_t so = SIGNED_BY_OPA;
-    so.key = k_opa;
+    so.key = d->k_opa;
     deliver_enquiry(e, PROXY, id, &so);
 }
 
 /* The last stanza must be an error to the proxy for request id; returns its condition. */
 static pw_error_t last_error_to_proxy(const char *id, char *text, size_t cap)
 {
-    xmpp_stanza_t *s = pwfake_transport_last(fake);
+    xmpp_stanza_t *s = pwfake_transport_last(d->fake);
     cr_assert_not_null(s);
     cr_assert_str_eq(attr(s, "type"), "error");
     cr_assert_str_eq(attr(s, "to"), PROXY);
@@ -221,18 +119,18 @@ static void assert_no_internal_address(xmpp_stanza_t *s)
     cr_assert_null(strstr(xml, PS), "the PS address leaks: %s", xml);
     cr_assert_null(strstr(xml, HSS), "the HSS address leaks: %s", xml);
     cr_assert_null(strstr(xml, "bob@opb.example"), "the presentity's JID leaks: %s", xml);
-    xmpp_free(ctx, xml);
+    xmpp_free(d->ctx, xml);
 }
 
 /* The last stanza must be the HSS lookup; returns its id. */
 static const char *expect_hss_lookup(const char *key, const char *value)
 {
-    xmpp_stanza_t *s = pwfake_transport_last(fake), *lookup;
+    xmpp_stanza_t *s = pwfake_transport_last(d->fake), *lookup;
     cr_assert_not_null(s);
     cr_assert_str_eq(xmpp_stanza_get_name(s), "iq");
     cr_assert_str_eq(attr(s, "type"), "get");
     cr_assert_str_eq(attr(s, "to"), HSS);
-    lookup = xmpp_stanza_get_child_by_name_and_ns(s, "lookup", PW_GATEWAY_NS_HSS);
+    lookup = xmpp_stanza_get_child_by_name_and_ns(s, "lookup", PW_HSS_NS);
     cr_assert_not_null(lookup, "an HSS lookup was sent");
     cr_assert_str_eq(attr(lookup, key), value);
     return attr(s, "id");
@@ -244,13 +142,13 @@ static void hss_answers_bob(const char *id)
     snprintf(xml, sizeof xml, "<iq type='result' id='%s' from='" HSS "' to='" GW "'>"
              "<subscriber xmlns='urn:peerwatch:hss:0' msisdn='+12025550123' jid='bob@opb.example' "
              "presence-server='" PS "' status='active' account='postpaid' balance='0'/></iq>", id);
-    cr_assert_eq(pwfake_transport_deliver_xml(fake, xml), 0);
+    cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
 }
 
 /* The last stanza must be the enquiry forwarded to the PS; returns its id. */
 static const char *expect_ps_enquiry(void)
 {
-    xmpp_stanza_t *s = pwfake_transport_last(fake), *el;
+    xmpp_stanza_t *s = pwfake_transport_last(d->fake), *el;
     cr_assert_not_null(s);
     cr_assert_str_eq(attr(s, "type"), "set");
     cr_assert_str_eq(attr(s, "to"), PS);
@@ -276,23 +174,23 @@ Test(gateway, signed_enquiry_goes_to_hss_then_ps_and_the_state_comes_back)
     xmpp_stanza_t *res, *el, *state;
 
     deliver_signed(&e, "e1");
-    cr_assert_eq(pwfake_transport_sent_count(fake), 1);
+    cr_assert_eq(pwfake_transport_sent_count(d->fake), 1);
     snprintf(hss_id, sizeof hss_id, "%s", expect_hss_lookup("msisdn", "+12025550123"));
-    cr_assert_eq(pw_gateway_in_flight(gw), 1);
+    cr_assert_eq(pw_gateway_in_flight(d->gw), 1);
 
     hss_answers_bob(hss_id);
-    cr_assert_eq(pwfake_transport_sent_count(fake), 2);
+    cr_assert_eq(pwfake_transport_sent_count(d->fake), 2);
     snprintf(ps_id, sizeof ps_id, "%s", expect_ps_enquiry());
-    cr_assert_str_eq(attr(xmpp_stanza_get_child_by_name(pwfake_transport_last(fake), "enquiry"), "proxy"), PROXY,
+    cr_assert_str_eq(attr(xmpp_stanza_get_child_by_name(pwfake_transport_last(d->fake), "enquiry"), "proxy"), PROXY,
                      "the PS learns where notifications go back to");
 
     snprintf(xml, sizeof xml, "<iq type='result' id='%s' from='" PS "' to='" GW "'>"
              "<enquiry xmlns='urn:peerwatch:chain:0' ref='watcher.opa.example/0b6c9a8e-2f0e-4a55-9a0f-6c51c8b1a2d4' kind='current'>"
              "<state xmlns='urn:peerwatch:0' available='true' show='away'><status>In a meeting</status></state>"
              "</enquiry></iq>", ps_id);
-    cr_assert_eq(pwfake_transport_deliver_xml(fake, xml), 0);
-    cr_assert_eq(pwfake_transport_sent_count(fake), 3);
-    res = pwfake_transport_last(fake);
+    cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
+    cr_assert_eq(pwfake_transport_sent_count(d->fake), 3);
+    res = pwfake_transport_last(d->fake);
     cr_assert_str_eq(attr(res, "type"), "result");
     cr_assert_str_eq(attr(res, "id"), "e1");
     cr_assert_str_eq(attr(res, "to"), PROXY);
@@ -306,7 +204,7 @@ Test(gateway, signed_enquiry_goes_to_hss_then_ps_and_the_state_comes_back)
     cr_assert_str_eq(attr(state, "show"), "away");
     cr_assert_null(xmpp_stanza_get_child_by_name(el, "signature"));
     assert_no_internal_address(res);
-    cr_assert_eq(pw_gateway_in_flight(gw), 0);
+    cr_assert_eq(pw_gateway_in_flight(d->gw), 0);
 }
 
 Test(gateway, enquiry_by_jid_is_looked_up_by_jid)
@@ -324,16 +222,16 @@ Test(gateway, enquiry_by_jid_is_looked_up_by_jid)
 Test(gateway, subdomain_of_a_peer_may_send_and_other_peers_too)
 {
     pw_enquiry_t e = bob_enquiry();
-    sign_opts_t so = { k_opa, "opa.example", "eu.proxy.opa.example", 0 };
+    sign_opts_t so = { d->k_opa, "opa.example", "eu.proxy.opa.example", 0 };
     deliver_enquiry(&e, "eu.proxy.opa.example", "s1", &so);
     expect_hss_lookup("msisdn", "+12025550123");
 
     snprintf(e.watcher_network, sizeof e.watcher_network, "opc.example");
     snprintf(e.watcher_jid, sizeof e.watcher_jid, "carol@opc.example");
-    so = (sign_opts_t){ k_opc, "opc.example", "proxy.opc.example", 0 };
+    so = (sign_opts_t){ d->k_opc, "opc.example", "proxy.opc.example", 0 };
     deliver_enquiry(&e, "proxy.opc.example", "s2", &so);
     expect_hss_lookup("msisdn", "+12025550123");
-    cr_assert_eq(pw_gateway_in_flight(gw), 2);
+    cr_assert_eq(pw_gateway_in_flight(d->gw), 2);
 }
 
 /* ---- refusals ---- */
@@ -343,10 +241,10 @@ static void expect_refused(const pw_enquiry_t *e, const char *from, const sign_o
                            pw_error_t want, const char *word)
 {
     char text[1024];
-    size_t before = pwfake_transport_sent_count(fake);
+    size_t before = pwfake_transport_sent_count(d->fake);
     deliver_enquiry(e, from, "bad", so);
-    cr_assert_eq(pwfake_transport_sent_count(fake), before + 1, "exactly one answer, no HSS lookup");
-    xmpp_stanza_t *s = pwfake_transport_last(fake);
+    cr_assert_eq(pwfake_transport_sent_count(d->fake), before + 1, "exactly one answer, no HSS lookup");
+    xmpp_stanza_t *s = pwfake_transport_last(d->fake);
     cr_assert_str_eq(attr(s, "type"), "error");
     cr_assert_str_eq(attr(s, "to"), from);
     cr_assert_eq(pw_stanza_error_parse(s, text, sizeof text), want, "condition %s, text '%s'",
@@ -358,7 +256,7 @@ static void expect_refused(const pw_enquiry_t *e, const char *from, const sign_o
 Test(gateway, sender_without_peering_agreement_is_not_authorized)
 {
     pw_enquiry_t e = bob_enquiry();
-    sign_opts_t so = { k_rogue, "opa.example", "proxy.evil.example", 0 };
+    sign_opts_t so = { d->k_rogue, "opa.example", "proxy.evil.example", 0 };
     expect_refused(&e, "proxy.evil.example", &so, PW_ERR_NOT_AUTHORIZED, "no peering agreement");
     so.signed_from = "proxy.evilopa.example";
     expect_refused(&e, "proxy.evilopa.example", &so, PW_ERR_NOT_AUTHORIZED, "no peering agreement");
@@ -369,7 +267,7 @@ Test(gateway, sender_without_peering_agreement_is_not_authorized)
 Test(gateway, watcher_network_must_be_the_senders_network)
 {
     pw_enquiry_t e = bob_enquiry();
-    sign_opts_t so = { k_opc, "opc.example", PROXY, 0 };
+    sign_opts_t so = { d->k_opc, "opc.example", PROXY, 0 };
     snprintf(e.watcher_network, sizeof e.watcher_network, "opc.example");
     expect_refused(&e, PROXY, &so, PW_ERR_NOT_AUTHORIZED, "watcher-network");
 }
@@ -383,55 +281,55 @@ Test(gateway, unsigned_enquiry_is_not_authorized)
 Test(gateway, signature_of_another_network_is_not_authorized)
 {
     pw_enquiry_t e = bob_enquiry();
-    sign_opts_t so = { k_opc, "opc.example", PROXY, 0 };
+    sign_opts_t so = { d->k_opc, "opc.example", PROXY, 0 };
     expect_refused(&e, PROXY, &so, PW_ERR_NOT_AUTHORIZED, "signature's network");
 }
 
 Test(gateway, signature_with_the_wrong_key_is_not_authorized)
 {
     pw_enquiry_t e = bob_enquiry();
-    sign_opts_t so = { k_rogue, "opa.example", PROXY, 0 };
+    sign_opts_t so = { d->k_rogue, "opa.example", PROXY, 0 };
     expect_refused(&e, PROXY, &so, PW_ERR_NOT_AUTHORIZED, "does not verify");
-    so = (sign_opts_t){ k_opa, "opa.example", "proxy2.opa.example", 0 };
+    so = (sign_opts_t){ d->k_opa, "opa.example", "proxy2.opa.example", 0 };
     expect_refused(&e, PROXY, &so, PW_ERR_NOT_AUTHORIZED, "does not verify");
 }
 
 Test(gateway, tampered_enquiry_is_not_authorized)
 {
     pw_enquiry_t e = bob_enquiry();
-    sign_opts_t so = { k_opa, "opa.example", PROXY, 0 };
+    sign_opts_t so = { d->k_opa, "opa.example", PROXY, 0 };
     char *xml = enquiry_xml(&e, PROXY, "t1", &so), *p;
     char text[512];
     /* change the watcher after signing */
     p = strstr(xml, "alice@opa.example");
     cr_assert_not_null(p);
     memcpy(p, "mally", 5);
-    cr_assert_eq(pwfake_transport_deliver_xml(fake, xml), 0);
-    xmpp_free(ctx, xml);
+    cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
+    xmpp_free(d->ctx, xml);
     cr_assert_eq(last_error_to_proxy("t1", text, sizeof text), PW_ERR_NOT_AUTHORIZED);
     cr_assert(strstr(text, "does not verify"), "%s", text);
-    cr_assert_eq(pwfake_transport_sent_count(fake), 1);
+    cr_assert_eq(pwfake_transport_sent_count(d->fake), 1);
 }
 
 Test(gateway, replayed_enquiry_is_not_authorized)
 {
     pw_enquiry_t e = bob_enquiry();
-    sign_opts_t so = { k_opa, "opa.example", PROXY, 0 };
+    sign_opts_t so = { d->k_opa, "opa.example", PROXY, 0 };
     char *xml = enquiry_xml(&e, PROXY, "r1", &so);
     char text[512];
-    cr_assert_eq(pwfake_transport_deliver_xml(fake, xml), 0);
+    cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
     expect_hss_lookup("msisdn", "+12025550123");
-    cr_assert_eq(pwfake_transport_deliver_xml(fake, xml), 0);
-    xmpp_free(ctx, xml);
+    cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
+    xmpp_free(d->ctx, xml);
     cr_assert_eq(last_error_to_proxy("r1", text, sizeof text), PW_ERR_NOT_AUTHORIZED);
     cr_assert(strstr(text, "replay"), "%s", text);
-    cr_assert_eq(pwfake_transport_sent_count(fake), 2);
+    cr_assert_eq(pwfake_transport_sent_count(d->fake), 2);
 }
 
 Test(gateway, stale_or_future_signature_is_not_authorized)
 {
     pw_enquiry_t e = bob_enquiry();
-    sign_opts_t so = { k_opa, "opa.example", PROXY, -600000 };
+    sign_opts_t so = { d->k_opa, "opa.example", PROXY, -600000 };
     expect_refused(&e, PROXY, &so, PW_ERR_NOT_AUTHORIZED, "timestamp");
     so.skew_ms = 600000;
     expect_refused(&e, PROXY, &so, PW_ERR_NOT_AUTHORIZED, "timestamp");
@@ -440,17 +338,17 @@ Test(gateway, stale_or_future_signature_is_not_authorized)
 Test(gateway, malformed_enquiries_get_their_condition)
 {
     char text[512];
-    pwfake_transport_deliver_xml(fake, "<iq type='set' id='m1' from='" PROXY "' to='" GW "'>"
+    pwfake_transport_deliver_xml(d->fake, "<iq type='set' id='m1' from='" PROXY "' to='" GW "'>"
                                "<enquiry xmlns='urn:peerwatch:chain:0' kind='later' ref='r' presentity='+12025550123' "
                                "watcher-msisdn='+447700900001' watcher-jid='alice@opa.example' watcher-network='opa.example'/></iq>");
     cr_assert_eq(last_error_to_proxy("m1", text, sizeof text), PW_ERR_BAD_REQUEST);
     cr_assert(strstr(text, "kind"), "%s", text);
-    pwfake_transport_deliver_xml(fake, "<iq type='set' id='m2' from='" PROXY "' to='" GW "'>"
+    pwfake_transport_deliver_xml(d->fake, "<iq type='set' id='m2' from='" PROXY "' to='" GW "'>"
                                "<enquiry xmlns='urn:peerwatch:chain:0' kind='current' ref='r' presentity='+1' "
                                "watcher-msisdn='+447700900001' watcher-jid='alice@opa.example' watcher-network='opa.example'/></iq>");
     cr_assert_eq(last_error_to_proxy("m2", text, sizeof text), PW_ERR_JID_MALFORMED);
     cr_assert(strstr(text, "presentity"), "%s", text);
-    cr_assert_eq(pw_gateway_in_flight(gw), 0);
+    cr_assert_eq(pw_gateway_in_flight(d->gw), 0);
 }
 
 /* ---- HSS and PS outcomes ---- */
@@ -464,11 +362,11 @@ Test(gateway, unknown_number_is_item_not_found)
              "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
              "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>no subscriber has the number +12025550123</text>"
              "</error></iq>", expect_hss_lookup("msisdn", "+12025550123"));
-    cr_assert_eq(pwfake_transport_deliver_xml(fake, xml), 0);
+    cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
     cr_assert_eq(last_error_to_proxy("u1", text, sizeof text), PW_ERR_ITEM_NOT_FOUND);
     cr_assert(strstr(text, "+12025550123"), "%s", text);
-    assert_no_internal_address(pwfake_transport_last(fake));
-    cr_assert_eq(pw_gateway_in_flight(gw), 0);
+    assert_no_internal_address(pwfake_transport_last(d->fake));
+    cr_assert_eq(pw_gateway_in_flight(d->gw), 0);
 }
 
 Test(gateway, hss_refusal_is_an_internal_error_without_its_text)
@@ -480,9 +378,9 @@ Test(gateway, hss_refusal_is_an_internal_error_without_its_text)
              "<forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
              "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>" HSS " allows only its own components</text>"
              "</error></iq>", expect_hss_lookup("msisdn", "+12025550123"));
-    cr_assert_eq(pwfake_transport_deliver_xml(fake, xml), 0);
+    cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
     cr_assert_eq(last_error_to_proxy("h1", text, sizeof text), PW_ERR_INTERNAL_SERVER_ERROR);
-    assert_no_internal_address(pwfake_transport_last(fake));
+    assert_no_internal_address(pwfake_transport_last(d->fake));
 }
 
 Test(gateway, hss_timeout_is_remote_server_timeout)
@@ -491,15 +389,15 @@ Test(gateway, hss_timeout_is_remote_server_timeout)
     char text[512];
     deliver_signed(&e, "t1");
     expect_hss_lookup("msisdn", "+12025550123");
-    clk_now += 4999;
-    pw_loop_run_once(loop, 0);
-    cr_assert_eq(pwfake_transport_sent_count(fake), 1, "not before iq_timeout");
-    clk_now += 1;
-    pw_loop_run_once(loop, 0);
+    d->clock_ms += 4999;
+    pw_loop_run_once(d->loop, 0);
+    cr_assert_eq(pwfake_transport_sent_count(d->fake), 1, "not before iq_timeout");
+    d->clock_ms += 1;
+    pw_loop_run_once(d->loop, 0);
     cr_assert_eq(last_error_to_proxy("t1", text, sizeof text), PW_ERR_REMOTE_SERVER_TIMEOUT);
     cr_assert(strstr(text, "opb.example"), "%s", text);
-    assert_no_internal_address(pwfake_transport_last(fake));
-    cr_assert_eq(pw_gateway_in_flight(gw), 0);
+    assert_no_internal_address(pwfake_transport_last(d->fake));
+    cr_assert_eq(pw_gateway_in_flight(d->gw), 0);
 }
 
 Test(gateway, ps_timeout_is_remote_server_timeout)
@@ -510,12 +408,12 @@ Test(gateway, ps_timeout_is_remote_server_timeout)
     snprintf(hss_id, sizeof hss_id, "%s", expect_hss_lookup("msisdn", "+12025550123"));
     hss_answers_bob(hss_id);
     expect_ps_enquiry();
-    clk_now += 5000;
-    pw_loop_run_once(loop, 0);
+    d->clock_ms += 5000;
+    pw_loop_run_once(d->loop, 0);
     cr_assert_eq(last_error_to_proxy("t2", text, sizeof text), PW_ERR_REMOTE_SERVER_TIMEOUT);
     cr_assert_str_eq(text, "the presence service of opb.example did not answer in time");
-    assert_no_internal_address(pwfake_transport_last(fake));
-    cr_assert_eq(pw_gateway_in_flight(gw), 0);
+    assert_no_internal_address(pwfake_transport_last(d->fake));
+    cr_assert_eq(pw_gateway_in_flight(d->gw), 0);
 }
 
 Test(gateway, ps_errors_are_relayed_but_never_its_address)
@@ -530,7 +428,7 @@ Test(gateway, ps_errors_are_relayed_but_never_its_address)
              "<subscription-required xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
              "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>+12025550123 has not approved you yet</text>"
              "</error></iq>", expect_ps_enquiry());
-    cr_assert_eq(pwfake_transport_deliver_xml(fake, xml), 0);
+    cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
     cr_assert_eq(last_error_to_proxy("p1", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
     cr_assert_str_eq(text, "+12025550123 has not approved you yet");
 
@@ -541,9 +439,9 @@ Test(gateway, ps_errors_are_relayed_but_never_its_address)
              "<internal-server-error xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
              "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>" PS " cannot write its charge records</text>"
              "</error></iq>", expect_ps_enquiry());
-    cr_assert_eq(pwfake_transport_deliver_xml(fake, xml), 0);
+    cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
     cr_assert_eq(last_error_to_proxy("p2", text, sizeof text), PW_ERR_INTERNAL_SERVER_ERROR);
-    assert_no_internal_address(pwfake_transport_last(fake));
+    assert_no_internal_address(pwfake_transport_last(d->fake));
 }
 
 Test(gateway, bad_hss_record_is_an_internal_error)
@@ -554,9 +452,9 @@ Test(gateway, bad_hss_record_is_an_internal_error)
     snprintf(xml, sizeof xml, "<iq type='result' id='%s' from='" HSS "' to='" GW "'>"
              "<subscriber xmlns='urn:peerwatch:hss:0' msisdn='+12025550123' jid='bob@opb.example'/></iq>",
              expect_hss_lookup("msisdn", "+12025550123"));
-    cr_assert_eq(pwfake_transport_deliver_xml(fake, xml), 0);
+    cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
     cr_assert_eq(last_error_to_proxy("b1", text, sizeof text), PW_ERR_INTERNAL_SERVER_ERROR);
-    cr_assert_eq(pw_gateway_in_flight(gw), 0);
+    cr_assert_eq(pw_gateway_in_flight(d->gw), 0);
 }
 
 /* ---- rate limit ---- */
@@ -565,8 +463,8 @@ Test(gateway, rate_per_peer_is_a_token_bucket)
 {
     pw_enquiry_t e = bob_enquiry();
     char text[512];
-    settings.rate_per_peer = 2;
-    cr_assert_eq(pw_gateway_reload(gw, &settings), PW_OK, "a reload applies the new rate");
+    d->settings.rate_per_peer = 2;
+    cr_assert_eq(pw_gateway_reload(d->gw, &d->settings), PW_OK, "a reload applies the new rate");
     deliver_signed(&e, "a1");
     expect_hss_lookup("msisdn", "+12025550123");
     deliver_signed(&e, "a2");
@@ -577,14 +475,14 @@ Test(gateway, rate_per_peer_is_a_token_bucket)
     /* another peer has its own bucket */
     {
         pw_enquiry_t c = e;
-        sign_opts_t so = { k_opc, "opc.example", "proxy.opc.example", 0 };
+        sign_opts_t so = { d->k_opc, "opc.example", "proxy.opc.example", 0 };
         snprintf(c.watcher_network, sizeof c.watcher_network, "opc.example");
         deliver_enquiry(&c, "proxy.opc.example", "c1", &so);
         expect_hss_lookup("msisdn", "+12025550123");
     }
     /* half a second later one token is back */
-    clk_now += 500;
-    pw_loop_update_time(loop);
+    d->clock_ms += 500;
+    pw_loop_update_time(d->loop);
     deliver_signed(&e, "a4");
     expect_hss_lookup("msisdn", "+12025550123");
     deliver_signed(&e, "a5");
@@ -599,19 +497,19 @@ Test(gateway, shutdown_answers_enquiries_in_flight)
     char text[512];
     deliver_signed(&e, "d1");
     expect_hss_lookup("msisdn", "+12025550123");
-    pw_gateway_destroy(gw);
-    gw = NULL;
+    pw_gateway_destroy(d->gw);
+    d->gw = NULL;
     cr_assert_eq(last_error_to_proxy("d1", text, sizeof text), PW_ERR_SERVICE_UNAVAILABLE);
-    cr_assert_eq(pw_component_pending_iqs(comp), 0);
+    cr_assert_eq(pw_component_pending_iqs(d->comp), 0);
 }
 
 Test(gateway, disco_advertises_the_chain_namespace)
 {
     xmpp_stanza_t *s;
     int found = 0;
-    pwfake_transport_deliver_xml(fake, "<iq type='get' id='d1' from='" PROXY "' to='" GW "'>"
+    pwfake_transport_deliver_xml(d->fake, "<iq type='get' id='d1' from='" PROXY "' to='" GW "'>"
                                "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
-    s = xmpp_stanza_get_child_by_name(pwfake_transport_last(fake), "query");
+    s = xmpp_stanza_get_child_by_name(pwfake_transport_last(d->fake), "query");
     cr_assert_not_null(s);
     for (xmpp_stanza_t *c = xmpp_stanza_get_children(s); c; c = xmpp_stanza_get_next(c)) {
         if (xmpp_stanza_is_tag(c) && strcmp(xmpp_stanza_get_name(c), "feature") == 0 &&
@@ -641,7 +539,7 @@ Test(gateway, example_configs_load_and_a_gateway_without_peers_is_refused)
     {
         pw_gateway_settings_t s;
         FILE *f;
-        snprintf(path, sizeof path, "%s/nopeers.conf", dir);
+        snprintf(path, sizeof path, "%s/nopeers.conf", d->dir);
         f = fopen(path, "w");
         cr_assert_not_null(f);
         fputs("[component]\njid = gateway.opb.example\nsecret = x\n[gateway]\nnetwork = opb.example\nhss = hss.opb.example\n", f);
@@ -652,7 +550,7 @@ Test(gateway, example_configs_load_and_a_gateway_without_peers_is_refused)
         f = fopen(path, "w");
         cr_assert_not_null(f);
         fprintf(f, "[component]\njid = gateway.opb.example\nsecret = x\n[gateway]\nnetwork = opb.example\n"
-                   "hss = hss.opb.example\n[peers]\nopa.example = %s/missing.pub\n", dir);
+                   "hss = hss.opb.example\n[peers]\nopa.example = %s/missing.pub\n", d->dir);
         fclose(f);
         memset(&s, 0, sizeof s);
         cr_assert_neq(pw_runtime_load_config(&pw_gateway_role, path, &s, why, sizeof why), PW_OK);
@@ -670,11 +568,11 @@ Test(gateway, notification_is_forwarded_to_the_named_proxy_and_acknowledged_back
 {
     xmpp_stanza_t *fwd, *el, *ack;
     char xml[768], fwd_id[64];
-    pwfake_transport_deliver_xml(fake, "<iq type='set' id='n1' from='" PS "' to='" GW "'>"
+    pwfake_transport_deliver_xml(d->fake, "<iq type='set' id='n1' from='" PS "' to='" GW "'>"
         "<notify xmlns='urn:peerwatch:chain:0' proxy='" PROXY "' " NOTIFY_ATTRS ">"
         "<state xmlns='urn:peerwatch:0' available='true' show='dnd'/></notify></iq>");
-    cr_assert_eq(pwfake_transport_sent_count(fake), 1);
-    fwd = pwfake_transport_last(fake);
+    cr_assert_eq(pwfake_transport_sent_count(d->fake), 1);
+    fwd = pwfake_transport_last(d->fake);
     cr_assert_str_eq(attr(fwd, "to"), PROXY);
     cr_assert_str_eq(attr(fwd, "type"), "set");
     el = xmpp_stanza_get_child_by_name_and_ns(fwd, "notify", PW_NS_CHAIN);
@@ -684,8 +582,8 @@ Test(gateway, notification_is_forwarded_to_the_named_proxy_and_acknowledged_back
     assert_no_internal_address(fwd);
     snprintf(fwd_id, sizeof fwd_id, "%s", attr(fwd, "id"));
     snprintf(xml, sizeof xml, "<iq type='result' id='%s' from='" PROXY "' to='" GW "'/>", fwd_id);
-    pwfake_transport_deliver_xml(fake, xml);
-    ack = pwfake_transport_last(fake);
+    pwfake_transport_deliver_xml(d->fake, xml);
+    ack = pwfake_transport_last(d->fake);
     cr_assert_str_eq(attr(ack, "type"), "result");
     cr_assert_str_eq(attr(ack, "id"), "n1");
     cr_assert_str_eq(attr(ack, "to"), PS);
@@ -694,27 +592,27 @@ Test(gateway, notification_is_forwarded_to_the_named_proxy_and_acknowledged_back
 Test(gateway, a_gone_watcher_is_relayed_back_to_the_presence_server)
 {
     char xml[768], text[256];
-    pwfake_transport_deliver_xml(fake, "<iq type='set' id='n2' from='" PS "' to='" GW "'>"
+    pwfake_transport_deliver_xml(d->fake, "<iq type='set' id='n2' from='" PS "' to='" GW "'>"
         "<notify xmlns='urn:peerwatch:chain:0' proxy='" PROXY "' " NOTIFY_ATTRS " ended='expired'/></iq>");
     snprintf(xml, sizeof xml, "<iq type='error' id='%s' from='" PROXY "'><error type='cancel'>"
              "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
              "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>no such subscription</text></error></iq>",
-             attr(pwfake_transport_last(fake), "id"));
-    pwfake_transport_deliver_xml(fake, xml);
-    cr_assert_str_eq(attr(pwfake_transport_last(fake), "to"), PS);
-    cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(fake), text, sizeof text), PW_ERR_ITEM_NOT_FOUND);
+             attr(pwfake_transport_last(d->fake), "id"));
+    pwfake_transport_deliver_xml(d->fake, xml);
+    cr_assert_str_eq(attr(pwfake_transport_last(d->fake), "to"), PS);
+    cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(d->fake), text, sizeof text), PW_ERR_ITEM_NOT_FOUND);
 }
 
 Test(gateway, notifications_only_from_own_components_and_only_to_peers)
 {
     char text[256];
-    pwfake_transport_deliver_xml(fake, "<iq type='set' id='n3' from='" PROXY "' to='" GW "'>"
+    pwfake_transport_deliver_xml(d->fake, "<iq type='set' id='n3' from='" PROXY "' to='" GW "'>"
         "<notify xmlns='urn:peerwatch:chain:0' proxy='" PROXY "' " NOTIFY_ATTRS " ended='stopped'/></iq>");
-    cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(fake), text, sizeof text), PW_ERR_FORBIDDEN);
-    pwfake_transport_deliver_xml(fake, "<iq type='set' id='n4' from='" PS "' to='" GW "'>"
+    cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(d->fake), text, sizeof text), PW_ERR_FORBIDDEN);
+    pwfake_transport_deliver_xml(d->fake, "<iq type='set' id='n4' from='" PS "' to='" GW "'>"
         "<notify xmlns='urn:peerwatch:chain:0' proxy='proxy.evil.example' " NOTIFY_ATTRS " ended='stopped'/></iq>");
-    cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(fake), text, sizeof text), PW_ERR_NOT_AUTHORIZED);
-    pwfake_transport_deliver_xml(fake, "<iq type='set' id='n5' from='" PS "' to='" GW "'>"
+    cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(d->fake), text, sizeof text), PW_ERR_NOT_AUTHORIZED);
+    pwfake_transport_deliver_xml(d->fake, "<iq type='set' id='n5' from='" PS "' to='" GW "'>"
         "<notify xmlns='urn:peerwatch:chain:0' proxy='" PROXY "' subscription='s1' seq='1'/></iq>");
-    cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(fake), text, sizeof text), PW_ERR_BAD_REQUEST);
+    cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(d->fake), text, sizeof text), PW_ERR_BAD_REQUEST);
 }

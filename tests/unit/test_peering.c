@@ -5,36 +5,14 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-
 #include "chain/pw_peering.h"
+#include "keys.h"
 
 #define NOW 1795000000123ull /* 2026-11-18T11:06:40.123Z in unix ms */
 
 static xmpp_ctx_t *ctx;
 static char dir[64];
 static char path_a_key[128], path_a_pub[128], path_b_key[128], path_b_pub[128], path_junk[128];
-
-static void write_keypair(const char *key_path, const char *pub_path)
-{
-    EVP_PKEY_CTX *kctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
-    EVP_PKEY *pkey = NULL;
-    FILE *f;
-    cr_assert_not_null(kctx);
-    cr_assert_eq(EVP_PKEY_keygen_init(kctx), 1);
-    cr_assert_eq(EVP_PKEY_keygen(kctx, &pkey), 1);
-    f = fopen(key_path, "w");
-    cr_assert_not_null(f);
-    cr_assert_eq(PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL), 1);
-    fclose(f);
-    f = fopen(pub_path, "w");
-    cr_assert_not_null(f);
-    cr_assert_eq(PEM_write_PUBKEY(f, pkey), 1);
-    fclose(f);
-    EVP_PKEY_free(pkey);
-    EVP_PKEY_CTX_free(kctx);
-}
 
 static void setup(void)
 {
@@ -48,8 +26,8 @@ static void setup(void)
     snprintf(path_b_key, sizeof path_b_key, "%s/opb.key", dir);
     snprintf(path_b_pub, sizeof path_b_pub, "%s/opb.pub", dir);
     snprintf(path_junk, sizeof path_junk, "%s/junk.pem", dir);
-    write_keypair(path_a_key, path_a_pub);
-    write_keypair(path_b_key, path_b_pub);
+    cr_assert_eq(pwfake_keys_write_ed25519(path_a_key, path_a_pub), PW_OK);
+    cr_assert_eq(pwfake_keys_write_ed25519(path_b_key, path_b_pub), PW_OK);
     f = fopen(path_junk, "w");
     cr_assert_not_null(f);
     fputs("-----BEGIN PUBLIC KEY-----\nnot a key\n-----END PUBLIC KEY-----\n", f);

@@ -31,8 +31,12 @@ void pw_calls_destroy(pw_calls_t *t)
 {
     if (!t)
         return;
-    while (t->head)
-        pw_calls_shutting_down(t->head);
+    while (t->head) {
+        /* a call waiting on an IQ sent with it as arg: its callback sees PW_IQ_CANCELLED and
+         * ends it; any other is answered here */
+        if (pw_component_cancel_iqs(t->c, t->head) == 0)
+            pw_calls_shutting_down(t->head);
+    }
     free(t);
 }
 

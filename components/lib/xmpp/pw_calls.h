@@ -42,7 +42,10 @@ pw_status_t pw_calls_create(pw_calls_t **out, pw_component_t *c, size_t max,
 
 /**
  * Answer every call still in flight with service-unavailable and the closing text (see
- * pw_calls_set_closing_text()), free them, then the table. NULL-safe.
+ * pw_calls_set_closing_text()), free them, then the table. NULL-safe. A call that waits on
+ * IQs sent with the call as their arg has them cancelled first: its callback is told
+ * PW_IQ_CANCELLED and is expected to end the call (pw_calls_shutting_down()); a call still
+ * in the table after that is answered here, so no IQ is left pointing at a freed call.
  */
 void pw_calls_destroy(pw_calls_t *t);
 

@@ -1,0 +1,102 @@
+/* settings.c: the gateway's configuration (its option table, the [peers] map and the cross-field check) and the role as pw_runtime_main() runs it. */
+#include <stddef.h>
+#include <stdio.h>
+
+#include "gateway.h"
+#include "core/pw_log.h"
+
+static const pw_config_option_t options[] = {
+    PW_CONFIG_COMMON_OPTIONS(pw_gateway_settings_t, common),
+    { "gateway", "network", PW_OPT_DOMAIN, 1, 253, NULL,
+      "this operator's network domain, e.g. opb.example (named in the texts sent to peers)",
+      offsetof(pw_gateway_settings_t, network) },
+    { "gateway", "hss", PW_OPT_JID, 1, 1023, NULL,
+      "JID of this operator's HSS, e.g. hss.opb.example",
+      offsetof(pw_gateway_settings_t, hss) },
+    { "gateway", "max_skew", PW_OPT_DURATION, 1000, 3600000, "5m",
+      "refuse signatures whose timestamp is further than this from the gateway's clock",
+      offsetof(pw_gateway_settings_t, max_skew_ms) },
+    { "gateway", "max_nonces", PW_OPT_INT, 1, 100000000, "1000000",
+      "most nonces remembered against replay (about 48 bytes each); beyond: resource-constraint",
+      offsetof(pw_gateway_settings_t, max_nonces) },
+    { "gateway", "rate_per_peer", PW_OPT_INT, 1, 1000000, "200",
+      "enquiries per second accepted from each peer network (burst = rate)",
+      offsetof(pw_gateway_settings_t, rate_per_peer) },
+};
+
+/* A [peers] line: network = public key file (PEM). */
+static pw_status_t peers_line(void *settings, const char *key, const char *value, char *why,
+                              size_t cap)
+{
+    pw_gateway_settings_t *s = settings;
+    if (!s->peers && pw_peering_peers_create(&s->peers) != PW_OK) {
+        snprintf(why, cap, "out of memory");
+        return PW_ENOMEM;
+    }
+    return pw_peering_peers_add(s->peers, key, value, why, cap);
+}
+
+static const pw_config_map_t maps[] = {
+    { "peers", peers_line,
+      "a peer operator's network domain = the file of its Ed25519 public key (PEM)" },
+};
+
+static void free_maps(void *settings)
+{
+    pw_gateway_settings_t *s = settings;
+    pw_peering_peers_destroy(s->peers);
+    s->peers = NULL;
+}
+
+/* A gateway without peers would refuse everything: refuse the configuration instead. */
+static pw_status_t check(void *settings, char *why, size_t cap)
+{
+    pw_gateway_settings_t *s = settings;
+    if (pw_peering_peers_count(s->peers) == 0) {
+        snprintf(why, cap, "[peers] lists no peer network: every enquiry would be refused");
+        return PW_ECONFIG;
+    }
+    return PW_OK;
+}
+
+static pw_status_t init(pw_component_t *c, void *settings, void **state)
+{
+    pw_gateway_settings_t *s = settings;
+    pw_gateway_t *gw = NULL;
+    pw_status_t rc = pw_gateway_create(&gw, c, s);
+    *state = gw;
+    if (rc == PW_OK)
+        pw_info(NULL, "gateway of %s: %zu peer networks, HSS %s", s->network,
+                pw_peering_peers_count(s->peers), s->hss);
+    return rc;
+}
+
+static pw_status_t reload(void *state, void *new_settings)
+{
+    return pw_gateway_reload(state, new_settings);
+}
+
+static void fini(void *state)
+{
+    pw_gateway_destroy(state);
+}
+
+const pw_role_t pw_gateway_role = {
+    .program = "peerwatch-gateway",
+    .summary = "The Gateway Presence Server: checks peer operators' signed enquiries, "
+               "looks the presentity up in the HSS and asks its Presence Server.",
+    .disco_category = "component",
+    .disco_type = "presence",
+    .disco_name = "Peerwatch Gateway Presence Server",
+    .options = options,
+    .noptions = sizeof options / sizeof options[0],
+    .maps = maps,
+    .nmaps = sizeof maps / sizeof maps[0],
+    .settings_size = sizeof(pw_gateway_settings_t),
+    .common_offset = offsetof(pw_gateway_settings_t, common),
+    .check = check,
+    .init = init,
+    .reload = reload,
+    .fini = fini,
+    .free_maps = free_maps,
+};

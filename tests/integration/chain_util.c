@@ -1,0 +1,99 @@
+/* chain_util.c: helpers shared by the chain and subscription integration tests (enquiries and their answers). */
+#include "chain_util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+pwt_client_t *chain_login(const char *user)
+{
+    pwt_client_t *c = NULL;
+    cr_assert_not_null(pwt_trialenv("OPA_C2S"), "the trial is up (see the runner's output above)");
+    cr_assert_eq(pwt_trialenv_login(user, &c), PW_OK, "%s logs in", user);
+    return c;
+}
+
+xmpp_stanza_t *chain_enquire(pwt_client_t *c, const char *attrs)
+{
+    const char *jid = pwt_client_jid(c);
+    const char *at = strchr(jid, '@');
+    char domain[128];
+    xmpp_stanza_t *r;
+    snprintf(domain, sizeof domain, "%.*s", (int)strcspn(at + 1, "/"), at + 1);
+    r = pwt_client_iqf(c, 30000, "<iq type='set' to='watcher.%s'><enquiry xmlns='urn:peerwatch:0' %s/></iq>",
+                       domain, attrs);
+    cr_assert_not_null(r, "an answer (never silence) to <enquiry %s/>", attrs);
+    return r;
+}
+
+pw_error_t chain_error(xmpp_stanza_t *r, char *text, size_t cap)
+{
+    char *xml = NULL;
+    size_t len;
+    if (strcmp(xmpp_stanza_get_type(r), "error") != 0) {
+        xmpp_stanza_to_text(r, &xml, &len);
+        cr_assert_fail("expected an error, got: %s", xml);
+    }
+    return pw_stanza_error_parse(r, text, cap);
+}
+
+xmpp_stanza_t *chain_result(xmpp_stanza_t *r)
+{
+    char text[512];
+    if (strcmp(xmpp_stanza_get_type(r), "result") != 0) {
+        pw_error_t cond = pw_stanza_error_parse(r, text, sizeof text);
+        cr_assert_fail("expected a result, got %s: %s", pw_error_name(cond), text);
+    }
+    return xmpp_stanza_get_child_by_name(r, "enquiry");
+}
+
+xmpp_stanza_t *chain_state(xmpp_stanza_t *r)
+{
+    xmpp_stanza_t *e, *st;
+    chain_result(r);
+    e = xmpp_stanza_get_child_by_name_and_ns(r, "enquiry", "urn:peerwatch:0");
+    cr_assert_not_null(e, "the result echoes the enquiry");
+    st = xmpp_stanza_get_child_by_name(e, "state");
+    cr_assert_not_null(st, "the result carries a <state/>");
+    return st;
+}
+
+const char *chain_attr(xmpp_stanza_t *s, const char *name)
+{
+    const char *v = s ? xmpp_stanza_get_attribute(s, name) : NULL;
+    return v ? v : "";
+}
+
+void chain_present(pwt_client_t *c, const char *show, const char *status, int priority)
+{
+    cr_assert_eq(pwt_client_presence(c, show, status, priority), PW_OK);
+    pwt_client_run(c, 300);
+}
+
+pw_error_t chain_refused(const char *user, const char *attrs, char *text, size_t cap)
+{
+    pwt_client_t *c = chain_login(user);
+    xmpp_stanza_t *r = chain_enquire(c, attrs);
+    pw_error_t cond = chain_error(r, text, cap);
+    xmpp_stanza_release(r);
+    pwt_client_destroy(c);
+    return cond;
+}
+
+pw_error_t chain_refused_iq(const char *user, const char *xml, unsigned timeout_ms, char *text, size_t cap)
+{
+    pwt_client_t *c = chain_login(user);
+    xmpp_stanza_t *r = pwt_client_iq(c, xml, timeout_ms);
+    pw_error_t cond;
+    cr_assert_not_null(r, "an answer to %s", xml);
+    cond = chain_error(r, text, cap);
+    xmpp_stanza_release(r);
+    pwt_client_destroy(c);
+    return cond;
+}
+
+int chain_is_subscribe(xmpp_stanza_t *s, void *arg)
+{
+    const char *type = xmpp_stanza_get_type(s);
+    (void)arg;
+    return strcmp(xmpp_stanza_get_name(s), "presence") == 0 && type && strcmp(type, "subscribe") == 0;
+}

@@ -1,0 +1,119 @@
+/* gateway_driver.c: a Gateway Presence Server for unit tests (see gateway_driver.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gateway_driver.h"
+#include "keys.h"
+
+static uint64_t manual_clock(void *arg)
+{
+    const pwfake_gateway_t *d = arg;
+    return d->clock_ms;
+}
+
+/* Write a key pair into the driver's directory as NAME.key / NAME.pub and load its private half. */
+static pw_status_t make_key(pwfake_gateway_t *d, const char *name, pwfake_gateway_keyfiles_t *files,
+                            pw_peering_key_t **priv, char *why, size_t cap)
+{
+    pw_status_t rc;
+    snprintf(files->key, sizeof files->key, "%s/%s.key", d->dir, name);
+    snprintf(files->pub, sizeof files->pub, "%s/%s.pub", d->dir, name);
+    rc = pwfake_keys_write_ed25519(files->key, files->pub);
+    if (rc != PW_OK) {
+        snprintf(why, cap, "cannot write the key pair %s", files->key);
+        return rc;
+    }
+    return pw_peering_key_load_private(files->key, priv, why, cap);
+}
+
+pw_status_t pwfake_gateway_create(pwfake_gateway_t **out, char *why, size_t cap)
+{
+    pw_component_opts_t o = { .jid = PWFAKE_GATEWAY_JID, .name = "peerwatch-gateway", .version = "0",
+                              .disco_category = "component", .disco_type = "presence",
+                              .disco_name = "Test gateway", .iq_timeout_ms = 5000 };
+    pwfake_gateway_t *d = calloc(1, sizeof *d);
+    pw_status_t rc = PW_ENOMEM;
+
+    *out = NULL;
+    snprintf(why, cap, "out of memory");
+    if (!d)
+        goto done;
+    xmpp_initialize();
+    snprintf(d->dir, sizeof d->dir, "/tmp/pw-gateway-XXXXXX");
+    if (!mkdtemp(d->dir)) {
+        d->dir[0] = '\0';
+        snprintf(why, cap, "cannot make a temporary directory");
+        rc = PW_EIO;
+        goto done;
+    }
+    if ((rc = make_key(d, "opa", &d->opa, &d->k_opa, why, cap)) != PW_OK ||
+        (rc = make_key(d, "opc", &d->opc, &d->k_opc, why, cap)) != PW_OK ||
+        (rc = make_key(d, "rogue", &d->rogue, &d->k_rogue, why, cap)) != PW_OK)
+        goto done;
+
+    d->settings.network = "opb.example";
+    d->settings.hss = PWFAKE_GATEWAY_HSS;
+    d->settings.max_skew_ms = 300000;
+    d->settings.max_nonces = 1000;
+    d->settings.rate_per_peer = 200;
+    if ((rc = pw_peering_peers_create(&d->settings.peers)) != PW_OK ||
+        (rc = pw_peering_peers_add(d->settings.peers, "opa.example", d->opa.pub, why, cap)) != PW_OK ||
+        (rc = pw_peering_peers_add(d->settings.peers, "opc.example", d->opc.pub, why, cap)) != PW_OK)
+        goto done;
+
+    d->clock_ms = 1000;
+    snprintf(why, cap, "cannot set the loop, context, transport or component up");
+    if ((rc = pw_loop_create(&d->loop)) != PW_OK)
+        goto done;
+    pw_loop_set_clock(d->loop, manual_clock, d);
+    rc = PW_ENOMEM;
+    d->ctx = xmpp_ctx_new(NULL, NULL);
+    if (!d->ctx || !(d->fake = pwfake_transport_create(d->ctx)))
+        goto done;
+    if ((rc = pw_component_create(&d->comp, d->loop, d->ctx, &o, pwfake_transport_base(d->fake))) != PW_OK)
+        goto done;
+    pwfake_transport_up(d->fake);
+    snprintf(why, cap, "pw_gateway_create failed");
+    if ((rc = pw_gateway_create(&d->gw, d->comp, &d->settings)) != PW_OK)
+        goto done;
+    why[0] = '\0';
+    *out = d;
+    d = NULL;
+done:
+    pwfake_gateway_destroy(d);
+    return rc;
+}
+
+static void remove_keyfiles(const pwfake_gateway_keyfiles_t *files)
+{
+    if (files->key[0])
+        unlink(files->key);
+    if (files->pub[0])
+        unlink(files->pub);
+}
+
+void pwfake_gateway_destroy(pwfake_gateway_t *d)
+{
+    if (!d)
+        return;
+    pw_gateway_destroy(d->gw);
+    if (d->comp)
+        pw_component_destroy(d->comp); /* frees the fake transport */
+    if (d->ctx)
+        xmpp_ctx_free(d->ctx);
+    xmpp_shutdown();
+    if (d->loop)
+        pw_loop_destroy(d->loop);
+    pw_peering_peers_destroy(d->settings.peers);
+    pw_peering_key_destroy(d->k_opa);
+    pw_peering_key_destroy(d->k_opc);
+    pw_peering_key_destroy(d->k_rogue);
+    remove_keyfiles(&d->opa);
+    remove_keyfiles(&d->opc);
+    remove_keyfiles(&d->rogue);
+    if (d->dir[0])
+        rmdir(d->dir);
+    free(d);
+}

@@ -1,0 +1,17 @@
+/* keys.h: operator key pairs for tests: a fresh Ed25519 key written as the PEM files the peering configuration names. */
+#ifndef PWFAKE_KEYS_H
+#define PWFAKE_KEYS_H
+
+#include "core/pw_status.h"
+
+/**
+ * Generate an Ed25519 key pair and write it as PEM: the private key (PKCS#8, unencrypted)
+ * and the public key (SubjectPublicKeyInfo), as pw_peering_key_load_private() and
+ * pw_peering_peers_add() read them.
+ * @param key_path the file to write the private key to (created or truncated)
+ * @param pub_path the file to write the public key to (created or truncated)
+ * @return PW_OK, or PW_ECRYPTO when generating or writing failed (the files may be partly written)
+ */
+pw_status_t pwfake_keys_write_ed25519(const char *key_path, const char *pub_path);
+
+#endif /* PWFAKE_KEYS_H */
