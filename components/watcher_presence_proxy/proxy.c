@@ -123,8 +123,6 @@ pw_status_t pw_proxy_reload(pw_proxy_t *p, pw_proxy_settings_t *settings)
 
 void pw_proxy_destroy(pw_proxy_t *p)
 {
-    pw_call_t *call;
-
     if (!p)
         return;
     p->closing = 1;
@@ -134,11 +132,7 @@ void pw_proxy_destroy(pw_proxy_t *p)
         p->resolver = NULL;
     }
     pw_proxy_lookups_orphan(p);
-    while (p->calls && (call = pw_calls_first(p->calls)) != NULL) {
-        /* a call waiting on a gateway is answered by its cancelled IQ's handler */
-        if (pw_component_cancel_iqs(p->c, call) == 0)
-            pw_calls_shutting_down(call); /* not waiting on an IQ: answer and free it here */
-    }
+    /* a call waiting on a gateway is answered by its cancelled IQ's handler, any other here */
     pw_calls_destroy(p->calls);
     pw_dnscache_destroy(p->cache);
     pw_proxy_failures_clear(p);

@@ -15,60 +15,92 @@ static uint64_t clock_now(void *arg)
     return ((pwfake_proxy_t *)arg)->now;
 }
 
-/* Load a proxy configuration from text through the role's loader (checks included). */
 pw_status_t pwfake_proxy_load_text(pw_proxy_settings_t *s, const char *text, char *why, size_t cap)
 {
     char path[] = "/tmp/pw-proxy-test-XXXXXX";
-    int fd = mkstemp(path);
+    size_t len = strlen(text);
+    int fd = mkstemp(path), written;
     pw_status_t rc;
-    cr_assert_geq(fd, 0);
-    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-    close(fd);
+
     memset(s, 0, sizeof *s);
-    rc = pw_runtime_load_config(&pw_proxy_role, path, s, why, cap);
+    if (fd < 0) {
+        snprintf(why, cap, "cannot make a temporary file");
+        return PW_EIO;
+    }
+    written = write(fd, text, len) == (ssize_t)len;
+    close(fd);
+    if (written) {
+        rc = pw_runtime_load_config(&pw_proxy_role, path, s, why, cap);
+    } else {
+        snprintf(why, cap, "cannot write %s", path);
+        rc = PW_EIO;
+    }
     unlink(path);
     return rc;
 }
 
-pwfake_proxy_t *pwfake_proxy_start(const char *srcdir)
+pw_status_t pwfake_proxy_create(pwfake_proxy_t **out, const char *srcdir, char *why, size_t cap)
 {
     /* the identity the runtime gives the component comes from the role */
     pw_component_opts_t o = { .jid = PWFAKE_PROXY_JID, .name = "peerwatch-proxy", .version = "0",
                               .disco_category = pw_proxy_role.disco_category,
                               .disco_type = pw_proxy_role.disco_type,
                               .disco_name = pw_proxy_role.disco_name, .iq_timeout_ms = 20000 };
-    char text[2048], why[1024], pub[512];
+    char text[2048], pub[512];
     pwfake_proxy_t *d = calloc(1, sizeof *d);
+    pw_status_t rc = PW_ENOMEM;
 
-    cr_assert_not_null(d);
-    snprintf(text, sizeof text, PWFAKE_PROXY_CONFIG, srcdir);
-    cr_assert_eq(pwfake_proxy_load_text(&d->settings, text, why, sizeof why), PW_OK, "%s", why);
-    snprintf(pub, sizeof pub, "%s/conf/keys/opa.pub", srcdir);
-    cr_assert_eq(pw_peering_key_load_public(pub, &d->pub, why, sizeof why), PW_OK, "%s", why);
-    d->now = 1000000;
-    cr_assert_eq(pw_loop_create(&d->loop), PW_OK);
-    pw_loop_set_clock(d->loop, clock_now, d);
+    *out = NULL;
+    snprintf(why, cap, "out of memory");
+    if (!d)
+        goto done;
     xmpp_initialize();
+    snprintf(text, sizeof text, PWFAKE_PROXY_CONFIG, srcdir);
+    if ((rc = pwfake_proxy_load_text(&d->settings, text, why, cap)) != PW_OK)
+        goto done;
+    snprintf(pub, sizeof pub, "%s/conf/keys/opa.pub", srcdir);
+    if ((rc = pw_peering_key_load_public(pub, &d->pub, why, cap)) != PW_OK)
+        goto done;
+    d->now = 1000000;
+    snprintf(why, cap, "cannot set the loop, context, transport, component or resolver up");
+    if ((rc = pw_loop_create(&d->loop)) != PW_OK)
+        goto done;
+    pw_loop_set_clock(d->loop, clock_now, d);
+    rc = PW_ENOMEM;
     d->ctx = xmpp_ctx_new(NULL, NULL);
-    d->fake = pwfake_transport_create(d->ctx);
-    cr_assert_eq(pw_component_create(&d->comp, d->loop, d->ctx, &o, pwfake_transport_base(d->fake)), PW_OK);
+    if (!d->ctx || !(d->fake = pwfake_transport_create(d->ctx)))
+        goto done;
+    if ((rc = pw_component_create(&d->comp, d->loop, d->ctx, &o, pwfake_transport_base(d->fake))) != PW_OK)
+        goto done;
     pwfake_transport_up(d->fake);
-    cr_assert_eq(pwfake_resolver_create(&d->dns, d->loop), PW_OK);
-    cr_assert_eq(pw_proxy_create(&d->proxy, d->comp, &d->settings, pwfake_resolver_base(d->dns)), PW_OK);
-    return d;
+    if ((rc = pwfake_resolver_create(&d->dns, d->loop)) != PW_OK)
+        goto done;
+    snprintf(why, cap, "pw_proxy_create failed");
+    if ((rc = pw_proxy_create(&d->proxy, d->comp, &d->settings, pwfake_resolver_base(d->dns))) != PW_OK)
+        goto done;
+    why[0] = '\0';
+    *out = d;
+    d = NULL;
+done:
+    pwfake_proxy_destroy(d);
+    return rc;
 }
 
-void pwfake_proxy_stop(pwfake_proxy_t *d)
+void pwfake_proxy_destroy(pwfake_proxy_t *d)
 {
     if (!d)
         return;
     pw_proxy_destroy(d->proxy);
     d->proxy = NULL;
-    pw_resolver_destroy(pwfake_resolver_base(d->dns));
-    pw_component_destroy(d->comp);
-    xmpp_ctx_free(d->ctx);
+    if (d->dns)
+        pw_resolver_destroy(pwfake_resolver_base(d->dns));
+    if (d->comp)
+        pw_component_destroy(d->comp); /* frees the fake transport */
+    if (d->ctx)
+        xmpp_ctx_free(d->ctx);
     xmpp_shutdown();
-    pw_loop_destroy(d->loop);
+    if (d->loop)
+        pw_loop_destroy(d->loop);
     pw_runtime_free_config(&pw_proxy_role, &d->settings);
     pw_peering_key_destroy(d->pub);
     free(d);

@@ -1,4 +1,4 @@
-/* proxy_driver.h: a Watcher Presence Proxy under test: on the fake transport and the fake resolver with a manual clock, and the stanzas its tests deliver and expect. */
+/* proxy_driver.h: a Watcher Presence Proxy under test: on the fake transport and the fake resolver with a manual clock, and the stanzas its tests deliver and expect (the expect helpers are Criterion assertions). */
 #ifndef PWFAKE_PROXY_DRIVER_H
 #define PWFAKE_PROXY_DRIVER_H
 
@@ -59,29 +59,40 @@ typedef struct pwfake_proxy {
  * gets a fresh driver in the file-static pointer `drv` (Criterion's .init and .fini take no
  * argument, so the file keeps this one pointer).
  * @param name the suite
- * @param srcdir the source tree, as for pwfake_proxy_start()
+ * @param srcdir the source tree, as for pwfake_proxy_create()
  */
-#define PWFAKE_PROXY_SUITE(name, srcdir)                                       \
-    static pwfake_proxy_t *drv;                                                \
-    static void name##_start(void) { drv = pwfake_proxy_start(srcdir); }      \
-    static void name##_stop(void) { pwfake_proxy_stop(drv); }                 \
-    TestSuite(name, .init = name##_start, .fini = name##_stop)
+#define PWFAKE_PROXY_SUITE(name, srcdir)                                              \
+    static pwfake_proxy_t *drv;                                                       \
+    static void name##_create(void)                                                   \
+    {                                                                                 \
+        char why_[1024];                                                              \
+        cr_assert_eq(pwfake_proxy_create(&drv, srcdir, why_, sizeof why_), PW_OK, "%s", why_); \
+    }                                                                                 \
+    static void name##_destroy(void) { pwfake_proxy_destroy(drv); }                  \
+    TestSuite(name, .init = name##_create, .fini = name##_destroy)
 
 /**
- * Set a proxy up on the fakes (Criterion-asserts every step).
+ * Make the settings (PWFAKE_PROXY_CONFIG), loop, fake transport, component (link up), fake
+ * resolver and proxy.
+ * @param out receives the driver; free with pwfake_proxy_destroy()
  * @param srcdir the source tree (conf/keys/opa.key, conf/keys/opa.pub)
- * @return the driver; free with pwfake_proxy_stop()
+ * @param why receives the reason on failure
+ * @param cap size of why
+ * @return PW_OK, or the failing step's status (nothing is then left behind)
  */
-pwfake_proxy_t *pwfake_proxy_start(const char *srcdir);
+pw_status_t pwfake_proxy_create(pwfake_proxy_t **out, const char *srcdir, char *why, size_t cap);
 
-/** Destroy the proxy (if still there), the fakes, the settings and the driver. NULL-safe. */
-void pwfake_proxy_stop(pwfake_proxy_t *d);
+/**
+ * Destroy the proxy (if the test has not), the resolver, the component, the loop, the
+ * settings and the driver. NULL-safe.
+ */
+void pwfake_proxy_destroy(pwfake_proxy_t *d);
 
 /**
  * Load a proxy configuration from text through the role's loader (checks included).
  * @param s receives the settings (pw_runtime_free_config(&pw_proxy_role, s))
  * @param why receives the reason of a refusal, cap bytes
- * @return what pw_runtime_load_config() returns
+ * @return what pw_runtime_load_config() returns, or PW_EIO when the text could not be written
  */
 pw_status_t pwfake_proxy_load_text(pw_proxy_settings_t *s, const char *text, char *why, size_t cap);
 
