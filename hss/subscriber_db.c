@@ -1,5 +1,5 @@
 /* subscriber_db.c: HSS subscriber database: file parser, compact indexes, lookups, background reload. */
-#include "hss_db.h"
+#include "subscriber_db.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "core/pw_text.h"
 
 /* Limits of the fields (RFC 7622 localpart; DNS name for domains; E.164). */
 #define MSISDN_MIN_DIGITS 8
@@ -140,11 +142,6 @@ static int msisdn_parse(const char *s, size_t n, uint64_t *out)
 static int is_alnum_ascii(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-static char lower_ascii(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
 }
 
 /* Check a DNS-style domain: dot-separated labels of letters, digits and inner hyphens. */
@@ -310,8 +307,7 @@ static pw_status_t ps_intern(loader_t *ld, const char *s, size_t n, uint16_t *ou
     hss_db_t *db = ld->db;
     pw_status_t st = PW_OK;
     char low[DOMAIN_MAX];
-    for (size_t i = 0; i < n; i++)
-        low[i] = lower_ascii(s[i]);
+    pw_text_fold_n(s, n, low);
     uint32_t h = hash_bytes(low, n);
     size_t mask = db->pscap - 1;
     size_t j = h & mask;
@@ -482,8 +478,7 @@ static pw_status_t parse_line(loader_t *ld, const char *p, size_t len)
     ms[f[0].n] = '\0';
     char *js = ms + f[0].n + 1;
     memcpy(js, f[1].s, at + 1);
-    for (size_t i = at + 1; i < f[1].n; i++)
-        js[i] = lower_ascii(f[1].s[i]);
+    pw_text_fold_n(f[1].s + at + 1, f[1].n - at - 1, js + at + 1);
     js[f[1].n] = '\0';
 
     uint16_t ps;
@@ -753,8 +748,7 @@ pw_status_t hss_db_find_jid(const hss_db_t *db, const char *bare_jid, hss_subscr
     if (db->n == 0)
         return PW_ENOTFOUND;
     memcpy(key, bare_jid, at + 1);
-    for (size_t i = at + 1; i < n; i++)
-        key[i] = lower_ascii(bare_jid[i]);
+    pw_text_fold_n(bare_jid + at + 1, n - at - 1, key + at + 1);
     key[n] = '\0';
     const slot_t *s = &db->by_jid.tab[index_probe(db, &db->by_jid, KEY_JID, key, n, hash_bytes(key, n))];
     if (!s->idx1)

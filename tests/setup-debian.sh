@@ -11,8 +11,8 @@ set -euo pipefail
 PACKAGES=(
     # toolchain and autotools
     build-essential autoconf automake libtool pkg-config git ca-certificates
-    # libraries the components link: libstrophe + expat, OpenSSL, c-ares, libinih
-    libstrophe-dev libexpat1-dev libssl-dev libc-ares-dev libinih-dev
+    # libraries the components link: libstrophe + expat, OpenSSL, c-ares, libinih, jansson
+    libstrophe-dev libexpat1-dev libssl-dev libc-ares-dev libinih-dev libjansson-dev
     # unit and integration tests
     libcriterion-dev
     # servers the integration tests and the trial drive: Prosody 0.12 with mod_privilege

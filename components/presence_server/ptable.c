@@ -1,5 +1,4 @@
 /* ptable.c: the presentity table: per-resource presence and the RFC 6121 §4.7.2 / §8.5.2.1 aggregate. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +6,7 @@
 
 #include "address/pw_jid.h"
 #include "core/pw_map.h"
+#include "core/pw_text.h"
 #include "pw_ptable.h"
 
 #define PT_DEFAULT_PRESENTITIES 1000000u
@@ -35,14 +35,6 @@ struct pw_ptable {
     pw_ptable_limits_t limits;
     uint64_t stamp;           /* last update order given out */
 };
-
-static void fold(const char *in, char *out, size_t cap)
-{
-    size_t i = 0;
-    for (; in[i] && i + 1 < cap; i++)
-        out[i] = (char)tolower((unsigned char)in[i]);
-    out[i] = '\0';
-}
 
 static unsigned char show_index(const char *show)
 {
@@ -256,7 +248,7 @@ pw_status_t pw_ptable_set(pw_ptable_t *t, const char *bare, const char *resource
     if (pw_jid_split(bare, local, sizeof local, domain, sizeof domain, NULL, 0) != PW_OK ||
         !local[0] || strchr(bare, '/'))
         goto done;
-    fold(bare, key, sizeof key);
+    pw_text_fold(bare, key, sizeof key);
     e = pw_map_get(t->map, key);
     entry_state(e, &before);
     if (!available) {
@@ -329,7 +321,7 @@ pw_status_t pw_ptable_apply(pw_ptable_t *t, xmpp_stanza_t *presence, char *bare,
         goto done;
     snprintf(key, sizeof key, "%s@%s", local, domain);
     if (bare && cap)
-        fold(key, bare, cap);
+        pw_text_fold(key, bare, cap);
     type = xmpp_stanza_get_type(presence);
     if (type && strcmp(type, "unavailable") != 0) {
         rc = PW_OK; /* probe, subscribe, error, ...: not a presence state */
@@ -366,7 +358,7 @@ void pw_ptable_state(const pw_ptable_t *t, const char *bare, pw_presence_state_t
     memset(out, 0, sizeof *out);
     if (!t || !bare)
         return;
-    fold(bare, key, sizeof key);
+    pw_text_fold(bare, key, sizeof key);
     entry_state(pw_map_get(t->map, key), out);
 }
 
@@ -376,7 +368,7 @@ size_t pw_ptable_resources(const pw_ptable_t *t, const char *bare)
     const pt_entry_t *e;
     if (!t || !bare)
         return 0;
-    fold(bare, key, sizeof key);
+    pw_text_fold(bare, key, sizeof key);
     e = pw_map_get(t->map, key);
     return e ? e->n : 0;
 }

@@ -14,37 +14,6 @@
 
 static const char *const reasons[] = { "expired", "stopped", "revoked", "presentity-gone" };
 
-const char *pw_watcher_display(const char *address, char *buf, size_t cap)
-{
-    if (address[0] == '+' || pw_jid_unescape_node(address, buf, cap) != PW_OK)
-        snprintf(buf, cap, "%s", address);
-    return buf;
-}
-
-const char *pw_watcher_state_text(const char *address, const pw_presence_state_t *st, char *buf,
-                                  size_t cap)
-{
-    char who[PW_JID_MAX + 1];
-    const char *word = "online";
-
-    pw_watcher_display(address, who, sizeof who);
-    if (!st->available)
-        word = "offline";
-    else if (strcmp(st->show, "away") == 0)
-        word = "away";
-    else if (strcmp(st->show, "chat") == 0)
-        word = "free to chat";
-    else if (strcmp(st->show, "dnd") == 0)
-        word = "busy (dnd)";
-    else if (strcmp(st->show, "xa") == 0)
-        word = "away for a long time (xa)";
-    if (st->status[0])
-        snprintf(buf, cap, "%s is now %s: %s", who, word, st->status);
-    else
-        snprintf(buf, cap, "%s is now %s", who, word);
-    return buf;
-}
-
 /* The headline of docs/protocol.md §5.2, to the watcher's bare JID (all its resources). */
 static pw_status_t send_headline(pw_watcher_sub_t *sub, const pw_presence_state_t *st,
                                  const char *ended)

@@ -69,6 +69,7 @@ static void send_stop(pw_watcher_t *wa, const char *bare, const char *address, c
 }
 
 static void roster_result(pw_watcher_sub_t *item, const pw_watcher_answer_t *ans);
+static void roster_end(pw_watcher_sub_t *item, const char *text, int stop_at_ps);
 
 static void roster_done(pw_watcher_t *wa, const pw_watcher_job_t *job, const pw_watcher_answer_t *ans)
 {
@@ -134,13 +135,18 @@ static void arm(pw_watcher_sub_t *item, uint64_t delay_ms)
         pw_error(NULL, "no timer for the roster subscription of %s to %s", item->bare, item->contact);
 }
 
-void pw_watcher_roster_arm(pw_watcher_sub_t *item)
+/* Arm a loaded roster item's timer (renewal, or a retry soon). */
+static int arm_loaded(const char *key, void *value, void *arg)
 {
+    pw_watcher_sub_t *item = value;
     uint64_t now = pw_watcher_wall_now(item->wa);
+    (void)key;
+    (void)arg;
     if (item->id[0])
         arm(item, item->renew_at_ms > now ? item->renew_at_ms - now : 0);
     else
         arm(item, item->renew_at_ms ? (uint64_t)item->wa->settings->pending_retry_ms : 0);
+    return 0;
 }
 
 /* Is a refusal worth asking again (the presentity's side may change its mind or recover)? */
@@ -181,7 +187,7 @@ static void roster_result(pw_watcher_sub_t *item, const pw_watcher_answer_t *ans
         }
         pw_info(NULL, "roster subscription of %s to %s refused: %s (%s)", item->bare,
                 item->contact, pw_error_name(ans->cond), ans->text);
-        pw_watcher_roster_end(item, ans->text, 1);
+        roster_end(item, ans->text, 1);
         return;
     }
     snprintf(old, sizeof old, "%s", strcmp(item->id, ans->subscription) != 0 ? item->id : "");
@@ -215,7 +221,9 @@ static void roster_result(pw_watcher_sub_t *item, const pw_watcher_answer_t *ans
     arm(item, item->renew_at_ms - now);
 }
 
-void pw_watcher_roster_end(pw_watcher_sub_t *item, const char *text, int stop_at_ps)
+/* End a roster item: 'unsubscribed' (with a status text when given) and, when it had been
+ * approved, 'unavailable'; stop its subscription at the PS; forget it. */
+static void roster_end(pw_watcher_sub_t *item, const char *text, int stop_at_ps)
 {
     pw_watcher_t *wa = item->wa;
 
@@ -252,7 +260,7 @@ void pw_watcher_roster_notify(pw_watcher_sub_t *item, const pw_presence_state_t 
     }
     pw_watcher_display(item->address, who, sizeof who);
     snprintf(text, sizeof text, "%s ended the subscription (%s)", who, ended);
-    pw_watcher_roster_end(item, text, 0);
+    roster_end(item, text, 0);
 }
 
 /* ---- what alice's server sends to contact JIDs ---- */
@@ -351,7 +359,7 @@ static void on_presence(pw_component_t *c, xmpp_stanza_t *p, void *arg)
     } else if (strcmp(type, "unsubscribe") == 0 || strcmp(type, "unsubscribed") == 0) {
         pw_info(id, "%s unsubscribes from %s", bare, contact);
         if (item)
-            pw_watcher_roster_end(item, NULL, 1);
+            roster_end(item, NULL, 1);
         else
             send_presence(wa, contact, bare, "unsubscribed", NULL, NULL);
     } else if (strcmp(type, "probe") == 0) {
@@ -361,7 +369,20 @@ static void on_presence(pw_component_t *c, xmpp_stanza_t *p, void *arg)
     }
 }
 
-void pw_watcher_roster_register(pw_watcher_t *wa)
+/* A 'stop' enquiry ended the item (pw_watcher_subs_stopped()). */
+static void end_stopped(pw_watcher_sub_t *item, const char *text)
 {
+    roster_end(item, text, 0);
+}
+
+void pw_watcher_roster_start(pw_watcher_t *wa)
+{
+    wa->end_item = end_stopped;
+    pw_map_foreach(wa->roster, arm_loaded, NULL);
     pw_component_on_presence(wa->c, on_presence, wa);
+}
+
+void pw_watcher_roster_stop(pw_watcher_t *wa)
+{
+    pw_component_on_presence(wa->c, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/* watcher.h: the Watcher Application (peerwatch-watcher) as a library: settings, create/destroy, subscriptions, contact JIDs. */
+/* watcher.h: the Watcher Application (peerwatch-watcher) as a library: settings, the role, create/destroy, subscriptions, contact JIDs. */
 #ifndef PW_WATCHER_H
 #define PW_WATCHER_H
 
@@ -6,9 +6,10 @@
 #include <stdint.h>
 
 #include "address/pw_address.h"
-#include "xmpp/pw_component.h"
 #include "core/pw_config.h"
 #include "core/pw_status.h"
+#include "xmpp/pw_component.h"
+#include "xmpp/pw_runtime.h"
 
 /*
  * XEP-0030 identity of the WA. DESIGN.md §3 fixes the category 'gateway'. The XEP-0030
@@ -41,10 +42,12 @@ typedef struct pw_watcher_settings {
     int64_t pending_retry_ms;          /**< retry interval of a pending roster request */
 } pw_watcher_settings_t;
 
-/** The option table of pw_watcher_settings_t (PW_CONFIG_COMMON_OPTIONS first). */
-extern const pw_config_option_t pw_watcher_options[];
-/** Number of rows of pw_watcher_options. */
-extern const size_t pw_watcher_noptions;
+/**
+ * The WA as a role of the runtime (settings.c): its option table (.options/.noptions, the
+ * rows of pw_watcher_settings_t), the cross-field check, and init/reload/fini on
+ * pw_watcher_create()/pw_watcher_reload()/pw_watcher_destroy().
+ */
+extern const pw_role_t pw_watcher_role;
 
 /**
  * Cross-field checks after a successful load: network is a domain, presence_servers are
@@ -129,8 +132,5 @@ size_t pw_watcher_roster_items(const pw_watcher_t *wa);
  */
 pw_status_t pw_watcher_contact_jid(const pw_address_t *a, const char *wa_domain, char *out,
                                    size_t cap);
-
-/* ---- per-watcher rate limiting (token bucket) ---- */
-
 
 #endif /* PW_WATCHER_H */

@@ -1,17 +1,32 @@
-/* watcher_int.h: what the Watcher Application's source files share (not for use outside components/watcher). */
+/* watcher_int.h: what the Watcher Application's source files share (not for use outside components/watcher_application). */
 #ifndef PW_WATCHER_INT_H
 #define PW_WATCHER_INT_H
 
-#include "charging/pw_cdr.h"
-#include "chain/pw_enquiry.h"
-#include "core/pw_map.h"
+/*
+ * The files in layers; a file calls only files of lower layers (and a higher layer reaches
+ * down through a callback where a lower one must act on it):
+ *   settings.c                          the role (option table, init/reload/fini)
+ *   watcher.c                           life cycle: create, reload, destroy
+ *   notify.c                            chain notifications (IQ route: headline; roster route: roster.c)
+ *   roster.c, adhoc.c                   the roster route and the XEP-0050 command, users of the flow
+ *   approval.c, iq_gateway.c            approval requests, XEP-0100 (need no enquiry)
+ *   flow.c                              the enquiry's path: alice -> HSS -> rate -> WPP -> alice
+ *   kinds.c, subscriptions.c, sent.c    what differs per kind; the subscriptions and their journal;
+ *                                       the record of enquiries sent
+ *   addresses.c, settings_check.c       local users, addresses, contact JIDs, readable texts; the
+ *                                       settings' cross-field check
+ */
+
 #include "address/pw_msisdn.h"
+#include "chain/pw_enquiry.h"
+#include "charging/pw_cdr.h"
+#include "core/pw_map.h"
 #include "core/pw_ratelimit.h"
 #include "core/pw_store.h"
+#include "xmpp/pw_calls.h"
 #include "watcher.h"
 
-/** Namespaces the WA speaks besides urn:peerwatch:0 and the chain. */
-#define PW_WATCHER_NS_HSS "urn:peerwatch:hss:0"
+/** Namespaces the WA speaks besides urn:peerwatch:0, the chain and the HSS lookup. */
 #define PW_WATCHER_NS_GATEWAY "jabber:iq:gateway"
 #define PW_WATCHER_NS_NICK "http://jabber.org/protocol/nick"
 #define PW_WATCHER_NS_COMMANDS "http://jabber.org/protocol/commands"
@@ -29,7 +44,6 @@
 /** Shortest delay before a roster subscription is renewed. */
 #define PW_WATCHER_MIN_RENEW_MS 1000u
 
-typedef struct pw_watcher_enquiry pw_watcher_enquiry_t;
 typedef struct pw_watcher_job pw_watcher_job_t;
 typedef struct pw_watcher_answer pw_watcher_answer_t;
 
@@ -37,7 +51,7 @@ typedef struct pw_watcher_answer pw_watcher_answer_t;
 typedef void (*pw_watcher_done_fn)(pw_watcher_t *wa, const pw_watcher_job_t *job,
                                    const pw_watcher_answer_t *ans);
 
-/** What an enquiry asks, normalised (kept by the pipeline while it runs). */
+/** What an enquiry asks, normalised (kept by the flow while it runs). */
 struct pw_watcher_job {
     pw_enquiry_kind_t kind;
     uint32_t duration_s;                         /**< changes only */
@@ -102,28 +116,107 @@ typedef struct pw_watcher_sub {
     pw_timer_t timer;                    /* IQ: forget after expiry; roster: retry or renew */
 } pw_watcher_sub_t;
 
+/**
+ * Ends a roster item because a 'stop' enquiry ended the watcher's subscriptions on its
+ * presentity (the roster route's, given to the subscriptions by pw_watcher_roster_start()).
+ * @param item the item (forgotten and freed by the callee)
+ * @param text the status text of the 'unsubscribed'
+ */
+typedef void (*pw_watcher_item_end_fn)(pw_watcher_sub_t *item, const char *text);
+
 struct pw_watcher {
     pw_component_t *c;
     const pw_watcher_settings_t *settings;
     pw_msisdn_rules_t rules;        /* from country_code/trunk_prefix/intl_prefix */
     pw_ratelimit_t *limiter;
-    pw_watcher_enquiry_t *inflight; /* doubly linked list of client enquiries in flight */
-    size_t ninflight;
+    pw_calls_t *calls;              /* the client enquiries in flight (flow.c) */
     int closing;                    /* pw_watcher_destroy() is running */
     pw_watcher_wallclock_fn wall;
     void *wall_arg;
     pw_store_t *store;
     pw_map_t *subs;                 /* subscription id -> pw_watcher_sub_t (active ones) */
     pw_map_t *roster;               /* "<bare> <contact>" -> pw_watcher_sub_t (roster items) */
+    pw_watcher_item_end_fn end_item; /* the roster route's end of an item (roster.c) */
     uint64_t next_token;
     pw_map_t *load_drop;            /* while the journal is opened: keys to delete */
     pw_map_t *sessions;             /* ad-hoc session id -> session */
     pw_cdr_writer_t *sent;          /* records of the enquiries sent, or NULL */
 };
 
+/**
+ * The WA's wall clock.
+ * @return milliseconds since 1970 (UTC)
+ */
+static inline uint64_t pw_watcher_wall_now(const pw_watcher_t *wa)
+{
+    return wa->wall(wa->wall_arg);
+}
+
+/* ---- settings_check.c ---- */
+
+/**
+ * The national-number rules of settings.
+ * @param s the settings (borrowed)
+ * @param r receives the rules
+ * @return PW_OK, or PW_EINVAL when country_code/trunk_prefix/intl_prefix are not valid
+ */
+pw_status_t pw_watcher_rules_of(const pw_watcher_settings_t *s, pw_msisdn_rules_t *r);
+
+/* ---- addresses.c ---- */
+
+/**
+ * Is from a user of the WA's domain? Fills bare with "local@domain".
+ * @param from a JID (full or bare), or NULL
+ * @param bare receives the bare JID
+ * @param cap size of bare
+ * @return non-zero when it is
+ */
+int pw_watcher_local_user(const pw_watcher_t *wa, const char *from, char *bare, size_t cap);
+
+/**
+ * The contact JID of a normalised address at this WA.
+ * @param address the contact JID node (pw_watcher_job_t.address)
+ * @param out receives the JID ("" on failure)
+ * @param cap size of out
+ * @return PW_OK, or the failure of pw_address_parse()/pw_watcher_contact_jid()
+ */
+pw_status_t pw_watcher_contact_of(const pw_watcher_t *wa, const char *address, char *out, size_t cap);
+
+/**
+ * The text of an address error: the accepted forms, with a national example when a country
+ * code is configured.
+ * @param buf receives the text
+ * @param cap size of buf
+ * @return buf
+ */
+const char *pw_watcher_address_forms(const pw_watcher_t *wa, char *buf, size_t cap);
+
+/**
+ * The address as people read it: the number, or the unescaped JID.
+ * @param address a normalised address
+ * @param buf receives the text
+ * @param cap size of buf
+ * @return buf
+ */
+const char *pw_watcher_display(const char *address, char *buf, size_t cap);
+
+/**
+ * Readable text for a state: "+12025550123 is now away: In a meeting".
+ * @param address a normalised address
+ * @param st the state
+ * @param buf receives the text
+ * @param cap size of buf
+ * @return buf
+ */
+const char *pw_watcher_state_text(const char *address, const pw_presence_state_t *st, char *buf,
+                                  size_t cap);
+
 /* ---- sent.c ---- */
 
-/** Open the record of enquiries sent ([charging] dir), if configured. */
+/**
+ * Open the record of enquiries sent ([charging] dir), if configured.
+ * @return PW_OK, or the writer's failure
+ */
 pw_status_t pw_watcher_sent_open(pw_watcher_t *wa);
 
 /** Commit what is buffered and close (NULL-safe on wa->sent). */
@@ -139,37 +232,11 @@ void pw_watcher_sent_close(pw_watcher_t *wa);
 void pw_watcher_sent_record(pw_watcher_t *wa, const pw_enquiry_t *chain, const char *outcome,
                             const char *subscription);
 
-/* ---- enquiry_pipeline.c ---- */
+/* ---- subscriptions.c: the subscription table and its journal ---- */
 
 /**
- * Register the client enquiry handler (urn:peerwatch:0 enquiry, IQ set).
- * @return PW_OK or the registration status
- */
-pw_status_t pw_watcher_enquiry_register(pw_watcher_t *wa);
-
-/**
- * Cancel every enquiry in flight (each ends service-unavailable through its done function).
- */
-void pw_watcher_enquiry_cancel_all(pw_watcher_t *wa);
-
-/**
- * Start an enquiry through the pipeline (kind and address checks, HSS, credit, rate limit,
- * chain). On success ask->done is called later, exactly once, with the outcome.
- * @param text receives the reason of an immediate refusal
- * @return PW_ERR_NONE, or the condition of an immediate refusal (done is then not called)
- */
-pw_error_t pw_watcher_ask(pw_watcher_t *wa, const pw_watcher_ask_t *ask, char *text, size_t cap);
-
-/* ---- watcher.c ---- */
-
-/** @return the wall clock, ms since 1970 */
-uint64_t pw_watcher_wall_now(const pw_watcher_t *wa);
-
-/* ---- subs.c: the subscription table and its journal ---- */
-
-/**
- * Open the journal in state_dir and load it: expired IQ-route subscriptions are dropped,
- * roster items re-armed.
+ * Open the journal in state_dir and load it: expired IQ-route subscriptions are dropped and
+ * the others' expiry timers armed; roster items are loaded unarmed (pw_watcher_roster_start()).
  * @return PW_OK or the store's failure
  */
 pw_status_t pw_watcher_subs_open(pw_watcher_t *wa);
@@ -179,12 +246,12 @@ void pw_watcher_subs_close(pw_watcher_t *wa);
 
 /**
  * A new subscription (not yet in any map). Strings are copied.
- * @return the subscription or NULL (out of memory, over-long)
+ * @return the subscription (pw_watcher_sub_free()) or NULL (out of memory, over-long)
  */
 pw_watcher_sub_t *pw_watcher_sub_new(pw_watcher_t *wa, pw_watcher_route_t route,
                                      const char *watcher, const char *bare, const char *address);
 
-/** Free a subscription that is in no map (its timer is stopped). */
+/** Free a subscription that is in no map (its timer is stopped). NULL-safe. */
 void pw_watcher_sub_free(pw_watcher_sub_t *sub);
 
 /**
@@ -196,11 +263,16 @@ pw_status_t pw_watcher_sub_save(pw_watcher_sub_t *sub);
 /** Remove a subscription from the maps and the journal (buffered) and free it. */
 void pw_watcher_sub_forget(pw_watcher_sub_t *sub);
 
-/** Make the journal durable. @return PW_OK or PW_EIO (logged) */
+/**
+ * Make the journal durable.
+ * @return PW_OK or PW_EIO (logged)
+ */
 pw_status_t pw_watcher_commit(pw_watcher_t *wa);
 
 /**
  * Record the IQ-route subscription a changes/next enquiry made, and commit.
+ * @param job what was asked
+ * @param ans the answer with the subscription
  * @return PW_OK or a failure (nothing is kept then)
  */
 pw_status_t pw_watcher_subs_add_iq(pw_watcher_t *wa, const pw_watcher_job_t *job,
@@ -208,72 +280,112 @@ pw_status_t pw_watcher_subs_add_iq(pw_watcher_t *wa, const pw_watcher_job_t *job
 
 /**
  * A stop enquiry succeeded: forget the watcher's subscriptions on the presentity (only the
- * one named, when subscription is not ""), including its roster item ('unsubscribed'), and commit.
+ * one named, when subscription is not ""), end its roster item through wa->end_item, and commit.
+ * @param bare the watcher's bare JID
+ * @param address the normalised address
+ * @param subscription the subscription stopped, or "" for all
  */
 void pw_watcher_subs_stopped(pw_watcher_t *wa, const char *bare, const char *address,
                              const char *subscription);
 
 /**
- * The contact JID of a normalised address at this WA.
- * @return PW_OK, or the failure of pw_address_parse()/pw_watcher_contact_jid()
- */
-pw_status_t pw_watcher_contact_of(const pw_watcher_t *wa, const char *address, char *out, size_t cap);
-
-/**
  * The roster map key of (bare, contact).
+ * @param out receives the key
+ * @param cap size of out
  * @return PW_OK or PW_ERANGE
  */
 pw_status_t pw_watcher_roster_key(const char *bare, const char *contact, char *out, size_t cap);
 
-/* ---- notify.c ---- */
-
-/** Register the chain notification handler. */
-pw_status_t pw_watcher_notify_register(pw_watcher_t *wa);
+/* ---- kinds.c: what differs per kind ---- */
 
 /**
- * Readable text for a state: "+12025550123 is now away: In a meeting".
- * @return buf
+ * Check the attributes only some kinds have (duration, subscription) for job->kind; fills
+ * job->duration_s and job->subscription.
+ * @param ask what was asked
+ * @param job the job (kind set)
+ * @param why receives the reason of a refusal
+ * @param cap size of why
+ * @return PW_ERR_NONE or the refusal's condition
  */
-const char *pw_watcher_state_text(const char *address, const pw_presence_state_t *st, char *buf,
-                                  size_t cap);
+pw_error_t pw_watcher_kind_check(const pw_watcher_t *wa, const pw_watcher_ask_t *ask,
+                                 pw_watcher_job_t *job, char *why, size_t cap);
 
 /**
- * The address as people read it: the number, or the unescaped JID.
- * @return buf
+ * Check the chain's result for a kind: a state ('current'), a state and a subscription
+ * ('changes', 'next'), anything ('stop'); fills ans.
+ * @param kind the enquiry's kind
+ * @param answer the result's payload, or NULL
+ * @param ans receives the state and subscription
+ * @param why receives the reason of a refusal
+ * @param cap size of why
+ * @return PW_ERR_NONE or PW_ERR_INTERNAL_SERVER_ERROR
  */
-const char *pw_watcher_display(const char *address, char *buf, size_t cap);
+pw_error_t pw_watcher_kind_answer(pw_enquiry_kind_t kind, xmpp_stanza_t *answer,
+                                  pw_watcher_answer_t *ans, char *why, size_t cap);
+
+/* ---- flow.c: the enquiry's path ---- */
+
+/**
+ * Open the table of enquiries in flight and register the client enquiry handler
+ * (urn:peerwatch:0 enquiry, IQ set).
+ * @return PW_OK, PW_ENOMEM or the registration status
+ */
+pw_status_t pw_watcher_flow_open(pw_watcher_t *wa);
+
+/**
+ * Cancel every enquiry in flight (each ends service-unavailable through its done function)
+ * and close the table. NULL-safe on wa->calls.
+ */
+void pw_watcher_flow_close(pw_watcher_t *wa);
+
+/**
+ * Start an enquiry along the flow (local user, kind and address checks, HSS, credit, rate
+ * limit, chain). On success ask->done is called later, exactly once, with the outcome.
+ * @param ask what is asked (borrowed during the call)
+ * @param text receives the reason of an immediate refusal
+ * @param cap size of text
+ * @return PW_ERR_NONE, or the condition of an immediate refusal (done is then not called)
+ */
+pw_error_t pw_watcher_ask(pw_watcher_t *wa, const pw_watcher_ask_t *ask, char *text, size_t cap);
 
 /* ---- roster.c ---- */
 
-/** Register the presence handler (roster route and approval answers). */
-void pw_watcher_roster_register(pw_watcher_t *wa);
+/**
+ * Start the roster route: the presence handler (roster requests and approval answers), the
+ * end of items for pw_watcher_subs_stopped(), and the timers of the loaded items.
+ */
+void pw_watcher_roster_start(pw_watcher_t *wa);
 
-/** Arm a loaded roster item's timer (renewal, or a retry soon). */
-void pw_watcher_roster_arm(pw_watcher_sub_t *item);
+/** Stop the roster route's presence handler. */
+void pw_watcher_roster_stop(pw_watcher_t *wa);
 
 /**
  * A notification for a roster-route subscription: the state as presence, or its end.
+ * @param item the item (may be forgotten and freed)
  * @param st the state (NULL when ended)
  * @param ended the reason, or NULL
  */
 void pw_watcher_roster_notify(pw_watcher_sub_t *item, const pw_presence_state_t *st,
                               const char *ended);
 
-/**
- * End a roster item: 'unsubscribed' (with a status text when given) and, when it had been
- * approved, 'unavailable'; stop its subscription at the PS; forget it.
- */
-void pw_watcher_roster_end(pw_watcher_sub_t *item, const char *text, int stop_at_ps);
-
 /* ---- adhoc.c ---- */
 
-/** Register the XEP-0050 command and the disco#items of the commands node. */
+/**
+ * Register the XEP-0050 command and the disco#items of the commands node.
+ * @return PW_OK or the registration status
+ */
 pw_status_t pw_watcher_adhoc_register(pw_watcher_t *wa);
 
 /** Forget every ad-hoc session. */
 void pw_watcher_adhoc_close(pw_watcher_t *wa);
 
-/* ---- approval.c, iq_gateway.c ---- */
+/* ---- notify.c, approval.c, iq_gateway.c ---- */
+
+/**
+ * Register the chain notification handler.
+ * @return PW_OK or the registration status
+ */
+pw_status_t pw_watcher_notify_register(pw_watcher_t *wa);
 
 /**
  * Register the approval-request handler (chain approval, IQ set).
@@ -286,19 +398,5 @@ pw_status_t pw_watcher_approval_register(pw_watcher_t *wa);
  * @return PW_OK or the registration status
  */
 pw_status_t pw_watcher_gateway_register(pw_watcher_t *wa);
-
-/**
- * The text of an address error: the accepted forms, with a national example when a country
- * code is configured.
- * @param buf receives the text
- * @return buf
- */
-const char *pw_watcher_address_forms(const pw_watcher_t *wa, char *buf, size_t cap);
-
-/**
- * Is from a user of the WA's domain? Fills bare with "local@domain".
- * @return non-zero when it is
- */
-int pw_watcher_local_user(const pw_watcher_t *wa, const char *from, char *bare, size_t cap);
 
 #endif /* PW_WATCHER_INT_H */

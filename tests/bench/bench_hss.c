@@ -9,7 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hss_db.h"
+#include "subscriber_db.h"
 
 /*
  * Usage: bench_hss [N...]   (default: 1000000 10000000)

@@ -10,7 +10,7 @@
 
 #include "core/pw_config.h"
 #include "chain/pw_enquiry.h"
-#include "pw_presence.h"
+#include "presence.h"
 #include "pw_subs.h"
 #include "fake_transport.h"
 
@@ -191,7 +191,7 @@ static void setup(void)
                "network = opb.example\nstate_dir = %s/state\nnotify_interval = 1s\nnotify_timeout = 10m\n"
                "max_subscriptions = 100000000\n", dir, dir);
     fclose(f);
-    if (pw_config_load(path, pw_presence_options, pw_presence_option_count, NULL, 0, &settings, &err) != PW_OK)
+    if (pw_config_load(path, pw_presence_role.options, pw_presence_role.noptions, NULL, 0, &settings, &err) != PW_OK)
         die(pw_config_error_text(&err, why, sizeof why));
     pw_log_setup("bench_presence", PW_LOG_WARN);
     settings.wall_clock = wall_cb;
@@ -373,7 +373,7 @@ int main(int argc, char **argv)
     xmpp_ctx_free(ctx);
     xmpp_shutdown();
     pw_loop_destroy(loop);
-    pw_config_free(pw_presence_options, pw_presence_option_count, &settings);
+    pw_config_free(pw_presence_role.options, pw_presence_role.noptions, &settings);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0)
         fprintf(stderr, "bench_presence: could not remove %s\n", dir);

@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "fuzz_util.h"
-#include "hss_db.h"
+#include "subscriber_db.h"
 #include "core/pw_log.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

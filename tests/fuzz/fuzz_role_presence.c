@@ -7,7 +7,7 @@
 #include "fuzz_util.h"
 #include "core/pw_config.h"
 #include "core/pw_log.h"
-#include "pw_presence.h"
+#include "presence.h"
 
 /* inputs per PS: bounds its presentity table, journal and charge records */
 #define FZ_RECREATE 2000
@@ -65,7 +65,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (pwf_write_file("presence.conf", (const uint8_t *)conf, strlen(conf), path, sizeof path) != 0)
         __builtin_trap();
     memset(&fz_settings, 0, sizeof fz_settings);
-    if (pw_config_load(path, pw_presence_options, pw_presence_option_count, NULL, 0, &fz_settings, &err) != PW_OK) {
+    if (pw_config_load(path, pw_presence_role.options, pw_presence_role.noptions, NULL, 0, &fz_settings, &err) != PW_OK) {
         fprintf(stderr, "fuzz_role_presence: bad settings: %s\n", pw_config_error_text(&err, why, sizeof why));
         __builtin_trap();
     }

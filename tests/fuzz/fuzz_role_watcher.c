@@ -59,7 +59,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (pwf_write_file("watcher.conf", (const uint8_t *)conf, strlen(conf), path, sizeof path) != 0)
         __builtin_trap();
     memset(&fz_settings, 0, sizeof fz_settings);
-    if (pw_config_load(path, pw_watcher_options, pw_watcher_noptions, NULL, 0, &fz_settings, &err) != PW_OK ||
+    if (pw_config_load(path, pw_watcher_role.options, pw_watcher_role.noptions, NULL, 0, &fz_settings, &err) != PW_OK ||
         pw_watcher_check(&fz_settings, why, sizeof why) != PW_OK) {
         fprintf(stderr, "fuzz_role_watcher: bad settings: %s\n", pw_config_error_text(&err, why, sizeof why));
         __builtin_trap();

@@ -323,3 +323,91 @@ Test(cdr_format, file_names)
     cr_assert(!pw_cdr_node_valid("a/b"));
     cr_assert(!pw_cdr_node_valid(NULL));
 }
+
+/* line with the first `from` replaced by `to` and its hash recomputed, in out[cap] */
+static void edit_and_rehash(const char *line, const char *from, const char *to, char *out, size_t cap)
+{
+    const char *at = strstr(line, from);
+    unsigned char md[32];
+    unsigned int mdlen;
+    cr_assert_not_null(at, "%s", from);
+    snprintf(out, cap, "%.*s%s%s", (int)(at - line), line, to, at + strlen(from));
+    char *cut = strstr(out, ",\"hash\":\"");
+    cr_assert_not_null(cut);
+    cr_assert_eq(EVP_Digest(out, (size_t)(cut - out), md, &mdlen, EVP_sha256(), NULL), 1);
+    for (int i = 0; i < 32; i++) {
+        char two[3];
+        snprintf(two, sizeof two, "%02x", md[i]);
+        memcpy(cut + 9 + 2 * i, two, 2);
+    }
+}
+
+Test(cdr_format, what_format_1_refused_is_refused_with_a_good_hash)
+{
+    pw_cdr_record_t *r = sample();
+    pw_cdr_line_t *l = calloc(1, sizeof *l);
+    char *buf = malloc(BUF), hash[PW_CDR_HASH_HEX], line[8192];
+    size_t len;
+    cr_assert_eq(pw_cdr_format_record(r, prev64, buf, BUF, &len, hash), PW_OK);
+    buf[len - 1] = '\0';
+    static const struct { const char *from, *to; } good[] = {
+        { "\"peer\":\"g", "\"peer\" :\t\"\\u0067" }, /* whitespace and escapes in values */
+        { "\"seq\"", " \"seq\"" },
+        { ",\"hash\"", ",\"x_extra\":\"new in v1.1\",\"hash\"" }, /* unknown members are ignored */
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        edit_and_rehash(buf, good[i].from, good[i].to, line, sizeof line);
+        cr_assert_eq(pw_cdr_line_parse(line, strlen(line), l), PW_OK, "%s", line);
+        cr_assert_str_eq(l->record.peer, "gateway.opa.example");
+    }
+    static const struct { const char *from, *to; } bad[] = {
+        { "\"duration\":7200", "\"duration\":-0" },
+        { "\"duration\":7200", "\"duration\":-7200" },
+        { "\"duration\":7200", "\"duration\":7200.0" },
+        { "\"duration\":7200", "\"duration\":72e2" },
+        { "\"duration\":7200", "\"duration\":\"7200\"" },
+        { "\"duration\":7200", "\"duration\":9223372036854775808" }, /* new: > 2^63 - 1 */
+        { ",\"hash\"", ",\"x\":true,\"hash\"" },
+        { ",\"hash\"", ",\"x\":null,\"hash\"" },
+        { ",\"hash\"", ",\"x\":[1],\"hash\"" },
+        { ",\"hash\"", ",\"x\":{\"y\":1},\"hash\"" },
+        { ",\"hash\"", ",\"X\":1,\"hash\"" },
+        { ",\"hash\"", ",\"x1\":1,\"hash\"" },
+        { ",\"hash\"", ",\"\":1,\"hash\"" },
+        { "\"seq\"", "\"s\\u0065q\"" },
+        { "\"seq\":42,", "\"seq\":42,\n" },
+        { "\"peer\":\"g", "\"peer\":\"\\u0000g" },
+        { "\"peer\":\"g", "\"peer\":\"\\ud800g" },
+        { "\"peer\":\"g", "\"peer\":\"\xc0\x80g" },
+        { "\"peer\":\"g", "\"peer\":\"\xed\xa0\x80g" },
+        { "\"prev\"", "\"peer\":\"again\",\"prev\"" },
+        { "\"time\":\"2023-11-14T22:13:20.123Z\"", "\"time\":\"2023-11-14T22:13:60.123Z\"" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        edit_and_rehash(buf, bad[i].from, bad[i].to, line, sizeof line);
+        cr_assert_eq(pw_cdr_line_parse(line, strlen(line), l), PW_EINVAL, "%s", line);
+    }
+    /* more than 32 members (a record has 19) */
+    char extra[512];
+    snprintf(extra, sizeof extra, ",\"xa\":1,\"xb\":1,\"xc\":1,\"xd\":1,\"xe\":1,\"xf\":1,\"xg\":1,"
+             "\"xh\":1,\"xi\":1,\"xj\":1,\"xk\":1,\"xl\":1,\"xm\":1,\"xn\":1,\"hash\"");
+    edit_and_rehash(buf, ",\"hash\"", extra, line, sizeof line);
+    cr_assert_eq(pw_cdr_line_parse(line, strlen(line), l), PW_EINVAL, "33 members");
+    edit_and_rehash(buf, ",\"hash\"", extra + 7, line, sizeof line); /* 32 members */
+    cr_assert_eq(pw_cdr_line_parse(line, strlen(line), l), PW_OK, "32 members");
+    /* the last member must be "hash" */
+    edit_and_rehash(buf, ",\"hash\"", ",\"hash\"", line, sizeof line);
+    cr_assert_eq(pw_cdr_line_parse(line, strlen(line), l), PW_OK);
+    strcpy(line + strlen(line) - 1, ",\"x\":1}");
+    cr_assert_eq(pw_cdr_line_parse(line, strlen(line), l), PW_EINVAL);
+    /* numbers a reader could not read back are not written (new with jansson: 2^63 - 1 at most) */
+    r->duration_s = (uint64_t)INT64_MAX + 1;
+    cr_assert_eq(pw_cdr_format_record(r, prev64, buf, BUF, &len, hash), PW_ERANGE);
+    r->duration_s = (uint64_t)INT64_MAX;
+    cr_assert_eq(pw_cdr_format_record(r, prev64, buf, BUF, &len, hash), PW_OK);
+    cr_assert_eq(pw_cdr_line_parse(buf, len - 1, l), PW_OK);
+    cr_assert_eq(l->record.duration_s, (uint64_t)INT64_MAX);
+    free(r);
+    free(l);
+    free(buf);
+}

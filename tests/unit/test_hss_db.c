@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "hss_db.h"
+#include "subscriber_db.h"
 
 /* A private temp dir per test, removed afterwards with the files written into it. */
 typedef struct tmp {

@@ -1,7 +1,20 @@
 /* test_presence_aggregate.c: the presentity table and the RFC 6121 aggregate (priorities, ties, unavailable, show/status, bounds). */
-#include "test_presence_util.h"
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-TestSuite(presence_aggregate, .fini = tp_stop);
+#include "presence_driver.h"
+
+/* The Presence Server under test (Criterion's .fini takes no argument: one per file). */
+static pwfake_presence_t pd;
+
+static void stop_driver(void)
+{
+    pwfake_presence_stop(&pd);
+}
+
+TestSuite(presence_aggregate, .fini = stop_driver);
 
 static pw_ptable_t *table(size_t presentities, size_t resources, size_t status)
 {
@@ -164,58 +177,58 @@ Test(presence_aggregate, bounds_on_resources_status_and_users)
 Test(presence_aggregate, an_enquiry_answers_the_aggregate_of_forwarded_presences)
 {
     pw_presence_state_t st;
-    tp_start("max_resources = 4");
-    tp_grant("opb.example", 2);
-    tp_deliver("<presence from='bob@opb.example/phone' to='" TP_JID "'><show>away</show>"
+    pwfake_presence_start(&pd, "max_resources = 4");
+    pwfake_presence_grant(&pd, "opb.example", 2);
+    pwfake_presence_deliver(&pd, "<presence from='bob@opb.example/phone' to='" PWFAKE_PRESENCE_JID "'><show>away</show>"
                "<status>In a meeting</status><priority>5</priority></presence>");
-    tp_deliver("<presence from='bob@opb.example/laptop' to='" TP_JID "'><show>dnd</show>"
+    pwfake_presence_deliver(&pd, "<presence from='bob@opb.example/laptop' to='" PWFAKE_PRESENCE_JID "'><show>dnd</show>"
                "<priority>-1</priority></presence>");
-    tp_enquiry("q1", "watcher.opa.example/1", "current");
-    tp_roster("<item jid='alice@opa.example' subscription='both'/>");
-    tp_run(0);
-    tp_state("q1", &st);
+    pwfake_presence_enquiry(&pd, "q1", "watcher.opa.example/1", "current");
+    pwfake_presence_roster(&pd, "<item jid='alice@opa.example' subscription='both'/>");
+    pwfake_presence_run(&pd, 0);
+    pwfake_presence_state(&pd, "q1", &st);
     cr_assert_eq(st.available, 1);
     cr_assert_str_eq(st.show, "away");
     cr_assert_str_eq(st.status, "In a meeting");
 
-    tp_deliver("<presence from='bob@opb.example/phone' to='" TP_JID "' type='unavailable'/>");
-    tp_enquiry("q2", "watcher.opa.example/2", "current");
-    tp_roster("<item jid='alice@opa.example' subscription='both'/>");
-    tp_run(0);
-    tp_state("q2", &st);
+    pwfake_presence_deliver(&pd, "<presence from='bob@opb.example/phone' to='" PWFAKE_PRESENCE_JID "' type='unavailable'/>");
+    pwfake_presence_enquiry(&pd, "q2", "watcher.opa.example/2", "current");
+    pwfake_presence_roster(&pd, "<item jid='alice@opa.example' subscription='both'/>");
+    pwfake_presence_run(&pd, 0);
+    pwfake_presence_state(&pd, "q2", &st);
     cr_assert_eq(st.available, 1, "the laptop (priority -1) is still available");
     cr_assert_str_eq(st.show, "dnd");
 
-    tp_deliver("<presence from='bob@opb.example/laptop' to='" TP_JID "' type='unavailable'/>");
-    tp_enquiry("q3", "watcher.opa.example/3", "current");
-    tp_roster("<item jid='alice@opa.example' subscription='from'/>");
-    tp_run(0);
-    tp_state("q3", &st);
+    pwfake_presence_deliver(&pd, "<presence from='bob@opb.example/laptop' to='" PWFAKE_PRESENCE_JID "' type='unavailable'/>");
+    pwfake_presence_enquiry(&pd, "q3", "watcher.opa.example/3", "current");
+    pwfake_presence_roster(&pd, "<item jid='alice@opa.example' subscription='from'/>");
+    pwfake_presence_run(&pd, 0);
+    pwfake_presence_state(&pd, "q3", &st);
     cr_assert_eq(st.available, 0);
     {
         xmpp_stanza_t *s = xmpp_stanza_get_child_by_name(
-            xmpp_stanza_get_child_by_name(tp_answer("q3"), "enquiry"), "state");
+            xmpp_stanza_get_child_by_name(pwfake_presence_answer(&pd, "q3"), "enquiry"), "state");
         cr_assert_str_eq(xmpp_stanza_get_attribute(s, "available"), "false");
         cr_assert_null(xmpp_stanza_get_attribute(s, "show"));
     }
-    tp_stop();
+    pwfake_presence_stop(&pd);
 }
 
 Test(presence_aggregate, link_down_forgets_the_table_until_the_server_resends)
 {
-    tp_start(NULL);
-    tp_grant("opb.example", 2);
-    tp_deliver("<presence from='bob@opb.example/phone' to='" TP_JID "'/>");
-    tp_deliver("<presence from='carol@opb.example/phone' to='" TP_JID "'/>");
-    cr_assert_eq(pw_ptable_count(pw_presence_table(tp_ps)), 2);
-    pwfake_transport_down(tp_fake);
-    cr_assert_eq(pw_ptable_count(pw_presence_table(tp_ps)), 0);
-    cr_assert_eq(pw_presence_privileges(tp_ps, "opb.example", NULL), 0);
-    pwfake_transport_up(tp_fake);
-    tp_deliver("<presence from='bob@opb.example/phone' to='" TP_JID "'/>");
-    cr_assert_eq(pw_ptable_count(pw_presence_table(tp_ps)), 0, "no privilege advertised yet");
-    tp_grant("opb.example", 2);
-    tp_deliver("<presence from='bob@opb.example/phone' to='" TP_JID "'/>");
-    cr_assert_eq(pw_ptable_count(pw_presence_table(tp_ps)), 1);
-    tp_stop();
+    pwfake_presence_start(&pd, NULL);
+    pwfake_presence_grant(&pd, "opb.example", 2);
+    pwfake_presence_deliver(&pd, "<presence from='bob@opb.example/phone' to='" PWFAKE_PRESENCE_JID "'/>");
+    pwfake_presence_deliver(&pd, "<presence from='carol@opb.example/phone' to='" PWFAKE_PRESENCE_JID "'/>");
+    cr_assert_eq(pw_ptable_count(pw_presence_table(pd.ps)), 2);
+    pwfake_transport_down(pd.fake);
+    cr_assert_eq(pw_ptable_count(pw_presence_table(pd.ps)), 0);
+    cr_assert_eq(pw_presence_privileges(pd.ps, "opb.example", NULL), 0);
+    pwfake_transport_up(pd.fake);
+    pwfake_presence_deliver(&pd, "<presence from='bob@opb.example/phone' to='" PWFAKE_PRESENCE_JID "'/>");
+    cr_assert_eq(pw_ptable_count(pw_presence_table(pd.ps)), 0, "no privilege advertised yet");
+    pwfake_presence_grant(&pd, "opb.example", 2);
+    pwfake_presence_deliver(&pd, "<presence from='bob@opb.example/phone' to='" PWFAKE_PRESENCE_JID "'/>");
+    cr_assert_eq(pw_ptable_count(pw_presence_table(pd.ps)), 1);
+    pwfake_presence_stop(&pd);
 }

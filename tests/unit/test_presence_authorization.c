@@ -1,15 +1,28 @@
 /* test_presence_authorization.c: enquiry acceptance and the roster authorization table of docs/protocol.md §2.4-2.5. */
-#include "xmpp/pw_runtime.h"
-#include "test_presence_util.h"
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-TestSuite(presence_authorization, .fini = tp_stop);
+#include "xmpp/pw_runtime.h"
+#include "presence_driver.h"
+
+/* The Presence Server under test (Criterion's .fini takes no argument: one per file). */
+static pwfake_presence_t pd;
+
+static void stop_driver(void)
+{
+    pwfake_presence_stop(&pd);
+}
+
+TestSuite(presence_authorization, .fini = stop_driver);
 
 /* How many approval requests were sent (since the last pwfake_transport_clear()). */
 static size_t approvals(void)
 {
     size_t n = 0;
-    for (size_t i = 0; i < pwfake_transport_sent_count(tp_fake); i++)
-        n += xmpp_stanza_get_child_by_name(pwfake_transport_sent(tp_fake, i), "approval") != NULL;
+    for (size_t i = 0; i < pwfake_transport_sent_count(pd.fake); i++)
+        n += xmpp_stanza_get_child_by_name(pwfake_transport_sent(pd.fake, i), "approval") != NULL;
     return n;
 }
 
@@ -18,10 +31,10 @@ static size_t approvals(void)
 static pw_error_t ask(const char *id, const char *items, char *text, size_t cap)
 {
     xmpp_stanza_t *a;
-    tp_enquiry(id, id, "current");
-    tp_roster(items);
-    tp_run(0);
-    a = tp_answer(id);
+    pwfake_presence_enquiry(&pd, id, id, "current");
+    pwfake_presence_roster(&pd, items);
+    pwfake_presence_run(&pd, 0);
+    a = pwfake_presence_answer(&pd, id);
     cr_assert_not_null(a, "answer to %s", id);
     text[0] = '\0';
     if (strcmp(xmpp_stanza_get_type(a), "result") == 0)
@@ -51,7 +64,7 @@ Test(presence_authorization, the_roster_table)
           PW_ERR_SUBSCRIPTION_REQUIRED },
     };
     char id[16], text[256];
-    tp_start(NULL);
+    pwfake_presence_start(&pd, NULL);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         snprintf(id, sizeof id, "e%zu", i);
         cr_assert_eq(ask(id, cases[i].items, text, sizeof text), cases[i].cond, "case %zu: %s -> %s (%s)", i,
@@ -65,24 +78,24 @@ Test(presence_authorization, the_roster_table)
         }
     }
     {
-        xmpp_stanza_t *get = tp_sent_ns("jabber:iq:roster");
+        xmpp_stanza_t *get = pwfake_presence_sent_ns(&pd, "jabber:iq:roster");
         cr_assert_str_eq(xmpp_stanza_get_to(get), "bob@opb.example", "XEP-0356 roster get to the bare JID");
         cr_assert_str_eq(xmpp_stanza_get_name(xmpp_stanza_get_children(get)), "query");
     }
-    cr_assert_eq(pw_presence_in_progress(tp_ps), 0);
-    tp_stop();
+    cr_assert_eq(pw_presence_in_progress(pd.ps), 0);
+    pwfake_presence_stop(&pd);
 }
 
 Test(presence_authorization, approval_is_requested_once_per_interval_per_pair)
 {
     char text[256];
     xmpp_stanza_t *iq, *ap;
-    tp_start("approval_interval = 1d");
+    pwfake_presence_start(&pd, "approval_interval = 1d");
     cr_assert_eq(ask("a1", "", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
     cr_assert_eq(approvals(), 1, "one approval request");
     iq = NULL;
-    for (size_t i = 0; i < pwfake_transport_sent_count(tp_fake); i++) {
-        xmpp_stanza_t *s = pwfake_transport_sent(tp_fake, i);
+    for (size_t i = 0; i < pwfake_transport_sent_count(pd.fake); i++) {
+        xmpp_stanza_t *s = pwfake_transport_sent(pd.fake, i);
         if (xmpp_stanza_get_child_by_name(s, "approval"))
             iq = s;
     }
@@ -94,161 +107,161 @@ Test(presence_authorization, approval_is_requested_once_per_interval_per_pair)
     cr_assert_str_eq(xmpp_stanza_get_attribute(ap, "presentity"), "bob@opb.example");
     cr_assert_str_eq(xmpp_stanza_get_attribute(ap, "watcher-msisdn"), "+447700900001");
     cr_assert_str_eq(xmpp_stanza_get_attribute(ap, "watcher-jid"), "alice@opa.example");
-    tp_deliver("<iq type='result' id='%s' from='watcher.opb.example' to='" TP_JID "'/>", xmpp_stanza_get_id(iq));
+    pwfake_presence_deliver(&pd, "<iq type='result' id='%s' from='watcher.opb.example' to='" PWFAKE_PRESENCE_JID "'/>", xmpp_stanza_get_id(iq));
 
-    pwfake_transport_clear(tp_fake);
-    tp_run(3600 * 1000);
+    pwfake_transport_clear(pd.fake);
+    pwfake_presence_run(&pd, 3600 * 1000);
     cr_assert_eq(ask("a2", "", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
     cr_assert_eq(approvals(), 0, "within the interval: no request");
 
-    pwfake_transport_clear(tp_fake);
-    tp_run(23 * 3600 * 1000);
+    pwfake_transport_clear(pd.fake);
+    pwfake_presence_run(&pd, 23 * 3600 * 1000);
     cr_assert_eq(ask("a3", "", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
     cr_assert_eq(approvals(), 1, "a day later: asked again");
-    tp_stop();
+    pwfake_presence_stop(&pd);
 }
 
 Test(presence_authorization, a_failed_approval_request_is_retried_at_the_next_enquiry)
 {
     char text[256];
     xmpp_stanza_t *iq = NULL;
-    tp_start(NULL);
+    pwfake_presence_start(&pd, NULL);
     cr_assert_eq(ask("b1", "", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
-    for (size_t i = 0; i < pwfake_transport_sent_count(tp_fake); i++) {
-        if (xmpp_stanza_get_child_by_name(pwfake_transport_sent(tp_fake, i), "approval"))
-            iq = pwfake_transport_sent(tp_fake, i);
+    for (size_t i = 0; i < pwfake_transport_sent_count(pd.fake); i++) {
+        if (xmpp_stanza_get_child_by_name(pwfake_transport_sent(pd.fake, i), "approval"))
+            iq = pwfake_transport_sent(pd.fake, i);
     }
     cr_assert_not_null(iq);
-    tp_deliver("<iq type='error' id='%s' from='watcher.opb.example' to='" TP_JID "'><error type='cancel'>"
+    pwfake_presence_deliver(&pd, "<iq type='error' id='%s' from='watcher.opb.example' to='" PWFAKE_PRESENCE_JID "'><error type='cancel'>"
                "<service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
                xmpp_stanza_get_id(iq));
-    pwfake_transport_clear(tp_fake);
+    pwfake_transport_clear(pd.fake);
     cr_assert_eq(ask("b2", "", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
     cr_assert_eq(approvals(), 1, "asked again after the failure");
     /* an approval request that times out is retried too */
-    pwfake_transport_clear(tp_fake);
-    tp_run(6000);
+    pwfake_transport_clear(pd.fake);
+    pwfake_presence_run(&pd, 6000);
     cr_assert_eq(ask("b3", "", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
     cr_assert_eq(approvals(), 1, "asked again after the timeout");
-    tp_stop();
+    pwfake_presence_stop(&pd);
 }
 
 Test(presence_authorization, only_the_gateway_may_ask)
 {
     char text[256];
-    tp_start(NULL);
-    tp_deliver("<iq type='set' id='f1' from='proxy.opa.example' to='" TP_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r1' kind='current' " TP_ATTRS "/></iq>");
-    cr_assert_eq(tp_error("f1", text, sizeof text), PW_ERR_FORBIDDEN);
+    pwfake_presence_start(&pd, NULL);
+    pwfake_presence_deliver(&pd, "<iq type='set' id='f1' from='proxy.opa.example' to='" PWFAKE_PRESENCE_JID "'>"
+               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r1' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
+    cr_assert_eq(pwfake_presence_error(&pd, "f1", text, sizeof text), PW_ERR_FORBIDDEN);
     cr_assert(strstr(text, "gateway"), "%s", text);
-    tp_deliver("<iq type='set' id='f2' from='alice@opa.example/phone' to='" TP_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r2' kind='current' " TP_ATTRS "/></iq>");
-    cr_assert_eq(tp_error("f2", text, sizeof text), PW_ERR_FORBIDDEN);
-    tp_deliver("<iq type='set' id='f3' to='" TP_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r3' kind='current' " TP_ATTRS "/></iq>");
-    cr_assert_eq(tp_error("f3", text, sizeof text), PW_ERR_FORBIDDEN);
-    cr_assert_null(tp_sent_ns("jabber:iq:roster"), "no roster read for a refused sender");
+    pwfake_presence_deliver(&pd, "<iq type='set' id='f2' from='alice@opa.example/phone' to='" PWFAKE_PRESENCE_JID "'>"
+               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r2' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
+    cr_assert_eq(pwfake_presence_error(&pd, "f2", text, sizeof text), PW_ERR_FORBIDDEN);
+    pwfake_presence_deliver(&pd, "<iq type='set' id='f3' to='" PWFAKE_PRESENCE_JID "'>"
+               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r3' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
+    cr_assert_eq(pwfake_presence_error(&pd, "f3", text, sizeof text), PW_ERR_FORBIDDEN);
+    cr_assert_null(pwfake_presence_sent_ns(&pd, "jabber:iq:roster"), "no roster read for a refused sender");
     /* the gateway's full JID is the gateway, in any case */
-    tp_deliver("<iq type='set' id='f4' from='Gateway.OPB.example/x' to='" TP_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r4' kind='current' " TP_ATTRS "/></iq>");
-    cr_assert_not_null(tp_sent_ns("jabber:iq:roster"));
-    tp_stop();
+    pwfake_presence_deliver(&pd, "<iq type='set' id='f4' from='Gateway.OPB.example/x' to='" PWFAKE_PRESENCE_JID "'>"
+               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r4' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
+    cr_assert_not_null(pwfake_presence_sent_ns(&pd, "jabber:iq:roster"));
+    pwfake_presence_stop(&pd);
 }
 
 Test(presence_authorization, malformed_enquiries_get_bad_request)
 {
     char text[256];
-    tp_start(NULL);
-    tp_deliver("<iq type='set' id='m1' from='" TP_GATEWAY "' to='" TP_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' kind='current' " TP_ATTRS "/></iq>");
-    cr_assert_eq(tp_error("m1", text, sizeof text), PW_ERR_BAD_REQUEST);
+    pwfake_presence_start(&pd, NULL);
+    pwfake_presence_deliver(&pd, "<iq type='set' id='m1' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+               "<enquiry xmlns='urn:peerwatch:chain:0' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
+    cr_assert_eq(pwfake_presence_error(&pd, "m1", text, sizeof text), PW_ERR_BAD_REQUEST);
     cr_assert(strstr(text, "ref"), "%s", text);
-    tp_deliver("<iq type='set' id='m2' from='" TP_GATEWAY "' to='" TP_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r' kind='later' " TP_ATTRS "/></iq>");
-    cr_assert_eq(tp_error("m2", text, sizeof text), PW_ERR_BAD_REQUEST);
-    tp_deliver("<iq type='set' id='m3' from='" TP_GATEWAY "' to='" TP_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='m2' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r' kind='later' " PWFAKE_PRESENCE_ATTRS "/></iq>");
+    cr_assert_eq(pwfake_presence_error(&pd, "m2", text, sizeof text), PW_ERR_BAD_REQUEST);
+    pwfake_presence_deliver(&pd, "<iq type='set' id='m3' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
                "<enquiry xmlns='urn:peerwatch:chain:0' ref='r' kind='current' presentity='+12025550123' "
                "watcher-msisdn='+447700900001' watcher-jid='alice@opa.example' watcher-network='opa.example'/></iq>");
-    cr_assert_eq(tp_error("m3", text, sizeof text), PW_ERR_BAD_REQUEST);
+    cr_assert_eq(pwfake_presence_error(&pd, "m3", text, sizeof text), PW_ERR_BAD_REQUEST);
     cr_assert(strstr(text, "presentity-jid"), "%s", text);
-    tp_deliver("<iq type='set' id='m4' from='" TP_GATEWAY "' to='" TP_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='m4' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
                "<enquiry xmlns='urn:peerwatch:chain:0' ref='r' kind='current' presentity-jid='bob@opb.example/x' "
                "watcher-msisdn='+447700900001' watcher-jid='alice@opa.example' watcher-network='opa.example'/></iq>");
-    cr_assert_eq(tp_error("m4", text, sizeof text), PW_ERR_JID_MALFORMED);
-    cr_assert_null(tp_sent_ns("jabber:iq:roster"));
-    tp_run(0);
+    cr_assert_eq(pwfake_presence_error(&pd, "m4", text, sizeof text), PW_ERR_JID_MALFORMED);
+    cr_assert_null(pwfake_presence_sent_ns(&pd, "jabber:iq:roster"));
+    pwfake_presence_run(&pd, 0);
     {
-        tp_records_t r;
-        tp_read_records(&r);
+        pwfake_presence_records_t r;
+        pwfake_presence_read_records(&pd, &r);
         cr_assert_eq(r.n, 0, "malformed enquiries are not charged");
     }
-    tp_stop();
+    pwfake_presence_stop(&pd);
 }
 
 Test(presence_authorization, subscription_kinds_need_the_proxy_and_a_bounded_duration)
 {
     char text[256];
-    tp_start("max_duration = 1h");
-    tp_deliver("<iq type='set' id='k1' from='" TP_GATEWAY "' to='" TP_JID "'>"
+    pwfake_presence_start(&pd, "max_duration = 1h");
+    pwfake_presence_deliver(&pd, "<iq type='set' id='k1' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
                "<enquiry xmlns='urn:peerwatch:chain:0' ref='watcher.opa.example/k1' kind='changes' "
-               "duration='60' " TP_ATTRS "/></iq>");
-    cr_assert_eq(tp_error("k1", text, sizeof text), PW_ERR_BAD_REQUEST);
+               "duration='60' " PWFAKE_PRESENCE_ATTRS "/></iq>");
+    cr_assert_eq(pwfake_presence_error(&pd, "k1", text, sizeof text), PW_ERR_BAD_REQUEST);
     cr_assert(strstr(text, "'proxy'"), "%s", text);
-    tp_deliver("<iq type='set' id='k2' from='" TP_GATEWAY "' to='" TP_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='k2' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
                "<enquiry xmlns='urn:peerwatch:chain:0' ref='watcher.opa.example/k2' kind='changes' "
-               "duration='3601' proxy='proxy.opa.example' " TP_ATTRS "/></iq>");
-    cr_assert_eq(tp_error("k2", text, sizeof text), PW_ERR_BAD_REQUEST);
+               "duration='3601' proxy='proxy.opa.example' " PWFAKE_PRESENCE_ATTRS "/></iq>");
+    cr_assert_eq(pwfake_presence_error(&pd, "k2", text, sizeof text), PW_ERR_BAD_REQUEST);
     cr_assert(strstr(text, "3600 seconds"), "%s", text);
     /* a stop with nothing to end: result, charged, no roster read */
-    tp_enquiry("k3", "watcher.opa.example/k3", "stop");
-    cr_assert_null(tp_answer("k3"), "not before the commit");
-    tp_run(0);
-    cr_assert_str_eq(xmpp_stanza_get_type(tp_answer("k3")), "result");
-    cr_assert_null(tp_sent_ns("jabber:iq:roster"));
-    tp_stop();
+    pwfake_presence_enquiry(&pd, "k3", "watcher.opa.example/k3", "stop");
+    cr_assert_null(pwfake_presence_answer(&pd, "k3"), "not before the commit");
+    pwfake_presence_run(&pd, 0);
+    cr_assert_str_eq(xmpp_stanza_get_type(pwfake_presence_answer(&pd, "k3")), "result");
+    cr_assert_null(pwfake_presence_sent_ns(&pd, "jabber:iq:roster"));
+    pwfake_presence_stop(&pd);
 }
 
 Test(presence_authorization, roster_timeout_and_refusal)
 {
     char text[256];
-    tp_start(NULL);
-    tp_enquiry("t1", "watcher.opa.example/t1", "current");
-    cr_assert_not_null(tp_sent_ns("jabber:iq:roster"));
-    tp_run(4999);
-    cr_assert_null(tp_answer("t1"));
-    tp_run(2);
-    tp_run(0);
-    cr_assert_eq(tp_error("t1", text, sizeof text), PW_ERR_REMOTE_SERVER_TIMEOUT);
+    pwfake_presence_start(&pd, NULL);
+    pwfake_presence_enquiry(&pd, "t1", "watcher.opa.example/t1", "current");
+    cr_assert_not_null(pwfake_presence_sent_ns(&pd, "jabber:iq:roster"));
+    pwfake_presence_run(&pd, 4999);
+    cr_assert_null(pwfake_presence_answer(&pd, "t1"));
+    pwfake_presence_run(&pd, 2);
+    pwfake_presence_run(&pd, 0);
+    cr_assert_eq(pwfake_presence_error(&pd, "t1", text, sizeof text), PW_ERR_REMOTE_SERVER_TIMEOUT);
     cr_assert_str_eq(text, "could not read the presentity's contact list in time");
 
-    pwfake_transport_clear(tp_fake);
-    tp_enquiry("t2", "watcher.opa.example/t2", "current");
+    pwfake_transport_clear(pd.fake);
+    pwfake_presence_enquiry(&pd, "t2", "watcher.opa.example/t2", "current");
     {
-        xmpp_stanza_t *get = tp_sent_ns("jabber:iq:roster");
-        tp_deliver("<iq type='error' id='%s' from='bob@opb.example' to='" TP_JID "'><error type='auth'>"
+        xmpp_stanza_t *get = pwfake_presence_sent_ns(&pd, "jabber:iq:roster");
+        pwfake_presence_deliver(&pd, "<iq type='error' id='%s' from='bob@opb.example' to='" PWFAKE_PRESENCE_JID "'><error type='auth'>"
                    "<forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>", xmpp_stanza_get_id(get));
     }
-    tp_run(0);
-    cr_assert_eq(tp_error("t2", text, sizeof text), PW_ERR_INTERNAL_SERVER_ERROR);
+    pwfake_presence_run(&pd, 0);
+    cr_assert_eq(pwfake_presence_error(&pd, "t2", text, sizeof text), PW_ERR_INTERNAL_SERVER_ERROR);
     cr_assert(strstr(text, "contact list"), "%s", text);
-    tp_stop();
+    pwfake_presence_stop(&pd);
 }
 
 Test(presence_authorization, teardown_with_enquiries_in_flight_is_clean)
 {
     char text[256];
-    tp_start(NULL);
+    pwfake_presence_start(&pd, NULL);
     cr_assert_eq(ask("x1", "", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED); /* approval IQ pending */
-    tp_enquiry("x2", "watcher.opa.example/x2", "current");                      /* roster get pending */
-    tp_enquiry("x3", "watcher.opa.example/x3", "next");                         /* awaiting commit */
-    cr_assert_eq(pw_presence_in_progress(tp_ps), 2);
-    pw_presence_destroy(tp_ps);
-    tp_ps = NULL;
-    cr_assert_eq(pw_component_pending_iqs(tp_comp), 0, "every IQ of the server was cancelled");
-    tp_deliver("<iq type='set' id='x4' from='" TP_GATEWAY "' to='" TP_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r4' kind='current' " TP_ATTRS "/></iq>");
-    cr_assert_eq(tp_error("x4", text, sizeof text), PW_ERR_SERVICE_UNAVAILABLE);
-    tp_stop();
+    pwfake_presence_enquiry(&pd, "x2", "watcher.opa.example/x2", "current");                      /* roster get pending */
+    pwfake_presence_enquiry(&pd, "x3", "watcher.opa.example/x3", "next");                         /* awaiting commit */
+    cr_assert_eq(pw_presence_in_progress(pd.ps), 2);
+    pw_presence_destroy(pd.ps);
+    pd.ps = NULL;
+    cr_assert_eq(pw_component_pending_iqs(pd.comp), 0, "every IQ of the server was cancelled");
+    pwfake_presence_deliver(&pd, "<iq type='set' id='x4' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r4' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
+    cr_assert_eq(pwfake_presence_error(&pd, "x4", text, sizeof text), PW_ERR_SERVICE_UNAVAILABLE);
+    pwfake_presence_stop(&pd);
 }
 
 Test(presence_authorization, the_example_configs_load)
@@ -261,41 +274,41 @@ Test(presence_authorization, the_example_configs_load)
         pw_presence_settings_t s;
         memset(&s, 0, sizeof s);
         snprintf(path, sizeof path, "%s/%s", PRESENCE_TEST_CONFDIR, files[i]);
-        cr_assert_eq(pw_config_load(path, pw_presence_options, pw_presence_option_count, NULL, 0, &s, &err),
+        cr_assert_eq(pw_config_load(path, pw_presence_role.options, pw_presence_role.noptions, NULL, 0, &s, &err),
                      PW_OK, "%s", pw_config_error_text(&err, why, sizeof why));
         cr_assert_eq(pw_presence_check(&s, why, sizeof why), PW_OK, "%s: %s", files[i], why);
         cr_assert(strstr(s.common.jid, "ps"), "%s", s.common.jid);
         cr_assert(strstr(s.watcher, "watcher."), "%s", s.watcher);
-        pw_config_free(pw_presence_options, pw_presence_option_count, &s);
+        pw_config_free(pw_presence_role.options, pw_presence_role.noptions, &s);
     }
 }
 
 /* An enquiry about bob from watcher msisdn, answered from an empty roster. */
 static void ask_from(const char *id, const char *msisdn)
 {
-    tp_deliver("<iq type='set' id='%s' from='" TP_GATEWAY "' to='" TP_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='%s' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
                "<enquiry xmlns='urn:peerwatch:chain:0' ref='watcher.opa.example/%s' kind='current' "
                "presentity-jid='bob@opb.example' watcher-msisdn='%s' watcher-jid='x@opa.example' "
                "watcher-network='opa.example'/></iq>", id, id, msisdn);
-    tp_roster("");
-    tp_run(0);
-    cr_assert_not_null(tp_answer(id));
+    pwfake_presence_roster(&pd, "");
+    pwfake_presence_run(&pd, 0);
+    cr_assert_not_null(pwfake_presence_answer(&pd, id));
 }
 
 Test(presence_authorization, the_approval_table_is_bounded)
 {
-    tp_start("max_approvals = 2\napproval_interval = 1h");
+    pwfake_presence_start(&pd, "max_approvals = 2\napproval_interval = 1h");
     ask_from("p1", "+447700900001");
     ask_from("p2", "+447700900002");
     cr_assert_eq(approvals(), 2);
-    pwfake_transport_clear(tp_fake);
+    pwfake_transport_clear(pd.fake);
     ask_from("p3", "+447700900003");
     cr_assert_eq(approvals(), 0, "table full of pairs within the interval: not asked");
-    tp_run(3600 * 1000);
+    pwfake_presence_run(&pd, 3600 * 1000);
     ask_from("p4", "+447700900003");
     cr_assert_eq(approvals(), 1, "expired pairs make room");
-    pwfake_transport_clear(tp_fake);
+    pwfake_transport_clear(pd.fake);
     ask_from("p5", "+447700900001");
     cr_assert_eq(approvals(), 1, "its pair had expired and was swept");
-    tp_stop();
+    pwfake_presence_stop(&pd);
 }

@@ -1,29 +1,42 @@
 /* test_presence_notify.c: notifications of a subscription (docs/protocol.md §5.2): seq, acks, throttling with the latest state, expiry, 'next', retries and a watcher gone. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "pw_subs.h"
-#include "test_presence_util.h"
+#include "presence_driver.h"
 
-TestSuite(presence_notify, .fini = tp_stop);
+/* The Presence Server under test (Criterion's .fini takes no argument: one per file). */
+static pwfake_presence_t pd;
 
-static tp_ends_t ends; /* large: off the stack */
+static void stop_driver(void)
+{
+    pwfake_presence_stop(&pd);
+}
+
+TestSuite(presence_notify, .fini = stop_driver);
+
+static pwfake_presence_ends_t ends; /* large: off the stack */
 
 /* A change of bob, re-authorized by a roster read, flushed by the commit hook. */
 static void change(const char *show)
 {
-    size_t gets = tp_roster_gets();
-    tp_bob(show);
-    cr_assert_eq(tp_roster_gets(), gets + 1, "a roster read before the notification");
-    tp_roster(TP_BOTH);
-    tp_run(0);
+    size_t gets = pwfake_presence_roster_gets(&pd);
+    pwfake_presence_bob(&pd, show);
+    cr_assert_eq(pwfake_presence_roster_gets(&pd), gets + 1, "a roster read before the notification");
+    pwfake_presence_roster(&pd, PWFAKE_PRESENCE_BOTH);
+    pwfake_presence_run(&pd, 0);
 }
 
 static const char *attr(xmpp_stanza_t *iq, const char *name)
 {
-    return xmpp_stanza_get_attribute(tp_notify_el(iq), name);
+    return xmpp_stanza_get_attribute(pwfake_presence_notify_el(iq), name);
 }
 
 static void state_of(xmpp_stanza_t *iq, pw_presence_state_t *st)
 {
-    xmpp_stanza_t *s = xmpp_stanza_get_child_by_name_and_ns(tp_notify_el(iq), "state", "urn:peerwatch:0");
+    xmpp_stanza_t *s = xmpp_stanza_get_child_by_name_and_ns(pwfake_presence_notify_el(iq), "state", "urn:peerwatch:0");
     cr_assert_not_null(s, "the notification carries a <state/>");
     cr_assert_eq(pw_state_parse(s, st), PW_OK);
 }
@@ -35,22 +48,22 @@ Test(presence_notify, three_changes_three_notifications_in_sequence)
     static const char *const shows[] = { "away", "dnd", "xa" };
     pw_subs_stats_t stats;
 
-    tp_start(NULL);
-    tp_grant("opb.example", 2);
-    tp_bob("");
-    tp_subscribe("c1", "changes", TP_BOTH);
-    tp_subscription("c1", id, sizeof id);
-    cr_assert_eq(tp_notify_count(), 0);
+    pwfake_presence_start(&pd, NULL);
+    pwfake_presence_grant(&pd, "opb.example", 2);
+    pwfake_presence_bob(&pd, "");
+    pwfake_presence_subscribe(&pd, "c1", "changes", PWFAKE_PRESENCE_BOTH);
+    pwfake_presence_subscription(&pd, "c1", id, sizeof id);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 0);
     for (int i = 0; i < 3; i++) {
         xmpp_stanza_t *n;
         char seq[8];
         if (i)
-            tp_run(1000); /* past the throttle */
+            pwfake_presence_run(&pd, 1000); /* past the throttle */
         change(shows[i]);
-        cr_assert_eq(tp_notify_count(), (size_t)i + 1);
-        n = tp_notify((size_t)i, NULL);
+        cr_assert_eq(pwfake_presence_notify_count(&pd), (size_t)i + 1);
+        n = pwfake_presence_notify(&pd, (size_t)i, NULL);
         snprintf(seq, sizeof seq, "%d", i + 1);
-        cr_assert_str_eq(xmpp_stanza_get_to(n), TP_GATEWAY);
+        cr_assert_str_eq(xmpp_stanza_get_to(n), PWFAKE_PRESENCE_GATEWAY);
         cr_assert_str_eq(attr(n, "subscription"), id);
         cr_assert_str_eq(attr(n, "seq"), seq);
         cr_assert_str_eq(attr(n, "ref"), "c1");
@@ -61,12 +74,12 @@ Test(presence_notify, three_changes_three_notifications_in_sequence)
         cr_assert_null(attr(n, "ended"));
         state_of(n, &st);
         cr_assert_str_eq(st.show, shows[i]);
-        tp_ack(n);
+        pwfake_presence_ack(&pd, n);
     }
-    pw_subs_stats(pw_presence_subs(tp_ps), &stats);
+    pw_subs_stats(pw_presence_subs(pd.ps), &stats);
     cr_assert_eq(stats.acked, 3);
     cr_assert_eq(stats.notifications, 3);
-    tp_stop();
+    pwfake_presence_stop(&pd);
 }
 
 Test(presence_notify, throttled_changes_are_merged_latest_state_wins)
@@ -74,93 +87,93 @@ Test(presence_notify, throttled_changes_are_merged_latest_state_wins)
     pw_presence_state_t st;
     xmpp_stanza_t *n;
     char id[64];
-    tp_start("notify_interval = 1s");
-    tp_grant("opb.example", 2);
-    tp_bob("");
-    tp_subscribe("t1", "changes", TP_BOTH);
-    tp_subscription("t1", id, sizeof id);
+    pwfake_presence_start(&pd, "notify_interval = 1s");
+    pwfake_presence_grant(&pd, "opb.example", 2);
+    pwfake_presence_bob(&pd, "");
+    pwfake_presence_subscribe(&pd, "t1", "changes", PWFAKE_PRESENCE_BOTH);
+    pwfake_presence_subscription(&pd, "t1", id, sizeof id);
     change("away");
-    cr_assert_eq(tp_notify_count(), 1);
-    tp_ack(tp_notify(0, NULL));
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 1);
+    pwfake_presence_ack(&pd, pwfake_presence_notify(&pd, 0, NULL));
 
     /* three changes within the interval: nothing now */
-    tp_run(100);
-    tp_bob("dnd");
-    tp_bob("xa");
-    tp_bob("chat");
-    tp_run(0);
-    tp_run(800);
-    cr_assert_eq(tp_notify_count(), 1, "throttled");
+    pwfake_presence_run(&pd, 100);
+    pwfake_presence_bob(&pd, "dnd");
+    pwfake_presence_bob(&pd, "xa");
+    pwfake_presence_bob(&pd, "chat");
+    pwfake_presence_run(&pd, 0);
+    pwfake_presence_run(&pd, 800);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 1, "throttled");
     /* the interval is over: one notification with the latest state, after a fresh roster read */
-    tp_run(100);
-    tp_roster(TP_BOTH);
-    tp_run(0);
-    cr_assert_eq(tp_notify_count(), 2);
-    n = tp_notify(1, NULL);
+    pwfake_presence_run(&pd, 100);
+    pwfake_presence_roster(&pd, PWFAKE_PRESENCE_BOTH);
+    pwfake_presence_run(&pd, 0);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 2);
+    n = pwfake_presence_notify(&pd, 1, NULL);
     cr_assert_str_eq(attr(n, "seq"), "2");
     state_of(n, &st);
     cr_assert_str_eq(st.show, "chat", "the latest state, nothing stale");
-    tp_ack(n);
+    pwfake_presence_ack(&pd, n);
 
     /* a change and back within the interval: the state last sent is not sent again */
-    tp_run(100);
-    tp_bob("away");
-    tp_bob("chat");
-    tp_run(2000);
-    tp_run(0);
-    cr_assert_eq(tp_notify_count(), 2);
+    pwfake_presence_run(&pd, 100);
+    pwfake_presence_bob(&pd, "away");
+    pwfake_presence_bob(&pd, "chat");
+    pwfake_presence_run(&pd, 2000);
+    pwfake_presence_run(&pd, 0);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 2);
     /* a change while a notification is unacknowledged waits for the ack */
-    tp_run(1000);
+    pwfake_presence_run(&pd, 1000);
     change("dnd");
-    cr_assert_eq(tp_notify_count(), 3);
-    tp_run(1000);
-    tp_bob("xa");
-    tp_run(1000);
-    cr_assert_eq(tp_notify_count(), 3, "one notification in flight at a time");
-    tp_ack(tp_notify(2, NULL));
-    tp_roster(TP_BOTH);
-    tp_run(0);
-    cr_assert_eq(tp_notify_count(), 4);
-    state_of(tp_notify(3, NULL), &st);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 3);
+    pwfake_presence_run(&pd, 1000);
+    pwfake_presence_bob(&pd, "xa");
+    pwfake_presence_run(&pd, 1000);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 3, "one notification in flight at a time");
+    pwfake_presence_ack(&pd, pwfake_presence_notify(&pd, 2, NULL));
+    pwfake_presence_roster(&pd, PWFAKE_PRESENCE_BOTH);
+    pwfake_presence_run(&pd, 0);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 4);
+    state_of(pwfake_presence_notify(&pd, 3, NULL), &st);
     cr_assert_str_eq(st.show, "xa");
-    cr_assert_str_eq(attr(tp_notify(3, NULL), "seq"), "4");
-    tp_stop();
+    cr_assert_str_eq(attr(pwfake_presence_notify(&pd, 3, NULL), "seq"), "4");
+    pwfake_presence_stop(&pd);
 }
 
 Test(presence_notify, changes_expire_on_time_with_the_ended_notification_and_record)
 {
     char id[64];
     xmpp_stanza_t *n;
-    tp_start(NULL);
-    tp_grant("opb.example", 2);
-    tp_subscribe("e1", "changes", TP_BOTH); /* 60 s */
-    tp_subscription("e1", id, sizeof id);
+    pwfake_presence_start(&pd, NULL);
+    pwfake_presence_grant(&pd, "opb.example", 2);
+    pwfake_presence_subscribe(&pd, "e1", "changes", PWFAKE_PRESENCE_BOTH); /* 60 s */
+    pwfake_presence_subscription(&pd, "e1", id, sizeof id);
     change("away");
-    tp_ack(tp_notify(0, NULL));
-    tp_run(58000);
-    cr_assert_eq(tp_notify_count(), 1);
-    cr_assert_eq(pw_subs_count(pw_presence_subs(tp_ps)), 1);
-    tp_run(2000);
-    cr_assert_eq(pw_subs_count(pw_presence_subs(tp_ps)), 0, "ended at its expiry");
-    cr_assert_eq(tp_notify_count(), 2);
-    n = tp_notify(1, NULL);
+    pwfake_presence_ack(&pd, pwfake_presence_notify(&pd, 0, NULL));
+    pwfake_presence_run(&pd, 58000);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 1);
+    cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 1);
+    pwfake_presence_run(&pd, 2000);
+    cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 0, "ended at its expiry");
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 2);
+    n = pwfake_presence_notify(&pd, 1, NULL);
     cr_assert_str_eq(attr(n, "ended"), "expired");
     cr_assert_str_eq(attr(n, "seq"), "2");
     cr_assert_str_eq(attr(n, "subscription"), id);
-    cr_assert_null(xmpp_stanza_get_child_by_name(tp_notify_el(n), "state"));
-    tp_ack(n);
-    tp_read_ends(&ends);
+    cr_assert_null(xmpp_stanza_get_child_by_name(pwfake_presence_notify_el(n), "state"));
+    pwfake_presence_ack(&pd, n);
+    pwfake_presence_read_ends(&pd, &ends);
     cr_assert_eq(ends.n, 1);
     cr_assert_str_eq(ends.outcome[0], "expired");
     cr_assert_str_eq(ends.subscription[0], id);
     cr_assert_eq(ends.duration[0], 60);
     cr_assert_eq(ends.notifications[0], 2);
     /* later changes notify nobody */
-    tp_run(1000);
-    tp_bob("dnd");
-    tp_run(0);
-    cr_assert_eq(tp_notify_count(), 2);
-    tp_stop();
+    pwfake_presence_run(&pd, 1000);
+    pwfake_presence_bob(&pd, "dnd");
+    pwfake_presence_run(&pd, 0);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 2);
+    pwfake_presence_stop(&pd);
 }
 
 Test(presence_notify, next_fires_once_with_the_state_and_ends)
@@ -168,120 +181,120 @@ Test(presence_notify, next_fires_once_with_the_state_and_ends)
     pw_presence_state_t st;
     xmpp_stanza_t *n;
     char id[64];
-    tp_start(NULL);
-    tp_grant("opb.example", 2);
-    tp_bob("");
-    tp_subscribe("x1", "next", TP_BOTH);
-    tp_subscription("x1", id, sizeof id);
-    tp_bob(""); /* the same state again: no change */
-    tp_run(0);
-    cr_assert_eq(tp_notify_count(), 0);
+    pwfake_presence_start(&pd, NULL);
+    pwfake_presence_grant(&pd, "opb.example", 2);
+    pwfake_presence_bob(&pd, "");
+    pwfake_presence_subscribe(&pd, "x1", "next", PWFAKE_PRESENCE_BOTH);
+    pwfake_presence_subscription(&pd, "x1", id, sizeof id);
+    pwfake_presence_bob(&pd, ""); /* the same state again: no change */
+    pwfake_presence_run(&pd, 0);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 0);
     change("dnd");
-    cr_assert_eq(tp_notify_count(), 1);
-    n = tp_notify(0, NULL);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 1);
+    n = pwfake_presence_notify(&pd, 0, NULL);
     cr_assert_str_eq(attr(n, "seq"), "1");
     cr_assert_str_eq(attr(n, "ended"), "expired");
     state_of(n, &st);
     cr_assert_str_eq(st.show, "dnd");
-    tp_ack(n);
-    cr_assert_eq(pw_subs_count(pw_presence_subs(tp_ps)), 0);
-    tp_run(1000);
-    tp_bob("xa");
-    tp_run(1000);
-    cr_assert_eq(tp_notify_count(), 1, "fires once");
-    tp_read_ends(&ends);
+    pwfake_presence_ack(&pd, n);
+    cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 0);
+    pwfake_presence_run(&pd, 1000);
+    pwfake_presence_bob(&pd, "xa");
+    pwfake_presence_run(&pd, 1000);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 1, "fires once");
+    pwfake_presence_read_ends(&pd, &ends);
     cr_assert_eq(ends.n, 1);
     cr_assert_str_eq(ends.outcome[0], "expired");
     cr_assert_eq(ends.notifications[0], 1);
-    tp_stop();
+    pwfake_presence_stop(&pd);
 }
 
 Test(presence_notify, a_watcher_gone_ends_without_retries)
 {
     xmpp_stanza_t *n;
-    tp_start(NULL);
-    tp_grant("opb.example", 2);
-    tp_subscribe("g1", "changes", TP_BOTH);
+    pwfake_presence_start(&pd, NULL);
+    pwfake_presence_grant(&pd, "opb.example", 2);
+    pwfake_presence_subscribe(&pd, "g1", "changes", PWFAKE_PRESENCE_BOTH);
     change("away");
-    n = tp_notify(0, NULL);
-    tp_deliver("<iq type='error' id='%s' from='" TP_GATEWAY "' to='" TP_JID "'><error type='cancel'>"
+    n = pwfake_presence_notify(&pd, 0, NULL);
+    pwfake_presence_deliver(&pd, "<iq type='error' id='%s' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'><error type='cancel'>"
                "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
                "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>no such subscription</text></error></iq>",
                xmpp_stanza_get_id(n));
-    tp_run(0);
-    cr_assert_eq(pw_subs_count(pw_presence_subs(tp_ps)), 0);
-    tp_run(20000);
-    cr_assert_eq(tp_notify_count(), 1, "no retry, no ended notification");
-    tp_read_ends(&ends);
+    pwfake_presence_run(&pd, 0);
+    cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 0);
+    pwfake_presence_run(&pd, 20000);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 1, "no retry, no ended notification");
+    pwfake_presence_read_ends(&pd, &ends);
     cr_assert_eq(ends.n, 1);
     cr_assert_str_eq(ends.outcome[0], "watcher-gone");
-    tp_stop();
+    pwfake_presence_stop(&pd);
 }
 
 Test(presence_notify, a_timeout_is_retried_then_the_subscription_ends)
 {
-    tp_start("notify_timeout = 2s\nnotify_retries = 2");
-    tp_grant("opb.example", 2);
-    tp_subscribe("o1", "changes", TP_BOTH);
+    pwfake_presence_start(&pd, "notify_timeout = 2s\nnotify_retries = 2");
+    pwfake_presence_grant(&pd, "opb.example", 2);
+    pwfake_presence_subscribe(&pd, "o1", "changes", PWFAKE_PRESENCE_BOTH);
     change("away");
-    cr_assert_eq(tp_notify_count(), 1);
-    tp_run(2001);
-    cr_assert_eq(tp_notify_count(), 2, "first retry");
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 1);
+    pwfake_presence_run(&pd, 2001);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 2, "first retry");
     /* a hop's relayed timeout (type wait) counts as a timeout too */
-    tp_deliver("<iq type='error' id='%s' from='" TP_GATEWAY "' to='" TP_JID "'><error type='wait'>"
+    pwfake_presence_deliver(&pd, "<iq type='error' id='%s' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'><error type='wait'>"
                "<remote-server-timeout xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
-               xmpp_stanza_get_id(tp_notify(1, NULL)));
-    cr_assert_eq(tp_notify_count(), 3, "second retry");
+               xmpp_stanza_get_id(pwfake_presence_notify(&pd, 1, NULL)));
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 3, "second retry");
     for (size_t i = 0; i < 3; i++) {
-        cr_assert_str_eq(attr(tp_notify(i, NULL), "seq"), "1", "the same notification each time");
-        cr_assert_str_neq(xmpp_stanza_get_id(tp_notify(i, NULL)), i ? xmpp_stanza_get_id(tp_notify(i - 1, NULL)) : "");
+        cr_assert_str_eq(attr(pwfake_presence_notify(&pd, i, NULL), "seq"), "1", "the same notification each time");
+        cr_assert_str_neq(xmpp_stanza_get_id(pwfake_presence_notify(&pd, i, NULL)), i ? xmpp_stanza_get_id(pwfake_presence_notify(&pd, i - 1, NULL)) : "");
     }
-    tp_run(2001);
-    tp_run(0);
-    cr_assert_eq(tp_notify_count(), 3, "no more than notify_retries resends");
-    cr_assert_eq(pw_subs_count(pw_presence_subs(tp_ps)), 0);
-    tp_read_ends(&ends);
+    pwfake_presence_run(&pd, 2001);
+    pwfake_presence_run(&pd, 0);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 3, "no more than notify_retries resends");
+    cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 0);
+    pwfake_presence_read_ends(&pd, &ends);
     cr_assert_eq(ends.n, 1);
     cr_assert_str_eq(ends.outcome[0], "watcher-unreachable");
-    tp_stop();
+    pwfake_presence_stop(&pd);
 }
 
 Test(presence_notify, an_ack_after_a_retry_keeps_the_subscription)
 {
-    tp_start("notify_timeout = 2s");
-    tp_grant("opb.example", 2);
-    tp_subscribe("a1", "changes", TP_BOTH);
+    pwfake_presence_start(&pd, "notify_timeout = 2s");
+    pwfake_presence_grant(&pd, "opb.example", 2);
+    pwfake_presence_subscribe(&pd, "a1", "changes", PWFAKE_PRESENCE_BOTH);
     change("away");
-    tp_run(2001);
-    cr_assert_eq(tp_notify_count(), 2);
-    tp_ack(tp_notify(1, NULL));
-    tp_run(10000);
-    cr_assert_eq(pw_subs_count(pw_presence_subs(tp_ps)), 1);
-    cr_assert_eq(tp_notify_count(), 2);
-    tp_stop();
+    pwfake_presence_run(&pd, 2001);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 2);
+    pwfake_presence_ack(&pd, pwfake_presence_notify(&pd, 1, NULL));
+    pwfake_presence_run(&pd, 10000);
+    cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 1);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 2);
+    pwfake_presence_stop(&pd);
 }
 
 Test(presence_notify, our_link_down_does_not_end_the_subscription)
 {
-    tp_start("notify_timeout = 2s");
-    tp_grant("opb.example", 2);
-    tp_subscribe("l1", "changes", TP_BOTH);
+    pwfake_presence_start(&pd, "notify_timeout = 2s");
+    pwfake_presence_grant(&pd, "opb.example", 2);
+    pwfake_presence_subscribe(&pd, "l1", "changes", PWFAKE_PRESENCE_BOTH);
     change("away");
-    cr_assert_eq(tp_notify_count(), 1);
-    pwfake_transport_down(tp_fake);
-    tp_run(2001); /* the notification times out; the resend cannot leave */
-    tp_run(5000);
-    cr_assert_eq(pw_subs_count(pw_presence_subs(tp_ps)), 1, "kept while our own link is down");
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 1);
+    pwfake_transport_down(pd.fake);
+    pwfake_presence_run(&pd, 2001); /* the notification times out; the resend cannot leave */
+    pwfake_presence_run(&pd, 5000);
+    cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 1, "kept while our own link is down");
     /* back up: the server resends privileges and presences; the latest state goes out */
-    pwfake_transport_up(tp_fake);
-    tp_grant("opb.example", 2);
-    tp_bob("away");
-    tp_run(1000); /* the retry, held for notify_interval after the last failed attempt */
-    tp_roster(TP_BOTH);
-    tp_run(0);
-    cr_assert_eq(tp_notify_count(), 2);
-    cr_assert_str_eq(attr(tp_notify(1, NULL), "seq"), "2");
-    tp_ack(tp_notify(1, NULL));
-    cr_assert_eq(pw_subs_count(pw_presence_subs(tp_ps)), 1);
-    tp_stop();
+    pwfake_transport_up(pd.fake);
+    pwfake_presence_grant(&pd, "opb.example", 2);
+    pwfake_presence_bob(&pd, "away");
+    pwfake_presence_run(&pd, 1000); /* the retry, held for notify_interval after the last failed attempt */
+    pwfake_presence_roster(&pd, PWFAKE_PRESENCE_BOTH);
+    pwfake_presence_run(&pd, 0);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 2);
+    cr_assert_str_eq(attr(pwfake_presence_notify(&pd, 1, NULL), "seq"), "2");
+    pwfake_presence_ack(&pd, pwfake_presence_notify(&pd, 1, NULL));
+    cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 1);
+    pwfake_presence_stop(&pd);
 }

@@ -1,10 +1,23 @@
 /* test_presence_persist.c: subscriptions survive a restart of the Presence Server (journal in [presence] state_dir): expiry holds, expired ones end at start-up. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "pw_subs.h"
-#include "test_presence_util.h"
+#include "presence_driver.h"
 
-TestSuite(presence_persist, .fini = tp_stop);
+/* The Presence Server under test (Criterion's .fini takes no argument: one per file). */
+static pwfake_presence_t pd;
 
-static tp_ends_t ends; /* large: off the stack */
+static void stop_driver(void)
+{
+    pwfake_presence_stop(&pd);
+}
+
+TestSuite(presence_persist, .fini = stop_driver);
+
+static pwfake_presence_ends_t ends; /* large: off the stack */
 
 typedef struct seen {
     char id[4][64];
@@ -26,10 +39,10 @@ static int seen_cb(const pw_subs_view_t *v, void *arg)
 /* Destroy the server and start a new one on the same directories, later. */
 static void restart(uint64_t later_ms)
 {
-    pw_presence_destroy(tp_ps);
-    tp_ps = NULL;
-    tp_now += later_ms;
-    cr_assert_eq(pw_presence_create(&tp_ps, tp_comp, &tp_settings), PW_OK);
+    pw_presence_destroy(pd.ps);
+    pd.ps = NULL;
+    pd.now += later_ms;
+    cr_assert_eq(pw_presence_create(&pd.ps, pd.comp, &pd.settings), PW_OK);
 }
 
 Test(presence_persist, subscriptions_come_back_with_their_expiry_and_expired_ones_end)
@@ -38,93 +51,93 @@ Test(presence_persist, subscriptions_come_back_with_their_expiry_and_expired_one
     seen_t before, after;
     xmpp_stanza_t *n;
 
-    tp_start(NULL);
-    tp_grant("opb.example", 2);
-    tp_subscribe("p1", "changes", TP_BOTH); /* 60 s */
-    tp_subscription("p1", longer, sizeof longer);
-    tp_deliver("<iq type='set' id='p2' from='" TP_GATEWAY "' to='" TP_JID "'>"
+    pwfake_presence_start(&pd, NULL);
+    pwfake_presence_grant(&pd, "opb.example", 2);
+    pwfake_presence_subscribe(&pd, "p1", "changes", PWFAKE_PRESENCE_BOTH); /* 60 s */
+    pwfake_presence_subscription(&pd, "p1", longer, sizeof longer);
+    pwfake_presence_deliver(&pd, "<iq type='set' id='p2' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
                "<enquiry xmlns='urn:peerwatch:chain:0' ref='p2 with space%%' kind='changes' duration='10' "
-               "proxy='proxy.opa.example' " TP_ATTRS "/></iq>");
-    tp_roster(TP_BOTH);
-    tp_run(0);
-    tp_subscription("p2", shorter, sizeof shorter);
-    tp_bob("away");
-    tp_roster(TP_BOTH);
-    tp_run(0);
-    cr_assert_eq(tp_notify_count(), 2);
-    tp_ack(tp_notify(0, NULL));
-    tp_ack(tp_notify(1, NULL));
+               "proxy='proxy.opa.example' " PWFAKE_PRESENCE_ATTRS "/></iq>");
+    pwfake_presence_roster(&pd, PWFAKE_PRESENCE_BOTH);
+    pwfake_presence_run(&pd, 0);
+    pwfake_presence_subscription(&pd, "p2", shorter, sizeof shorter);
+    pwfake_presence_bob(&pd, "away");
+    pwfake_presence_roster(&pd, PWFAKE_PRESENCE_BOTH);
+    pwfake_presence_run(&pd, 0);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 2);
+    pwfake_presence_ack(&pd, pwfake_presence_notify(&pd, 0, NULL));
+    pwfake_presence_ack(&pd, pwfake_presence_notify(&pd, 1, NULL));
     memset(&before, 0, sizeof before);
-    pw_subs_foreach(pw_presence_subs(tp_ps), "bob@opb.example", seen_cb, &before);
+    pw_subs_foreach(pw_presence_subs(pd.ps), "bob@opb.example", seen_cb, &before);
     cr_assert_eq(before.n, 2);
 
     restart(20000); /* the 10 s one expired meanwhile */
-    cr_assert_eq(pw_subs_count(pw_presence_subs(tp_ps)), 1);
+    cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 1);
     memset(&after, 0, sizeof after);
-    pw_subs_foreach(pw_presence_subs(tp_ps), "BOB@opb.example", seen_cb, &after);
+    pw_subs_foreach(pw_presence_subs(pd.ps), "BOB@opb.example", seen_cb, &after);
     cr_assert_eq(after.n, 1);
     cr_assert_str_eq(after.id[0], longer);
     for (size_t i = 0; i < 2; i++) {
         if (strcmp(before.id[i], longer) == 0)
             cr_assert_eq(after.expires[0], before.expires[i], "the same expiry");
     }
-    tp_read_ends(&ends);
+    pwfake_presence_read_ends(&pd, &ends);
     cr_assert_eq(ends.n, 1, "the expired one has its end record");
     cr_assert_str_eq(ends.subscription[0], shorter);
     cr_assert_str_eq(ends.outcome[0], "expired");
     cr_assert_eq(ends.notifications[0], 1);
 
     /* the server resends presences (and privileges); notifications resume, numbering on */
-    pwfake_transport_clear(tp_fake);
-    tp_grant("opb.example", 2);
-    tp_bob("dnd");
-    tp_roster(TP_BOTH);
-    tp_run(0);
-    cr_assert_eq(tp_notify_count(), 1);
-    n = tp_notify(0, NULL);
-    cr_assert_str_eq(xmpp_stanza_get_attribute(tp_notify_el(n), "subscription"), longer);
-    cr_assert_str_eq(xmpp_stanza_get_attribute(tp_notify_el(n), "seq"), "2", "seq survives the restart");
-    cr_assert_str_eq(xmpp_stanza_get_attribute(tp_notify_el(n), "proxy"), "proxy.opa.example");
-    cr_assert_str_eq(xmpp_stanza_get_to(n), TP_GATEWAY);
-    tp_ack(n);
+    pwfake_transport_clear(pd.fake);
+    pwfake_presence_grant(&pd, "opb.example", 2);
+    pwfake_presence_bob(&pd, "dnd");
+    pwfake_presence_roster(&pd, PWFAKE_PRESENCE_BOTH);
+    pwfake_presence_run(&pd, 0);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 1);
+    n = pwfake_presence_notify(&pd, 0, NULL);
+    cr_assert_str_eq(xmpp_stanza_get_attribute(pwfake_presence_notify_el(n), "subscription"), longer);
+    cr_assert_str_eq(xmpp_stanza_get_attribute(pwfake_presence_notify_el(n), "seq"), "2", "seq survives the restart");
+    cr_assert_str_eq(xmpp_stanza_get_attribute(pwfake_presence_notify_el(n), "proxy"), "proxy.opa.example");
+    cr_assert_str_eq(xmpp_stanza_get_to(n), PWFAKE_PRESENCE_GATEWAY);
+    pwfake_presence_ack(&pd, n);
 
     /* it still expires on time: 60 s after it was made */
-    tp_run(39000);
-    cr_assert_eq(pw_subs_count(pw_presence_subs(tp_ps)), 1);
-    tp_run(1000);
-    cr_assert_eq(pw_subs_count(pw_presence_subs(tp_ps)), 0);
-    tp_read_ends(&ends);
+    pwfake_presence_run(&pd, 39000);
+    cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 1);
+    pwfake_presence_run(&pd, 1000);
+    cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 0);
+    pwfake_presence_read_ends(&pd, &ends);
     cr_assert_eq(ends.n, 2);
     cr_assert_str_eq(ends.subscription[1], longer);
     cr_assert_eq(ends.duration[1], 60);
 
     /* and nothing comes back after another restart */
     restart(1000);
-    cr_assert_eq(pw_subs_count(pw_presence_subs(tp_ps)), 0);
-    tp_stop();
+    cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 0);
+    pwfake_presence_stop(&pd);
 }
 
 Test(presence_persist, an_acknowledged_subscription_is_on_disk_a_stopped_one_is_gone)
 {
     char a[64], b[64];
-    tp_start(NULL);
-    tp_subscribe("k1", "changes", TP_BOTH);
-    tp_subscription("k1", a, sizeof a);
-    tp_subscribe("k2", "next", TP_BOTH);
-    tp_subscription("k2", b, sizeof b);
-    tp_deliver("<iq type='set' id='st' from='" TP_GATEWAY "' to='" TP_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='st' kind='stop' subscription='%s' " TP_ATTRS "/></iq>", a);
-    tp_run(0);
-    cr_assert_not_null(tp_answer("st"));
+    pwfake_presence_start(&pd, NULL);
+    pwfake_presence_subscribe(&pd, "k1", "changes", PWFAKE_PRESENCE_BOTH);
+    pwfake_presence_subscription(&pd, "k1", a, sizeof a);
+    pwfake_presence_subscribe(&pd, "k2", "next", PWFAKE_PRESENCE_BOTH);
+    pwfake_presence_subscription(&pd, "k2", b, sizeof b);
+    pwfake_presence_deliver(&pd, "<iq type='set' id='st' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+               "<enquiry xmlns='urn:peerwatch:chain:0' ref='st' kind='stop' subscription='%s' " PWFAKE_PRESENCE_ATTRS "/></iq>", a);
+    pwfake_presence_run(&pd, 0);
+    cr_assert_not_null(pwfake_presence_answer(&pd, "st"));
     restart(0);
-    cr_assert_eq(pw_subs_count(pw_presence_subs(tp_ps)), 1);
+    cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 1);
     {
         seen_t after;
         memset(&after, 0, sizeof after);
-        pw_subs_foreach(pw_presence_subs(tp_ps), "bob@opb.example", seen_cb, &after);
+        pw_subs_foreach(pw_presence_subs(pd.ps), "bob@opb.example", seen_cb, &after);
         cr_assert_str_eq(after.id[0], b);
     }
-    tp_stop();
+    pwfake_presence_stop(&pd);
 }
 
 Test(presence_persist, a_damaged_journal_refuses_the_start)
@@ -132,18 +145,18 @@ Test(presence_persist, a_damaged_journal_refuses_the_start)
     char path[256];
     FILE *f;
     pw_presence_t *ps = NULL;
-    tp_start(NULL);
-    tp_subscribe("d1", "changes", TP_BOTH);
-    tp_subscribe("d2", "changes", TP_BOTH);
-    pw_presence_destroy(tp_ps);
-    tp_ps = NULL;
-    snprintf(path, sizeof path, "%s/state/subs-" TP_JID ".journal", tp_dir);
+    pwfake_presence_start(&pd, NULL);
+    pwfake_presence_subscribe(&pd, "d1", "changes", PWFAKE_PRESENCE_BOTH);
+    pwfake_presence_subscribe(&pd, "d2", "changes", PWFAKE_PRESENCE_BOTH);
+    pw_presence_destroy(pd.ps);
+    pd.ps = NULL;
+    snprintf(path, sizeof path, "%s/state/subs-" PWFAKE_PRESENCE_JID ".journal", pd.dir);
     f = fopen(path, "r+");
     cr_assert_not_null(f);
     cr_assert_eq(fseek(f, 5, SEEK_SET), 0);
     fputc('#', f); /* the first of two records */
     fclose(f);
-    cr_assert_eq(pw_presence_create(&ps, tp_comp, &tp_settings), PW_ECORRUPT);
+    cr_assert_eq(pw_presence_create(&ps, pd.comp, &pd.settings), PW_ECORRUPT);
     cr_assert_null(ps);
-    tp_stop();
+    pwfake_presence_stop(&pd);
 }

@@ -1,14 +1,27 @@
 /* test_presence_watchers.c: the 'watchers' ad-hoc command (XEP-0050, XEP-0004 result form): a user lists who watches him. */
-#include "pw_subs.h"
-#include "test_presence_util.h"
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-TestSuite(presence_watchers, .fini = tp_stop);
+#include "pw_subs.h"
+#include "presence_driver.h"
+
+/* The Presence Server under test (Criterion's .fini takes no argument: one per file). */
+static pwfake_presence_t pd;
+
+static void stop_driver(void)
+{
+    pwfake_presence_stop(&pd);
+}
+
+TestSuite(presence_watchers, .fini = stop_driver);
 
 #define NS_CMD "http://jabber.org/protocol/commands"
 
 static void execute(const char *id, const char *from, const char *node)
 {
-    tp_deliver("<iq type='set' id='%s' from='%s' to='" TP_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='%s' from='%s' to='" PWFAKE_PRESENCE_JID "'>"
                "<command xmlns='" NS_CMD "' node='%s' action='execute'/></iq>", id, from, node);
 }
 
@@ -30,11 +43,11 @@ Test(presence_watchers, a_user_lists_his_own_watchers)
     char buf[256], since[PW_CDR_TIME_TEXT];
     size_t items = 0;
 
-    tp_start(NULL);
-    tp_subscribe("s1", "changes", TP_BOTH);
-    pw_cdr_time_format(TP_EPOCH_MS + tp_now, since);
+    pwfake_presence_start(&pd, NULL);
+    pwfake_presence_subscribe(&pd, "s1", "changes", PWFAKE_PRESENCE_BOTH);
+    pw_cdr_time_format(PWFAKE_PRESENCE_EPOCH_MS + pd.now, since);
     execute("w1", "bob@opb.example/phone", "watchers");
-    a = tp_answer("w1");
+    a = pwfake_presence_answer(&pd, "w1");
     cr_assert_not_null(a);
     cr_assert_str_eq(xmpp_stanza_get_type(a), "result");
     cmd = xmpp_stanza_get_child_by_name_and_ns(a, "command", NS_CMD);
@@ -61,58 +74,58 @@ Test(presence_watchers, a_user_lists_his_own_watchers)
 
     /* a local user nobody watches: an empty list */
     execute("w2", "carol@opb.example/pc", "watchers");
-    cmd = xmpp_stanza_get_child_by_name_and_ns(tp_answer("w2"), "command", NS_CMD);
+    cmd = xmpp_stanza_get_child_by_name_and_ns(pwfake_presence_answer(&pd, "w2"), "command", NS_CMD);
     cr_assert_not_null(cmd);
     x = xmpp_stanza_get_child_by_name_and_ns(cmd, "x", "jabber:x:data");
     cr_assert_null(xmpp_stanza_get_child_by_name(x, "item"), "only his own watchers");
-    tp_stop();
+    pwfake_presence_stop(&pd);
 }
 
 Test(presence_watchers, others_are_refused)
 {
     char text[256];
-    tp_start(NULL);
-    tp_subscribe("s1", "changes", TP_BOTH);
+    pwfake_presence_start(&pd, NULL);
+    pwfake_presence_subscribe(&pd, "s1", "changes", PWFAKE_PRESENCE_BOTH);
     execute("f1", "eve@opc.example/x", "watchers");
-    cr_assert_eq(tp_error("f1", text, sizeof text), PW_ERR_FORBIDDEN);
+    cr_assert_eq(pwfake_presence_error(&pd, "f1", text, sizeof text), PW_ERR_FORBIDDEN);
     execute("f2", "opb.example", "watchers");
-    cr_assert_eq(tp_error("f2", text, sizeof text), PW_ERR_FORBIDDEN, "a server is not a user");
+    cr_assert_eq(pwfake_presence_error(&pd, "f2", text, sizeof text), PW_ERR_FORBIDDEN, "a server is not a user");
     execute("f3", "bob@opb.example/phone", "other");
-    cr_assert_eq(tp_error("f3", text, sizeof text), PW_ERR_ITEM_NOT_FOUND);
-    tp_deliver("<iq type='set' id='f4' from='bob@opb.example/phone' to='" TP_JID "'>"
+    cr_assert_eq(pwfake_presence_error(&pd, "f3", text, sizeof text), PW_ERR_ITEM_NOT_FOUND);
+    pwfake_presence_deliver(&pd, "<iq type='set' id='f4' from='bob@opb.example/phone' to='" PWFAKE_PRESENCE_JID "'>"
                "<command xmlns='" NS_CMD "' node='watchers' action='next'/></iq>");
-    cr_assert_eq(tp_error("f4", text, sizeof text), PW_ERR_BAD_REQUEST);
-    tp_deliver("<iq type='set' id='f5' from='bob@opb.example/phone' to='" TP_JID "'>"
+    cr_assert_eq(pwfake_presence_error(&pd, "f4", text, sizeof text), PW_ERR_BAD_REQUEST);
+    pwfake_presence_deliver(&pd, "<iq type='set' id='f5' from='bob@opb.example/phone' to='" PWFAKE_PRESENCE_JID "'>"
                "<command xmlns='" NS_CMD "' node='watchers' action='cancel' sessionid='x'/></iq>");
-    cr_assert_str_eq(xmpp_stanza_get_attribute(xmpp_stanza_get_child_by_name(tp_answer("f5"), "command"), "status"),
+    cr_assert_str_eq(xmpp_stanza_get_attribute(xmpp_stanza_get_child_by_name(pwfake_presence_answer(&pd, "f5"), "command"), "status"),
                      "canceled");
-    tp_stop();
+    pwfake_presence_stop(&pd);
 }
 
 Test(presence_watchers, the_command_is_advertised)
 {
     xmpp_stanza_t *q, *it;
     int feature = 0;
-    tp_start(NULL);
-    tp_deliver("<iq type='get' id='d1' from='bob@opb.example/phone' to='" TP_JID "'>"
+    pwfake_presence_start(&pd, NULL);
+    pwfake_presence_deliver(&pd, "<iq type='get' id='d1' from='bob@opb.example/phone' to='" PWFAKE_PRESENCE_JID "'>"
                "<query xmlns='http://jabber.org/protocol/disco#items' node='" NS_CMD "'/></iq>");
-    q = xmpp_stanza_get_child_by_name(tp_answer("d1"), "query");
+    q = xmpp_stanza_get_child_by_name(pwfake_presence_answer(&pd, "d1"), "query");
     cr_assert_not_null(q);
     it = xmpp_stanza_get_child_by_name(q, "item");
     cr_assert_not_null(it);
     cr_assert_str_eq(xmpp_stanza_get_attribute(it, "node"), "watchers");
-    cr_assert_str_eq(xmpp_stanza_get_attribute(it, "jid"), TP_JID);
-    tp_deliver("<iq type='get' id='d2' from='bob@opb.example/phone' to='" TP_JID "'>"
+    cr_assert_str_eq(xmpp_stanza_get_attribute(it, "jid"), PWFAKE_PRESENCE_JID);
+    pwfake_presence_deliver(&pd, "<iq type='get' id='d2' from='bob@opb.example/phone' to='" PWFAKE_PRESENCE_JID "'>"
                "<query xmlns='http://jabber.org/protocol/disco#items'/></iq>");
-    q = xmpp_stanza_get_child_by_name(tp_answer("d2"), "query");
+    q = xmpp_stanza_get_child_by_name(pwfake_presence_answer(&pd, "d2"), "query");
     cr_assert_null(xmpp_stanza_get_child_by_name(q, "item"));
-    tp_deliver("<iq type='get' id='d3' from='bob@opb.example/phone' to='" TP_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='get' id='d3' from='bob@opb.example/phone' to='" PWFAKE_PRESENCE_JID "'>"
                "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
-    q = xmpp_stanza_get_child_by_name(tp_answer("d3"), "query");
+    q = xmpp_stanza_get_child_by_name(pwfake_presence_answer(&pd, "d3"), "query");
     for (it = xmpp_stanza_get_children(q); it; it = xmpp_stanza_get_next(it)) {
         const char *var = xmpp_stanza_get_attribute(it, "var");
         feature |= var && strcmp(var, NS_CMD) == 0;
     }
     cr_assert(feature, "the commands feature is in disco#info");
-    tp_stop();
+    pwfake_presence_stop(&pd);
 }

@@ -1,5 +1,14 @@
 /* test_watcher_adhoc.c: the XEP-0050 'enquiry' command: discovery, the data form, submit (through the chain), cancel, sessions. */
-#include "test_watcher_util.h"
+#include "watcher_driver.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "xmpp/pw_stanza.h"
+
+/* The running test's WA driver, with the fixtures tw_setup and tw_teardown. */
+PWFAKE_WATCHER_FIXTURES(tw)
 
 TestSuite(watcher_adhoc, .init = tw_setup, .fini = tw_teardown);
 
@@ -8,20 +17,20 @@ TestSuite(watcher_adhoc, .init = tw_setup, .fini = tw_teardown);
 /* Send a command IQ from alice's phone. */
 static void command(const char *id, const char *attrs, const char *inner)
 {
-    tw_deliver("<iq type='set' id='%s' from='alice@opa.example/phone' to='" TW_JID "'>"
+    pwfake_watcher_deliver(tw, "<iq type='set' id='%s' from='alice@opa.example/phone' to='" PWFAKE_WATCHER_JID "'>"
                "<command xmlns='" NS_CMD "' node='enquiry' %s>%s</command></iq>", id, attrs, inner);
 }
 
 /* The <command/> of the last stanza, a result to id. */
 static xmpp_stanza_t *last_command(const char *id)
 {
-    xmpp_stanza_t *r = pwfake_transport_last(tw.fake), *cmd;
-    cr_assert_str_eq(tw_attr(r, "type"), "result");
-    cr_assert_str_eq(tw_attr(r, "id"), id);
+    xmpp_stanza_t *r = pwfake_transport_last(tw->fake), *cmd;
+    cr_assert_str_eq(pwfake_watcher_attr(r, "type"), "result");
+    cr_assert_str_eq(pwfake_watcher_attr(r, "id"), id);
     cmd = pw_stanza_payload(r);
     cr_assert_str_eq(xmpp_stanza_get_name(cmd), "command");
     cr_assert_str_eq(xmpp_stanza_get_ns(cmd), NS_CMD);
-    cr_assert_str_eq(tw_attr(cmd, "node"), "enquiry");
+    cr_assert_str_eq(pwfake_watcher_attr(cmd, "node"), "enquiry");
     return cmd;
 }
 
@@ -30,7 +39,7 @@ static xmpp_stanza_t *field(xmpp_stanza_t *x, const char *var)
 {
     for (xmpp_stanza_t *f = xmpp_stanza_get_children(x); f; f = xmpp_stanza_get_next(f)) {
         if (xmpp_stanza_is_tag(f) && strcmp(xmpp_stanza_get_name(f), "field") == 0 &&
-            strcmp(tw_attr(f, "var"), var) == 0)
+            strcmp(pwfake_watcher_attr(f, "var"), var) == 0)
             return f;
     }
     return NULL;
@@ -42,8 +51,8 @@ static const char *execute(char *sid, size_t cap)
     xmpp_stanza_t *cmd;
     command("x1", "action='execute'", "");
     cmd = last_command("x1");
-    cr_assert_str_eq(tw_attr(cmd, "status"), "executing");
-    snprintf(sid, cap, "%s", tw_attr(cmd, "sessionid"));
+    cr_assert_str_eq(pwfake_watcher_attr(cmd, "status"), "executing");
+    snprintf(sid, cap, "%s", pwfake_watcher_attr(cmd, "sessionid"));
     cr_assert_neq(sid[0], '\0', "a session id");
     return sid;
 }
@@ -65,23 +74,23 @@ Test(watcher_adhoc, the_command_is_advertised)
 {
     xmpp_stanza_t *q, *item;
     int found = 0;
-    tw_deliver("<iq type='get' id='d1' from='alice@opa.example/phone' to='" TW_JID "'>"
+    pwfake_watcher_deliver(tw, "<iq type='get' id='d1' from='alice@opa.example/phone' to='" PWFAKE_WATCHER_JID "'>"
                "<query xmlns='http://jabber.org/protocol/disco#items' node='" NS_CMD "'/></iq>");
-    q = pw_stanza_payload(pwfake_transport_last(tw.fake));
-    cr_assert_str_eq(tw_attr(q, "node"), NS_CMD);
+    q = pw_stanza_payload(pwfake_transport_last(tw->fake));
+    cr_assert_str_eq(pwfake_watcher_attr(q, "node"), NS_CMD);
     item = xmpp_stanza_get_child_by_name(q, "item");
     cr_assert_not_null(item);
-    cr_assert_str_eq(tw_attr(item, "jid"), TW_JID);
-    cr_assert_str_eq(tw_attr(item, "node"), "enquiry");
-    cr_assert_str_eq(tw_attr(item, "name"), "Ask about a number");
-    tw_deliver("<iq type='get' id='d2' from='alice@opa.example/phone' to='" TW_JID "'>"
+    cr_assert_str_eq(pwfake_watcher_attr(item, "jid"), PWFAKE_WATCHER_JID);
+    cr_assert_str_eq(pwfake_watcher_attr(item, "node"), "enquiry");
+    cr_assert_str_eq(pwfake_watcher_attr(item, "name"), "Ask about a number");
+    pwfake_watcher_deliver(tw, "<iq type='get' id='d2' from='alice@opa.example/phone' to='" PWFAKE_WATCHER_JID "'>"
                "<query xmlns='http://jabber.org/protocol/disco#items'/></iq>");
-    cr_assert_null(xmpp_stanza_get_child_by_name(pw_stanza_payload(pwfake_transport_last(tw.fake)), "item"));
-    tw_deliver("<iq type='get' id='d3' from='alice@opa.example/phone' to='" TW_JID "'>"
+    cr_assert_null(xmpp_stanza_get_child_by_name(pw_stanza_payload(pwfake_transport_last(tw->fake)), "item"));
+    pwfake_watcher_deliver(tw, "<iq type='get' id='d3' from='alice@opa.example/phone' to='" PWFAKE_WATCHER_JID "'>"
                "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
-    q = pw_stanza_payload(pwfake_transport_last(tw.fake));
+    q = pw_stanza_payload(pwfake_transport_last(tw->fake));
     for (xmpp_stanza_t *f = xmpp_stanza_get_children(q); f; f = xmpp_stanza_get_next(f))
-        found |= strcmp(tw_attr(f, "var"), NS_CMD) == 0;
+        found |= strcmp(pwfake_watcher_attr(f, "var"), NS_CMD) == 0;
     cr_assert(found, "disco#info lists the commands feature");
 }
 
@@ -97,17 +106,17 @@ Test(watcher_adhoc, execute_returns_the_form)
     cr_assert_not_null(xmpp_stanza_get_child_by_name(actions, "complete"));
     x = xmpp_stanza_get_child_by_name_and_ns(cmd, "x", "jabber:x:data");
     cr_assert_not_null(x);
-    cr_assert_str_eq(tw_attr(x, "type"), "form");
+    cr_assert_str_eq(pwfake_watcher_attr(x, "type"), "form");
     f = field(x, "address");
     cr_assert_not_null(f);
-    cr_assert_str_eq(tw_attr(f, "type"), "text-single");
+    cr_assert_str_eq(pwfake_watcher_attr(f, "type"), "text-single");
     f = field(x, "kind");
-    cr_assert_str_eq(tw_attr(f, "type"), "list-single");
+    cr_assert_str_eq(pwfake_watcher_attr(f, "type"), "list-single");
     for (xmpp_stanza_t *o = xmpp_stanza_get_children(f); o; o = xmpp_stanza_get_next(o))
         options += xmpp_stanza_is_tag(o) && strcmp(xmpp_stanza_get_name(o), "option") == 0;
     cr_assert_eq(options, 4, "current, changes, next, stop");
     f = field(x, "duration");
-    cr_assert_str_eq(tw_attr(f, "type"), "text-single");
+    cr_assert_str_eq(pwfake_watcher_attr(f, "type"), "text-single");
 }
 
 Test(watcher_adhoc, submit_runs_the_enquiry_and_completes_with_the_state)
@@ -116,20 +125,20 @@ Test(watcher_adhoc, submit_runs_the_enquiry_and_completes_with_the_state)
     char sid[64], buf[256];
     execute(sid, sizeof sid);
     submit("s1", sid, "+1 202 555 0123", "current", "3600");
-    e = tw_hss_then_proxy();
-    cr_assert_str_eq(tw_attr(e, "kind"), "current");
-    cr_assert_str_eq(tw_attr(e, "presentity"), "+12025550123");
+    e = pwfake_watcher_hss_then_proxy(tw);
+    cr_assert_str_eq(pwfake_watcher_attr(e, "kind"), "current");
+    cr_assert_str_eq(pwfake_watcher_attr(e, "presentity"), "+12025550123");
     cr_assert_null(xmpp_stanza_get_attribute(e, "duration"));
-    tw_proxy_state(TW_STATE_AWAY);
+    pwfake_watcher_proxy_state(tw, PWFAKE_WATCHER_STATE_AWAY);
     cmd = last_command("s1");
-    cr_assert_str_eq(tw_attr(cmd, "status"), "completed");
-    cr_assert_str_eq(tw_attr(cmd, "sessionid"), sid);
+    cr_assert_str_eq(pwfake_watcher_attr(cmd, "status"), "completed");
+    cr_assert_str_eq(pwfake_watcher_attr(cmd, "sessionid"), sid);
     note = xmpp_stanza_get_child_by_name(cmd, "note");
-    cr_assert_str_eq(tw_attr(note, "type"), "info");
+    cr_assert_str_eq(pwfake_watcher_attr(note, "type"), "info");
     cr_assert_str_eq(pw_stanza_child_text(cmd, "note", NULL, buf, sizeof buf),
                      "+12025550123 is now away: In a meeting");
     x = xmpp_stanza_get_child_by_name_and_ns(cmd, "x", "jabber:x:data");
-    cr_assert_str_eq(tw_attr(x, "type"), "result");
+    cr_assert_str_eq(pwfake_watcher_attr(x, "type"), "result");
     cr_assert_str_eq(pw_stanza_child_text(field(x, "state"), "value", NULL, buf, sizeof buf), "away");
     cr_assert_str_eq(pw_stanza_child_text(field(x, "address"), "value", NULL, buf, sizeof buf), "+12025550123");
 }
@@ -140,19 +149,19 @@ Test(watcher_adhoc, submit_changes_makes_an_iq_route_subscription)
     char sid[64], buf[256];
     execute(sid, sizeof sid);
     submit("s2", sid, "+12025550123", "changes", "600");
-    e = tw_hss_then_proxy();
-    cr_assert_str_eq(tw_attr(e, "kind"), "changes");
-    cr_assert_str_eq(tw_attr(e, "duration"), "600");
-    tw_proxy_subscribed(TW_STATE_OFF, "sub-a", 600);
+    e = pwfake_watcher_hss_then_proxy(tw);
+    cr_assert_str_eq(pwfake_watcher_attr(e, "kind"), "changes");
+    cr_assert_str_eq(pwfake_watcher_attr(e, "duration"), "600");
+    pwfake_watcher_proxy_subscribed(tw, PWFAKE_WATCHER_STATE_OFF, "sub-a", 600);
     cmd = last_command("s2");
     cr_assert(strstr(pw_stanza_child_text(cmd, "note", NULL, buf, sizeof buf), "is now offline; you will be told"),
               "%s", buf);
     x = xmpp_stanza_get_child_by_name_and_ns(cmd, "x", "jabber:x:data");
     cr_assert_str_eq(pw_stanza_child_text(field(x, "subscription"), "value", NULL, buf, sizeof buf), "sub-a");
-    cr_assert_eq(pw_watcher_subscriptions(tw.wa), 1);
-    pwfake_transport_clear(tw.fake);
-    tw_notify("n1", "proxy.opa.example", "subscription='sub-a' seq='1'", TW_STATE_AWAY);
-    cr_assert_str_eq(tw_attr(tw_sent(0), "type"), "headline");
+    cr_assert_eq(pw_watcher_subscriptions(tw->wa), 1);
+    pwfake_transport_clear(tw->fake);
+    pwfake_watcher_notify(tw, "n1", "proxy.opa.example", "subscription='sub-a' seq='1'", PWFAKE_WATCHER_STATE_AWAY);
+    cr_assert_str_eq(pwfake_watcher_attr(pwfake_watcher_sent(tw, 0), "type"), "headline");
 }
 
 Test(watcher_adhoc, errors_complete_with_an_error_note)
@@ -162,11 +171,11 @@ Test(watcher_adhoc, errors_complete_with_an_error_note)
     execute(sid, sizeof sid);
     submit("s3", sid, "hello", "current", "");
     cmd = last_command("s3");
-    cr_assert_str_eq(tw_attr(cmd, "status"), "completed");
+    cr_assert_str_eq(pwfake_watcher_attr(cmd, "status"), "completed");
     note = xmpp_stanza_get_child_by_name(cmd, "note");
-    cr_assert_str_eq(tw_attr(note, "type"), "error");
+    cr_assert_str_eq(pwfake_watcher_attr(note, "type"), "error");
     cr_assert(strstr(pw_stanza_child_text(cmd, "note", NULL, buf, sizeof buf), "jid-malformed"), "%s", buf);
-    cr_assert_eq(pw_component_pending_iqs(tw.comp), 0);
+    cr_assert_eq(pw_component_pending_iqs(tw->comp), 0);
 
     execute(sid, sizeof sid);
     submit("s4", sid, "+12025550123", "changes", "999999");
@@ -174,8 +183,8 @@ Test(watcher_adhoc, errors_complete_with_an_error_note)
 
     execute(sid, sizeof sid);
     submit("s5", sid, "+12025550123", "current", "");
-    tw_hss_then_proxy();
-    tw_proxy_error("subscription-required", "auth", "bob was asked to approve you");
+    pwfake_watcher_hss_then_proxy(tw);
+    pwfake_watcher_proxy_error(tw, "subscription-required", "auth", "bob was asked to approve you");
     cr_assert_str_eq(pw_stanza_child_text(last_command("s5"), "note", NULL, buf, sizeof buf),
                      "subscription-required: bob was asked to approve you");
 }
@@ -188,33 +197,33 @@ Test(watcher_adhoc, cancel_ends_the_session)
     snprintf(attrs, sizeof attrs, "sessionid='%s' action='cancel'", sid);
     command("c1", attrs, "");
     cmd = last_command("c1");
-    cr_assert_str_eq(tw_attr(cmd, "status"), "canceled");
+    cr_assert_str_eq(pwfake_watcher_attr(cmd, "status"), "canceled");
     submit("c2", sid, "+12025550123", "current", "");
-    cr_assert_eq(tw_last_error("c2", text, sizeof text), PW_ERR_BAD_REQUEST);
+    cr_assert_eq(pwfake_watcher_last_error(tw, "c2", text, sizeof text), PW_ERR_BAD_REQUEST);
     cr_assert_not_null(xmpp_stanza_get_child_by_name_and_ns(
-        xmpp_stanza_get_child_by_name(pwfake_transport_last(tw.fake), "error"), "bad-sessionid", NS_CMD));
-    cr_assert_eq(pw_component_pending_iqs(tw.comp), 0);
+        xmpp_stanza_get_child_by_name(pwfake_transport_last(tw->fake), "error"), "bad-sessionid", NS_CMD));
+    cr_assert_eq(pw_component_pending_iqs(tw->comp), 0);
 }
 
 Test(watcher_adhoc, sessions_belong_to_their_resource_and_expire)
 {
     char sid[64], text[256];
     execute(sid, sizeof sid);
-    tw_deliver("<iq type='set' id='o1' from='alice@opa.example/laptop' to='" TW_JID "'>"
+    pwfake_watcher_deliver(tw, "<iq type='set' id='o1' from='alice@opa.example/laptop' to='" PWFAKE_WATCHER_JID "'>"
                "<command xmlns='" NS_CMD "' node='enquiry' sessionid='%s' action='cancel'/></iq>", sid);
-    cr_assert_eq(tw_last_error("o1", text, sizeof text), PW_ERR_BAD_REQUEST);
-    tw_advance(600000);
+    cr_assert_eq(pwfake_watcher_last_error(tw, "o1", text, sizeof text), PW_ERR_BAD_REQUEST);
+    pwfake_watcher_advance(tw, 600000);
     submit("o2", sid, "+12025550123", "current", "");
-    cr_assert_eq(tw_last_error("o2", text, sizeof text), PW_ERR_BAD_REQUEST, "expired after 10 minutes");
+    cr_assert_eq(pwfake_watcher_last_error(tw, "o2", text, sizeof text), PW_ERR_BAD_REQUEST, "expired after 10 minutes");
 }
 
 Test(watcher_adhoc, only_local_users_and_known_nodes)
 {
     char text[256];
-    tw_deliver("<iq type='set' id='f1' from='mallory@evil.example/x' to='" TW_JID "'>"
+    pwfake_watcher_deliver(tw, "<iq type='set' id='f1' from='mallory@evil.example/x' to='" PWFAKE_WATCHER_JID "'>"
                "<command xmlns='" NS_CMD "' node='enquiry' action='execute'/></iq>");
-    cr_assert_eq(tw_last_error("f1", text, sizeof text), PW_ERR_FORBIDDEN);
-    tw_deliver("<iq type='set' id='f2' from='alice@opa.example/phone' to='" TW_JID "'>"
+    cr_assert_eq(pwfake_watcher_last_error(tw, "f1", text, sizeof text), PW_ERR_FORBIDDEN);
+    pwfake_watcher_deliver(tw, "<iq type='set' id='f2' from='alice@opa.example/phone' to='" PWFAKE_WATCHER_JID "'>"
                "<command xmlns='" NS_CMD "' node='other' action='execute'/></iq>");
-    cr_assert_eq(tw_last_error("f2", text, sizeof text), PW_ERR_ITEM_NOT_FOUND);
+    cr_assert_eq(pwfake_watcher_last_error(tw, "f2", text, sizeof text), PW_ERR_ITEM_NOT_FOUND);
 }

@@ -1,10 +1,19 @@
 /* test_watcher_approval.c: approval requests from the own presence servers become subscribe presences from the watcher's contact JID. */
-#include "test_watcher_util.h"
+#include "watcher_driver.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "xmpp/pw_stanza.h"
+
+/* The running test's WA driver, with the fixtures tw_setup and tw_teardown. */
+PWFAKE_WATCHER_FIXTURES(tw)
 
 TestSuite(watcher_approval, .init = tw_setup, .fini = tw_teardown);
 
 #define APPROVAL(from, attrs)                                                                   \
-    tw_deliver("<iq type='set' id='ap1' from='" from "' to='" TW_JID "'>"                        \
+    pwfake_watcher_deliver(tw, "<iq type='set' id='ap1' from='" from "' to='" PWFAKE_WATCHER_JID "'>"                        \
                "<approval xmlns='urn:peerwatch:chain:0' " attrs "/></iq>")
 
 #define GOOD "presentity='bob@opa.example' watcher-msisdn='+12025550123' watcher-jid='bob@opb.example'"
@@ -14,35 +23,35 @@ Test(watcher_approval, approval_sends_a_subscribe_from_the_contact_jid_then_resu
     xmpp_stanza_t *p, *r, *nick;
     char buf[256];
     APPROVAL("ps2.opa.example", GOOD);
-    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 2, "the presence, then the result");
-    p = pwfake_transport_sent(tw.fake, 0);
+    cr_assert_eq(pwfake_transport_sent_count(tw->fake), 2, "the presence, then the result");
+    p = pwfake_transport_sent(tw->fake, 0);
     cr_assert_str_eq(xmpp_stanza_get_name(p), "presence");
-    cr_assert_str_eq(tw_attr(p, "type"), "subscribe");
-    cr_assert_str_eq(tw_attr(p, "from"), "+12025550123@" TW_JID);
-    cr_assert_str_eq(tw_attr(p, "to"), "bob@opa.example");
+    cr_assert_str_eq(pwfake_watcher_attr(p, "type"), "subscribe");
+    cr_assert_str_eq(pwfake_watcher_attr(p, "from"), "+12025550123@" PWFAKE_WATCHER_JID);
+    cr_assert_str_eq(pwfake_watcher_attr(p, "to"), "bob@opa.example");
     nick = xmpp_stanza_get_child_by_name_and_ns(p, "nick", "http://jabber.org/protocol/nick");
     cr_assert_not_null(nick);
     cr_assert_str_eq(pw_stanza_child_text(p, "nick", "http://jabber.org/protocol/nick", buf, sizeof buf),
                      "+12025550123 (bob@opb.example)");
     cr_assert_str_eq(pw_stanza_child_text(p, "status", NULL, buf, sizeof buf),
                      "+12025550123 (bob@opb.example, operator opb.example) asks to see your presence.");
-    r = pwfake_transport_sent(tw.fake, 1);
-    cr_assert_str_eq(tw_attr(r, "type"), "result");
-    cr_assert_str_eq(tw_attr(r, "id"), "ap1");
-    cr_assert_str_eq(tw_attr(r, "to"), "ps2.opa.example");
+    r = pwfake_transport_sent(tw->fake, 1);
+    cr_assert_str_eq(pwfake_watcher_attr(r, "type"), "result");
+    cr_assert_str_eq(pwfake_watcher_attr(r, "id"), "ap1");
+    cr_assert_str_eq(pwfake_watcher_attr(r, "to"), "ps2.opa.example");
 }
 
 Test(watcher_approval, approval_from_anyone_but_a_presence_server_is_forbidden)
 {
     char text[256];
     APPROVAL("ps3.opa.example", GOOD);
-    cr_assert_eq(tw_last_error("ap1", text, sizeof text), PW_ERR_FORBIDDEN);
-    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 1, "no presence was sent");
+    cr_assert_eq(pwfake_watcher_last_error(tw, "ap1", text, sizeof text), PW_ERR_FORBIDDEN);
+    cr_assert_eq(pwfake_transport_sent_count(tw->fake), 1, "no presence was sent");
     APPROVAL("alice@opa.example/phone", GOOD);
-    cr_assert_eq(tw_last_error("ap1", text, sizeof text), PW_ERR_FORBIDDEN);
+    cr_assert_eq(pwfake_watcher_last_error(tw, "ap1", text, sizeof text), PW_ERR_FORBIDDEN);
     APPROVAL("ps1.opb.example", GOOD);
-    cr_assert_eq(tw_last_error("ap1", text, sizeof text), PW_ERR_FORBIDDEN);
-    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 3);
+    cr_assert_eq(pwfake_watcher_last_error(tw, "ap1", text, sizeof text), PW_ERR_FORBIDDEN);
+    cr_assert_eq(pwfake_transport_sent_count(tw->fake), 3);
 }
 
 Test(watcher_approval, malformed_approval_is_bad_request_naming_the_attribute)
@@ -57,12 +66,12 @@ Test(watcher_approval, malformed_approval_is_bad_request_naming_the_attribute)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char xml[512], text[256];
-        pwfake_transport_clear(tw.fake);
+        pwfake_transport_clear(tw->fake);
         snprintf(xml, sizeof xml, "<iq type='set' id='m' from='ps1.opa.example'>"
                  "<approval xmlns='urn:peerwatch:chain:0' %s/></iq>", cases[i].attrs);
-        tw_deliver("%s", xml);
-        cr_assert_eq(pwfake_transport_sent_count(tw.fake), 1, "case %zu: only the error", i);
-        cr_assert_eq(tw_last_error("m", text, sizeof text), PW_ERR_BAD_REQUEST, "case %zu", i);
+        pwfake_watcher_deliver(tw, "%s", xml);
+        cr_assert_eq(pwfake_transport_sent_count(tw->fake), 1, "case %zu: only the error", i);
+        cr_assert_eq(pwfake_watcher_last_error(tw, "m", text, sizeof text), PW_ERR_BAD_REQUEST, "case %zu", i);
         cr_assert(strstr(text, cases[i].word), "case %zu: %s", i, text);
     }
 }
@@ -70,11 +79,11 @@ Test(watcher_approval, malformed_approval_is_bad_request_naming_the_attribute)
 Test(watcher_approval, answers_to_approval_requests_send_nothing)
 {
     /* bob's answer to the subscription request: his server records it, the PS reads it */
-    tw_deliver("<presence type='subscribed' from='bob@opa.example' to='+12025550123@" TW_JID "'/>");
-    tw_deliver("<presence type='unsubscribed' from='bob@opa.example' to='+12025550123@" TW_JID "'/>");
+    pwfake_watcher_deliver(tw, "<presence type='subscribed' from='bob@opa.example' to='+12025550123@" PWFAKE_WATCHER_JID "'/>");
+    pwfake_watcher_deliver(tw, "<presence type='unsubscribed' from='bob@opa.example' to='+12025550123@" PWFAKE_WATCHER_JID "'/>");
     /* presence to no contact JID, or plain presence */
-    tw_deliver("<presence type='probe' from='alice@opa.example' to='nonsense@" TW_JID "'/>");
-    tw_deliver("<presence from='alice@opa.example/x' to='+12025550123@" TW_JID "'/>");
-    tw_deliver("<presence from='alice@opa.example/x' to='" TW_JID "'/>");
-    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 0);
+    pwfake_watcher_deliver(tw, "<presence type='probe' from='alice@opa.example' to='nonsense@" PWFAKE_WATCHER_JID "'/>");
+    pwfake_watcher_deliver(tw, "<presence from='alice@opa.example/x' to='+12025550123@" PWFAKE_WATCHER_JID "'/>");
+    pwfake_watcher_deliver(tw, "<presence from='alice@opa.example/x' to='" PWFAKE_WATCHER_JID "'/>");
+    cr_assert_eq(pwfake_transport_sent_count(tw->fake), 0);
 }

@@ -1,5 +1,11 @@
 /* test_watcher_config.c: the [watcher] settings: the example configs load, defaults, and the cross checks refuse bad values. */
-#include "test_watcher_util.h"
+#include "watcher_driver.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/pw_config.h"
 
 static void load_file(const char *name, pw_watcher_settings_t *s)
 {
@@ -7,7 +13,7 @@ static void load_file(const char *name, pw_watcher_settings_t *s)
     pw_config_error_t err;
     snprintf(path, sizeof path, "%s/%s", WATCHER_TEST_CONFDIR, name);
     memset(s, 0, sizeof *s);
-    cr_assert_eq(pw_config_load(path, pw_watcher_options, pw_watcher_noptions, NULL, 0, s, &err), PW_OK,
+    cr_assert_eq(pw_config_load(path, pw_watcher_role.options, pw_watcher_role.noptions, NULL, 0, s, &err), PW_OK,
                  "%s", pw_config_error_text(&err, why, sizeof why));
     cr_assert_eq(pw_watcher_check(s, why, sizeof why), PW_OK, "%s", why);
 }
@@ -24,18 +30,18 @@ Test(watcher_config, example_configs_load_and_pass_the_checks)
     cr_assert_eq(s.presence_servers.n, 2);
     cr_assert_str_eq(s.presence_servers.items[1], "ps2.opa.example");
     cr_assert_str_eq(s.state_dir, "/var/lib/peerwatch/state/opa");
-    pw_config_free(pw_watcher_options, pw_watcher_noptions, &s);
+    pw_config_free(pw_watcher_role.options, pw_watcher_role.noptions, &s);
     load_file("watcher-opb.conf", &s);
     cr_assert_str_eq(s.common.jid, "watcher.opb.example");
     cr_assert_str_eq(s.country_code, "1");
-    pw_config_free(pw_watcher_options, pw_watcher_noptions, &s);
+    pw_config_free(pw_watcher_role.options, pw_watcher_role.noptions, &s);
 }
 
 Test(watcher_config, defaults)
 {
     pw_watcher_settings_t s;
     char why[512] = "";
-    cr_assert_eq(tw_load(&s, TW_CONFIG, why, sizeof why), PW_OK, "%s", why);
+    cr_assert_eq(pwfake_watcher_load(NULL, &s, PWFAKE_WATCHER_CONFIG, why, sizeof why), PW_OK, "%s", why);
     cr_assert_eq(s.price, 1);
     cr_assert_eq(s.rate_per_watcher, 60);
     cr_assert_eq(s.max_duration_ms, 86400000);
@@ -45,7 +51,7 @@ Test(watcher_config, defaults)
     cr_assert_str_eq(s.country_code, "", "no country code: national numbers are refused");
     cr_assert_eq(s.roster_duration_ms, 86400000, "roster subscriptions last a day between renewals");
     cr_assert_eq(s.pending_retry_ms, 60000, "pending roster requests are asked again every minute");
-    pw_config_free(pw_watcher_options, pw_watcher_noptions, &s);
+    pw_config_free(pw_watcher_role.options, pw_watcher_role.noptions, &s);
 }
 
 Test(watcher_config, bad_values_are_refused)
@@ -68,8 +74,8 @@ Test(watcher_config, bad_values_are_refused)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         pw_watcher_settings_t s;
         char text[2048], why[512] = "";
-        snprintf(text, sizeof text, "%s%s", TW_CONFIG, bad[i]);
-        cr_assert_neq(tw_load(&s, text, why, sizeof why), PW_OK, "accepted: %s", bad[i]);
+        snprintf(text, sizeof text, "%s%s", PWFAKE_WATCHER_CONFIG, bad[i]);
+        cr_assert_neq(pwfake_watcher_load(NULL, &s, text, why, sizeof why), PW_OK, "accepted: %s", bad[i]);
         cr_assert_neq(why[0], '\0', "a reason is given for %s", bad[i]);
     }
 }
@@ -78,10 +84,10 @@ Test(watcher_config, required_options)
 {
     pw_watcher_settings_t s;
     char why[512] = "";
-    cr_assert_neq(tw_load(&s, "[component]\njid = w.example\nsecret = s\n[watcher]\ndomain = x.example\n"
+    cr_assert_neq(pwfake_watcher_load(NULL, &s, "[component]\njid = w.example\nsecret = s\n[watcher]\ndomain = x.example\n"
                               "hss = h.example\npresence_servers = p.example\n", why, sizeof why), PW_OK);
     cr_assert(strstr(why, "proxy"), "%s", why);
-    cr_assert_neq(tw_load(&s, "[component]\njid = w.example\nsecret = s\n[watcher]\ndomain = x.example\n"
+    cr_assert_neq(pwfake_watcher_load(NULL, &s, "[component]\njid = w.example\nsecret = s\n[watcher]\ndomain = x.example\n"
                               "proxy = p.example\nhss = h.example\npresence_servers = p.example\n",
                           why, sizeof why), PW_OK);
     cr_assert(strstr(why, "state_dir"), "%s", why);

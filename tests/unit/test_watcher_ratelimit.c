@@ -1,7 +1,14 @@
 /* test_watcher_ratelimit.c: the keyed token bucket (pw_ratelimit) alone, and as step e of an enquiry (resource-constraint). */
-#include "test_watcher_util.h"
+#include "watcher_driver.h"
 
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "core/pw_config.h"
 #include "core/pw_ratelimit.h"
+
+/* The running test's WA driver, with the fixtures tw_setup and tw_teardown. */
+PWFAKE_WATCHER_FIXTURES(tw)
 
 TestSuite(watcher_ratelimit, .init = tw_setup, .fini = tw_teardown);
 
@@ -41,43 +48,43 @@ Test(watcher_ratelimit, idle_keys_are_forgotten_and_the_table_is_bounded)
 Test(watcher_ratelimit, enquiries_over_the_rate_get_resource_constraint)
 {
     char text[256];
-    tw_teardown();
-    tw_start("rate_per_watcher = 2\n");
+    pwfake_watcher_teardown(tw);
+    pwfake_watcher_start(tw, "rate_per_watcher = 2\n");
     for (int i = 0; i < 2; i++) {
-        tw_enquiry("r", "alice@opa.example/phone", "address='+12025550123' kind='current'");
-        tw_hss_alice();
-        tw_last_request("proxy.opa.example", "set");
+        pwfake_watcher_enquiry(tw, "r", "alice@opa.example/phone", "address='+12025550123' kind='current'");
+        pwfake_watcher_hss_alice(tw);
+        pwfake_watcher_last_request(tw, "proxy.opa.example", "set");
     }
-    tw_enquiry("r3", "alice@opa.example/phone", "address='+12025550123' kind='current'");
-    tw_hss_alice();
-    cr_assert_eq(tw_last_error("r3", text, sizeof text), PW_ERR_RESOURCE_CONSTRAINT);
+    pwfake_watcher_enquiry(tw, "r3", "alice@opa.example/phone", "address='+12025550123' kind='current'");
+    pwfake_watcher_hss_alice(tw);
+    cr_assert_eq(pwfake_watcher_last_error(tw, "r3", text, sizeof text), PW_ERR_RESOURCE_CONSTRAINT);
     cr_assert(strstr(text, "alice@opa.example") && strstr(text, "2 enquiries a minute"), "%s", text);
     /* another watcher is not affected */
-    tw_enquiry("r4", "carol@opa.example/tab", "address='+12025550123' kind='current'");
-    tw_hss_subscriber("+447700900002", "carol@opa.example", "active", "postpaid", "-");
-    tw_last_request("proxy.opa.example", "set");
+    pwfake_watcher_enquiry(tw, "r4", "carol@opa.example/tab", "address='+12025550123' kind='current'");
+    pwfake_watcher_hss_subscriber(tw, "+447700900002", "carol@opa.example", "active", "postpaid", "-");
+    pwfake_watcher_last_request(tw, "proxy.opa.example", "set");
     /* alice gets a token back after 30 s (2 a minute) */
-    tw_advance(30000); /* (the earlier proxy enquiries time out meanwhile) */
-    tw_enquiry("r5", "alice@opa.example/phone", "address='+12025550123' kind='current'");
-    tw_hss_alice();
-    tw_last_request("proxy.opa.example", "set");
+    pwfake_watcher_advance(tw, 30000); /* (the earlier proxy enquiries time out meanwhile) */
+    pwfake_watcher_enquiry(tw, "r5", "alice@opa.example/phone", "address='+12025550123' kind='current'");
+    pwfake_watcher_hss_alice(tw);
+    pwfake_watcher_last_request(tw, "proxy.opa.example", "set");
 }
 
 Test(watcher_ratelimit, reload_changes_the_rate)
 {
     pw_watcher_settings_t fresh, old;
     char why[512] = "", text[256];
-    cr_assert_eq(tw_load(&fresh, TW_CONFIG "rate_per_watcher = 1\n", why, sizeof why), PW_OK, "%s", why);
-    old = tw.settings;
-    tw.settings = fresh; /* the WA keeps pointing at tw.settings */
-    cr_assert_eq(pw_watcher_reload(tw.wa, &tw.settings), PW_OK);
-    pw_config_free(pw_watcher_options, pw_watcher_noptions, &old);
-    tw_enquiry("q1", "alice@opa.example/phone", "address='+12025550123' kind='current'");
-    tw_hss_alice();
-    tw_last_request("proxy.opa.example", "set");
-    tw_enquiry("q2", "alice@opa.example/phone", "address='+12025550123' kind='current'");
-    tw_hss_alice();
-    cr_assert_eq(tw_last_error("q2", text, sizeof text), PW_ERR_RESOURCE_CONSTRAINT);
+    cr_assert_eq(pwfake_watcher_load(tw, &fresh, PWFAKE_WATCHER_CONFIG "rate_per_watcher = 1\n", why, sizeof why), PW_OK, "%s", why);
+    old = tw->settings;
+    tw->settings = fresh; /* the WA keeps pointing at tw->settings */
+    cr_assert_eq(pw_watcher_reload(tw->wa, &tw->settings), PW_OK);
+    pw_config_free(pw_watcher_role.options, pw_watcher_role.noptions, &old);
+    pwfake_watcher_enquiry(tw, "q1", "alice@opa.example/phone", "address='+12025550123' kind='current'");
+    pwfake_watcher_hss_alice(tw);
+    pwfake_watcher_last_request(tw, "proxy.opa.example", "set");
+    pwfake_watcher_enquiry(tw, "q2", "alice@opa.example/phone", "address='+12025550123' kind='current'");
+    pwfake_watcher_hss_alice(tw);
+    cr_assert_eq(pwfake_watcher_last_error(tw, "q2", text, sizeof text), PW_ERR_RESOURCE_CONSTRAINT);
     cr_assert(strstr(text, "1 enquiries a minute"), "%s", text);
 }
 

@@ -1,14 +1,21 @@
 /* test_watcher_refusals.c: every check of a client enquiry refuses with its own condition and text, before anything goes down the chain. */
-#include "test_watcher_util.h"
+#include "watcher_driver.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The running test's WA driver, with the fixtures tw_setup and tw_teardown. */
+PWFAKE_WATCHER_FIXTURES(tw)
 
 TestSuite(watcher_refusals, .init = tw_setup, .fini = tw_teardown);
 
 /* Nothing but the one error went out: no HSS lookup, no chain enquiry. */
 static void assert_only_the_error(void)
 {
-    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 1, "only the error was sent");
-    cr_assert_eq(pw_component_pending_iqs(tw.comp), 0);
-    cr_assert_eq(pw_watcher_inflight(tw.wa), 0);
+    cr_assert_eq(pwfake_transport_sent_count(tw->fake), 1, "only the error was sent");
+    cr_assert_eq(pw_component_pending_iqs(tw->comp), 0);
+    cr_assert_eq(pw_watcher_inflight(tw->wa), 0);
 }
 
 Test(watcher_refusals, non_local_senders_are_forbidden)
@@ -17,9 +24,9 @@ Test(watcher_refusals, non_local_senders_are_forbidden)
                                            "alice@sub.opa.example/r" };
     for (size_t i = 0; i < sizeof senders / sizeof senders[0]; i++) {
         char text[256];
-        pwfake_transport_clear(tw.fake);
-        tw_enquiry("a1", senders[i], "address='+12025550123' kind='current'");
-        cr_assert_eq(tw_last_error("a1", text, sizeof text), PW_ERR_FORBIDDEN, "sender %s", senders[i]);
+        pwfake_transport_clear(tw->fake);
+        pwfake_watcher_enquiry(tw, "a1", senders[i], "address='+12025550123' kind='current'");
+        cr_assert_eq(pwfake_watcher_last_error(tw, "a1", text, sizeof text), PW_ERR_FORBIDDEN, "sender %s", senders[i]);
         cr_assert_str_eq(text, "only users of opa.example may use this service");
         assert_only_the_error();
     }
@@ -27,8 +34,8 @@ Test(watcher_refusals, non_local_senders_are_forbidden)
 
 Test(watcher_refusals, the_user_domain_is_compared_without_case)
 {
-    tw_enquiry("a2", "alice@OPA.Example/x", "address='+12025550123' kind='current'");
-    cr_assert_str_eq(tw_attr(tw_last_request("hss.opa.example", "get"), "jid"), "alice@opa.example");
+    pwfake_watcher_enquiry(tw, "a2", "alice@OPA.Example/x", "address='+12025550123' kind='current'");
+    cr_assert_str_eq(pwfake_watcher_attr(pwfake_watcher_last_request(tw, "hss.opa.example", "get"), "jid"), "alice@opa.example");
 }
 
 Test(watcher_refusals, unknown_kind_is_bad_request)
@@ -39,9 +46,9 @@ Test(watcher_refusals, unknown_kind_is_bad_request)
                                          "address='+12025550123' kind='CURRENT'" };
     for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++) {
         char text[256];
-        pwfake_transport_clear(tw.fake);
-        tw_enquiry("b1", "alice@opa.example/phone", attrs[i]);
-        cr_assert_eq(tw_last_error("b1", text, sizeof text), PW_ERR_BAD_REQUEST, "case %zu", i);
+        pwfake_transport_clear(tw->fake);
+        pwfake_watcher_enquiry(tw, "b1", "alice@opa.example/phone", attrs[i]);
+        cr_assert_eq(pwfake_watcher_last_error(tw, "b1", text, sizeof text), PW_ERR_BAD_REQUEST, "case %zu", i);
         cr_assert(strstr(text, "'kind'"), "the text names the attribute: %s", text);
         assert_only_the_error();
     }
@@ -63,10 +70,10 @@ Test(watcher_refusals, subscription_kinds_check_their_own_attributes)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char attrs[256], text[256];
-        pwfake_transport_clear(tw.fake);
+        pwfake_transport_clear(tw->fake);
         snprintf(attrs, sizeof attrs, "address='+12025550123' %s", cases[i].attrs);
-        tw_enquiry("b2", "alice@opa.example/phone", attrs);
-        cr_assert_eq(tw_last_error("b2", text, sizeof text), PW_ERR_BAD_REQUEST, "case %zu", i);
+        pwfake_watcher_enquiry(tw, "b2", "alice@opa.example/phone", attrs);
+        cr_assert_eq(pwfake_watcher_last_error(tw, "b2", text, sizeof text), PW_ERR_BAD_REQUEST, "case %zu", i);
         cr_assert(strstr(text, cases[i].word), "case %zu: %s", i, text);
         assert_only_the_error();
     }
@@ -75,8 +82,8 @@ Test(watcher_refusals, subscription_kinds_check_their_own_attributes)
 Test(watcher_refusals, duration_on_current_is_bad_request)
 {
     char text[256];
-    tw_enquiry("b3", "alice@opa.example/phone", "address='+12025550123' kind='current' duration='60'");
-    cr_assert_eq(tw_last_error("b3", text, sizeof text), PW_ERR_BAD_REQUEST);
+    pwfake_watcher_enquiry(tw, "b3", "alice@opa.example/phone", "address='+12025550123' kind='current' duration='60'");
+    cr_assert_eq(pwfake_watcher_last_error(tw, "b3", text, sizeof text), PW_ERR_BAD_REQUEST);
     cr_assert(strstr(text, "'duration'"), "%s", text);
     assert_only_the_error();
 }
@@ -98,10 +105,10 @@ Test(watcher_refusals, malformed_addresses_are_jid_malformed_with_the_accepted_f
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char attrs[256], text[512];
-        pwfake_transport_clear(tw.fake);
+        pwfake_transport_clear(tw->fake);
         snprintf(attrs, sizeof attrs, "address='%s' kind='current'", bad[i]);
-        tw_enquiry("c1", "alice@opa.example/phone", attrs);
-        cr_assert_eq(tw_last_error("c1", text, sizeof text), PW_ERR_JID_MALFORMED, "address '%s'", bad[i]);
+        pwfake_watcher_enquiry(tw, "c1", "alice@opa.example/phone", attrs);
+        cr_assert_eq(pwfake_watcher_last_error(tw, "c1", text, sizeof text), PW_ERR_JID_MALFORMED, "address '%s'", bad[i]);
         cr_assert(strstr(text, "+12025550123") && strstr(text, "bob@opb.example") &&
                   strstr(text, "bob\\40opb.example"), "the text shows the accepted forms: %s", text);
         cr_assert(strstr(text, "+44"), "and the national numbers of the country code: %s", text);
@@ -112,32 +119,32 @@ Test(watcher_refusals, malformed_addresses_are_jid_malformed_with_the_accepted_f
 Test(watcher_refusals, missing_address_is_bad_request)
 {
     char text[512];
-    tw_enquiry("c2", "alice@opa.example/phone", "kind='current'");
-    cr_assert_eq(tw_last_error("c2", text, sizeof text), PW_ERR_BAD_REQUEST);
+    pwfake_watcher_enquiry(tw, "c2", "alice@opa.example/phone", "kind='current'");
+    cr_assert_eq(pwfake_watcher_last_error(tw, "c2", text, sizeof text), PW_ERR_BAD_REQUEST);
     cr_assert(strstr(text, "'address'"), "%s", text);
 }
 
 Test(watcher_refusals, without_a_country_code_national_numbers_are_refused)
 {
     char text[512];
-    tw_teardown();
-    tw_start(NULL);
-    tw_enquiry("c3", "alice@opa.example/phone", "address='07700 900123' kind='current'");
-    cr_assert_eq(tw_last_error("c3", text, sizeof text), PW_ERR_JID_MALFORMED);
+    pwfake_watcher_teardown(tw);
+    pwfake_watcher_start(tw, NULL);
+    pwfake_watcher_enquiry(tw, "c3", "alice@opa.example/phone", "address='07700 900123' kind='current'");
+    cr_assert_eq(pwfake_watcher_last_error(tw, "c3", text, sizeof text), PW_ERR_JID_MALFORMED);
     cr_assert(strstr(text, "international"), "%s", text);
 }
 
 /* Send a valid enquiry and answer the HSS lookup with `inner` (type result or error). */
 static pw_error_t hss_says(const char *type, const char *inner, char *text, size_t cap)
 {
-    pwfake_transport_clear(tw.fake);
-    tw_enquiry("d1", "alice@opa.example/phone", "address='+12025550123' kind='current'");
-    tw_last_request("hss.opa.example", "get");
-    tw_answer("hss.opa.example", type, inner);
-    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 2, "the lookup, then only the error");
-    cr_assert_eq(pw_watcher_inflight(tw.wa), 0);
-    cr_assert_eq(pw_component_pending_iqs(tw.comp), 0);
-    return tw_last_error("d1", text, cap);
+    pwfake_transport_clear(tw->fake);
+    pwfake_watcher_enquiry(tw, "d1", "alice@opa.example/phone", "address='+12025550123' kind='current'");
+    pwfake_watcher_last_request(tw, "hss.opa.example", "get");
+    pwfake_watcher_answer(tw, "hss.opa.example", type, inner);
+    cr_assert_eq(pwfake_transport_sent_count(tw->fake), 2, "the lookup, then only the error");
+    cr_assert_eq(pw_watcher_inflight(tw->wa), 0);
+    cr_assert_eq(pw_component_pending_iqs(tw->comp), 0);
+    return pwfake_watcher_last_error(tw, "d1", text, cap);
 }
 
 Test(watcher_refusals, unknown_watcher_is_forbidden)
@@ -169,25 +176,25 @@ Test(watcher_refusals, prepaid_balance_below_the_price_is_payment_required)
 
 Test(watcher_refusals, postpaid_with_zero_balance_and_exact_balance_pass)
 {
-    tw_enquiry("d2", "alice@opa.example/phone", "address='+12025550123' kind='current'");
-    tw_hss_subscriber("+447700900001", "alice@opa.example", "active", "postpaid", "0");
-    tw_last_request("proxy.opa.example", "set");
-    tw_enquiry("d3", "alice@opa.example/phone", "address='+12025550123' kind='current'");
-    tw_hss_subscriber("+447700900001", "alice@opa.example", "active", "prepaid", "1");
-    tw_last_request("proxy.opa.example", "set");
+    pwfake_watcher_enquiry(tw, "d2", "alice@opa.example/phone", "address='+12025550123' kind='current'");
+    pwfake_watcher_hss_subscriber(tw, "+447700900001", "alice@opa.example", "active", "postpaid", "0");
+    pwfake_watcher_last_request(tw, "proxy.opa.example", "set");
+    pwfake_watcher_enquiry(tw, "d3", "alice@opa.example/phone", "address='+12025550123' kind='current'");
+    pwfake_watcher_hss_subscriber(tw, "+447700900001", "alice@opa.example", "active", "prepaid", "1");
+    pwfake_watcher_last_request(tw, "proxy.opa.example", "set");
 }
 
 Test(watcher_refusals, hss_timeout_is_remote_server_timeout)
 {
     char text[256];
-    tw_enquiry("d4", "alice@opa.example/phone", "address='+12025550123' kind='current'");
-    tw_last_request("hss.opa.example", "get");
-    tw_advance(19999);
-    cr_assert_eq(pwfake_transport_sent_count(tw.fake), 1);
-    tw_advance(1);
-    cr_assert_eq(tw_last_error("d4", text, sizeof text), PW_ERR_REMOTE_SERVER_TIMEOUT);
+    pwfake_watcher_enquiry(tw, "d4", "alice@opa.example/phone", "address='+12025550123' kind='current'");
+    pwfake_watcher_last_request(tw, "hss.opa.example", "get");
+    pwfake_watcher_advance(tw, 19999);
+    cr_assert_eq(pwfake_transport_sent_count(tw->fake), 1);
+    pwfake_watcher_advance(tw, 1);
+    cr_assert_eq(pwfake_watcher_last_error(tw, "d4", text, sizeof text), PW_ERR_REMOTE_SERVER_TIMEOUT);
     cr_assert_str_eq(text, "the subscriber database did not answer");
-    cr_assert_eq(pw_watcher_inflight(tw.wa), 0);
+    cr_assert_eq(pw_watcher_inflight(tw->wa), 0);
 }
 
 Test(watcher_refusals, hss_not_connected_is_remote_server_timeout)
@@ -218,7 +225,7 @@ Test(watcher_refusals, other_hss_errors_and_bad_records_are_internal)
 Test(watcher_refusals, enquiry_get_is_not_offered)
 {
     char text[256];
-    tw_deliver("<iq type='get' id='g1' from='alice@opa.example/phone'>"
+    pwfake_watcher_deliver(tw, "<iq type='get' id='g1' from='alice@opa.example/phone'>"
                "<enquiry xmlns='urn:peerwatch:0' address='+12025550123' kind='current'/></iq>");
-    cr_assert_eq(tw_last_error("g1", text, sizeof text), PW_ERR_SERVICE_UNAVAILABLE);
+    cr_assert_eq(pwfake_watcher_last_error(tw, "g1", text, sizeof text), PW_ERR_SERVICE_UNAVAILABLE);
 }

@@ -1,4 +1,4 @@
-/* pw_text.h: small text helpers every area needs: hex digits and ASCII case folding. */
+/* pw_text.h: small text helpers every area needs: hex digits (both ways) and ASCII case folding. */
 #ifndef PW_TEXT_H
 #define PW_TEXT_H
 
@@ -12,6 +12,14 @@
 int pw_text_hexval(char c);
 
 /**
+ * Write bytes as lowercase hexadecimal digits (digests, identifiers).
+ * @param bytes the bytes
+ * @param n their number
+ * @param out receives 2 * n digits and a NUL: 2 * n + 1 bytes, owned by the caller
+ */
+void pw_text_hex(const unsigned char *bytes, size_t n, char *out);
+
+/**
  * Copy a string folded to ASCII lower case (JIDs' domain parts and the keys the roles index
  * by; RFC 7622 leaves other scripts to PRECIS, which Peerwatch does not apply).
  * @param in the string
@@ -19,5 +27,14 @@ int pw_text_hexval(char c);
  * @param cap size of out (at least 1)
  */
 void pw_text_fold(const char *in, char *out, size_t cap);
+
+/**
+ * Fold exactly n bytes to ASCII lower case, for text that is not NUL-terminated (a field in
+ * a read buffer). No NUL is written.
+ * @param in the bytes
+ * @param n how many
+ * @param out receives n bytes (may be in itself)
+ */
+void pw_text_fold_n(const char *in, size_t n, char *out);
 
 #endif /* PW_TEXT_H */

@@ -49,9 +49,12 @@ pw_status_t pw_calls_add(pw_calls_t *t, pw_call_t *call, xmpp_stanza_t *req)
 {
     if (t->n >= t->max)
         return PW_EFULL;
-    call->req = xmpp_stanza_clone(req); /* a reference: stanzas are not changed once received */
-    if (!call->req)
-        return PW_ENOMEM;
+    call->req = NULL;
+    if (req) {
+        call->req = xmpp_stanza_clone(req); /* a reference: stanzas are not changed once received */
+        if (!call->req)
+            return PW_ENOMEM;
+    }
     call->table = t;
     call->prev = NULL;
     call->next = t->head;
@@ -83,7 +86,8 @@ void pw_calls_end(pw_call_t *call)
 
 void pw_calls_fail(pw_call_t *call, pw_error_t cond, const char *text)
 {
-    pw_component_reply_error(call->table->c, call->req, cond, text);
+    if (call->req)
+        pw_component_reply_error(call->table->c, call->req, cond, text);
     pw_calls_end(call);
 }
 

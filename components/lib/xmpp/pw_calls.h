@@ -20,7 +20,7 @@ typedef struct pw_call pw_call_t;
 struct pw_call {
     pw_calls_t *table;         /**< the table it is in */
     pw_call_t *prev, *next;    /**< links (the table's) */
-    xmpp_stanza_t *req;        /**< the clone of the request to answer (the table's) */
+    xmpp_stanza_t *req;        /**< the clone of the request to answer (the table's), or NULL */
 };
 
 /**
@@ -58,7 +58,9 @@ void pw_calls_set_closing_text(pw_calls_t *t, const char *text);
 /**
  * Put a call in flight: links it and keeps a clone of the request.
  * @param call the role's call (zeroed or initialised by the role; pw_call_t first)
- * @param req the request to answer later (the caller keeps its reference)
+ * @param req the request to answer later (the caller keeps its reference), or NULL for a call
+ *        that answers no request (one the role started itself): pw_calls_fail() and
+ *        pw_calls_shutting_down() then only end it
  * @return PW_OK; PW_EFULL when max calls are in flight; PW_ENOMEM (the call is then not
  *         linked and still the caller's)
  */
@@ -68,7 +70,8 @@ pw_status_t pw_calls_add(pw_calls_t *t, pw_call_t *call, xmpp_stanza_t *req);
 void pw_calls_end(pw_call_t *call);
 
 /**
- * Answer a call's request with an RFC 6120 error and end the call.
+ * Answer a call's request with an RFC 6120 error and end the call (a call without a request
+ * is only ended).
  * @param cond the condition
  * @param text the readable <text/>
  */

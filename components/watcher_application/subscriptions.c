@@ -1,4 +1,4 @@
-/* subs.c: the WA's subscriptions (docs/protocol.md §5.1, §6): the in-memory tables and their durable journal in state_dir (pw_store). */
+/* subscriptions.c: the WA's subscriptions (docs/protocol.md §5.1, §6): the in-memory tables and their durable journal in state_dir (pw_store). */
 #include "watcher_int.h"
 
 #include <errno.h>
@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "core/pw_log.h"
+#include "core/pw_text.h"
 
 /*
  * Journal records (pw_store, key -> value):
@@ -50,17 +51,6 @@ static int put_field(char *out, size_t cap, size_t *len, const char *v)
     return 1;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* Decode fields in place: splits value at spaces into at most max fields. @return the count */
 static size_t split_fields(char *value, char **fields, size_t max)
 {
@@ -72,7 +62,7 @@ static size_t split_fields(char *value, char **fields, size_t max)
             *end = '\0';
         while (*r) {
             int hi, lo;
-            if (*r == '%' && (hi = hexval(r[1])) >= 0 && (lo = hexval(r[2])) >= 0) {
+            if (*r == '%' && (hi = pw_text_hexval(r[1])) >= 0 && (lo = pw_text_hexval(r[2])) >= 0) {
                 *w++ = (char)(hi * 16 + lo);
                 r += 3;
             } else {
@@ -108,18 +98,6 @@ pw_status_t pw_watcher_roster_key(const char *bare, const char *contact, char *o
 {
     int n = snprintf(out, cap, "%s %s", bare, contact);
     return n < 0 || (size_t)n >= cap ? PW_ERANGE : PW_OK;
-}
-
-pw_status_t pw_watcher_contact_of(const pw_watcher_t *wa, const char *address, char *out, size_t cap)
-{
-    pw_address_t a;
-    pw_status_t rc = pw_address_parse(address, &wa->rules, &a);
-    if (rc != PW_OK) {
-        if (cap)
-            out[0] = '\0';
-        return rc;
-    }
-    return pw_watcher_contact_jid(&a, pw_component_jid(wa->c), out, cap);
 }
 
 pw_watcher_sub_t *pw_watcher_sub_new(pw_watcher_t *wa, pw_watcher_route_t route,
@@ -310,8 +288,8 @@ void pw_watcher_subs_stopped(pw_watcher_t *wa, const char *bare, const char *add
     if (pw_watcher_contact_of(wa, address, contact, sizeof contact) == PW_OK &&
         pw_watcher_roster_key(bare, contact, rkey, sizeof rkey) == PW_OK)
         item = pw_map_get(wa->roster, rkey);
-    if (item && (!subscription[0] || strcmp(item->id, subscription) == 0))
-        pw_watcher_roster_end(item, "stopped at the watcher's request", 0);
+    if (item && (!subscription[0] || strcmp(item->id, subscription) == 0) && wa->end_item)
+        wa->end_item(item, "stopped at the watcher's request");
     pw_watcher_commit(wa);
 }
 
@@ -440,14 +418,6 @@ static int drop_key(const char *key, void *value, void *arg)
     return 0;
 }
 
-static int arm_item(const char *key, void *value, void *arg)
-{
-    (void)key;
-    (void)arg;
-    pw_watcher_roster_arm(value);
-    return 0;
-}
-
 pw_status_t pw_watcher_subs_open(pw_watcher_t *wa)
 {
     const char *dir = wa->settings->state_dir;
@@ -478,7 +448,6 @@ pw_status_t pw_watcher_subs_open(pw_watcher_t *wa)
         pw_map_foreach(wa->load_drop, drop_key, wa);
         pw_watcher_commit(wa);
     }
-    pw_map_foreach(wa->roster, arm_item, NULL);
 done:
     pw_map_destroy(wa->load_drop);
     wa->load_drop = NULL;

@@ -1,6 +1,6 @@
-/* pw_presence.h: the Presence Server role (DESIGN.md §1 steps 9-11, docs/protocol.md §2.4-2.5, §5) as a library: settings, create/destroy. */
-#ifndef PW_PRESENCE_H
-#define PW_PRESENCE_H
+/* presence.h: the Presence Server role, peerwatch-presence (TS 23.141 A.1 steps 7-10; DESIGN.md §1 steps 9-11; docs/protocol.md §2.4-2.5, §5): settings, create/reload/destroy, the role. */
+#ifndef PS_PRESENCE_H
+#define PS_PRESENCE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -10,8 +10,9 @@
 #include "core/pw_config.h"
 #include "pw_ptable.h"
 #include "core/pw_status.h"
+#include "xmpp/pw_runtime.h"
 
-/** The role's settings, loaded from its INI file with pw_presence_options. */
+/** The role's settings, loaded from its INI file with pw_presence_role's option table. */
 typedef struct pw_presence_settings {
     pw_config_common_t common;
     char *gateway;                /**< [presence] gateway: the only JID allowed to send enquiries */
@@ -38,13 +39,12 @@ typedef struct pw_presence_settings {
     void *wall_clock_arg;         /**< passed to wall_clock */
 } pw_presence_settings_t;
 
-/** The option table (common options first). */
-extern const pw_config_option_t pw_presence_options[];
-/** Its number of rows. */
-extern const size_t pw_presence_option_count;
+/** The role for pw_runtime_main(): its option table, check, and life cycle (settings.c). */
+extern const pw_role_t pw_presence_role;
 
 /**
- * Cross-field checks of loaded settings (pw_role_t.check).
+ * Cross-field checks of loaded settings (pw_presence_role.check; the runtime runs it after
+ * every load, so pw_presence_create() and pw_presence_reload() take checked settings).
  * @param settings a pw_presence_settings_t
  * @param why receives the reason on failure
  * @param cap size of why
@@ -62,7 +62,8 @@ typedef struct pw_presence pw_presence_t;
  * from [presence] state_dir (those expired meanwhile end with an end record).
  * @param out receives the server (pw_presence_destroy())
  * @param c the component (borrowed; must outlive the server)
- * @param settings the settings (borrowed; valid until destroy or the next reload)
+ * @param settings the settings, checked by pw_presence_check() (borrowed; valid until destroy
+ *        or the next reload)
  * @return PW_OK; PW_EINVAL; PW_ENOMEM; or the writer's or the journal's failure (PW_EIO,
  *         PW_EDENIED, PW_ECORRUPT) when the charging or state directory cannot be used
  */
@@ -72,7 +73,7 @@ pw_status_t pw_presence_create(pw_presence_t **out, pw_component_t *c,
 /**
  * Switch to new settings ([charging] changes take effect at the next start; a warning says so).
  * @param ps the server
- * @param settings the new settings (borrowed, as for create)
+ * @param settings the new settings (checked and borrowed, as for create)
  * @return PW_OK or PW_EINVAL
  */
 pw_status_t pw_presence_reload(pw_presence_t *ps, const pw_presence_settings_t *settings);
@@ -107,4 +108,4 @@ struct pw_subs;
 /** @return the subscriptions (owned by ps), for statistics, tests and benchmarks */
 struct pw_subs *pw_presence_subs(const pw_presence_t *ps);
 
-#endif /* PW_PRESENCE_H */
+#endif /* PS_PRESENCE_H */

@@ -1,6 +1,6 @@
-/* hss_db.h: the HSS subscriber database: loading the subscriber file, lookups by MSISDN and JID, background reload. */
-#ifndef PW_HSS_DB_H
-#define PW_HSS_DB_H
+/* subscriber_db.h: the HSS subscriber database: loading the subscriber file, lookups by MSISDN and JID, background reload. */
+#ifndef HSS_SUBSCRIBER_DB_H
+#define HSS_SUBSCRIBER_DB_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -117,4 +117,4 @@ int hss_db_reload_fd(const hss_db_reload_t *r);
  */
 pw_status_t hss_db_reload_finish(hss_db_reload_t *r, hss_db_t **db_out, char *err, size_t errcap);
 
-#endif /* PW_HSS_DB_H */
+#endif /* HSS_SUBSCRIBER_DB_H */

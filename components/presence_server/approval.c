@@ -1,0 +1,170 @@
+/* approval.c: the approval request (docs/protocol.md §2.5): the own Watcher Application asks the presentity, on the watcher's behalf, once per pair per approval_interval. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "address/pw_jid.h"
+#include "core/pw_log.h"
+#include "core/pw_text.h"
+#include "xmpp/pw_stanza.h"
+#include "presence_int.h"
+
+#define PS_APPROVAL_PURGE_MS 1000u /* a full approval table is swept at most this often */
+
+/* An approval request on its way to the WA. */
+typedef struct ps_areq {
+    struct pw_presence *ps;
+    char key[PS_KEY_MAX];
+    struct ps_areq *prev, *next;
+} ps_areq_t;
+
+static int sweep_cb(const char *key, void *value, void *arg)
+{
+    pw_presence_t *ps = arg;
+    uint64_t now = pw_loop_now(pw_component_loop(ps->c));
+    uint64_t *sent = value;
+    if (now - *sent >= (uint64_t)ps->s->approval_interval_ms) {
+        pw_map_remove(ps->approvals, key);
+        free(sent);
+    }
+    return 0;
+}
+
+/* Record that the pair is being asked now, unless it was asked within the interval. */
+static int approval_due(pw_presence_t *ps, const char *key)
+{
+    uint64_t now = pw_loop_now(pw_component_loop(ps->c));
+    uint64_t *sent = pw_map_get(ps->approvals, key);
+
+    if (sent) {
+        if (now - *sent < (uint64_t)ps->s->approval_interval_ms)
+            return 0;
+        *sent = now;
+        return 1;
+    }
+    if (pw_map_count(ps->approvals) >= (size_t)ps->s->max_approvals &&
+        now - ps->approvals_swept_ms >= PS_APPROVAL_PURGE_MS) {
+        ps->approvals_swept_ms = now;
+        pw_map_foreach(ps->approvals, sweep_cb, ps);
+    }
+    if (pw_map_count(ps->approvals) >= (size_t)ps->s->max_approvals) {
+        pw_warn(NULL, "approval table full (%lld pairs): not asking now",
+                (long long)ps->s->max_approvals);
+        return 0;
+    }
+    sent = malloc(sizeof *sent);
+    if (!sent)
+        return 0;
+    *sent = now;
+    if (pw_map_put(ps->approvals, key, sent, NULL) != PW_OK) {
+        free(sent);
+        return 0;
+    }
+    return 1;
+}
+
+static void areq_unlink(pw_presence_t *ps, ps_areq_t *a)
+{
+    if (a->prev)
+        a->prev->next = a->next;
+    else if (ps->areqs == a)
+        ps->areqs = a->next;
+    if (a->next)
+        a->next->prev = a->prev;
+}
+
+static void on_approval_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t *response,
+                               void *arg)
+{
+    ps_areq_t *a = arg;
+    pw_presence_t *ps = a->ps;
+    char text[PS_TEXT_MAX];
+    (void)c;
+
+    areq_unlink(ps, a);
+    if (outcome == PW_IQ_ERROR || outcome == PW_IQ_TIMEOUT) {
+        /* not delivered: let the next enquiry ask again */
+        free(pw_map_remove(ps->approvals, a->key));
+        text[0] = '\0';
+        if (response)
+            pw_stanza_error_parse(response, text, sizeof text);
+        pw_warn(NULL, "approval request to %s failed (%s%s%s); it will be retried",
+                ps->s->watcher, outcome == PW_IQ_TIMEOUT ? "timeout" : "error",
+                text[0] ? ": " : "", text);
+    }
+    free(a);
+}
+
+void pw_presence_approval_request(pw_presence_t *ps, const pw_enquiry_t *e)
+{
+    xmpp_ctx_t *ctx = pw_component_ctx(ps->c);
+    xmpp_stanza_t *iq = NULL, *el;
+    ps_areq_t *a = NULL;
+    char key[PS_KEY_MAX], bare[PW_JID_MAX + 1];
+
+    pw_text_fold(e->presentity_jid, bare, sizeof bare);
+    snprintf(key, sizeof key, "%s %s", bare, e->watcher_msisdn);
+    if (!approval_due(ps, key)) {
+        pw_debug(e->ref, "approval of %s for %s already requested", bare, e->watcher_msisdn);
+        return;
+    }
+    a = calloc(1, sizeof *a);
+    iq = xmpp_iq_new(ctx, "set", NULL);
+    if (!a || !iq)
+        goto fail;
+    a->ps = ps;
+    memcpy(a->key, key, sizeof key);
+    xmpp_stanza_set_to(iq, ps->s->watcher);
+    el = pw_stanza_add_child(iq, "approval", PW_NS_CHAIN);
+    if (!el)
+        goto fail;
+    xmpp_stanza_set_attribute(el, "presentity", bare);
+    xmpp_stanza_set_attribute(el, "watcher-msisdn", e->watcher_msisdn);
+    xmpp_stanza_set_attribute(el, "watcher-jid", e->watcher_jid);
+    a->next = ps->areqs;
+    if (ps->areqs)
+        ps->areqs->prev = a;
+    ps->areqs = a;
+    if (pw_component_send_iq(ps->c, iq, 0, on_approval_answer, a) != PW_OK) {
+        areq_unlink(ps, a);
+        goto fail;
+    }
+    pw_info(e->ref, "asked %s to approve %s", bare, e->watcher_msisdn);
+    xmpp_stanza_release(iq);
+    return;
+fail:
+    pw_warn(e->ref, "could not send the approval request for %s", bare);
+    free(pw_map_remove(ps->approvals, key));
+    free(a);
+    if (iq)
+        xmpp_stanza_release(iq);
+}
+
+pw_status_t pw_presence_approval_init(pw_presence_t *ps)
+{
+    return pw_map_create(&ps->approvals);
+}
+
+static int free_cb(const char *key, void *value, void *arg)
+{
+    (void)key;
+    (void)arg;
+    free(value);
+    return 0;
+}
+
+void pw_presence_approval_fini(pw_presence_t *ps)
+{
+    /* the callbacks of cancelled IQs free their request */
+    while (ps->areqs) {
+        ps_areq_t *a = ps->areqs;
+        if (pw_component_cancel_iqs(ps->c, a) == 0) {
+            areq_unlink(ps, a);
+            free(a);
+        }
+    }
+    if (ps->approvals)
+        pw_map_foreach(ps->approvals, free_cb, NULL);
+    pw_map_destroy(ps->approvals);
+    ps->approvals = NULL;
+}

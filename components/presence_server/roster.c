@@ -1,0 +1,88 @@
+/* roster.c: the roster get, the roster's verdict table and the one "from"/"both" verdict on a watcher (see roster.h). */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "address/pw_jid.h"
+#include "core/pw_text.h"
+#include "xmpp/pw_stanza.h"
+#include "roster.h"
+
+#define NS_ROSTER "jabber:iq:roster"
+
+xmpp_stanza_t *pw_presence_roster_request(xmpp_ctx_t *ctx, const char *presentity_jid)
+{
+    xmpp_stanza_t *iq = xmpp_iq_new(ctx, "get", NULL);
+    char to[PW_JID_MAX + 1];
+
+    if (!iq || !pw_stanza_add_child(iq, "query", NS_ROSTER)) {
+        if (iq)
+            xmpp_stanza_release(iq);
+        return NULL;
+    }
+    pw_text_fold(presentity_jid, to, sizeof to);
+    xmpp_stanza_set_to(iq, to);
+    return iq;
+}
+
+/* The key a JID is compared by: its normalised bare JID, folded; 0 when it is no JID. */
+static int jid_key(const char *jid, char *out, size_t cap)
+{
+    char bare[PW_JID_MAX + 1];
+    if (!jid || !*jid || pw_jid_bare(jid, bare, sizeof bare) != PW_OK)
+        return 0;
+    pw_text_fold(bare, out, cap);
+    return 1;
+}
+
+pw_status_t pw_presence_roster_read(xmpp_stanza_t *response, pw_map_t **out)
+{
+    xmpp_stanza_t *query = response ? xmpp_stanza_get_child_by_ns(response, NS_ROSTER) : NULL;
+    pw_map_t *m = NULL;
+    char key[PW_JID_MAX + 1];
+
+    *out = NULL;
+    if (pw_map_create(&m) != PW_OK)
+        return PW_ENOMEM;
+    for (xmpp_stanza_t *it = query ? xmpp_stanza_get_children(query) : NULL; it;
+         it = xmpp_stanza_get_next(it)) {
+        const char *sub, *name = xmpp_stanza_get_name(it);
+        uintptr_t v, old;
+        if (!xmpp_stanza_is_tag(it) || !name || strcmp(name, "item") != 0 ||
+            !jid_key(xmpp_stanza_get_attribute(it, "jid"), key, sizeof key))
+            continue;
+        sub = xmpp_stanza_get_attribute(it, "subscription");
+        /* none, to (or absent: none) declines; another item for the same JID may still allow */
+        v = (sub && (strcmp(sub, "from") == 0 || strcmp(sub, "both") == 0)) ? PW_PRESENCE_ALLOWED
+                                                                              : PW_PRESENCE_DECLINED;
+        old = (uintptr_t)pw_map_get(m, key);
+        if (v + 1 > old && pw_map_put(m, key, (void *)(v + 1), NULL) != PW_OK) {
+            pw_map_destroy(m);
+            return PW_ENOMEM;
+        }
+    }
+    *out = m;
+    return PW_OK;
+}
+
+/* The verdict the table holds for one JID. */
+static uintptr_t verdict_for(const pw_map_t *roster, const char *jid)
+{
+    char key[PW_JID_MAX + 1];
+    uintptr_t v;
+    if (!jid_key(jid, key, sizeof key))
+        return 0;
+    v = (uintptr_t)pw_map_get(roster, key);
+    return v ? v - 1 : 0;
+}
+
+pw_presence_verdict_t pw_presence_roster_verdict(const pw_map_t *roster, const char *watcher_msisdn,
+                                                 const char *watcher_domain, const char *watcher_jid)
+{
+    char contact[PW_JID_MAX + 1];
+    uintptr_t a, b;
+    snprintf(contact, sizeof contact, "%s@%s", watcher_msisdn, watcher_domain);
+    a = verdict_for(roster, contact);
+    b = verdict_for(roster, watcher_jid);
+    return (pw_presence_verdict_t)(a > b ? a : b);
+}

@@ -1,0 +1,116 @@
+/* settings.c: the Presence Server's settings: its option table ([component], [presence], [charging]), their cross-field check, and the role pw_runtime_main() runs. */
+#include <stddef.h>
+#include <stdio.h>
+
+#include "charging/pw_cdr.h"
+#include "presence.h"
+
+static const pw_config_option_t options[] = {
+    PW_CONFIG_COMMON_OPTIONS(pw_presence_settings_t, common),
+    { "presence", "gateway", PW_OPT_JID, 1, 2047, NULL,
+      "the operator's gateway: the only sender of enquiries (others: forbidden)",
+      offsetof(pw_presence_settings_t, gateway) },
+    { "presence", "watcher", PW_OPT_DOMAIN, 1, 253, NULL,
+      "the own Watcher Application's domain: contact JIDs <msisdn>@<watcher>, approval requests",
+      offsetof(pw_presence_settings_t, watcher) },
+    { "presence", "network", PW_OPT_DOMAIN, 1, 253, NULL,
+      "the own operator network, written as serving network in charge records",
+      offsetof(pw_presence_settings_t, network) },
+    { "presence", "approval_interval", PW_OPT_DURATION, 1000, 2592000000, "1d",
+      "ask a presentity to approve a given watcher at most once per this interval",
+      offsetof(pw_presence_settings_t, approval_interval_ms) },
+    { "presence", "max_approvals", PW_OPT_INT, 1, 100000000, "100000",
+      "(presentity, watcher) pairs remembered for approval_interval",
+      offsetof(pw_presence_settings_t, max_approvals) },
+    { "presence", "max_presentities", PW_OPT_INT, 1, 100000000, "1000000",
+      "users with an available resource kept in the presence table",
+      offsetof(pw_presence_settings_t, max_presentities) },
+    { "presence", "max_resources", PW_OPT_INT, 1, 1024, "16",
+      "available resources kept per user (the least recently updated one gives way)",
+      offsetof(pw_presence_settings_t, max_resources) },
+    { "presence", "max_status", PW_OPT_INT, 1, 1023, "1023",
+      "bytes of a <status/> text kept (cut at a character boundary)",
+      offsetof(pw_presence_settings_t, max_status) },
+    { "presence", "state_dir", PW_OPT_PATH, 1, 4000, NULL,
+      "directory of the subscription journal subs-<node>.journal; created if missing",
+      offsetof(pw_presence_settings_t, state_dir) },
+    { "presence", "max_duration", PW_OPT_DURATION, 1000, 31622400000, "1d",
+      "longest 'changes' subscription (longer: bad-request); a 'next' lasts this long at most",
+      offsetof(pw_presence_settings_t, max_duration_ms) },
+    { "presence", "notify_interval", PW_OPT_DURATION, 10, 3600000, "1s",
+      "at most one notification per subscription per interval (the latest state wins)",
+      offsetof(pw_presence_settings_t, notify_interval_ms) },
+    { "presence", "notify_timeout", PW_OPT_DURATION, 100, 600000, "15s",
+      "wait this long for the gateway to acknowledge a notification",
+      offsetof(pw_presence_settings_t, notify_timeout_ms) },
+    { "presence", "notify_retries", PW_OPT_INT, 0, 100, "3",
+      "resend a timed-out notification this many times, then end the subscription",
+      offsetof(pw_presence_settings_t, notify_retries) },
+    { "presence", "max_subscriptions", PW_OPT_INT, 1, 100000000, "2000000",
+      "active subscriptions at most (beyond: resource-constraint)",
+      offsetof(pw_presence_settings_t, max_subscriptions) },
+    { "charging", "dir", PW_OPT_PATH, 1, 4095, NULL,
+      "directory of the charge-record files (docs/charging.md); created if missing",
+      offsetof(pw_presence_settings_t, cdr_dir) },
+    { "charging", "node", PW_OPT_STRING, 0, 127, "",
+      "node id in records and file names ([A-Za-z0-9._-]); empty: the component's JID",
+      offsetof(pw_presence_settings_t, cdr_node) },
+    { "charging", "rotate_size", PW_OPT_SIZE, 4096, 1073741824, "64M",
+      "start a new file before one would exceed this size",
+      offsetof(pw_presence_settings_t, cdr_rotate_size) },
+    { "charging", "rotate_age", PW_OPT_DURATION, 1000, 604800000, "1h",
+      "start a new file when the current one is this old",
+      offsetof(pw_presence_settings_t, cdr_rotate_age_ms) },
+};
+
+pw_status_t pw_presence_check(void *settings, char *why, size_t cap)
+{
+    const pw_presence_settings_t *s = settings;
+    if (s->cdr_node && s->cdr_node[0] && !pw_cdr_node_valid(s->cdr_node)) {
+        snprintf(why, cap, "[charging] node: '%s' is not a node id (1..127 of A-Z a-z 0-9 . _ -)",
+                 s->cdr_node);
+        return PW_ECONFIG;
+    }
+    if ((!s->cdr_node || !s->cdr_node[0]) && !pw_cdr_node_valid(s->common.jid)) {
+        snprintf(why, cap, "[charging] node: the component JID '%s' cannot be a node id; set one",
+                 s->common.jid);
+        return PW_ECONFIG;
+    }
+    return PW_OK;
+}
+
+
+static pw_status_t role_init(pw_component_t *c, void *settings, void **state)
+{
+    pw_presence_t *ps = NULL;
+    pw_status_t rc = pw_presence_create(&ps, c, settings);
+    *state = ps;
+    return rc;
+}
+
+static pw_status_t role_reload(void *state, void *new_settings)
+{
+    return pw_presence_reload(state, new_settings);
+}
+
+static void role_fini(void *state)
+{
+    pw_presence_destroy(state);
+}
+
+const pw_role_t pw_presence_role = {
+    .program = "peerwatch-presence",
+    .summary = "The operator's Presence Server: answers enquiries about its users' presence, "
+               "authorized by their own rosters (XEP-0356), and writes the charge records.",
+    .disco_category = "component",
+    .disco_type = "presence",
+    .disco_name = "Peerwatch Presence Server",
+    .options = options,
+    .noptions = sizeof options / sizeof options[0],
+    .settings_size = sizeof(pw_presence_settings_t),
+    .common_offset = offsetof(pw_presence_settings_t, common),
+    .check = pw_presence_check,
+    .init = role_init,
+    .reload = role_reload,
+    .fini = role_fini,
+};

@@ -1,0 +1,329 @@
+/* subs_int.h: the subscriptions' internals shared by their files, their prototypes listed from the lowest layer up (each file calls only the layers listed above its own section). */
+#ifndef PS_SUBS_INT_H
+#define PS_SUBS_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/pw_loop.h"
+#include "core/pw_map.h"
+#include "core/pw_store.h"
+#include "pw_subs.h"
+
+/*
+ * Memory: one ps_sub_t per subscription (fixed part + ref and two numbers packed behind it);
+ * presentity (fan-out) and watcher (stop) nodes and the network/proxy/gateway strings are shared;
+ * the id index is a chained table of the subscriptions themselves. One pw_timer_t per
+ * subscription serves both its expiry and its throttle.
+ *
+ * Layers (a file calls only the layers below it; upward through the callbacks in pw_subs):
+ *   subscriptions.c   public operations, the throttle (timer callback), life cycle
+ *   subs_reauth.c     re-authorization before a notification: the roster, revocation
+ *   subs_end.c        ending a subscription: ended notification, end record, journal
+ *   subs_notify.c     notifications in flight: send, acknowledgement, retries
+ *   subs_journal.c    the journal: one record per subscription, reload, compaction
+ *   subs_index.c      the objects and their indexes, clocks, the subscription's timer
+ */
+
+#define SUBS_FORMAT "1" /* first field of a journal value */
+#define SUBS_FIELDS 14  /* fields of a journal value */
+
+/* Copy a string into a fixed array (truncating). */
+#define SUBS_COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
+
+/* Subscription flags. */
+enum {
+    SF_DIRTY = 0x01,   /* the presentity changed since the last notification */
+    SF_WAITING = 0x02, /* waiting for the presentity's roster */
+    SF_READY = 0x04,   /* in the ready list: to be sent after the journal commit */
+    SF_ENDED = 0x08,   /* ended; memory kept only until the ready list lets go */
+    SF_NEXT = 0x10     /* kind 'next' (else 'changes') */
+};
+
+/* An interned string (networks, proxies, gateways). */
+typedef struct ps_istr {
+    uint32_t refs;
+    char s[];
+} ps_istr_t;
+
+struct ps_sub;
+
+/* A presentity with subscriptions. */
+typedef struct ps_pnode {
+    struct pw_subs *owner;
+    struct ps_sub *subs;
+    uint32_t count;
+    uint16_t pinned;             /* being iterated: not freed */
+    uint8_t roster_busy;         /* a roster read is in flight */
+    pw_map_t *roster;            /* cache: the roster's verdict table (roster.h) */
+    uint64_t roster_ms;          /* loop time it was read */
+    struct ps_pnode *cnext, *cprev; /* in the list of cached rosters, oldest first */
+    char jid[];                  /* folded bare JID */
+} ps_pnode_t;
+
+/* A watcher with subscriptions. */
+typedef struct ps_wnode {
+    struct ps_sub *subs;
+    uint32_t count;
+    uint16_t pinned;
+    char jid[]; /* folded bare JID */
+} ps_wnode_t;
+
+typedef struct ps_sub {
+    pw_timer_t timer; /* first: the timer callback finds the subscription from it */
+    struct ps_sub *pnext, *pprev, *wnext, *wprev, *hnext, *rnext;
+    ps_pnode_t *p;
+    ps_wnode_t *w;
+    ps_istr_t *network, *proxy, *gateway;
+    struct ps_out *out;    /* its state notification in flight */
+    uint64_t created_ms;   /* wall clock */
+    uint64_t expires_ms;   /* wall clock */
+    uint64_t hold_ms;      /* loop clock: no notification before */
+    uint64_t last_hash;    /* of the last state sent (or answered) */
+    uint32_t seq;          /* of the last notification sent */
+    uint8_t id[16];
+    uint8_t flags;
+    char data[];           /* ref NUL watcher-msisdn NUL presentity-msisdn NUL */
+} ps_sub_t;
+
+/* A notification in flight. */
+typedef struct ps_out {
+    struct pw_subs *s;
+    ps_sub_t *sub;        /* NULL for an ended notification or once the subscription ended */
+    xmpp_stanza_t *iq;
+    unsigned retries;
+    struct ps_out *prev, *next;
+} ps_out_t;
+
+struct pw_subs {
+    pw_component_t *c;
+    pw_subs_config_t cfg;
+    const pw_ptable_t *table;
+    pw_cdr_writer_t *cdr;
+    pw_store_t *store;
+    pw_map_t *interned;          /* string -> ps_istr_t */
+    pw_map_t *pnodes;            /* folded presentity JID -> ps_pnode_t */
+    pw_map_t *wnodes;            /* folded watcher JID -> ps_wnode_t */
+    ps_sub_t **buckets;          /* id index */
+    size_t nbuckets, count;
+    ps_sub_t *ready, *ready_tail;
+    ps_out_t *outs;
+    ps_pnode_t *cached, *cached_tail;
+    pw_timer_t sweep;
+    pw_subs_stats_t stats;
+    pw_cdr_record_t rec;         /* scratch (large) */
+    pw_notify_t n;               /* scratch (large) */
+    pw_presence_state_t st;      /* scratch */
+    ps_sub_t *loaded_expired;    /* during create */
+    /* set by subscriptions.c: how the lower layers call up */
+    pw_timer_cb on_timer;        /* a subscription's timer fired (arg: the pw_subs_t) */
+    void (*on_acked)(struct pw_subs *s, ps_sub_t *sub); /* its notification was acknowledged */
+    void (*on_lost)(struct pw_subs *s, ps_sub_t *sub, const char *reason); /* end it: the
+                                     watcher is gone or unreachable (reason as in ended=) */
+};
+
+/* ------------------------------------------------------------------ subs_index.c */
+
+/**
+ * @param s the subscriptions
+ * @return the loop clock (timers, throttle), ms
+ */
+uint64_t pw_subs_loop_now(const pw_subs_t *s);
+
+/**
+ * @param sub a subscription
+ * @return its enquiry ref (held in the subscription)
+ */
+const char *pw_subs_sub_ref(const ps_sub_t *sub);
+
+/**
+ * @param sub a subscription
+ * @return the watcher's MSISDN (held in the subscription)
+ */
+const char *pw_subs_sub_msisdn(const ps_sub_t *sub);
+
+/**
+ * @param sub a subscription
+ * @return the presentity's MSISDN (held in the subscription; may be "")
+ */
+const char *pw_subs_sub_pmsisdn(const ps_sub_t *sub);
+
+/**
+ * Format a subscription id as a UUID text.
+ * @param id the 16 bytes
+ * @param out receives the text
+ */
+void pw_subs_id_format(const uint8_t id[16], char out[PW_SUBS_ID_TEXT]);
+
+/**
+ * Parse a UUID text.
+ * @param text the text
+ * @param id receives the 16 bytes
+ * @return 0, or -1 when text is no UUID
+ */
+int pw_subs_id_parse(const char *text, uint8_t id[16]);
+
+/**
+ * FNV-1a over a state: equal states have equal hashes.
+ * @param st the state
+ * @return the hash (never 0)
+ */
+uint64_t pw_subs_state_hash(const pw_presence_state_t *st);
+
+/**
+ * Double the id index (the first call makes it).
+ * @param s the subscriptions
+ * @return PW_OK or PW_ENOMEM
+ */
+pw_status_t pw_subs_index_grow(pw_subs_t *s);
+
+/**
+ * @param s the subscriptions
+ * @param id a subscription id
+ * @return the subscription with this id (owned by s), or NULL
+ */
+ps_sub_t *pw_subs_index_find(const pw_subs_t *s, const uint8_t id[16]);
+
+/**
+ * A new subscription in every index (not journaled, timer initialised with s->on_timer but
+ * not started). Strings are copied (network, proxy and gateway interned).
+ * @param s the subscriptions
+ * @param id its id
+ * @param next non-zero for kind 'next', else 'changes'
+ * @param ref the enquiry's ref
+ * @param wmsisdn the watcher's MSISDN
+ * @param wjid the watcher's bare JID (folded here)
+ * @param pjid the presentity's bare JID (folded here)
+ * @param pmsisdn the presentity's MSISDN (may be "")
+ * @param network the watcher's network
+ * @param proxy the watcher's proxy
+ * @param gateway the JID notifications go to
+ * @return the subscription (owned by s; pw_subs_sub_unlink() then pw_subs_sub_free()), or
+ *         NULL when out of memory
+ */
+ps_sub_t *pw_subs_sub_new(pw_subs_t *s, const uint8_t id[16], int next, const char *ref,
+                          const char *wmsisdn, const char *wjid, const char *pjid, const char *pmsisdn,
+                          const char *network, const char *proxy, const char *gateway);
+
+/**
+ * Take a subscription out of every index and stop its timer (its memory stays).
+ * @param s the subscriptions
+ * @param sub the subscription
+ */
+void pw_subs_sub_unlink(pw_subs_t *s, ps_sub_t *sub);
+
+/**
+ * Free an unlinked subscription.
+ * @param s the subscriptions
+ * @param sub the subscription
+ */
+void pw_subs_sub_free(pw_subs_t *s, ps_sub_t *sub);
+
+/**
+ * Drop a presentity's cached roster, if it has one.
+ * @param s the subscriptions
+ * @param p the presentity node
+ */
+void pw_subs_cache_drop(pw_subs_t *s, ps_pnode_t *p);
+
+/**
+ * Free a presentity node when nothing holds it any more (no subscription, pin or roster read).
+ * @param s the subscriptions
+ * @param p the node
+ */
+void pw_subs_pnode_maybe_free(pw_subs_t *s, ps_pnode_t *p);
+
+/**
+ * Free a watcher node when nothing holds it any more (no subscription or pin).
+ * @param s the subscriptions
+ * @param w the node
+ */
+void pw_subs_wnode_maybe_free(pw_subs_t *s, ps_wnode_t *w);
+
+/**
+ * (Re)start a subscription's timer: at its expiry, or at the end of the throttle when a
+ * change waits (nothing for an ended subscription).
+ * @param s the subscriptions
+ * @param sub the subscription
+ */
+void pw_subs_arm(pw_subs_t *s, ps_sub_t *sub);
+
+/* ------------------------------------------------------------------ subs_journal.c */
+
+/**
+ * Create the state directory if needed, open the journal STATE_DIR/NAME.journal and load the
+ * subscriptions it holds (live ones armed; expired ones put on s->loaded_expired).
+ * @param s the subscriptions (cfg set, indexes made)
+ * @param name the journal's name without ".journal"
+ * @return PW_OK, or the failure (logged): PW_EIO, PW_ECORRUPT, PW_ENOMEM
+ */
+pw_status_t pw_subs_journal_open(pw_subs_t *s, const char *name);
+
+/**
+ * Journal the subscription's current fields (buffered until the store commits).
+ * @param s the subscriptions
+ * @param store the journal, or the store being rewritten at a compaction
+ * @param sub the subscription
+ * @return PW_OK, PW_ERANGE (fields too long for a record) or the store's failure
+ */
+pw_status_t pw_subs_journal_put(pw_subs_t *s, pw_store_t *store, const ps_sub_t *sub);
+
+/* ------------------------------------------------------------------ subs_notify.c */
+
+/**
+ * Send the subscription's notification number sub->seq to its gateway: the state when
+ * given, 'ended' when reason is given. A state notification becomes sub->out; its answer
+ * calls s->on_acked, or s->on_lost once the watcher is gone or retries are spent.
+ * @param s the subscriptions
+ * @param sub the subscription
+ * @param reason the ended= reason, or NULL
+ * @param state the state to carry, or NULL
+ * @return PW_OK or the failure (logged)
+ */
+pw_status_t pw_subs_notify_send(pw_subs_t *s, ps_sub_t *sub, const char *reason,
+                                const pw_presence_state_t *state);
+
+/**
+ * Cancel every notification in flight (their callbacks free them).
+ * @param s the subscriptions
+ */
+void pw_subs_notify_cancel_all(pw_subs_t *s);
+
+/* ------------------------------------------------------------------ subs_end.c */
+
+/**
+ * End a subscription (once): the ended notification, the end record, the journal deletion;
+ * it leaves every index, and its memory goes now, or at the flush when it is ready.
+ * @param s the subscriptions
+ * @param sub the subscription
+ * @param reason the ended= reason (expired, stopped, revoked, ...)
+ * @param notify non-zero to send the ended notification
+ * @param state the state that notification carries (a fulfilled 'next'), or NULL
+ */
+void pw_subs_end(pw_subs_t *s, ps_sub_t *sub, const char *reason, int notify,
+                 const pw_presence_state_t *state);
+
+/* ------------------------------------------------------------------ subs_reauth.c */
+
+/**
+ * Set the roster cache up (its sweep timer).
+ * @param s the subscriptions
+ */
+void pw_subs_reauth_init(pw_subs_t *s);
+
+/**
+ * Cancel the roster reads in flight and stop the sweep.
+ * @param s the subscriptions
+ */
+void pw_subs_reauth_fini(pw_subs_t *s);
+
+/**
+ * Re-authorize before a notification: the cached roster, or a fresh read; then the
+ * notification is made ready (pw_subs_flush() sends it), or the subscription ends (revoked,
+ * presentity-gone; a 'next' ends fulfilled, with the state).
+ * @param s the subscriptions
+ * @param sub the subscription
+ */
+void pw_subs_reauthorize(pw_subs_t *s, ps_sub_t *sub);
+
+#endif /* PS_SUBS_INT_H */

@@ -1,0 +1,183 @@
+/* subs_notify.c: the subscriptions' notifications in flight to the gateway (docs/protocol.md §5.2): send, acknowledgement, retries after a timeout; what follows goes up through the callbacks. */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/pw_log.h"
+#include "xmpp/pw_stanza.h"
+#include "subs_int.h"
+
+static void out_unlink(pw_subs_t *s, ps_out_t *o)
+{
+    if (o->prev)
+        o->prev->next = o->next;
+    else if (s->outs == o)
+        s->outs = o->next;
+    if (o->next)
+        o->next->prev = o->prev;
+    o->prev = o->next = NULL;
+}
+
+static void out_link(pw_subs_t *s, ps_out_t *o)
+{
+    o->prev = NULL;
+    o->next = s->outs;
+    if (s->outs)
+        s->outs->prev = o;
+    s->outs = o;
+}
+
+static void out_free(ps_out_t *o)
+{
+    if (o->iq)
+        xmpp_stanza_release(o->iq);
+    free(o);
+}
+
+static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t *response,
+                             void *arg);
+
+pw_status_t pw_subs_notify_send(pw_subs_t *s, ps_sub_t *sub, const char *reason,
+                               const pw_presence_state_t *state)
+{
+    xmpp_ctx_t *ctx = pw_component_ctx(s->c);
+    pw_notify_t *n = &s->n;
+    xmpp_stanza_t *iq = NULL, *el = NULL;
+    ps_out_t *o = NULL;
+    pw_status_t rc = PW_ENOMEM;
+
+    memset(n, 0, offsetof(pw_notify_t, state));
+    pw_subs_id_format(sub->id, n->subscription);
+    SUBS_COPY(n->ref, pw_subs_sub_ref(sub));
+    SUBS_COPY(n->proxy, sub->proxy->s);
+    SUBS_COPY(n->watcher_jid, sub->w->jid);
+    SUBS_COPY(n->presentity, pw_subs_sub_pmsisdn(sub));
+    SUBS_COPY(n->presentity_jid, sub->p->jid);
+    n->seq = sub->seq;
+    if (reason)
+        SUBS_COPY(n->ended, reason);
+    n->has_state = state != NULL;
+    if (state)
+        n->state = *state;
+    o = calloc(1, sizeof *o);
+    iq = xmpp_iq_new(ctx, "set", NULL);
+    el = iq ? pw_notify_build(ctx, n) : NULL;
+    if (!o || !el)
+        goto done;
+    xmpp_stanza_set_to(iq, sub->gateway->s);
+    xmpp_stanza_add_child(iq, el);
+    o->s = s;
+    o->iq = iq;
+    iq = NULL;
+    o->sub = reason ? NULL : sub;
+    out_link(s, o);
+    rc = pw_component_send_iq(s->c, o->iq, s->cfg.notify_timeout_ms, on_notify_answer, o);
+    if (rc != PW_OK) {
+        out_unlink(s, o);
+        goto done;
+    }
+    if (!reason)
+        sub->out = o;
+    o = NULL;
+    s->stats.notifications++;
+    pw_debug(n->ref, "notify %s seq %u to %s%s%s", n->subscription, (unsigned)n->seq, n->proxy,
+             reason ? " ended=" : "", reason ? reason : "");
+done:
+    if (rc != PW_OK)
+        pw_warn(n->ref, "notification %u of %s not sent: %s", (unsigned)n->seq, n->subscription,
+                pw_strerror(rc));
+    if (el)
+        xmpp_stanza_release(el);
+    if (iq)
+        xmpp_stanza_release(iq);
+    if (o)
+        out_free(o);
+    return rc;
+}
+
+static int error_is_wait(xmpp_stanza_t *response)
+{
+    xmpp_stanza_t *err = response ? xmpp_stanza_get_child_by_name(response, "error") : NULL;
+    const char *type = err ? xmpp_stanza_get_attribute(err, "type") : NULL;
+    return type && strcmp(type, "wait") == 0;
+}
+
+static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t *response,
+                             void *arg)
+{
+    ps_out_t *o = arg;
+    pw_subs_t *s = o->s;
+    ps_sub_t *sub = o->sub;
+    char text[256], id[PW_SUBS_ID_TEXT];
+    pw_error_t cond = PW_ERR_NONE;
+    (void)c;
+
+    out_unlink(s, o);
+    if (sub)
+        sub->out = NULL;
+    switch (outcome) {
+    case PW_IQ_CANCELLED:
+        break;
+    case PW_IQ_RESULT:
+        s->stats.acked++;
+        if (sub)
+            s->on_acked(s, sub);
+        break;
+    case PW_IQ_ERROR:
+    case PW_IQ_TIMEOUT:
+    default:
+        if (outcome == PW_IQ_ERROR && !error_is_wait(response)) {
+            cond = pw_stanza_error_parse(response, text, sizeof text);
+            if (sub) {
+                pw_subs_id_format(sub->id, id);
+                pw_info(pw_subs_sub_ref(sub), "subscription %s: the watcher is gone (%s: %s); ending it",
+                        id, pw_error_name(cond), text);
+                s->on_lost(s, sub, "watcher-gone");
+            }
+            break;
+        }
+        /* a timeout, here or relayed by a hop (remote-server-timeout, type wait) */
+        if (o->retries < s->cfg.notify_retries) {
+            o->retries++;
+            s->stats.retries++;
+            xmpp_stanza_del_attribute(o->iq, "id");
+            out_link(s, o);
+            if (pw_component_send_iq(s->c, o->iq, s->cfg.notify_timeout_ms, on_notify_answer, o) == PW_OK) {
+                if (sub)
+                    sub->out = o;
+                return;
+            }
+            out_unlink(s, o);
+            if (sub && !pw_component_online(s->c)) {
+                /* our own link is down: not the watcher's fault; send the latest state (a new
+                 * number) once it is back */
+                sub->flags |= SF_DIRTY;
+                sub->last_hash = 0;
+                sub->hold_ms = pw_subs_loop_now(s) + s->cfg.notify_interval_ms;
+                pw_subs_arm(s, sub);
+                out_free(o);
+                return;
+            }
+        }
+        if (sub) {
+            pw_subs_id_format(sub->id, id);
+            pw_warn(pw_subs_sub_ref(sub), "subscription %s: notification %u unacknowledged after %u tries; ending it",
+                    id, (unsigned)sub->seq, o->retries + 1);
+            s->on_lost(s, sub, "watcher-unreachable");
+        }
+        break;
+    }
+    out_free(o);
+}
+
+void pw_subs_notify_cancel_all(pw_subs_t *s)
+{
+    while (s->outs) {
+        ps_out_t *o = s->outs;
+        if (pw_component_cancel_iqs(s->c, o) == 0) {
+            out_unlink(s, o);
+            out_free(o);
+        }
+    }
+}

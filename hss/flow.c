@@ -1,0 +1,249 @@
+/* flow.c: a lookup's path through the HSS, top-down (arrives, sender checked, subscriber found, record answered); then the SIGHUP reload and the lifecycle. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "hss.h"
+#include "subscriber_db.h"
+#include "address/pw_jid.h"
+#include "address/pw_msisdn.h"
+#include "chain/pw_hss.h"
+#include "core/pw_log.h"
+
+struct hss {
+    pw_component_t *component;
+    hss_settings_t *settings;
+    hss_db_t *db;
+    hss_db_reload_t *reload; /* a background load in progress, or NULL */
+    int reload_again;        /* another SIGHUP arrived during the load */
+};
+
+static void on_lookup(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *lookup, void *arg);
+static int sender_allowed(const hss_t *hss, const char *from);
+static pw_error_t find_subscriber(const hss_t *hss, xmpp_stanza_t *lookup, hss_subscriber_t *sub,
+                                  char *key, size_t keycap, char *why, size_t whycap);
+static void answer_record(pw_component_t *c, xmpp_stanza_t *iq, const hss_subscriber_t *s);
+static void start_db_reload(hss_t *hss);
+static void on_reload_done(pw_loop_t *loop, int fd, unsigned events, void *arg);
+
+/*
+ * A lookup arrives: <lookup msisdn='…'/> or <lookup jid='…'/> from one of the operator's own
+ * components. The Watcher Application asks while it authenticates A and checks A's credit
+ * (TS 23.141 A.1 step 2; gateway method step 2); the Gateway Presence Server asks for the
+ * address of B's presence server (gateway method step 5; TS 23.141 A.1 step 6).
+ */
+static void on_lookup(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *lookup, void *arg)
+{
+    hss_t *hss = arg;
+    hss_subscriber_t sub;
+    char key[PW_JID_MAX + 1], why[PW_JID_MAX + 64];
+    pw_error_t cond;
+
+    if (!sender_allowed(hss, xmpp_stanza_get_from(iq))) {
+        pw_component_reply_error(c, iq, PW_ERR_FORBIDDEN,
+                                 "only this operator's own components may query the HSS");
+        return;
+    }
+    cond = find_subscriber(hss, lookup, &sub, key, sizeof key, why, sizeof why);
+    if (cond != PW_ERR_NONE) {
+        pw_component_reply_error(c, iq, cond, why);
+        return;
+    }
+    pw_debug(xmpp_stanza_get_id(iq), "lookup %s -> %s", key, sub.jid);
+    answer_record(c, iq, &sub);
+}
+
+/*
+ * Only the operator's own components may ask (the [hss] allow list, bare JIDs or component
+ * domains): the WA of TS 23.141 A.1 step 2 / gateway method step 2, the gateway of gateway
+ * method step 5.
+ */
+static int sender_allowed(const hss_t *hss, const char *from)
+{
+    char bare[PW_JID_MAX + 1];
+    if (!from || pw_jid_bare(from, bare, sizeof bare) != PW_OK)
+        return 0;
+    for (size_t i = 0; i < hss->settings->allow.n; i++) {
+        if (strcasecmp(bare, hss->settings->allow.items[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * Find the subscriber by MSISDN (B's number in gateway method step 5, A's in step 2) or by
+ * JID (A's account, TS 23.141 A.1 step 2).
+ * @param key receives the key looked up (the number, or the bare JID)
+ * @param why receives the text of the error
+ * @return PW_ERR_NONE and *sub filled, or the condition to answer
+ */
+static pw_error_t find_subscriber(const hss_t *hss, xmpp_stanza_t *lookup, hss_subscriber_t *sub,
+                                  char *key, size_t keycap, char *why, size_t whycap)
+{
+    const char *msisdn = xmpp_stanza_get_attribute(lookup, "msisdn");
+    const char *jid = xmpp_stanza_get_attribute(lookup, "jid");
+    pw_status_t rc;
+
+    key[0] = '\0';
+    if (!msisdn == !jid) {
+        snprintf(why, whycap, "a lookup names exactly one of 'msisdn' or 'jid'");
+        return PW_ERR_BAD_REQUEST;
+    }
+    if (msisdn) {
+        if (!pw_msisdn_is_e164(msisdn)) {
+            snprintf(why, whycap, "'msisdn' must be an E.164 number such as +12025550123");
+            return PW_ERR_JID_MALFORMED;
+        }
+        snprintf(key, keycap, "%s", msisdn);
+        rc = hss_db_find_msisdn(hss->db, msisdn, sub);
+        snprintf(why, whycap, "no subscriber has the number %s", msisdn);
+    } else {
+        if (pw_jid_bare(jid, key, keycap) != PW_OK || strchr(key, '@') == NULL) {
+            snprintf(why, whycap, "'jid' must be a user's bare JID such as alice@opa.example");
+            return PW_ERR_JID_MALFORMED;
+        }
+        rc = hss_db_find_jid(hss->db, key, sub);
+        snprintf(why, whycap, "no subscriber has the address %s", key);
+    }
+    return rc == PW_OK ? PW_ERR_NONE : PW_ERR_ITEM_NOT_FOUND;
+}
+
+/* Copy s into out. @return 0, or -1 when it does not fit. */
+static int copy_field(char *out, size_t cap, const char *s)
+{
+    size_t n = strlen(s);
+    if (n >= cap)
+        return -1;
+    memcpy(out, s, n + 1);
+    return 0;
+}
+
+/*
+ * Answer the record: the address of B's presence server is returned (gateway method step 6),
+ * or A's status and credit to the WA (TS 23.141 A.1 step 2; gateway method step 2).
+ */
+static void answer_record(pw_component_t *c, xmpp_stanza_t *iq, const hss_subscriber_t *s)
+{
+    pw_hss_record_t r;
+    xmpp_stanza_t *sub;
+
+    memset(&r, 0, sizeof r);
+    /* the database's limits (E.164, 1023-byte localparts, 253-byte domains) always fit */
+    if (copy_field(r.msisdn, sizeof r.msisdn, s->msisdn) != 0 ||
+        copy_field(r.jid, sizeof r.jid, s->jid) != 0 ||
+        copy_field(r.presence_server, sizeof r.presence_server, s->presence_server) != 0) {
+        pw_component_reply_error(c, iq, PW_ERR_INTERNAL_SERVER_ERROR, "subscriber record too long");
+        return;
+    }
+    r.active = !s->barred;
+    r.barred = s->barred;
+    r.prepaid = s->prepaid;
+    r.has_balance = 1;
+    r.balance = (long long)s->balance;
+    sub = pw_hss_record_build(pw_component_ctx(c), &r);
+    if (!sub) {
+        pw_component_reply_error(c, iq, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
+        return;
+    }
+    pw_component_reply_payload(c, iq, sub);
+    xmpp_stanza_release(sub);
+}
+
+/* ---- SIGHUP: the subscriber file re-read in the background (docs/hss.md, Reload) ---- */
+
+static void start_db_reload(hss_t *hss)
+{
+    if (hss->reload) {
+        hss->reload_again = 1;
+        return;
+    }
+    if (hss_db_reload_start(hss->settings->subscribers, &hss->reload) != PW_OK) {
+        pw_error(NULL, "cannot start reloading %s", hss->settings->subscribers);
+        hss->reload = NULL;
+        return;
+    }
+    pw_loop_io_set(pw_component_loop(hss->component), hss_db_reload_fd(hss->reload), PW_IO_READ,
+                   on_reload_done, hss);
+}
+
+/* The background load finished: swap databases, or keep serving the old one. */
+static void on_reload_done(pw_loop_t *loop, int fd, unsigned events, void *arg)
+{
+    hss_t *hss = arg;
+    hss_db_t *fresh = NULL;
+    char err[512];
+    (void)events;
+
+    pw_loop_io_clear(loop, fd);
+    if (hss_db_reload_finish(hss->reload, &fresh, err, sizeof err) == PW_OK) {
+        hss_db_destroy(hss->db);
+        hss->db = fresh;
+        pw_info(NULL, "subscriber file reloaded: %zu subscribers", hss_db_count(fresh));
+    } else {
+        pw_error(NULL, "subscriber file refused, still serving the previous %zu subscribers: %s",
+                 hss_db_count(hss->db), err);
+    }
+    hss->reload = NULL;
+    if (hss->reload_again) {
+        hss->reload_again = 0;
+        start_db_reload(hss);
+    }
+}
+
+/* ---- lifecycle ---- */
+
+pw_status_t hss_create(hss_t **out, pw_component_t *c, hss_settings_t *settings)
+{
+    hss_t *hss = NULL;
+    char err[512];
+    pw_status_t rc = PW_EINVAL;
+
+    if (!out)
+        return PW_EINVAL;
+    *out = NULL;
+    if (!c || !settings || !settings->subscribers)
+        goto done;
+    rc = PW_ENOMEM;
+    hss = calloc(1, sizeof *hss);
+    if (!hss)
+        goto done;
+    hss->component = c;
+    hss->settings = settings;
+    rc = hss_db_load(settings->subscribers, &hss->db, err, sizeof err);
+    if (rc != PW_OK) {
+        pw_error(NULL, "cannot load the subscriber file: %s", err);
+        goto done;
+    }
+    pw_info(NULL, "%zu subscribers loaded from %s", hss_db_count(hss->db), settings->subscribers);
+    if ((rc = pw_component_on_iq(c, PW_HSS_NS, "lookup", PW_IQ_GET, on_lookup, hss)) != PW_OK ||
+        (rc = pw_component_add_feature(c, PW_HSS_NS)) != PW_OK)
+        goto done;
+    *out = hss;
+    hss = NULL;
+done:
+    hss_destroy(hss);
+    return rc;
+}
+
+pw_status_t hss_reload(hss_t *hss, hss_settings_t *settings)
+{
+    hss->settings = settings;
+    start_db_reload(hss);
+    return PW_OK;
+}
+
+void hss_destroy(hss_t *hss)
+{
+    if (!hss)
+        return;
+    if (hss->reload) {
+        hss_db_t *pending = NULL;
+        char err[64];
+        pw_loop_io_clear(pw_component_loop(hss->component), hss_db_reload_fd(hss->reload));
+        if (hss_db_reload_finish(hss->reload, &pending, err, sizeof err) == PW_OK)
+            hss_db_destroy(pending);
+    }
+    hss_db_destroy(hss->db);
+    free(hss);
+}

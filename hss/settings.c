@@ -1,0 +1,48 @@
+/* settings.c: the HSS's options ([component], [log], [hss]) and the role table pw_runtime_main() runs. */
+#include <stddef.h>
+
+#include "hss.h"
+
+static const pw_config_option_t options[] = {
+    PW_CONFIG_COMMON_OPTIONS(hss_settings_t, common),
+    { "hss", "subscribers", PW_OPT_PATH, 1, 4095, NULL,
+      "subscriber file (format: docs/hss.md); reloaded on SIGHUP",
+      offsetof(hss_settings_t, subscribers) },
+    { "hss", "allow", PW_OPT_LIST, 1, 256, NULL,
+      "comma-separated bare JIDs or component domains allowed to query (everyone else: forbidden)",
+      offsetof(hss_settings_t, allow) },
+};
+
+static pw_status_t role_init(pw_component_t *c, void *settings, void **state)
+{
+    hss_t *hss = NULL;
+    pw_status_t rc = hss_create(&hss, c, settings);
+    *state = hss;
+    return rc;
+}
+
+static pw_status_t role_reload(void *state, void *new_settings)
+{
+    return hss_reload(state, new_settings);
+}
+
+static void role_fini(void *state)
+{
+    hss_destroy(state);
+}
+
+/* No cross-field check: each option stands alone (the loader checks types and bounds). */
+const pw_role_t pw_hss_role = {
+    .program = "peerwatch-hss",
+    .summary = "The operator's HSS: subscriber records looked up by MSISDN or JID over XMPP.",
+    .disco_category = "directory",
+    .disco_type = "user",
+    .disco_name = "Peerwatch HSS",
+    .options = options,
+    .noptions = sizeof options / sizeof options[0],
+    .settings_size = sizeof(hss_settings_t),
+    .common_offset = offsetof(hss_settings_t, common),
+    .init = role_init,
+    .reload = role_reload,
+    .fini = role_fini,
+};
