@@ -54,7 +54,7 @@ Test(proxy_access, malformed_enquiries_get_their_condition)
         char xml[1024];
         snprintf(xml, sizeof xml, "<iq type='set' id='m%zu' from='" PWFAKE_PROXY_WATCHER "' to='" PWFAKE_PROXY_JID "'>"
                  "<enquiry xmlns='urn:peerwatch:chain:0' %s/></iq>", i, cases[i].attrs);
-        cr_assert_eq(pwfake_transport_deliver_xml(drv->fake, xml), 0);
+        cr_assert_eq(pwfake_transport_deliver_xml(drv->fc->fake, xml), 0);
         snprintf(xml, sizeof xml, "m%zu", i);
         cr_assert_eq(pwfake_proxy_error_to_watcher(drv, xml, text, sizeof text), cases[i].cond, "case %zu: %s", i, text);
         cr_assert(strstr(text, cases[i].names), "case %zu names %s: %s", i, cases[i].names, text);
@@ -68,17 +68,17 @@ Test(proxy_access, disco_advertises_the_chain_namespace_and_presence_identity)
     xmpp_stanza_t *q;
     int feature = 0, identity = 0;
 
-    pwfake_transport_deliver_xml(drv->fake, "<iq type='get' id='d1' from='" PWFAKE_PROXY_WATCHER "' to='" PWFAKE_PROXY_JID "'>"
+    pwfake_transport_deliver_xml(drv->fc->fake, "<iq type='get' id='d1' from='" PWFAKE_PROXY_WATCHER "' to='" PWFAKE_PROXY_JID "'>"
                                   "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
-    q = xmpp_stanza_get_child_by_name(pwfake_transport_last(drv->fake), "query");
+    q = xmpp_stanza_get_child_by_name(pwfake_transport_last(drv->fc->fake), "query");
     cr_assert_not_null(q);
     for (xmpp_stanza_t *c = xmpp_stanza_get_children(q); c; c = xmpp_stanza_get_next(c)) {
         if (!xmpp_stanza_is_tag(c))
             continue;
-        if (strcmp(xmpp_stanza_get_name(c), "feature") == 0 && strcmp(pwfake_proxy_attr(c, "var"), PW_NS_CHAIN) == 0)
+        if (strcmp(xmpp_stanza_get_name(c), "feature") == 0 && strcmp(pwfake_attr(c, "var"), PW_NS_CHAIN) == 0)
             feature = 1;
         if (strcmp(xmpp_stanza_get_name(c), "identity") == 0 &&
-            strcmp(pwfake_proxy_attr(c, "category"), "component") == 0 && strcmp(pwfake_proxy_attr(c, "type"), "presence") == 0)
+            strcmp(pwfake_attr(c, "category"), "component") == 0 && strcmp(pwfake_attr(c, "type"), "presence") == 0)
             identity = 1;
     }
     cr_assert(feature, "urn:peerwatch:chain:0 is advertised");

@@ -14,7 +14,7 @@ static void ask_and_answer(const char *id)
     pwfake_proxy_ask_bob(drv, id);
     pwfake_proxy_pump(drv);
     s = pwfake_proxy_expect_gateway_enquiry(drv, "gateway.opx.example", NULL, 0);
-    pwfake_proxy_gateway_result(drv, pwfake_proxy_attr(s, "id"), "gateway.opx.example");
+    pwfake_proxy_gateway_result(drv, pwfake_attr(s, "id"), "gateway.opx.example");
     pwfake_proxy_expect_state_to_watcher(drv, id);
 }
 
@@ -30,7 +30,7 @@ Test(proxy_cache, answers_are_reused_until_their_ttl_passes)
     /* from the cache: the gateway is asked at once, without DNS */
     pwfake_proxy_ask_bob(drv, "c2");
     pwfake_proxy_expect_gateway_enquiry(drv, "gateway.opx.example", NULL, 0);
-    pwfake_proxy_gateway_result(drv, pwfake_proxy_attr(pwfake_transport_last(drv->fake), "id"), "gateway.opx.example");
+    pwfake_proxy_gateway_result(drv, pwfake_attr(pwfake_transport_last(drv->fc->fake), "id"), "gateway.opx.example");
     pwfake_proxy_expect_state_to_watcher(drv, "c2");
     cr_assert_eq(pwfake_resolver_count(drv->dns, NULL, NULL), 2, "no lookup for the second enquiry");
 

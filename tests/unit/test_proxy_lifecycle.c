@@ -24,24 +24,24 @@ Test(proxy_lifecycle, shutdown_answers_enquiries_in_flight)
     pwfake_proxy_deliver(drv, "d2", PWFAKE_PROXY_WATCHER, "+447700900001", NULL); /* waits for ENUM */
     cr_assert_eq(pw_proxy_in_flight(drv->proxy), 2);
     cr_assert_eq(pwfake_resolver_pending(drv->dns), 1);
-    sent = pwfake_transport_sent_count(drv->fake);
+    sent = pwfake_transport_sent_count(drv->fc->fake);
 
     pw_proxy_destroy(drv->proxy);
     drv->proxy = NULL;
-    cr_assert_eq(pwfake_transport_sent_count(drv->fake), sent + 2, "both answered");
+    cr_assert_eq(pwfake_transport_sent_count(drv->fc->fake), sent + 2, "both answered");
     for (size_t i = sent; i < sent + 2; i++) {
-        xmpp_stanza_t *s = pwfake_transport_sent(drv->fake, i);
-        const char *id = pwfake_proxy_attr(s, "id");
-        cr_assert_str_eq(pwfake_proxy_attr(s, "type"), "error");
-        cr_assert_str_eq(pwfake_proxy_attr(s, "to"), PWFAKE_PROXY_WATCHER);
+        xmpp_stanza_t *s = pwfake_transport_sent(drv->fc->fake, i);
+        const char *id = pwfake_attr(s, "id");
+        cr_assert_str_eq(pwfake_attr(s, "type"), "error");
+        cr_assert_str_eq(pwfake_attr(s, "to"), PWFAKE_PROXY_WATCHER);
         cr_assert(strcmp(id, "d1") == 0 || strcmp(id, "d2") == 0, "%s", id);
         cr_assert_eq(pw_stanza_error_parse(s, text, sizeof text), PW_ERR_SERVICE_UNAVAILABLE);
         cr_assert_str_eq(text, "the presence proxy of opa.example is shutting down");
     }
-    cr_assert_eq(pw_component_pending_iqs(drv->comp), 0);
+    cr_assert_eq(pw_component_pending_iqs(drv->fc->comp), 0);
     /* the orphaned lookup is answered (and freed) when the resolver goes */
     pwfake_proxy_advance(drv, 10000);
-    cr_assert_eq(pwfake_transport_sent_count(drv->fake), sent + 2);
+    cr_assert_eq(pwfake_transport_sent_count(drv->fc->fake), sent + 2);
 }
 
 Test(proxy_lifecycle, shutdown_with_its_own_resolver_answers_dns_waiters)
@@ -52,7 +52,7 @@ Test(proxy_lifecycle, shutdown_with_its_own_resolver_answers_dns_waiters)
     drv->settings.dns_servers = strdup("127.0.0.1:9"); /* nobody answers: the lookup stays pending */
     pw_proxy_destroy(drv->proxy);
     drv->proxy = NULL;
-    cr_assert_eq(pw_proxy_create(&own, drv->comp, &drv->settings, NULL), PW_OK);
+    cr_assert_eq(pw_proxy_create(&own, drv->fc->comp, &drv->settings, NULL), PW_OK);
     pwfake_proxy_deliver(drv, "o1", PWFAKE_PROXY_WATCHER, PWFAKE_PROXY_BOB, NULL);
     cr_assert_eq(pw_proxy_in_flight(own), 1);
     pw_proxy_destroy(own);

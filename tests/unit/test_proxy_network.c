@@ -18,9 +18,9 @@ Test(proxy_network, jid_addressing_uses_the_domain_and_srv_only)
     {
         xmpp_stanza_t *s = pwfake_proxy_expect_gateway_enquiry(drv, PWFAKE_PROXY_GW1, NULL, 0);
         xmpp_stanza_t *el = xmpp_stanza_get_child_by_name(s, "enquiry");
-        cr_assert_str_eq(pwfake_proxy_attr(el, "presentity-jid"), "bob@opb.example");
+        cr_assert_str_eq(pwfake_attr(el, "presentity-jid"), "bob@opb.example");
         cr_assert_null(xmpp_stanza_get_attribute(el, "presentity"));
-        pwfake_proxy_gateway_result(drv, pwfake_proxy_attr(s, "id"), PWFAKE_PROXY_GW1);
+        pwfake_proxy_gateway_result(drv, pwfake_attr(s, "id"), PWFAKE_PROXY_GW1);
     }
     pwfake_proxy_expect_state_to_watcher(drv, "j1");
     cr_assert_eq(pw_proxy_in_flight(drv->proxy), 0);
@@ -35,7 +35,7 @@ Test(proxy_network, enum_xmpp_record_names_the_network)
     cr_assert_eq(pwfake_resolver_count(drv->dns, "naptr", PWFAKE_PROXY_BOB_ENUM), 1);
     cr_assert_eq(pwfake_resolver_count(drv->dns, "srv", "_presence-gw._tcp.opx.example"), 1);
     cr_assert_eq(pwfake_resolver_count(drv->dns, "srv", PWFAKE_PROXY_SRV_OPB), 0, "ENUM wins over the prefix table");
-    pwfake_proxy_gateway_result(drv, pwfake_proxy_attr(pwfake_proxy_expect_gateway_enquiry(drv, "gateway.opx.example", NULL, 0), "id"),
+    pwfake_proxy_gateway_result(drv, pwfake_attr(pwfake_proxy_expect_gateway_enquiry(drv, "gateway.opx.example", NULL, 0), "id"),
                       "gateway.opx.example");
     pwfake_proxy_expect_state_to_watcher(drv, "x1");
 }

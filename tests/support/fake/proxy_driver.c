@@ -54,7 +54,6 @@ pw_status_t pwfake_proxy_create(pwfake_proxy_t **out, const char *srcdir, char *
     snprintf(why, cap, "out of memory");
     if (!d)
         goto done;
-    xmpp_initialize();
     snprintf(text, sizeof text, PWFAKE_PROXY_CONFIG, srcdir);
     if ((rc = pwfake_proxy_load_text(&d->settings, text, why, cap)) != PW_OK)
         goto done;
@@ -63,20 +62,13 @@ pw_status_t pwfake_proxy_create(pwfake_proxy_t **out, const char *srcdir, char *
         goto done;
     d->now = 1000000;
     snprintf(why, cap, "cannot set the loop, context, transport, component or resolver up");
-    if ((rc = pw_loop_create(&d->loop)) != PW_OK)
+    if ((rc = pwfake_component_create_opts(&d->fc, &o)) != PW_OK)
         goto done;
-    pw_loop_set_clock(d->loop, clock_now, d);
-    rc = PW_ENOMEM;
-    d->ctx = xmpp_ctx_new(NULL, NULL);
-    if (!d->ctx || !(d->fake = pwfake_transport_create(d->ctx)))
-        goto done;
-    if ((rc = pw_component_create(&d->comp, d->loop, d->ctx, &o, pwfake_transport_base(d->fake))) != PW_OK)
-        goto done;
-    pwfake_transport_up(d->fake);
-    if ((rc = pwfake_resolver_create(&d->dns, d->loop)) != PW_OK)
+    pw_loop_set_clock(d->fc->loop, clock_now, d);
+    if ((rc = pwfake_resolver_create(&d->dns, d->fc->loop)) != PW_OK)
         goto done;
     snprintf(why, cap, "pw_proxy_create failed");
-    if ((rc = pw_proxy_create(&d->proxy, d->comp, &d->settings, pwfake_resolver_base(d->dns))) != PW_OK)
+    if ((rc = pw_proxy_create(&d->proxy, d->fc->comp, &d->settings, pwfake_resolver_base(d->dns))) != PW_OK)
         goto done;
     why[0] = '\0';
     *out = d;
@@ -94,13 +86,7 @@ void pwfake_proxy_destroy(pwfake_proxy_t *d)
     d->proxy = NULL;
     if (d->dns)
         pw_resolver_destroy(pwfake_resolver_base(d->dns));
-    if (d->comp)
-        pw_component_destroy(d->comp); /* frees the fake transport */
-    if (d->ctx)
-        xmpp_ctx_free(d->ctx);
-    xmpp_shutdown();
-    if (d->loop)
-        pw_loop_destroy(d->loop);
+    pwfake_component_destroy(d->fc);
     pw_runtime_free_config(&pw_proxy_role, &d->settings);
     pw_peering_key_destroy(d->pub);
     free(d);
@@ -111,19 +97,13 @@ void pwfake_proxy_advance(pwfake_proxy_t *d, uint64_t ms)
 {
     d->now += ms;
     for (int i = 0; i < 8; i++)
-        pw_loop_run_once(d->loop, 0);
+        pw_loop_run_once(d->fc->loop, 0);
 }
 
 /* Let scripted DNS answers (due now) arrive. */
 void pwfake_proxy_pump(pwfake_proxy_t *d)
 {
     pwfake_proxy_advance(d, 0);
-}
-
-const char *pwfake_proxy_attr(xmpp_stanza_t *s, const char *name)
-{
-    const char *v = s ? xmpp_stanza_get_attribute(s, name) : NULL;
-    return v ? v : "";
 }
 
 /* Deliver a chain enquiry from 'from' about a number (presentity) or a JID (pjid). */
@@ -136,7 +116,7 @@ void pwfake_proxy_deliver(pwfake_proxy_t *d, const char *id, const char *from, c
              "watcher-msisdn='+447700900001' watcher-jid='alice@opa.example' "
              "watcher-network='opa.example'/></iq>",
              id, from, presentity ? "presentity" : "presentity-jid", presentity ? presentity : pjid);
-    cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0, "%s", xml);
+    cr_assert_eq(pwfake_transport_deliver_xml(d->fc->fake, xml), 0, "%s", xml);
 }
 
 /* An enquiry about bob's number from the watcher. */
@@ -172,15 +152,15 @@ void pwfake_proxy_script_gateway(pwfake_proxy_t *d, const char *network, const c
  * key); returns it (owned by the fake). nonce receives the signature's nonce (may be NULL). */
 xmpp_stanza_t *pwfake_proxy_expect_gateway_enquiry(pwfake_proxy_t *d, const char *to, char *nonce, size_t cap)
 {
-    xmpp_stanza_t *s = pwfake_transport_last(d->fake), *el, *sig;
+    xmpp_stanza_t *s = pwfake_transport_last(d->fc->fake), *el, *sig;
     pw_enquiry_t e;
     pw_error_t cond;
     char why[512];
 
     cr_assert_not_null(s, "something was sent");
     cr_assert_str_eq(xmpp_stanza_get_name(s), "iq");
-    cr_assert_str_eq(pwfake_proxy_attr(s, "type"), "set");
-    cr_assert_str_eq(pwfake_proxy_attr(s, "to"), to);
+    cr_assert_str_eq(pwfake_attr(s, "type"), "set");
+    cr_assert_str_eq(pwfake_attr(s, "to"), to);
     el = xmpp_stanza_get_child_by_name_and_ns(s, "enquiry", PW_NS_CHAIN);
     cr_assert_not_null(el, "a chain enquiry");
     cr_assert_eq(pw_enquiry_parse(el, &e, &cond, why, sizeof why), PW_OK, "%s", why);
@@ -188,11 +168,11 @@ xmpp_stanza_t *pwfake_proxy_expect_gateway_enquiry(pwfake_proxy_t *d, const char
     cr_assert_str_eq(e.watcher_network, "opa.example");
     sig = xmpp_stanza_get_child_by_name(el, "signature");
     cr_assert_not_null(sig, "the enquiry is signed");
-    cr_assert_str_eq(pwfake_proxy_attr(sig, "network"), "opa.example");
+    cr_assert_str_eq(pwfake_attr(sig, "network"), "opa.example");
     cr_assert_eq(pw_peering_verify(d->pub, sig, &e, PWFAKE_PROXY_JID, to, why, sizeof why), PW_OK,
                  "signature for %s: %s", to, why);
     if (nonce)
-        snprintf(nonce, cap, "%s", pwfake_proxy_attr(sig, "nonce"));
+        snprintf(nonce, cap, "%s", pwfake_attr(sig, "nonce"));
     return s;
 }
 
@@ -205,7 +185,7 @@ void pwfake_proxy_gateway_result(pwfake_proxy_t *d, const char *id, const char *
              "<enquiry xmlns='urn:peerwatch:chain:0' ref='" PWFAKE_PROXY_REF "' kind='current'>"
              "<state xmlns='urn:peerwatch:0' available='true' show='away'><status>In a meeting</status></state>"
              "</enquiry></iq>", id, from);
-    cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
+    cr_assert_eq(pwfake_transport_deliver_xml(d->fc->fake, xml), 0);
 }
 
 /* The gateway 'from' answers request id with an error. */
@@ -218,18 +198,18 @@ void pwfake_proxy_gateway_error(pwfake_proxy_t *d, const char *id, const char *f
              "<%s xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
              "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>%s</text></error></iq>",
              id, from, type, cond, text);
-    cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
+    cr_assert_eq(pwfake_transport_deliver_xml(d->fc->fake, xml), 0);
 }
 
 /* The last stanza must be the error answering the watcher's request id; returns its condition. */
 pw_error_t pwfake_proxy_error_to(pwfake_proxy_t *d, const char *to, const char *id, char *text, size_t cap)
 {
-    xmpp_stanza_t *s = pwfake_transport_last(d->fake);
+    xmpp_stanza_t *s = pwfake_transport_last(d->fc->fake);
     cr_assert_not_null(s);
-    cr_assert_str_eq(pwfake_proxy_attr(s, "type"), "error", "an error answers %s", id);
-    cr_assert_str_eq(pwfake_proxy_attr(s, "to"), to);
-    cr_assert_str_eq(pwfake_proxy_attr(s, "from"), PWFAKE_PROXY_JID);
-    cr_assert_str_eq(pwfake_proxy_attr(s, "id"), id);
+    cr_assert_str_eq(pwfake_attr(s, "type"), "error", "an error answers %s", id);
+    cr_assert_str_eq(pwfake_attr(s, "to"), to);
+    cr_assert_str_eq(pwfake_attr(s, "from"), PWFAKE_PROXY_JID);
+    cr_assert_str_eq(pwfake_attr(s, "id"), id);
     return pw_stanza_error_parse(s, text, cap);
 }
 
@@ -241,18 +221,18 @@ pw_error_t pwfake_proxy_error_to_watcher(pwfake_proxy_t *d, const char *id, char
 /* The last stanza must be the result to the watcher's request id carrying bob's state. */
 void pwfake_proxy_expect_state_to_watcher(pwfake_proxy_t *d, const char *id)
 {
-    xmpp_stanza_t *s = pwfake_transport_last(d->fake), *el, *state;
+    xmpp_stanza_t *s = pwfake_transport_last(d->fc->fake), *el, *state;
     cr_assert_not_null(s);
-    cr_assert_str_eq(pwfake_proxy_attr(s, "type"), "result");
-    cr_assert_str_eq(pwfake_proxy_attr(s, "to"), PWFAKE_PROXY_WATCHER);
-    cr_assert_str_eq(pwfake_proxy_attr(s, "id"), id);
+    cr_assert_str_eq(pwfake_attr(s, "type"), "result");
+    cr_assert_str_eq(pwfake_attr(s, "to"), PWFAKE_PROXY_WATCHER);
+    cr_assert_str_eq(pwfake_attr(s, "id"), id);
     el = xmpp_stanza_get_child_by_name_and_ns(s, "enquiry", PW_NS_CHAIN);
     cr_assert_not_null(el);
-    cr_assert_str_eq(pwfake_proxy_attr(el, "ref"), PWFAKE_PROXY_REF);
+    cr_assert_str_eq(pwfake_attr(el, "ref"), PWFAKE_PROXY_REF);
     cr_assert_null(xmpp_stanza_get_child_by_name(el, "signature"));
     state = xmpp_stanza_get_child_by_name(el, "state");
     cr_assert_not_null(state, "the state travels back");
-    cr_assert_str_eq(pwfake_proxy_attr(state, "available"), "true");
-    cr_assert_str_eq(pwfake_proxy_attr(state, "show"), "away");
+    cr_assert_str_eq(pwfake_attr(state, "available"), "true");
+    cr_assert_str_eq(pwfake_attr(state, "show"), "away");
 }
 

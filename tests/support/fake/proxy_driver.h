@@ -8,11 +8,9 @@
 
 #include "proxy.h"
 #include "chain/pw_peering.h"
-#include "core/pw_loop.h"
 #include "dns/pw_resolver.h"
-#include "xmpp/pw_component.h"
+#include "fake_component.h"
 #include "fake_resolver.h"
-#include "fake_transport.h"
 
 #define PWFAKE_PROXY_JID "proxy.opa.example"
 #define PWFAKE_PROXY_WATCHER "watcher.opa.example"
@@ -44,10 +42,7 @@
 /** Everything a proxy test works with; the test may read and change any of it. */
 typedef struct pwfake_proxy {
     uint64_t now;               /**< the loop's manual clock (ms) */
-    pw_loop_t *loop;
-    xmpp_ctx_t *ctx;
-    pwfake_transport_t *fake;   /**< what the proxy sends, and what the test delivers */
-    pw_component_t *comp;
+    pwfake_component_t *fc;     /**< loop (on the manual clock), context, fake transport, component */
     pwfake_resolver_t *dns;     /**< the scripted resolver */
     pw_proxy_settings_t settings; /**< PWFAKE_PROXY_CONFIG, loaded by the role's loader */
     pw_proxy_t *proxy;          /**< the proxy under test (NULL once a test destroyed it) */
@@ -101,9 +96,6 @@ void pwfake_proxy_advance(pwfake_proxy_t *d, uint64_t ms);
 
 /** Let scripted DNS answers (due now) arrive. */
 void pwfake_proxy_pump(pwfake_proxy_t *d);
-
-/** @return the attribute name of s, or "" when s or the attribute is missing (never NULL) */
-const char *pwfake_proxy_attr(xmpp_stanza_t *s, const char *name);
 
 /** Deliver a chain enquiry from 'from' about a number (presentity) or a JID (pjid). */
 void pwfake_proxy_deliver(pwfake_proxy_t *d, const char *id, const char *from,
