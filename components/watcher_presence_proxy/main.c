@@ -1,4 +1,4 @@
-/* main.c: peerwatch-proxy, the Watcher Presence Proxy of an operator (the role itself: proxy.c, locate.c, forward.c). */
+/* main.c: peerwatch-proxy, the Watcher Presence Proxy of an operator (TS 23.141 A.1 steps 3-5 and 10; the role: flow.c). */
 #include "proxy.h"
 
 int main(int argc, char **argv)

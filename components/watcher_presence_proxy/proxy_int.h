@@ -1,4 +1,4 @@
-/* proxy_int.h: what the Watcher Presence Proxy's source files share (not for use outside gateway/proxy). */
+/* proxy_int.h: what the Watcher Presence Proxy's source files share (not for use outside components/watcher_presence_proxy). */
 #ifndef PW_PROXY_INT_H
 #define PW_PROXY_INT_H
 
@@ -7,11 +7,23 @@
 #include <strophe.h>
 
 #include "proxy.h"
-#include "dns/pw_dnscache.h"
 #include "chain/pw_enquiry.h"
+#include "dns/pw_dnscache.h"
 #include "dns/pw_resolver.h"
 #include "dns/pw_srv.h"
+#include "xmpp/pw_calls.h"
 #include "xmpp/pw_stanza.h"
+
+/*
+ * The files, from the top down (a file calls only the files below it):
+ *   main.c      the program
+ *   settings.c  the option table, the [prefixes] map, the check, pw_proxy_role
+ *   proxy.c     create, reload, destroy
+ *   flow.c      the enquiry's path (TS 23.141 A.1 steps 3-5 and 10) and notifications (NOTE 1)
+ *   network.c   DNS lookups in flight through the TTL cache; the prefix table
+ *   gateways.c  the order the gateways are tried in and the failures remembered
+ *   notify.c    who may send notifications
+ */
 
 /** Most enquiries in flight at once (further ones get resource-constraint). */
 #define PW_PROXY_MAX_INFLIGHT 65536u
@@ -23,6 +35,20 @@ typedef struct pw_proxy_call pw_proxy_call_t;
 typedef struct pw_proxy_lookup pw_proxy_lookup_t;
 
 /**
+ * What a finished NAPTR lookup hands back (network.c -> flow.c).
+ * @param k the call (still in flight)
+ * @param st PW_OK, PW_ENOTFOUND (negative answer), PW_ETIMEOUT or another failure
+ * @param rrs the records (borrowed for the call's duration), n of them
+ * @param how "DNS" for a fresh answer, "cache" for a cached one
+ */
+typedef void (*pw_proxy_naptr_fn)(pw_proxy_call_t *k, pw_status_t st, const pw_naptr_t *rrs,
+                                  size_t n, const char *how);
+
+/** As pw_proxy_naptr_fn, for SRV lookups. */
+typedef void (*pw_proxy_srv_fn)(pw_proxy_call_t *k, pw_status_t st, const pw_srv_rr_t *rrs,
+                                size_t n, const char *how);
+
+/**
  * One DNS lookup in flight for a call. Allocated apart from the call so that, when the
  * proxy goes away before a borrowed resolver answers, the lookup can be orphaned (call NULL)
  * and freed by its callback.
@@ -30,14 +56,15 @@ typedef struct pw_proxy_lookup pw_proxy_lookup_t;
 struct pw_proxy_lookup {
     pw_proxy_call_t *call;               /* NULL once orphaned */
     pw_proxy_lookup_t *prev, *next;      /* in the proxy's list while not orphaned */
+    pw_proxy_naptr_fn on_naptr;          /* who gets a NAPTR answer */
+    pw_proxy_srv_fn on_srv;              /* who gets an SRV answer */
     char name[PW_PROXY_NAME_CAP];        /* the queried name (the cache key) */
 };
 
 /** One enquiry in flight: the watcher's request while the proxy finds and asks a gateway. */
 struct pw_proxy_call {
+    pw_call_t call;                         /* first: the table's links and the request */
     pw_proxy_t *p;
-    pw_proxy_call_t *prev, *next;
-    xmpp_stanza_t *req;                     /* clone of the watcher's IQ */
     pw_enquiry_t e;                         /* as parsed */
     char network[PW_ENQUIRY_DOMAIN_MAX + 1];/* the presentity's network, once derived */
     pw_proxy_lookup_t *lookup;              /* the DNS lookup waited on, or NULL */
@@ -58,60 +85,134 @@ struct pw_proxy {
     pw_dnscache_t *cache;
     pw_map_t *failed;             /* gateway -> uint64_t *: tried last until (loop ms) */
     uint64_t rng;                 /* pw_srv_xorshift state */
-    pw_proxy_call_t *calls;       /* in flight */
-    size_t ncalls;
+    pw_calls_t *calls;            /* the enquiries in flight (pw_proxy_call_t) */
     pw_proxy_lookup_t *lookups;   /* DNS lookups in flight */
     int closing;                  /* pw_proxy_destroy() is running */
 };
 
+/* ---- flow.c ---- */
+
 /**
- * The <notify/> handler (notify.c): a peer network's gateway -> this operator's watcher.
+ * The chain <enquiry/> handler: the watcher's enquiry arrives (TS 23.141 A.1 step 3). The
+ * answer (an error at once, or the gateway's answer later) goes to the watcher.
+ * @param c the component
+ * @param iq the request (borrowed; a call in flight keeps its own reference)
+ * @param payload its <enquiry/>
+ * @param arg the proxy
+ */
+void pw_proxy_on_enquiry(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg);
+
+/**
+ * The chain <notify/> handler: a peer network's gateway -> this operator's watcher
+ * (TS 23.141 A.1 NOTE 1).
+ * @param c the component
+ * @param iq the notification (borrowed)
+ * @param payload its <notify/>
+ * @param arg the proxy
  */
 void pw_proxy_on_notify(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg);
 
-/**
- * Answer the watcher with an error and free the call.
- * @param k the call (freed)
- * @param cond the condition
- * @param text the readable text
- */
-void pw_proxy_call_fail(pw_proxy_call_t *k, pw_error_t cond, const char *text);
-
-/** Answer service-unavailable "the proxy of NETWORK is shutting down" and free the call. */
-void pw_proxy_call_shutting_down(pw_proxy_call_t *k);
-
-/** Free a call (unlinks it; its lookup, if any, is orphaned). */
-void pw_proxy_call_free(pw_proxy_call_t *k);
+/* ---- network.c ---- */
 
 /**
- * Find the presentity's network (JID domain, ENUM through the cache, then the prefix
- * table) and its gateways (SRV through the cache), then hand over to pw_proxy_forward().
- * Answers the watcher itself when either cannot be found. Never blocks.
- * @param k the call (may be freed before this returns)
+ * Start tracking a DNS lookup of name for a call (k->lookup); start it with
+ * pw_proxy_lookup_naptr() or pw_proxy_lookup_srv().
+ * @param k the call
+ * @param name the name to query (copied; at most PW_RESOLVER_NAME_MAX bytes)
+ * @return the lookup (freed by this file once answered or refused), or NULL when out of memory
  */
-void pw_proxy_locate(pw_proxy_call_t *k);
+pw_proxy_lookup_t *pw_proxy_lookup_new(pw_proxy_call_t *k, const char *name);
+
+/**
+ * Ask the resolver for the NAPTR records of the lookup's name. The answer is cached (when
+ * positive or negative) and handed to done, unless the call went away meanwhile; when the
+ * proxy closes first, the call is answered "shutting down" instead.
+ * @param l the lookup from pw_proxy_lookup_new()
+ * @param done who gets the answer (never called from inside this call)
+ * @return PW_OK, or the resolver's status when the lookup could not start (l is then freed)
+ */
+pw_status_t pw_proxy_lookup_naptr(pw_proxy_lookup_t *l, pw_proxy_naptr_fn done);
+
+/**
+ * As pw_proxy_lookup_naptr(), for SRV records.
+ * @param l the lookup from pw_proxy_lookup_new()
+ * @param done who gets the answer
+ * @return PW_OK, or the resolver's status (l is then freed)
+ */
+pw_status_t pw_proxy_lookup_srv(pw_proxy_lookup_t *l, pw_proxy_srv_fn done);
+
+/**
+ * Orphan a call's lookup: the call no longer waits on it; the lookup's callback frees it.
+ * @param l the lookup, or NULL
+ */
+void pw_proxy_lookup_orphan(pw_proxy_lookup_t *l);
 
 /**
  * Orphan every DNS lookup in flight (their calls no longer wait on them); used when the
  * proxy is destroyed while a borrowed resolver still holds lookups.
+ * @param p the proxy
  */
 void pw_proxy_lookups_orphan(pw_proxy_t *p);
 
-/**
- * Send the signed enquiry to the call's targets in order (k->targets, k->order, k->ntargets
- * set, k->at 0), failing over on a timeout or a remote-server-not-found,
- * remote-server-timeout or service-unavailable error, and relay the answer to the watcher.
- * @param k the call (may be freed before this returns)
- */
-void pw_proxy_forward(pw_proxy_call_t *k);
+/* ---- gateways.c ---- */
 
 /**
- * Move the targets that failed within [proxy] failed_target_hold behind the others, keeping
- * the RFC 2782 order within each group (RFC 2782 leaves retry strategy to the client).
+ * Take an SRV answer as the call's targets (k->targets, k->order, k->ntargets) in RFC 2782
+ * order, with the gateways that failed within [proxy] failed_target_hold moved behind the
+ * others (RFC 2782 leaves retry strategy to the client).
+ * @param k the call (its targets and order are freed with it)
+ * @param rrs the records (copied), n >= 1 of them
+ * @param n how many
+ * @return PW_OK; PW_ENOTFOUND when the answer says the service is decidedly not available
+ *         (target "."); PW_ENOMEM; or pw_srv_order()'s status for an unusable answer
  */
-void pw_proxy_prefer_healthy(pw_proxy_call_t *k);
+pw_status_t pw_proxy_targets_set(pw_proxy_call_t *k, const pw_srv_rr_t *rrs, size_t n);
 
-/** Forget every remembered failure (destroy). */
-void pw_proxy_failed_clear(pw_proxy_t *p);
+/**
+ * The target at position at of the call's order, as a lower-case domain without a trailing dot.
+ * @param k the call (targets set)
+ * @param at the position, below k->ntargets
+ * @param out receives it, cap bytes
+ * @param cap size of out
+ * @return 1, or 0 when the target is not a usable domain
+ */
+int pw_proxy_target_name(const pw_proxy_call_t *k, size_t at, char *out, size_t cap);
+
+/**
+ * @param cond a gateway's error condition
+ * @return whether the next target is tried after it (the gateway could not be reached)
+ */
+int pw_proxy_fails_over_on(pw_error_t cond);
+
+/**
+ * Remember that a gateway failed: it is tried last for [proxy] failed_target_hold.
+ * @param p the proxy
+ * @param target the gateway's domain (copied)
+ */
+void pw_proxy_failure_remember(pw_proxy_t *p, const char *target);
+
+/**
+ * Forget that a gateway failed (it answered).
+ * @param p the proxy
+ * @param target the gateway's domain
+ */
+void pw_proxy_failure_forget(pw_proxy_t *p, const char *target);
+
+/**
+ * Forget every remembered failure and free the table (destroy).
+ * @param p the proxy
+ */
+void pw_proxy_failures_clear(pw_proxy_t *p);
+
+/* ---- notify.c ---- */
+
+/**
+ * May from send notifications to this operator's watcher? Its domain must be one of the
+ * [proxy] notify_from networks or a subdomain of one.
+ * @param s the settings
+ * @param from the sender's JID, or NULL
+ * @return 1 or 0
+ */
+int pw_proxy_notify_sender_ok(const pw_proxy_settings_t *s, const char *from);
 
 #endif /* PW_PROXY_INT_H */

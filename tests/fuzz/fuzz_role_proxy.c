@@ -41,38 +41,14 @@ static void fz_stop(void)
     pwf_role_close(&fz_role);
 }
 
-static pw_naptr_t fz_naptr(const char *service, const char *regexp)
-{
-    pw_naptr_t r;
-    memset(&r, 0, sizeof r);
-    r.order = 100;
-    r.preference = 10;
-    strcpy(r.flags, "u");
-    snprintf(r.service, sizeof r.service, "%s", service);
-    snprintf(r.regexp, sizeof r.regexp, "%s", regexp);
-    strcpy(r.replacement, ".");
-    return r;
-}
-
-static pw_srv_rr_t fz_srv(uint16_t priority, const char *target)
-{
-    pw_srv_rr_t r;
-    memset(&r, 0, sizeof r);
-    r.priority = priority;
-    r.weight = 10;
-    r.port = 5269;
-    snprintf(r.target, sizeof r.target, "%s", target);
-    return r;
-}
-
 static void fz_start(void)
 {
     pw_component_opts_t o = { .jid = "proxy.opa.example", .name = "peerwatch-proxy", .version = "0",
                               .disco_category = pw_proxy_role.disco_category,
                               .disco_type = pw_proxy_role.disco_type,
                               .disco_name = pw_proxy_role.disco_name, .iq_timeout_ms = 20000 };
-    pw_naptr_t bob = fz_naptr("E2U+xmpp", "!^.*$!xmpp:opb.example!");
-    pw_srv_rr_t gws[2] = { fz_srv(20, "gateway.opb.example."), fz_srv(10, "gw1.opb.example") };
+    pw_naptr_t bob = pwfake_resolver_naptr("E2U+xmpp", "!^.*$!xmpp:opb.example!");
+    pw_srv_rr_t gws[2] = { pwfake_resolver_srv(20, "gateway.opb.example."), pwfake_resolver_srv(10, "gw1.opb.example") };
 
     if (pwf_role_open(&fz_role, &o) != 0 || pwfake_resolver_create(&fz_dns, fz_role.loop) != PW_OK)
         __builtin_trap();

@@ -1,7 +1,13 @@
 /* test_proxy_lifecycle.c: the proxy's configuration (examples, trial template, refusals), reload, and shutdown with enquiries in flight. */
-#include "test_proxy_util.h"
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-TestSuite(proxy_lifecycle, .init = tp_setup, .fini = tp_teardown);
+#include "proxy_driver.h"
+
+PWFAKE_PROXY_SUITE(proxy_lifecycle, PROXY_TEST_SRCDIR);
 
 /* ---- shutdown ---- */
 
@@ -10,47 +16,47 @@ Test(proxy_lifecycle, shutdown_answers_enquiries_in_flight)
     char text[256];
     size_t sent;
 
-    tp_script_opb_gateways(60);
-    tp_ask_bob("d1"); /* will wait for a gateway */
-    tp_pump();
-    tp_expect_gateway_enquiry(TP_GW1, NULL, 0);
-    pwfake_resolver_set_delay(tp.dns, 10000);
-    tp_deliver("d2", TP_WATCHER, "+447700900001", NULL); /* waits for ENUM */
-    cr_assert_eq(pw_proxy_in_flight(tp.proxy), 2);
-    cr_assert_eq(pwfake_resolver_pending(tp.dns), 1);
-    sent = pwfake_transport_sent_count(tp.fake);
+    pwfake_proxy_script_opb_gateways(drv, 60);
+    pwfake_proxy_ask_bob(drv, "d1"); /* will wait for a gateway */
+    pwfake_proxy_pump(drv);
+    pwfake_proxy_expect_gateway_enquiry(drv, PWFAKE_PROXY_GW1, NULL, 0);
+    pwfake_resolver_set_delay(drv->dns, 10000);
+    pwfake_proxy_deliver(drv, "d2", PWFAKE_PROXY_WATCHER, "+447700900001", NULL); /* waits for ENUM */
+    cr_assert_eq(pw_proxy_in_flight(drv->proxy), 2);
+    cr_assert_eq(pwfake_resolver_pending(drv->dns), 1);
+    sent = pwfake_transport_sent_count(drv->fc->fake);
 
-    pw_proxy_destroy(tp.proxy);
-    tp.proxy = NULL;
-    cr_assert_eq(pwfake_transport_sent_count(tp.fake), sent + 2, "both answered");
+    pw_proxy_destroy(drv->proxy);
+    drv->proxy = NULL;
+    cr_assert_eq(pwfake_transport_sent_count(drv->fc->fake), sent + 2, "both answered");
     for (size_t i = sent; i < sent + 2; i++) {
-        xmpp_stanza_t *s = pwfake_transport_sent(tp.fake, i);
-        const char *id = tp_attr(s, "id");
-        cr_assert_str_eq(tp_attr(s, "type"), "error");
-        cr_assert_str_eq(tp_attr(s, "to"), TP_WATCHER);
+        xmpp_stanza_t *s = pwfake_transport_sent(drv->fc->fake, i);
+        const char *id = pwfake_attr(s, "id");
+        cr_assert_str_eq(pwfake_attr(s, "type"), "error");
+        cr_assert_str_eq(pwfake_attr(s, "to"), PWFAKE_PROXY_WATCHER);
         cr_assert(strcmp(id, "d1") == 0 || strcmp(id, "d2") == 0, "%s", id);
         cr_assert_eq(pw_stanza_error_parse(s, text, sizeof text), PW_ERR_SERVICE_UNAVAILABLE);
         cr_assert_str_eq(text, "the presence proxy of opa.example is shutting down");
     }
-    cr_assert_eq(pw_component_pending_iqs(tp.comp), 0);
+    cr_assert_eq(pw_component_pending_iqs(drv->fc->comp), 0);
     /* the orphaned lookup is answered (and freed) when the resolver goes */
-    tp_advance(10000);
-    cr_assert_eq(pwfake_transport_sent_count(tp.fake), sent + 2);
+    pwfake_proxy_advance(drv, 10000);
+    cr_assert_eq(pwfake_transport_sent_count(drv->fc->fake), sent + 2);
 }
 
 Test(proxy_lifecycle, shutdown_with_its_own_resolver_answers_dns_waiters)
 {
     pw_proxy_t *own = NULL;
     char text[256];
-    free(tp.settings.dns_servers);
-    tp.settings.dns_servers = strdup("127.0.0.1:9"); /* nobody answers: the lookup stays pending */
-    pw_proxy_destroy(tp.proxy);
-    tp.proxy = NULL;
-    cr_assert_eq(pw_proxy_create(&own, tp.comp, &tp.settings, NULL), PW_OK);
-    tp_deliver("o1", TP_WATCHER, TP_BOB, NULL);
+    free(drv->settings.dns_servers);
+    drv->settings.dns_servers = strdup("127.0.0.1:9"); /* nobody answers: the lookup stays pending */
+    pw_proxy_destroy(drv->proxy);
+    drv->proxy = NULL;
+    cr_assert_eq(pw_proxy_create(&own, drv->fc->comp, &drv->settings, NULL), PW_OK);
+    pwfake_proxy_deliver(drv, "o1", PWFAKE_PROXY_WATCHER, PWFAKE_PROXY_BOB, NULL);
     cr_assert_eq(pw_proxy_in_flight(own), 1);
     pw_proxy_destroy(own);
-    cr_assert_eq(tp_error_to_watcher("o1", text, sizeof text), PW_ERR_SERVICE_UNAVAILABLE);
+    cr_assert_eq(pwfake_proxy_error_to_watcher(drv, "o1", text, sizeof text), PW_ERR_SERVICE_UNAVAILABLE);
     cr_assert(strstr(text, "shutting down"), "%s", text);
 }
 
@@ -61,29 +67,29 @@ Test(proxy_lifecycle, reload_switches_settings_and_new_cache_bounds_empty_the_ca
     pw_proxy_settings_t fresh;
     char text[2048], why[1024];
 
-    tp_script_opb_gateways(3600);
-    tp_ask_bob("r1");
-    tp_pump();
-    tp_expect_gateway_enquiry(TP_GW1, NULL, 0);
-    cr_assert_eq(pwfake_resolver_count(tp.dns, NULL, NULL), 2);
+    pwfake_proxy_script_opb_gateways(drv, 3600);
+    pwfake_proxy_ask_bob(drv, "r1");
+    pwfake_proxy_pump(drv);
+    pwfake_proxy_expect_gateway_enquiry(drv, PWFAKE_PROXY_GW1, NULL, 0);
+    cr_assert_eq(pwfake_resolver_count(drv->dns, NULL, NULL), 2);
 
     /* same file with a different cache_size and gateway_timeout */
     snprintf(text, sizeof text,
-             "[component]\njid = " TP_JID "\nsecret = s\n[proxy]\nnetwork = opa.example\n"
-             "watcher = " TP_WATCHER "\nsigning_key = %s/conf/keys/opa.key\ngateway_timeout = 2s\n"
+             "[component]\njid = " PWFAKE_PROXY_JID "\nsecret = s\n[proxy]\nnetwork = opa.example\n"
+             "watcher = " PWFAKE_PROXY_WATCHER "\nsigning_key = %s/conf/keys/opa.key\ngateway_timeout = 2s\n"
              "cache_size = 10\n[prefixes]\n+1 = opb.example\n", PROXY_TEST_SRCDIR);
-    cr_assert_eq(tp_load_text(&fresh, text, why, sizeof why), PW_OK, "%s", why);
-    cr_assert_eq(pw_proxy_reload(tp.proxy, &fresh), PW_OK);
+    cr_assert_eq(pwfake_proxy_load_text(&fresh, text, why, sizeof why), PW_OK, "%s", why);
+    cr_assert_eq(pw_proxy_reload(drv->proxy, &fresh), PW_OK);
 
-    tp_ask_bob("r2");
-    tp_pump();
-    cr_assert_eq(pwfake_resolver_count(tp.dns, NULL, NULL), 4, "the cache was emptied");
-    tp_expect_gateway_enquiry(TP_GW1, NULL, 0);
-    tp_advance(2000); /* the new gateway_timeout */
-    tp_expect_gateway_enquiry(TP_GW2, NULL, 0);
+    pwfake_proxy_ask_bob(drv, "r2");
+    pwfake_proxy_pump(drv);
+    cr_assert_eq(pwfake_resolver_count(drv->dns, NULL, NULL), 4, "the cache was emptied");
+    pwfake_proxy_expect_gateway_enquiry(drv, PWFAKE_PROXY_GW1, NULL, 0);
+    pwfake_proxy_advance(drv, 2000); /* the new gateway_timeout */
+    pwfake_proxy_expect_gateway_enquiry(drv, PWFAKE_PROXY_GW2, NULL, 0);
 
     /* back to the original settings before they are freed */
-    cr_assert_eq(pw_proxy_reload(tp.proxy, &tp.settings), PW_OK);
+    cr_assert_eq(pw_proxy_reload(drv->proxy, &drv->settings), PW_OK);
     pw_runtime_free_config(&pw_proxy_role, &fresh);
 }
 
@@ -174,7 +180,7 @@ Test(proxy_lifecycle, trial_template_renders_to_a_valid_configuration)
     char text[4096], why[1024];
 
     render_trial(text, sizeof text);
-    cr_assert_eq(tp_load_text(&s, text, why, sizeof why), PW_OK, "%s\n%s", why, text);
+    cr_assert_eq(pwfake_proxy_load_text(&s, text, why, sizeof why), PW_OK, "%s\n%s", why, text);
     cr_assert_str_eq(s.dns_servers, "127.0.0.1:5353");
     cr_assert_eq(s.negative_ttl_ms, 2000);
     cr_assert_eq(s.gateway_timeout_ms, 8000);
@@ -209,10 +215,10 @@ Test(proxy_lifecycle, bad_configurations_are_refused_with_a_reason)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         pw_proxy_settings_t s;
         snprintf(text, sizeof text,
-                 "[component]\njid = " TP_JID "\nsecret = s\n[proxy]\nnetwork = opa.example\n"
-                 "watcher = " TP_WATCHER "\nsigning_key = %s/conf/keys/opa.key\n%s[prefixes]\n%s",
+                 "[component]\njid = " PWFAKE_PROXY_JID "\nsecret = s\n[proxy]\nnetwork = opa.example\n"
+                 "watcher = " PWFAKE_PROXY_WATCHER "\nsigning_key = %s/conf/keys/opa.key\n%s[prefixes]\n%s",
                  PROXY_TEST_SRCDIR, cases[i].extra, cases[i].prefixes);
-        cr_assert_neq(tp_load_text(&s, text, why, sizeof why), PW_OK, "case %zu accepted", i);
+        cr_assert_neq(pwfake_proxy_load_text(&s, text, why, sizeof why), PW_OK, "case %zu accepted", i);
         cr_assert(strstr(why, cases[i].says), "case %zu: %s", i, why);
         cr_assert_null(s.key);
         cr_assert_null(s.prefixes);
@@ -227,9 +233,9 @@ Test(proxy_lifecycle, signing_key_must_be_a_readable_private_key)
     for (size_t i = 0; i < 3; i++) {
         pw_proxy_settings_t s;
         snprintf(text, sizeof text,
-                 "[component]\njid = " TP_JID "\nsecret = s\n[proxy]\nnetwork = opa.example\n"
-                 "watcher = " TP_WATCHER "\nsigning_key = %s/%s\n", PROXY_TEST_SRCDIR, keys[i]);
-        cr_assert_neq(tp_load_text(&s, text, why, sizeof why), PW_OK, "%s accepted", keys[i]);
+                 "[component]\njid = " PWFAKE_PROXY_JID "\nsecret = s\n[proxy]\nnetwork = opa.example\n"
+                 "watcher = " PWFAKE_PROXY_WATCHER "\nsigning_key = %s/%s\n", PROXY_TEST_SRCDIR, keys[i]);
+        cr_assert_neq(pwfake_proxy_load_text(&s, text, why, sizeof why), PW_OK, "%s accepted", keys[i]);
         cr_assert(strstr(why, "signing_key"), "%s", why);
         cr_assert_null(s.key);
     }
@@ -237,10 +243,10 @@ Test(proxy_lifecycle, signing_key_must_be_a_readable_private_key)
     {
         pw_proxy_settings_t s;
         snprintf(text, sizeof text,
-                 "[component]\njid = " TP_JID "\nsecret = s\n[proxy]\nnetwork = opa.example\n"
-                 "watcher = " TP_WATCHER "\nsigning_key = %s/conf/keys/opa.key\n"
+                 "[component]\njid = " PWFAKE_PROXY_JID "\nsecret = s\n[proxy]\nnetwork = opa.example\n"
+                 "watcher = " PWFAKE_PROXY_WATCHER "\nsigning_key = %s/conf/keys/opa.key\n"
                  "dns_servers = 127.0.0.1:5353, [::1]:53,192.0.2.1, ::1\n", PROXY_TEST_SRCDIR);
-        cr_assert_eq(tp_load_text(&s, text, why, sizeof why), PW_OK, "%s", why);
+        cr_assert_eq(pwfake_proxy_load_text(&s, text, why, sizeof why), PW_OK, "%s", why);
         pw_runtime_free_config(&pw_proxy_role, &s);
     }
 }

@@ -45,8 +45,8 @@ typedef struct cares_query {
     pw_status_t status;
     uint32_t ttl;
     size_t n;
-    pw_naptr_t *naptrs; /* malloc'd, n records, when type is QUERY_NAPTR and status PW_OK */
-    pw_srv_rr_t *srvs;  /* likewise for QUERY_SRV */
+    void *rrs;          /* malloc'd, n records when status is PW_OK: pw_naptr_t for QUERY_NAPTR,
+                           pw_srv_rr_t for QUERY_SRV */
 } cares_query_t;
 
 typedef struct query_list {
@@ -98,8 +98,7 @@ static void query_free(cares_query_t *q)
 {
     if (!q)
         return;
-    free(q->naptrs);
-    free(q->srvs);
+    free(q->rrs);
     free(q);
 }
 
@@ -222,58 +221,83 @@ static const char *root_as_dot(const char *name)
     return (!name || name[0] == '\0') ? "." : name;
 }
 
-static pw_status_t convert_naptr(cares_query_t *q, const unsigned char *abuf, int alen)
-{
-    struct ares_naptr_reply *list = NULL;
-    size_t total = 0, n = 0;
-    int rc = ares_parse_naptr_reply(abuf, alen, &list);
-    pw_status_t st;
+/*
+ * What differs between NAPTR and SRV answers; convert() does the rest. c-ares gives each as
+ * its own linked list type, so the table reaches into the lists through these accessors.
+ */
+typedef struct rr_kind {
+    const char *name;    /* "NAPTR", "SRV" */
+    size_t rr_size;      /* sizeof the pw_ record */
+    int (*parse)(const unsigned char *abuf, int alen, void **list); /* ares_parse_*_reply */
+    const void *(*next)(const void *item);                           /* the list's next item */
+    int (*fill)(void *rr, const void *item); /* item -> record; -1 when a field is over-long */
+    const char *dropped; /* what is logged for a record fill() refused */
+} rr_kind_t;
 
-    if (rc == ARES_ENODATA) {
-        st = PW_ENOTFOUND;
-        goto done;
-    }
-    if (rc != ARES_SUCCESS) {
-        st = PW_EDNS;
-        goto done;
-    }
-    for (struct ares_naptr_reply *p = list; p; p = p->next)
-        total++;
-    if (total > PW_RESOLVER_MAX_RRS) {
-        pw_warn(NULL, "resolver: NAPTR answer has %zu records, keeping %d", total,
-                PW_RESOLVER_MAX_RRS);
-        total = PW_RESOLVER_MAX_RRS;
-    }
-    st = PW_ENOMEM;
-    q->naptrs = calloc(total ? total : 1, sizeof *q->naptrs);
-    if (!q->naptrs)
-        goto done;
-    for (struct ares_naptr_reply *p = list; p && n < total; p = p->next) {
-        pw_naptr_t *rr = &q->naptrs[n];
-        rr->order = p->order;
-        rr->preference = p->preference;
-        if (copy_field(rr->flags, sizeof rr->flags, (const char *)p->flags) != 0 ||
-            copy_field(rr->service, sizeof rr->service, (const char *)p->service) != 0 ||
-            copy_field(rr->regexp, sizeof rr->regexp, (const char *)p->regexp) != 0 ||
-            copy_field(rr->replacement, sizeof rr->replacement, root_as_dot(p->replacement)) != 0) {
-            pw_warn(NULL, "resolver: dropping a NAPTR record with an over-long field");
-            continue;
-        }
-        n++;
-    }
-    q->n = n;
-    st = n > 0 ? PW_OK : PW_EDNS;
-done:
-    if (list)
-        ares_free_data(list);
-    return st;
+static int naptr_parse(const unsigned char *abuf, int alen, void **list)
+{
+    struct ares_naptr_reply *l = NULL;
+    int rc = ares_parse_naptr_reply(abuf, alen, &l);
+    *list = l;
+    return rc;
 }
 
-static pw_status_t convert_srv(cares_query_t *q, const unsigned char *abuf, int alen)
+static const void *naptr_next(const void *item)
 {
-    struct ares_srv_reply *list = NULL;
+    return ((const struct ares_naptr_reply *)item)->next;
+}
+
+static int naptr_fill(void *rec, const void *item)
+{
+    const struct ares_naptr_reply *p = item;
+    pw_naptr_t *rr = rec;
+    rr->order = p->order;
+    rr->preference = p->preference;
+    return copy_field(rr->flags, sizeof rr->flags, (const char *)p->flags) != 0 ||
+                   copy_field(rr->service, sizeof rr->service, (const char *)p->service) != 0 ||
+                   copy_field(rr->regexp, sizeof rr->regexp, (const char *)p->regexp) != 0 ||
+                   copy_field(rr->replacement, sizeof rr->replacement, root_as_dot(p->replacement)) != 0
+               ? -1
+               : 0;
+}
+
+static int srv_parse(const unsigned char *abuf, int alen, void **list)
+{
+    struct ares_srv_reply *l = NULL;
+    int rc = ares_parse_srv_reply(abuf, alen, &l);
+    *list = l;
+    return rc;
+}
+
+static const void *srv_next(const void *item)
+{
+    return ((const struct ares_srv_reply *)item)->next;
+}
+
+static int srv_fill(void *rec, const void *item)
+{
+    const struct ares_srv_reply *p = item;
+    pw_srv_rr_t *rr = rec;
+    rr->priority = p->priority;
+    rr->weight = p->weight;
+    rr->port = p->port;
+    return copy_field(rr->target, sizeof rr->target, root_as_dot(p->host));
+}
+
+static const rr_kind_t rr_kinds[] = {
+    [QUERY_NAPTR] = { "NAPTR", sizeof(pw_naptr_t), naptr_parse, naptr_next, naptr_fill,
+                      "resolver: dropping a NAPTR record with an over-long field" },
+    [QUERY_SRV] = { "SRV", sizeof(pw_srv_rr_t), srv_parse, srv_next, srv_fill,
+                    "resolver: dropping an SRV record with an over-long target" },
+};
+
+/* Parse a successful reply into q->rrs and q->n (at most PW_RESOLVER_MAX_RRS records). */
+static pw_status_t convert(cares_query_t *q, const unsigned char *abuf, int alen)
+{
+    const rr_kind_t *kind = &rr_kinds[q->type];
+    void *list = NULL;
     size_t total = 0, n = 0;
-    int rc = ares_parse_srv_reply(abuf, alen, &list);
+    int rc = kind->parse(abuf, alen, &list);
     pw_status_t st;
 
     if (rc == ARES_ENODATA) {
@@ -284,24 +308,20 @@ static pw_status_t convert_srv(cares_query_t *q, const unsigned char *abuf, int 
         st = PW_EDNS;
         goto done;
     }
-    for (struct ares_srv_reply *p = list; p; p = p->next)
+    for (const void *p = list; p; p = kind->next(p))
         total++;
     if (total > PW_RESOLVER_MAX_RRS) {
-        pw_warn(NULL, "resolver: SRV answer has %zu records, keeping %d", total,
+        pw_warn(NULL, "resolver: %s answer has %zu records, keeping %d", kind->name, total,
                 PW_RESOLVER_MAX_RRS);
         total = PW_RESOLVER_MAX_RRS;
     }
     st = PW_ENOMEM;
-    q->srvs = calloc(total ? total : 1, sizeof *q->srvs);
-    if (!q->srvs)
+    q->rrs = calloc(total ? total : 1, kind->rr_size);
+    if (!q->rrs)
         goto done;
-    for (struct ares_srv_reply *p = list; p && n < total; p = p->next) {
-        pw_srv_rr_t *rr = &q->srvs[n];
-        rr->priority = p->priority;
-        rr->weight = p->weight;
-        rr->port = p->port;
-        if (copy_field(rr->target, sizeof rr->target, root_as_dot(p->host)) != 0) {
-            pw_warn(NULL, "resolver: dropping an SRV record with an over-long target");
+    for (const void *p = list; p && n < total; p = kind->next(p)) {
+        if (kind->fill((char *)q->rrs + n * kind->rr_size, p) != 0) {
+            pw_warn(NULL, "%s", kind->dropped);
             continue;
         }
         n++;
@@ -324,7 +344,7 @@ static void finish_query(cares_query_t *q, int status, const unsigned char *abuf
     q->n = 0;
     switch (status) {
     case ARES_SUCCESS:
-        q->status = q->type == QUERY_NAPTR ? convert_naptr(q, abuf, alen) : convert_srv(q, abuf, alen);
+        q->status = convert(q, abuf, alen);
         if (q->status == PW_OK)
             q->ttl = (walked == 0 && ttls.have_answer) ? ttls.min_ttl : 0;
         else if (q->status == PW_ENOTFOUND) /* e.g. only a CNAME: no records of the type */
@@ -348,10 +368,8 @@ static void finish_query(cares_query_t *q, int status, const unsigned char *abuf
         break;
     }
     if (q->status != PW_OK) {
-        free(q->naptrs);
-        free(q->srvs);
-        q->naptrs = NULL;
-        q->srvs = NULL;
+        free(q->rrs);
+        q->rrs = NULL;
         q->n = 0;
         if (q->status != PW_ENOTFOUND)
             q->ttl = 0;
@@ -370,9 +388,9 @@ static void resolver_free(resolver_cares_t *r)
 static void run_callback(cares_query_t *q)
 {
     if (q->type == QUERY_NAPTR)
-        q->naptr_cb(q->arg, q->status, q->status == PW_OK ? q->naptrs : NULL, q->n, q->ttl);
+        q->naptr_cb(q->arg, q->status, q->status == PW_OK ? (const pw_naptr_t *)q->rrs : NULL, q->n, q->ttl);
     else
-        q->srv_cb(q->arg, q->status, q->status == PW_OK ? q->srvs : NULL, q->n, q->ttl);
+        q->srv_cb(q->arg, q->status, q->status == PW_OK ? (const pw_srv_rr_t *)q->rrs : NULL, q->n, q->ttl);
 }
 
 /* Run the callbacks of the done list. A callback may start lookups or destroy the resolver. */

@@ -10,6 +10,11 @@ pw_status_t pwfake_component_create(pwfake_component_t **out, const char *jid)
     pw_component_opts_t o = { .jid = jid, .name = "peerwatch-test", .version = "9.9",
                               .disco_category = "component", .disco_type = "generic",
                               .disco_name = "Test", .iq_timeout_ms = 5000 };
+    return pwfake_component_create_opts(out, &o);
+}
+
+pw_status_t pwfake_component_create_opts(pwfake_component_t **out, const pw_component_opts_t *o)
+{
     pwfake_component_t *fc = calloc(1, sizeof *fc);
     pw_status_t rc = PW_ENOMEM;
 
@@ -22,7 +27,7 @@ pw_status_t pwfake_component_create(pwfake_component_t **out, const char *jid)
     rc = PW_ENOMEM;
     if (!(fc->ctx = xmpp_ctx_new(NULL, NULL)) || !(fc->fake = pwfake_transport_create(fc->ctx)))
         goto done;
-    rc = pw_component_create(&fc->comp, fc->loop, fc->ctx, &o, pwfake_transport_base(fc->fake));
+    rc = pw_component_create(&fc->comp, fc->loop, fc->ctx, o, pwfake_transport_base(fc->fake));
     if (rc != PW_OK) {
         fc->fake = NULL; /* the component took it, also when it failed */
         goto done;

@@ -26,6 +26,15 @@ typedef struct pwfake_component {
  */
 pw_status_t pwfake_component_create(pwfake_component_t **out, const char *jid);
 
+/**
+ * As pwfake_component_create(), with the component's options given (a role's disco identity,
+ * its IQ timeout).
+ * @param out receives the parts; free with pwfake_component_destroy()
+ * @param o the options (read during the call)
+ * @return PW_OK, or the failing step's status (nothing is left allocated)
+ */
+pw_status_t pwfake_component_create_opts(pwfake_component_t **out, const pw_component_opts_t *o);
+
 /** Tear everything down (the component first, the loop last). NULL-safe. */
 void pwfake_component_destroy(pwfake_component_t *fc);
 

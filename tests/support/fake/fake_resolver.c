@@ -1,6 +1,7 @@
 /* fake_resolver.c: the scripted pw_resolver for unit tests (see fake_resolver.h). */
 #include "fake_resolver.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -315,4 +316,28 @@ size_t pwfake_resolver_count(const pwfake_resolver_t *f, const char *type, const
 size_t pwfake_resolver_pending(const pwfake_resolver_t *f)
 {
     return f ? f->npending : 0;
+}
+
+pw_naptr_t pwfake_resolver_naptr(const char *service, const char *regexp)
+{
+    pw_naptr_t r;
+    memset(&r, 0, sizeof r);
+    r.order = 100;
+    r.preference = 10;
+    strcpy(r.flags, "u");
+    snprintf(r.service, sizeof r.service, "%s", service);
+    snprintf(r.regexp, sizeof r.regexp, "%s", regexp);
+    strcpy(r.replacement, ".");
+    return r;
+}
+
+pw_srv_rr_t pwfake_resolver_srv(uint16_t priority, const char *target)
+{
+    pw_srv_rr_t r;
+    memset(&r, 0, sizeof r);
+    r.priority = priority;
+    r.weight = 10;
+    r.port = 5269;
+    snprintf(r.target, sizeof r.target, "%s", target);
+    return r;
 }

@@ -42,6 +42,12 @@ pw_status_t pwfake_resolver_script_srv(pwfake_resolver_t *f, const char *name,
                                          pw_status_t status, const pw_srv_rr_t *rrs, size_t n,
                                          uint32_t ttl);
 
+/** @return a NAPTR record to script: order 100, preference 10, flags "u", replacement "." */
+pw_naptr_t pwfake_resolver_naptr(const char *service, const char *regexp);
+
+/** @return an SRV record to script: weight 10, port 5269 */
+pw_srv_rr_t pwfake_resolver_srv(uint16_t priority, const char *target);
+
 /**
  * Delay of the answers to lookups started from now on (loop clock; with a manual clock the
  * answer comes once the test advances it).

@@ -1,0 +1,147 @@
+/* proxy_driver.h: a Watcher Presence Proxy under test: on the fake transport and the fake resolver with a manual clock, and the stanzas its tests deliver and expect (the expect helpers are Criterion assertions). */
+#ifndef PWFAKE_PROXY_DRIVER_H
+#define PWFAKE_PROXY_DRIVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <strophe.h>
+
+#include "proxy.h"
+#include "chain/pw_peering.h"
+#include "dns/pw_resolver.h"
+#include "fake_component.h"
+#include "fake_resolver.h"
+
+#define PWFAKE_PROXY_JID "proxy.opa.example"
+#define PWFAKE_PROXY_WATCHER "watcher.opa.example"
+#define PWFAKE_PROXY_REF "watcher.opa.example/0b6c9a8e-2f0e-4a55-9a0f-6c51c8b1a2d4"
+#define PWFAKE_PROXY_BOB "+12025550123"
+#define PWFAKE_PROXY_BOB_ENUM "3.2.1.0.5.5.5.2.0.2.1.e164.arpa"
+#define PWFAKE_PROXY_SRV_OPB "_presence-gw._tcp.opb.example"
+#define PWFAKE_PROXY_GW1 "gw1.opb.example"
+#define PWFAKE_PROXY_GW2 "gateway.opb.example"
+
+/* The configuration every test starts from (like conf/proxy-opa.conf); %s is the source tree. */
+#define PWFAKE_PROXY_CONFIG                              \
+    "[component]\n"                                      \
+    "jid = " PWFAKE_PROXY_JID "\n"                       \
+    "secret = s\n"                                       \
+    "[proxy]\n"                                          \
+    "network = opa.example\n"                            \
+    "watcher = " PWFAKE_PROXY_WATCHER "\n"               \
+    "signing_key = %s/conf/keys/opa.key\n"               \
+    "gateway_timeout = 6s\n"                             \
+    "notify_from = opb.example\n"                        \
+    "negative_ttl = 60s\n"                               \
+    "[prefixes]\n"                                       \
+    "+4477009 = opa.example\n"                           \
+    "+1202555 = opb.example\n"                           \
+    "+1202 = opc.example\n"                              \
+    "+1 = opd.example\n"
+
+/** Everything a proxy test works with; the test may read and change any of it. */
+typedef struct pwfake_proxy {
+    uint64_t now;               /**< the loop's manual clock (ms) */
+    pwfake_component_t *fc;     /**< loop (on the manual clock), context, fake transport, component */
+    pwfake_resolver_t *dns;     /**< the scripted resolver */
+    pw_proxy_settings_t settings; /**< PWFAKE_PROXY_CONFIG, loaded by the role's loader */
+    pw_proxy_t *proxy;          /**< the proxy under test (NULL once a test destroyed it) */
+    pw_peering_key_t *pub;      /**< opa's public key, to verify what the proxy signs */
+} pwfake_proxy_t;
+
+/**
+ * In a test file (after <criterion/criterion.h>): the Criterion suite name, each of whose tests
+ * gets a fresh driver in the file-static pointer `drv` (Criterion's .init and .fini take no
+ * argument, so the file keeps this one pointer).
+ * @param name the suite
+ * @param srcdir the source tree, as for pwfake_proxy_create()
+ */
+#define PWFAKE_PROXY_SUITE(name, srcdir)                                              \
+    static pwfake_proxy_t *drv;                                                       \
+    static void name##_create(void)                                                   \
+    {                                                                                 \
+        char why_[1024];                                                              \
+        cr_assert_eq(pwfake_proxy_create(&drv, srcdir, why_, sizeof why_), PW_OK, "%s", why_); \
+    }                                                                                 \
+    static void name##_destroy(void) { pwfake_proxy_destroy(drv); }                  \
+    TestSuite(name, .init = name##_create, .fini = name##_destroy)
+
+/**
+ * Make the settings (PWFAKE_PROXY_CONFIG), loop, fake transport, component (link up), fake
+ * resolver and proxy.
+ * @param out receives the driver; free with pwfake_proxy_destroy()
+ * @param srcdir the source tree (conf/keys/opa.key, conf/keys/opa.pub)
+ * @param why receives the reason on failure
+ * @param cap size of why
+ * @return PW_OK, or the failing step's status (nothing is then left behind)
+ */
+pw_status_t pwfake_proxy_create(pwfake_proxy_t **out, const char *srcdir, char *why, size_t cap);
+
+/**
+ * Destroy the proxy (if the test has not), the resolver, the component, the loop, the
+ * settings and the driver. NULL-safe.
+ */
+void pwfake_proxy_destroy(pwfake_proxy_t *d);
+
+/**
+ * Load a proxy configuration from text through the role's loader (checks included).
+ * @param s receives the settings (pw_runtime_free_config(&pw_proxy_role, s))
+ * @param why receives the reason of a refusal, cap bytes
+ * @return what pw_runtime_load_config() returns, or PW_EIO when the text could not be written
+ */
+pw_status_t pwfake_proxy_load_text(pw_proxy_settings_t *s, const char *text, char *why, size_t cap);
+
+/** Advance the manual clock by ms and run the loop until nothing more is due. */
+void pwfake_proxy_advance(pwfake_proxy_t *d, uint64_t ms);
+
+/** Let scripted DNS answers (due now) arrive. */
+void pwfake_proxy_pump(pwfake_proxy_t *d);
+
+/** Deliver a chain enquiry from 'from' about a number (presentity) or a JID (pjid). */
+void pwfake_proxy_deliver(pwfake_proxy_t *d, const char *id, const char *from,
+                          const char *presentity, const char *pjid);
+
+/** An enquiry about bob's number from the watcher. */
+void pwfake_proxy_ask_bob(pwfake_proxy_t *d, const char *id);
+
+/** Script bob's ENUM record (service, regexp) with a TTL. */
+void pwfake_proxy_script_bob_enum(pwfake_proxy_t *d, const char *service, const char *regexp,
+                                  uint32_t ttl);
+
+/** Script opb's gateways: gw1 (priority 10) then gateway.opb.example (priority 20). */
+void pwfake_proxy_script_opb_gateways(pwfake_proxy_t *d, uint32_t ttl);
+
+/** Script one gateway for a network. */
+void pwfake_proxy_script_gateway(pwfake_proxy_t *d, const char *network, const char *target,
+                                 uint32_t ttl);
+
+/**
+ * The last stanza must be the enquiry signed for gateway 'to' (verified with opa's public key).
+ * @param nonce receives the signature's nonce, cap bytes (may be NULL)
+ * @return the stanza (owned by the fake)
+ */
+xmpp_stanza_t *pwfake_proxy_expect_gateway_enquiry(pwfake_proxy_t *d, const char *to, char *nonce,
+                                                   size_t cap);
+
+/** The gateway 'from' answers request id with bob's state. */
+void pwfake_proxy_gateway_result(pwfake_proxy_t *d, const char *id, const char *from);
+
+/** The gateway 'from' answers request id with an error (condition, type, text). */
+void pwfake_proxy_gateway_error(pwfake_proxy_t *d, const char *id, const char *from,
+                                const char *cond, const char *type, const char *text);
+
+/**
+ * The last stanza must be the error answering request id of 'to'.
+ * @param text receives the error's text, cap bytes
+ * @return its condition
+ */
+pw_error_t pwfake_proxy_error_to(pwfake_proxy_t *d, const char *to, const char *id, char *text,
+                                 size_t cap);
+
+/** As pwfake_proxy_error_to(), to the watcher. */
+pw_error_t pwfake_proxy_error_to_watcher(pwfake_proxy_t *d, const char *id, char *text, size_t cap);
+
+/** The last stanza must be the result to the watcher's request id carrying bob's state. */
+void pwfake_proxy_expect_state_to_watcher(pwfake_proxy_t *d, const char *id);
+
+#endif /* PWFAKE_PROXY_DRIVER_H */
