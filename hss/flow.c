@@ -1,31 +1,22 @@
-/* flow.c: a lookup's path through the HSS, top-down (arrives, sender checked, subscriber found, record answered); then the SIGHUP reload and the lifecycle. */
+/* flow.c: a lookup's path through the HSS, top-down: it arrives, the sender is checked, the subscriber found, the record answered. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "hss.h"
+#include "hss_int.h"
 #include "subscriber_db.h"
 #include "address/pw_jid.h"
 #include "address/pw_msisdn.h"
 #include "chain/pw_hss.h"
 #include "core/pw_log.h"
 
-struct hss {
-    pw_component_t *component;
-    hss_settings_t *settings;
-    hss_db_t *db;
-    hss_db_reload_t *reload; /* a background load in progress, or NULL */
-    int reload_again;        /* another SIGHUP arrived during the load */
-};
 
 static void on_lookup(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *lookup, void *arg);
 static int sender_allowed(const hss_t *hss, const char *from);
 static pw_error_t find_subscriber(const hss_t *hss, xmpp_stanza_t *lookup, hss_subscriber_t *sub,
                                   char *key, size_t keycap, char *why, size_t whycap);
 static void answer_record(pw_component_t *c, xmpp_stanza_t *iq, const hss_subscriber_t *s);
-static void start_db_reload(hss_t *hss);
-static void on_reload_done(pw_loop_t *loop, int fd, unsigned events, void *arg);
 
 /*
  * A lookup arrives: <lookup msisdn='…'/> or <lookup jid='…'/> from one of the operator's own
@@ -150,100 +141,12 @@ static void answer_record(pw_component_t *c, xmpp_stanza_t *iq, const hss_subscr
     xmpp_stanza_release(sub);
 }
 
-/* ---- SIGHUP: the subscriber file re-read in the background (docs/hss.md, Reload) ---- */
+/* ---- registration ---- */
 
-static void start_db_reload(hss_t *hss)
+pw_status_t hss_flow_attach(hss_t *hss)
 {
-    if (hss->reload) {
-        hss->reload_again = 1;
-        return;
-    }
-    if (hss_db_reload_start(hss->settings->subscribers, &hss->reload) != PW_OK) {
-        pw_error(NULL, "cannot start reloading %s", hss->settings->subscribers);
-        hss->reload = NULL;
-        return;
-    }
-    pw_loop_io_set(pw_component_loop(hss->component), hss_db_reload_fd(hss->reload), PW_IO_READ,
-                   on_reload_done, hss);
-}
-
-/* The background load finished: swap databases, or keep serving the old one. */
-static void on_reload_done(pw_loop_t *loop, int fd, unsigned events, void *arg)
-{
-    hss_t *hss = arg;
-    hss_db_t *fresh = NULL;
-    char err[512];
-    (void)events;
-
-    pw_loop_io_clear(loop, fd);
-    if (hss_db_reload_finish(hss->reload, &fresh, err, sizeof err) == PW_OK) {
-        hss_db_destroy(hss->db);
-        hss->db = fresh;
-        pw_info(NULL, "subscriber file reloaded: %zu subscribers", hss_db_count(fresh));
-    } else {
-        pw_error(NULL, "subscriber file refused, still serving the previous %zu subscribers: %s",
-                 hss_db_count(hss->db), err);
-    }
-    hss->reload = NULL;
-    if (hss->reload_again) {
-        hss->reload_again = 0;
-        start_db_reload(hss);
-    }
-}
-
-/* ---- lifecycle ---- */
-
-pw_status_t hss_create(hss_t **out, pw_component_t *c, hss_settings_t *settings)
-{
-    hss_t *hss = NULL;
-    char err[512];
-    pw_status_t rc = PW_EINVAL;
-
-    if (!out)
-        return PW_EINVAL;
-    *out = NULL;
-    if (!c || !settings || !settings->subscribers)
-        goto done;
-    rc = PW_ENOMEM;
-    hss = calloc(1, sizeof *hss);
-    if (!hss)
-        goto done;
-    hss->component = c;
-    hss->settings = settings;
-    rc = hss_db_load(settings->subscribers, &hss->db, err, sizeof err);
-    if (rc != PW_OK) {
-        pw_error(NULL, "cannot load the subscriber file: %s", err);
-        goto done;
-    }
-    pw_info(NULL, "%zu subscribers loaded from %s", hss_db_count(hss->db), settings->subscribers);
-    if ((rc = pw_component_on_iq(c, PW_HSS_NS, "lookup", PW_IQ_GET, on_lookup, hss)) != PW_OK ||
-        (rc = pw_component_add_feature(c, PW_HSS_NS)) != PW_OK)
-        goto done;
-    *out = hss;
-    hss = NULL;
-done:
-    hss_destroy(hss);
+    pw_status_t rc = pw_component_on_iq(hss->component, PW_HSS_NS, "lookup", PW_IQ_GET, on_lookup, hss);
+    if (rc == PW_OK)
+        rc = pw_component_add_feature(hss->component, PW_HSS_NS);
     return rc;
-}
-
-pw_status_t hss_reload(hss_t *hss, hss_settings_t *settings)
-{
-    hss->settings = settings;
-    start_db_reload(hss);
-    return PW_OK;
-}
-
-void hss_destroy(hss_t *hss)
-{
-    if (!hss)
-        return;
-    if (hss->reload) {
-        hss_db_t *pending = NULL;
-        char err[64];
-        pw_loop_io_clear(pw_component_loop(hss->component), hss_db_reload_fd(hss->reload));
-        if (hss_db_reload_finish(hss->reload, &pending, err, sizeof err) == PW_OK)
-            hss_db_destroy(pending);
-    }
-    hss_db_destroy(hss->db);
-    free(hss);
 }

@@ -1,4 +1,4 @@
-/* presence_int.h: the Presence Server's state and the internals its files share (server.c, flow.c, approval.c, privilege.c). */
+/* presence_int.h: the Presence Server's state and the internals its files share (lifecycle.c, flow.c, approval.c, privilege.c). */
 #ifndef PS_PRESENCE_INT_H
 #define PS_PRESENCE_INT_H
 
@@ -15,8 +15,8 @@
 
 /*
  * Layers (a file calls only those below it):
- *   settings.c    the option table, the check, the role (calls server.c)
- *   server.c      life cycle: create, reload, destroy, accessors
+ *   settings.c    the option table, the check, the role (calls lifecycle.c)
+ *   lifecycle.c   life cycle: create, reload, destroy, accessors
  *   flow.c        an enquiry's path: TS 23.141 A.1 steps 7-10 and NOTES 1-2
  *   approval.c    the approval request to the own WA, once per pair per interval
  *   privilege.c   XEP-0356: the servers' privileges, their users' presences, the link

@@ -6,7 +6,7 @@
  * The files in layers; a file calls only files of lower layers (and a higher layer reaches
  * down through a callback where a lower one must act on it):
  *   settings.c                          the role (option table, init/reload/fini)
- *   watcher.c                           life cycle: create, reload, destroy
+ *   lifecycle.c                         life cycle: create, reload, destroy
  *   notify.c                            chain notifications (IQ route: headline; roster route: roster.c)
  *   roster.c, adhoc.c                   the roster route and the XEP-0050 command, users of the flow
  *   approval.c, iq_gateway.c            approval requests, XEP-0100 (need no enquiry)

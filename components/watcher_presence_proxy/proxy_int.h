@@ -18,7 +18,7 @@
  * The files, from the top down (a file calls only the files below it):
  *   main.c      the program
  *   settings.c  the option table, the [prefixes] map, the check, pw_proxy_role
- *   proxy.c     create, reload, destroy
+ *   lifecycle.c create, reload, destroy
  *   flow.c      the enquiry's path (TS 23.141 A.1 steps 3-5 and 10) and notifications (NOTE 1)
  *   network.c   DNS lookups in flight through the TTL cache; the prefix table
  *   gateways.c  the order the gateways are tried in and the failures remembered

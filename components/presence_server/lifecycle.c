@@ -1,4 +1,4 @@
-/* server.c: the Presence Server's life cycle (presence.h): create (table, charge-record writer, subscriptions, the enquiry flow, the watchers command, XEP-0356 input), reload, destroy, and its accessors. */
+/* lifecycle.c: the Presence Server's life cycle (presence.h): create (table, charge-record writer, subscriptions, the enquiry flow, the watchers command, XEP-0356 input), reload, destroy, and its accessors. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

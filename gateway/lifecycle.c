@@ -1,4 +1,4 @@
-/* gateway.c: the gateway's life: create it on a component, switch settings on SIGHUP, destroy it (the enquiry's path itself: flow.c). */
+/* lifecycle.c: the gateway's life: create it on a component, switch settings on SIGHUP, destroy it (the enquiry's path itself: flow.c). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* watcher.c: the Watcher Application's life cycle: create (the journal, the record of enquiries sent, every handler), reload, destroy (DESIGN.md §1 steps 1-3, §3). */
+/* lifecycle.c: the Watcher Application's life cycle: create (the journal, the record of enquiries sent, every handler), reload, destroy (DESIGN.md §1 steps 1-3, §3). */
 #include "watcher_int.h"
 
 #include <stdlib.h>

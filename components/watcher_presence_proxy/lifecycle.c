@@ -1,4 +1,4 @@
-/* proxy.c: the Watcher Presence Proxy's lifecycle: set up on a component (the enquiry and notification handlers of flow.c), reload, and tear down with every enquiry in flight answered. */
+/* lifecycle.c: the Watcher Presence Proxy's lifecycle: set up on a component (the enquiry and notification handlers of flow.c), reload, and tear down with every enquiry in flight answered. */
 #include "proxy_int.h"
 
 #include <stdio.h>
