@@ -48,12 +48,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     fz_settings.max_nonces = 1000;
     fz_settings.rate_per_peer = 200;
     if (pw_peering_peers_create(&fz_settings.peers) != PW_OK ||
-        pw_peering_peers_add(fz_settings.peers, "opa.example", PWF_SRCDIR "/conf/keys/opa.pub", why,
+        pw_peering_peers_add(fz_settings.peers, "opa.example", PWT_SRCDIR "/conf/keys/opa.pub", why,
                              sizeof why) != PW_OK) {
         fprintf(stderr, "fuzz_role_gateway: %s\n", why);
         __builtin_trap();
     }
-    if (pw_peering_key_load_private(PWF_SRCDIR "/conf/keys/opa.key", &fz_key, why, sizeof why) != PW_OK) {
+    if (pw_peering_key_load_private(PWT_SRCDIR "/conf/keys/opa.key", &fz_key, why, sizeof why) != PW_OK) {
         fprintf(stderr, "fuzz_role_gateway: %s\n", why);
         __builtin_trap();
     }

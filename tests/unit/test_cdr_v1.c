@@ -1,10 +1,10 @@
 /* test_cdr_v1.c: files written by the format-v1 code before jansson still verify, are written again byte for byte, and settle/reconcile the same. */
 #include "test_cdr_util.h"
 
-/* tests/unit/data/cdr-v1 (see its README.md); CDR_V1_DIR comes from Makefile.am. */
-#define CHARGED CDR_V1_DIR "/charged"
-#define SENT CDR_V1_DIR "/sent"
-#define EXPECTED CDR_V1_DIR "/expected/"
+/* tests/unit/data/cdr-v1 (see its README.md); PWT_SRCDIR "/tests/unit/data/cdr-v1" comes from Makefile.am. */
+#define CHARGED PWT_SRCDIR "/tests/unit/data/cdr-v1" "/charged"
+#define SENT PWT_SRCDIR "/tests/unit/data/cdr-v1" "/sent"
+#define EXPECTED PWT_SRCDIR "/tests/unit/data/cdr-v1" "/expected/"
 
 static void verify(const char *dir, uint64_t files, uint64_t records)
 {

@@ -526,7 +526,7 @@ Test(gateway, example_configs_load_and_a_gateway_without_peers_is_refused)
     for (size_t i = 0; i < 2; i++) {
         pw_gateway_settings_t s;
         memset(&s, 0, sizeof s);
-        cr_assert_eq(chdir(GW_TEST_SRCDIR), 0);
+        cr_assert_eq(chdir(PWT_SRCDIR), 0);
         snprintf(path, sizeof path, "conf/%s", files[i]);
         cr_assert_eq(pw_runtime_load_config(&pw_gateway_role, path, &s, why, sizeof why), PW_OK, "%s", why);
         cr_assert_eq(pw_peering_peers_count(s.peers), 1);

@@ -88,7 +88,7 @@ Test(hss_db, fixture_operator_a)
 {
     hss_db_t *db = NULL;
     char err[512] = "";
-    cr_assert_eq(hss_db_load(HSS_TEST_CONFDIR "/hss-opa.subscribers", &db, err, sizeof err), PW_OK, "%s", err);
+    cr_assert_eq(hss_db_load(PWT_SRCDIR "/conf" "/hss-opa.subscribers", &db, err, sizeof err), PW_OK, "%s", err);
     cr_assert_eq(hss_db_count(db), 3);
     hss_subscriber_t s;
     cr_assert_eq(hss_db_find_jid(db, "alice@opa.example", &s), PW_OK);
@@ -109,7 +109,7 @@ Test(hss_db, fixture_operator_b)
 {
     hss_db_t *db = NULL;
     char err[512] = "";
-    cr_assert_eq(hss_db_load(HSS_TEST_CONFDIR "/hss-opb.subscribers", &db, err, sizeof err), PW_OK, "%s", err);
+    cr_assert_eq(hss_db_load(PWT_SRCDIR "/conf" "/hss-opb.subscribers", &db, err, sizeof err), PW_OK, "%s", err);
     cr_assert_eq(hss_db_count(db), 4);
     static const char *const want[][3] = {
         {"+12025550123", "bob@opb.example", "ps1.opb.example"},

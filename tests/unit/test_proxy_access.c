@@ -5,7 +5,7 @@
 
 #include "proxy_driver.h"
 
-PWFAKE_PROXY_SUITE(proxy_access, PROXY_TEST_SRCDIR);
+PWFAKE_PROXY_SUITE(proxy_access, PWT_SRCDIR);
 
 Test(proxy_access, enquiry_from_anyone_but_the_watcher_is_forbidden)
 {

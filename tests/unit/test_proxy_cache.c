@@ -5,7 +5,7 @@
 
 #include "proxy_driver.h"
 
-PWFAKE_PROXY_SUITE(proxy_cache, PROXY_TEST_SRCDIR);
+PWFAKE_PROXY_SUITE(proxy_cache, PWT_SRCDIR);
 
 /* Ask about bob, answer from the first gateway, and check the state came back. */
 static void ask_and_answer(const char *id)

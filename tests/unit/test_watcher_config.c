@@ -11,7 +11,7 @@ static void load_file(const char *name, pw_watcher_settings_t *s)
 {
     char path[1024], why[512] = "";
     pw_config_error_t err;
-    snprintf(path, sizeof path, "%s/%s", WATCHER_TEST_CONFDIR, name);
+    snprintf(path, sizeof path, "%s/%s", PWT_SRCDIR "/conf", name);
     memset(s, 0, sizeof *s);
     cr_assert_eq(pw_config_load(path, pw_watcher_role.options, pw_watcher_role.noptions, NULL, 0, s, &err), PW_OK,
                  "%s", pw_config_error_text(&err, why, sizeof why));
@@ -98,7 +98,7 @@ Test(watcher_config, the_trial_template_has_the_trial_settings)
     char path[1024], text[8192];
     FILE *f;
     size_t n;
-    snprintf(path, sizeof path, "%s/trial/watcher.conf", WATCHER_TEST_CONFDIR);
+    snprintf(path, sizeof path, "%s/trial/watcher.conf", PWT_SRCDIR "/conf");
     f = fopen(path, "r");
     cr_assert_not_null(f);
     n = fread(text, 1, sizeof text - 1, f);
