@@ -1,15 +1,13 @@
 /* bench_cdr.c: charge records per second with an fsync per record (baseline) and with group commit, and their ratio. */
-#include <ftw.h>
 #include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "charging/pw_cdr.h"
 #include "core/pw_log.h"
+
+/* The unit tests' record, writer configuration and clean-up, without Criterion (this links none). */
+#define TC_WITHOUT_CRITERION
+#include "../unit/test_cdr_util.h"
 
 /*
  * Usage: bench_cdr [RECORDS [BATCH [DIR]]]
@@ -26,14 +24,6 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int rm_cb(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(p);
-}
-
 /* Write n records committing every batch (batch 0: sync_each); records/s or a negative value. */
 static double run(const char *base, const char *name, uint64_t n, uint64_t batch)
 {
@@ -44,20 +34,12 @@ static double run(const char *base, const char *name, uint64_t n, uint64_t batch
     double rate = -1, t0;
     uint64_t seq;
     snprintf(dir, sizeof dir, "%s/%s", base, name);
-    memset(&cfg, 0, sizeof cfg);
-    cfg.dir = dir;
-    cfg.node = "ps1.opb.example";
+    cfg = tc_config(dir, TC_NODE);
     cfg.sync_each = batch == 0;
     if (!rec || pw_cdr_writer_create(&w, &cfg) != PW_OK)
         goto done;
-    rec->kind = PW_CDR_KIND_CURRENT;
-    strcpy(rec->outcome, "ok");
-    strcpy(rec->peer, "gateway.opa.example");
-    strcpy(rec->charged_network, "opa.example");
-    strcpy(rec->serving_network, "opb.example");
-    strcpy(rec->watcher_msisdn, "+447700900001");
+    tc_record_fill(rec, "");
     strcpy(rec->watcher_jid, "+447700900001@watcher.opb.example");
-    strcpy(rec->presentity_msisdn, "+12025550123");
     t0 = now_s();
     for (uint64_t i = 0; i < n; i++) {
         snprintf(rec->enquiry_ref, sizeof rec->enquiry_ref, "watcher.opa.example/%08" PRIx64 "-bench", i);
@@ -104,6 +86,6 @@ int main(int argc, char **argv)
     printf("ratio group commit / baseline: %10.1f\n", group / per_record);
     rc = 0;
 done:
-    nftw(base, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+    tc_rm_tree(base);
     return rc;
 }

@@ -1,38 +1,63 @@
 /* test_cdr_reconcile.c: unit tests of reconcile: what the watcher side sent against what the serving side charged. */
 #include "test_cdr_util.h"
 
-#define T0 1700000000000ull
-
-static void add(pw_cdr_reconcile_t *r, pw_cdr_side_t side, const char *ref, pw_cdr_kind_t kind,
-                const char *outcome, uint64_t t, const char *node, uint64_t seq)
-{
-    pw_cdr_record_t *rec = tc_record(ref);
-    rec->kind = kind;
-    snprintf(rec->outcome, sizeof rec->outcome, "%s", outcome);
-    rec->time_ms = t;
-    snprintf(rec->node, sizeof rec->node, "%s", node);
-    rec->seq = seq;
-    cr_assert_eq(pw_cdr_reconcile_add(r, side, rec), PW_OK);
-    free(rec);
-}
-
+#define T0 TC_T0
 #define S PW_CDR_SIDE_SENT
 #define C PW_CDR_SIDE_CHARGED
 #define CUR PW_CDR_KIND_CURRENT
 
-static pw_cdr_reconcile_t *sample(uint64_t from, uint64_t to)
+/* One record on one side: its enquiry_ref, kind, outcome, time, node and seq. */
+typedef struct {
+    pw_cdr_side_t side;
+    const char *ref;
+    pw_cdr_kind_t kind;
+    const char *outcome;
+    uint64_t t;
+    const char *node;
+    uint64_t seq;
+} row_t;
+
+/* A reconciliation of the period [from, to) holding the n records rows, not yet run. */
+static pw_cdr_reconcile_t *reconciliation(uint64_t from, uint64_t to, const row_t *rows, size_t n)
 {
     pw_cdr_reconcile_t *r;
     cr_assert_eq(pw_cdr_reconcile_create(&r, from, to, NULL, NULL), PW_OK);
-    add(r, S, "opa/1", CUR, "ok", T0, "watcher.opa", 1);
-    add(r, S, "opa/2", CUR, "ok", T0 + 10, "watcher.opa", 2);
-    add(r, S, "opa/3", CUR, "remote-server-timeout", T0 + 20, "watcher.opa", 3);
-    add(r, S, "opa/4", CUR, "ok", T0 + 30, "watcher.opa", 4);
-    add(r, C, "opa/1", CUR, "ok", T0 + 1, "ps1.opb", 11);
-    add(r, C, "opa/2", CUR, "ok", T0 + 11, "ps1.opb", 12);
-    add(r, C, "opa/2", CUR, "ok", T0 + 12, "ps2.opb", 5);  /* charged twice, by two servers */
-    add(r, C, "opa/3", CUR, "ok", T0 + 21, "ps1.opb", 13); /* A saw a timeout, B charged */
-    add(r, C, "opa/9", CUR, "ok", T0 + 40, "ps1.opb", 14); /* never sent by A */
+    for (size_t i = 0; i < n; i++) {
+        pw_cdr_record_t *rec = tc_record(rows[i].ref);
+        rec->kind = rows[i].kind;
+        snprintf(rec->outcome, sizeof rec->outcome, "%s", rows[i].outcome);
+        rec->time_ms = rows[i].t;
+        snprintf(rec->node, sizeof rec->node, "%s", rows[i].node);
+        rec->seq = rows[i].seq;
+        cr_assert_eq(pw_cdr_reconcile_add(r, rows[i].side, rec), PW_OK, "%s", rows[i].ref);
+        free(rec);
+    }
+    return r;
+}
+
+/* Run r, which must find want differences. */
+static void run(pw_cdr_reconcile_t *r, size_t want)
+{
+    size_t n;
+    cr_assert_eq(pw_cdr_reconcile_run(r, &n), PW_OK);
+    cr_assert_eq(n, want);
+}
+
+static const row_t sample_rows[] = {
+    { S, "opa/1", CUR, "ok", T0, "watcher.opa", 1 },
+    { S, "opa/2", CUR, "ok", T0 + 10, "watcher.opa", 2 },
+    { S, "opa/3", CUR, "remote-server-timeout", T0 + 20, "watcher.opa", 3 },
+    { S, "opa/4", CUR, "ok", T0 + 30, "watcher.opa", 4 },
+    { C, "opa/1", CUR, "ok", T0 + 1, "ps1.opb", 11 },
+    { C, "opa/2", CUR, "ok", T0 + 11, "ps1.opb", 12 },
+    { C, "opa/2", CUR, "ok", T0 + 12, "ps2.opb", 5 },  /* charged twice, by two servers */
+    { C, "opa/3", CUR, "ok", T0 + 21, "ps1.opb", 13 }, /* A saw a timeout, B charged */
+    { C, "opa/9", CUR, "ok", T0 + 40, "ps1.opb", 14 }, /* never sent by A */
+};
+
+static pw_cdr_reconcile_t *sample(void)
+{
+    pw_cdr_reconcile_t *r = reconciliation(0, 0, sample_rows, sizeof sample_rows / sizeof sample_rows[0]);
     /* end records and other networks take no part */
     pw_cdr_record_t *e = tc_record("");
     e->kind = PW_CDR_KIND_END;
@@ -44,10 +69,8 @@ static pw_cdr_reconcile_t *sample(uint64_t from, uint64_t to)
 
 Test(cdr_reconcile, lists_what_one_side_has_and_the_other_lacks)
 {
-    pw_cdr_reconcile_t *r = sample(0, 0);
-    size_t n;
-    cr_assert_eq(pw_cdr_reconcile_run(r, &n), PW_OK);
-    cr_assert_eq(n, 4);
+    pw_cdr_reconcile_t *r = sample();
+    run(r, 4);
     const pw_cdr_diff_t *d = pw_cdr_reconcile_diff(r, 0);
     cr_assert_eq(d->kind, PW_CDR_DIFF_DUPLICATE);
     cr_assert_str_eq(d->enquiry_ref, "opa/2");
@@ -73,30 +96,28 @@ Test(cdr_reconcile, lists_what_one_side_has_and_the_other_lacks)
 
 Test(cdr_reconcile, matching_sides_have_no_difference)
 {
-    pw_cdr_reconcile_t *r;
-    size_t n;
-    cr_assert_eq(pw_cdr_reconcile_create(&r, 0, 0, NULL, NULL), PW_OK);
-    add(r, S, "opa/1", CUR, "ok", T0, "watcher.opa", 1);
-    add(r, C, "opa/1", CUR, "ok", T0 + 5, "ps1.opb", 1);
-    add(r, S, "opa/2", PW_CDR_KIND_CHANGES, "forbidden", T0, "watcher.opa", 2);
-    add(r, C, "opa/2", PW_CDR_KIND_CHANGES, "forbidden", T0 + 5, "ps1.opb", 2);
-    cr_assert_eq(pw_cdr_reconcile_run(r, &n), PW_OK);
-    cr_assert_eq(n, 0);
+    static const row_t rows[] = {
+        { S, "opa/1", CUR, "ok", T0, "watcher.opa", 1 },
+        { C, "opa/1", CUR, "ok", T0 + 5, "ps1.opb", 1 },
+        { S, "opa/2", PW_CDR_KIND_CHANGES, "forbidden", T0, "watcher.opa", 2 },
+        { C, "opa/2", PW_CDR_KIND_CHANGES, "forbidden", T0 + 5, "ps1.opb", 2 },
+    };
+    pw_cdr_reconcile_t *r = reconciliation(0, 0, rows, sizeof rows / sizeof rows[0]);
+    run(r, 0);
     pw_cdr_reconcile_destroy(r);
 }
 
 Test(cdr_reconcile, a_period_edge_does_not_make_false_differences)
 {
-    pw_cdr_reconcile_t *r;
-    size_t n;
     /* sent just before the end of the period, charged just after it (clock skew) */
-    cr_assert_eq(pw_cdr_reconcile_create(&r, T0, T0 + 1000, NULL, NULL), PW_OK);
-    add(r, S, "opa/edge", CUR, "ok", T0 + 999, "watcher.opa", 1);
-    add(r, C, "opa/edge", CUR, "ok", T0 + 1200, "ps1.opb", 1);
-    add(r, S, "opa/late", CUR, "ok", T0 + 5000, "watcher.opa", 2); /* outside: ignored */
-    add(r, S, "opa/way-late", CUR, "ok", T0 + 3600000, "watcher.opa", 3);
-    cr_assert_eq(pw_cdr_reconcile_run(r, &n), PW_OK);
-    cr_assert_eq(n, 0);
+    static const row_t rows[] = {
+        { S, "opa/edge", CUR, "ok", T0 + 999, "watcher.opa", 1 },
+        { C, "opa/edge", CUR, "ok", T0 + 1200, "ps1.opb", 1 },
+        { S, "opa/late", CUR, "ok", T0 + 5000, "watcher.opa", 2 }, /* outside: ignored */
+        { S, "opa/way-late", CUR, "ok", T0 + 3600000, "watcher.opa", 3 },
+    };
+    pw_cdr_reconcile_t *r = reconciliation(T0, T0 + 1000, rows, sizeof rows / sizeof rows[0]);
+    run(r, 0);
     pw_cdr_reconcile_destroy(r);
 }
 
@@ -115,21 +136,18 @@ Test(cdr_reconcile, network_filters)
     pw_cdr_reconcile_destroy(r);
 }
 
+/* The differences of r written in fmt (malloc'ed). */
 static char *render(const pw_cdr_reconcile_t *r, pw_cdr_output_t fmt)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    cr_assert_eq(pw_cdr_reconcile_write(r, f, fmt), PW_OK);
-    fclose(f);
-    return buf;
+    tc_mem_t m;
+    cr_assert_eq(pw_cdr_reconcile_write(r, tc_mem_open(&m), fmt), PW_OK);
+    return tc_mem_close(&m);
 }
 
 Test(cdr_reconcile, outputs)
 {
-    pw_cdr_reconcile_t *r = sample(0, 0);
-    size_t n;
-    cr_assert_eq(pw_cdr_reconcile_run(r, &n), PW_OK);
+    pw_cdr_reconcile_t *r = sample();
+    run(r, 4);
     char *csv = render(r, PW_CDR_OUT_CSV);
     cr_assert_not_null(strstr(csv, "difference,enquiry_ref,sent_node,sent_seq,sent_time,sent_kind,sent_outcome,"
                                    "charged_node,charged_seq,charged_time,charged_kind,charged_outcome\r\n"));

@@ -8,11 +8,7 @@
 
 static void verify(const char *dir, uint64_t files, uint64_t records)
 {
-    pw_cdr_problem_t p;
-    pw_cdr_verify_summary_t sum;
-    pw_status_t st = pw_cdr_verify_dir(dir, NULL, NULL, NULL, &p, &sum);
-    cr_assert_eq(st, PW_OK, "%s:%llu: %s: %s", p.file, (unsigned long long)p.line,
-                 pw_cdr_problem_name(p.kind), p.text);
+    pw_cdr_verify_summary_t sum = tc_verify(dir);
     cr_assert_eq(sum.files, files);
     cr_assert_eq(sum.records, records);
     cr_assert_eq(sum.nodes, 1);
@@ -82,51 +78,32 @@ Test(cdr_v1, every_line_is_written_again_byte_for_byte)
     cr_assert_eq(rewrite_dir(SENT), 2 + 8);
 }
 
-typedef struct {
-    pw_cdr_settle_t *settle;
-    pw_cdr_reconcile_t *rec;
-    pw_cdr_side_t side;
-} feed_t;
-
-static void feed(const pw_cdr_record_t *rec, const char *file, uint64_t line, void *arg)
+static void feed_dir(const char *dir, tc_feed_t *f)
 {
-    feed_t *f = arg;
-    (void)file;
-    (void)line;
-    if (f->settle)
-        cr_assert_eq(pw_cdr_settle_add(f->settle, rec), PW_OK);
-    else
-        cr_assert_eq(pw_cdr_reconcile_add(f->rec, f->side, rec), PW_OK);
+    cr_assert_eq(pw_cdr_verify_dir(dir, NULL, tc_feed, f, NULL, NULL), PW_OK, "%s", dir);
 }
 
-static void feed_dir(const char *dir, feed_t *f)
+/* Close m: what was written to it must be the file name, byte for byte. */
+static void same_as(const char *name, tc_mem_t *m)
 {
-    cr_assert_eq(pw_cdr_verify_dir(dir, NULL, feed, f, NULL, NULL), PW_OK, "%s", dir);
-}
-
-/* Compare the output of write() on obj with the file expected/name. */
-static void same_as(const char *name, char *out, size_t len)
-{
+    char *out = tc_mem_close(m);
     size_t want_len;
     char *want = tc_slurp(name, &want_len);
-    cr_assert_eq(len, want_len, "%s: %zu bytes, want %zu:\n%s", name, len, want_len, out);
-    cr_assert_eq(memcmp(out, want, len), 0, "%s differs:\n%s", name, out);
+    cr_assert_eq(m->len, want_len, "%s: %zu bytes, want %zu:\n%s", name, m->len, want_len, out);
+    cr_assert_eq(memcmp(out, want, m->len), 0, "%s differs:\n%s", name, out);
     free(want);
     free(out);
 }
 
 static void settle_same(const char *dir, pw_cdr_output_t fmt, const char *name)
 {
-    feed_t f = { NULL, NULL, PW_CDR_SIDE_SENT };
-    char *out = NULL;
-    size_t len = 0;
-    FILE *mem = open_memstream(&out, &len);
+    tc_feed_t f = { NULL, NULL, PW_CDR_SIDE_SENT };
+    tc_mem_t m;
     cr_assert_eq(pw_cdr_settle_create(&f.settle, 0, 0, NULL), PW_OK);
     feed_dir(dir, &f);
-    cr_assert_eq(pw_cdr_settle_write(f.settle, mem, fmt), PW_OK);
-    fclose(mem);
+    cr_assert_eq(pw_cdr_settle_write(f.settle, tc_mem_open(&m), fmt), PW_OK);
     pw_cdr_settle_destroy(f.settle);
-    same_as(name, out, len);
+    same_as(name, &m);
 }
 
 Test(cdr_v1, settle_gives_the_same_figures)
@@ -138,20 +115,18 @@ Test(cdr_v1, settle_gives_the_same_figures)
 
 static void reconcile_same(pw_cdr_output_t fmt, const char *name)
 {
-    feed_t f = { NULL, NULL, PW_CDR_SIDE_SENT };
-    char *out = NULL;
-    size_t len = 0, ndiff = 0;
-    FILE *mem = open_memstream(&out, &len);
+    tc_feed_t f = { NULL, NULL, PW_CDR_SIDE_SENT };
+    tc_mem_t m;
+    size_t ndiff = 0;
     cr_assert_eq(pw_cdr_reconcile_create(&f.rec, 0, 0, NULL, NULL), PW_OK);
     feed_dir(SENT, &f);
     f.side = PW_CDR_SIDE_CHARGED;
     feed_dir(CHARGED, &f);
     cr_assert_eq(pw_cdr_reconcile_run(f.rec, &ndiff), PW_OK);
     cr_assert_eq(ndiff, 5);
-    cr_assert_eq(pw_cdr_reconcile_write(f.rec, mem, fmt), PW_OK);
-    fclose(mem);
+    cr_assert_eq(pw_cdr_reconcile_write(f.rec, tc_mem_open(&m), fmt), PW_OK);
     pw_cdr_reconcile_destroy(f.rec);
-    same_as(name, out, len);
+    same_as(name, &m);
 }
 
 Test(cdr_v1, reconcile_gives_the_same_differences)

@@ -43,6 +43,14 @@ static void teardown(fixture_t *fx)
     tc_rm_rf(fx->dir);
 }
 
+/* The fixture's files by name, for the table below. */
+typedef enum { ANY_FILE, F1, F2, OPEN } which_t;
+
+static const char *file_of(const fixture_t *fx, which_t which)
+{
+    return which == F1 ? fx->f1 : which == F2 ? fx->f2 : fx->open;
+}
+
 typedef struct {
     size_t n;
     char **lines;
@@ -58,87 +66,42 @@ static lines_t load(const char *path)
 static void store(const char *path, lines_t *l)
 {
     tc_write_lines(path, l->lines, l->n);
-    for (size_t i = 0; i < l->n; i++)
-        free(l->lines[i]);
-    free(l->lines);
+    tc_free_list(l->lines, l->n);
 }
 
-static pw_cdr_problem_t run(const fixture_t *fx, pw_status_t want)
+/* Verify the fixture, which must give want; returns the problem found. */
+static pw_cdr_problem_t run(const fixture_t *fx, pw_status_t want, const char *what)
 {
     pw_cdr_problem_t p;
     pw_status_t st = pw_cdr_verify_dir(fx->dir, NULL, NULL, NULL, &p, NULL);
-    cr_assert_eq(st, want, "verify gave %s: %s:%lu %s", pw_strerror(st), p.file, (unsigned long)p.line, p.text);
+    cr_assert_eq(st, want, "%s: verify gave %s: %s:%lu %s", what, pw_strerror(st), p.file, (unsigned long)p.line,
+                 p.text);
     return p;
 }
 
-typedef struct {
-    uint64_t seqs[16];
-    size_t n;
-} seen_t;
+/* The ways a file is damaged (file 2 holds header, 4, 5, 6; the open file header, 7). */
 
-static void collect(const pw_cdr_record_t *rec, const char *file, uint64_t line, void *arg)
+static void drop_the_second_record(const char *path)
 {
-    seen_t *s = arg;
-    (void)file;
-    (void)line;
-    if (s->n < 16)
-        s->seqs[s->n++] = rec->seq;
-}
-
-Test(cdr_verify, a_clean_directory_passes_in_order)
-{
-    fixture_t fx = build();
-    seen_t seen = { { 0 }, 0 };
-    pw_cdr_verify_summary_t sum;
-    pw_cdr_problem_t p;
-    cr_assert_eq(pw_cdr_verify_dir(fx.dir, NULL, collect, &seen, &p, &sum), PW_OK);
-    cr_assert_eq(p.kind, PW_CDR_PROBLEM_NONE);
-    cr_assert_eq(sum.files, 3);
-    cr_assert_eq(sum.records, 7);
-    cr_assert_eq(sum.nodes, 1);
-    cr_assert_eq(seen.n, 7);
-    for (size_t i = 0; i < 7; i++)
-        cr_assert_eq(seen.seqs[i], i + 1);
-    teardown(&fx);
-}
-
-Test(cdr_verify, gap)
-{
-    fixture_t fx = build();
-    lines_t l = load(fx.f2); /* header, 4, 5, 6 */
+    lines_t l = load(path);
     free(l.lines[2]);
     memmove(&l.lines[2], &l.lines[3], sizeof l.lines[0]);
     l.n--;
-    store(fx.f2, &l);
-    pw_cdr_problem_t p = run(&fx, PW_ECORRUPT);
-    cr_assert_eq(p.kind, PW_CDR_PROBLEM_GAP);
-    cr_assert_str_eq(p.file, fx.f2);
-    cr_assert_eq(p.line, 3);
-    cr_assert_eq(p.seq, 6);
-    cr_assert_not_null(strstr(p.text, "5..5"), "%s", p.text);
-    teardown(&fx);
+    store(path, &l);
 }
 
-Test(cdr_verify, edit_of_a_field)
+static void edit_a_field(const char *path)
 {
-    fixture_t fx = build();
-    lines_t l = load(fx.f2);
+    lines_t l = load(path);
     char *j = strstr(l.lines[2], "alice@");
     cr_assert_not_null(j);
     j[0] = 'm'; /* malice */
-    store(fx.f2, &l);
-    pw_cdr_problem_t p = run(&fx, PW_ECORRUPT);
-    cr_assert_eq(p.kind, PW_CDR_PROBLEM_EDITED);
-    cr_assert_str_eq(p.file, fx.f2);
-    cr_assert_eq(p.line, 3);
-    cr_assert_eq(p.seq, 5);
-    teardown(&fx);
+    store(path, &l);
 }
 
-Test(cdr_verify, edit_with_a_recomputed_hash_breaks_the_chain)
+static void edit_and_recompute_the_hash(const char *path)
 {
-    fixture_t fx = build();
-    lines_t l = load(fx.f2);
+    lines_t l = load(path);
     pw_cdr_line_t *pl = calloc(1, sizeof *pl);
     char *buf = malloc(PW_CDR_LINE_MAX + 1), hash[PW_CDR_HASH_HEX];
     size_t len;
@@ -147,146 +110,159 @@ Test(cdr_verify, edit_with_a_recomputed_hash_breaks_the_chain)
     cr_assert_eq(pw_cdr_format_record(&pl->record, pl->record.prev, buf, PW_CDR_LINE_MAX + 1, &len, hash), PW_OK);
     free(l.lines[2]);
     l.lines[2] = strndup(buf, len);
-    store(fx.f2, &l);
-    pw_cdr_problem_t p = run(&fx, PW_ECORRUPT);
-    cr_assert_eq(p.kind, PW_CDR_PROBLEM_EDITED);
-    cr_assert_eq(p.line, 4, "found at the next record");
-    cr_assert_eq(p.seq, 6);
-    cr_assert_not_null(strstr(p.text, "record 5"), "%s", p.text);
+    store(path, &l);
     free(pl);
     free(buf);
-    teardown(&fx);
 }
 
-Test(cdr_verify, edit_of_the_last_record)
+static void edit_the_outcome_of_the_first_record(const char *path)
 {
-    fixture_t fx = build();
-    lines_t l = load(fx.open); /* header, 7 */
+    lines_t l = load(path);
     char *o = strstr(l.lines[1], "\"outcome\":\"ok\"");
     cr_assert_not_null(o);
     memcpy(o + 11, "no", 2);
-    store(fx.open, &l);
-    pw_cdr_problem_t p = run(&fx, PW_ECORRUPT);
-    cr_assert_eq(p.kind, PW_CDR_PROBLEM_EDITED);
-    cr_assert_eq(p.seq, 7);
-    teardown(&fx);
+    store(path, &l);
 }
 
-Test(cdr_verify, reorder)
+static void swap_the_first_two_records(const char *path)
 {
-    fixture_t fx = build();
-    lines_t l = load(fx.f2);
+    lines_t l = load(path);
     char *t = l.lines[1];
     l.lines[1] = l.lines[2];
     l.lines[2] = t;
-    store(fx.f2, &l);
-    pw_cdr_problem_t p = run(&fx, PW_ECORRUPT);
-    cr_assert_eq(p.kind, PW_CDR_PROBLEM_REORDER);
-    cr_assert_eq(p.line, 2);
-    cr_assert_eq(p.seq, 5);
-    cr_assert_not_null(strstr(p.text, "line 3"), "%s", p.text);
-    teardown(&fx);
+    store(path, &l);
 }
 
-Test(cdr_verify, duplicate)
+static void repeat_the_second_record(const char *path)
 {
-    fixture_t fx = build();
-    lines_t l = load(fx.f2);
+    lines_t l = load(path);
     char **more = realloc(l.lines, (l.n + 1) * sizeof *more);
     l.lines = more;
     memmove(&l.lines[3], &l.lines[2], (l.n - 2) * sizeof *more);
     l.lines[3] = strdup(l.lines[2]);
     l.n++;
-    store(fx.f2, &l);
-    pw_cdr_problem_t p = run(&fx, PW_ECORRUPT);
-    cr_assert_eq(p.kind, PW_CDR_PROBLEM_DUPLICATE);
-    cr_assert_eq(p.line, 4);
-    cr_assert_eq(p.seq, 5);
-    teardown(&fx);
+    store(path, &l);
 }
 
-Test(cdr_verify, file_truncated_mid_line)
+static void cut_100_bytes(const char *path)
 {
-    fixture_t fx = build();
     size_t len;
-    char *d = tc_slurp(fx.f1, &len);
-    tc_spit(fx.f1, d, len - 100);
-    pw_cdr_problem_t p = run(&fx, PW_ECORRUPT);
-    cr_assert_eq(p.kind, PW_CDR_PROBLEM_TRUNCATED);
-    cr_assert_str_eq(p.file, fx.f1);
-    cr_assert_eq(p.line, 4);
+    char *d = tc_slurp(path, &len);
+    tc_spit(path, d, len - 100);
     free(d);
-    teardown(&fx);
 }
 
-Test(cdr_verify, file_truncated_at_a_line_end)
+static void drop_the_last_line(const char *path)
 {
-    fixture_t fx = build();
-    lines_t l = load(fx.f1);
+    lines_t l = load(path);
     free(l.lines[--l.n]);
-    store(fx.f1, &l);
-    pw_cdr_problem_t p = run(&fx, PW_ECORRUPT);
-    cr_assert_eq(p.kind, PW_CDR_PROBLEM_TRUNCATED);
-    cr_assert_str_eq(p.file, fx.f1);
-    cr_assert_eq(p.seq, 3);
+    store(path, &l);
+}
+
+static void empty_the_file(const char *path)
+{
+    tc_spit(path, "", 0);
+}
+
+static void remove_file(const char *path)
+{
+    cr_assert_eq(unlink(path), 0, "%s", path);
+}
+
+static void edit_the_header(const char *path)
+{
+    lines_t l = load(path);
+    char *c = strstr(l.lines[0], "\"created\":\"");
+    cr_assert_not_null(c);
+    c[11 + 20] = c[11 + 20] == '1' ? '2' : '1'; /* the milliseconds */
+    store(path, &l);
+}
+
+static void replace_the_second_record_with_csv(const char *path)
+{
+    lines_t l = load(path);
+    free(l.lines[2]);
+    l.lines[2] = strdup("seq,time,node\n");
+    store(path, &l);
+}
+
+/* One kind of damage and what verify must say of it: the problem's kind and, where given, its
+   file, line (from 1), seq (from 1) and a part of its text. */
+typedef struct {
+    const char *name;
+    void (*damage)(const char *path);
+    which_t damaged;
+    pw_cdr_problem_kind_t kind;
+    which_t file; /* ANY_FILE: not checked */
+    uint64_t line; /* 0: not checked */
+    uint64_t seq;  /* 0: not checked */
+    const char *text;
+} damage_t;
+
+static const damage_t damages[] = {
+    { "gap", drop_the_second_record, F2, PW_CDR_PROBLEM_GAP, F2, 3, 6, "5..5" },
+    { "edit of a field", edit_a_field, F2, PW_CDR_PROBLEM_EDITED, F2, 3, 5, NULL },
+    { "edit with a recomputed hash breaks the chain (found at the next record)", edit_and_recompute_the_hash, F2,
+      PW_CDR_PROBLEM_EDITED, ANY_FILE, 4, 6, "record 5" },
+    { "edit of the last record", edit_the_outcome_of_the_first_record, OPEN, PW_CDR_PROBLEM_EDITED, ANY_FILE, 0, 7,
+      NULL },
+    { "reorder", swap_the_first_two_records, F2, PW_CDR_PROBLEM_REORDER, ANY_FILE, 2, 5, "line 3" },
+    { "duplicate", repeat_the_second_record, F2, PW_CDR_PROBLEM_DUPLICATE, ANY_FILE, 4, 5, NULL },
+    { "file truncated mid-line", cut_100_bytes, F1, PW_CDR_PROBLEM_TRUNCATED, F1, 4, 0, NULL },
+    { "file truncated at a line end", drop_the_last_line, F1, PW_CDR_PROBLEM_TRUNCATED, F1, 0, 3, NULL },
+    { "empty file", empty_the_file, F2, PW_CDR_PROBLEM_TRUNCATED, F2, 0, 0, NULL },
+    { "a missing file is a gap", remove_file, F2, PW_CDR_PROBLEM_GAP, OPEN, 1, 0, NULL },
+    { "header edited", edit_the_header, F2, PW_CDR_PROBLEM_EDITED, ANY_FILE, 1, 0, NULL },
+    { "malformed line", replace_the_second_record_with_csv, F1, PW_CDR_PROBLEM_MALFORMED, ANY_FILE, 3, 0, NULL },
+};
+
+Test(cdr_verify, a_clean_directory_passes_in_order)
+{
+    fixture_t fx = build();
+    tc_seen_t seen = { .n = 0 };
+    pw_cdr_verify_summary_t sum;
+    pw_cdr_problem_t p;
+    cr_assert_eq(pw_cdr_verify_dir(fx.dir, NULL, tc_collect, &seen, &p, &sum), PW_OK);
+    cr_assert_eq(p.kind, PW_CDR_PROBLEM_NONE);
+    cr_assert_eq(sum.files, 3);
+    cr_assert_eq(sum.records, 7);
+    cr_assert_eq(sum.nodes, 1);
+    cr_assert_eq(seen.n, 7);
+    for (size_t i = 0; i < 7; i++)
+        cr_assert_eq(seen.recs[i].seq, i + 1);
     teardown(&fx);
 }
 
-Test(cdr_verify, empty_file)
+Test(cdr_verify, every_kind_of_damage_is_found)
 {
-    fixture_t fx = build();
-    tc_spit(fx.f2, "", 0);
-    pw_cdr_problem_t p = run(&fx, PW_ECORRUPT);
-    cr_assert_eq(p.kind, PW_CDR_PROBLEM_TRUNCATED);
-    cr_assert_str_eq(p.file, fx.f2);
-    teardown(&fx);
+    for (size_t i = 0; i < sizeof damages / sizeof damages[0]; i++) {
+        const damage_t *d = &damages[i];
+        fixture_t fx = build();
+        d->damage(file_of(&fx, d->damaged));
+        pw_cdr_problem_t p = run(&fx, PW_ECORRUPT, d->name);
+        cr_assert_eq(p.kind, d->kind, "%s: found %s", d->name, pw_cdr_problem_name(p.kind));
+        if (d->file != ANY_FILE)
+            cr_assert_str_eq(p.file, file_of(&fx, d->file), "%s", d->name);
+        if (d->line)
+            cr_assert_eq(p.line, d->line, "%s: line %lu", d->name, (unsigned long)p.line);
+        if (d->seq)
+            cr_assert_eq(p.seq, d->seq, "%s: seq %lu", d->name, (unsigned long)p.seq);
+        if (d->text)
+            cr_assert_not_null(strstr(p.text, d->text), "%s: %s", d->name, p.text);
+        teardown(&fx);
+    }
 }
 
-Test(cdr_verify, a_missing_file_is_a_gap_unless_partial)
+Test(cdr_verify, a_missing_oldest_file_is_a_gap_unless_partial)
 {
     fixture_t fx = build();
-    cr_assert_eq(unlink(fx.f2), 0);
-    pw_cdr_problem_t p = run(&fx, PW_ECORRUPT);
-    cr_assert_eq(p.kind, PW_CDR_PROBLEM_GAP);
-    cr_assert_str_eq(p.file, fx.open);
-    cr_assert_eq(p.line, 1);
-    teardown(&fx);
-
-    fx = build();
     cr_assert_eq(unlink(fx.f1), 0);
-    p = run(&fx, PW_ECORRUPT);
+    pw_cdr_problem_t p = run(&fx, PW_ECORRUPT, "the oldest file is missing");
     cr_assert_eq(p.kind, PW_CDR_PROBLEM_GAP, "the oldest file is missing");
     pw_cdr_verify_options_t opt = { .partial = 1 };
     pw_cdr_verify_summary_t sum;
     cr_assert_eq(pw_cdr_verify_dir(fx.dir, &opt, NULL, NULL, &p, &sum), PW_OK, "%s", p.text);
     cr_assert_eq(sum.records, 4);
-    teardown(&fx);
-}
-
-Test(cdr_verify, header_edited)
-{
-    fixture_t fx = build();
-    lines_t l = load(fx.f2);
-    char *c = strstr(l.lines[0], "\"created\":\"");
-    cr_assert_not_null(c);
-    c[11 + 20] = c[11 + 20] == '1' ? '2' : '1'; /* the milliseconds */
-    store(fx.f2, &l);
-    pw_cdr_problem_t p = run(&fx, PW_ECORRUPT);
-    cr_assert_eq(p.kind, PW_CDR_PROBLEM_EDITED);
-    cr_assert_eq(p.line, 1);
-    teardown(&fx);
-}
-
-Test(cdr_verify, malformed_line)
-{
-    fixture_t fx = build();
-    lines_t l = load(fx.f1);
-    free(l.lines[2]);
-    l.lines[2] = strdup("seq,time,node\n");
-    store(fx.f1, &l);
-    pw_cdr_problem_t p = run(&fx, PW_ECORRUPT);
-    cr_assert_eq(p.kind, PW_CDR_PROBLEM_MALFORMED);
-    cr_assert_eq(p.line, 3);
     teardown(&fx);
 }
 
@@ -301,19 +277,15 @@ Test(cdr_verify, unreadable_directory)
 Test(cdr_verify, several_nodes_in_one_directory)
 {
     char *dir = tc_tmpdir();
-    pw_cdr_writer_config_t cfg;
+    pw_cdr_writer_config_t cfg = tc_config(dir, "ps2.opb.example");
     pw_cdr_writer_t *a = tc_writer(dir, NULL, 0, 0), *b = NULL;
-    memset(&cfg, 0, sizeof cfg);
-    cfg.dir = dir;
-    cfg.node = "ps2.opb.example";
     cr_assert_eq(pw_cdr_writer_create(&b, &cfg), PW_OK);
     tc_put(a, "x1");
     tc_put(b, "x1");
     tc_put(b, "x2");
     pw_cdr_writer_destroy(a);
     pw_cdr_writer_destroy(b);
-    pw_cdr_verify_summary_t sum;
-    cr_assert_eq(pw_cdr_verify_dir(dir, NULL, NULL, NULL, NULL, &sum), PW_OK);
+    pw_cdr_verify_summary_t sum = tc_verify(dir);
     cr_assert_eq(sum.nodes, 2);
     cr_assert_eq(sum.records, 3);
     tc_rm_rf(dir);

@@ -7,6 +7,7 @@
 
 #include "chain/pw_enquiry.h"
 #include "charging/pw_cdr.h"
+#include "test_cdr_util.h"
 
 /* The running test's WA driver, with the fixtures tw_setup and tw_teardown. */
 PWFAKE_WATCHER_FIXTURES(tw)
@@ -33,23 +34,9 @@ static void sent_teardown(void)
 
 TestSuite(watcher_sent, .init = sent_setup, .fini = sent_teardown);
 
-typedef struct {
-    pw_cdr_record_t recs[8];
-    size_t n;
-} seen_t;
-
-static void collect(const pw_cdr_record_t *rec, const char *file, uint64_t line, void *arg)
-{
-    seen_t *s = arg;
-    (void)file;
-    (void)line;
-    if (s->n < 8)
-        s->recs[s->n++] = *rec;
-}
-
 Test(watcher_sent, every_enquiry_sent_is_recorded_with_its_outcome_and_nothing_else)
 {
-    seen_t seen = { .n = 0 };
+    tc_seen_t seen = { .n = 0 };
     pw_cdr_problem_t problem;
     char ref[PW_ENQUIRY_REF_MAX + 1], text[128];
     xmpp_stanza_t *e;
@@ -64,7 +51,7 @@ Test(watcher_sent, every_enquiry_sent_is_recorded_with_its_outcome_and_nothing_e
     cr_assert_eq(pwfake_watcher_last_error(tw, "e3", text, sizeof text), PW_ERR_JID_MALFORMED);
     pw_loop_run_once(tw->loop, 0); /* the commit hook */
 
-    cr_assert_eq(pw_cdr_verify_dir(sent_dir, NULL, collect, &seen, &problem, NULL), PW_OK, "%s", problem.text);
+    cr_assert_eq(pw_cdr_verify_dir(sent_dir, NULL, tc_collect, &seen, &problem, NULL), PW_OK, "%s", problem.text);
     cr_assert_eq(seen.n, 2, "two enquiries went down the chain");
     cr_assert_str_eq(seen.recs[0].enquiry_ref, ref);
     cr_assert_str_eq(seen.recs[0].outcome, "ok");
