@@ -40,6 +40,8 @@ pw_status_t pw_gateway_create(pw_gateway_t **out, pw_component_t *c,
         (rc = pw_component_add_feature(c, PW_NS_CHAIN)) != PW_OK)
         goto done;
     set_closing_text(gw);
+    pw_info(NULL, "gateway of %s: %zu peer networks, HSS %s", settings->network,
+            pw_peering_peers_count(settings->peers), settings->hss);
     *out = gw;
     gw = NULL;
     rc = PW_OK;

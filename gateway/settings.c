@@ -3,7 +3,6 @@
 #include <stdio.h>
 
 #include "gateway.h"
-#include "core/pw_log.h"
 
 static const pw_config_option_t options[] = {
     PW_CONFIG_COMMON_OPTIONS(pw_gateway_settings_t, common),
@@ -59,27 +58,7 @@ static pw_status_t check(void *settings, char *why, size_t cap)
     return PW_OK;
 }
 
-static pw_status_t init(pw_component_t *c, void *settings, void **state)
-{
-    pw_gateway_settings_t *s = settings;
-    pw_gateway_t *gw = NULL;
-    pw_status_t rc = pw_gateway_create(&gw, c, s);
-    *state = gw;
-    if (rc == PW_OK)
-        pw_info(NULL, "gateway of %s: %zu peer networks, HSS %s", s->network,
-                pw_peering_peers_count(s->peers), s->hss);
-    return rc;
-}
-
-static pw_status_t reload(void *state, void *new_settings)
-{
-    return pw_gateway_reload(state, new_settings);
-}
-
-static void fini(void *state)
-{
-    pw_gateway_destroy(state);
-}
+PW_ROLE_LIFECYCLE(pw_gateway_t, pw_gateway_create, pw_gateway_reload, pw_gateway_destroy)
 
 const pw_role_t pw_gateway_role = {
     .program = "peerwatch-gateway",
@@ -95,8 +74,8 @@ const pw_role_t pw_gateway_role = {
     .settings_size = sizeof(pw_gateway_settings_t),
     .common_offset = offsetof(pw_gateway_settings_t, common),
     .check = check,
-    .init = init,
-    .reload = reload,
-    .fini = fini,
+    .init = role_init,
+    .reload = role_reload,
+    .fini = role_fini,
     .free_maps = free_maps,
 };

@@ -13,23 +13,7 @@ static const pw_config_option_t options[] = {
       offsetof(hss_settings_t, allow) },
 };
 
-static pw_status_t role_init(pw_component_t *c, void *settings, void **state)
-{
-    hss_t *hss = NULL;
-    pw_status_t rc = hss_create(&hss, c, settings);
-    *state = hss;
-    return rc;
-}
-
-static pw_status_t role_reload(void *state, void *new_settings)
-{
-    return hss_reload(state, new_settings);
-}
-
-static void role_fini(void *state)
-{
-    hss_destroy(state);
-}
+PW_ROLE_LIFECYCLE(hss_t, hss_create, hss_reload, hss_destroy)
 
 /* No cross-field check: each option stands alone (the loader checks types and bounds). */
 const pw_role_t pw_hss_role = {

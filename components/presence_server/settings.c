@@ -79,24 +79,7 @@ pw_status_t pw_presence_check(void *settings, char *why, size_t cap)
     return PW_OK;
 }
 
-
-static pw_status_t role_init(pw_component_t *c, void *settings, void **state)
-{
-    pw_presence_t *ps = NULL;
-    pw_status_t rc = pw_presence_create(&ps, c, settings);
-    *state = ps;
-    return rc;
-}
-
-static pw_status_t role_reload(void *state, void *new_settings)
-{
-    return pw_presence_reload(state, new_settings);
-}
-
-static void role_fini(void *state)
-{
-    pw_presence_destroy(state);
-}
+PW_ROLE_LIFECYCLE(pw_presence_t, pw_presence_create, pw_presence_reload, pw_presence_destroy)
 
 const pw_role_t pw_presence_role = {
     .program = "peerwatch-presence",

@@ -36,6 +36,20 @@ static int user_jid_attr(xmpp_stanza_t *el, const char *name, char *out, size_t 
     return v && !strchr(v, '/') && pw_jid_bare(v, out, cap) == PW_OK && strchr(out, '@');
 }
 
+/* The request's attributes: NULL when they are good (presentity and watcher_jid then hold the
+ * normalised bare JIDs), else what is wrong with the first bad one (a bad-request). */
+static const char *bad_attributes(xmpp_stanza_t *el, const char *msisdn,
+                                  char presentity[PW_JID_MAX + 1], char watcher_jid[PW_JID_MAX + 1])
+{
+    if (!user_jid_attr(el, "presentity", presentity, PW_JID_MAX + 1))
+        return "'presentity' must be the presentity's bare JID";
+    if (!pw_msisdn_is_e164(msisdn))
+        return "'watcher-msisdn' must be an E.164 number such as +447700900001";
+    if (!user_jid_attr(el, "watcher-jid", watcher_jid, PW_JID_MAX + 1))
+        return "'watcher-jid' must be the watcher's bare JID";
+    return NULL;
+}
+
 /* The <presence type='subscribe'/> asking the presentity to approve the watcher. */
 static xmpp_stanza_t *subscribe_request(pw_watcher_t *wa, const char *from, const char *to,
                                         const char *msisdn, const char *watcher_jid)
@@ -76,19 +90,9 @@ static void on_approval(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *el,
         text = "only this operator's presence servers may request approvals";
         goto done;
     }
-    if (!user_jid_attr(el, "presentity", presentity, sizeof presentity)) {
+    text = bad_attributes(el, msisdn, presentity, watcher_jid);
+    if (text) {
         cond = PW_ERR_BAD_REQUEST;
-        text = "'presentity' must be the presentity's bare JID";
-        goto done;
-    }
-    if (!pw_msisdn_is_e164(msisdn)) {
-        cond = PW_ERR_BAD_REQUEST;
-        text = "'watcher-msisdn' must be an E.164 number such as +447700900001";
-        goto done;
-    }
-    if (!user_jid_attr(el, "watcher-jid", watcher_jid, sizeof watcher_jid)) {
-        cond = PW_ERR_BAD_REQUEST;
-        text = "'watcher-jid' must be the watcher's bare JID";
         goto done;
     }
     memset(&a, 0, sizeof a);

@@ -43,6 +43,7 @@ static pw_error_t admit(pw_watcher_t *wa, const pw_watcher_ask_t *ask, enquiry_t
                         size_t cap);
 static pw_error_t take_in(pw_watcher_t *wa, enquiry_t *e, const pw_watcher_ask_t *ask, char *text,
                           size_t cap);
+static int unanswered(enquiry_t *e, pw_iq_outcome_t outcome, const char *timeout_text);
 static void fail(enquiry_t *e, pw_error_t cond, const char *text);
 static void finish(enquiry_t *e, const char *outcome);
 
@@ -122,14 +123,9 @@ static void on_hss_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanz
     pw_error_t cond;
     (void)c;
 
-    switch (outcome) {
-    case PW_IQ_CANCELLED:
-        fail(e, PW_ERR_SERVICE_UNAVAILABLE, "the watcher service is stopping");
+    if (unanswered(e, outcome, "the subscriber database did not answer"))
         return;
-    case PW_IQ_TIMEOUT:
-        fail(e, PW_ERR_REMOTE_SERVER_TIMEOUT, "the subscriber database did not answer");
-        return;
-    case PW_IQ_ERROR:
+    if (outcome == PW_IQ_ERROR) {
         cond = pw_stanza_error_parse(response, text, sizeof text);
         if (cond == PW_ERR_ITEM_NOT_FOUND) {
             snprintf(text, sizeof text, "%s is not a subscriber of %s", e->chain.watcher_jid,
@@ -146,8 +142,6 @@ static void on_hss_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanz
             fail(e, PW_ERR_INTERNAL_SERVER_ERROR, why);
         }
         return;
-    case PW_IQ_RESULT:
-        break;
     }
     cond = check_subscriber(e, response, text, sizeof text);
     if (cond == PW_ERR_NONE)
@@ -262,19 +256,12 @@ static void on_proxy_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_sta
     pw_error_t cond;
     (void)c;
 
-    switch (outcome) {
-    case PW_IQ_CANCELLED:
-        fail(e, PW_ERR_SERVICE_UNAVAILABLE, "the watcher service is stopping");
+    if (unanswered(e, outcome, "no answer from the presence network in time"))
         return;
-    case PW_IQ_TIMEOUT:
-        fail(e, PW_ERR_REMOTE_SERVER_TIMEOUT, "no answer from the presence network in time");
-        return;
-    case PW_IQ_ERROR:
+    if (outcome == PW_IQ_ERROR) {
         cond = pw_stanza_error_parse(response, text, sizeof text);
         fail(e, cond, text[0] ? text : "the enquiry failed further down the chain");
         return;
-    case PW_IQ_RESULT:
-        break;
     }
     ans = calloc(1, sizeof *ans);
     if (!ans) {
@@ -414,6 +401,19 @@ static pw_error_t take_in(pw_watcher_t *wa, enquiry_t *e, const pw_watcher_ask_t
     e->job.token = ask->token;
     e->wa = wa;
     return PW_ERR_NONE;
+}
+
+/* A call of e's that ended without an answer fails e: the WA is stopping (its calls are
+ * cancelled) or the next hop did not answer in time (timeout_text). Returns 1 then, else 0. */
+static int unanswered(enquiry_t *e, pw_iq_outcome_t outcome, const char *timeout_text)
+{
+    if (outcome == PW_IQ_CANCELLED)
+        fail(e, PW_ERR_SERVICE_UNAVAILABLE, "the watcher service is stopping");
+    else if (outcome == PW_IQ_TIMEOUT)
+        fail(e, PW_ERR_REMOTE_SERVER_TIMEOUT, timeout_text);
+    else
+        return 0;
+    return 1;
 }
 
 /* End with an error. */

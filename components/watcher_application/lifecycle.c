@@ -47,6 +47,15 @@ static uint64_t wall_default(void *arg)
     return pw_clock_wall_ms();
 }
 
+/* The WA's parts, set up in this order by create (their handlers on the component, their files),
+ * and the disco features it then announces. */
+static pw_status_t (*const parts_open[])(pw_watcher_t *wa) = {
+    pw_watcher_subs_open,         pw_watcher_sent_open,         pw_watcher_flow_open,
+    pw_watcher_notify_register,   pw_watcher_approval_register, pw_watcher_gateway_register,
+    pw_watcher_adhoc_register,
+};
+static const char *const features[] = { PW_NS, PW_WATCHER_NS_GATEWAY, PW_WATCHER_NS_COMMANDS };
+
 pw_status_t pw_watcher_create(pw_watcher_t **out, pw_component_t *c,
                               const pw_watcher_settings_t *settings)
 {
@@ -73,28 +82,12 @@ pw_status_t pw_watcher_create_with_clock(pw_watcher_t **out, pw_component_t *c,
     wa->wall_arg = wall_arg;
     wa->next_token = 1;
     rc = apply(wa, settings);
-    if (rc == PW_OK)
-        rc = pw_watcher_subs_open(wa);
-    if (rc == PW_OK)
-        rc = pw_watcher_sent_open(wa);
-    if (rc == PW_OK)
-        rc = pw_watcher_flow_open(wa);
-    if (rc == PW_OK)
-        rc = pw_watcher_notify_register(wa);
-    if (rc == PW_OK)
-        rc = pw_watcher_approval_register(wa);
-    if (rc == PW_OK)
-        rc = pw_watcher_gateway_register(wa);
-    if (rc == PW_OK)
-        rc = pw_watcher_adhoc_register(wa);
+    for (size_t i = 0; rc == PW_OK && i < sizeof parts_open / sizeof parts_open[0]; i++)
+        rc = parts_open[i](wa);
     if (rc == PW_OK)
         pw_watcher_roster_start(wa);
-    if (rc == PW_OK)
-        rc = pw_component_add_feature(c, PW_NS);
-    if (rc == PW_OK)
-        rc = pw_component_add_feature(c, PW_WATCHER_NS_GATEWAY);
-    if (rc == PW_OK)
-        rc = pw_component_add_feature(c, PW_WATCHER_NS_COMMANDS);
+    for (size_t i = 0; rc == PW_OK && i < sizeof features / sizeof features[0]; i++)
+        rc = pw_component_add_feature(c, features[i]);
 done:
     if (rc != PW_OK) {
         pw_watcher_destroy(wa);

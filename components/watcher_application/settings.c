@@ -53,30 +53,13 @@ static const pw_config_option_t options[] = {
       offsetof(pw_watcher_settings_t, sent_dir) },
 };
 
-/* The runtime's hooks, on the WA's public functions. */
-
+/* The runtime's check hook: pw_watcher_check() (settings_check.c) on the loaded settings. */
 static pw_status_t wa_check(void *settings, char *why, size_t cap)
 {
     return pw_watcher_check(settings, why, cap);
 }
 
-static pw_status_t wa_init(pw_component_t *c, void *settings, void **state)
-{
-    pw_watcher_t *wa = NULL;
-    pw_status_t rc = pw_watcher_create(&wa, c, settings);
-    *state = wa;
-    return rc;
-}
-
-static pw_status_t wa_reload(void *state, void *new_settings)
-{
-    return pw_watcher_reload(state, new_settings);
-}
-
-static void wa_fini(void *state)
-{
-    pw_watcher_destroy(state);
-}
+PW_ROLE_LIFECYCLE(pw_watcher_t, pw_watcher_create, pw_watcher_reload, pw_watcher_destroy)
 
 const pw_role_t pw_watcher_role = {
     .program = "peerwatch-watcher",
@@ -90,7 +73,7 @@ const pw_role_t pw_watcher_role = {
     .settings_size = sizeof(pw_watcher_settings_t),
     .common_offset = offsetof(pw_watcher_settings_t, common),
     .check = wa_check,
-    .init = wa_init,
-    .reload = wa_reload,
-    .fini = wa_fini,
+    .init = role_init,
+    .reload = role_reload,
+    .fini = role_fini,
 };

@@ -44,8 +44,13 @@ static void call_free(pw_call_t *call)
     free(k);
 }
 
-pw_status_t pw_proxy_create(pw_proxy_t **out, pw_component_t *c, pw_proxy_settings_t *settings,
-                            pw_resolver_t *resolver)
+pw_status_t pw_proxy_create(pw_proxy_t **out, pw_component_t *c, pw_proxy_settings_t *settings)
+{
+    return pw_proxy_create_with_resolver(out, c, settings, NULL);
+}
+
+pw_status_t pw_proxy_create_with_resolver(pw_proxy_t **out, pw_component_t *c,
+                                          pw_proxy_settings_t *settings, pw_resolver_t *resolver)
 {
     pw_proxy_t *p = NULL;
     pw_status_t rc = PW_EINVAL;
@@ -84,6 +89,11 @@ pw_status_t pw_proxy_create(pw_proxy_t **out, pw_component_t *c, pw_proxy_settin
         (rc = pw_component_on_iq(c, PW_NS_CHAIN, "notify", PW_IQ_SET, pw_proxy_on_notify, p)) != PW_OK ||
         (rc = pw_component_add_feature(c, PW_NS_CHAIN)) != PW_OK)
         goto done;
+    pw_info(NULL, "presence proxy of %s for %s: ENUM under %s, %zu prefixes, gateways at %s.<network>, "
+            "DNS %s", settings->network, settings->watcher, settings->enum_suffix,
+            settings->prefixes ? pw_map_count(settings->prefixes) : (size_t)0,
+            settings->gateway_service,
+            settings->dns_servers && settings->dns_servers[0] ? settings->dns_servers : "of the system");
     *out = p;
     p = NULL;
     rc = PW_OK;

@@ -42,18 +42,25 @@ extern const pw_role_t pw_proxy_role;
 typedef struct pw_proxy pw_proxy_t;
 
 /**
- * Set the proxy up on a component: registers the chain enquiry handler and the disco feature.
+ * Set the proxy up on a component: registers the chain enquiry handler and the disco feature;
+ * its DNS resolver is c-ares on settings (dns_servers, dns_timeout, dns_tries), on the
+ * component's loop, owned and destroyed by the proxy.
  * @param out receives the proxy (pw_proxy_destroy())
  * @param c the component (borrowed; must outlive the proxy)
  * @param settings the configuration (borrowed; must stay valid until pw_proxy_reload() hands
  *        over others or the proxy is destroyed); settings->key must be loaded
- * @param resolver the DNS resolver to use (borrowed; must outlive the proxy), or NULL to
- *        create the c-ares resolver of settings (dns_servers, dns_timeout, dns_tries) on the
- *        component's loop, owned and destroyed by the proxy
  * @return PW_OK, PW_EINVAL, PW_ENOMEM or the resolver's status
  */
-pw_status_t pw_proxy_create(pw_proxy_t **out, pw_component_t *c, pw_proxy_settings_t *settings,
-                            pw_resolver_t *resolver);
+pw_status_t pw_proxy_create(pw_proxy_t **out, pw_component_t *c, pw_proxy_settings_t *settings);
+
+/**
+ * pw_proxy_create() with another DNS resolver (for tests: the scripted one).
+ * @param resolver the DNS resolver to use (borrowed; must outlive the proxy), or NULL for
+ *        the c-ares resolver of pw_proxy_create()
+ * @return as pw_proxy_create()
+ */
+pw_status_t pw_proxy_create_with_resolver(pw_proxy_t **out, pw_component_t *c,
+                                          pw_proxy_settings_t *settings, pw_resolver_t *resolver);
 
 /**
  * Switch to new settings (SIGHUP). The network, watcher, key, prefixes, suffix, service and

@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "address/pw_msisdn.h"
-#include "core/pw_log.h"
 #include "core/pw_text.h"
 
 static const pw_config_option_t options[] = {
@@ -247,29 +246,7 @@ static pw_status_t proxy_check(void *settings, char *why, size_t cap)
     return PW_OK;
 }
 
-static pw_status_t proxy_init(pw_component_t *c, void *settings, void **state)
-{
-    pw_proxy_settings_t *s = settings;
-    pw_proxy_t *p = NULL;
-    pw_status_t rc = pw_proxy_create(&p, c, s, NULL);
-    *state = p;
-    if (rc == PW_OK)
-        pw_info(NULL, "presence proxy of %s for %s: ENUM under %s, %zu prefixes, gateways at %s.<network>, "
-                "DNS %s", s->network, s->watcher, s->enum_suffix,
-                s->prefixes ? pw_map_count(s->prefixes) : (size_t)0, s->gateway_service,
-                s->dns_servers && s->dns_servers[0] ? s->dns_servers : "of the system");
-    return rc;
-}
-
-static pw_status_t proxy_reload_hook(void *state, void *new_settings)
-{
-    return pw_proxy_reload(state, new_settings);
-}
-
-static void proxy_fini(void *state)
-{
-    pw_proxy_destroy(state);
-}
+PW_ROLE_LIFECYCLE(pw_proxy_t, pw_proxy_create, pw_proxy_reload, pw_proxy_destroy)
 
 const pw_role_t pw_proxy_role = {
     .program = "peerwatch-proxy",
@@ -285,8 +262,8 @@ const pw_role_t pw_proxy_role = {
     .settings_size = sizeof(pw_proxy_settings_t),
     .common_offset = offsetof(pw_proxy_settings_t, common),
     .check = proxy_check,
-    .init = proxy_init,
-    .reload = proxy_reload_hook,
-    .fini = proxy_fini,
+    .init = role_init,
+    .reload = role_reload,
+    .fini = role_fini,
     .free_maps = proxy_free_maps,
 };

@@ -55,7 +55,7 @@ static void fz_start(void)
     /* bob's number and opb's gateways resolve; everything else is NXDOMAIN */
     if (pwfake_resolver_script_naptr(fz_dns, "3.2.1.0.5.5.5.2.0.2.1.e164.arpa", PW_OK, &bob, 1, 300) != PW_OK ||
         pwfake_resolver_script_srv(fz_dns, "_presence-gw._tcp.opb.example", PW_OK, gws, 2, 300) != PW_OK ||
-        pw_proxy_create(&fz_proxy, fz_role.comp, &fz_settings, pwfake_resolver_base(fz_dns)) != PW_OK)
+        pw_proxy_create_with_resolver(&fz_proxy, fz_role.comp, &fz_settings, pwfake_resolver_base(fz_dns)) != PW_OK)
         __builtin_trap();
 }
 

@@ -52,7 +52,7 @@ Test(proxy_lifecycle, shutdown_with_its_own_resolver_answers_dns_waiters)
     drv->settings.dns_servers = strdup("127.0.0.1:9"); /* nobody answers: the lookup stays pending */
     pw_proxy_destroy(drv->proxy);
     drv->proxy = NULL;
-    cr_assert_eq(pw_proxy_create(&own, drv->fc->comp, &drv->settings, NULL), PW_OK);
+    cr_assert_eq(pw_proxy_create(&own, drv->fc->comp, &drv->settings), PW_OK);
     pwfake_proxy_deliver(drv, "o1", PWFAKE_PROXY_WATCHER, PWFAKE_PROXY_BOB, NULL);
     cr_assert_eq(pw_proxy_in_flight(own), 1);
     pw_proxy_destroy(own);

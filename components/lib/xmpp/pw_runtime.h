@@ -54,6 +54,37 @@ typedef struct pw_role {
 } pw_role_t;
 
 /**
+ * Define a role's init, reload and fini hooks from its life cycle, which has the shape every
+ * role's has (docs/hacking.md, "One shape for every role"):
+ *   pw_status_t create(state_t **out, pw_component_t *c, SETTINGS *settings);
+ *   pw_status_t reload(state_t *state, SETTINGS *settings);
+ *   void destroy(state_t *state);
+ * where SETTINGS is the role's settings struct (const or not). Write it once, at file scope, in
+ * the role's settings.c; it defines the static functions role_init, role_reload and role_fini
+ * (each calls the role's own function, so the compiler checks it against its prototype), which
+ * the role table then names:
+ *   PW_ROLE_LIFECYCLE(hss_t, hss_create, hss_reload, hss_destroy)
+ *   const pw_role_t pw_hss_role = { ..., .init = role_init, .reload = role_reload,
+ *                                   .fini = role_fini };
+ */
+#define PW_ROLE_LIFECYCLE(state_t, create, reload, destroy)                                   \
+    static pw_status_t role_init(pw_component_t *c, void *settings, void **state)            \
+    {                                                                                         \
+        state_t *created = NULL;                                                              \
+        pw_status_t rc = create(&created, c, settings);                                       \
+        *state = created;                                                                     \
+        return rc;                                                                            \
+    }                                                                                         \
+    static pw_status_t role_reload(void *state, void *new_settings)                          \
+    {                                                                                         \
+        return reload(state, new_settings);                                                   \
+    }                                                                                         \
+    static void role_fini(void *state)                                                        \
+    {                                                                                         \
+        destroy(state);                                                                       \
+    }
+
+/**
  * Run a role as a program: parses the command line
  *   -c FILE | --config FILE   the configuration (required)
  *   --check-config            load and check the configuration, then exit

@@ -67,8 +67,8 @@ pw_status_t pwfake_proxy_create(pwfake_proxy_t **out, const char *srcdir, char *
     pw_loop_set_clock(d->fc->loop, clock_now, d);
     if ((rc = pwfake_resolver_create(&d->dns, d->fc->loop)) != PW_OK)
         goto done;
-    snprintf(why, cap, "pw_proxy_create failed");
-    if ((rc = pw_proxy_create(&d->proxy, d->fc->comp, &d->settings, pwfake_resolver_base(d->dns))) != PW_OK)
+    snprintf(why, cap, "pw_proxy_create_with_resolver failed");
+    if ((rc = pw_proxy_create_with_resolver(&d->proxy, d->fc->comp, &d->settings, pwfake_resolver_base(d->dns))) != PW_OK)
         goto done;
     why[0] = '\0';
     *out = d;
