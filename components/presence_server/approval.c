@@ -145,14 +145,6 @@ pw_status_t pw_presence_approval_init(pw_presence_t *ps)
     return pw_map_create(&ps->approvals);
 }
 
-static int free_cb(const char *key, void *value, void *arg)
-{
-    (void)key;
-    (void)arg;
-    free(value);
-    return 0;
-}
-
 void pw_presence_approval_fini(pw_presence_t *ps)
 {
     /* the callbacks of cancelled IQs free their request */
@@ -163,8 +155,6 @@ void pw_presence_approval_fini(pw_presence_t *ps)
             free(a);
         }
     }
-    if (ps->approvals)
-        pw_map_foreach(ps->approvals, free_cb, NULL);
-    pw_map_destroy(ps->approvals);
+    pw_map_destroy_values(ps->approvals, free);
     ps->approvals = NULL;
 }

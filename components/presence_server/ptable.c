@@ -66,8 +66,9 @@ static char *bounded_copy(const char *text, size_t max)
     return out;
 }
 
-static void entry_free(pt_entry_t *e)
+static void entry_free(void *value)
 {
+    pt_entry_t *e = value;
     if (!e)
         return;
     for (size_t i = 0; i < e->n; i++) {
@@ -146,21 +147,11 @@ done:
     return rc;
 }
 
-static int free_entry_cb(const char *key, void *value, void *arg)
-{
-    (void)key;
-    (void)arg;
-    entry_free(value);
-    return 0;
-}
-
 void pw_ptable_destroy(pw_ptable_t *t)
 {
     if (!t)
         return;
-    if (t->map)
-        pw_map_foreach(t->map, free_entry_cb, NULL);
-    pw_map_destroy(t->map);
+    pw_map_destroy_values(t->map, entry_free);
     free(t);
 }
 

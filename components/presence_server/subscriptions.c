@@ -306,14 +306,12 @@ done:
     return rc;
 }
 
-static int free_node_cb(const char *key, void *value, void *arg)
+/* Free a presentity node and its roster cache. */
+static void free_pnode(void *value)
 {
     ps_pnode_t *p = value;
-    (void)key;
-    if (arg)
-        pw_map_destroy(p->roster);
-    free(value);
-    return 0;
+    pw_map_destroy(p->roster);
+    free(p);
 }
 
 void pw_subs_destroy(pw_subs_t *s)
@@ -338,14 +336,8 @@ void pw_subs_destroy(pw_subs_t *s)
     }
     free(s->buckets);
     pw_store_close(s->store);
-    if (s->pnodes)
-        pw_map_foreach(s->pnodes, free_node_cb, s);
-    pw_map_destroy(s->pnodes);
-    if (s->wnodes)
-        pw_map_foreach(s->wnodes, free_node_cb, NULL);
-    pw_map_destroy(s->wnodes);
-    if (s->interned)
-        pw_map_foreach(s->interned, free_node_cb, NULL);
-    pw_map_destroy(s->interned);
+    pw_map_destroy_values(s->pnodes, free_pnode);
+    pw_map_destroy_values(s->wnodes, free);
+    pw_map_destroy_values(s->interned, free);
     free(s);
 }

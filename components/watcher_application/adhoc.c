@@ -162,8 +162,10 @@ static void bad_session(pw_watcher_t *wa, xmpp_stanza_t *iq)
 
 /* ---- sessions ---- */
 
-static void session_free(session_t *s)
+/* Free a session (its type-erased form is a pw_map value). */
+static void session_free(void *value)
 {
+    session_t *s = value;
     if (s) {
         free(s->owner);
         free(s);
@@ -373,19 +375,10 @@ pw_status_t pw_watcher_adhoc_register(pw_watcher_t *wa)
     return rc;
 }
 
-static int free_session(const char *key, void *value, void *arg)
-{
-    (void)key;
-    (void)arg;
-    session_free(value);
-    return 0;
-}
-
 void pw_watcher_adhoc_close(pw_watcher_t *wa)
 {
     if (!wa->sessions)
         return;
-    pw_map_foreach(wa->sessions, free_session, NULL);
-    pw_map_destroy(wa->sessions);
+    pw_map_destroy_values(wa->sessions, session_free);
     wa->sessions = NULL;
 }

@@ -464,22 +464,17 @@ static int free_iq(const char *key, void *value, void *arg)
     return 0;
 }
 
-static int free_item(const char *key, void *value, void *arg)
+static void free_sub(void *value)
 {
-    (void)key;
-    (void)arg;
     pw_watcher_sub_free(value);
-    return 0;
 }
 
 void pw_watcher_subs_close(pw_watcher_t *wa)
 {
     if (wa->subs)
         pw_map_foreach(wa->subs, free_iq, NULL);
-    if (wa->roster)
-        pw_map_foreach(wa->roster, free_item, NULL);
     pw_map_destroy(wa->subs);
-    pw_map_destroy(wa->roster);
+    pw_map_destroy_values(wa->roster, free_sub);
     wa->subs = wa->roster = NULL;
     pw_store_close(wa->store);
     wa->store = NULL;

@@ -7,20 +7,11 @@
 
 /* ---- remembered failures ---- */
 
-static int free_until(const char *key, void *value, void *arg)
-{
-    (void)key;
-    (void)arg;
-    free(value);
-    return 0;
-}
-
 void pw_proxy_failures_clear(pw_proxy_t *p)
 {
     if (!p->failed)
         return;
-    pw_map_foreach(p->failed, free_until, NULL);
-    pw_map_destroy(p->failed);
+    pw_map_destroy_values(p->failed, free);
     p->failed = NULL;
 }
 

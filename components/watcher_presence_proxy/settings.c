@@ -127,22 +127,11 @@ static const pw_config_map_t proxy_maps[] = {
       "the longest matching prefix wins" },
 };
 
-static int free_value(const char *key, void *value, void *arg)
-{
-    (void)key;
-    (void)arg;
-    free(value);
-    return 0;
-}
-
 /* Free the [prefixes] table and the signing key the check loaded. */
 static void proxy_free_maps(void *settings)
 {
     pw_proxy_settings_t *s = settings;
-    if (s->prefixes) {
-        pw_map_foreach(s->prefixes, free_value, NULL);
-        pw_map_destroy(s->prefixes);
-    }
+    pw_map_destroy_values(s->prefixes, free);
     s->prefixes = NULL;
     s->prefix_max_len = 0;
     pw_peering_key_destroy(s->key);

@@ -153,3 +153,20 @@ void pw_map_foreach(pw_map_t *map, int (*fn)(const char *key, void *value, void 
         }
     }
 }
+
+/* pw_map_foreach() callback of pw_map_destroy_values(): arg is the free function. */
+static int free_one(const char *key, void *value, void *arg)
+{
+    void (**free_value)(void *) = arg;
+    (void)key;
+    (*free_value)(value);
+    return 0;
+}
+
+void pw_map_destroy_values(pw_map_t *map, void (*free_value)(void *value))
+{
+    if (!map)
+        return;
+    pw_map_foreach(map, free_one, &free_value);
+    pw_map_destroy(map);
+}

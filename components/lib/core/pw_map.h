@@ -50,6 +50,14 @@ size_t pw_map_count(const pw_map_t *map);
  */
 void pw_map_foreach(pw_map_t *map, int (*fn)(const char *key, void *value, void *arg), void *arg);
 
+/**
+ * Free every value with free_value, then destroy the map: the way to end a map that owns its
+ * values.
+ * @param map the map, or NULL
+ * @param free_value frees one value (e.g. free)
+ */
+void pw_map_destroy_values(pw_map_t *map, void (*free_value)(void *value));
+
 /** FNV-1a 64-bit hash of a string (exposed for modules that hash the same keys). */
 uint64_t pw_map_hash(const char *key);
 
