@@ -1,5 +1,6 @@
 /* cdr_settle.c: the inter-operator settlement statement and the reconciliation of both operators' records. */
 #include "charging/pw_cdr.h"
+#include "core/pw_array.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -135,14 +136,8 @@ pw_status_t pw_cdr_settle_add(pw_cdr_settle_t *s, const pw_cdr_record_t *rec)
         else
             lo = mid + 1;
     }
-    if (s->nrows == s->cap) {
-        size_t ncap = s->cap ? s->cap * 2 : 16;
-        pw_cdr_settle_row_t *nr = realloc(s->rows, ncap * sizeof *nr);
-        if (!nr)
-            return PW_ENOMEM;
-        s->rows = nr;
-        s->cap = ncap;
-    }
+    if (pw_array_grow(&s->rows, &s->cap, s->nrows + 1, sizeof *s->rows, 16) != PW_OK)
+        return PW_ENOMEM;
     memmove(&s->rows[lo + 1], &s->rows[lo], (s->nrows - lo) * sizeof *s->rows);
     s->nrows++;
     memset(&s->rows[lo], 0, sizeof s->rows[lo]);
@@ -334,14 +329,8 @@ pw_status_t pw_cdr_reconcile_add(pw_cdr_reconcile_t *r, pw_cdr_side_t side, cons
     hi = r->to_ms ? r->to_ms + RECONCILE_SLACK_MS : UINT64_MAX;
     if (rec->time_ms < lo || rec->time_ms >= hi)
         return PW_OK;
-    if (r->n == r->cap) {
-        size_t ncap = r->cap ? r->cap * 2 : 64;
-        rc_entry_t *ne = realloc(r->entries, ncap * sizeof *ne);
-        if (!ne)
-            return PW_ENOMEM;
-        r->entries = ne;
-        r->cap = ncap;
-    }
+    if (pw_array_grow(&r->entries, &r->cap, r->n + 1, sizeof *r->entries, 64) != PW_OK)
+        return PW_ENOMEM;
     e = &r->entries[r->n];
     memset(e, 0, sizeof *e);
     e->ref = strdup(rec->enquiry_ref);
@@ -375,14 +364,8 @@ static int entry_cmp(const void *a, const void *b)
 static pw_status_t add_diff(pw_cdr_reconcile_t *r, pw_cdr_diff_kind_t kind, const rc_entry_t *sent,
                             const rc_entry_t *charged)
 {
-    if (r->ndiffs == r->diffcap) {
-        size_t ncap = r->diffcap ? r->diffcap * 2 : 16;
-        pw_cdr_diff_t *nd = realloc(r->diffs, ncap * sizeof *nd);
-        if (!nd)
-            return PW_ENOMEM;
-        r->diffs = nd;
-        r->diffcap = ncap;
-    }
+    if (pw_array_grow(&r->diffs, &r->diffcap, r->ndiffs + 1, sizeof *r->diffs, 16) != PW_OK)
+        return PW_ENOMEM;
     r->diffs[r->ndiffs].kind = kind;
     r->diffs[r->ndiffs].enquiry_ref = sent ? sent->ref : charged->ref;
     r->diffs[r->ndiffs].sent = sent ? &sent->e : NULL;
