@@ -64,6 +64,12 @@ static void time_or_none(uint64_t ms, int set, char out[PW_CDR_TIME_TEXT])
         snprintf(out, PW_CDR_TIME_TEXT, "%s", "");
 }
 
+/* Whether t lies in [from_ms, to_ms); to_ms 0 is no end. */
+static int in_period(uint64_t from_ms, uint64_t to_ms, uint64_t t)
+{
+    return t >= from_ms && (!to_ms || t < to_ms);
+}
+
 /* ---------------------------------------------------------------- settle */
 
 struct pw_cdr_settle {
@@ -120,7 +126,7 @@ pw_status_t pw_cdr_settle_add(pw_cdr_settle_t *s, const pw_cdr_record_t *rec)
     if (!s || !rec || (unsigned)rec->kind >= PW_CDR_KIND_COUNT ||
         !memchr(rec->charged_network, '\0', sizeof rec->charged_network))
         return PW_EINVAL;
-    if (rec->time_ms < s->from_ms || (s->to_ms && rec->time_ms >= s->to_ms) ||
+    if (!in_period(s->from_ms, s->to_ms, rec->time_ms) ||
         (s->charged && strcmp(s->charged, rec->charged_network) != 0))
         return PW_OK;
     hi = s->nrows;
@@ -307,11 +313,6 @@ void pw_cdr_reconcile_destroy(pw_cdr_reconcile_t *r)
     free(r);
 }
 
-static int in_period(const pw_cdr_reconcile_t *r, uint64_t t)
-{
-    return t >= r->from_ms && (!r->to_ms || t < r->to_ms);
-}
-
 pw_status_t pw_cdr_reconcile_add(pw_cdr_reconcile_t *r, pw_cdr_side_t side, const pw_cdr_record_t *rec)
 {
     rc_entry_t *e;
@@ -343,7 +344,7 @@ pw_status_t pw_cdr_reconcile_add(pw_cdr_reconcile_t *r, pw_cdr_side_t side, cons
     e->e.time_ms = rec->time_ms;
     e->e.kind = rec->kind;
     r->n++;
-    if (in_period(r, rec->time_ms))
+    if (in_period(r->from_ms, r->to_ms, rec->time_ms))
         r->counted[side]++;
     return PW_OK;
 }
@@ -397,7 +398,8 @@ pw_status_t pw_cdr_reconcile_run(pw_cdr_reconcile_t *r, size_t *count_out)
         }
         const rc_entry_t *s0 = ns ? &r->entries[i] : NULL;
         const rc_entry_t *c0 = nc ? &r->entries[i + ns] : NULL;
-        int relevant = (s0 && in_period(r, s0->e.time_ms)) || (c0 && in_period(r, c0->e.time_ms));
+        int relevant = (s0 && in_period(r->from_ms, r->to_ms, s0->e.time_ms)) ||
+                       (c0 && in_period(r->from_ms, r->to_ms, c0->e.time_ms));
         if (relevant) {
             if (!c0)
                 st = add_diff(r, PW_CDR_DIFF_ONLY_SENT, s0, NULL);
