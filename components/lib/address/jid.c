@@ -1,5 +1,6 @@
 /* jid.c: JID splitting and checks (RFC 7622 §3, structure only) and XEP-0106 §3-4 JID Escaping. */
 #include "address/pw_jid.h"
+#include "core/pw_text.h"
 
 #include <string.h>
 
@@ -80,11 +81,6 @@ static int is_alnum(unsigned char c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-static int is_hex(unsigned char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 /* Domainpart (trailing dot already removed): labels, or an IP literal "[...]". */
 static int domain_ok(const char *s, size_t n)
 {
@@ -95,7 +91,7 @@ static int domain_ok(const char *s, size_t n)
         if (n < 3 || u[n - 1] != ']')
             return 0;
         for (size_t i = 1; i + 1 < n; i++)
-            if (!is_hex(u[i]) && u[i] != ':' && u[i] != '.')
+            if (pw_text_hexval((char)u[i]) < 0 && u[i] != ':' && u[i] != '.')
                 return 0;
         return 1;
     }
@@ -246,19 +242,28 @@ static int escape_at(const char *s)
     return -1;
 }
 
+/* The length of the text given to escape or unescape: PW_EINVAL when it or the output is
+ * missing or it is empty, PW_ERANGE when it is longer than max. */
+static pw_status_t part_len(const char *in, const char *out, size_t max, size_t *len)
+{
+    if (!in || !out)
+        return PW_EINVAL;
+    *len = strnlen(in, max + 1);
+    if (*len > max)
+        return PW_ERANGE;
+    return *len ? PW_OK : PW_EINVAL;
+}
+
 pw_status_t pw_jid_escape_node(const char *in, char *out, size_t cap)
 {
-    pw_status_t st = PW_EINVAL;
+    pw_status_t st;
     size_t len, o = 0, limit;
 
-    if (!in || !out)
+    st = part_len(in, out, PW_JID_MAX, &len);
+    if (st != PW_OK)
         goto done;
-    len = strnlen(in, PW_JID_MAX + 1);
-    if (len > PW_JID_MAX) {
-        st = PW_ERANGE;
-        goto done;
-    }
-    if (len == 0 || in[0] == ' ' || in[len - 1] == ' ' || !text_ok(in, len, 0))
+    st = PW_EINVAL;
+    if (in[0] == ' ' || in[len - 1] == ' ' || !text_ok(in, len, 0))
         goto done;
     st = PW_ERANGE;
     if (cap == 0)
@@ -296,17 +301,11 @@ done:
 
 pw_status_t pw_jid_unescape_node(const char *in, char *out, size_t cap)
 {
-    pw_status_t st = PW_EINVAL;
+    pw_status_t st;
     size_t len, o = 0;
 
-    if (!in || !out)
-        goto done;
-    len = strnlen(in, PW_JID_PART_MAX + 1);
-    if (len > PW_JID_PART_MAX) {
-        st = PW_ERANGE;
-        goto done;
-    }
-    if (len == 0)
+    st = part_len(in, out, PW_JID_PART_MAX, &len);
+    if (st != PW_OK)
         goto done;
     st = PW_ERANGE;
     for (size_t i = 0; i < len;) {

@@ -107,20 +107,23 @@ pw_status_t pw_enquiry_parse(xmpp_stanza_t *el, pw_enquiry_t *out, pw_error_t *c
     return PW_OK;
 }
 
+/* An optional attribute: written only when its value is not empty. */
+static void set_optional(xmpp_stanza_t *el, const char *name, const char *value)
+{
+    if (value[0])
+        xmpp_stanza_set_attribute(el, name, value);
+}
+
 xmpp_stanza_t *pw_enquiry_build(xmpp_ctx_t *ctx, const pw_enquiry_t *e)
 {
-    xmpp_stanza_t *el = xmpp_stanza_new(ctx);
+    xmpp_stanza_t *el = pw_stanza_element(ctx, "enquiry", PW_NS_CHAIN);
     char dur[16];
     if (!el)
         return NULL;
-    xmpp_stanza_set_name(el, "enquiry");
-    xmpp_stanza_set_ns(el, PW_NS_CHAIN);
     xmpp_stanza_set_attribute(el, "ref", e->ref);
     xmpp_stanza_set_attribute(el, "kind", pw_enquiry_kind_name(e->kind));
-    if (e->presentity[0])
-        xmpp_stanza_set_attribute(el, "presentity", e->presentity);
-    if (e->presentity_jid[0])
-        xmpp_stanza_set_attribute(el, "presentity-jid", e->presentity_jid);
+    set_optional(el, "presentity", e->presentity);
+    set_optional(el, "presentity-jid", e->presentity_jid);
     xmpp_stanza_set_attribute(el, "watcher-msisdn", e->watcher_msisdn);
     xmpp_stanza_set_attribute(el, "watcher-jid", e->watcher_jid);
     xmpp_stanza_set_attribute(el, "watcher-network", e->watcher_network);
@@ -128,10 +131,8 @@ xmpp_stanza_t *pw_enquiry_build(xmpp_ctx_t *ctx, const pw_enquiry_t *e)
         snprintf(dur, sizeof dur, "%u", (unsigned)e->duration_s);
         xmpp_stanza_set_attribute(el, "duration", dur);
     }
-    if (e->subscription[0])
-        xmpp_stanza_set_attribute(el, "subscription", e->subscription);
-    if (e->proxy[0])
-        xmpp_stanza_set_attribute(el, "proxy", e->proxy);
+    set_optional(el, "subscription", e->subscription);
+    set_optional(el, "proxy", e->proxy);
     return el;
 }
 
@@ -153,11 +154,9 @@ xmpp_stanza_t *pw_enquiry_iq(xmpp_ctx_t *ctx, const pw_enquiry_t *e, const char 
 
 xmpp_stanza_t *pw_state_build(xmpp_ctx_t *ctx, const pw_presence_state_t *st)
 {
-    xmpp_stanza_t *el = xmpp_stanza_new(ctx);
+    xmpp_stanza_t *el = pw_stanza_element(ctx, "state", PW_NS);
     if (!el)
         return NULL;
-    xmpp_stanza_set_name(el, "state");
-    xmpp_stanza_set_ns(el, PW_NS);
     xmpp_stanza_set_attribute(el, "available", st->available ? "true" : "false");
     if (st->available && st->show[0])
         xmpp_stanza_set_attribute(el, "show", st->show);
@@ -215,12 +214,10 @@ pw_status_t pw_enquiry_relay(pw_component_t *c, xmpp_stanza_t *req, pw_iq_outcom
     if (!payload)
         return pw_component_reply_result(c, req);
     /* echo the request's element (attributes only), then the travelling answer children */
-    echo = xmpp_stanza_new(pw_component_ctx(c));
+    echo = pw_stanza_element(pw_component_ctx(c), xmpp_stanza_get_name(payload),
+                             xmpp_stanza_get_ns(payload));
     if (!echo)
         return PW_ENOMEM;
-    xmpp_stanza_set_name(echo, xmpp_stanza_get_name(payload));
-    if (xmpp_stanza_get_ns(payload))
-        xmpp_stanza_set_ns(echo, xmpp_stanza_get_ns(payload));
     {
         const char *attrs[64];
         int n = xmpp_stanza_get_attributes(payload, attrs, 64);
@@ -301,24 +298,19 @@ pw_status_t pw_notify_parse(xmpp_stanza_t *el, pw_notify_t *out, char *why, size
 
 xmpp_stanza_t *pw_notify_build(xmpp_ctx_t *ctx, const pw_notify_t *n)
 {
-    xmpp_stanza_t *el = xmpp_stanza_new(ctx);
+    xmpp_stanza_t *el = pw_stanza_element(ctx, "notify", PW_NS_CHAIN);
     char seq[16];
     if (!el)
         return NULL;
-    xmpp_stanza_set_name(el, "notify");
-    xmpp_stanza_set_ns(el, PW_NS_CHAIN);
     xmpp_stanza_set_attribute(el, "subscription", n->subscription);
     xmpp_stanza_set_attribute(el, "ref", n->ref);
     xmpp_stanza_set_attribute(el, "proxy", n->proxy);
     xmpp_stanza_set_attribute(el, "watcher-jid", n->watcher_jid);
-    if (n->presentity[0])
-        xmpp_stanza_set_attribute(el, "presentity", n->presentity);
-    if (n->presentity_jid[0])
-        xmpp_stanza_set_attribute(el, "presentity-jid", n->presentity_jid);
+    set_optional(el, "presentity", n->presentity);
+    set_optional(el, "presentity-jid", n->presentity_jid);
     snprintf(seq, sizeof seq, "%u", (unsigned)n->seq);
     xmpp_stanza_set_attribute(el, "seq", seq);
-    if (n->ended[0])
-        xmpp_stanza_set_attribute(el, "ended", n->ended);
+    set_optional(el, "ended", n->ended);
     if (n->has_state) {
         xmpp_stanza_t *st = pw_state_build(ctx, &n->state);
         if (!st) {

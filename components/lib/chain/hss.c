@@ -81,12 +81,10 @@ pw_status_t pw_hss_record_parse(xmpp_stanza_t *result, pw_hss_record_t *out)
 xmpp_stanza_t *pw_hss_record_build(xmpp_ctx_t *ctx, const pw_hss_record_t *r)
 {
     char balance[32];
-    xmpp_stanza_t *sub = xmpp_stanza_new(ctx);
+    xmpp_stanza_t *sub = pw_stanza_element(ctx, "subscriber", PW_HSS_NS);
     if (!sub)
         return NULL;
     snprintf(balance, sizeof balance, "%lld", r->balance);
-    xmpp_stanza_set_name(sub, "subscriber");
-    xmpp_stanza_set_ns(sub, PW_HSS_NS);
     xmpp_stanza_set_attribute(sub, "msisdn", r->msisdn);
     xmpp_stanza_set_attribute(sub, "jid", r->jid);
     xmpp_stanza_set_attribute(sub, "presence-server", r->presence_server);

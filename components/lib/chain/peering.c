@@ -1,6 +1,7 @@
 /* peering.c: operator signatures of the enquiry chain (docs/protocol.md §2.2; Ed25519 RFC 8032
  * through OpenSSL 3 EVP; XEP-0082 timestamps; RFC 4648 base64), the replay guard and the peer table. */
 #include "chain/pw_peering.h"
+#include "core/pw_array.h"
 #include "core/pw_clock.h"
 
 #include <errno.h>
@@ -705,16 +706,10 @@ pw_status_t pw_peering_peers_add(pw_peering_peers_t *p, const char *network,
     rc = pw_peering_key_load_public(pem_path, &key, why, cap);
     if (rc != PW_OK)
         return rc;
-    if (p->n == p->cap) {
-        size_t ncap = p->cap ? p->cap * 2 : 4;
-        peer_t *ni = realloc(p->items, ncap * sizeof *ni);
-        if (!ni) {
-            pw_peering_key_destroy(key);
-            snprintf(why, cap, "out of memory");
-            return PW_ENOMEM;
-        }
-        p->items = ni;
-        p->cap = ncap;
+    if (pw_array_grow(&p->items, &p->cap, p->n + 1, sizeof *p->items, 4) != PW_OK) {
+        pw_peering_key_destroy(key);
+        snprintf(why, cap, "out of memory");
+        return PW_ENOMEM;
     }
     memcpy(p->items[p->n].network, norm, strlen(norm) + 1);
     p->items[p->n].len = strlen(norm);

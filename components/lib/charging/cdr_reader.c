@@ -1,5 +1,6 @@
 /* cdr_reader.c: bounded line reading of charge-record files and verify (sequence, chain, names) of a directory. */
 #include "charging/pw_cdr.h"
+#include "core/pw_array.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -421,15 +422,9 @@ pw_status_t pw_cdr_verify_dir(const char *dir, const pw_cdr_verify_options_t *op
         pw_cdr_name_t n;
         if (pw_cdr_name_parse(de->d_name, &n) != PW_OK)
             continue;
-        if (nfiles == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            vfile_t *nf = realloc(files, ncap * sizeof *nf);
-            if (!nf) {
-                st = PW_ENOMEM;
-                goto done;
-            }
-            files = nf;
-            cap = ncap;
+        if (pw_array_grow(&files, &cap, nfiles + 1, sizeof *files, 16) != PW_OK) {
+            st = PW_ENOMEM;
+            goto done;
         }
         size_t plen = strlen(dir) + 1 + strlen(de->d_name) + 1;
         files[nfiles].path = malloc(plen);

@@ -1,5 +1,6 @@
 /* cdr_settle.c: the inter-operator settlement statement and the reconciliation of both operators' records. */
 #include "charging/pw_cdr.h"
+#include "core/pw_array.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -63,6 +64,12 @@ static void time_or_none(uint64_t ms, int set, char out[PW_CDR_TIME_TEXT])
         snprintf(out, PW_CDR_TIME_TEXT, "%s", "");
 }
 
+/* Whether t lies in [from_ms, to_ms); to_ms 0 is no end. */
+static int in_period(uint64_t from_ms, uint64_t to_ms, uint64_t t)
+{
+    return t >= from_ms && (!to_ms || t < to_ms);
+}
+
 /* ---------------------------------------------------------------- settle */
 
 struct pw_cdr_settle {
@@ -119,7 +126,7 @@ pw_status_t pw_cdr_settle_add(pw_cdr_settle_t *s, const pw_cdr_record_t *rec)
     if (!s || !rec || (unsigned)rec->kind >= PW_CDR_KIND_COUNT ||
         !memchr(rec->charged_network, '\0', sizeof rec->charged_network))
         return PW_EINVAL;
-    if (rec->time_ms < s->from_ms || (s->to_ms && rec->time_ms >= s->to_ms) ||
+    if (!in_period(s->from_ms, s->to_ms, rec->time_ms) ||
         (s->charged && strcmp(s->charged, rec->charged_network) != 0))
         return PW_OK;
     hi = s->nrows;
@@ -135,14 +142,8 @@ pw_status_t pw_cdr_settle_add(pw_cdr_settle_t *s, const pw_cdr_record_t *rec)
         else
             lo = mid + 1;
     }
-    if (s->nrows == s->cap) {
-        size_t ncap = s->cap ? s->cap * 2 : 16;
-        pw_cdr_settle_row_t *nr = realloc(s->rows, ncap * sizeof *nr);
-        if (!nr)
-            return PW_ENOMEM;
-        s->rows = nr;
-        s->cap = ncap;
-    }
+    if (pw_array_grow(&s->rows, &s->cap, s->nrows + 1, sizeof *s->rows, 16) != PW_OK)
+        return PW_ENOMEM;
     memmove(&s->rows[lo + 1], &s->rows[lo], (s->nrows - lo) * sizeof *s->rows);
     s->nrows++;
     memset(&s->rows[lo], 0, sizeof s->rows[lo]);
@@ -312,11 +313,6 @@ void pw_cdr_reconcile_destroy(pw_cdr_reconcile_t *r)
     free(r);
 }
 
-static int in_period(const pw_cdr_reconcile_t *r, uint64_t t)
-{
-    return t >= r->from_ms && (!r->to_ms || t < r->to_ms);
-}
-
 pw_status_t pw_cdr_reconcile_add(pw_cdr_reconcile_t *r, pw_cdr_side_t side, const pw_cdr_record_t *rec)
 {
     rc_entry_t *e;
@@ -334,14 +330,8 @@ pw_status_t pw_cdr_reconcile_add(pw_cdr_reconcile_t *r, pw_cdr_side_t side, cons
     hi = r->to_ms ? r->to_ms + RECONCILE_SLACK_MS : UINT64_MAX;
     if (rec->time_ms < lo || rec->time_ms >= hi)
         return PW_OK;
-    if (r->n == r->cap) {
-        size_t ncap = r->cap ? r->cap * 2 : 64;
-        rc_entry_t *ne = realloc(r->entries, ncap * sizeof *ne);
-        if (!ne)
-            return PW_ENOMEM;
-        r->entries = ne;
-        r->cap = ncap;
-    }
+    if (pw_array_grow(&r->entries, &r->cap, r->n + 1, sizeof *r->entries, 64) != PW_OK)
+        return PW_ENOMEM;
     e = &r->entries[r->n];
     memset(e, 0, sizeof *e);
     e->ref = strdup(rec->enquiry_ref);
@@ -354,7 +344,7 @@ pw_status_t pw_cdr_reconcile_add(pw_cdr_reconcile_t *r, pw_cdr_side_t side, cons
     e->e.time_ms = rec->time_ms;
     e->e.kind = rec->kind;
     r->n++;
-    if (in_period(r, rec->time_ms))
+    if (in_period(r->from_ms, r->to_ms, rec->time_ms))
         r->counted[side]++;
     return PW_OK;
 }
@@ -375,14 +365,8 @@ static int entry_cmp(const void *a, const void *b)
 static pw_status_t add_diff(pw_cdr_reconcile_t *r, pw_cdr_diff_kind_t kind, const rc_entry_t *sent,
                             const rc_entry_t *charged)
 {
-    if (r->ndiffs == r->diffcap) {
-        size_t ncap = r->diffcap ? r->diffcap * 2 : 16;
-        pw_cdr_diff_t *nd = realloc(r->diffs, ncap * sizeof *nd);
-        if (!nd)
-            return PW_ENOMEM;
-        r->diffs = nd;
-        r->diffcap = ncap;
-    }
+    if (pw_array_grow(&r->diffs, &r->diffcap, r->ndiffs + 1, sizeof *r->diffs, 16) != PW_OK)
+        return PW_ENOMEM;
     r->diffs[r->ndiffs].kind = kind;
     r->diffs[r->ndiffs].enquiry_ref = sent ? sent->ref : charged->ref;
     r->diffs[r->ndiffs].sent = sent ? &sent->e : NULL;
@@ -414,7 +398,8 @@ pw_status_t pw_cdr_reconcile_run(pw_cdr_reconcile_t *r, size_t *count_out)
         }
         const rc_entry_t *s0 = ns ? &r->entries[i] : NULL;
         const rc_entry_t *c0 = nc ? &r->entries[i + ns] : NULL;
-        int relevant = (s0 && in_period(r, s0->e.time_ms)) || (c0 && in_period(r, c0->e.time_ms));
+        int relevant = (s0 && in_period(r->from_ms, r->to_ms, s0->e.time_ms)) ||
+                       (c0 && in_period(r->from_ms, r->to_ms, c0->e.time_ms));
         if (relevant) {
             if (!c0)
                 st = add_diff(r, PW_CDR_DIFF_ONLY_SENT, s0, NULL);

@@ -1,5 +1,6 @@
 /* cdr_writer.c: the durable charge-record writer: group commit, rotation, torn-tail repair, dedup of retried enquiries. */
 #include "charging/pw_cdr.h"
+#include "core/pw_array.h"
 #include "core/pw_log.h"
 
 #include <dirent.h>
@@ -283,15 +284,9 @@ static pw_status_t list_files(pw_cdr_writer_t *w, node_file_t **out, size_t *cou
         }
         if (len >= NAME_BUF || pw_cdr_name_parse(de->d_name, &nm) != PW_OK || strcmp(nm.node, w->node) != 0)
             continue;
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            node_file_t *nf = realloc(files, ncap * sizeof *nf);
-            if (!nf) {
-                st = PW_ENOMEM;
-                goto done;
-            }
-            files = nf;
-            cap = ncap;
+        if (pw_array_grow(&files, &cap, n + 1, sizeof *files, 16) != PW_OK) {
+            st = PW_ENOMEM;
+            goto done;
         }
         memcpy(files[n].name, de->d_name, len + 1);
         files[n].n = nm;

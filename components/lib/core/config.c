@@ -483,6 +483,44 @@ done:
     return st;
 }
 
+/* How each numeric option type is written, and what is said when a value is not. */
+static const struct number_form {
+    pw_opt_type_t type;
+    pw_status_t (*parse)(const char *text, int64_t *out);
+    const char *too_large;
+    const char *malformed;
+} number_forms[] = {
+    { PW_OPT_INT, parse_int, "integer too large", "not an integer" },
+    { PW_OPT_PORT, parse_int, "integer too large", "not an integer" },
+    { PW_OPT_DURATION, pw_config_parse_duration, "duration too large",
+      "not a duration (e.g. 1500ms, 30s, 5m, 2h, 1d)" },
+    { PW_OPT_SIZE, pw_config_parse_size, "size too large", "not a size (e.g. 64, 16k, 10M, 1G)" },
+};
+
+/* Read text as a number of a numeric option type into *n; 0 with why when it is not one
+ * (or, for a port, not 1..65535). The option's own bounds are checked by the caller. */
+static int number_ok(pw_opt_type_t type, const char *text, int64_t *n, char *why, size_t cap)
+{
+    for (size_t i = 0; i < sizeof number_forms / sizeof number_forms[0]; i++) {
+        const struct number_form *f = &number_forms[i];
+        pw_status_t st;
+        if (f->type != type)
+            continue;
+        st = f->parse(text, n);
+        if (st != PW_OK) {
+            snprintf(why, cap, "%s", st == PW_ERANGE ? f->too_large : f->malformed);
+            return 0;
+        }
+        if (type == PW_OPT_PORT && (*n < 1 || *n > 65535)) {
+            snprintf(why, cap, "a port is 1..65535");
+            return 0;
+        }
+        return 1;
+    }
+    snprintf(why, cap, "option of unknown type %d", (int)type);
+    return 0;
+}
+
 /* Parse text as option o's type and check its bounds. PW_ECONFIG with why, or PW_ENOMEM. */
 static pw_status_t parse_value(const pw_config_option_t *o, const char *text, cfg_value_t *out,
                                char *why, size_t cap)
@@ -521,37 +559,10 @@ static pw_status_t parse_value(const pw_config_option_t *o, const char *text, cf
         goto done;
     case PW_OPT_INT:
     case PW_OPT_PORT:
-        st = parse_int(text, &n);
-        if (st != PW_OK) {
-            snprintf(why, cap, st == PW_ERANGE ? "integer too large" : "not an integer");
-            st = PW_ECONFIG;
-            goto done;
-        }
-        st = PW_ECONFIG;
-        if (o->type == PW_OPT_PORT && (n < 1 || n > 65535)) {
-            snprintf(why, cap, "a port is 1..65535");
-            goto done;
-        }
-        break;
     case PW_OPT_DURATION:
-        st = pw_config_parse_duration(text, &n);
-        if (st != PW_OK) {
-            snprintf(why, cap, st == PW_ERANGE ? "duration too large"
-                                               : "not a duration (e.g. 1500ms, 30s, 5m, 2h, 1d)");
-            st = PW_ECONFIG;
-            goto done;
-        }
-        st = PW_ECONFIG;
-        break;
     case PW_OPT_SIZE:
-        st = pw_config_parse_size(text, &n);
-        if (st != PW_OK) {
-            snprintf(why, cap, st == PW_ERANGE ? "size too large"
-                                               : "not a size (e.g. 64, 16k, 10M, 1G)");
-            st = PW_ECONFIG;
+        if (!number_ok(o->type, text, &n, why, cap))
             goto done;
-        }
-        st = PW_ECONFIG;
         break;
     case PW_OPT_BOOL:
         if (pw_config_parse_bool(text, &out->b) != PW_OK) {

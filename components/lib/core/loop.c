@@ -1,5 +1,6 @@
 /* loop.c: poll(2)-based event loop with a timer min-heap, self-pipe signals and per-iteration hooks. */
 #include "core/pw_loop.h"
+#include "core/pw_array.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -239,14 +240,9 @@ void pw_timer_stop(pw_loop_t *loop, pw_timer_t *timer)
 pw_status_t pw_timer_start(pw_loop_t *loop, pw_timer_t *timer, uint64_t delay_ms)
 {
     pw_timer_stop(loop, timer);
-    if (loop->heap_len == loop->heap_cap) {
-        size_t cap = loop->heap_cap ? loop->heap_cap * 2 : 64;
-        pw_timer_t **h = realloc(loop->heap, cap * sizeof *h);
-        if (!h)
-            return PW_ENOMEM;
-        loop->heap = h;
-        loop->heap_cap = cap;
-    }
+    if (pw_array_grow(&loop->heap, &loop->heap_cap, loop->heap_len + 1, sizeof *loop->heap, 64) !=
+        PW_OK)
+        return PW_ENOMEM;
     timer->due_ms = loop->now_ms + delay_ms;
     timer->seq = loop->timer_seq++;
     loop->heap[loop->heap_len] = timer;
@@ -284,14 +280,8 @@ pw_status_t pw_loop_io_set(pw_loop_t *loop, int fd, unsigned events, pw_io_cb cb
 {
     loop_io_t *io = find_io(loop, fd);
     if (!io) {
-        if (loop->io_len == loop->io_cap) {
-            size_t cap = loop->io_cap ? loop->io_cap * 2 : 8;
-            loop_io_t *n = realloc(loop->ios, cap * sizeof *n);
-            if (!n)
-                return PW_ENOMEM;
-            loop->ios = n;
-            loop->io_cap = cap;
-        }
+        if (pw_array_grow(&loop->ios, &loop->io_cap, loop->io_len + 1, sizeof *loop->ios, 8) != PW_OK)
+            return PW_ENOMEM;
         io = &loop->ios[loop->io_len++];
         io->fd = fd;
     }
@@ -325,14 +315,9 @@ static void compact_ios(pw_loop_t *loop)
 
 pw_status_t pw_loop_hook_add(pw_loop_t *loop, pw_hook_cb cb, void *arg)
 {
-    if (loop->hook_len == loop->hook_cap) {
-        size_t cap = loop->hook_cap ? loop->hook_cap * 2 : 4;
-        loop_hook_t *n = realloc(loop->hooks, cap * sizeof *n);
-        if (!n)
-            return PW_ENOMEM;
-        loop->hooks = n;
-        loop->hook_cap = cap;
-    }
+    if (pw_array_grow(&loop->hooks, &loop->hook_cap, loop->hook_len + 1, sizeof *loop->hooks, 4) !=
+        PW_OK)
+        return PW_ENOMEM;
     loop->hooks[loop->hook_len].cb = cb;
     loop->hooks[loop->hook_len].arg = arg;
     loop->hook_len++;

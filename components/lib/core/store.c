@@ -3,6 +3,8 @@
  *   D<TAB>key<TAB><TAB>check\n         (delete)
  * where check is the first 16 hex digits of SHA-256 over the line up to its last tab. */
 #include "core/pw_store.h"
+#include "core/pw_array.h"
+#include "core/pw_text.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,13 +37,8 @@ struct pw_store {
 static void check_of(const char *line, size_t len, char out[CHECK_HEX + 1])
 {
     unsigned char md[SHA256_DIGEST_LENGTH];
-    static const char hex[] = "0123456789abcdef";
     SHA256((const unsigned char *)line, len, md);
-    for (int i = 0; i < CHECK_HEX / 2; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[CHECK_HEX] = '\0';
+    pw_text_hex(md, CHECK_HEX / 2, out);
 }
 
 static int text_ok(const char *s, size_t max)
@@ -63,17 +60,8 @@ static pw_status_t append_line(pw_store_t *s, char op, const char *key, const ch
         return PW_ERANGE;
     check_of(line, (size_t)n - 1, check);
     need = (size_t)n + CHECK_HEX + 1;
-    if (s->len + need > s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 65536;
-        char *b;
-        while (cap < s->len + need)
-            cap *= 2;
-        b = realloc(s->buf, cap);
-        if (!b)
-            return PW_ENOMEM;
-        s->buf = b;
-        s->cap = cap;
-    }
+    if (pw_array_grow(&s->buf, &s->cap, s->len + need, 1, 65536) != PW_OK)
+        return PW_ENOMEM;
     memcpy(s->buf + s->len, line, (size_t)n);
     memcpy(s->buf + s->len + n, check, CHECK_HEX);
     s->buf[s->len + (size_t)n + CHECK_HEX] = '\n';

@@ -401,11 +401,9 @@ static void answer_disco_info(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_
         pw_component_reply_error(c, iq, PW_ERR_ITEM_NOT_FOUND, "no such disco node");
         return;
     }
-    query = xmpp_stanza_new(c->ctx);
+    query = pw_stanza_element(c->ctx, "query", NS_DISCO_INFO);
     if (!query)
         return;
-    xmpp_stanza_set_name(query, "query");
-    xmpp_stanza_set_ns(query, NS_DISCO_INFO);
     id = pw_stanza_add_child(query, "identity", NULL);
     if (id) {
         xmpp_stanza_set_attribute(id, "category", c->disco_category);
@@ -428,26 +426,22 @@ static void answer_disco_info(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_
 
 static void answer_disco_items(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg)
 {
-    xmpp_stanza_t *query = xmpp_stanza_new(c->ctx);
+    xmpp_stanza_t *query = pw_stanza_element(c->ctx, "query", NS_DISCO_ITEMS);
     (void)payload;
     (void)arg;
     if (!query)
         return;
-    xmpp_stanza_set_name(query, "query");
-    xmpp_stanza_set_ns(query, NS_DISCO_ITEMS);
     pw_component_reply_payload(c, iq, query);
     xmpp_stanza_release(query);
 }
 
 static void answer_version(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg)
 {
-    xmpp_stanza_t *query = xmpp_stanza_new(c->ctx);
+    xmpp_stanza_t *query = pw_stanza_element(c->ctx, "query", NS_VERSION);
     (void)payload;
     (void)arg;
     if (!query)
         return;
-    xmpp_stanza_set_name(query, "query");
-    xmpp_stanza_set_ns(query, NS_VERSION);
     pw_stanza_add_text_child(query, "name", NULL, c->name);
     pw_stanza_add_text_child(query, "version", NULL, c->version);
     pw_component_reply_payload(c, iq, query);

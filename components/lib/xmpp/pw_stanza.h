@@ -80,6 +80,15 @@ pw_error_t pw_stanza_error_parse(xmpp_stanza_t *stanza, char *text, size_t cap);
 xmpp_stanza_t *pw_stanza_result_reply(xmpp_stanza_t *iq);
 
 /**
+ * Create an element (not attached to anything).
+ * @param ctx the libstrophe context
+ * @param name element name
+ * @param ns namespace, or NULL for none (a child then inherits its parent's)
+ * @return the element (the caller releases it), or NULL when out of memory
+ */
+xmpp_stanza_t *pw_stanza_element(xmpp_ctx_t *ctx, const char *name, const char *ns);
+
+/**
  * Create a child element and append it.
  * @param parent the element to add to
  * @param name element name

@@ -54,14 +54,22 @@ pw_error_t pw_error_from_name(const char *name)
     return PW_ERR_UNDEFINED_CONDITION;
 }
 
+xmpp_stanza_t *pw_stanza_element(xmpp_ctx_t *ctx, const char *name, const char *ns)
+{
+    xmpp_stanza_t *el = xmpp_stanza_new(ctx);
+    if (!el)
+        return NULL;
+    xmpp_stanza_set_name(el, name);
+    if (ns)
+        xmpp_stanza_set_ns(el, ns);
+    return el;
+}
+
 xmpp_stanza_t *pw_stanza_add_child(xmpp_stanza_t *parent, const char *name, const char *ns)
 {
-    xmpp_stanza_t *child = xmpp_stanza_new(xmpp_stanza_get_context(parent));
+    xmpp_stanza_t *child = pw_stanza_element(xmpp_stanza_get_context(parent), name, ns);
     if (!child)
         return NULL;
-    xmpp_stanza_set_name(child, name);
-    if (ns)
-        xmpp_stanza_set_ns(child, ns);
     xmpp_stanza_add_child(parent, child); /* parent takes its own reference */
     xmpp_stanza_release(child);
     return child;
