@@ -345,13 +345,16 @@ Test(hss_db, lookups)
     memset(&s, 0, sizeof s);
     cr_assert_eq(hss_db_find_msisdn(db, "+447700900001", &s), PW_OK);
     cr_assert_str_eq(s.jid, "alice@opa.example");
-    cr_assert_eq(hss_db_find_msisdn(db, "+447700900004", &s), PW_ENOTFOUND);
-    cr_assert_eq(hss_db_find_msisdn(db, "+4477009000011", &s), PW_ENOTFOUND);
-    cr_assert_eq(hss_db_find_msisdn(db, "447700900001", &s), PW_EINVAL);
-    cr_assert_eq(hss_db_find_msisdn(db, "+44770090000", &s), PW_ENOTFOUND);
-    cr_assert_eq(hss_db_find_msisdn(db, "+447700900001 ", &s), PW_EINVAL);
-    cr_assert_eq(hss_db_find_msisdn(db, "+12345678901234567890", &s), PW_EINVAL);
-    cr_assert_eq(hss_db_find_msisdn(db, "", &s), PW_EINVAL);
+    static const struct {
+        const char *msisdn;
+        pw_status_t want;
+    } misses[] = {
+        { "+447700900004", PW_ENOTFOUND }, { "+4477009000011", PW_ENOTFOUND }, { "447700900001", PW_EINVAL },
+        { "+44770090000", PW_ENOTFOUND },  { "+447700900001 ", PW_EINVAL },    { "+12345678901234567890", PW_EINVAL },
+        { "", PW_EINVAL },
+    };
+    for (size_t i = 0; i < sizeof misses / sizeof misses[0]; i++)
+        cr_assert_eq(hss_db_find_msisdn(db, misses[i].msisdn, &s), misses[i].want, "'%s'", misses[i].msisdn);
 
     cr_assert_eq(hss_db_find_jid(db, "ALICE@opa.example", &s), PW_ENOTFOUND); /* localpart exact */
     cr_assert_eq(hss_db_find_jid(db, "alice@OPA.EXAMPLE", &s), PW_OK);       /* domain folded */
