@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "subscriber_db.h"
+#include "dns/pw_srv.h" /* pw_srv_xorshift: the runtime's seedable generator */
 
 /*
  * Usage: bench_hss [N...]   (default: 1000000 10000000)
@@ -61,16 +62,6 @@ static double cpu_s(void)
     getrusage(RUSAGE_SELF, &ru);
     return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
            (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-static uint64_t xorshift(uint64_t *s)
-{
-    uint64_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    *s = x;
-    return x;
 }
 
 static int write_file(const char *path, size_t n, size_t *bytes)
@@ -137,7 +128,7 @@ static int keys_make(keys_t *ks, size_t base, size_t n, uint64_t seed, void (*fn
     if (!ks->k)
         return -1;
     for (size_t q = 0; q < QUERIES; q++)
-        fn(base + (size_t)(xorshift(&seed) % n), ks->k[q], KEY_MAX);
+        fn(base + (size_t)(pw_srv_xorshift(&seed) % n), ks->k[q], KEY_MAX);
     return 0;
 }
 

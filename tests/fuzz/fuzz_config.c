@@ -79,10 +79,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fz_settings_t s;
     pw_config_error_t err;
 
-    if (size > PWF_MAX_INPUT)
+    if (pwf_input_file("fuzz.conf", data, size, path, sizeof path) != 0)
         return 0;
-    if (pwf_write_file("fuzz.conf", data, size, path, sizeof path) != 0)
-        __builtin_trap(); /* the temp dir must be writable */
     memset(&s, 0, sizeof s);
     if (pw_config_load(path, fz_options, FZ_NOPTIONS, fz_maps, 1, &s, &err) == PW_OK) {
         /* what loaded is within its declared bounds */

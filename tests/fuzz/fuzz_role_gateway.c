@@ -10,30 +10,30 @@
 #include "address/pw_jid.h"
 #include "core/pw_log.h"
 
-#define FZ_RECREATE 10000 /* inputs per gateway: bounds the replay and rate tables */
-
-static pwf_role_t fz_role;
 static pw_gateway_settings_t fz_settings;
 static pw_gateway_t *fz_gw;
-static unsigned fz_inputs;
 static pw_peering_key_t *fz_key; /* opa's private key: signs enquiries whose IQ id starts "sign" */
+
+static int fz_start(pwf_role_t *r)
+{
+    return pw_gateway_create(&fz_gw, r->comp, &fz_settings) == PW_OK ? 0 : -1;
+}
 
 static void fz_stop(void)
 {
     pw_gateway_destroy(fz_gw);
     fz_gw = NULL;
-    pwf_role_close(&fz_role);
 }
 
-static void fz_start(void)
-{
-    pw_component_opts_t o = { .jid = "gateway.opb.example", .name = "peerwatch-gateway",
-                              .version = "0", .disco_category = "component",
-                              .disco_type = "presence", .disco_name = "fuzz gateway",
-                              .iq_timeout_ms = 5000 };
-    if (pwf_role_open(&fz_role, &o) != 0 || pw_gateway_create(&fz_gw, fz_role.comp, &fz_settings) != PW_OK)
-        __builtin_trap();
-}
+static pwf_target_t fz_target = {
+    .opts = { .jid = "gateway.opb.example", .name = "peerwatch-gateway", .version = "0",
+              .disco_category = "component", .disco_type = "presence",
+              .disco_name = "fuzz gateway", .iq_timeout_ms = 5000 },
+    .every = 10000, /* inputs per gateway: bounds the replay and rate tables */
+    .step_ms = 6000, /* past the gateway's HSS and PS timeouts (5 s each) */
+    .start = fz_start,
+    .stop = fz_stop,
+};
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -57,7 +57,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         fprintf(stderr, "fuzz_role_gateway: %s\n", why);
         __builtin_trap();
     }
-    fz_start();
+    pwf_target_start(&fz_target);
     return 0;
 }
 
@@ -83,7 +83,7 @@ static void fz_sign(xmpp_stanza_t *iq)
         pw_jid_domain(from, from_dom, sizeof from_dom) != PW_OK ||
         pw_jid_domain(to, to_dom, sizeof to_dom) != PW_OK)
         return;
-    sig = pw_peering_sign(fz_role.ctx, fz_key, e.watcher_network, &e, from_dom, to_dom,
+    sig = pw_peering_sign(fz_target.role.ctx, fz_key, e.watcher_network, &e, from_dom, to_dom,
                           (uint64_t)time(NULL) * 1000u);
     if (sig) {
         xmpp_stanza_add_child(el, sig);
@@ -96,23 +96,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *xml;
     xmpp_stanza_t *iq;
 
-    if (size > PWF_MAX_INPUT)
+    if (pwf_target_next(&fz_target, size) != 0)
         return 0;
-    if (++fz_inputs % FZ_RECREATE == 0) {
-        fz_stop();
-        fz_start();
-    }
     xml = pwf_cstr(data, size);
     if (!xml)
         return 0;
-    iq = xmpp_stanza_new_from_string(fz_role.ctx, xml);
+    iq = xmpp_stanza_new_from_string(fz_target.role.ctx, xml);
     free(xml);
     if (!iq)
         return 0;
     fz_sign(iq);
-    pw_component_deliver(fz_role.comp, iq);
+    pw_component_deliver(fz_target.role.comp, iq);
     xmpp_stanza_release(iq);
-    /* past the gateway's HSS and PS timeouts (5 s each) */
-    pwf_role_run(&fz_role, 6000);
+    pwf_role_run(&fz_target.role, fz_target.step_ms);
     return 0;
 }

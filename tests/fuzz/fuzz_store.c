@@ -38,10 +38,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pw_store_t *store = NULL;
     fz_seen_t seen = { 0, 0 };
 
-    if (size > PWF_MAX_INPUT)
+    if (pwf_input_file("subs.journal", data, size, path, sizeof path) != 0)
         return 0;
-    if (pwf_write_file("subs.journal", data, size, path, sizeof path) != 0)
-        __builtin_trap();
     if (pw_store_open(&store, pwf_tmpdir(), "subs", fz_load, NULL, &seen) == PW_OK) {
         if (pw_store_count(store) != seen.records)
             __builtin_trap();

@@ -81,6 +81,15 @@ done:
     return rc;
 }
 
+int pwf_input_file(const char *name, const uint8_t *data, size_t size, char *path, size_t cap)
+{
+    if (size > PWF_MAX_INPUT)
+        return -1;
+    if (pwf_write_file(name, data, size, path, cap) != 0)
+        __builtin_trap(); /* the temp dir must be writable */
+    return 0;
+}
+
 static uint64_t pwf_clock(void *arg)
 {
     return ((pwf_role_t *)arg)->now;
@@ -150,4 +159,47 @@ void pwf_role_close(pwf_role_t *r)
     }
     pw_loop_destroy(r->loop);
     r->loop = NULL;
+}
+
+void pwf_role_settings(const pw_role_t *role, const char *conf, void *settings)
+{
+    char path[256], why[512];
+    if (pwf_write_file("role.conf", (const uint8_t *)conf, strlen(conf), path, sizeof path) != 0)
+        __builtin_trap();
+    memset(settings, 0, role->settings_size);
+    if (pw_runtime_load_config(role, path, settings, why, sizeof why) != PW_OK) {
+        fprintf(stderr, "fuzz target for %s: bad settings: %s\n", role->program, why);
+        __builtin_trap();
+    }
+    unlink(path);
+}
+
+uint64_t pwf_target_wall(void *target)
+{
+    pwf_target_t *t = target;
+    return t->wall_base + t->role.now;
+}
+
+void pwf_target_start(pwf_target_t *t)
+{
+    if (pwf_role_open(&t->role, &t->opts) != 0 || t->start(&t->role) != 0)
+        __builtin_trap();
+}
+
+int pwf_target_next(pwf_target_t *t, size_t size)
+{
+    if (size > PWF_MAX_INPUT)
+        return -1;
+    if (++t->inputs % t->every == 0) {
+        t->stop();
+        pwf_role_close(&t->role);
+        pwf_target_start(t);
+    }
+    return 0;
+}
+
+void pwf_target_deliver(pwf_target_t *t, const uint8_t *data, size_t size)
+{
+    if (pwf_target_next(t, size) == 0)
+        pwf_role_deliver(&t->role, data, size, t->step_ms);
 }

@@ -7,6 +7,7 @@
 #include <strophe.h>
 
 #include "xmpp/pw_component.h"
+#include "xmpp/pw_runtime.h"
 #include "core/pw_loop.h"
 #include "fake_transport.h"
 
@@ -41,6 +42,18 @@ const char *pwf_tmpdir(void);
  * @return 0, or -1 on failure
  */
 int pwf_write_file(const char *name, const uint8_t *data, size_t size, char *path, size_t cap);
+
+/**
+ * Take the input as a file: write it to DIR/name, unless it is longer than PWF_MAX_INPUT
+ * (aborts when the temporary directory cannot be written).
+ * @param name a file name inside pwf_tmpdir()
+ * @param data the input
+ * @param size its length
+ * @param path receives the full path
+ * @param cap size of path
+ * @return 0, or -1 when the input is too long to use (nothing written)
+ */
+int pwf_input_file(const char *name, const uint8_t *data, size_t size, char *path, size_t cap);
 
 /** Remove every file of a directory, then the directory (one level: no subdirectories walked twice). */
 void pwf_remove_tree(const char *dir);
@@ -82,5 +95,62 @@ void pwf_role_run(pwf_role_t *r, uint64_t step_ms);
 
 /** Destroy the component, the context and the loop (after the role itself is destroyed). */
 void pwf_role_close(pwf_role_t *r);
+
+/**
+ * Load a role's settings from configuration text, as its program would (options, maps and
+ * the role's check); aborts with the reason when they do not load.
+ * @param role the role
+ * @param conf the configuration text (written to a temporary file, removed after)
+ * @param settings the role's settings struct (role->settings_size bytes, zeroed by the call)
+ */
+void pwf_role_settings(const pw_role_t *role, const char *conf, void *settings);
+
+/**
+ * A role target: the harness and one instance of the role on it, made afresh every so many
+ * inputs (which bounds the role's tables and files).
+ */
+typedef struct pwf_target {
+    pw_component_opts_t opts; /**< the role's component identity */
+    unsigned every;           /**< inputs per instance of the role */
+    uint64_t step_ms;         /**< how far the clock moves after an input (past the longest timeout) */
+    uint64_t wall_base;       /**< pwf_target_wall() at clock 0, ms since the epoch */
+    /** Create the role on r->comp (its files too). @return 0, or -1 on failure */
+    int (*start)(pwf_role_t *r);
+    /** Destroy the role (and its files), before the harness closes. */
+    void (*stop)(void);
+    pwf_role_t role;          /**< the harness (set up by pwf_target_start) */
+    unsigned inputs;          /**< counted by pwf_target_next */
+} pwf_target_t;
+
+/**
+ * The target's wall clock: wall_base plus the harness's manual clock.
+ * @param target the pwf_target_t
+ * @return ms since the epoch
+ */
+uint64_t pwf_target_wall(void *target);
+
+/**
+ * Open the harness with t->opts and start the role; aborts when either fails.
+ * @param t the target
+ */
+void pwf_target_start(pwf_target_t *t);
+
+/**
+ * Take one input: refuse it when longer than PWF_MAX_INPUT, otherwise count it and, every
+ * t->every inputs, stop the role, close the harness and start both afresh.
+ * @param t the target
+ * @param size the input's length
+ * @return 0 when the input is to be used, -1 when it is too long
+ */
+int pwf_target_next(pwf_target_t *t, size_t size);
+
+/**
+ * pwf_target_next(), then the input delivered to the role as one stanza
+ * (pwf_role_deliver() with t->step_ms).
+ * @param t the target
+ * @param data the input (XML text)
+ * @param size its length
+ */
+void pwf_target_deliver(pwf_target_t *t, const uint8_t *data, size_t size);
 
 #endif /* PWF_FUZZ_UTIL_H */

@@ -13,26 +13,27 @@ static pw_msisdn_rules_t uk(void)
     return r;
 }
 
-static void expect_number(const char *text, const pw_msisdn_rules_t *rules, const char *want)
+/* text parses (with rules) as an address of this kind with these parts ("" for the parts it has not). */
+static void expect_address(const char *text, const pw_msisdn_rules_t *rules, pw_address_kind_t kind,
+                           const char *msisdn, const char *jid, const char *domain)
 {
     pw_address_t a;
     pw_status_t st = pw_address_parse(text, rules, &a);
     cr_assert_eq(st, PW_OK, "\"%s\": status %d", text, st);
-    cr_assert_eq(a.kind, PW_ADDRESS_MSISDN, "\"%s\"", text);
-    cr_assert_str_eq(a.msisdn, want, "\"%s\"", text);
-    cr_assert_str_eq(a.jid, "");
-    cr_assert_str_eq(a.domain, "");
+    cr_assert_eq(a.kind, kind, "\"%s\"", text);
+    cr_assert_str_eq(a.msisdn, msisdn, "\"%s\"", text);
+    cr_assert_str_eq(a.jid, jid, "\"%s\"", text);
+    cr_assert_str_eq(a.domain, domain, "\"%s\"", text);
+}
+
+static void expect_number(const char *text, const pw_msisdn_rules_t *rules, const char *want)
+{
+    expect_address(text, rules, PW_ADDRESS_MSISDN, want, "", "");
 }
 
 static void expect_jid(const char *text, const char *jid, const char *domain)
 {
-    pw_address_t a;
-    pw_status_t st = pw_address_parse(text, NULL, &a);
-    cr_assert_eq(st, PW_OK, "\"%s\": status %d", text, st);
-    cr_assert_eq(a.kind, PW_ADDRESS_JID, "\"%s\"", text);
-    cr_assert_str_eq(a.jid, jid, "\"%s\"", text);
-    cr_assert_str_eq(a.domain, domain, "\"%s\"", text);
-    cr_assert_str_eq(a.msisdn, "");
+    expect_address(text, NULL, PW_ADDRESS_JID, "", jid, domain);
 }
 
 static void expect_parse_fail(const char *text, const pw_msisdn_rules_t *rules, pw_status_t want)

@@ -165,18 +165,37 @@ static void expect_bad(const char *key, const char *value)
     cr_assert_null(S.name);
 }
 
+/* text is refused at line with message, naming key (when key is not NULL). */
+static void expect_refused(const char *text, unsigned line, const char *key, const char *message)
+{
+    cr_assert_eq(load_text(text), PW_ECONFIG, "%s", text);
+    cr_assert_eq(E.line, line, "%s: line %u", text, E.line);
+    if (key)
+        cr_assert_str_eq(E.key, key, "%s", text);
+    cr_assert_str_eq(E.message, message, "%s", text);
+}
+
+/* The [component] and [log] settings in S are want's, field by field. */
+static void expect_common(pw_config_common_t want)
+{
+    cr_assert_str_eq(S.common.jid, want.jid);
+    cr_assert_str_eq(S.common.secret, want.secret);
+    cr_assert_str_eq(S.common.server, want.server);
+    cr_assert_eq(S.common.port, want.port);
+    cr_assert_eq(S.common.connect_timeout_ms, want.connect_timeout_ms);
+    cr_assert_eq(S.common.reconnect_min_ms, want.reconnect_min_ms);
+    cr_assert_eq(S.common.reconnect_max_ms, want.reconnect_max_ms);
+    cr_assert_eq(S.common.iq_timeout_ms, want.iq_timeout_ms);
+    cr_assert_eq(S.common.log_level, want.log_level);
+}
+
 Test(config, defaults_apply_when_the_file_sets_nothing_optional)
 {
     cr_assert_eq(load_text(BASE), PW_OK, "%s", etext());
-    cr_assert_str_eq(S.common.jid, "hss.opa.example");
-    cr_assert_str_eq(S.common.secret, "s3cret");
-    cr_assert_str_eq(S.common.server, "127.0.0.1");
-    cr_assert_eq(S.common.port, 5347);
-    cr_assert_eq(S.common.connect_timeout_ms, 10000);
-    cr_assert_eq(S.common.reconnect_min_ms, 500);
-    cr_assert_eq(S.common.reconnect_max_ms, 30000);
-    cr_assert_eq(S.common.iq_timeout_ms, 10000);
-    cr_assert_eq(S.common.log_level, PW_LOG_INFO);
+    expect_common((pw_config_common_t){ .jid = "hss.opa.example", .secret = "s3cret", .server = "127.0.0.1",
+                                         .port = 5347, .connect_timeout_ms = 10000, .reconnect_min_ms = 500,
+                                         .reconnect_max_ms = 30000, .iq_timeout_ms = 10000,
+                                         .log_level = PW_LOG_INFO });
     cr_assert_str_eq(S.name, "dflt");
     cr_assert_eq(S.count, 7);
     cr_assert_eq(S.flag, 0);
@@ -202,15 +221,10 @@ Test(config, file_values_override_defaults)
                            "connect_timeout = 3s\nreconnect_min = 1s\nreconnect_max = 1m\n"
                            "iq_timeout = 2500ms\n[log]\nlevel = debug\n[test]\nname = xyz\n"),
                  PW_OK, "%s", etext());
-    cr_assert_str_eq(S.common.jid, "ps1.opb.example");
-    cr_assert_str_eq(S.common.secret, "abc");
-    cr_assert_str_eq(S.common.server, "::1");
-    cr_assert_eq(S.common.port, 5348);
-    cr_assert_eq(S.common.connect_timeout_ms, 3000);
-    cr_assert_eq(S.common.reconnect_min_ms, 1000);
-    cr_assert_eq(S.common.reconnect_max_ms, 60000);
-    cr_assert_eq(S.common.iq_timeout_ms, 2500);
-    cr_assert_eq(S.common.log_level, PW_LOG_DEBUG);
+    expect_common((pw_config_common_t){ .jid = "ps1.opb.example", .secret = "abc", .server = "::1",
+                                         .port = 5348, .connect_timeout_ms = 3000, .reconnect_min_ms = 1000,
+                                         .reconnect_max_ms = 60000, .iq_timeout_ms = 2500,
+                                         .log_level = PW_LOG_DEBUG });
     cr_assert_str_eq(S.name, "xyz");
 }
 
@@ -265,48 +279,46 @@ Test(config, booleans)
     expect_bad("flag", "");
 }
 
+/* A text for a key and the value it loads as. */
+typedef struct value_case {
+    const char *text;
+    int64_t value;
+} value_case_t;
+
+/* key accepts every text of ok[] (loading its value into *field) and refuses every text of bad[]. */
+static void expect_values(const char *key, const int64_t *field, const value_case_t *ok, size_t nok,
+                          const char *const *bad, size_t nbad)
+{
+    for (size_t i = 0; i < nok; i++) {
+        expect_ok(key, ok[i].text);
+        cr_assert_eq(*field, ok[i].value, "%s", ok[i].text);
+    }
+    for (size_t i = 0; i < nbad; i++)
+        expect_bad(key, bad[i]);
+}
+
 Test(config, durations)
 {
-    static const struct { const char *text; int64_t ms; } ok[] = {
+    static const value_case_t ok[] = {
         { "1500ms", 1500 }, { "30s", 30000 }, { "5m", 300000 }, { "2h", 7200000 },
         { "1d", 86400000 }, { "45", 45000 }, { "100ms", 100 }, { "86400000ms", 86400000 },
     };
-    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
-        expect_ok("wait", ok[i].text);
-        cr_assert_eq(S.wait_ms, ok[i].ms, "%s", ok[i].text);
-    }
-    expect_bad("wait", "99ms");
-    expect_bad("wait", "86400001ms");
-    expect_bad("wait", "2d");
-    expect_bad("wait", "1.5s");
-    expect_bad("wait", "-1s");
-    expect_bad("wait", "10x");
-    expect_bad("wait", "s");
-    expect_bad("wait", "1 s");
-    expect_bad("wait", "");
-    expect_bad("wait", "9999999999999999999d");
-    cr_assert_str_eq(E.message, "duration too large");
+    static const char *const bad[] = { "99ms", "86400001ms", "2d", "1.5s", "-1s", "10x", "s", "1 s", "",
+                                       "9999999999999999999d" };
+    expect_values("wait", &S.wait_ms, ok, sizeof ok / sizeof ok[0], bad, sizeof bad / sizeof bad[0]);
+    cr_assert_str_eq(E.message, "duration too large"); /* the last one refused */
     load_value("wait", "99ms");
     cr_assert_str_eq(E.message, "99ms is out of bounds 100ms..1d");
 }
 
 Test(config, sizes)
 {
-    static const struct { const char *text; int64_t bytes; } ok[] = {
+    static const value_case_t ok[] = {
         { "1024", 1024 }, { "16k", 16384 }, { "16K", 16384 }, { "10M", 10485760 },
         { "1G", 1073741824 },
     };
-    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
-        expect_ok("buf", ok[i].text);
-        cr_assert_eq(S.buf, ok[i].bytes, "%s", ok[i].text);
-    }
-    expect_bad("buf", "1023");
-    expect_bad("buf", "1073741825");
-    expect_bad("buf", "2G");
-    expect_bad("buf", "1T");
-    expect_bad("buf", "-1");
-    expect_bad("buf", "k");
-    expect_bad("buf", "1.5M");
+    static const char *const bad[] = { "1023", "1073741825", "2G", "1T", "-1", "k", "1.5M" };
+    expect_values("buf", &S.buf, ok, sizeof ok / sizeof ok[0], bad, sizeof bad / sizeof bad[0]);
 }
 
 Test(config, jids)
@@ -430,10 +442,8 @@ Test(config, common_duration_bounds_at_and_over_the_limits)
 
 Test(config, reconnect_max_below_min_names_the_key_written)
 {
-    cr_assert_eq(load_text(BASE "reconnect_min = 20s\nreconnect_max = 10s\n"), PW_ECONFIG);
-    cr_assert_eq(E.line, 5);
-    cr_assert_str_eq(E.key, "reconnect_max");
-    cr_assert_str_eq(E.message, "10s is below reconnect_min = 20s");
+    expect_refused(BASE "reconnect_min = 20s\nreconnect_max = 10s\n", 5, "reconnect_max",
+                   "10s is below reconnect_min = 20s");
     /* only the lower one is in the file: it is the one blamed */
     cr_assert_eq(load_text(BASE "reconnect_min = 1m\n"), PW_ECONFIG);
     cr_assert_eq(E.line, 4);
@@ -482,19 +492,13 @@ Test(config, unknown_key_names_file_line_and_key)
 
 Test(config, duplicate_key)
 {
-    cr_assert_eq(load_text(BASE "[log]\nlevel = info\n[component]\njid = again.example\n"),
-                 PW_ECONFIG);
-    cr_assert_eq(E.line, 7);
-    cr_assert_str_eq(E.key, "jid");
-    cr_assert_str_eq(E.message, "duplicate key (first set on line 2)");
+    expect_refused(BASE "[log]\nlevel = info\n[component]\njid = again.example\n", 7, "jid",
+                   "duplicate key (first set on line 2)");
 }
 
 Test(config, first_error_stops_the_load)
 {
-    cr_assert_eq(load_text(BASE "port = 0\ncolour = blue\n"), PW_ECONFIG);
-    cr_assert_eq(E.line, 4);
-    cr_assert_str_eq(E.key, "port");
-    cr_assert_str_eq(E.message, "a port is 1..65535");
+    expect_refused(BASE "port = 0\ncolour = blue\n", 4, "port", "a port is 1..65535");
 }
 
 Test(config, lines_that_are_not_key_value)
@@ -514,13 +518,9 @@ Test(config, lines_that_are_not_key_value)
     char text[256];
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         snprintf(text, sizeof text, BASE "%s\nport = 5\n", bad[i].line);
-        cr_assert_eq(load_text(text), PW_ECONFIG, "%s", bad[i].line);
-        cr_assert_eq(E.line, 4, "%s: line %u", bad[i].line, E.line);
-        cr_assert_str_eq(E.message, bad[i].message, "%s", bad[i].line);
+        expect_refused(text, 4, NULL, bad[i].message);
     }
-    cr_assert_eq(load_text("jid = a.example\n"), PW_ECONFIG);
-    cr_assert_eq(E.line, 1);
-    cr_assert_str_eq(E.message, "key outside any [section]");
+    expect_refused("jid = a.example\n", 1, NULL, "key outside any [section]");
 }
 
 Test(config, line_length_limit_and_nul_bytes)
@@ -571,11 +571,7 @@ Test(config, map_refusal_names_file_line_key_and_why)
 
 Test(config, duplicate_map_key)
 {
-    cr_assert_eq(load_text(BASE "[prefixes]\n+1 = a.example\n+2 = b.example\n+1 = c.example\n"),
-                 PW_ECONFIG);
-    cr_assert_eq(E.line, 7);
-    cr_assert_str_eq(E.key, "+1");
-    cr_assert_str_eq(E.message, "duplicate key");
+    expect_refused(BASE "[prefixes]\n+1 = a.example\n+2 = b.example\n+1 = c.example\n", 7, "+1", "duplicate key");
 }
 
 Test(config, handler_status_without_why_is_shown_as_its_text)
@@ -584,9 +580,7 @@ Test(config, handler_status_without_why_is_shown_as_its_text)
     size_t o = (size_t)snprintf(text, sizeof text, BASE "[prefixes]\n");
     for (int i = 0; i <= MAP_CAP; i++)
         o += (size_t)snprintf(text + o, sizeof text - o, "+%d = n.example\n", 1000 + i);
-    cr_assert_eq(load_text(text), PW_ECONFIG);
-    cr_assert_eq(E.line, 5 + MAP_CAP);
-    cr_assert_str_eq(E.message, pw_strerror(PW_EFULL));
+    expect_refused(text, 5 + MAP_CAP, NULL, pw_strerror(PW_EFULL));
 }
 
 Test(config, many_map_keys_then_a_duplicate)
@@ -597,10 +591,7 @@ Test(config, many_map_keys_then_a_duplicate)
         o += (size_t)sprintf(text + o, "k%d = v\n", i);
     cr_assert_eq(load_text(text), PW_OK, "%s", etext());
     sprintf(text + o, "[prefixes]\n+1 = a.example\n[ignored]\nk1234 = again\n");
-    cr_assert_eq(load_text(text), PW_ECONFIG);
-    cr_assert_eq(E.line, 4 + 3000 + 4);
-    cr_assert_str_eq(E.key, "k1234");
-    cr_assert_str_eq(E.message, "duplicate key");
+    expect_refused(text, 4 + 3000 + 4, "k1234", "duplicate key");
     free(text);
 }
 

@@ -50,6 +50,15 @@ static pw_srv_rr_t srv(uint16_t prio, const char *target)
 
 TestSuite(dnscache, .init = setup, .fini = teardown);
 
+/* Look name up among the SRV entries of c. @return what pw_dnscache_get_srv() returns (the answer is not kept) */
+static pw_status_t get_srv(pw_dnscache_t *c, const char *name)
+{
+    const pw_srv_rr_t *got;
+    pw_status_t st;
+    size_t n;
+    return pw_dnscache_get_srv(c, name, &st, &got, &n);
+}
+
 Test(dnscache, positive_hit_until_ttl_then_miss)
 {
     pw_dnscache_t *c;
@@ -134,23 +143,20 @@ Test(dnscache, ttl_clamped_to_min_and_max)
 {
     pw_dnscache_t *c;
     pw_srv_rr_t r = srv(0, "a.example");
-    const pw_srv_rr_t *got;
-    pw_status_t st;
-    size_t n;
 
     cr_assert_eq(pw_dnscache_create(&c, loop, 5000, 120000, 30000, 16), PW_OK);
     cr_assert_eq(pw_dnscache_put_srv(c, "zero.example", PW_OK, &r, 1, 0), PW_OK);
     cr_assert_eq(pw_dnscache_put_srv(c, "day.example", PW_OK, &r, 1, 86400), PW_OK);
     cr_assert_eq(pw_dnscache_put_srv(c, "huge.example", PW_OK, &r, 1, UINT32_MAX), PW_OK);
     advance(4999);
-    cr_assert_eq(pw_dnscache_get_srv(c, "zero.example", &st, &got, &n), PW_OK, "TTL 0 lives min");
+    cr_assert_eq(get_srv(c, "zero.example"), PW_OK, "TTL 0 lives min");
     advance(1);
-    cr_assert_eq(pw_dnscache_get_srv(c, "zero.example", &st, &got, &n), PW_ENOTFOUND);
+    cr_assert_eq(get_srv(c, "zero.example"), PW_ENOTFOUND);
     advance(115000 - 1);
-    cr_assert_eq(pw_dnscache_get_srv(c, "day.example", &st, &got, &n), PW_OK);
+    cr_assert_eq(get_srv(c, "day.example"), PW_OK);
     advance(1);
-    cr_assert_eq(pw_dnscache_get_srv(c, "day.example", &st, &got, &n), PW_ENOTFOUND, "max 120 s");
-    cr_assert_eq(pw_dnscache_get_srv(c, "huge.example", &st, &got, &n), PW_ENOTFOUND);
+    cr_assert_eq(get_srv(c, "day.example"), PW_ENOTFOUND, "max 120 s");
+    cr_assert_eq(get_srv(c, "huge.example"), PW_ENOTFOUND);
     pw_dnscache_destroy(c);
 }
 
@@ -168,14 +174,14 @@ Test(dnscache, replace_and_evict_least_recently_used)
     cr_assert_eq(pw_dnscache_put_srv(c, "three", PW_OK, &a, 1, 60), PW_OK);
     cr_assert_eq(pw_dnscache_put_srv(c, "ONE", PW_OK, &b, 1, 60), PW_OK, "replaces, no eviction");
     cr_assert_eq(pw_dnscache_count(c), 3);
-    cr_assert_eq(pw_dnscache_get_srv(c, "two", &st, &got, &n), PW_OK); /* two is now recent */
+    cr_assert_eq(get_srv(c, "two"), PW_OK); /* two is now recent */
     cr_assert_eq(pw_dnscache_put_srv(c, "four", PW_OK, &a, 1, 60), PW_OK);
     cr_assert_eq(pw_dnscache_count(c), 3);
-    cr_assert_eq(pw_dnscache_get_srv(c, "three", &st, &got, &n), PW_ENOTFOUND, "LRU evicted");
+    cr_assert_eq(get_srv(c, "three"), PW_ENOTFOUND, "LRU evicted");
     cr_assert_eq(pw_dnscache_get_srv(c, "one", &st, &got, &n), PW_OK);
     cr_assert_str_eq(got[0].target, "b.example");
-    cr_assert_eq(pw_dnscache_get_srv(c, "two", &st, &got, &n), PW_OK);
-    cr_assert_eq(pw_dnscache_get_srv(c, "four", &st, &got, &n), PW_OK);
+    cr_assert_eq(get_srv(c, "two"), PW_OK);
+    cr_assert_eq(get_srv(c, "four"), PW_OK);
     /* a positive answer replaced by a negative one */
     cr_assert_eq(pw_dnscache_put_srv(c, "four", PW_ENOTFOUND, NULL, 0, 0), PW_OK);
     cr_assert_eq(pw_dnscache_get_srv(c, "four", &st, &got, &n), PW_OK);

@@ -159,26 +159,23 @@ Test(enum, over_long_regexp_is_refused)
 
 Test(enum, uri_domain)
 {
+    static const char *const ok[][2] = {
+        { "sip:+12025550123@opb.example;user=phone", "opb.example" },
+        { "xmpp:OPB.EXAMPLE.", "opb.example" },
+        { "xmpp:bob@opb.example/res", "opb.example" },
+        { "sip:gw.opb.example:5060", "gw.opb.example" },
+        { "xmpp:opb.example?message", "opb.example" },
+    };
+    static const char *const bad[] = { "opb.example", ":opb.example", "xmpp:", "xmpp:bob@", "xmpp:a..b",
+                                       "xmpp:a b", "xmpp://opb.example", "sip:10.0.0.1" };
     char d[64];
 
-    cr_assert_eq(pw_enum_uri_domain("sip:+12025550123@opb.example;user=phone", d, sizeof d), PW_OK);
-    cr_assert_str_eq(d, "opb.example");
-    cr_assert_eq(pw_enum_uri_domain("xmpp:OPB.EXAMPLE.", d, sizeof d), PW_OK);
-    cr_assert_str_eq(d, "opb.example");
-    cr_assert_eq(pw_enum_uri_domain("xmpp:bob@opb.example/res", d, sizeof d), PW_OK);
-    cr_assert_str_eq(d, "opb.example");
-    cr_assert_eq(pw_enum_uri_domain("sip:gw.opb.example:5060", d, sizeof d), PW_OK);
-    cr_assert_str_eq(d, "gw.opb.example");
-    cr_assert_eq(pw_enum_uri_domain("xmpp:opb.example?message", d, sizeof d), PW_OK);
-    cr_assert_str_eq(d, "opb.example");
-    cr_assert_eq(pw_enum_uri_domain("opb.example", d, sizeof d), PW_EINVAL);
-    cr_assert_eq(pw_enum_uri_domain(":opb.example", d, sizeof d), PW_EINVAL);
-    cr_assert_eq(pw_enum_uri_domain("xmpp:", d, sizeof d), PW_EINVAL);
-    cr_assert_eq(pw_enum_uri_domain("xmpp:bob@", d, sizeof d), PW_EINVAL);
-    cr_assert_eq(pw_enum_uri_domain("xmpp:a..b", d, sizeof d), PW_EINVAL);
-    cr_assert_eq(pw_enum_uri_domain("xmpp:a b", d, sizeof d), PW_EINVAL);
-    cr_assert_eq(pw_enum_uri_domain("xmpp://opb.example", d, sizeof d), PW_EINVAL);
-    cr_assert_eq(pw_enum_uri_domain("sip:10.0.0.1", d, sizeof d), PW_EINVAL);
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        cr_assert_eq(pw_enum_uri_domain(ok[i][0], d, sizeof d), PW_OK, "%s", ok[i][0]);
+        cr_assert_str_eq(d, ok[i][1], "%s", ok[i][0]);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_assert_eq(pw_enum_uri_domain(bad[i], d, sizeof d), PW_EINVAL, "%s", bad[i]);
     cr_assert_eq(pw_enum_uri_domain("xmpp:opb.example", d, 4), PW_ERANGE);
     cr_assert_eq(pw_enum_uri_domain(NULL, d, sizeof d), PW_EINVAL);
 }

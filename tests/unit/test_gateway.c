@@ -98,16 +98,23 @@ static void deliver_signed(const pw_enquiry_t *e, const char *id)
     deliver_enquiry(e, PROXY, id, &so);
 }
 
-/* The last stanza must be an error to the proxy for request id; returns its condition. */
-static pw_error_t last_error_to_proxy(const char *id, char *text, size_t cap)
+/* The last stanza is an IQ of this type from the gateway to `to`, for request id (NULL: any); returns it. */
+static xmpp_stanza_t *expect_last_iq(const char *type, const char *to, const char *id)
 {
     xmpp_stanza_t *s = pwfake_transport_last(d->fake);
     cr_assert_not_null(s);
-    cr_assert_str_eq(attr(s, "type"), "error");
-    cr_assert_str_eq(attr(s, "to"), PROXY);
+    cr_assert_str_eq(attr(s, "type"), type);
+    cr_assert_str_eq(attr(s, "to"), to);
     cr_assert_str_eq(attr(s, "from"), GW);
-    cr_assert_str_eq(attr(s, "id"), id);
-    return pw_stanza_error_parse(s, text, cap);
+    if (id)
+        cr_assert_str_eq(attr(s, "id"), id);
+    return s;
+}
+
+/* The last stanza must be an error to the proxy for request id; returns its condition. */
+static pw_error_t last_error_to_proxy(const char *id, char *text, size_t cap)
+{
+    return pw_stanza_error_parse(expect_last_iq("error", PROXY, id), text, cap);
 }
 
 /* No internal address in a stanza that leaves the operator. */
@@ -145,24 +152,44 @@ static void hss_answers_bob(const char *id)
     cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
 }
 
+/* The HSS or the PS (from) answers request id with an error of this type, condition and text. */
+static void answer_error(const char *from, const char *id, const char *type, const char *condition, const char *text)
+{
+    char xml[1024];
+    snprintf(xml, sizeof xml, "<iq type='error' id='%s' from='%s' to='" GW "'><error type='%s'>"
+             "<%s xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+             "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>%s</text>"
+             "</error></iq>", id, from, type, condition, text);
+    cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0, "%s", xml);
+}
+
 /* The last stanza must be the enquiry forwarded to the PS; returns its id. */
 static const char *expect_ps_enquiry(void)
 {
-    xmpp_stanza_t *s = pwfake_transport_last(d->fake), *el;
-    cr_assert_not_null(s);
-    cr_assert_str_eq(attr(s, "type"), "set");
-    cr_assert_str_eq(attr(s, "to"), PS);
-    cr_assert_str_eq(attr(s, "from"), GW);
+    static const char *const want[][2] = {
+        { "presentity-jid", "bob@opb.example" },
+        { "presentity", "+12025550123" },
+        { "ref", "watcher.opa.example/0b6c9a8e-2f0e-4a55-9a0f-6c51c8b1a2d4" },
+        { "watcher-msisdn", "+447700900001" },
+        { "watcher-jid", "alice@opa.example" },
+        { "watcher-network", "opa.example" },
+    };
+    xmpp_stanza_t *s = expect_last_iq("set", PS, NULL), *el;
     el = xmpp_stanza_get_child_by_name_and_ns(s, "enquiry", PW_NS_CHAIN);
     cr_assert_not_null(el);
     cr_assert_null(xmpp_stanza_get_child_by_name(el, "signature"), "the signature stays at the gateway");
-    cr_assert_str_eq(attr(el, "presentity-jid"), "bob@opb.example");
-    cr_assert_str_eq(attr(el, "presentity"), "+12025550123");
-    cr_assert_str_eq(attr(el, "ref"), "watcher.opa.example/0b6c9a8e-2f0e-4a55-9a0f-6c51c8b1a2d4");
-    cr_assert_str_eq(attr(el, "watcher-msisdn"), "+447700900001");
-    cr_assert_str_eq(attr(el, "watcher-jid"), "alice@opa.example");
-    cr_assert_str_eq(attr(el, "watcher-network"), "opa.example");
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        cr_assert_str_eq(attr(el, want[i][0]), want[i][1], "the enquiry's %s", want[i][0]);
     return attr(s, "id");
+}
+
+/* Deliver bob's enquiry signed by opa as request id, and the HSS finds bob by his number: the enquiry goes on to the PS. */
+static void deliver_until_the_ps(const pw_enquiry_t *e, const char *id)
+{
+    char hss_id[64];
+    deliver_signed(e, id);
+    snprintf(hss_id, sizeof hss_id, "%s", expect_hss_lookup("msisdn", "+12025550123"));
+    hss_answers_bob(hss_id);
 }
 
 /* ---- the happy path ---- */
@@ -190,11 +217,7 @@ Test(gateway, signed_enquiry_goes_to_hss_then_ps_and_the_state_comes_back)
              "</enquiry></iq>", ps_id);
     cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
     cr_assert_eq(pwfake_transport_sent_count(d->fake), 3);
-    res = pwfake_transport_last(d->fake);
-    cr_assert_str_eq(attr(res, "type"), "result");
-    cr_assert_str_eq(attr(res, "id"), "e1");
-    cr_assert_str_eq(attr(res, "to"), PROXY);
-    cr_assert_str_eq(attr(res, "from"), GW);
+    res = expect_last_iq("result", PROXY, "e1");
     el = xmpp_stanza_get_child_by_name_and_ns(res, "enquiry", PW_NS_CHAIN);
     cr_assert_not_null(el);
     cr_assert_str_eq(attr(el, "ref"), "watcher.opa.example/0b6c9a8e-2f0e-4a55-9a0f-6c51c8b1a2d4");
@@ -294,21 +317,27 @@ Test(gateway, signature_with_the_wrong_key_is_not_authorized)
     expect_refused(&e, PROXY, &so, PW_ERR_NOT_AUTHORIZED, "does not verify");
 }
 
+/* The last stanza is not-authorized to request id, its text holding word, after sent stanzas in all. */
+static void expect_not_authorized(const char *id, const char *word, size_t sent)
+{
+    char text[512];
+    cr_assert_eq(last_error_to_proxy(id, text, sizeof text), PW_ERR_NOT_AUTHORIZED);
+    cr_assert(strstr(text, word), "%s", text);
+    cr_assert_eq(pwfake_transport_sent_count(d->fake), sent);
+}
+
 Test(gateway, tampered_enquiry_is_not_authorized)
 {
     pw_enquiry_t e = bob_enquiry();
     sign_opts_t so = { d->k_opa, "opa.example", PROXY, 0 };
     char *xml = enquiry_xml(&e, PROXY, "t1", &so), *p;
-    char text[512];
     /* change the watcher after signing */
     p = strstr(xml, "alice@opa.example");
     cr_assert_not_null(p);
     memcpy(p, "mally", 5);
     cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
     xmpp_free(d->ctx, xml);
-    cr_assert_eq(last_error_to_proxy("t1", text, sizeof text), PW_ERR_NOT_AUTHORIZED);
-    cr_assert(strstr(text, "does not verify"), "%s", text);
-    cr_assert_eq(pwfake_transport_sent_count(d->fake), 1);
+    expect_not_authorized("t1", "does not verify", 1);
 }
 
 Test(gateway, replayed_enquiry_is_not_authorized)
@@ -316,14 +345,11 @@ Test(gateway, replayed_enquiry_is_not_authorized)
     pw_enquiry_t e = bob_enquiry();
     sign_opts_t so = { d->k_opa, "opa.example", PROXY, 0 };
     char *xml = enquiry_xml(&e, PROXY, "r1", &so);
-    char text[512];
     cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
     expect_hss_lookup("msisdn", "+12025550123");
     cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
     xmpp_free(d->ctx, xml);
-    cr_assert_eq(last_error_to_proxy("r1", text, sizeof text), PW_ERR_NOT_AUTHORIZED);
-    cr_assert(strstr(text, "replay"), "%s", text);
-    cr_assert_eq(pwfake_transport_sent_count(d->fake), 2);
+    expect_not_authorized("r1", "replay", 2);
 }
 
 Test(gateway, stale_or_future_signature_is_not_authorized)
@@ -353,34 +379,48 @@ Test(gateway, malformed_enquiries_get_their_condition)
 
 /* ---- HSS and PS outcomes ---- */
 
-Test(gateway, unknown_number_is_item_not_found)
+/*
+ * Bob's enquiry as request id meets this error from the HSS; the answer to the proxy names no
+ * internal address. @return its condition (its text in text)
+ */
+static pw_error_t hss_error_to_proxy(const char *id, const char *type, const char *condition, const char *hss_text,
+                                     char *text, size_t cap)
 {
     pw_enquiry_t e = bob_enquiry();
-    char xml[768], text[512];
-    deliver_signed(&e, "u1");
-    snprintf(xml, sizeof xml, "<iq type='error' id='%s' from='" HSS "' to='" GW "'><error type='cancel'>"
-             "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
-             "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>no subscriber has the number +12025550123</text>"
-             "</error></iq>", expect_hss_lookup("msisdn", "+12025550123"));
-    cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
-    cr_assert_eq(last_error_to_proxy("u1", text, sizeof text), PW_ERR_ITEM_NOT_FOUND);
-    cr_assert(strstr(text, "+12025550123"), "%s", text);
+    deliver_signed(&e, id);
+    answer_error(HSS, expect_hss_lookup("msisdn", "+12025550123"), type, condition, hss_text);
     assert_no_internal_address(pwfake_transport_last(d->fake));
+    return last_error_to_proxy(id, text, cap);
+}
+
+Test(gateway, unknown_number_is_item_not_found)
+{
+    char text[512];
+    cr_assert_eq(hss_error_to_proxy("u1", "cancel", "item-not-found", "no subscriber has the number +12025550123",
+                                    text, sizeof text),
+                 PW_ERR_ITEM_NOT_FOUND);
+    cr_assert(strstr(text, "+12025550123"), "%s", text);
     cr_assert_eq(pw_gateway_in_flight(d->gw), 0);
 }
 
 Test(gateway, hss_refusal_is_an_internal_error_without_its_text)
 {
-    pw_enquiry_t e = bob_enquiry();
-    char xml[768], text[512];
-    deliver_signed(&e, "h1");
-    snprintf(xml, sizeof xml, "<iq type='error' id='%s' from='" HSS "' to='" GW "'><error type='auth'>"
-             "<forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
-             "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>" HSS " allows only its own components</text>"
-             "</error></iq>", expect_hss_lookup("msisdn", "+12025550123"));
-    cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
-    cr_assert_eq(last_error_to_proxy("h1", text, sizeof text), PW_ERR_INTERNAL_SERVER_ERROR);
+    char text[512];
+    cr_assert_eq(hss_error_to_proxy("h1", "auth", "forbidden", HSS " allows only its own components", text, sizeof text),
+                 PW_ERR_INTERNAL_SERVER_ERROR);
+}
+
+/*
+ * ms later request id gets remote-server-timeout (its text in text) naming no internal address,
+ * and nothing stays in flight.
+ */
+static void expect_timeout_after(uint64_t ms, const char *id, char *text, size_t cap)
+{
+    d->clock_ms += ms;
+    pw_loop_run_once(d->loop, 0);
+    cr_assert_eq(last_error_to_proxy(id, text, cap), PW_ERR_REMOTE_SERVER_TIMEOUT);
     assert_no_internal_address(pwfake_transport_last(d->fake));
+    cr_assert_eq(pw_gateway_in_flight(d->gw), 0);
 }
 
 Test(gateway, hss_timeout_is_remote_server_timeout)
@@ -392,54 +432,32 @@ Test(gateway, hss_timeout_is_remote_server_timeout)
     d->clock_ms += 4999;
     pw_loop_run_once(d->loop, 0);
     cr_assert_eq(pwfake_transport_sent_count(d->fake), 1, "not before iq_timeout");
-    d->clock_ms += 1;
-    pw_loop_run_once(d->loop, 0);
-    cr_assert_eq(last_error_to_proxy("t1", text, sizeof text), PW_ERR_REMOTE_SERVER_TIMEOUT);
+    expect_timeout_after(1, "t1", text, sizeof text);
     cr_assert(strstr(text, "opb.example"), "%s", text);
-    assert_no_internal_address(pwfake_transport_last(d->fake));
-    cr_assert_eq(pw_gateway_in_flight(d->gw), 0);
 }
 
 Test(gateway, ps_timeout_is_remote_server_timeout)
 {
     pw_enquiry_t e = bob_enquiry();
-    char text[512], hss_id[64];
-    deliver_signed(&e, "t2");
-    snprintf(hss_id, sizeof hss_id, "%s", expect_hss_lookup("msisdn", "+12025550123"));
-    hss_answers_bob(hss_id);
+    char text[512];
+    deliver_until_the_ps(&e, "t2");
     expect_ps_enquiry();
-    d->clock_ms += 5000;
-    pw_loop_run_once(d->loop, 0);
-    cr_assert_eq(last_error_to_proxy("t2", text, sizeof text), PW_ERR_REMOTE_SERVER_TIMEOUT);
+    expect_timeout_after(5000, "t2", text, sizeof text);
     cr_assert_str_eq(text, "the presence service of opb.example did not answer in time");
-    assert_no_internal_address(pwfake_transport_last(d->fake));
-    cr_assert_eq(pw_gateway_in_flight(d->gw), 0);
 }
 
 Test(gateway, ps_errors_are_relayed_but_never_its_address)
 {
     pw_enquiry_t e = bob_enquiry();
-    char text[512], hss_id[64], xml[1024];
+    char text[512];
 
-    deliver_signed(&e, "p1");
-    snprintf(hss_id, sizeof hss_id, "%s", expect_hss_lookup("msisdn", "+12025550123"));
-    hss_answers_bob(hss_id);
-    snprintf(xml, sizeof xml, "<iq type='error' id='%s' from='" PS "' to='" GW "'><error type='auth'>"
-             "<subscription-required xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
-             "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>+12025550123 has not approved you yet</text>"
-             "</error></iq>", expect_ps_enquiry());
-    cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
+    deliver_until_the_ps(&e, "p1");
+    answer_error(PS, expect_ps_enquiry(), "auth", "subscription-required", "+12025550123 has not approved you yet");
     cr_assert_eq(last_error_to_proxy("p1", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
     cr_assert_str_eq(text, "+12025550123 has not approved you yet");
 
-    deliver_signed(&e, "p2");
-    snprintf(hss_id, sizeof hss_id, "%s", expect_hss_lookup("msisdn", "+12025550123"));
-    hss_answers_bob(hss_id);
-    snprintf(xml, sizeof xml, "<iq type='error' id='%s' from='" PS "' to='" GW "'><error type='wait'>"
-             "<internal-server-error xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
-             "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>" PS " cannot write its charge records</text>"
-             "</error></iq>", expect_ps_enquiry());
-    cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
+    deliver_until_the_ps(&e, "p2");
+    answer_error(PS, expect_ps_enquiry(), "wait", "internal-server-error", PS " cannot write its charge records");
     cr_assert_eq(last_error_to_proxy("p2", text, sizeof text), PW_ERR_INTERNAL_SERVER_ERROR);
     assert_no_internal_address(pwfake_transport_last(d->fake));
 }

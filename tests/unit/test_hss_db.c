@@ -195,38 +195,58 @@ Test(hss_db, empty_file)
     tmp_fini(&t);
 }
 
+/* One bad value: the field that goes into a subscriber line, what the error says, and (or NULL) what else it says. */
+typedef struct bad_case {
+    const char *field;
+    const char *what;
+    const char *detail;
+} bad_case_t;
+
+/*
+ * For each case, the file `before` the case's field `after` is refused with PW_ECONFIG at
+ * `line`, the error saying the case's what (and detail).
+ */
+static void expect_bad_cases(const char *before, const char *after, int line, const bad_case_t *cases, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char text[512];
+        snprintf(text, sizeof text, "%s%s%s", before, cases[i].field, after);
+        expect_bad(text, line, PW_ECONFIG, cases[i].what);
+        if (cases[i].detail)
+            expect_bad(text, line, PW_ECONFIG, cases[i].detail);
+    }
+}
+
+#define NCASES(a) (sizeof a / sizeof a[0])
+
 Test(hss_db, bad_msisdn)
 {
-    const char *bad[] = {"447700900001", "+0447700900001", "+1234567", "+1234567890123456", "+4477009000a1",
-                         "++447700900001", "+", "+44-7700900001", "+447700900001x"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        char text[512];
-        snprintf(text, sizeof text, "# c\n" GOOD1 "%s bob@opa.example ps1.opa.example active prepaid 1\n", bad[i]);
-        expect_bad(text, 3, PW_ECONFIG, "invalid MSISDN");
-    }
+    static const bad_case_t bad[] = {
+        {"447700900001", "invalid MSISDN", NULL},     {"+0447700900001", "invalid MSISDN", NULL},
+        {"+1234567", "invalid MSISDN", NULL},         {"+1234567890123456", "invalid MSISDN", NULL},
+        {"+4477009000a1", "invalid MSISDN", NULL},    {"++447700900001", "invalid MSISDN", NULL},
+        {"+", "invalid MSISDN", NULL},                {"+44-7700900001", "invalid MSISDN", NULL},
+        {"+447700900001x", "invalid MSISDN", NULL},
+    };
+    expect_bad_cases("# c\n" GOOD1, " bob@opa.example ps1.opa.example active prepaid 1\n", 3, bad, NCASES(bad));
 }
 
 Test(hss_db, bad_jid)
 {
-    static const char *const bad[][2] = {
-        {"bob.opa.example", "missing localpart"},
-        {"@opa.example", "empty localpart"},
-        {"bob@opa.example/res", "resource not allowed"},
-        {"bob@", "empty domain"},
-        {"bob@opa..example", "bad domain label"},
-        {"bob@-opa.example", "bad domain label"},
-        {"bob@opa.example.", "bad domain label"},
-        {"bob@opa_x.example", "bad character in domain"},
-        {"bob@x@opa.example", "more than one '@'"},
-        {"b<o>b@opa.example", "bad character in localpart"},
-        {"b:b@opa.example", "bad character in localpart"},
+    static const bad_case_t bad[] = {
+        {"bob.opa.example", "invalid JID", "missing localpart"},
+        {"@opa.example", "invalid JID", "empty localpart"},
+        {"bob@opa.example/res", "invalid JID", "resource not allowed"},
+        {"bob@", "invalid JID", "empty domain"},
+        {"bob@opa..example", "invalid JID", "bad domain label"},
+        {"bob@-opa.example", "invalid JID", "bad domain label"},
+        {"bob@opa.example.", "invalid JID", "bad domain label"},
+        {"bob@opa_x.example", "invalid JID", "bad character in domain"},
+        {"bob@x@opa.example", "invalid JID", "more than one '@'"},
+        {"b<o>b@opa.example", "invalid JID", "bad character in localpart"},
+        {"b:b@opa.example", "invalid JID", "bad character in localpart"},
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        char text[512];
-        snprintf(text, sizeof text, GOOD1 "\n+447700900009 %s ps1.opa.example active prepaid 1\n", bad[i][0]);
-        expect_bad(text, 3, PW_ECONFIG, "invalid JID");
-        expect_bad(text, 3, PW_ECONFIG, bad[i][1]);
-    }
+    expect_bad_cases(GOOD1 "\n+447700900009 ", " ps1.opa.example active prepaid 1\n", 3, bad, NCASES(bad));
     char text[2100];
     char label[70];
     memset(label, 'a', 64);
@@ -237,32 +257,27 @@ Test(hss_db, bad_jid)
 
 Test(hss_db, bad_presence_server)
 {
-    expect_bad(GOOD1 "+447700900009 bob@opa.example ps1@opa.example active prepaid 1\n", 2, PW_ECONFIG,
-               "invalid PRESENCE-SERVER");
-    expect_bad(GOOD1 "+447700900009 bob@opa.example ps1.opa.example/r active prepaid 1\n", 2, PW_ECONFIG,
-               "invalid PRESENCE-SERVER");
-    expect_bad(GOOD1 "+447700900009 bob@opa.example ps1..opa active prepaid 1\n", 2, PW_ECONFIG,
-               "invalid PRESENCE-SERVER");
+    static const bad_case_t bad[] = {
+        {"ps1@opa.example", "invalid PRESENCE-SERVER", NULL},
+        {"ps1.opa.example/r", "invalid PRESENCE-SERVER", NULL},
+        {"ps1..opa", "invalid PRESENCE-SERVER", NULL},
+    };
+    expect_bad_cases(GOOD1 "+447700900009 bob@opa.example ", " active prepaid 1\n", 2, bad, NCASES(bad));
 }
 
 Test(hss_db, bad_status_account_balance)
 {
-    expect_bad(GOOD1 "+447700900009 bob@opa.example ps1.opa.example Active prepaid 1\n", 2, PW_ECONFIG,
-               "invalid STATUS 'Active'");
-    expect_bad(GOOD1 "+447700900009 bob@opa.example ps1.opa.example suspended prepaid 1\n", 2, PW_ECONFIG,
-               "invalid STATUS");
-    expect_bad(GOOD1 "+447700900009 bob@opa.example ps1.opa.example active credit 1\n", 2, PW_ECONFIG,
-               "invalid ACCOUNT 'credit'");
-    expect_bad(GOOD1 "+447700900009 bob@opa.example ps1.opa.example active prepaid -5\n", 2, PW_ECONFIG,
-               "invalid BALANCE '-5'");
-    expect_bad(GOOD1 "+447700900009 bob@opa.example ps1.opa.example active prepaid 1.5\n", 2, PW_ECONFIG,
-               "invalid BALANCE");
-    expect_bad(GOOD1 "+447700900009 bob@opa.example ps1.opa.example active prepaid +1\n", 2, PW_ECONFIG,
-               "invalid BALANCE");
-    expect_bad(GOOD1 "+447700900009 bob@opa.example ps1.opa.example active prepaid -\n", 2, PW_ECONFIG,
-               "prepaid account needs a BALANCE");
-    expect_bad(GOOD1 "+447700900009 bob@opa.example ps1.opa.example active prepaid 9223372036854775808\n", 2,
-               PW_ECONFIG, "out of range");
+    static const bad_case_t bad[] = {
+        {"Active prepaid 1", "invalid STATUS 'Active'", NULL},
+        {"suspended prepaid 1", "invalid STATUS", NULL},
+        {"active credit 1", "invalid ACCOUNT 'credit'", NULL},
+        {"active prepaid -5", "invalid BALANCE '-5'", NULL},
+        {"active prepaid 1.5", "invalid BALANCE", NULL},
+        {"active prepaid +1", "invalid BALANCE", NULL},
+        {"active prepaid -", "prepaid account needs a BALANCE", NULL},
+        {"active prepaid 9223372036854775808", "out of range", NULL},
+    };
+    expect_bad_cases(GOOD1 "+447700900009 bob@opa.example ps1.opa.example ", "\n", 2, bad, NCASES(bad));
 }
 
 Test(hss_db, field_count)
@@ -330,13 +345,16 @@ Test(hss_db, lookups)
     memset(&s, 0, sizeof s);
     cr_assert_eq(hss_db_find_msisdn(db, "+447700900001", &s), PW_OK);
     cr_assert_str_eq(s.jid, "alice@opa.example");
-    cr_assert_eq(hss_db_find_msisdn(db, "+447700900004", &s), PW_ENOTFOUND);
-    cr_assert_eq(hss_db_find_msisdn(db, "+4477009000011", &s), PW_ENOTFOUND);
-    cr_assert_eq(hss_db_find_msisdn(db, "447700900001", &s), PW_EINVAL);
-    cr_assert_eq(hss_db_find_msisdn(db, "+44770090000", &s), PW_ENOTFOUND);
-    cr_assert_eq(hss_db_find_msisdn(db, "+447700900001 ", &s), PW_EINVAL);
-    cr_assert_eq(hss_db_find_msisdn(db, "+12345678901234567890", &s), PW_EINVAL);
-    cr_assert_eq(hss_db_find_msisdn(db, "", &s), PW_EINVAL);
+    static const struct {
+        const char *msisdn;
+        pw_status_t want;
+    } misses[] = {
+        { "+447700900004", PW_ENOTFOUND }, { "+4477009000011", PW_ENOTFOUND }, { "447700900001", PW_EINVAL },
+        { "+44770090000", PW_ENOTFOUND },  { "+447700900001 ", PW_EINVAL },    { "+12345678901234567890", PW_EINVAL },
+        { "", PW_EINVAL },
+    };
+    for (size_t i = 0; i < sizeof misses / sizeof misses[0]; i++)
+        cr_assert_eq(hss_db_find_msisdn(db, misses[i].msisdn, &s), misses[i].want, "'%s'", misses[i].msisdn);
 
     cr_assert_eq(hss_db_find_jid(db, "ALICE@opa.example", &s), PW_ENOTFOUND); /* localpart exact */
     cr_assert_eq(hss_db_find_jid(db, "alice@OPA.EXAMPLE", &s), PW_OK);       /* domain folded */
@@ -386,17 +404,35 @@ Test(hss_db, bad_arguments_and_missing_file)
     cr_assert_eq(hss_db_reload_finish(NULL, &db, err, sizeof err), PW_EINVAL);
 }
 
-Test(hss_db, refused_as_a_whole)
+/*
+ * n good subscriber lines +4477009<i> u<i>@opa.example, all on ps1 (prepaid, balance i) or
+ * each on its own ps<i> (postpaid), with room for `spare` more bytes after them.
+ * @param len receives the text's length
+ * @return the text (malloc'd, the caller frees)
+ */
+static char *many_subscribers(size_t n, int own_ps, size_t spare, size_t *len)
 {
-    size_t n = 5000;
-    size_t cap = n * 80 + 256;
+    size_t cap = n * 80 + spare;
     char *text = malloc(cap);
     cr_assert_not_null(text);
     size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        k += (size_t)snprintf(text + k, cap - k, "+4477009%05zu u%zu@opa.example ps1.opa.example active prepaid %zu\n",
-                              i, i, i);
-    snprintf(text + k, cap - k, "+447799999999 last@opa.example ps1.opa.example active prepaid oops\n");
+    for (size_t i = 0; i < n; i++) {
+        if (own_ps)
+            k += (size_t)snprintf(text + k, cap - k, "+4477009%05zu u%zu@opa.example ps%zu.opa.example active postpaid -\n",
+                                  i, i, i);
+        else
+            k += (size_t)snprintf(text + k, cap - k, "+4477009%05zu u%zu@opa.example ps1.opa.example active prepaid %zu\n",
+                                  i, i, i);
+    }
+    *len = k;
+    return text;
+}
+
+Test(hss_db, refused_as_a_whole)
+{
+    size_t n = 5000, k;
+    char *text = many_subscribers(n, 0, 256, &k);
+    snprintf(text + k, 256, "+447799999999 last@opa.example ps1.opa.example active prepaid oops\n");
     char what[64];
     snprintf(what, sizeof what, "invalid BALANCE 'oops'");
     expect_bad(text, (int)n + 1, PW_ECONFIG, what);
@@ -405,14 +441,8 @@ Test(hss_db, refused_as_a_whole)
 
 Test(hss_db, too_many_presence_servers)
 {
-    size_t n = HSS_DB_MAX_PRESENCE_SERVERS + 1;
-    size_t cap = n * 80 + 64;
-    char *text = malloc(cap);
-    cr_assert_not_null(text);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        k += (size_t)snprintf(text + k, cap - k, "+4477009%05zu u%zu@opa.example ps%zu.opa.example active postpaid -\n",
-                              i, i, i);
+    size_t n = HSS_DB_MAX_PRESENCE_SERVERS + 1, k;
+    char *text = many_subscribers(n, 1, 64, &k);
     expect_bad(text, (int)n, PW_ERANGE, "distinct presence servers");
     free(text);
 }

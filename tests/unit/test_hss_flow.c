@@ -111,17 +111,17 @@ typedef struct expected {
 /* The <subscriber/> as the HSS built it before pw_hss_record_build(), serialized (xmpp_free()). */
 static char *old_answer_text(const expected_t *e)
 {
+    const char *const attrs[][2] = {
+        { "msisdn", e->msisdn }, { "jid", e->jid }, { "presence-server", e->presence_server },
+        { "status", e->status }, { "account", e->account }, { "balance", e->balance },
+    };
     xmpp_stanza_t *sub = xmpp_stanza_new(fx->fc->ctx);
     char *buf = NULL;
     size_t len = 0;
     xmpp_stanza_set_name(sub, "subscriber");
     xmpp_stanza_set_ns(sub, PW_HSS_NS);
-    xmpp_stanza_set_attribute(sub, "msisdn", e->msisdn);
-    xmpp_stanza_set_attribute(sub, "jid", e->jid);
-    xmpp_stanza_set_attribute(sub, "presence-server", e->presence_server);
-    xmpp_stanza_set_attribute(sub, "status", e->status);
-    xmpp_stanza_set_attribute(sub, "account", e->account);
-    xmpp_stanza_set_attribute(sub, "balance", e->balance);
+    for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
+        xmpp_stanza_set_attribute(sub, attrs[i][0], attrs[i][1]);
     cr_assert_eq(xmpp_stanza_to_text(sub, &buf, &len), XMPP_EOK);
     xmpp_stanza_release(sub);
     return buf;

@@ -217,33 +217,32 @@ static const struct { const char *raw, *escaped; } xep_vectors[] = {
     { "plain", "plain" },
 };
 
-Test(jid, escape_xep_examples)
+/* fn (pw_jid_escape_node or pw_jid_unescape_node, called what) turns in into want. */
+static void expect_node(pw_status_t (*fn)(const char *, char *, size_t), const char *what, const char *in,
+                        const char *want)
 {
     char out[128];
-    for (size_t i = 0; i < sizeof xep_vectors / sizeof xep_vectors[0]; i++) {
-        cr_assert_eq(pw_jid_escape_node(xep_vectors[i].raw, out, sizeof out), PW_OK, "%s",
-                     xep_vectors[i].raw);
-        cr_assert_str_eq(out, xep_vectors[i].escaped, "escape %s", xep_vectors[i].raw);
-    }
+    cr_assert_eq(fn(in, out, sizeof out), PW_OK, "%s %s", what, in);
+    cr_assert_str_eq(out, want, "%s %s", what, in);
+}
+
+Test(jid, escape_xep_examples)
+{
+    for (size_t i = 0; i < sizeof xep_vectors / sizeof xep_vectors[0]; i++)
+        expect_node(pw_jid_escape_node, "escape", xep_vectors[i].raw, xep_vectors[i].escaped);
 }
 
 Test(jid, unescape_xep_examples)
 {
-    char out[128];
-    for (size_t i = 0; i < sizeof xep_vectors / sizeof xep_vectors[0]; i++) {
-        cr_assert_eq(pw_jid_unescape_node(xep_vectors[i].escaped, out, sizeof out), PW_OK, "%s",
-                     xep_vectors[i].escaped);
-        cr_assert_str_eq(out, xep_vectors[i].raw, "unescape %s", xep_vectors[i].escaped);
-    }
+    for (size_t i = 0; i < sizeof xep_vectors / sizeof xep_vectors[0]; i++)
+        expect_node(pw_jid_unescape_node, "unescape", xep_vectors[i].escaped, xep_vectors[i].raw);
     /* only recognised sequences are unescaped (lower-case hex); others are left alone */
     const struct { const char *in, *want; } more[] = {
         { "\\41", "\\41" }, { "\\2F", "\\2F" }, { "\\3A\\3a", "\\3A:" }, { "a\\5", "a\\5" },
         { "a\\", "a\\" }, { "\\\\20", "\\ " }, { "\\20x\\20", " x " }, { "\\5c\\5c", "\\\\" },
     };
-    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++) {
-        cr_assert_eq(pw_jid_unescape_node(more[i].in, out, sizeof out), PW_OK);
-        cr_assert_str_eq(out, more[i].want, "unescape %s", more[i].in);
-    }
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
+        expect_node(pw_jid_unescape_node, "unescape", more[i].in, more[i].want);
 }
 
 Test(jid, escape_rejects)

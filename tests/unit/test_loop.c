@@ -33,6 +33,14 @@ static void record_fire(pw_timer_t *t, void *arg)
     tt->log->order[tt->log->n++] = tt->id;
 }
 
+/* A timer that writes id into log when it fires (not started). */
+static void tagged_init(tagged_timer_t *t, int id, fired_t *log)
+{
+    t->id = id;
+    t->log = log;
+    pw_timer_init(&t->timer, record_fire, t);
+}
+
 Test(loop, timers_fire_in_due_order_with_ties_in_start_order)
 {
     pw_loop_t *loop;
@@ -44,9 +52,7 @@ Test(loop, timers_fire_in_due_order_with_ties_in_start_order)
     cr_assert_eq(pw_loop_create(&loop), PW_OK);
     pw_loop_set_clock(loop, fake_now, &clk);
     for (int i = 0; i < 5; i++) {
-        t[i].id = i;
-        t[i].log = &log;
-        pw_timer_init(&t[i].timer, record_fire, &t[i]);
+        tagged_init(&t[i], i, &log);
         cr_assert_eq(pw_timer_start(loop, &t[i].timer, delays[i]), PW_OK);
     }
     cr_assert_eq(pw_loop_timer_count(loop), 5);
@@ -78,9 +84,7 @@ Test(loop, stopped_and_restarted_timers)
     cr_assert_eq(pw_loop_create(&loop), PW_OK);
     pw_loop_set_clock(loop, fake_now, &clk);
     for (int i = 0; i < 100; i++) {
-        t[i].id = i;
-        t[i].log = &log;
-        pw_timer_init(&t[i].timer, record_fire, &t[i]);
+        tagged_init(&t[i], i, &log);
         pw_timer_start(loop, &t[i].timer, (uint64_t)((i * 37) % 100) + 1);
     }
     /* stop every even timer, restart every timer divisible by 5 later */
@@ -210,10 +214,10 @@ Test(loop, poll_waits_until_next_timer_on_real_clock)
 {
     pw_loop_t *loop;
     fired_t log = { { 0 }, 0 };
-    tagged_timer_t tt = { .id = 7, .log = &log };
+    tagged_timer_t tt;
     uint64_t start;
     cr_assert_eq(pw_loop_create(&loop), PW_OK);
-    pw_timer_init(&tt.timer, record_fire, &tt);
+    tagged_init(&tt, 7, &log);
     start = pw_loop_now(loop);
     pw_timer_start(loop, &tt.timer, 30);
     while (log.n == 0)

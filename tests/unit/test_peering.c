@@ -169,6 +169,13 @@ Test(peering, survives_serialisation_through_xml)
     pw_peering_key_destroy(pub);
 }
 
+/* Verify sig over e as sent by proxy.opa.example to gateway.opb.example (why receives the reason). */
+static pw_status_t verify_opa(const pw_peering_key_t *key, xmpp_stanza_t *sig, const pw_enquiry_t *e, char *why,
+                              size_t cap)
+{
+    return pw_peering_verify(key, sig, e, "proxy.opa.example", "gateway.opb.example", why, cap);
+}
+
 Test(peering, tampering_with_any_signed_attribute_fails)
 {
     pw_enquiry_t e = sample();
@@ -190,7 +197,7 @@ Test(peering, tampering_with_any_signed_attribute_fails)
         case 7: snprintf(t.subscription, sizeof t.subscription, "s1"); break;
         case 8: snprintf(t.watcher_network, sizeof t.watcher_network, "opc.example"); break;
         }
-        cr_assert_eq(pw_peering_verify(pub, sig, &t, "proxy.opa.example", "gateway.opb.example", why, sizeof why),
+        cr_assert_eq(verify_opa(pub, sig, &t, why, sizeof why),
                      PW_EDENIED, "field %d tampered but verified", field);
     }
     cr_assert_eq(pw_peering_verify(pub, sig, &e, "proxy.opc.example", "gateway.opb.example", why, sizeof why),
@@ -203,7 +210,7 @@ Test(peering, tampering_with_any_signed_attribute_fails)
         for (int i = 0; i < 2; i++) {
             xmpp_stanza_t *t = xmpp_stanza_copy(sig);
             xmpp_stanza_set_attribute(t, attrs[i], values[i]);
-            cr_assert_eq(pw_peering_verify(pub, t, &e, "proxy.opa.example", "gateway.opb.example", why, sizeof why),
+            cr_assert_eq(verify_opa(pub, t, &e, why, sizeof why),
                          PW_EDENIED, "%s tampered but verified", attrs[i]);
             xmpp_stanza_release(t);
         }
@@ -215,7 +222,7 @@ Test(peering, tampering_with_any_signed_attribute_fails)
         snprintf(b64, sizeof b64, "%s", xmpp_stanza_get_text_ptr(txt));
         b64[10] = b64[10] == 'A' ? 'B' : 'A';
         xmpp_stanza_set_text(txt, b64);
-        cr_assert_eq(pw_peering_verify(pub, t, &e, "proxy.opa.example", "gateway.opb.example", why, sizeof why),
+        cr_assert_eq(verify_opa(pub, t, &e, why, sizeof why),
                      PW_EDENIED);
         xmpp_stanza_release(t);
     }
@@ -232,32 +239,32 @@ Test(peering, wrong_key_and_malformed_signatures_fail)
                                          "gateway.opb.example", NOW), *t;
     char why[256];
 
-    cr_assert_eq(pw_peering_verify(other, sig, &e, "proxy.opa.example", "gateway.opb.example", why, sizeof why),
+    cr_assert_eq(verify_opa(other, sig, &e, why, sizeof why),
                  PW_EDENIED);
     cr_assert(strstr(why, "does not verify"), "%s", why);
 
     t = xmpp_stanza_copy(sig);
     xmpp_stanza_set_attribute(t, "alg", "rsa");
-    cr_assert_eq(pw_peering_verify(priv, t, &e, "proxy.opa.example", "gateway.opb.example", why, sizeof why), PW_EINVAL);
+    cr_assert_eq(verify_opa(priv, t, &e, why, sizeof why), PW_EINVAL);
     cr_assert(strstr(why, "algorithm"), "%s", why);
     xmpp_stanza_release(t);
 
     t = xmpp_stanza_copy(sig);
     xmpp_stanza_del_attribute(t, "nonce");
-    cr_assert_eq(pw_peering_verify(priv, t, &e, "proxy.opa.example", "gateway.opb.example", why, sizeof why), PW_EINVAL);
+    cr_assert_eq(verify_opa(priv, t, &e, why, sizeof why), PW_EINVAL);
     cr_assert(strstr(why, "nonce"), "%s", why);
     xmpp_stanza_release(t);
 
     t = xmpp_stanza_copy(sig);
     xmpp_stanza_set_text(xmpp_stanza_get_children(t), "not*base64");
-    cr_assert_eq(pw_peering_verify(priv, t, &e, "proxy.opa.example", "gateway.opb.example", why, sizeof why), PW_EINVAL);
+    cr_assert_eq(verify_opa(priv, t, &e, why, sizeof why), PW_EINVAL);
     xmpp_stanza_set_text(xmpp_stanza_get_children(t), "AAAA");
-    cr_assert_eq(pw_peering_verify(priv, t, &e, "proxy.opa.example", "gateway.opb.example", why, sizeof why), PW_EINVAL);
+    cr_assert_eq(verify_opa(priv, t, &e, why, sizeof why), PW_EINVAL);
     xmpp_stanza_release(t);
 
     t = xmpp_stanza_new_from_string(ctx, "<signature xmlns='urn:peerwatch:chain:0' alg='ed25519' network='opa.example' "
                                          "timestamp='2026-11-21T10:00:00Z' nonce='AAAAAAAAAAAAAAAAAAAAAA'/>");
-    cr_assert_eq(pw_peering_verify(priv, t, &e, "proxy.opa.example", "gateway.opb.example", why, sizeof why), PW_EINVAL,
+    cr_assert_eq(verify_opa(priv, t, &e, why, sizeof why), PW_EINVAL,
                  "an empty signature");
     xmpp_stanza_release(t);
 
@@ -282,22 +289,25 @@ Test(peering, key_loading_refuses_what_is_not_an_ed25519_key)
 
 Test(peering, timestamps_parse_as_xep0082)
 {
+    static const struct {
+        const char *text;
+        uint64_t ms;
+    } ok[] = {
+        { "1970-01-01T00:00:00Z", 0 },
+        { "2026-11-21T10:00:00Z", 1795255200000ull },
+        { "2026-11-21T10:00:00.250Z", 1795255200250ull },
+        { "2026-11-21T11:30:00+01:30", 1795255200000ull },
+        { "2024-02-29T00:00:00Z", 1709164800000ull },
+    };
+    static const char *const bad[] = { "2023-02-29T00:00:00Z", "2026-11-21 10:00:00Z", "2026-11-21T10:00:00",
+                                       "2026-13-21T10:00:00Z", "2026-11-21T10:00:00Zjunk", "" };
     uint64_t t;
-    cr_assert_eq(pw_clock_parse("1970-01-01T00:00:00Z", &t), PW_OK);
-    cr_assert_eq(t, 0);
-    cr_assert_eq(pw_clock_parse("2026-11-21T10:00:00Z", &t), PW_OK);
-    cr_assert_eq(t, 1795255200000ull);
-    cr_assert_eq(pw_clock_parse("2026-11-21T10:00:00.250Z", &t), PW_OK);
-    cr_assert_eq(t, 1795255200250ull);
-    cr_assert_eq(pw_clock_parse("2026-11-21T11:30:00+01:30", &t), PW_OK);
-    cr_assert_eq(t, 1795255200000ull);
-    cr_assert_eq(pw_clock_parse("2024-02-29T00:00:00Z", &t), PW_OK);
-    cr_assert_eq(pw_clock_parse("2023-02-29T00:00:00Z", &t), PW_EINVAL);
-    cr_assert_eq(pw_clock_parse("2026-11-21 10:00:00Z", &t), PW_EINVAL);
-    cr_assert_eq(pw_clock_parse("2026-11-21T10:00:00", &t), PW_EINVAL);
-    cr_assert_eq(pw_clock_parse("2026-13-21T10:00:00Z", &t), PW_EINVAL);
-    cr_assert_eq(pw_clock_parse("2026-11-21T10:00:00Zjunk", &t), PW_EINVAL);
-    cr_assert_eq(pw_clock_parse("", &t), PW_EINVAL);
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        cr_assert_eq(pw_clock_parse(ok[i].text, &t), PW_OK, "%s", ok[i].text);
+        cr_assert_eq(t, ok[i].ms, "%s", ok[i].text);
+    }
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_assert_eq(pw_clock_parse(bad[i], &t), PW_EINVAL, "'%s'", bad[i]);
 }
 
 /* A valid unpadded 16-byte nonce from a counter (the last character carries 2 zero bits). */

@@ -174,6 +174,15 @@ Test(presence_aggregate, bounds_on_resources_status_and_users)
     pw_ptable_destroy(t);
 }
 
+/* alice asks for bob's current state (request id, ref) and bob's roster item for her is item: st receives the answer's state. */
+static void current_state(const char *id, const char *ref, const char *item, pw_presence_state_t *st)
+{
+    pwfake_presence_enquiry(&pd, id, ref, "current");
+    pwfake_presence_roster(&pd, item);
+    pwfake_presence_run(&pd, 0);
+    pwfake_presence_state(&pd, id, st);
+}
+
 Test(presence_aggregate, an_enquiry_answers_the_aggregate_of_forwarded_presences)
 {
     pw_presence_state_t st;
@@ -183,27 +192,18 @@ Test(presence_aggregate, an_enquiry_answers_the_aggregate_of_forwarded_presences
                "<status>In a meeting</status><priority>5</priority></presence>");
     pwfake_presence_deliver(&pd, "<presence from='bob@opb.example/laptop' to='" PWFAKE_PRESENCE_JID "'><show>dnd</show>"
                "<priority>-1</priority></presence>");
-    pwfake_presence_enquiry(&pd, "q1", "watcher.opa.example/1", "current");
-    pwfake_presence_roster(&pd, "<item jid='alice@opa.example' subscription='both'/>");
-    pwfake_presence_run(&pd, 0);
-    pwfake_presence_state(&pd, "q1", &st);
+    current_state("q1", "watcher.opa.example/1", "<item jid='alice@opa.example' subscription='both'/>", &st);
     cr_assert_eq(st.available, 1);
     cr_assert_str_eq(st.show, "away");
     cr_assert_str_eq(st.status, "In a meeting");
 
     pwfake_presence_deliver(&pd, "<presence from='bob@opb.example/phone' to='" PWFAKE_PRESENCE_JID "' type='unavailable'/>");
-    pwfake_presence_enquiry(&pd, "q2", "watcher.opa.example/2", "current");
-    pwfake_presence_roster(&pd, "<item jid='alice@opa.example' subscription='both'/>");
-    pwfake_presence_run(&pd, 0);
-    pwfake_presence_state(&pd, "q2", &st);
+    current_state("q2", "watcher.opa.example/2", "<item jid='alice@opa.example' subscription='both'/>", &st);
     cr_assert_eq(st.available, 1, "the laptop (priority -1) is still available");
     cr_assert_str_eq(st.show, "dnd");
 
     pwfake_presence_deliver(&pd, "<presence from='bob@opb.example/laptop' to='" PWFAKE_PRESENCE_JID "' type='unavailable'/>");
-    pwfake_presence_enquiry(&pd, "q3", "watcher.opa.example/3", "current");
-    pwfake_presence_roster(&pd, "<item jid='alice@opa.example' subscription='from'/>");
-    pwfake_presence_run(&pd, 0);
-    pwfake_presence_state(&pd, "q3", &st);
+    current_state("q3", "watcher.opa.example/3", "<item jid='alice@opa.example' subscription='from'/>", &st);
     cr_assert_eq(st.available, 0);
     {
         xmpp_stanza_t *s = xmpp_stanza_get_child_by_name(

@@ -41,6 +41,29 @@ static void state_of(xmpp_stanza_t *iq, pw_presence_state_t *st)
     cr_assert_eq(pw_state_parse(s, st), PW_OK);
 }
 
+/*
+ * A PS with these settings (NULL: the defaults) and the server's privileges; alice subscribes
+ * to bob's changes (request id, bob's roster granting both; sub, when not NULL, receives the
+ * subscription's id) and bob goes away: the first notification is out.
+ */
+static void notified(const char *settings, const char *id, char *sub, size_t cap)
+{
+    pwfake_presence_start(&pd, settings);
+    pwfake_presence_grant(&pd, "opb.example", 2);
+    pwfake_presence_subscribe(&pd, id, "changes", PWFAKE_PRESENCE_BOTH);
+    if (sub)
+        pwfake_presence_subscription(&pd, id, sub, cap);
+    change("away");
+}
+
+/* One subscription ended, with this outcome. */
+static void expect_one_end(const char *outcome)
+{
+    pwfake_presence_read_ends(&pd, &ends);
+    cr_assert_eq(ends.n, 1);
+    cr_assert_str_eq(ends.outcome[0], outcome);
+}
+
 Test(presence_notify, three_changes_three_notifications_in_sequence)
 {
     char id[64];
@@ -144,11 +167,7 @@ Test(presence_notify, changes_expire_on_time_with_the_ended_notification_and_rec
 {
     char id[64];
     xmpp_stanza_t *n;
-    pwfake_presence_start(&pd, NULL);
-    pwfake_presence_grant(&pd, "opb.example", 2);
-    pwfake_presence_subscribe(&pd, "e1", "changes", PWFAKE_PRESENCE_BOTH); /* 60 s */
-    pwfake_presence_subscription(&pd, "e1", id, sizeof id);
-    change("away");
+    notified(NULL, "e1", id, sizeof id); /* 60 s */
     pwfake_presence_ack(&pd, pwfake_presence_notify(&pd, 0, NULL));
     pwfake_presence_run(&pd, 58000);
     cr_assert_eq(pwfake_presence_notify_count(&pd), 1);
@@ -162,9 +181,7 @@ Test(presence_notify, changes_expire_on_time_with_the_ended_notification_and_rec
     cr_assert_str_eq(attr(n, "subscription"), id);
     cr_assert_null(xmpp_stanza_get_child_by_name(pwfake_presence_notify_el(n), "state"));
     pwfake_presence_ack(&pd, n);
-    pwfake_presence_read_ends(&pd, &ends);
-    cr_assert_eq(ends.n, 1);
-    cr_assert_str_eq(ends.outcome[0], "expired");
+    expect_one_end("expired");
     cr_assert_str_eq(ends.subscription[0], id);
     cr_assert_eq(ends.duration[0], 60);
     cr_assert_eq(ends.notifications[0], 2);
@@ -202,9 +219,7 @@ Test(presence_notify, next_fires_once_with_the_state_and_ends)
     pwfake_presence_bob(&pd, "xa");
     pwfake_presence_run(&pd, 1000);
     cr_assert_eq(pwfake_presence_notify_count(&pd), 1, "fires once");
-    pwfake_presence_read_ends(&pd, &ends);
-    cr_assert_eq(ends.n, 1);
-    cr_assert_str_eq(ends.outcome[0], "expired");
+    expect_one_end("expired");
     cr_assert_eq(ends.notifications[0], 1);
     pwfake_presence_stop(&pd);
 }
@@ -212,10 +227,7 @@ Test(presence_notify, next_fires_once_with_the_state_and_ends)
 Test(presence_notify, a_watcher_gone_ends_without_retries)
 {
     xmpp_stanza_t *n;
-    pwfake_presence_start(&pd, NULL);
-    pwfake_presence_grant(&pd, "opb.example", 2);
-    pwfake_presence_subscribe(&pd, "g1", "changes", PWFAKE_PRESENCE_BOTH);
-    change("away");
+    notified(NULL, "g1", NULL, 0);
     n = pwfake_presence_notify(&pd, 0, NULL);
     pwfake_presence_deliver(&pd, "<iq type='error' id='%s' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'><error type='cancel'>"
                "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
@@ -225,18 +237,13 @@ Test(presence_notify, a_watcher_gone_ends_without_retries)
     cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 0);
     pwfake_presence_run(&pd, 20000);
     cr_assert_eq(pwfake_presence_notify_count(&pd), 1, "no retry, no ended notification");
-    pwfake_presence_read_ends(&pd, &ends);
-    cr_assert_eq(ends.n, 1);
-    cr_assert_str_eq(ends.outcome[0], "watcher-gone");
+    expect_one_end("watcher-gone");
     pwfake_presence_stop(&pd);
 }
 
 Test(presence_notify, a_timeout_is_retried_then_the_subscription_ends)
 {
-    pwfake_presence_start(&pd, "notify_timeout = 2s\nnotify_retries = 2");
-    pwfake_presence_grant(&pd, "opb.example", 2);
-    pwfake_presence_subscribe(&pd, "o1", "changes", PWFAKE_PRESENCE_BOTH);
-    change("away");
+    notified("notify_timeout = 2s\nnotify_retries = 2", "o1", NULL, 0);
     cr_assert_eq(pwfake_presence_notify_count(&pd), 1);
     pwfake_presence_run(&pd, 2001);
     cr_assert_eq(pwfake_presence_notify_count(&pd), 2, "first retry");
@@ -253,18 +260,13 @@ Test(presence_notify, a_timeout_is_retried_then_the_subscription_ends)
     pwfake_presence_run(&pd, 0);
     cr_assert_eq(pwfake_presence_notify_count(&pd), 3, "no more than notify_retries resends");
     cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 0);
-    pwfake_presence_read_ends(&pd, &ends);
-    cr_assert_eq(ends.n, 1);
-    cr_assert_str_eq(ends.outcome[0], "watcher-unreachable");
+    expect_one_end("watcher-unreachable");
     pwfake_presence_stop(&pd);
 }
 
 Test(presence_notify, an_ack_after_a_retry_keeps_the_subscription)
 {
-    pwfake_presence_start(&pd, "notify_timeout = 2s");
-    pwfake_presence_grant(&pd, "opb.example", 2);
-    pwfake_presence_subscribe(&pd, "a1", "changes", PWFAKE_PRESENCE_BOTH);
-    change("away");
+    notified("notify_timeout = 2s", "a1", NULL, 0);
     pwfake_presence_run(&pd, 2001);
     cr_assert_eq(pwfake_presence_notify_count(&pd), 2);
     pwfake_presence_ack(&pd, pwfake_presence_notify(&pd, 1, NULL));
@@ -276,10 +278,7 @@ Test(presence_notify, an_ack_after_a_retry_keeps_the_subscription)
 
 Test(presence_notify, our_link_down_does_not_end_the_subscription)
 {
-    pwfake_presence_start(&pd, "notify_timeout = 2s");
-    pwfake_presence_grant(&pd, "opb.example", 2);
-    pwfake_presence_subscribe(&pd, "l1", "changes", PWFAKE_PRESENCE_BOTH);
-    change("away");
+    notified("notify_timeout = 2s", "l1", NULL, 0);
     cr_assert_eq(pwfake_presence_notify_count(&pd), 1);
     pwfake_transport_down(pd.fake);
     pwfake_presence_run(&pd, 2001); /* the notification times out; the resend cannot leave */

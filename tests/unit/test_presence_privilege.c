@@ -16,6 +16,13 @@ static void stop_driver(void)
 
 TestSuite(presence_privilege, .fini = stop_driver);
 
+/* opb.example's server advertises these permissions (XEP-0356 namespace version 1 or 2). */
+static void advertise(int version, const char *perms)
+{
+    pwfake_presence_deliver(&pd, "<message from='opb.example' to='" PWFAKE_PRESENCE_JID "'>"
+               "<privilege xmlns='urn:xmpp:privilege:%d'>%s</privilege></message>", version, perms);
+}
+
 Test(presence_privilege, prosody_v2_advertisement_then_current_presences)
 {
     unsigned version = 0;
@@ -23,9 +30,7 @@ Test(presence_privilege, prosody_v2_advertisement_then_current_presences)
     pwfake_presence_start(&pd, NULL);
     cr_assert_eq(pw_presence_privileges(pd.ps, "opb.example", &version), 0);
     /* exactly what mod_privilege sends on component-authenticated (advertise_perm) ... */
-    pwfake_presence_deliver(&pd, "<message from='opb.example' to='" PWFAKE_PRESENCE_JID "'><privilege xmlns='urn:xmpp:privilege:2'>"
-               "<perm access='roster' type='get'/><perm access='presence' type='managed_entity'/>"
-               "</privilege></message>");
+    advertise(2, "<perm access='roster' type='get'/><perm access='presence' type='managed_entity'/>");
     cr_assert_eq(pw_presence_privileges(pd.ps, "opb.example", &version),
                  PW_PRESENCE_PRIV_ROSTER_GET | PW_PRESENCE_PRIV_PRESENCE);
     cr_assert_eq(version, 2);
@@ -48,9 +53,8 @@ Test(presence_privilege, ejabberd_v1_advertisement_is_accepted)
 {
     unsigned version = 0;
     pwfake_presence_start(&pd, NULL);
-    pwfake_presence_deliver(&pd, "<message from='opb.example' to='" PWFAKE_PRESENCE_JID "'><privilege xmlns='urn:xmpp:privilege:1'>"
-               "<perm access='roster' type='both'/><perm access='message' type='outgoing'/>"
-               "<perm access='presence' type='roster'/></privilege></message>");
+    advertise(1, "<perm access='roster' type='both'/><perm access='message' type='outgoing'/>"
+                 "<perm access='presence' type='roster'/>");
     cr_assert_eq(pw_presence_privileges(pd.ps, "opb.example", &version),
                  PW_PRESENCE_PRIV_ROSTER_GET | PW_PRESENCE_PRIV_PRESENCE);
     cr_assert_eq(version, 1);
@@ -62,13 +66,11 @@ Test(presence_privilege, ejabberd_v1_advertisement_is_accepted)
 Test(presence_privilege, missing_permissions_are_recorded_and_presences_without_permission_ignored)
 {
     pwfake_presence_start(&pd, NULL);
-    pwfake_presence_deliver(&pd, "<message from='opb.example' to='" PWFAKE_PRESENCE_JID "'><privilege xmlns='urn:xmpp:privilege:2'>"
-               "<perm access='roster' type='set'/><perm access='presence' type='none'/></privilege></message>");
+    advertise(2, "<perm access='roster' type='set'/><perm access='presence' type='none'/>");
     cr_assert_eq(pw_presence_privileges(pd.ps, "opb.example", NULL), 0, "set is not get; none is none");
     pwfake_presence_deliver(&pd, "<presence from='bob@opb.example/phone' to='" PWFAKE_PRESENCE_JID "'/>");
     cr_assert_eq(pw_ptable_count(pw_presence_table(pd.ps)), 0);
-    pwfake_presence_deliver(&pd, "<message from='opb.example' to='" PWFAKE_PRESENCE_JID "'><privilege xmlns='urn:xmpp:privilege:2'>"
-               "<perm access='presence' type='managed_entity'/></privilege></message>");
+    advertise(2, "<perm access='presence' type='managed_entity'/>");
     cr_assert_eq(pw_presence_privileges(pd.ps, "opb.example", NULL), PW_PRESENCE_PRIV_PRESENCE,
                  "a new advertisement replaces the old one");
     /* presences of another domain (no grant from it) are not taken */
@@ -90,8 +92,7 @@ Test(presence_privilege, advertisements_not_from_a_server_or_malformed_are_ignor
     pwfake_presence_deliver(&pd, "<message from='opb.example' type='error' to='" PWFAKE_PRESENCE_JID "'><privilege xmlns='urn:xmpp:privilege:2'>"
                "<perm access='presence' type='managed_entity'/></privilege></message>");
     cr_assert_eq(pw_presence_privileges(pd.ps, "opb.example", NULL), 0);
-    pwfake_presence_deliver(&pd, "<message from='opb.example' to='" PWFAKE_PRESENCE_JID "'><privilege xmlns='urn:xmpp:privilege:2'>"
-               "<perm/><perm access='presence'/><foo access='roster' type='get'/>text</privilege></message>");
+    advertise(2, "<perm/><perm access='presence'/><foo access='roster' type='get'/>text");
     cr_assert_eq(pw_presence_privileges(pd.ps, "opb.example", NULL), 0, "recorded, with nothing granted");
     pwfake_presence_deliver(&pd, "<message from='opb.example' to='" PWFAKE_PRESENCE_JID "'><body>hello</body></message>");
     pwfake_presence_deliver(&pd, "<message from='opb.example' to='" PWFAKE_PRESENCE_JID "'/>");

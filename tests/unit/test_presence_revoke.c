@@ -36,14 +36,28 @@ static void carol_subscribes(const char *id)
     cr_assert_str_eq(xmpp_stanza_get_type(pwfake_presence_answer(&pd, id)), "result");
 }
 
+/* alice subscribes to bob (request id, of this kind; bob's roster grants both); sub receives the subscription's id. */
+static void alice_subscribes(const char *id, const char *kind, char *sub, size_t cap)
+{
+    pwfake_presence_subscribe(&pd, id, kind, PWFAKE_PRESENCE_BOTH);
+    pwfake_presence_subscription(&pd, id, sub, cap);
+}
+
+/* A 'stop' enquiry (request id) naming subscription sub, from the watcher that attrs describe; answered when the loop has run. */
+static void stop_named(const char *id, const char *sub, const char *attrs)
+{
+    pwfake_presence_deliver(&pd, "<iq type='set' id='%s' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+               "<enquiry xmlns='urn:peerwatch:chain:0' ref='%s' kind='stop' subscription='%s' %s/></iq>",
+               id, id, sub, attrs);
+    pwfake_presence_run(&pd, 0);
+}
+
 Test(presence_revoke, stop_ends_every_subscription_of_the_watcher_on_the_presentity)
 {
     char a[64], b[64];
     pwfake_presence_start(&pd, NULL);
-    pwfake_presence_subscribe(&pd, "s1", "changes", PWFAKE_PRESENCE_BOTH);
-    pwfake_presence_subscription(&pd, "s1", a, sizeof a);
-    pwfake_presence_subscribe(&pd, "s2", "next", PWFAKE_PRESENCE_BOTH);
-    pwfake_presence_subscription(&pd, "s2", b, sizeof b);
+    alice_subscribes("s1", "changes", a, sizeof a);
+    alice_subscribes("s2", "next", b, sizeof b);
     carol_subscribes("s3");
     cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 3);
 
@@ -72,24 +86,16 @@ Test(presence_revoke, stop_naming_a_subscription_ends_only_that_one)
 {
     char a[64], b[64];
     pwfake_presence_start(&pd, NULL);
-    pwfake_presence_subscribe(&pd, "s1", "changes", PWFAKE_PRESENCE_BOTH);
-    pwfake_presence_subscription(&pd, "s1", a, sizeof a);
-    pwfake_presence_subscribe(&pd, "s2", "changes", PWFAKE_PRESENCE_BOTH);
-    pwfake_presence_subscription(&pd, "s2", b, sizeof b);
-    pwfake_presence_deliver(&pd, "<iq type='set' id='st' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='st' kind='stop' subscription='%s' "
-               "proxy='proxy.opa.example' " PWFAKE_PRESENCE_ATTRS "/></iq>", b);
-    pwfake_presence_run(&pd, 0);
+    alice_subscribes("s1", "changes", a, sizeof a);
+    alice_subscribes("s2", "changes", b, sizeof b);
+    stop_named("st", b, "proxy='proxy.opa.example' " PWFAKE_PRESENCE_ATTRS);
     cr_assert_str_eq(xmpp_stanza_get_type(pwfake_presence_answer(&pd, "st")), "result");
     cr_assert_eq(pwfake_presence_notify_count(&pd), 1);
     cr_assert_str_eq(attr(pwfake_presence_notify(&pd, 0, NULL), "subscription"), b);
     cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 1);
     /* carol cannot stop alice's subscription by naming it */
-    pwfake_presence_deliver(&pd, "<iq type='set' id='st2' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='st2' kind='stop' subscription='%s' "
-               "presentity-jid='bob@opb.example' watcher-msisdn='+33612345678' "
-               "watcher-jid='carol@opc.example' watcher-network='opc.example'/></iq>", a);
-    pwfake_presence_run(&pd, 0);
+    stop_named("st2", a, "presentity-jid='bob@opb.example' watcher-msisdn='+33612345678' "
+                         "watcher-jid='carol@opc.example' watcher-network='opc.example'");
     cr_assert_str_eq(xmpp_stanza_get_type(pwfake_presence_answer(&pd, "st2")), "result");
     cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 1);
     pwfake_presence_stop(&pd);
@@ -101,8 +107,7 @@ Test(presence_revoke, a_revoked_item_ends_the_subscription_before_the_next_notif
     char a[64];
     pwfake_presence_start(&pd, NULL);
     pwfake_presence_grant(&pd, "opb.example", 2);
-    pwfake_presence_subscribe(&pd, "r1", "changes", PWFAKE_PRESENCE_BOTH);
-    pwfake_presence_subscription(&pd, "r1", a, sizeof a);
+    alice_subscribes("r1", "changes", a, sizeof a);
     pwfake_presence_bob(&pd, "away");
     pwfake_presence_roster(&pd, PWFAKE_PRESENCE_BOTH);
     pwfake_presence_run(&pd, 0);

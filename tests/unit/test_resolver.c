@@ -86,26 +86,30 @@ typedef struct result {
     pw_srv_rr_t srv[8];
 } result_t;
 
-static void on_naptr(void *arg, pw_status_t status, const pw_naptr_t *rrs, size_t n, uint32_t ttl)
+/* Count a callback and keep what it said; @return how many records to copy (at most 8). */
+static size_t record(result_t *res, pw_status_t status, size_t n, uint32_t ttl)
 {
-    result_t *res = arg;
     res->calls++;
     res->status = status;
     res->n = n;
     res->ttl = ttl;
-    for (size_t i = 0; i < n && i < 8; i++)
-        res->naptr[i] = rrs[i];
+    return n < 8 ? n : 8;
+}
+
+static void on_naptr(void *arg, pw_status_t status, const pw_naptr_t *rrs, size_t n, uint32_t ttl)
+{
+    result_t *res = arg;
+    size_t keep = record(res, status, n, ttl);
+    if (keep)
+        memcpy(res->naptr, rrs, keep * sizeof rrs[0]);
 }
 
 static void on_srv(void *arg, pw_status_t status, const pw_srv_rr_t *rrs, size_t n, uint32_t ttl)
 {
     result_t *res = arg;
-    res->calls++;
-    res->status = status;
-    res->n = n;
-    res->ttl = ttl;
-    for (size_t i = 0; i < n && i < 8; i++)
-        res->srv[i] = rrs[i];
+    size_t keep = record(res, status, n, ttl);
+    if (keep)
+        memcpy(res->srv, rrs, keep * sizeof rrs[0]);
 }
 
 /* Run the loop until *done is non-zero or timeout_ms of real time have passed. */

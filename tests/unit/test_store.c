@@ -107,17 +107,24 @@ Test(store, bad_keys_and_values_are_refused)
     cr_assert_eq(pw_store_open(&s, dir, "bad/name", remember, NULL, &l), PW_EINVAL);
 }
 
+/* A committed journal holding k1 = 1 and k2 = 2, closed again (l forgotten). */
+static void journal_of_two(loaded_t *l, const char *k1, const char *k2)
+{
+    pw_store_t *s = open_store(l, NULL);
+    pw_store_put(s, k1, "1");
+    pw_store_put(s, k2, "2");
+    cr_assert_eq(pw_store_commit(s), PW_OK);
+    pw_store_close(s);
+    forget(l);
+}
+
 Test(store, a_torn_last_record_is_cut_and_the_rest_kept)
 {
     loaded_t l = { 0 };
     char path[256];
     FILE *f;
-    pw_store_t *s = open_store(&l, NULL);
-    pw_store_put(s, "a", "1");
-    pw_store_put(s, "b", "2");
-    cr_assert_eq(pw_store_commit(s), PW_OK);
-    pw_store_close(s);
-    forget(&l);
+    pw_store_t *s;
+    journal_of_two(&l, "a", "b");
     journal_path(path, sizeof path);
     f = fopen(path, "a");
     fputs("P\tc\t3\t0123", f); /* a crash in the middle of a write */
@@ -140,12 +147,8 @@ Test(store, damage_before_the_end_is_refused)
 {
     loaded_t l = { 0 };
     char path[256], cmd[512];
-    pw_store_t *s = open_store(&l, NULL);
-    pw_store_put(s, "alpha", "1");
-    pw_store_put(s, "beta", "2");
-    cr_assert_eq(pw_store_commit(s), PW_OK);
-    pw_store_close(s);
-    forget(&l);
+    pw_store_t *s = NULL;
+    journal_of_two(&l, "alpha", "beta");
     journal_path(path, sizeof path);
     snprintf(cmd, sizeof cmd, "sed -i 's/alpha\t1/alpha\t9/' '%s'", path);
     cr_assert_eq(system(cmd), 0);

@@ -13,6 +13,7 @@
 #include "xmpp/pw_component.h"
 #include "xmpp/pw_transport.h"
 
+/* A listening socket on 127.0.0.1:*port (0: any free port, written back to *port). */
 static int listen_loopback(unsigned short *port)
 {
     struct sockaddr_in a;
@@ -23,6 +24,7 @@ static int listen_loopback(unsigned short *port)
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(*port);
     cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
     cr_assert_eq(listen(fd, 8), 0);
     cr_assert_eq(getsockname(fd, (struct sockaddr *)&a, &len), 0);
@@ -32,7 +34,7 @@ static int listen_loopback(unsigned short *port)
 
 Test(transport, sm_workaround_allocates_state_without_any_traffic)
 {
-    unsigned short port;
+    unsigned short port = 0;
     int lfd = listen_loopback(&port);
     xmpp_ctx_t *ctx;
     xmpp_conn_t *plain, *prepared;
@@ -132,102 +134,108 @@ static void on_accept(pw_loop_t *loop, int fd, unsigned events, void *arg)
     pw_loop_io_set(loop, c, PW_IO_READ, on_client, s);
 }
 
-Test(transport, handshake_stanzas_and_reconnect_after_the_server_drops_us)
-{
+/* A component on the XEP-0114 transport, the fake server and the loop they share. */
+typedef struct rig {
     fake_server_t s;
-    unsigned short port;
     pw_loop_t *loop;
     xmpp_ctx_t *ctx;
     pw_transport_t *t;
     pw_component_t *c;
+} rig_t;
+
+/* The loop, and a fake server not yet listening. */
+static void rig_init(rig_t *r)
+{
+    memset(r, 0, sizeof *r);
+    r->s.cfd = -1;
+    r->s.lfd = -1;
+    cr_assert_eq(pw_loop_create(&r->loop), PW_OK);
+}
+
+/* The fake server listens on 127.0.0.1:*port (0: any free port, written back). */
+static void rig_listen(rig_t *r, unsigned short *port)
+{
+    r->s.lfd = listen_loopback(port);
+    pw_loop_io_set(r->loop, r->s.lfd, PW_IO_READ, on_accept, &r->s);
+}
+
+/* The transport (to) and the component on it, not started. */
+static void rig_component(rig_t *r, const pw_transport_opts_t *to)
+{
+    pw_component_opts_t co = { .jid = "ps1.test.example" };
+    xmpp_initialize();
+    r->ctx = xmpp_ctx_new(NULL, NULL);
+    cr_assert_eq(pw_transport_strophe_create(&r->t, r->loop, r->ctx, to), PW_OK);
+    cr_assert_eq(pw_component_create(&r->c, r->loop, r->ctx, &co, r->t), PW_OK);
+}
+
+/* Run the loop until the server saw pings answered, or for ms at most. */
+static void rig_run_until_pings(rig_t *r, int pings, uint64_t ms)
+{
+    uint64_t deadline = pw_loop_now(r->loop) + ms;
+    while (r->s.pings_answered < pings && pw_loop_now(r->loop) < deadline)
+        pw_loop_run_once(r->loop, 50);
+}
+
+static void rig_close(rig_t *r)
+{
+    pw_component_destroy(r->c);
+    xmpp_ctx_free(r->ctx);
+    xmpp_shutdown();
+    if (r->s.cfd >= 0)
+        close(r->s.cfd);
+    if (r->s.lfd >= 0)
+        close(r->s.lfd);
+    pw_loop_destroy(r->loop);
+}
+
+Test(transport, handshake_stanzas_and_reconnect_after_the_server_drops_us)
+{
+    rig_t r;
+    unsigned short port = 0;
     pw_transport_opts_t to = { .jid = "ps1.test.example", .secret = "secret", .server = "127.0.0.1",
                                .reconnect_min_ms = 100, .reconnect_max_ms = 400 };
-    pw_component_opts_t co = { .jid = "ps1.test.example" };
-    uint64_t start, deadline;
+    uint64_t start;
 
-    memset(&s, 0, sizeof s);
-    s.cfd = -1;
-    s.close_after_ping = 1;
-    cr_assert_eq(pw_loop_create(&loop), PW_OK);
-    s.lfd = listen_loopback(&port);
+    rig_init(&r);
+    r.s.close_after_ping = 1;
+    rig_listen(&r, &port);
     to.port = port;
-    pw_loop_io_set(loop, s.lfd, PW_IO_READ, on_accept, &s);
-    xmpp_initialize();
-    ctx = xmpp_ctx_new(NULL, NULL);
-    cr_assert_eq(pw_transport_strophe_create(&t, loop, ctx, &to), PW_OK);
-    cr_assert_eq(pw_component_create(&c, loop, ctx, &co, t), PW_OK);
-    cr_assert_eq(pw_component_start(c), PW_OK);
-    start = pw_loop_now(loop);
-    deadline = start + 5000;
-    while (s.pings_answered < 3 && pw_loop_now(loop) < deadline)
-        pw_loop_run_once(loop, 50);
-    cr_assert_geq(s.pings_answered, 3, "the component answered a ping on each of three connections");
-    cr_assert_geq(s.handshakes, 3);
-    cr_assert_geq(pw_transport_strophe_connections(t), 3);
+    rig_component(&r, &to);
+    cr_assert_eq(pw_component_start(r.c), PW_OK);
+    start = pw_loop_now(r.loop);
+    rig_run_until_pings(&r, 3, 5000);
+    cr_assert_geq(r.s.pings_answered, 3, "the component answered a ping on each of three connections");
+    cr_assert_geq(r.s.handshakes, 3);
+    cr_assert_geq(pw_transport_strophe_connections(r.t), 3);
     /* two reconnects with backoff of at least min/2 each (equal jitter) */
-    cr_assert_geq(pw_loop_now(loop) - start, 100, "reconnects wait for the backoff");
-    pw_component_stop(c);
-    pw_component_destroy(c);
-    xmpp_ctx_free(ctx);
-    xmpp_shutdown();
-    if (s.cfd >= 0)
-        close(s.cfd);
-    close(s.lfd);
-    pw_loop_destroy(loop);
+    cr_assert_geq(pw_loop_now(r.loop) - start, 100, "reconnects wait for the backoff");
+    pw_component_stop(r.c);
+    rig_close(&r);
 }
 
 Test(transport, refused_connection_is_retried)
 {
-    unsigned short port;
+    rig_t r;
+    unsigned short port = 0;
     int lfd = listen_loopback(&port);
-    pw_loop_t *loop;
-    xmpp_ctx_t *ctx;
-    pw_transport_t *t;
-    pw_component_t *c;
     pw_transport_opts_t to = { .jid = "ps1.test.example", .secret = "s", .server = "127.0.0.1",
                                .reconnect_min_ms = 100, .reconnect_max_ms = 200 };
-    pw_component_opts_t co = { .jid = "ps1.test.example" };
-    fake_server_t s;
     uint64_t deadline;
 
     close(lfd); /* nobody listens on port now: connections are refused */
-    memset(&s, 0, sizeof s);
-    s.cfd = -1;
-    cr_assert_eq(pw_loop_create(&loop), PW_OK);
+    rig_init(&r);
     to.port = port;
-    xmpp_initialize();
-    ctx = xmpp_ctx_new(NULL, NULL);
-    cr_assert_eq(pw_transport_strophe_create(&t, loop, ctx, &to), PW_OK);
-    cr_assert_eq(pw_component_create(&c, loop, ctx, &co, t), PW_OK);
-    pw_component_start(c);
-    deadline = pw_loop_now(loop) + 600;
-    while (pw_loop_now(loop) < deadline)
-        pw_loop_run_once(loop, 50);
-    cr_assert_not(pw_component_online(c));
+    rig_component(&r, &to);
+    pw_component_start(r.c);
+    deadline = pw_loop_now(r.loop) + 600;
+    while (pw_loop_now(r.loop) < deadline)
+        pw_loop_run_once(r.loop, 50);
+    cr_assert_not(pw_component_online(r.c));
     /* now a server appears on the same port: the next retry gets through */
-    {
-        struct sockaddr_in a;
-        int one = 1;
-        s.lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-        setsockopt(s.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        memset(&a, 0, sizeof a);
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        a.sin_port = htons(port);
-        cr_assert_eq(bind(s.lfd, (struct sockaddr *)&a, sizeof a), 0);
-        cr_assert_eq(listen(s.lfd, 8), 0);
-    }
-    pw_loop_io_set(loop, s.lfd, PW_IO_READ, on_accept, &s);
-    deadline = pw_loop_now(loop) + 3000;
-    while (!s.pings_answered && pw_loop_now(loop) < deadline)
-        pw_loop_run_once(loop, 50);
-    cr_assert(pw_component_online(c), "connected once the server was there");
-    cr_assert_eq(s.pings_answered, 1);
-    pw_component_destroy(c);
-    xmpp_ctx_free(ctx);
-    xmpp_shutdown();
-    if (s.cfd >= 0)
-        close(s.cfd);
-    close(s.lfd);
-    pw_loop_destroy(loop);
+    rig_listen(&r, &port);
+    rig_run_until_pings(&r, 1, 3000);
+    cr_assert(pw_component_online(r.c), "connected once the server was there");
+    cr_assert_eq(r.s.pings_answered, 1);
+    rig_close(&r);
 }

@@ -70,6 +70,15 @@ static void submit(const char *id, const char *sid, const char *address, const c
     command(id, attrs, inner);
 }
 
+/* A new session (its id in sid) whose form, submitted as request id, passes the HSS: @return the enquiry sent to the proxy */
+static xmpp_stanza_t *form_enquiry(const char *id, char *sid, size_t cap, const char *address, const char *kind,
+                                   const char *duration)
+{
+    execute(sid, cap);
+    submit(id, sid, address, kind, duration);
+    return pwfake_watcher_hss_then_proxy(tw);
+}
+
 Test(watcher_adhoc, the_command_is_advertised)
 {
     xmpp_stanza_t *q, *item;
@@ -123,9 +132,7 @@ Test(watcher_adhoc, submit_runs_the_enquiry_and_completes_with_the_state)
 {
     xmpp_stanza_t *e, *cmd, *note, *x;
     char sid[64], buf[256];
-    execute(sid, sizeof sid);
-    submit("s1", sid, "+1 202 555 0123", "current", "3600");
-    e = pwfake_watcher_hss_then_proxy(tw);
+    e = form_enquiry("s1", sid, sizeof sid, "+1 202 555 0123", "current", "3600");
     cr_assert_str_eq(pwfake_watcher_attr(e, "kind"), "current");
     cr_assert_str_eq(pwfake_watcher_attr(e, "presentity"), "+12025550123");
     cr_assert_null(xmpp_stanza_get_attribute(e, "duration"));
@@ -147,9 +154,7 @@ Test(watcher_adhoc, submit_changes_makes_an_iq_route_subscription)
 {
     xmpp_stanza_t *e, *cmd, *x;
     char sid[64], buf[256];
-    execute(sid, sizeof sid);
-    submit("s2", sid, "+12025550123", "changes", "600");
-    e = pwfake_watcher_hss_then_proxy(tw);
+    e = form_enquiry("s2", sid, sizeof sid, "+12025550123", "changes", "600");
     cr_assert_str_eq(pwfake_watcher_attr(e, "kind"), "changes");
     cr_assert_str_eq(pwfake_watcher_attr(e, "duration"), "600");
     pwfake_watcher_proxy_subscribed(tw, PWFAKE_WATCHER_STATE_OFF, "sub-a", 600);
@@ -181,9 +186,7 @@ Test(watcher_adhoc, errors_complete_with_an_error_note)
     submit("s4", sid, "+12025550123", "changes", "999999");
     cr_assert(strstr(pw_stanza_child_text(last_command("s4"), "note", NULL, buf, sizeof buf), "86400"), "%s", buf);
 
-    execute(sid, sizeof sid);
-    submit("s5", sid, "+12025550123", "current", "");
-    pwfake_watcher_hss_then_proxy(tw);
+    form_enquiry("s5", sid, sizeof sid, "+12025550123", "current", "");
     pwfake_watcher_proxy_error(tw, "subscription-required", "auth", "bob was asked to approve you");
     cr_assert_str_eq(pw_stanza_child_text(last_command("s5"), "note", NULL, buf, sizeof buf),
                      "subscription-required: bob was asked to approve you");

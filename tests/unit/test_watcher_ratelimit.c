@@ -45,18 +45,23 @@ Test(watcher_ratelimit, idle_keys_are_forgotten_and_the_table_is_bounded)
     pw_ratelimit_destroy(l);
 }
 
+/* alice asks about bob (request id) and the HSS knows her: the WA goes on, or refuses her. */
+static void alice_asks(const char *id)
+{
+    pwfake_watcher_enquiry(tw, id, "alice@opa.example/phone", "address='+12025550123' kind='current'");
+    pwfake_watcher_hss_alice(tw);
+}
+
 Test(watcher_ratelimit, enquiries_over_the_rate_get_resource_constraint)
 {
     char text[256];
     pwfake_watcher_teardown(tw);
     pwfake_watcher_start(tw, "rate_per_watcher = 2\n");
     for (int i = 0; i < 2; i++) {
-        pwfake_watcher_enquiry(tw, "r", "alice@opa.example/phone", "address='+12025550123' kind='current'");
-        pwfake_watcher_hss_alice(tw);
+        alice_asks("r");
         pwfake_watcher_last_request(tw, "proxy.opa.example", "set");
     }
-    pwfake_watcher_enquiry(tw, "r3", "alice@opa.example/phone", "address='+12025550123' kind='current'");
-    pwfake_watcher_hss_alice(tw);
+    alice_asks("r3");
     cr_assert_eq(pwfake_watcher_last_error(tw, "r3", text, sizeof text), PW_ERR_RESOURCE_CONSTRAINT);
     cr_assert(strstr(text, "alice@opa.example") && strstr(text, "2 enquiries a minute"), "%s", text);
     /* another watcher is not affected */
@@ -65,8 +70,7 @@ Test(watcher_ratelimit, enquiries_over_the_rate_get_resource_constraint)
     pwfake_watcher_last_request(tw, "proxy.opa.example", "set");
     /* alice gets a token back after 30 s (2 a minute) */
     pwfake_watcher_advance(tw, 30000); /* (the earlier proxy enquiries time out meanwhile) */
-    pwfake_watcher_enquiry(tw, "r5", "alice@opa.example/phone", "address='+12025550123' kind='current'");
-    pwfake_watcher_hss_alice(tw);
+    alice_asks("r5");
     pwfake_watcher_last_request(tw, "proxy.opa.example", "set");
 }
 
@@ -79,11 +83,9 @@ Test(watcher_ratelimit, reload_changes_the_rate)
     tw->settings = fresh; /* the WA keeps pointing at tw->settings */
     cr_assert_eq(pw_watcher_reload(tw->wa, &tw->settings), PW_OK);
     pw_config_free(pw_watcher_role.options, pw_watcher_role.noptions, &old);
-    pwfake_watcher_enquiry(tw, "q1", "alice@opa.example/phone", "address='+12025550123' kind='current'");
-    pwfake_watcher_hss_alice(tw);
+    alice_asks("q1");
     pwfake_watcher_last_request(tw, "proxy.opa.example", "set");
-    pwfake_watcher_enquiry(tw, "q2", "alice@opa.example/phone", "address='+12025550123' kind='current'");
-    pwfake_watcher_hss_alice(tw);
+    alice_asks("q2");
     cr_assert_eq(pwfake_watcher_last_error(tw, "q2", text, sizeof text), PW_ERR_RESOURCE_CONSTRAINT);
     cr_assert(strstr(text, "1 enquiries a minute"), "%s", text);
 }

@@ -19,6 +19,14 @@ TestSuite(watcher_roster, .init = roster_setup, .fini = tw_teardown);
 
 #define SUBSCRIBE "<presence type='subscribe' from='alice@opa.example' to='" PWFAKE_WATCHER_CONTACT "'/>"
 
+/* alice subscribes and the enquiry passes the HSS to the proxy: @return how many stanzas were sent so far */
+static size_t subscribe_to_the_proxy(void)
+{
+    pwfake_watcher_deliver(tw, SUBSCRIBE);
+    pwfake_watcher_hss_then_proxy(tw);
+    return pwfake_transport_sent_count(tw->fake);
+}
+
 Test(watcher_roster, subscribe_makes_a_changes_enquiry_then_subscribed_and_presence)
 {
     xmpp_stanza_t *e, *p;
@@ -49,9 +57,7 @@ Test(watcher_roster, subscribe_makes_a_changes_enquiry_then_subscribed_and_prese
 Test(watcher_roster, an_offline_presentity_is_unavailable_presence)
 {
     size_t mark;
-    pwfake_watcher_deliver(tw, SUBSCRIBE);
-    pwfake_watcher_hss_then_proxy(tw);
-    mark = pwfake_transport_sent_count(tw->fake);
+    mark = subscribe_to_the_proxy();
     pwfake_watcher_proxy_subscribed(tw, PWFAKE_WATCHER_STATE_OFF, "sub-1", 86400);
     pwfake_watcher_assert_presence(pwfake_watcher_sent(tw, mark), "subscribed");
     pwfake_watcher_assert_presence(pwfake_watcher_sent(tw, mark + 1), "unavailable");
@@ -71,9 +77,7 @@ Test(watcher_roster, a_second_subscribe_is_answered_without_a_new_enquiry)
 Test(watcher_roster, pending_is_retried_until_approved)
 {
     size_t mark;
-    pwfake_watcher_deliver(tw, SUBSCRIBE);
-    pwfake_watcher_hss_then_proxy(tw);
-    mark = pwfake_transport_sent_count(tw->fake);
+    mark = subscribe_to_the_proxy();
     pwfake_watcher_proxy_error(tw, "subscription-required", "auth", "bob was asked to approve you");
     cr_assert_eq(pwfake_transport_sent_count(tw->fake), mark, "nothing to alice while pending");
     cr_assert_eq(pw_watcher_roster_items(tw->wa), 1);
