@@ -2,14 +2,13 @@
 #include "pwt_trial.h"
 
 #include <errno.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "keys.h"
 #include "pwt_util.h"
 
 #define MAX_COMPONENTS 12
@@ -87,32 +86,6 @@ static void step(const pwt_trial_t *t, const char *fmt, ...)
 static int make_dir(const char *path)
 {
     return mkdir(path, 0700) == 0 || errno == EEXIST;
-}
-
-/* Generate an Ed25519 operator key pair (PEM) with OpenSSL. */
-static pw_status_t make_keypair(const char *key_path, const char *pub_path)
-{
-    pw_status_t rc = PW_ECRYPTO;
-    EVP_PKEY_CTX *kctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
-    EVP_PKEY *pkey = NULL;
-    FILE *f = NULL;
-
-    if (!kctx || EVP_PKEY_keygen_init(kctx) <= 0 || EVP_PKEY_keygen(kctx, &pkey) <= 0)
-        goto done;
-    f = fopen(key_path, "w");
-    if (!f || !PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL))
-        goto done;
-    fclose(f);
-    f = fopen(pub_path, "w");
-    if (!f || !PEM_write_PUBKEY(f, pkey))
-        goto done;
-    rc = PW_OK;
-done:
-    if (f)
-        fclose(f);
-    EVP_PKEY_free(pkey);
-    EVP_PKEY_CTX_free(kctx);
-    return rc;
 }
 
 static pw_status_t start_component(pwt_trial_t *t, int op, const char *role, const char *program,
@@ -234,7 +207,7 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
         snprintf(t->key[op], sizeof t->key[op], "%s/%s.key", t->dir, domains[op]);
         snprintf(t->pub[op], sizeof t->pub[op], "%s/%s.pub", t->dir, domains[op]);
         if (!make_dir(t->cdr_dir[op]) || !make_dir(t->state_dir[op]) ||
-            make_keypair(t->key[op], t->pub[op]) != PW_OK) {
+            pwfake_keys_write_ed25519(t->key[op], t->pub[op]) != PW_OK) {
             rc = PW_EIO;
             goto done;
         }

@@ -1,4 +1,4 @@
-/* fake_component.h: a component on the fake transport for unit tests: loop, context, fake transport and component in one, link up. */
+/* fake_component.h: a component on the fake transport for unit tests: loop, context, fake transport and component in one, what every role driver stands on. */
 #ifndef PWFAKE_COMPONENT_H
 #define PWFAKE_COMPONENT_H
 
@@ -28,7 +28,9 @@ pw_status_t pwfake_component_create(pwfake_component_t **out, const char *jid);
 
 /**
  * As pwfake_component_create(), with the component's options given (a role's disco identity,
- * its IQ timeout).
+ * its IQ timeout), and the link still down: a role driver sets the loop's clock, puts its role
+ * on the component in the order the role needs (some register handlers the link's coming up
+ * must find), then brings it up with pwfake_transport_up(fc->fake).
  * @param out receives the parts; free with pwfake_component_destroy()
  * @param o the options (read during the call)
  * @return PW_OK, or the failing step's status (nothing is left allocated)
@@ -37,6 +39,48 @@ pw_status_t pwfake_component_create_opts(pwfake_component_t **out, const pw_comp
 
 /** Tear everything down (the component first, the loop last). NULL-safe. */
 void pwfake_component_destroy(pwfake_component_t *fc);
+
+/**
+ * Lend the parts' pointers to where a role driver keeps them for its tests to name directly.
+ * @param fc the parts
+ * @param loop, ctx, fake, comp receive fc's loop, context, fake transport and component (borrowed)
+ */
+void pwfake_component_lend(const pwfake_component_t *fc, pw_loop_t **loop, xmpp_ctx_t **ctx,
+                           pwfake_transport_t **fake, pw_component_t **comp);
+
+/**
+ * Destroy the parts a driver stopped using, and set its pointer to them and the pointers
+ * pwfake_component_lend() filled to NULL (harmless when *fc is already NULL).
+ * @param fc the driver's pointer to the parts
+ * @param loop, ctx, fake, comp the lent pointers
+ */
+void pwfake_component_take_back(pwfake_component_t **fc, pw_loop_t **loop, xmpp_ctx_t **ctx,
+                                pwfake_transport_t **fake, pw_component_t **comp);
+
+/**
+ * Deliver a stanza written printf-style to the component (a Criterion assertion that it parses).
+ * @param fc the parts
+ * @param fmt the XML as a printf format (up to 8 KiB once written), then its arguments
+ */
+void pwfake_component_deliver(pwfake_component_t *fc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/** What pwfake_component_expect_last() checks of the last stanza: each field that is not NULL. */
+typedef struct pwfake_expect {
+    const char *name; /**< the element's name, e.g. "iq" */
+    const char *type; /**< the attributes type, to, from and id */
+    const char *to;
+    const char *from;
+    const char *id;
+} pwfake_expect_t;
+
+/**
+ * The last stanza the component sent, asserting (Criterion) that there is one and that it has
+ * what e names.
+ * @param fc the parts
+ * @param e what to check, e.g. &(pwfake_expect_t){ .type = "result", .id = id }
+ * @return the stanza (owned by the fake transport)
+ */
+xmpp_stanza_t *pwfake_component_expect_last(pwfake_component_t *fc, const pwfake_expect_t *e);
 
 /**
  * @param s a stanza, or NULL

@@ -40,7 +40,6 @@ pw_status_t pwfake_gateway_create(pwfake_gateway_t **out, char *why, size_t cap)
     snprintf(why, cap, "out of memory");
     if (!d)
         goto done;
-    xmpp_initialize();
     snprintf(d->dir, sizeof d->dir, "/tmp/pw-gateway-XXXXXX");
     if (!mkdtemp(d->dir)) {
         d->dir[0] = '\0';
@@ -65,15 +64,10 @@ pw_status_t pwfake_gateway_create(pwfake_gateway_t **out, char *why, size_t cap)
 
     d->clock_ms = 1000;
     snprintf(why, cap, "cannot set the loop, context, transport or component up");
-    if ((rc = pw_loop_create(&d->loop)) != PW_OK)
+    if ((rc = pwfake_component_create_opts(&d->fc, &o)) != PW_OK)
         goto done;
-    pw_loop_set_clock(d->loop, manual_clock, d);
-    rc = PW_ENOMEM;
-    d->ctx = xmpp_ctx_new(NULL, NULL);
-    if (!d->ctx || !(d->fake = pwfake_transport_create(d->ctx)))
-        goto done;
-    if ((rc = pw_component_create(&d->comp, d->loop, d->ctx, &o, pwfake_transport_base(d->fake))) != PW_OK)
-        goto done;
+    pw_loop_set_clock(d->fc->loop, manual_clock, d);
+    pwfake_component_lend(d->fc, &d->loop, &d->ctx, &d->fake, &d->comp);
     pwfake_transport_up(d->fake);
     snprintf(why, cap, "pw_gateway_create failed");
     if ((rc = pw_gateway_create(&d->gw, d->comp, &d->settings)) != PW_OK)
@@ -99,13 +93,7 @@ void pwfake_gateway_destroy(pwfake_gateway_t *d)
     if (!d)
         return;
     pw_gateway_destroy(d->gw);
-    if (d->comp)
-        pw_component_destroy(d->comp); /* frees the fake transport */
-    if (d->ctx)
-        xmpp_ctx_free(d->ctx);
-    xmpp_shutdown();
-    if (d->loop)
-        pw_loop_destroy(d->loop);
+    pwfake_component_destroy(d->fc);
     pw_peering_peers_destroy(d->settings.peers);
     pw_peering_key_destroy(d->k_opa);
     pw_peering_key_destroy(d->k_opc);

@@ -7,7 +7,7 @@
 
 #include "gateway.h"
 #include "core/pw_loop.h"
-#include "fake_transport.h"
+#include "fake_component.h"
 
 /** The gateway's JID and the addresses around it. */
 #define PWFAKE_GATEWAY_JID "gateway.opb.example"
@@ -29,7 +29,8 @@ typedef struct pwfake_gateway_keyfiles {
  */
 typedef struct pwfake_gateway {
     uint64_t clock_ms;             /**< the loop's clock (starts at 1000) */
-    pw_loop_t *loop;
+    pwfake_component_t *fc;        /**< owns the loop, context, transport and component */
+    pw_loop_t *loop;               /**< fc's, borrowed (as are the next three) */
     xmpp_ctx_t *ctx;
     pwfake_transport_t *fake;      /**< what the gateway sends, and deliveries to it */
     pw_component_t *comp;          /**< the component, JID PWFAKE_GATEWAY_JID */

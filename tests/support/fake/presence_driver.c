@@ -1,7 +1,6 @@
 /* presence_driver.c: drives a Presence Server in unit tests (see presence_driver.h). */
 #include <criterion/criterion.h>
 #include <ftw.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,12 +61,10 @@ void pwfake_presence_start(pwfake_presence_t *d, const char *extra)
     cr_assert_not_null(mkdtemp(d->dir));
     snprintf(d->cdr, sizeof d->cdr, "%s/cdr", d->dir);
     pwfake_presence_load(d, extra);
-    cr_assert_eq(pw_loop_create(&d->loop), PW_OK);
-    pw_loop_set_clock(d->loop, clock_cb, d);
-    xmpp_initialize();
-    d->ctx = xmpp_ctx_new(NULL, NULL);
-    d->fake = pwfake_transport_create(d->ctx);
-    cr_assert_eq(pw_component_create(&d->comp, d->loop, d->ctx, &o, pwfake_transport_base(d->fake)), PW_OK);
+    cr_assert_eq(pwfake_component_create_opts(&d->fc, &o), PW_OK);
+    pw_loop_set_clock(d->fc->loop, clock_cb, d);
+    pwfake_component_lend(d->fc, &d->loop, &d->ctx, &d->fake, &d->comp);
+    /* the server listens for the link and registers its disco#items before it comes up */
     cr_assert_eq(pw_presence_create(&d->ps, d->comp, &d->settings), PW_OK);
     pwfake_transport_up(d->fake);
 }
@@ -76,30 +73,12 @@ void pwfake_presence_stop(pwfake_presence_t *d)
 {
     pw_presence_destroy(d->ps);
     d->ps = NULL;
-    if (d->comp) {
-        pw_component_destroy(d->comp);
-        d->comp = NULL;
-        xmpp_ctx_free(d->ctx);
-        xmpp_shutdown();
-        d->ctx = NULL;
-    }
-    pw_loop_destroy(d->loop);
-    d->loop = NULL;
+    pwfake_component_take_back(&d->fc, &d->loop, &d->ctx, &d->fake, &d->comp);
     pw_config_free(pw_presence_role.options, pw_presence_role.noptions, &d->settings);
     if (d->dir[0]) {
         nftw(d->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
         d->dir[0] = '\0';
     }
-}
-
-void pwfake_presence_deliver(pwfake_presence_t *d, const char *fmt, ...)
-{
-    char xml[8192];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(xml, sizeof xml, fmt, ap);
-    va_end(ap);
-    cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0, "parses: %s", xml);
 }
 
 void pwfake_presence_grant(pwfake_presence_t *d, const char *domain, int version)

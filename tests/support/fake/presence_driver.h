@@ -10,7 +10,7 @@
 #include "chain/pw_enquiry.h"
 #include "core/pw_loop.h"
 #include "xmpp/pw_component.h"
-#include "fake_transport.h"
+#include "fake_component.h"
 #include "presence.h"
 
 /** The Presence Server's JID. */
@@ -31,7 +31,8 @@
  *  file-static one: Criterion's .fini takes no argument); zero it or stop it before a start. */
 typedef struct pwfake_presence {
     uint64_t now;                     /**< the manual loop clock, ms */
-    pw_loop_t *loop;
+    pwfake_component_t *fc;           /**< owns the loop, context, transport and component */
+    pw_loop_t *loop;                  /**< fc's, borrowed (as are the next three) */
     xmpp_ctx_t *ctx;
     pwfake_transport_t *fake;
     pw_component_t *comp;
@@ -57,8 +58,9 @@ void pwfake_presence_start(pwfake_presence_t *d, const char *extra);
 /** Tear everything down and remove the directory (harmless when not started). @param d the driver */
 void pwfake_presence_stop(pwfake_presence_t *d);
 
-/** Deliver a stanza written printf-style (asserts it parses). @param d the driver @param fmt the XML */
-void pwfake_presence_deliver(pwfake_presence_t *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Deliver a stanza written printf-style (asserts it parses): pwfake_component_deliver() on the
+ *  server's component. @param d the driver, then the XML and its arguments */
+#define pwfake_presence_deliver(d, ...) pwfake_component_deliver((d)->fc, __VA_ARGS__)
 
 /** The server of domain grants roster get and presence (XEP-0356 namespace version 1 or 2). */
 void pwfake_presence_grant(pwfake_presence_t *d, const char *domain, int version);

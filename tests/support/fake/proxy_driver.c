@@ -64,6 +64,7 @@ pw_status_t pwfake_proxy_create(pwfake_proxy_t **out, const char *srcdir, char *
     snprintf(why, cap, "cannot set the loop, context, transport, component or resolver up");
     if ((rc = pwfake_component_create_opts(&d->fc, &o)) != PW_OK)
         goto done;
+    pwfake_transport_up(d->fc->fake);
     pw_loop_set_clock(d->fc->loop, clock_now, d);
     if ((rc = pwfake_resolver_create(&d->dns, d->fc->loop)) != PW_OK)
         goto done;
@@ -109,14 +110,11 @@ void pwfake_proxy_pump(pwfake_proxy_t *d)
 /* Deliver a chain enquiry from 'from' about a number (presentity) or a JID (pjid). */
 void pwfake_proxy_deliver(pwfake_proxy_t *d, const char *id, const char *from, const char *presentity, const char *pjid)
 {
-    char xml[2048];
-    snprintf(xml, sizeof xml,
-             "<iq type='set' id='%s' from='%s' to='" PWFAKE_PROXY_JID "'>"
-             "<enquiry xmlns='urn:peerwatch:chain:0' ref='" PWFAKE_PROXY_REF "' kind='current' %s='%s' "
-             "watcher-msisdn='+447700900001' watcher-jid='alice@opa.example' "
-             "watcher-network='opa.example'/></iq>",
-             id, from, presentity ? "presentity" : "presentity-jid", presentity ? presentity : pjid);
-    cr_assert_eq(pwfake_transport_deliver_xml(d->fc->fake, xml), 0, "%s", xml);
+    pwfake_component_deliver(d->fc, "<iq type='set' id='%s' from='%s' to='" PWFAKE_PROXY_JID "'>"
+                             "<enquiry xmlns='urn:peerwatch:chain:0' ref='" PWFAKE_PROXY_REF "' kind='current' %s='%s' "
+                             "watcher-msisdn='+447700900001' watcher-jid='alice@opa.example' "
+                             "watcher-network='opa.example'/></iq>",
+                             id, from, presentity ? "presentity" : "presentity-jid", presentity ? presentity : pjid);
 }
 
 /* An enquiry about bob's number from the watcher. */
@@ -152,15 +150,12 @@ void pwfake_proxy_script_gateway(pwfake_proxy_t *d, const char *network, const c
  * key); returns it (owned by the fake). nonce receives the signature's nonce (may be NULL). */
 xmpp_stanza_t *pwfake_proxy_expect_gateway_enquiry(pwfake_proxy_t *d, const char *to, char *nonce, size_t cap)
 {
-    xmpp_stanza_t *s = pwfake_transport_last(d->fc->fake), *el, *sig;
+    xmpp_stanza_t *s = pwfake_component_expect_last(d->fc, &(pwfake_expect_t){ .name = "iq", .type = "set", .to = to });
+    xmpp_stanza_t *el, *sig;
     pw_enquiry_t e;
     pw_error_t cond;
     char why[512];
 
-    cr_assert_not_null(s, "something was sent");
-    cr_assert_str_eq(xmpp_stanza_get_name(s), "iq");
-    cr_assert_str_eq(pwfake_attr(s, "type"), "set");
-    cr_assert_str_eq(pwfake_attr(s, "to"), to);
     el = xmpp_stanza_get_child_by_name_and_ns(s, "enquiry", PW_NS_CHAIN);
     cr_assert_not_null(el, "a chain enquiry");
     cr_assert_eq(pw_enquiry_parse(el, &e, &cond, why, sizeof why), PW_OK, "%s", why);
@@ -179,37 +174,27 @@ xmpp_stanza_t *pwfake_proxy_expect_gateway_enquiry(pwfake_proxy_t *d, const char
 /* The gateway 'from' answers request id with bob's state. */
 void pwfake_proxy_gateway_result(pwfake_proxy_t *d, const char *id, const char *from)
 {
-    char xml[1024];
-    snprintf(xml, sizeof xml,
-             "<iq type='result' id='%s' from='%s' to='" PWFAKE_PROXY_JID "'>"
-             "<enquiry xmlns='urn:peerwatch:chain:0' ref='" PWFAKE_PROXY_REF "' kind='current'>"
-             "<state xmlns='urn:peerwatch:0' available='true' show='away'><status>In a meeting</status></state>"
-             "</enquiry></iq>", id, from);
-    cr_assert_eq(pwfake_transport_deliver_xml(d->fc->fake, xml), 0);
+    pwfake_component_deliver(d->fc, "<iq type='result' id='%s' from='%s' to='" PWFAKE_PROXY_JID "'>"
+                             "<enquiry xmlns='urn:peerwatch:chain:0' ref='" PWFAKE_PROXY_REF "' kind='current'>"
+                             "<state xmlns='urn:peerwatch:0' available='true' show='away'><status>In a meeting</status></state>"
+                             "</enquiry></iq>", id, from);
 }
 
 /* The gateway 'from' answers request id with an error. */
 void pwfake_proxy_gateway_error(pwfake_proxy_t *d, const char *id, const char *from, const char *cond,
                                     const char *type, const char *text)
 {
-    char xml[1024];
-    snprintf(xml, sizeof xml,
-             "<iq type='error' id='%s' from='%s' to='" PWFAKE_PROXY_JID "'><error type='%s'>"
-             "<%s xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
-             "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>%s</text></error></iq>",
-             id, from, type, cond, text);
-    cr_assert_eq(pwfake_transport_deliver_xml(d->fc->fake, xml), 0);
+    pwfake_component_deliver(d->fc, "<iq type='error' id='%s' from='%s' to='" PWFAKE_PROXY_JID "'><error type='%s'>"
+                             "<%s xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+                             "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>%s</text></error></iq>",
+                             id, from, type, cond, text);
 }
 
 /* The last stanza must be the error answering the watcher's request id; returns its condition. */
 pw_error_t pwfake_proxy_error_to(pwfake_proxy_t *d, const char *to, const char *id, char *text, size_t cap)
 {
-    xmpp_stanza_t *s = pwfake_transport_last(d->fc->fake);
-    cr_assert_not_null(s);
-    cr_assert_str_eq(pwfake_attr(s, "type"), "error", "an error answers %s", id);
-    cr_assert_str_eq(pwfake_attr(s, "to"), to);
-    cr_assert_str_eq(pwfake_attr(s, "from"), PWFAKE_PROXY_JID);
-    cr_assert_str_eq(pwfake_attr(s, "id"), id);
+    xmpp_stanza_t *s = pwfake_component_expect_last(d->fc, &(pwfake_expect_t){ .type = "error", .to = to,
+                                                                            .from = PWFAKE_PROXY_JID, .id = id });
     return pw_stanza_error_parse(s, text, cap);
 }
 
@@ -221,11 +206,9 @@ pw_error_t pwfake_proxy_error_to_watcher(pwfake_proxy_t *d, const char *id, char
 /* The last stanza must be the result to the watcher's request id carrying bob's state. */
 void pwfake_proxy_expect_state_to_watcher(pwfake_proxy_t *d, const char *id)
 {
-    xmpp_stanza_t *s = pwfake_transport_last(d->fc->fake), *el, *state;
-    cr_assert_not_null(s);
-    cr_assert_str_eq(pwfake_attr(s, "type"), "result");
-    cr_assert_str_eq(pwfake_attr(s, "to"), PWFAKE_PROXY_WATCHER);
-    cr_assert_str_eq(pwfake_attr(s, "id"), id);
+    xmpp_stanza_t *s = pwfake_component_expect_last(d->fc, &(pwfake_expect_t){ .type = "result",
+                                                                            .to = PWFAKE_PROXY_WATCHER, .id = id });
+    xmpp_stanza_t *el, *state;
     el = xmpp_stanza_get_child_by_name_and_ns(s, "enquiry", PW_NS_CHAIN);
     cr_assert_not_null(el);
     cr_assert_str_eq(pwfake_attr(el, "ref"), PWFAKE_PROXY_REF);

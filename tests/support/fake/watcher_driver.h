@@ -8,7 +8,7 @@
 
 #include "core/pw_loop.h"
 #include "core/pw_status.h"
-#include "fake_transport.h"
+#include "fake_component.h"
 #include "watcher.h"
 #include "xmpp/pw_component.h"
 
@@ -43,7 +43,8 @@ typedef struct pwfake_watcher {
     uint64_t now;                   /**< the loop clock (ms) */
     uint64_t wall_base;             /**< the wall clock is wall_base + now */
     char state_dir[64];             /**< the test's state directory ("" until started) */
-    pw_loop_t *loop;
+    pwfake_component_t *fc;         /**< owns the loop (on the manual clock), context, transport, component */
+    pw_loop_t *loop;                /**< fc's, borrowed (as are the next three) */
     xmpp_ctx_t *ctx;
     pwfake_transport_t *fake;       /**< what the WA sent */
     pw_component_t *comp;
@@ -130,7 +131,7 @@ const char *pwfake_watcher_time_in(const pwfake_watcher_t *d, int64_t s, char *b
 void pwfake_watcher_advance(pwfake_watcher_t *d, uint64_t ms);
 
 /**
- * An attribute of a stanza.
+ * An attribute of a stanza: pwfake_attr().
  * @param s the stanza, or NULL
  * @param name the attribute
  * @return its value (owned by s), or ""
@@ -138,10 +139,10 @@ void pwfake_watcher_advance(pwfake_watcher_t *d, uint64_t ms);
 const char *pwfake_watcher_attr(xmpp_stanza_t *s, const char *name);
 
 /**
- * Deliver a stanza to the WA (asserts it parses).
- * @param fmt printf-style XML, then its arguments
+ * Deliver a stanza to the WA (asserts it parses): pwfake_component_deliver() on its component.
+ * @param d the driver, then printf-style XML and its arguments
  */
-void pwfake_watcher_deliver(pwfake_watcher_t *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define pwfake_watcher_deliver(d, ...) pwfake_component_deliver((d)->fc, __VA_ARGS__)
 
 /**
  * A client enquiry arrives.
