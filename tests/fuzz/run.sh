@@ -13,6 +13,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$top/build/fuzz}
 secs=${2:-20}
 corpus_src="$top/tests/fuzz/corpus"
+build=$(cd "$build" 2>/dev/null && pwd) || { echo "run.sh: no build directory ${1:-build/fuzz}" >&2; exit 2; }
 
 targets=()
 for t in "$build"/tests/fuzz/fuzz_*; do
