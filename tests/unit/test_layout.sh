@@ -25,6 +25,11 @@ breach() {
     breaches=$((breaches + 1))
 }
 
+# quoted_includes FILE: prints "LINE HEADER" for each #include "HEADER" of FILE
+quoted_includes() {
+    awk '/^[ \t]*#[ \t]*include[ \t]*"/ { h = $0; sub(/^[^"]*"/, "", h); sub(/".*/, "", h); print FNR, h }' "$1"
+}
+
 # ---- 1. the runtime's areas, bottom up, and what each may use
 may_use() {
     case $1 in
@@ -51,9 +56,7 @@ for area in $areas; do
     allowed="$area $(may_use "$area")"
     for f in components/lib/"$area"/*.c components/lib/"$area"/*.h; do
         [ -e "$f" ] || continue
-        grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f" | while IFS= read -r line; do
-            lineno=${line%%:*}
-            header=$(printf '%s\n' "$line" | sed 's/.*include[[:space:]]*"\([^"]*\)".*/\1/')
+        quoted_includes "$f" | while read -r lineno header; do
             case $header in
             config.h) ;; # autoconf's
             */*)
@@ -83,9 +86,7 @@ for entry in $roles $tools; do
     dir=${entry%%:*}
     for f in "$dir"/*.c "$dir"/*.h; do
         [ -e "$f" ] || continue
-        grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f" | while IFS= read -r line; do
-            lineno=${line%%:*}
-            header=$(printf '%s\n' "$line" | sed 's/.*include[[:space:]]*"\([^"]*\)".*/\1/')
+        quoted_includes "$f" | while read -r lineno header; do
             case $header in
             config.h) ;; # autoconf's
             */*)
@@ -103,12 +104,11 @@ done >"$out" 2>&1
 while IFS= read -r l; do breach "$l"; done <"$out"
 
 for f in components/lib/*/*.c components/lib/*/*.h; do
-    grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f" | while IFS= read -r line; do
-        header=$(printf '%s\n' "$line" | sed 's/.*include[[:space:]]*"\([^"]*\)".*/\1/')
+    quoted_includes "$f" | while read -r lineno header; do
         for entry in $roles; do
             dir=${entry%%:*}
             [ -e "$dir/$header" ] && [ ! -e "components/lib/$header" ] &&
-                echo "$f:${line%%:*}: the runtime includes the role header \"$header\" of $dir"
+                echo "$f:$lineno: the runtime includes the role header \"$header\" of $dir"
         done
     done
 done >"$out" 2>&1
