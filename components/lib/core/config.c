@@ -1050,6 +1050,32 @@ done:
     return st;
 }
 
+/* ---- where a key is ---- */
+
+unsigned pw_config_line_of(const char *path, const char *section, const char *key)
+{
+    char line[CFG_LINE_MAX + 2], current[CFG_SECTION_MAX + 1] = "";
+    unsigned lineno = 0, found = 0;
+    FILE *f;
+
+    if (!path || !section || !key || !(f = fopen(path, "r")))
+        return 0;
+    while (!found && fgets(line, sizeof line, f)) {
+        char *p = trim(line), *end;
+        lineno++;
+        if (*p == '[' && (end = strchr(p, ']')) != NULL) {
+            *end = '\0';
+            copy_str(current, sizeof current, trim(p + 1));
+        } else if (strcmp(current, section) == 0 && (end = strchr(p, '=')) != NULL) {
+            *end = '\0';
+            if (strcmp(trim(p), key) == 0)
+                found = lineno;
+        }
+    }
+    fclose(f);
+    return found;
+}
+
 /* ---- text ---- */
 
 const char *pw_config_error_text(const pw_config_error_t *e, char *buf, size_t cap)

@@ -109,6 +109,17 @@ pw_status_t pw_config_load(const char *path, const pw_config_option_t *opts, siz
 void pw_config_free(const pw_config_option_t *opts, size_t nopts, void *settings);
 
 /**
+ * Find the line of a file that sets a key, for the checks that run after pw_config_load() (a
+ * role's cross-field check) so that their errors name a line too.
+ * @param path the configuration file (read again; nothing is kept)
+ * @param section the section, without brackets
+ * @param key the key
+ * @return the 1-based line of "key = ..." in [section]; 0 when it is not there or the file
+ *         cannot be read
+ */
+unsigned pw_config_line_of(const char *path, const char *section, const char *key);
+
+/**
  * Format an error as "FILE:LINE: [section] key: message" ("FILE: ..." when line is 0; the
  * section and key parts are left out when empty).
  * @param e the error

@@ -30,6 +30,21 @@ static pw_config_common_t *common_of(const pw_role_t *role, void *settings)
     return (pw_config_common_t *)((char *)settings + role->common_offset);
 }
 
+/* A role's check says "[section] key: reason" (or "[section] key is ..."): name the file and,
+ * when the key is written in it, its line, as the loader's own errors do. */
+static void blame_line(const char *path, const char *reason, char *why, size_t cap)
+{
+    char section[64], key[128];
+    unsigned line = 0;
+
+    if (sscanf(reason, "[%63[^]]] %127[A-Za-z0-9_.+-]", section, key) == 2)
+        line = pw_config_line_of(path, section, key);
+    if (line)
+        snprintf(why, cap, "%s:%u: %s", path, line, reason);
+    else
+        snprintf(why, cap, "%s: %s", path, reason);
+}
+
 pw_status_t pw_runtime_load_config(const pw_role_t *role, const char *path, void *settings,
                                    char *why, size_t cap)
 {
@@ -46,7 +61,7 @@ pw_status_t pw_runtime_load_config(const pw_role_t *role, const char *path, void
         char reason[512] = "";
         rc = role->check(settings, reason, sizeof reason);
         if (rc != PW_OK) {
-            snprintf(why, cap, "%s: %s", path, reason);
+            blame_line(path, reason, why, cap);
             pw_runtime_free_config(role, settings);
             return rc;
         }
@@ -234,7 +249,8 @@ int pw_runtime_main(const pw_role_t *role, int argc, char **argv)
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "%s: unexpected argument '%s'\n\n", role->program, argv[optind]);
+        fprintf(stderr, "%s: unexpected argument '%s'%s\n\n", role->program, argv[optind],
+                rt.config_path ? "" : " (a configuration file is given as -c FILE)");
         usage(role, stderr);
         return 2;
     }
