@@ -317,6 +317,30 @@ static void roster_probe(pw_watcher_t *wa, const char *bare, const char *address
         send_presence(wa, contact, bare, "unavailable", NULL, text);
 }
 
+/* A subscribe or probe to a contact JID whose node is no address (DESIGN.md §2, e.g. a typo
+ * like hello@watcher.opa.example): the subscribe is answered 'unsubscribed' like every refused
+ * roster subscription, the probe with a jid-malformed error; both say in words what a contact
+ * JID looks like. Presence to the WA's own domain (no node) is no contact and stays unanswered. */
+static void refuse_malformed(pw_watcher_t *wa, xmpp_stanza_t *p, const char *type, const char *to)
+{
+    const char *from = xmpp_stanza_get_from(p), *at = strchr(to, '@');
+    char contact[PW_JID_MAX + 1], bare[PW_JID_MAX + 1], forms[512], text[1024];
+
+    if (!at || !from || pw_jid_bare(to, contact, sizeof contact) != PW_OK ||
+        pw_jid_bare(from, bare, sizeof bare) != PW_OK ||
+        (strcmp(type, "subscribe") != 0 && strcmp(type, "probe") != 0)) {
+        pw_debug(xmpp_stanza_get_id(p), "presence %s from %s to %s ignored", type, from ? from : "?", to);
+        return;
+    }
+    snprintf(text, sizeof text, "'%.*s' is not a phone number or an XMPP address: %s",
+             (int)(at - to > 64 ? 64 : at - to), to, pw_watcher_address_forms(wa, forms, sizeof forms));
+    pw_info(xmpp_stanza_get_id(p), "%s %s %s refused: %s", bare, type, contact, text);
+    if (strcmp(type, "subscribe") == 0)
+        send_presence(wa, contact, bare, "unsubscribed", NULL, text);
+    else
+        pw_component_reply_error(wa->c, p, PW_ERR_JID_MALFORMED, text);
+}
+
 static void on_presence(pw_component_t *c, xmpp_stanza_t *p, void *arg)
 {
     pw_watcher_t *wa = arg;
@@ -328,12 +352,15 @@ static void on_presence(pw_component_t *c, xmpp_stanza_t *p, void *arg)
     pw_address_t a;
     int local;
 
-    if (!type || !to || strcmp(type, "unavailable") == 0 || strcmp(type, "error") == 0 ||
-        pw_address_from_contact_jid(to, pw_component_jid(c), &wa->rules, &a) != PW_OK ||
-        pw_address_to_node(&a, address, sizeof address) != PW_OK ||
-        pw_watcher_contact_jid(&a, pw_component_jid(c), contact, sizeof contact) != PW_OK) {
+    if (!type || !to || strcmp(type, "unavailable") == 0 || strcmp(type, "error") == 0) {
         pw_debug(id, "presence %s from %s to %s ignored", type ? type : "available",
                  from ? from : "?", to ? to : "?");
+        return;
+    }
+    if (pw_address_from_contact_jid(to, pw_component_jid(c), &wa->rules, &a) != PW_OK ||
+        pw_address_to_node(&a, address, sizeof address) != PW_OK ||
+        pw_watcher_contact_jid(&a, pw_component_jid(c), contact, sizeof contact) != PW_OK) {
+        refuse_malformed(wa, p, type, to);
         return;
     }
     local = pw_watcher_local_user(wa, from, bare, sizeof bare) &&
