@@ -24,7 +24,7 @@ pw_status_t pw_subs_notify_send(pw_subs_t *s, ps_sub_t *sub, const char *reason,
 {
     xmpp_ctx_t *ctx = pw_component_ctx(s->c);
     pw_notify_t *n = &s->n;
-    xmpp_stanza_t *iq = NULL, *el = NULL;
+    xmpp_stanza_t *iq = NULL;
     ps_out_t *o = NULL;
     pw_status_t rc = PW_ENOMEM;
 
@@ -42,12 +42,9 @@ pw_status_t pw_subs_notify_send(pw_subs_t *s, ps_sub_t *sub, const char *reason,
     if (state)
         n->state = *state;
     o = calloc(1, sizeof *o);
-    iq = xmpp_iq_new(ctx, "set", NULL);
-    el = iq ? pw_notify_build(ctx, n) : NULL;
-    if (!o || !el)
+    iq = pw_notify_iq(ctx, n, sub->gateway->s);
+    if (!o || !iq)
         goto done;
-    xmpp_stanza_set_to(iq, sub->gateway->s);
-    xmpp_stanza_add_child(iq, el);
     o->s = s;
     o->iq = iq;
     iq = NULL;
@@ -68,8 +65,6 @@ done:
     if (rc != PW_OK)
         pw_warn(n->ref, "notification %u of %s not sent: %s", (unsigned)n->seq, n->subscription,
                 pw_strerror(rc));
-    if (el)
-        xmpp_stanza_release(el);
     if (iq)
         xmpp_stanza_release(iq);
     if (o)
