@@ -180,14 +180,16 @@ done:
     return st;
 }
 
+/* rrsp is the address of the caller's const pw_naptr_t * or const pw_srv_rr_t * (as in
+ * pw_array_grow()): it receives the entry's records. */
 static pw_status_t cache_get(pw_dnscache_t *c, cache_kind_t kind, const char *name,
-                             pw_status_t *status, const void **rrs, size_t *n)
+                             pw_status_t *status, void *rrsp, size_t *n)
 {
     pw_status_t st = PW_EINVAL;
     cache_entry_t *e;
     char key[KEY_MAX];
 
-    if (!c || !status || !rrs || !n || make_key(key, kind, name) != 0)
+    if (!c || !status || !rrsp || !n || make_key(key, kind, name) != 0)
         goto done;
     st = PW_ENOTFOUND;
     e = pw_map_get(c->map, key);
@@ -200,7 +202,7 @@ static pw_status_t cache_get(pw_dnscache_t *c, cache_kind_t kind, const char *na
     pw_list_unlink(&c->lru, &e->lru);
     pw_list_push_back(&c->lru, &e->lru);
     *status = e->status;
-    *rrs = e->rrs;
+    memcpy(rrsp, &e->rrs, sizeof e->rrs);
     *n = e->n;
     st = PW_OK;
 done:
@@ -222,19 +224,11 @@ pw_status_t pw_dnscache_put_srv(pw_dnscache_t *cache, const char *name, pw_statu
 pw_status_t pw_dnscache_get_naptr(pw_dnscache_t *cache, const char *name, pw_status_t *status,
                                   const pw_naptr_t **rrs, size_t *n)
 {
-    const void *p = NULL;
-    pw_status_t st = rrs ? cache_get(cache, KIND_NAPTR, name, status, &p, n) : PW_EINVAL;
-    if (st == PW_OK)
-        *rrs = p;
-    return st;
+    return cache_get(cache, KIND_NAPTR, name, status, rrs, n);
 }
 
 pw_status_t pw_dnscache_get_srv(pw_dnscache_t *cache, const char *name, pw_status_t *status,
                                 const pw_srv_rr_t **rrs, size_t *n)
 {
-    const void *p = NULL;
-    pw_status_t st = rrs ? cache_get(cache, KIND_SRV, name, status, &p, n) : PW_EINVAL;
-    if (st == PW_OK)
-        *rrs = p;
-    return st;
+    return cache_get(cache, KIND_SRV, name, status, rrs, n);
 }
