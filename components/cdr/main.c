@@ -104,12 +104,13 @@ static int parse_options(int argc, char **argv, options_t *o, int *first)
     while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
         switch (c) {
         case 'f':
-            if (pw_cdr_time_parse(optarg, &o->from_ms) != PW_OK)
-                return usage("--from: not a UTC time (YYYY-MM-DD[THH:MM:SS[.mmm]Z])");
-            break;
         case 't':
-            if (pw_cdr_time_parse(optarg, &o->to_ms) != PW_OK)
-                return usage("--to: not a UTC time (YYYY-MM-DD[THH:MM:SS[.mmm]Z])");
+            if (pw_cdr_time_parse(optarg, c == 'f' ? &o->from_ms : &o->to_ms) != PW_OK) {
+                char msg[80];
+                snprintf(msg, sizeof msg, "--%s: not a UTC time (YYYY-MM-DD[THH:MM:SS[.mmm]Z])",
+                         c == 'f' ? "from" : "to");
+                return usage(msg);
+            }
             break;
         case 'c':
             o->charged = optarg;

@@ -15,7 +15,7 @@
 typedef struct ps_areq {
     struct pw_presence *ps;
     char key[PS_KEY_MAX];
-    struct ps_areq *prev, *next;
+    pw_link_t link; /* in ps->areqs */
 } ps_areq_t;
 
 static int sweep_cb(const char *key, void *value, void *arg)
@@ -63,16 +63,6 @@ static int approval_due(pw_presence_t *ps, const char *key)
     return 1;
 }
 
-static void areq_unlink(pw_presence_t *ps, ps_areq_t *a)
-{
-    if (a->prev)
-        a->prev->next = a->next;
-    else if (ps->areqs == a)
-        ps->areqs = a->next;
-    if (a->next)
-        a->next->prev = a->prev;
-}
-
 static void on_approval_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t *response,
                                void *arg)
 {
@@ -81,7 +71,7 @@ static void on_approval_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_
     char text[PS_TEXT_MAX];
     (void)c;
 
-    areq_unlink(ps, a);
+    pw_list_unlink(&ps->areqs, &a->link);
     if (outcome == PW_IQ_ERROR || outcome == PW_IQ_TIMEOUT) {
         /* not delivered: let the next enquiry ask again */
         free(pw_map_remove(ps->approvals, a->key));
@@ -121,12 +111,9 @@ void pw_presence_approval_request(pw_presence_t *ps, const pw_enquiry_t *e)
     xmpp_stanza_set_attribute(el, "presentity", bare);
     xmpp_stanza_set_attribute(el, "watcher-msisdn", e->watcher_msisdn);
     xmpp_stanza_set_attribute(el, "watcher-jid", e->watcher_jid);
-    a->next = ps->areqs;
-    if (ps->areqs)
-        ps->areqs->prev = a;
-    ps->areqs = a;
+    pw_list_push_front(&ps->areqs, &a->link);
     if (pw_component_send_iq(ps->c, iq, 0, on_approval_answer, a) != PW_OK) {
-        areq_unlink(ps, a);
+        pw_list_unlink(&ps->areqs, &a->link);
         goto fail;
     }
     pw_info(e->ref, "asked %s to approve %s", bare, e->watcher_msisdn);
@@ -148,10 +135,10 @@ pw_status_t pw_presence_approval_init(pw_presence_t *ps)
 void pw_presence_approval_fini(pw_presence_t *ps)
 {
     /* the callbacks of cancelled IQs free their request */
-    while (ps->areqs) {
-        ps_areq_t *a = ps->areqs;
+    while (ps->areqs.head) {
+        ps_areq_t *a = PW_LIST_ITEM(ps->areqs.head, ps_areq_t, link);
         if (pw_component_cancel_iqs(ps->c, a) == 0) {
-            areq_unlink(ps, a);
+            pw_list_unlink(&ps->areqs, &a->link);
             free(a);
         }
     }

@@ -41,7 +41,7 @@ typedef struct ps_job {
     int journaled;              /* the answer also waits for the journal's commit */
     int queued;                 /* in the commit queue (else awaiting the roster) */
     uint64_t seq;               /* the charge record that must be durable first */
-    struct ps_job *qnext;       /* in the commit queue */
+    pw_link_t qlink;            /* in the commit queue */
 } ps_job_t;
 
 static void on_enquiry(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg);
@@ -279,12 +279,7 @@ static void charge(pw_presence_t *ps, ps_job_t *j)
     }
     j->seq = seq;
     j->queued = 1;
-    j->qnext = NULL;
-    if (ps->queue_tail)
-        ps->queue_tail->qnext = j;
-    else
-        ps->queue = j;
-    ps->queue_tail = j;
+    pw_list_push_back(&ps->queue, &j->qlink);
 }
 
 /* Step 9, durable before the answer (DESIGN.md §5): once per loop iteration, one commit makes
@@ -292,21 +287,20 @@ static void charge(pw_presence_t *ps, ps_job_t *j)
 static void commit_hook(pw_loop_t *loop, void *arg)
 {
     pw_presence_t *ps = arg;
-    ps_job_t *j, *next;
+    pw_link_t *l, *next;
     uint64_t durable;
     int journal_ok;
     (void)loop;
 
-    if ((ps->queue || pw_cdr_writer_pending(ps->cdr)) && pw_cdr_writer_commit(ps->cdr) != PW_OK)
+    if ((ps->queue.head || pw_cdr_writer_pending(ps->cdr)) && pw_cdr_writer_commit(ps->cdr) != PW_OK)
         pw_error(NULL, "charge records could not be committed: refusing the enquiries waiting for them");
     journal_ok = pw_subs_commit(ps->subs) == PW_OK;
     if (!journal_ok)
         pw_error(NULL, "the subscription journal could not be committed");
     durable = pw_cdr_writer_committed_seq(ps->cdr);
-    j = ps->queue;
-    ps->queue = ps->queue_tail = NULL;
-    for (; j; j = next) {
-        next = j->qnext;
+    for (l = pw_list_take_all(&ps->queue); l; l = next) {
+        ps_job_t *j = PW_LIST_ITEM(l, ps_job_t, qlink);
+        next = l->next;
         if (j->seq != 0 && j->seq <= durable && (journal_ok || !j->journaled)) {
             send_answer(ps, j);
         } else {
@@ -442,7 +436,8 @@ pw_status_t pw_presence_flow_start(pw_presence_t *ps)
 void pw_presence_flow_stop(pw_presence_t *ps)
 {
     pw_call_t *call, *next;
-    ps_job_t *j, *qnext;
+    pw_link_t *l, *next_l;
+    ps_job_t *j;
 
     if (ps->hooked) {
         pw_loop_hook_remove(pw_component_loop(ps->c), commit_hook, ps);
@@ -453,20 +448,20 @@ void pw_presence_flow_stop(pw_presence_t *ps)
         return;
     /* awaiting the roster: the callback of a cancelled IQ frees its job */
     for (call = pw_calls_first(ps->calls); call; call = next) {
-        next = call->next;
+        next = pw_calls_next(call);
         j = (ps_job_t *)call;
         if (!j->queued && pw_component_cancel_iqs(ps->c, j) == 0)
             job_free(j);
     }
-    if (ps->cdr && !ps->queue)
+    if (ps->cdr && !ps->queue.head)
         pw_cdr_writer_commit(ps->cdr); /* end records of this last iteration */
-    for (j = ps->queue; j; j = qnext) {
-        qnext = j->qnext;
+    for (l = pw_list_take_all(&ps->queue); l; l = next_l) {
+        j = PW_LIST_ITEM(l, ps_job_t, qlink);
+        next_l = l->next;
         if (j->sub.id[0])
             pw_subs_abort(ps->subs, j->sub.id); /* never acknowledged */
         job_free(j);
     }
-    ps->queue = ps->queue_tail = NULL;
     pw_calls_destroy(ps->calls);
     ps->calls = NULL;
 }

@@ -7,6 +7,7 @@
 
 #include "charging/pw_cdr.h"
 #include "chain/pw_enquiry.h"
+#include "core/pw_list.h"
 #include "core/pw_map.h"
 #include "xmpp/pw_calls.h"
 #include "presence.h"
@@ -38,13 +39,13 @@ struct pw_presence {
     pw_map_t *privs;             /* server domain -> privileges (privilege.c) */
     pw_map_t *approvals;         /* approval key -> uint64_t (loop ms of the last request) */
     uint64_t approvals_swept_ms;
-    struct ps_areq *areqs;       /* approval IQs in flight */
+    pw_list_t areqs;             /* approval IQs in flight (approval.c's ps_areq_t) */
     pw_cdr_writer_t *cdr;
     uint64_t cdr_probe_ms;
     int cdr_probed;
     pw_cdr_record_t rec;         /* scratch (large) */
     pw_calls_t *calls;           /* the enquiries in progress (flow.c's jobs) */
-    struct ps_job *queue, *queue_tail; /* of them, those awaiting the commit, in order */
+    pw_list_t queue;             /* of them, those awaiting the commit, in order */
     int hooked;
 };
 

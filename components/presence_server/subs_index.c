@@ -124,15 +124,7 @@ void pw_subs_cache_drop(pw_subs_t *s, ps_pnode_t *p)
 {
     if (!p->roster)
         return;
-    if (p->cprev)
-        p->cprev->cnext = p->cnext;
-    else
-        s->cached = p->cnext;
-    if (p->cnext)
-        p->cnext->cprev = p->cprev;
-    else
-        s->cached_tail = p->cprev;
-    p->cnext = p->cprev = NULL;
+    pw_list_unlink(&s->cached, &p->clink);
     pw_map_destroy(p->roster);
     p->roster = NULL;
 }
@@ -267,15 +259,9 @@ ps_sub_t *pw_subs_sub_new(pw_subs_t *s, const uint8_t id[16], int next, const ch
         return NULL;
     }
     pw_timer_init(&sub->timer, s->on_timer, s);
-    sub->pnext = sub->p->subs;
-    if (sub->pnext)
-        sub->pnext->pprev = sub;
-    sub->p->subs = sub;
+    pw_list_push_front(&sub->p->subs, &sub->plink);
     sub->p->count++;
-    sub->wnext = sub->w->subs;
-    if (sub->wnext)
-        sub->wnext->wprev = sub;
-    sub->w->subs = sub;
+    pw_list_push_front(&sub->w->subs, &sub->wlink);
     sub->w->count++;
     k = id_bucket(s, id);
     sub->hnext = s->buckets[k];
@@ -293,19 +279,9 @@ void pw_subs_sub_unlink(pw_subs_t *s, ps_sub_t *sub)
         pp = &(*pp)->hnext;
     if (*pp)
         *pp = sub->hnext;
-    if (sub->pprev)
-        sub->pprev->pnext = sub->pnext;
-    else
-        sub->p->subs = sub->pnext;
-    if (sub->pnext)
-        sub->pnext->pprev = sub->pprev;
+    pw_list_unlink(&sub->p->subs, &sub->plink);
     sub->p->count--;
-    if (sub->wprev)
-        sub->wprev->wnext = sub->wnext;
-    else
-        sub->w->subs = sub->wnext;
-    if (sub->wnext)
-        sub->wnext->wprev = sub->wprev;
+    pw_list_unlink(&sub->w->subs, &sub->wlink);
     sub->w->count--;
     pw_subs_pnode_maybe_free(s, sub->p);
     pw_subs_wnode_maybe_free(s, sub->w);

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/pw_list.h"
 #include "core/pw_loop.h"
 #include "core/pw_map.h"
 #include "core/pw_store.h"
@@ -51,19 +52,19 @@ struct ps_sub;
 /* A presentity with subscriptions. */
 typedef struct ps_pnode {
     struct pw_subs *owner;
-    struct ps_sub *subs;
+    pw_list_t subs;              /* its subscriptions, by their plink */
     uint32_t count;
     uint16_t pinned;             /* being iterated: not freed */
     uint8_t roster_busy;         /* a roster read is in flight */
     pw_map_t *roster;            /* cache: the roster's verdict table (roster.h) */
     uint64_t roster_ms;          /* loop time it was read */
-    struct ps_pnode *cnext, *cprev; /* in the list of cached rosters, oldest first */
+    pw_link_t clink;             /* in the list of cached rosters, oldest first */
     char jid[];                  /* folded bare JID */
 } ps_pnode_t;
 
 /* A watcher with subscriptions. */
 typedef struct ps_wnode {
-    struct ps_sub *subs;
+    pw_list_t subs; /* its subscriptions, by their wlink */
     uint32_t count;
     uint16_t pinned;
     char jid[]; /* folded bare JID */
@@ -71,7 +72,8 @@ typedef struct ps_wnode {
 
 typedef struct ps_sub {
     pw_timer_t timer; /* first: the timer callback finds the subscription from it */
-    struct ps_sub *pnext, *pprev, *wnext, *wprev, *hnext, *rnext;
+    pw_link_t plink, wlink; /* in its presentity's and its watcher's list */
+    struct ps_sub *hnext, *rnext; /* in the id index's chain; in the ready list (or the loaded expired) */
     ps_pnode_t *p;
     ps_wnode_t *w;
     ps_istr_t *network, *proxy, *gateway;
@@ -92,7 +94,7 @@ typedef struct ps_out {
     ps_sub_t *sub;        /* NULL for an ended notification or once the subscription ended */
     xmpp_stanza_t *iq;
     unsigned retries;
-    struct ps_out *prev, *next;
+    pw_link_t link;       /* in the subscriptions' outs */
 } ps_out_t;
 
 struct pw_subs {
@@ -107,8 +109,8 @@ struct pw_subs {
     ps_sub_t **buckets;          /* id index */
     size_t nbuckets, count;
     ps_sub_t *ready, *ready_tail;
-    ps_out_t *outs;
-    ps_pnode_t *cached, *cached_tail;
+    pw_list_t outs;              /* ps_out_t by link */
+    pw_list_t cached;            /* ps_pnode_t by clink, oldest first */
     pw_timer_t sweep;
     pw_subs_stats_t stats;
     pw_cdr_record_t rec;         /* scratch (large) */
@@ -121,6 +123,11 @@ struct pw_subs {
     void (*on_lost)(struct pw_subs *s, ps_sub_t *sub, const char *reason); /* end it: the
                                      watcher is gone or unreachable (reason as in ended=) */
 };
+
+/* The subscription of a presentity's list link (NULL for NULL): walk p->subs with it. */
+#define PS_SUB_OF_P(link) PW_LIST_ITEM((link), ps_sub_t, plink)
+/* The subscription of a watcher's list link (NULL for NULL): walk w->subs with it. */
+#define PS_SUB_OF_W(link) PW_LIST_ITEM((link), ps_sub_t, wlink)
 
 /* ------------------------------------------------------------------ subs_index.c */
 

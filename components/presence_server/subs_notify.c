@@ -8,25 +8,6 @@
 #include "xmpp/pw_stanza.h"
 #include "subs_int.h"
 
-static void out_unlink(pw_subs_t *s, ps_out_t *o)
-{
-    if (o->prev)
-        o->prev->next = o->next;
-    else if (s->outs == o)
-        s->outs = o->next;
-    if (o->next)
-        o->next->prev = o->prev;
-    o->prev = o->next = NULL;
-}
-
-static void out_link(pw_subs_t *s, ps_out_t *o)
-{
-    o->prev = NULL;
-    o->next = s->outs;
-    if (s->outs)
-        s->outs->prev = o;
-    s->outs = o;
-}
 
 static void out_free(ps_out_t *o)
 {
@@ -43,7 +24,7 @@ pw_status_t pw_subs_notify_send(pw_subs_t *s, ps_sub_t *sub, const char *reason,
 {
     xmpp_ctx_t *ctx = pw_component_ctx(s->c);
     pw_notify_t *n = &s->n;
-    xmpp_stanza_t *iq = NULL, *el = NULL;
+    xmpp_stanza_t *iq = NULL;
     ps_out_t *o = NULL;
     pw_status_t rc = PW_ENOMEM;
 
@@ -61,20 +42,17 @@ pw_status_t pw_subs_notify_send(pw_subs_t *s, ps_sub_t *sub, const char *reason,
     if (state)
         n->state = *state;
     o = calloc(1, sizeof *o);
-    iq = xmpp_iq_new(ctx, "set", NULL);
-    el = iq ? pw_notify_build(ctx, n) : NULL;
-    if (!o || !el)
+    iq = pw_notify_iq(ctx, n, sub->gateway->s);
+    if (!o || !iq)
         goto done;
-    xmpp_stanza_set_to(iq, sub->gateway->s);
-    xmpp_stanza_add_child(iq, el);
     o->s = s;
     o->iq = iq;
     iq = NULL;
     o->sub = reason ? NULL : sub;
-    out_link(s, o);
+    pw_list_push_front(&s->outs, &o->link);
     rc = pw_component_send_iq(s->c, o->iq, s->cfg.notify_timeout_ms, on_notify_answer, o);
     if (rc != PW_OK) {
-        out_unlink(s, o);
+        pw_list_unlink(&s->outs, &o->link);
         goto done;
     }
     if (!reason)
@@ -87,8 +65,6 @@ done:
     if (rc != PW_OK)
         pw_warn(n->ref, "notification %u of %s not sent: %s", (unsigned)n->seq, n->subscription,
                 pw_strerror(rc));
-    if (el)
-        xmpp_stanza_release(el);
     if (iq)
         xmpp_stanza_release(iq);
     if (o)
@@ -113,7 +89,7 @@ static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_st
     pw_error_t cond = PW_ERR_NONE;
     (void)c;
 
-    out_unlink(s, o);
+    pw_list_unlink(&s->outs, &o->link);
     if (sub)
         sub->out = NULL;
     switch (outcome) {
@@ -142,13 +118,13 @@ static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_st
             o->retries++;
             s->stats.retries++;
             xmpp_stanza_del_attribute(o->iq, "id");
-            out_link(s, o);
+            pw_list_push_front(&s->outs, &o->link);
             if (pw_component_send_iq(s->c, o->iq, s->cfg.notify_timeout_ms, on_notify_answer, o) == PW_OK) {
                 if (sub)
                     sub->out = o;
                 return;
             }
-            out_unlink(s, o);
+            pw_list_unlink(&s->outs, &o->link);
             if (sub && !pw_component_online(s->c)) {
                 /* our own link is down: not the watcher's fault; send the latest state (a new
                  * number) once it is back */
@@ -173,10 +149,10 @@ static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_st
 
 void pw_subs_notify_cancel_all(pw_subs_t *s)
 {
-    while (s->outs) {
-        ps_out_t *o = s->outs;
+    while (s->outs.head) {
+        ps_out_t *o = PW_LIST_ITEM(s->outs.head, ps_out_t, link);
         if (pw_component_cancel_iqs(s->c, o) == 0) {
-            out_unlink(s, o);
+            pw_list_unlink(&s->outs, &o->link);
             out_free(o);
         }
     }

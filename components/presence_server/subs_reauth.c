@@ -45,13 +45,7 @@ static pw_status_t roster_cache(pw_subs_t *s, ps_pnode_t *p, xmpp_stanza_t *resp
     pw_subs_cache_drop(s, p);
     p->roster = m;
     p->roster_ms = pw_subs_loop_now(s);
-    p->cprev = s->cached_tail;
-    p->cnext = NULL;
-    if (s->cached_tail)
-        s->cached_tail->cnext = p;
-    else
-        s->cached = p;
-    s->cached_tail = p;
+    pw_list_push_back(&s->cached, &p->clink);
     if (!pw_timer_active(&s->sweep))
         pw_timer_start(pw_component_loop(s->c), &s->sweep, s->cfg.notify_interval_ms);
     return PW_OK;
@@ -62,15 +56,15 @@ static void on_sweep(pw_timer_t *t, void *arg)
 {
     pw_subs_t *s = arg;
     uint64_t now = pw_subs_loop_now(s);
+    ps_pnode_t *p;
     (void)t;
-    while (s->cached && now - s->cached->roster_ms >= s->cfg.notify_interval_ms) {
-        ps_pnode_t *p = s->cached;
+    while ((p = PW_LIST_ITEM(s->cached.head, ps_pnode_t, clink)) != NULL &&
+           now - p->roster_ms >= s->cfg.notify_interval_ms) {
         pw_subs_cache_drop(s, p);
         pw_subs_pnode_maybe_free(s, p);
     }
-    if (s->cached)
-        pw_timer_start(pw_component_loop(s->c), &s->sweep,
-                       s->cached->roster_ms + s->cfg.notify_interval_ms - now);
+    if (p)
+        pw_timer_start(pw_component_loop(s->c), &s->sweep, p->roster_ms + s->cfg.notify_interval_ms - now);
 }
 
 static void on_roster(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t *response, void *arg)
@@ -98,8 +92,8 @@ static void on_roster(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t 
         pw_warn(NULL, "roster of %s not read in time for notifications; retrying later", p->jid);
     }
     p->pinned++;
-    for (sub = p->subs; sub; sub = next) {
-        next = sub->pnext;
+    for (sub = PS_SUB_OF_P(p->subs.head); sub; sub = next) {
+        next = PS_SUB_OF_P(sub->plink.next);
         if (gone) {
             pw_subs_end(s, sub, "presentity-gone", 1, NULL);
             continue;

@@ -70,7 +70,7 @@ pw_status_t pw_subs_subscribe(pw_subs_t *s, const pw_enquiry_t *e, const char *g
     /* a retry of an enquiry already charged: look for the subscription it made */
     p = pw_cdr_writer_lookup(s->cdr, e->watcher_network, e->ref, &seq) == PW_OK
             ? pw_map_get(s->pnodes, pf) : NULL;
-    for (sub = p ? p->subs : NULL; sub; sub = sub->pnext) {
+    for (sub = p ? PS_SUB_OF_P(p->subs.head) : NULL; sub; sub = PS_SUB_OF_P(sub->plink.next)) {
         if (strcmp(pw_subs_sub_ref(sub), e->ref) == 0 && strcmp(sub->network->s, e->watcher_network) == 0) {
             pw_subs_id_format(sub->id, out->id);
             out->expires_ms = sub->expires_ms;
@@ -143,8 +143,8 @@ size_t pw_subs_stop(pw_subs_t *s, const pw_enquiry_t *e)
     if (!w)
         return 0;
     w->pinned++;
-    for (sub = w->subs; sub; sub = next) {
-        next = sub->wnext;
+    for (sub = PS_SUB_OF_W(w->subs.head); sub; sub = next) {
+        next = PS_SUB_OF_W(sub->wlink.next);
         if (strcmp(sub->p->jid, pf) != 0 || (by_id && memcmp(sub->id, id, 16) != 0))
             continue;
         pw_subs_end(s, sub, "stopped", 1, NULL);
@@ -167,8 +167,8 @@ void pw_subs_changed(pw_subs_t *s, const char *bare)
     if (!p)
         return;
     p->pinned++;
-    for (sub = p->subs; sub; sub = next) {
-        next = sub->pnext;
+    for (sub = PS_SUB_OF_P(p->subs.head); sub; sub = next) {
+        next = PS_SUB_OF_P(sub->plink.next);
         sub->flags |= SF_DIRTY;
         kick(s, sub);
     }
@@ -224,7 +224,7 @@ size_t pw_subs_foreach(pw_subs_t *s, const char *bare,
         return 0;
     pw_text_fold(bare, pf, sizeof pf);
     p = pw_map_get(s->pnodes, pf);
-    for (ps_sub_t *sub = p ? p->subs : NULL; sub; sub = sub->pnext) {
+    for (ps_sub_t *sub = p ? PS_SUB_OF_P(p->subs.head) : NULL; sub; sub = PS_SUB_OF_P(sub->plink.next)) {
         pw_subs_view_t v;
         pw_subs_id_format(sub->id, id);
         v.id = id;

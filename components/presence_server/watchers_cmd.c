@@ -77,7 +77,7 @@ static int list_cb(const pw_subs_view_t *v, void *arg)
 static xmpp_stanza_t *build_result(pw_watchers_t *w, const char *bare, const char *sessionid)
 {
     xmpp_ctx_t *ctx = pw_component_ctx(w->c);
-    xmpp_stanza_t *cmd = xmpp_stanza_new(ctx), *form, *reported, *note;
+    xmpp_stanza_t *cmd = xmpp_stanza_new(ctx), *form, *reported;
     listing_t l = { NULL, 0, 0 };
     size_t total;
     char text[PW_JID_MAX + 64];
@@ -115,10 +115,8 @@ static xmpp_stanza_t *build_result(pw_watchers_t *w, const char *bare, const cha
         snprintf(text, sizeof text, "The first %zu subscriptions are listed.", l.n);
     else
         snprintf(text, sizeof text, "%zu subscription(s).", l.n);
-    note = pw_stanza_add_text_child(cmd, "note", NULL, text);
-    if (!note)
+    if (!pw_stanza_add_text_child_attr(cmd, "note", NULL, text, "type", "info"))
         goto fail;
-    xmpp_stanza_set_attribute(note, "type", "info");
     return cmd;
 fail:
     xmpp_stanza_release(cmd);

@@ -120,7 +120,7 @@ static void reply(pw_watcher_t *wa, xmpp_stanza_t *iq, xmpp_stanza_t *cmd)
 static void complete(pw_watcher_t *wa, xmpp_stanza_t *iq, const char *sessionid, const char *note_type,
                      const char *note, const char *const *fields)
 {
-    xmpp_stanza_t *cmd = command_el(wa, sessionid, "completed"), *n, *x;
+    xmpp_stanza_t *cmd = command_el(wa, sessionid, "completed"), *x;
     int ok = cmd != NULL;
 
     if (ok && fields) {
@@ -133,12 +133,8 @@ static void complete(pw_watcher_t *wa, xmpp_stanza_t *iq, const char *sessionid,
                 ok = add_field(x, fields[i], NULL, NULL, fields[i + 1]) != NULL;
         }
     }
-    if (ok) {
-        n = pw_stanza_add_text_child(cmd, "note", NULL, note);
-        ok = n != NULL;
-        if (ok)
-            xmpp_stanza_set_type(n, note_type);
-    }
+    if (ok)
+        ok = pw_stanza_add_text_child_attr(cmd, "note", NULL, note, "type", note_type) != NULL;
     if (!ok && cmd) {
         xmpp_stanza_release(cmd);
         cmd = NULL;

@@ -43,7 +43,10 @@ static pw_error_t admit(pw_watcher_t *wa, const pw_watcher_ask_t *ask, enquiry_t
                         size_t cap);
 static pw_error_t take_in(pw_watcher_t *wa, enquiry_t *e, const pw_watcher_ask_t *ask, char *text,
                           size_t cap);
-static int unanswered(enquiry_t *e, pw_iq_outcome_t outcome, const char *timeout_text);
+/* What came back for one of our IQs. */
+typedef enum { ANSWER_NONE, ANSWER_ERROR, ANSWER_RESULT } answer_t;
+static answer_t answer_of(enquiry_t *e, pw_iq_outcome_t outcome, xmpp_stanza_t *response,
+                          const char *timeout_text, pw_error_t *cond, char text[TEXT_MAX]);
 static void fail(enquiry_t *e, pw_error_t cond, const char *text);
 static void finish(enquiry_t *e, const char *outcome);
 
@@ -121,12 +124,11 @@ static void on_hss_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanz
     pw_watcher_t *wa = e->wa;
     char text[TEXT_MAX];
     pw_error_t cond;
+    answer_t answer;
     (void)c;
 
-    if (unanswered(e, outcome, "the subscriber database did not answer"))
-        return;
-    if (outcome == PW_IQ_ERROR) {
-        cond = pw_stanza_error_parse(response, text, sizeof text);
+    answer = answer_of(e, outcome, response, "the subscriber database did not answer", &cond, text);
+    if (answer == ANSWER_ERROR) {
         if (cond == PW_ERR_ITEM_NOT_FOUND) {
             snprintf(text, sizeof text, "%s is not a subscriber of %s", e->chain.watcher_jid,
                      wa->settings->domain);
@@ -141,8 +143,9 @@ static void on_hss_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanz
                      pw_error_name(cond));
             fail(e, PW_ERR_INTERNAL_SERVER_ERROR, why);
         }
-        return;
     }
+    if (answer != ANSWER_RESULT)
+        return;
     cond = check_subscriber(e, response, text, sizeof text);
     if (cond == PW_ERR_NONE)
         cond = limit_rate(e, text, sizeof text);
@@ -254,15 +257,14 @@ static void on_proxy_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_sta
     pw_watcher_answer_t *ans;
     char text[TEXT_MAX];
     pw_error_t cond;
+    answer_t answer;
     (void)c;
 
-    if (unanswered(e, outcome, "no answer from the presence network in time"))
-        return;
-    if (outcome == PW_IQ_ERROR) {
-        cond = pw_stanza_error_parse(response, text, sizeof text);
+    answer = answer_of(e, outcome, response, "no answer from the presence network in time", &cond, text);
+    if (answer == ANSWER_ERROR)
         fail(e, cond, text[0] ? text : "the enquiry failed further down the chain");
+    if (answer != ANSWER_RESULT)
         return;
-    }
     ans = calloc(1, sizeof *ans);
     if (!ans) {
         fail(e, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
@@ -405,15 +407,25 @@ static pw_error_t take_in(pw_watcher_t *wa, enquiry_t *e, const pw_watcher_ask_t
 
 /* A call of e's that ended without an answer fails e: the WA is stopping (its calls are
  * cancelled) or the next hop did not answer in time (timeout_text). Returns 1 then, else 0. */
-static int unanswered(enquiry_t *e, pw_iq_outcome_t outcome, const char *timeout_text)
+/*
+ * Sort the outcome of one of our IQs: a result; an error (*cond and text say which, the caller
+ * ends the enquiry); or none, the service stopping or no answer in time (ended here, with
+ * timeout_text).
+ */
+static answer_t answer_of(enquiry_t *e, pw_iq_outcome_t outcome, xmpp_stanza_t *response,
+                          const char *timeout_text, pw_error_t *cond, char text[TEXT_MAX])
 {
+    if (outcome == PW_IQ_ERROR) {
+        *cond = pw_stanza_error_parse(response, text, TEXT_MAX);
+        return ANSWER_ERROR;
+    }
     if (outcome == PW_IQ_CANCELLED)
         fail(e, PW_ERR_SERVICE_UNAVAILABLE, "the watcher service is stopping");
     else if (outcome == PW_IQ_TIMEOUT)
         fail(e, PW_ERR_REMOTE_SERVER_TIMEOUT, timeout_text);
     else
-        return 0;
-    return 1;
+        return ANSWER_RESULT;
+    return ANSWER_NONE;
 }
 
 /* End with an error. */

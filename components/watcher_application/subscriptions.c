@@ -255,35 +255,31 @@ done:
 
 typedef struct stop_match {
     const char *bare, *address, *subscription;
-    pw_watcher_sub_t *found[64];
-    size_t n;
 } stop_match_t;
 
-static int match_iq(const char *key, void *value, void *arg)
+static int match_iq(const void *value, void *arg)
 {
-    stop_match_t *m = arg;
-    pw_watcher_sub_t *sub = value;
-    (void)key;
-    if (sub->route == PW_WATCHER_ROUTE_IQ && strcmp(sub->bare, m->bare) == 0 &&
-        strcmp(sub->address, m->address) == 0 &&
-        (!m->subscription[0] || strcmp(sub->id, m->subscription) == 0))
-        m->found[m->n++] = sub;
-    return m->n == sizeof m->found / sizeof m->found[0];
+    const stop_match_t *m = arg;
+    const pw_watcher_sub_t *sub = value;
+    return sub->route == PW_WATCHER_ROUTE_IQ && strcmp(sub->bare, m->bare) == 0 &&
+           strcmp(sub->address, m->address) == 0 &&
+           (!m->subscription[0] || strcmp(sub->id, m->subscription) == 0);
+}
+
+static void forget_matched(void *value, void *arg)
+{
+    (void)arg;
+    pw_watcher_sub_forget(value);
 }
 
 void pw_watcher_subs_stopped(pw_watcher_t *wa, const char *bare, const char *address,
                              const char *subscription)
 {
-    stop_match_t m = { bare, address, subscription, { NULL }, 0 };
+    stop_match_t m = { bare, address, subscription };
     char rkey[2 * PW_JID_MAX + 2], contact[PW_JID_MAX + 1];
     pw_watcher_sub_t *item = NULL;
 
-    do {
-        m.n = 0;
-        pw_map_foreach(wa->subs, match_iq, &m);
-        for (size_t i = 0; i < m.n; i++)
-            pw_watcher_sub_forget(m.found[i]);
-    } while (m.n == sizeof m.found / sizeof m.found[0]);
+    pw_map_take_matching(wa->subs, match_iq, forget_matched, &m);
     /* the roster item too: 'stop' ends every subscription of the watcher on the presentity */
     if (pw_watcher_contact_of(wa, address, contact, sizeof contact) == PW_OK &&
         pw_watcher_roster_key(bare, contact, rkey, sizeof rkey) == PW_OK)

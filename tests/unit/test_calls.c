@@ -110,7 +110,7 @@ Test(calls, add_count_first)
     add(t, 1, "b@opa.example/x");
     add(t, 2, "c@opa.example/x");
     cr_assert_eq(pw_calls_count(t), 3);
-    for (pw_call_t *k = pw_calls_first(t); k; k = k->next) {
+    for (pw_call_t *k = pw_calls_first(t); k; k = pw_calls_next(k)) {
         test_call_t *tk = (test_call_t *)k;
         cr_assert_eq(k->table, t);
         cr_assert_not_null(k->req, "the table keeps the request");
@@ -190,10 +190,10 @@ Test(calls, end_frees_without_sending)
     cr_assert_eq(pw_calls_count(t), 2);
     cr_assert_eq(pwfake_transport_sent_count(fx->fc->fake), 0);
     int n = 0;
-    for (pw_call_t *k = pw_calls_first(t); k; k = k->next) {
+    for (pw_call_t *k = pw_calls_first(t); k; k = pw_calls_next(k)) {
         cr_assert_neq(((test_call_t *)k)->id, 1);
-        if (k->next)
-            cr_assert_eq(k->next->prev, k);
+        if (k->link.next)
+            cr_assert_eq(k->link.next->prev, &k->link);
         n++;
     }
     cr_assert_eq(n, 2);

@@ -254,6 +254,17 @@ static pw_status_t part_len(const char *in, const char *out, size_t max, size_t 
     return *len ? PW_OK : PW_EINVAL;
 }
 
+/* End an escaped or unescaped node: NUL-terminated after o characters on success, cleared
+ * on failure. */
+static pw_status_t end_output(char *out, size_t cap, size_t o, pw_status_t st)
+{
+    if (st == PW_OK)
+        out[o] = '\0';
+    else
+        clear(out, cap);
+    return st;
+}
+
 pw_status_t pw_jid_escape_node(const char *in, char *out, size_t cap)
 {
     pw_status_t st;
@@ -291,12 +302,9 @@ pw_status_t pw_jid_escape_node(const char *in, char *out, size_t cap)
             out[o++] = in[i];
         }
     }
-    out[o] = '\0';
     st = PW_OK;
 done:
-    if (st != PW_OK)
-        clear(out, cap);
-    return st;
+    return end_output(out, cap, o, st);
 }
 
 pw_status_t pw_jid_unescape_node(const char *in, char *out, size_t cap)
@@ -319,10 +327,7 @@ pw_status_t pw_jid_unescape_node(const char *in, char *out, size_t cap)
             out[o++] = in[i++];
         }
     }
-    out[o] = '\0';
     st = PW_OK;
 done:
-    if (st != PW_OK)
-        clear(out, cap);
-    return st;
+    return end_output(out, cap, o, st);
 }

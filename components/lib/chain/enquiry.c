@@ -114,6 +114,32 @@ static void set_optional(xmpp_stanza_t *el, const char *name, const char *value)
         xmpp_stanza_set_attribute(el, name, value);
 }
 
+/*
+ * Add child to parent, both built just now: the parent with its child, or NULL when either
+ * is NULL (out of memory; the other is released then). The caller's reference to child goes.
+ */
+static xmpp_stanza_t *adopt(xmpp_stanza_t *parent, xmpp_stanza_t *child)
+{
+    if (parent && child) {
+        xmpp_stanza_add_child(parent, child);
+    } else if (parent) {
+        xmpp_stanza_release(parent);
+        parent = NULL;
+    }
+    if (child)
+        xmpp_stanza_release(child);
+    return parent;
+}
+
+/* An empty IQ set addressed to 'to', or NULL. */
+static xmpp_stanza_t *iq_set(xmpp_ctx_t *ctx, const char *to)
+{
+    xmpp_stanza_t *iq = xmpp_iq_new(ctx, "set", NULL);
+    if (iq)
+        xmpp_stanza_set_to(iq, to);
+    return iq;
+}
+
 xmpp_stanza_t *pw_enquiry_build(xmpp_ctx_t *ctx, const pw_enquiry_t *e)
 {
     xmpp_stanza_t *el = pw_stanza_element(ctx, "enquiry", PW_NS_CHAIN);
@@ -138,18 +164,7 @@ xmpp_stanza_t *pw_enquiry_build(xmpp_ctx_t *ctx, const pw_enquiry_t *e)
 
 xmpp_stanza_t *pw_enquiry_iq(xmpp_ctx_t *ctx, const pw_enquiry_t *e, const char *to)
 {
-    xmpp_stanza_t *iq = xmpp_iq_new(ctx, "set", NULL), *el;
-    if (!iq)
-        return NULL;
-    xmpp_stanza_set_to(iq, to);
-    el = pw_enquiry_build(ctx, e);
-    if (!el) {
-        xmpp_stanza_release(iq);
-        return NULL;
-    }
-    xmpp_stanza_add_child(iq, el);
-    xmpp_stanza_release(el);
-    return iq;
+    return adopt(iq_set(ctx, to), pw_enquiry_build(ctx, e));
 }
 
 xmpp_stanza_t *pw_state_build(xmpp_ctx_t *ctx, const pw_presence_state_t *st)
@@ -311,16 +326,12 @@ xmpp_stanza_t *pw_notify_build(xmpp_ctx_t *ctx, const pw_notify_t *n)
     snprintf(seq, sizeof seq, "%u", (unsigned)n->seq);
     xmpp_stanza_set_attribute(el, "seq", seq);
     set_optional(el, "ended", n->ended);
-    if (n->has_state) {
-        xmpp_stanza_t *st = pw_state_build(ctx, &n->state);
-        if (!st) {
-            xmpp_stanza_release(el);
-            return NULL;
-        }
-        xmpp_stanza_add_child(el, st);
-        xmpp_stanza_release(st);
-    }
-    return el;
+    return n->has_state ? adopt(el, pw_state_build(ctx, &n->state)) : el;
+}
+
+xmpp_stanza_t *pw_notify_iq(xmpp_ctx_t *ctx, const pw_notify_t *n, const char *to)
+{
+    return adopt(iq_set(ctx, to), pw_notify_build(ctx, n));
 }
 
 /* A notification on its way through a relay: the request to answer and the timeout text. */
@@ -346,15 +357,12 @@ pw_status_t pw_notify_forward(pw_component_t *c, xmpp_stanza_t *req, const pw_no
 {
     pw_status_t rc = PW_ENOMEM;
     notify_hop_t *hop = calloc(1, sizeof *hop);
-    xmpp_stanza_t *fwd = xmpp_iq_new(pw_component_ctx(c), "set", NULL);
-    xmpp_stanza_t *el = pw_notify_build(pw_component_ctx(c), n);
+    xmpp_stanza_t *fwd = pw_notify_iq(pw_component_ctx(c), n, to);
 
-    if (!hop || !fwd || !el) {
+    if (!hop || !fwd) {
         pw_component_reply_error(c, req, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
         goto done;
     }
-    xmpp_stanza_set_to(fwd, to);
-    xmpp_stanza_add_child(fwd, el);
     hop->req = xmpp_stanza_clone(req);
     snprintf(hop->timeout_text, sizeof hop->timeout_text, "%s", timeout_text);
     rc = pw_component_send_iq(c, fwd, 0, on_notify_hop_answer, hop);
@@ -369,7 +377,5 @@ done:
     free(hop);
     if (fwd)
         xmpp_stanza_release(fwd);
-    if (el)
-        xmpp_stanza_release(el);
     return rc;
 }

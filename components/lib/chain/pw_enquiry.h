@@ -136,6 +136,12 @@ pw_status_t pw_notify_parse(xmpp_stanza_t *el, pw_notify_t *out, char *why, size
 xmpp_stanza_t *pw_notify_build(xmpp_ctx_t *ctx, const pw_notify_t *n);
 
 /**
+ * Build an IQ set carrying the notification, addressed to 'to'.
+ * @return a new stanza the caller releases (id unset: pw_component_send_iq() assigns one), or NULL
+ */
+xmpp_stanza_t *pw_notify_iq(xmpp_ctx_t *ctx, const pw_notify_t *n, const char *to);
+
+/**
  * Pass a notification on to the next hop and relay its acknowledgement (or error, or a
  * remote-server-timeout with timeout_text) back to the sender of req, keeping nothing once it
  * is answered (docs/protocol.md §5.2: no per-subscription state in relays). Answers req with an

@@ -425,87 +425,80 @@ const pw_cdr_diff_t *pw_cdr_reconcile_diff(const pw_cdr_reconcile_t *r, size_t i
     return &r->diffs[i];
 }
 
-static void entry_csv(FILE *out, const pw_cdr_diff_entry_t *e)
-{
-    char t[PW_CDR_TIME_TEXT];
-    if (!e) {
-        fputs(",,,,", out);
-        return;
-    }
-    pw_cdr_time_format(e->time_ms, t);
-    fprintf(out, "%s,%" PRIu64 ",%s,%s,%s", e->node, e->seq, t, pw_cdr_kind_name(e->kind), e->outcome);
-}
+/* How a difference's row is laid out in each format around its two entries. */
+typedef struct diff_layout {
+    const char *none;           /* an entry a side does not have */
+    const char *before_sent, *before_charged, *after;
+} diff_layout_t;
 
-static void entry_json(FILE *out, const pw_cdr_diff_entry_t *e)
-{
-    char t[PW_CDR_TIME_TEXT];
-    if (!e) {
-        fputs("null", out);
-        return;
-    }
-    pw_cdr_time_format(e->time_ms, t);
-    fputs("{\"node\":", out);
-    json_str(out, e->node);
-    fprintf(out, ",\"seq\":%" PRIu64 ",\"time\":\"%s\",\"kind\":\"%s\",\"outcome\":", e->seq, t,
-            pw_cdr_kind_name(e->kind));
-    json_str(out, e->outcome);
-    fputc('}', out);
-}
+static const diff_layout_t diff_layouts[] = {
+    [PW_CDR_OUT_TABLE] = { NULL, "", "\n", "\n" },
+    [PW_CDR_OUT_CSV] = { ",,,,", ",", ",", "\r\n" },
+    [PW_CDR_OUT_JSON] = { "null", ",\"sent\":", ",\"charged\":", "}" },
+};
 
-static void entry_text(FILE *out, const char *label, const pw_cdr_diff_entry_t *e)
+/* One side's entry of a difference, in the format (label: the table's name for the side). */
+static void entry_write(FILE *out, pw_cdr_output_t fmt, const char *label, const pw_cdr_diff_entry_t *e)
 {
     char t[PW_CDR_TIME_TEXT];
     if (!e) {
-        fprintf(out, "  %s: -", label);
+        if (fmt == PW_CDR_OUT_TABLE)
+            fprintf(out, "  %s: -", label);
+        else
+            fputs(diff_layouts[fmt].none, out);
         return;
     }
     pw_cdr_time_format(e->time_ms, t);
-    fprintf(out, "  %s: %s #%" PRIu64 " %s %s %s", label, e->node, e->seq, t, pw_cdr_kind_name(e->kind),
-            e->outcome);
+    if (fmt == PW_CDR_OUT_CSV) {
+        fprintf(out, "%s,%" PRIu64 ",%s,%s,%s", e->node, e->seq, t, pw_cdr_kind_name(e->kind), e->outcome);
+    } else if (fmt == PW_CDR_OUT_JSON) {
+        fputs("{\"node\":", out);
+        json_str(out, e->node);
+        fprintf(out, ",\"seq\":%" PRIu64 ",\"time\":\"%s\",\"kind\":\"%s\",\"outcome\":", e->seq, t,
+                pw_cdr_kind_name(e->kind));
+        json_str(out, e->outcome);
+        fputc('}', out);
+    } else {
+        fprintf(out, "  %s: %s #%" PRIu64 " %s %s %s", label, e->node, e->seq, t, pw_cdr_kind_name(e->kind),
+                e->outcome);
+    }
 }
 
 pw_status_t pw_cdr_reconcile_write(const pw_cdr_reconcile_t *r, FILE *out, pw_cdr_output_t fmt)
 {
+    const diff_layout_t *lay;
     if (!r || !out || !r->ran)
         return PW_EINVAL;
-    if (fmt == PW_CDR_OUT_CSV) {
+    if (fmt != PW_CDR_OUT_CSV && fmt != PW_CDR_OUT_JSON)
+        fmt = PW_CDR_OUT_TABLE;
+    lay = &diff_layouts[fmt];
+    if (fmt == PW_CDR_OUT_CSV)
         fputs("difference,enquiry_ref,sent_node,sent_seq,sent_time,sent_kind,sent_outcome,"
               "charged_node,charged_seq,charged_time,charged_kind,charged_outcome\r\n", out);
-        for (size_t i = 0; i < r->ndiffs; i++) {
-            const pw_cdr_diff_t *d = &r->diffs[i];
-            fprintf(out, "%s,", pw_cdr_diff_name(d->kind));
-            csv_str(out, d->enquiry_ref);
-            fputc(',', out);
-            entry_csv(out, d->sent);
-            fputc(',', out);
-            entry_csv(out, d->charged);
-            fputs("\r\n", out);
-        }
-    } else if (fmt == PW_CDR_OUT_JSON) {
+    else if (fmt == PW_CDR_OUT_JSON)
         fprintf(out, "{\"sent\":%" PRIu64 ",\"charged\":%" PRIu64 ",\"differences\":[", r->counted[0],
                 r->counted[1]);
-        for (size_t i = 0; i < r->ndiffs; i++) {
-            const pw_cdr_diff_t *d = &r->diffs[i];
-            fprintf(out, "%s{\"difference\":\"%s\",\"enquiry_ref\":", i ? "," : "", pw_cdr_diff_name(d->kind));
-            json_str(out, d->enquiry_ref);
-            fputs(",\"sent\":", out);
-            entry_json(out, d->sent);
-            fputs(",\"charged\":", out);
-            entry_json(out, d->charged);
-            fputc('}', out);
-        }
-        fputs("]}\n", out);
-    } else {
+    else
         fprintf(out, "Reconciliation: %" PRIu64 " enquiries sent, %" PRIu64 " charged, %zu difference(s)\n",
                 r->counted[0], r->counted[1], r->ndiffs);
-        for (size_t i = 0; i < r->ndiffs; i++) {
-            const pw_cdr_diff_t *d = &r->diffs[i];
+    for (size_t i = 0; i < r->ndiffs; i++) {
+        const pw_cdr_diff_t *d = &r->diffs[i];
+        if (fmt == PW_CDR_OUT_CSV) {
+            fprintf(out, "%s,", pw_cdr_diff_name(d->kind));
+            csv_str(out, d->enquiry_ref);
+        } else if (fmt == PW_CDR_OUT_JSON) {
+            fprintf(out, "%s{\"difference\":\"%s\",\"enquiry_ref\":", i ? "," : "", pw_cdr_diff_name(d->kind));
+            json_str(out, d->enquiry_ref);
+        } else {
             fprintf(out, "%-12s %s\n", pw_cdr_diff_name(d->kind), d->enquiry_ref);
-            entry_text(out, "sent   ", d->sent);
-            fputc('\n', out);
-            entry_text(out, "charged", d->charged);
-            fputc('\n', out);
         }
+        fputs(lay->before_sent, out);
+        entry_write(out, fmt, "sent   ", d->sent);
+        fputs(lay->before_charged, out);
+        entry_write(out, fmt, "charged", d->charged);
+        fputs(lay->after, out);
     }
+    if (fmt == PW_CDR_OUT_JSON)
+        fputs("]}\n", out);
     return ferror(out) ? PW_EIO : PW_OK;
 }

@@ -417,11 +417,24 @@ done:
     return st;
 }
 
+/* A name of this node's files: the open file's (last_seq and close_ms 0) or a closed one's. */
+static pw_status_t node_file_name(const pw_cdr_writer_t *w, int open, uint64_t first_seq,
+                                  uint64_t last_seq, uint64_t close_ms, char *buf, size_t cap)
+{
+    pw_cdr_name_t n;
+    memset(&n, 0, sizeof n);
+    n.open = open;
+    memcpy(n.node, w->node, sizeof n.node);
+    n.first_seq = first_seq;
+    n.last_seq = last_seq;
+    n.close_ms = close_ms;
+    return pw_cdr_name_format(&n, buf, cap);
+}
+
 /* Start a new open file after the last committed record (temp file, fsync, rename, fsync dir). */
 static pw_status_t create_open_file(pw_cdr_writer_t *w)
 {
     pw_cdr_header_t h;
-    pw_cdr_name_t n;
     char tmp[NAME_BUF];
     char hash[PW_CDR_HASH_HEX];
     size_t len;
@@ -436,11 +449,7 @@ static pw_status_t create_open_file(pw_cdr_writer_t *w)
     st = pw_cdr_format_header(&h, w->line, PW_CDR_LINE_MAX + 1, &len, hash);
     if (st != PW_OK)
         goto done;
-    memset(&n, 0, sizeof n);
-    n.open = 1;
-    memcpy(n.node, w->node, sizeof n.node);
-    n.first_seq = h.first_seq;
-    st = pw_cdr_name_format(&n, w->open_name, sizeof w->open_name);
+    st = node_file_name(w, 1, h.first_seq, 0, 0, w->open_name, sizeof w->open_name);
     if (st != PW_OK)
         goto done;
     snprintf(tmp, sizeof tmp, ".cdr-%s-%020" PRIu64 ".tmp", w->node, h.first_seq);
@@ -471,14 +480,8 @@ done:
 /* Close the open file for good: read-only, renamed to its final name, directory synced. */
 static pw_status_t close_open_file(pw_cdr_writer_t *w)
 {
-    pw_cdr_name_t n;
     char final[NAME_BUF];
-    memset(&n, 0, sizeof n);
-    memcpy(n.node, w->node, sizeof n.node);
-    n.first_seq = w->file_first_seq;
-    n.last_seq = w->committed_seq;
-    n.close_ms = now_ms(w);
-    if (pw_cdr_name_format(&n, final, sizeof final) != PW_OK) {
+    if (node_file_name(w, 0, w->file_first_seq, w->committed_seq, now_ms(w), final, sizeof final) != PW_OK) {
         errno = EINVAL;
         return PW_EIO;
     }

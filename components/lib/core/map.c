@@ -154,6 +154,40 @@ void pw_map_foreach(pw_map_t *map, int (*fn)(const char *key, void *value, void 
     }
 }
 
+#define TAKE_BATCH 64
+
+/* What pw_map_take_matching() gathers in one pass. */
+typedef struct take_scan {
+    int (*match)(const void *value, void *arg);
+    void *arg;
+    void *found[TAKE_BATCH];
+    size_t n;
+} take_scan_t;
+
+static int gather(const char *key, void *value, void *arg)
+{
+    take_scan_t *s = arg;
+    (void)key;
+    if (s->match(value, s->arg))
+        s->found[s->n++] = value;
+    return s->n == TAKE_BATCH;
+}
+
+size_t pw_map_take_matching(pw_map_t *map, int (*match)(const void *value, void *arg),
+                            void (*take)(void *value, void *arg), void *arg)
+{
+    take_scan_t s = { .match = match, .arg = arg, .n = 0 };
+    size_t total = 0;
+    do {
+        s.n = 0;
+        pw_map_foreach(map, gather, &s);
+        for (size_t i = 0; i < s.n; i++)
+            take(s.found[i], arg);
+        total += s.n;
+    } while (s.n == TAKE_BATCH);
+    return total;
+}
+
 /* pw_map_foreach() callback of pw_map_destroy_values(): arg is the free function. */
 static int free_one(const char *key, void *value, void *arg)
 {

@@ -51,6 +51,19 @@ size_t pw_map_count(const pw_map_t *map);
 void pw_map_foreach(pw_map_t *map, int (*fn)(const char *key, void *value, void *arg), void *arg);
 
 /**
+ * Hand every value match selects to take, which may change the map at will (pw_map_foreach()'s
+ * fn may not): the values are gathered in batches first, then taken.
+ * @param map the map
+ * @param match returns non-zero for a value to take (it must not change the map)
+ * @param take gets each selected value; it must remove that value from the map (else the
+ *             value would be selected again)
+ * @param arg passed to match and take
+ * @return how many values were taken
+ */
+size_t pw_map_take_matching(pw_map_t *map, int (*match)(const void *value, void *arg),
+                            void (*take)(void *value, void *arg), void *arg);
+
+/**
  * Free every value with free_value, then destroy the map: the way to end a map that owns its
  * values.
  * @param map the map, or NULL

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/pw_list.h"
 #include "core/pw_map.h"
 
 /* "n:" or "s:" + the name, lower-cased, without its trailing dot */
@@ -17,7 +18,7 @@
 typedef enum cache_kind { KIND_NAPTR, KIND_SRV } cache_kind_t;
 
 typedef struct cache_entry {
-    struct cache_entry *prev, *next; /* LRU list: head is the least recently used */
+    pw_link_t lru; /* in the LRU list: its head is the least recently used */
     char key[KEY_MAX];
     uint64_t expires_ms;
     pw_status_t status;
@@ -28,34 +29,10 @@ typedef struct cache_entry {
 struct pw_dnscache {
     pw_loop_t *loop;
     pw_map_t *map;
-    cache_entry_t *lru_head, *lru_tail;
+    pw_list_t lru;
     uint64_t min_ttl_ms, max_ttl_ms, negative_ttl_ms;
     size_t max_entries;
 };
-
-static void lru_unlink(pw_dnscache_t *c, cache_entry_t *e)
-{
-    if (e->prev)
-        e->prev->next = e->next;
-    else
-        c->lru_head = e->next;
-    if (e->next)
-        e->next->prev = e->prev;
-    else
-        c->lru_tail = e->prev;
-    e->prev = e->next = NULL;
-}
-
-static void lru_push_tail(pw_dnscache_t *c, cache_entry_t *e)
-{
-    e->next = NULL;
-    e->prev = c->lru_tail;
-    if (c->lru_tail)
-        c->lru_tail->next = e;
-    else
-        c->lru_head = e;
-    c->lru_tail = e;
-}
 
 static void entry_free(cache_entry_t *e)
 {
@@ -68,7 +45,7 @@ static void entry_free(cache_entry_t *e)
 static void entry_remove(pw_dnscache_t *c, cache_entry_t *e)
 {
     pw_map_remove(c->map, e->key);
-    lru_unlink(c, e);
+    pw_list_unlink(&c->lru, &e->lru);
     entry_free(e);
 }
 
@@ -129,9 +106,9 @@ void pw_dnscache_destroy(pw_dnscache_t *cache)
 {
     if (!cache)
         return;
-    while (cache->lru_head) {
-        cache_entry_t *e = cache->lru_head;
-        lru_unlink(cache, e);
+    while (cache->lru.head) {
+        cache_entry_t *e = PW_LIST_ITEM(cache->lru.head, cache_entry_t, lru);
+        pw_list_unlink(&cache->lru, &e->lru);
         entry_free(e);
     }
     pw_map_destroy(cache->map);
@@ -190,27 +167,29 @@ static pw_status_t cache_put(pw_dnscache_t *c, cache_kind_t kind, const char *na
     if (old) {
         entry_remove(c, old);
     } else {
-        while (pw_map_count(c->map) >= c->max_entries && c->lru_head)
-            entry_remove(c, c->lru_head);
+        while (pw_map_count(c->map) >= c->max_entries && c->lru.head)
+            entry_remove(c, PW_LIST_ITEM(c->lru.head, cache_entry_t, lru));
     }
     st = pw_map_put(c->map, key, e, NULL);
     if (st != PW_OK)
         goto done;
-    lru_push_tail(c, e);
+    pw_list_push_back(&c->lru, &e->lru);
     e = NULL;
 done:
     entry_free(e);
     return st;
 }
 
+/* rrsp is the address of the caller's const pw_naptr_t * or const pw_srv_rr_t * (as in
+ * pw_array_grow()): it receives the entry's records. */
 static pw_status_t cache_get(pw_dnscache_t *c, cache_kind_t kind, const char *name,
-                             pw_status_t *status, const void **rrs, size_t *n)
+                             pw_status_t *status, void *rrsp, size_t *n)
 {
     pw_status_t st = PW_EINVAL;
     cache_entry_t *e;
     char key[KEY_MAX];
 
-    if (!c || !status || !rrs || !n || make_key(key, kind, name) != 0)
+    if (!c || !status || !rrsp || !n || make_key(key, kind, name) != 0)
         goto done;
     st = PW_ENOTFOUND;
     e = pw_map_get(c->map, key);
@@ -220,10 +199,10 @@ static pw_status_t cache_get(pw_dnscache_t *c, cache_kind_t kind, const char *na
         entry_remove(c, e);
         goto done;
     }
-    lru_unlink(c, e);
-    lru_push_tail(c, e);
+    pw_list_unlink(&c->lru, &e->lru);
+    pw_list_push_back(&c->lru, &e->lru);
     *status = e->status;
-    *rrs = e->rrs;
+    memcpy(rrsp, &e->rrs, sizeof e->rrs);
     *n = e->n;
     st = PW_OK;
 done:
@@ -245,19 +224,11 @@ pw_status_t pw_dnscache_put_srv(pw_dnscache_t *cache, const char *name, pw_statu
 pw_status_t pw_dnscache_get_naptr(pw_dnscache_t *cache, const char *name, pw_status_t *status,
                                   const pw_naptr_t **rrs, size_t *n)
 {
-    const void *p = NULL;
-    pw_status_t st = rrs ? cache_get(cache, KIND_NAPTR, name, status, &p, n) : PW_EINVAL;
-    if (st == PW_OK)
-        *rrs = p;
-    return st;
+    return cache_get(cache, KIND_NAPTR, name, status, rrs, n);
 }
 
 pw_status_t pw_dnscache_get_srv(pw_dnscache_t *cache, const char *name, pw_status_t *status,
                                 const pw_srv_rr_t **rrs, size_t *n)
 {
-    const void *p = NULL;
-    pw_status_t st = rrs ? cache_get(cache, KIND_SRV, name, status, &p, n) : PW_EINVAL;
-    if (st == PW_OK)
-        *rrs = p;
-    return st;
+    return cache_get(cache, KIND_SRV, name, status, rrs, n);
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "core/pw_list.h"
 #include "core/pw_log.h"
 
 #define DNS_TYPE_SOA 6
@@ -36,7 +37,7 @@ typedef struct resolver_cares resolver_cares_t;
 
 /* One lookup, from naptr()/srv() until its callback has run. */
 typedef struct cares_query {
-    struct cares_query *prev, *next; /* on the pending or the done list */
+    pw_link_t link; /* on the pending or the done list */
     resolver_cares_t *r;
     query_type_t type;
     pw_resolver_naptr_cb naptr_cb;
@@ -49,10 +50,6 @@ typedef struct cares_query {
                            pw_srv_rr_t for QUERY_SRV */
 } cares_query_t;
 
-typedef struct query_list {
-    cares_query_t *head, *tail;
-} query_list_t;
-
 struct resolver_cares {
     pw_resolver_t base;
     pw_loop_t *loop;
@@ -61,38 +58,12 @@ struct resolver_cares {
     int library_ok;
     pw_timer_t ares_timer;    /* fires at ares_timeout() */
     pw_timer_t deliver_timer; /* 0 ms: runs the user callbacks of the done list */
-    query_list_t pending;     /* handed to c-ares */
-    query_list_t done;        /* answered, callback not yet run */
+    pw_list_t pending;        /* handed to c-ares */
+    pw_list_t done;           /* answered, callback not yet run */
     int closing;              /* destroy() has started */
     int dead;                 /* destroy() has finished; free when no delivery is running */
     unsigned delivering;      /* nesting depth of deliver_all() */
 };
-
-/* ---- lists ---- */
-
-static void list_push(query_list_t *l, cares_query_t *q)
-{
-    q->next = NULL;
-    q->prev = l->tail;
-    if (l->tail)
-        l->tail->next = q;
-    else
-        l->head = q;
-    l->tail = q;
-}
-
-static void list_unlink(query_list_t *l, cares_query_t *q)
-{
-    if (q->prev)
-        q->prev->next = q->next;
-    else
-        l->head = q->next;
-    if (q->next)
-        q->next->prev = q->prev;
-    else
-        l->tail = q->prev;
-    q->prev = q->next = NULL;
-}
 
 static void query_free(cares_query_t *q)
 {
@@ -399,8 +370,8 @@ static void deliver_all(resolver_cares_t *r)
     cares_query_t *q;
 
     r->delivering++;
-    while ((q = r->done.head) != NULL) {
-        list_unlink(&r->done, q);
+    while ((q = PW_LIST_ITEM(r->done.head, cares_query_t, link)) != NULL) {
+        pw_list_unlink(&r->done, &q->link);
         if (r->closing) {
             q->status = PW_ECLOSED;
             q->n = 0;
@@ -428,8 +399,8 @@ static void on_ares_answer(void *arg, int status, int timeouts, unsigned char *a
 
     (void)timeouts;
     finish_query(q, r->closing ? ARES_EDESTRUCTION : status, abuf, alen);
-    list_unlink(&r->pending, q);
-    list_push(&r->done, q);
+    pw_list_unlink(&r->pending, &q->link);
+    pw_list_push_back(&r->done, &q->link);
     if (!r->closing && pw_timer_start(r->loop, &r->deliver_timer, 0) != PW_OK)
         pw_error(NULL, "resolver: cannot start the delivery timer (out of memory)");
 }
@@ -524,7 +495,7 @@ static pw_status_t start_query(resolver_cares_t *r, const char *name, query_type
     q->naptr_cb = ncb;
     q->srv_cb = scb;
     q->arg = arg;
-    list_push(&r->pending, q);
+    pw_list_push_back(&r->pending, &q->link);
     /* c-ares may call on_ares_answer() from in here (e.g. out of memory): it only queues. */
     ares_query(r->channel, name, DNS_CLASS_IN, type == QUERY_NAPTR ? DNS_TYPE_NAPTR : DNS_TYPE_SRV,
                on_ares_answer, q);
@@ -565,9 +536,9 @@ static void cares_destroy(pw_resolver_t *base)
         ares_destroy(r->channel);
     r->channel_ok = 0;
     while (r->pending.head) { /* not expected: c-ares answered them all above */
-        cares_query_t *q = r->pending.head;
-        list_unlink(&r->pending, q);
-        list_push(&r->done, q);
+        cares_query_t *q = PW_LIST_ITEM(r->pending.head, cares_query_t, link);
+        pw_list_unlink(&r->pending, &q->link);
+        pw_list_push_back(&r->done, &q->link);
     }
     deliver_all(r); /* everything still undelivered gets PW_ECLOSED */
     r->dead = 1;

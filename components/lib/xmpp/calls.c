@@ -6,7 +6,7 @@
 
 struct pw_calls {
     pw_component_t *c;
-    pw_call_t *head;
+    pw_list_t list;
     size_t n, max;
     pw_call_free_fn free_call;
     char closing[320];
@@ -31,11 +31,12 @@ void pw_calls_destroy(pw_calls_t *t)
 {
     if (!t)
         return;
-    while (t->head) {
+    pw_call_t *call;
+    while ((call = pw_calls_first(t)) != NULL) {
         /* a call waiting on an IQ sent with it as arg: its callback sees PW_IQ_CANCELLED and
          * ends it; any other is answered here */
-        if (pw_component_cancel_iqs(t->c, t->head) == 0)
-            pw_calls_shutting_down(t->head);
+        if (pw_component_cancel_iqs(t->c, call) == 0)
+            pw_calls_shutting_down(call);
     }
     free(t);
 }
@@ -56,11 +57,7 @@ pw_status_t pw_calls_add(pw_calls_t *t, pw_call_t *call, xmpp_stanza_t *req)
             return PW_ENOMEM;
     }
     call->table = t;
-    call->prev = NULL;
-    call->next = t->head;
-    if (t->head)
-        t->head->prev = call;
-    t->head = call;
+    pw_list_push_front(&t->list, &call->link);
     t->n++;
     return PW_OK;
 }
@@ -68,12 +65,7 @@ pw_status_t pw_calls_add(pw_calls_t *t, pw_call_t *call, xmpp_stanza_t *req)
 void pw_calls_end(pw_call_t *call)
 {
     pw_calls_t *t = call->table;
-    if (call->prev)
-        call->prev->next = call->next;
-    else
-        t->head = call->next;
-    if (call->next)
-        call->next->prev = call->prev;
+    pw_list_unlink(&t->list, &call->link);
     t->n--;
     if (call->req)
         xmpp_stanza_release(call->req);
@@ -108,5 +100,10 @@ size_t pw_calls_count(const pw_calls_t *t)
 
 pw_call_t *pw_calls_first(const pw_calls_t *t)
 {
-    return t->head;
+    return PW_LIST_ITEM(t->list.head, pw_call_t, link);
+}
+
+pw_call_t *pw_calls_next(pw_call_t *call)
+{
+    return PW_LIST_ITEM(call->link.next, pw_call_t, link);
 }

@@ -355,34 +355,21 @@ done:
     return rc;
 }
 
-typedef struct {
-    void *arg;
-    pending_iq_t *found[64];
-    size_t n;
-} cancel_scan_t;
-
-static int collect_by_arg(const char *key, void *value, void *arg)
+static int sent_with_arg(const void *value, void *arg)
 {
-    cancel_scan_t *s = arg;
-    pending_iq_t *p = value;
-    (void)key;
-    if (p->arg == s->arg && s->n < 64)
-        s->found[s->n++] = p;
-    return s->n == 64;
+    const pending_iq_t *p = value;
+    return p->arg == arg;
+}
+
+static void cancel_pending(void *value, void *arg)
+{
+    (void)arg;
+    finish_pending(value, PW_IQ_CANCELLED, NULL);
 }
 
 size_t pw_component_cancel_iqs(pw_component_t *c, void *arg)
 {
-    size_t total = 0;
-    for (;;) {
-        cancel_scan_t s = { .arg = arg, .n = 0 };
-        pw_map_foreach(c->pending, collect_by_arg, &s);
-        for (size_t i = 0; i < s.n; i++)
-            finish_pending(s.found[i], PW_IQ_CANCELLED, NULL);
-        total += s.n;
-        if (s.n < 64)
-            return total;
-    }
+    return pw_map_take_matching(c->pending, sent_with_arg, cancel_pending, arg);
 }
 
 size_t pw_component_pending_iqs(const pw_component_t *c)
@@ -391,6 +378,25 @@ size_t pw_component_pending_iqs(const pw_component_t *c)
 }
 
 /* ---- built-in answers: XEP-0030, XEP-0092, XEP-0199 ---- */
+
+/* Append a <feature var=.../> per namespace (XEP-0030 §3.1). */
+static void add_features(xmpp_stanza_t *query, const char *const *vars, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        xmpp_stanza_t *f = pw_stanza_add_child(query, "feature", NULL);
+        if (f)
+            xmpp_stanza_set_attribute(f, "var", vars[i]);
+    }
+}
+
+/* Answer iq with a query element built by the caller (NULL, when out of memory: no answer). */
+static void reply_query(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *query)
+{
+    if (!query)
+        return;
+    pw_component_reply_payload(c, iq, query);
+    xmpp_stanza_release(query);
+}
 
 static void answer_disco_info(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg)
 {
@@ -410,29 +416,16 @@ static void answer_disco_info(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_
         xmpp_stanza_set_attribute(id, "type", c->disco_type);
         xmpp_stanza_set_attribute(id, "name", c->disco_name);
     }
-    for (size_t i = 0; i < sizeof builtin / sizeof builtin[0]; i++) {
-        xmpp_stanza_t *f = pw_stanza_add_child(query, "feature", NULL);
-        if (f)
-            xmpp_stanza_set_attribute(f, "var", builtin[i]);
-    }
-    for (size_t i = 0; i < c->nfeatures; i++) {
-        xmpp_stanza_t *f = pw_stanza_add_child(query, "feature", NULL);
-        if (f)
-            xmpp_stanza_set_attribute(f, "var", c->features[i]);
-    }
-    pw_component_reply_payload(c, iq, query);
-    xmpp_stanza_release(query);
+    add_features(query, builtin, sizeof builtin / sizeof builtin[0]);
+    add_features(query, (const char *const *)c->features, c->nfeatures);
+    reply_query(c, iq, query);
 }
 
 static void answer_disco_items(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg)
 {
-    xmpp_stanza_t *query = pw_stanza_element(c->ctx, "query", NS_DISCO_ITEMS);
     (void)payload;
     (void)arg;
-    if (!query)
-        return;
-    pw_component_reply_payload(c, iq, query);
-    xmpp_stanza_release(query);
+    reply_query(c, iq, pw_stanza_element(c->ctx, "query", NS_DISCO_ITEMS));
 }
 
 static void answer_version(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg)
@@ -440,12 +433,11 @@ static void answer_version(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *
     xmpp_stanza_t *query = pw_stanza_element(c->ctx, "query", NS_VERSION);
     (void)payload;
     (void)arg;
-    if (!query)
-        return;
-    pw_stanza_add_text_child(query, "name", NULL, c->name);
-    pw_stanza_add_text_child(query, "version", NULL, c->version);
-    pw_component_reply_payload(c, iq, query);
-    xmpp_stanza_release(query);
+    if (query) {
+        pw_stanza_add_text_child(query, "name", NULL, c->name);
+        pw_stanza_add_text_child(query, "version", NULL, c->version);
+    }
+    reply_query(c, iq, query);
 }
 
 static void answer_ping(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg)

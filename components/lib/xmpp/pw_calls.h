@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <strophe.h>
 
+#include "core/pw_list.h"
 #include "core/pw_status.h"
 #include "xmpp/pw_component.h"
 #include "xmpp/pw_stanza.h"
@@ -19,7 +20,7 @@ typedef struct pw_call pw_call_t;
  */
 struct pw_call {
     pw_calls_t *table;         /**< the table it is in */
-    pw_call_t *prev, *next;    /**< links (the table's) */
+    pw_link_t link;            /**< in the table's list (the table's) */
     xmpp_stanza_t *req;        /**< the clone of the request to answer (the table's), or NULL */
 };
 
@@ -86,7 +87,14 @@ pw_component_t *pw_calls_component(const pw_calls_t *t);
 /** @return the number of calls in flight */
 size_t pw_calls_count(const pw_calls_t *t);
 
-/** @return the first call in flight (iterate with call->next), or NULL */
+/** @return the first call in flight (iterate with pw_calls_next()), or NULL */
 pw_call_t *pw_calls_first(const pw_calls_t *t);
+
+/**
+ * The call after this one in its table.
+ * @param call a call in flight
+ * @return the next call, or NULL after the last
+ */
+pw_call_t *pw_calls_next(pw_call_t *call);
 
 #endif /* PW_CALLS_H */

@@ -105,6 +105,20 @@ xmpp_stanza_t *pw_stanza_add_text_child(xmpp_stanza_t *parent, const char *name,
                                         const char *text);
 
 /**
+ * Create a child element holding text, give it one attribute and append it
+ * (<text xml:lang="en">, <note type="info">).
+ * @param parent the element to add to
+ * @param name element name
+ * @param ns namespace, or NULL to inherit
+ * @param text its text
+ * @param attr the attribute's name
+ * @param value the attribute's value
+ * @return the child (owned by parent), or NULL when out of memory
+ */
+xmpp_stanza_t *pw_stanza_add_text_child_attr(xmpp_stanza_t *parent, const char *name, const char *ns,
+                                             const char *text, const char *attr, const char *value);
+
+/**
  * The text of the first child element with this name (and namespace if given).
  * @param buf receives the text, truncated to cap ("" when absent)
  * @return buf

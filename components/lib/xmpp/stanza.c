@@ -90,6 +90,15 @@ xmpp_stanza_t *pw_stanza_add_text_child(xmpp_stanza_t *parent, const char *name,
     return child;
 }
 
+xmpp_stanza_t *pw_stanza_add_text_child_attr(xmpp_stanza_t *parent, const char *name, const char *ns,
+                                             const char *text, const char *attr, const char *value)
+{
+    xmpp_stanza_t *child = pw_stanza_add_text_child(parent, name, ns, text);
+    if (child)
+        xmpp_stanza_set_attribute(child, attr, value);
+    return child;
+}
+
 /* A reply skeleton: same name and id, to/from swapped. */
 static xmpp_stanza_t *reply_skeleton(xmpp_stanza_t *request, const char *type)
 {
@@ -139,12 +148,8 @@ xmpp_stanza_t *pw_stanza_error_reply(xmpp_stanza_t *request, pw_error_t cond, co
     xmpp_stanza_set_type(error, pw_error_type(cond));
     if (!pw_stanza_add_child(error, pw_error_name(cond), PW_NS_STANZAS))
         goto fail;
-    if (text && *text) {
-        xmpp_stanza_t *t = pw_stanza_add_text_child(error, "text", PW_NS_STANZAS, text);
-        if (!t)
-            goto fail;
-        xmpp_stanza_set_attribute(t, "xml:lang", "en");
-    }
+    if (text && *text && !pw_stanza_add_text_child_attr(error, "text", PW_NS_STANZAS, text, "xml:lang", "en"))
+        goto fail;
     return reply;
 fail:
     xmpp_stanza_release(reply);
