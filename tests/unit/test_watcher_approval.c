@@ -81,8 +81,7 @@ Test(watcher_approval, answers_to_approval_requests_send_nothing)
     /* bob's answer to the subscription request: his server records it, the PS reads it */
     pwfake_watcher_deliver(tw, "<presence type='subscribed' from='bob@opa.example' to='+12025550123@" PWFAKE_WATCHER_JID "'/>");
     pwfake_watcher_deliver(tw, "<presence type='unsubscribed' from='bob@opa.example' to='+12025550123@" PWFAKE_WATCHER_JID "'/>");
-    /* presence to no contact JID, or plain presence */
-    pwfake_watcher_deliver(tw, "<presence type='probe' from='alice@opa.example' to='nonsense@" PWFAKE_WATCHER_JID "'/>");
+    /* plain presence (a probe to a malformed contact JID is refused: test_watcher_roster_malformed) */
     pwfake_watcher_deliver(tw, "<presence from='alice@opa.example/x' to='+12025550123@" PWFAKE_WATCHER_JID "'/>");
     pwfake_watcher_deliver(tw, "<presence from='alice@opa.example/x' to='" PWFAKE_WATCHER_JID "'/>");
     cr_assert_eq(pwfake_transport_sent_count(tw->fake), 0);
