@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "xmpp/pw_calls.h"
-#include "core/pw_log.h"
 #include "fake_component.h"
 
 /* A role's call: pw_call_t first, then its own fields. */
@@ -18,7 +17,7 @@ typedef struct test_call {
 
 /* Everything one test needs; Criterion's .init/.fini reach it through this one pointer. */
 typedef struct calls_fixture {
-    pwfake_component_t *fc;   /* the component on the fake transport */
+    pwfake_component_t *fc;   /* first: the component on the fake transport (pwfake_fixture_create) */
     int freed;
 } calls_fixture_t;
 
@@ -26,17 +25,12 @@ static calls_fixture_t *fx;
 
 static void setup(void)
 {
-    pw_log_setup("test-calls", PW_LOG_ERROR);
-    fx = calloc(1, sizeof *fx);
-    cr_assert_not_null(fx);
-    cr_assert_eq(pwfake_component_create(&fx->fc, "gateway.opb.example"), PW_OK);
+    fx = pwfake_fixture_create(sizeof *fx, "test-calls", "gateway.opb.example");
 }
 
 static void teardown(void)
 {
-    pwfake_component_destroy(fx->fc);
-    free(fx);
-    fx = NULL;
+    pwfake_fixture_destroy(fx);
 }
 
 TestSuite(calls, .init = setup, .fini = teardown);

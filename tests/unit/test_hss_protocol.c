@@ -6,12 +6,11 @@
 #include <string.h>
 
 #include "chain/pw_hss.h"
-#include "core/pw_log.h"
 #include "fake_component.h"
 
 /* Everything one test needs; Criterion's .init/.fini reach it through this one pointer. */
 typedef struct hss_protocol_fixture {
-    pwfake_component_t *fc;   /* the component on the fake transport */
+    pwfake_component_t *fc;   /* first: the component on the fake transport (pwfake_fixture_create) */
     int answers;               /* callbacks seen */
     pw_iq_outcome_t outcome;   /* of the last one */
     pw_hss_record_t record;    /* parsed from the last result */
@@ -22,17 +21,12 @@ static hss_protocol_fixture_t *fx;
 
 static void setup(void)
 {
-    pw_log_setup("test-hss-protocol", PW_LOG_ERROR);
-    fx = calloc(1, sizeof *fx);
-    cr_assert_not_null(fx);
-    cr_assert_eq(pwfake_component_create(&fx->fc, "watcher.opa.example"), PW_OK);
+    fx = pwfake_fixture_create(sizeof *fx, "test-hss-protocol", "watcher.opa.example");
 }
 
 static void teardown(void)
 {
-    pwfake_component_destroy(fx->fc);
-    free(fx);
-    fx = NULL;
+    pwfake_fixture_destroy(fx);
 }
 
 TestSuite(hss_protocol, .init = setup, .fini = teardown);
