@@ -17,6 +17,14 @@ pw_status_t pwfake_component_create(pwfake_component_t **out, const char *jid)
     return rc;
 }
 
+pw_status_t pwfake_component_create_clocked(pwfake_component_t **out, const pw_component_opts_t *o, uint64_t *now)
+{
+    pw_status_t rc = pwfake_component_create_opts(out, o);
+    if (rc == PW_OK)
+        pw_loop_set_clock((*out)->loop, pwfake_clock_now, now);
+    return rc;
+}
+
 pw_status_t pwfake_component_create_opts(pwfake_component_t **out, const pw_component_opts_t *o)
 {
     pwfake_component_t *fc = calloc(1, sizeof *fc);
@@ -40,14 +48,6 @@ pw_status_t pwfake_component_create_opts(pwfake_component_t **out, const pw_comp
     fc = NULL;
 done:
     pwfake_component_destroy(fc);
-    return rc;
-}
-
-pw_status_t pwfake_component_create_clocked(pwfake_component_t **out, const pw_component_opts_t *o, uint64_t *now)
-{
-    pw_status_t rc = pwfake_component_create_opts(out, o);
-    if (rc == PW_OK)
-        pw_loop_set_clock((*out)->loop, pwfake_clock_now, now);
     return rc;
 }
 
