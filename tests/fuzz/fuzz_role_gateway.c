@@ -11,19 +11,7 @@
 #include "core/pw_log.h"
 
 static pw_gateway_settings_t fz_settings;
-static pw_gateway_t *fz_gw;
 static pw_peering_key_t *fz_key; /* opa's private key: signs enquiries whose IQ id starts "sign" */
-
-static int fz_start(pwf_role_t *r)
-{
-    return pw_gateway_create(&fz_gw, r->comp, &fz_settings) == PW_OK ? 0 : -1;
-}
-
-static void fz_stop(void)
-{
-    pw_gateway_destroy(fz_gw);
-    fz_gw = NULL;
-}
 
 static void fz_configure(void);
 static void fz_sign(xmpp_stanza_t *iq);
@@ -36,8 +24,8 @@ static pwf_target_t fz_target = {
     .every = 10000, /* inputs per gateway: bounds the replay and rate tables */
     .step_ms = 6000, /* past the gateway's HSS and PS timeouts (5 s each) */
     .configure = fz_configure,
-    .start = fz_start,
-    .stop = fz_stop,
+    .lifecycle = &pw_gateway_role,
+    .settings = &fz_settings,
     .prepare = fz_sign,
 };
 

@@ -1,31 +1,11 @@
 /* fuzz_role_presence.c: libFuzzer target: one stanza delivered to the Presence Server (peerwatch-presence) on the in-memory transport. */
 #include <stdio.h>
-#include <sys/stat.h>
 
 #include "fuzz_util.h"
 #include "core/pw_log.h"
 #include "presence.h"
 
 static pw_presence_settings_t fz_settings;
-static pw_presence_t *fz_ps;
-static pwf_target_t fz_target; /* defined below; its dir holds the PS's state and charging directories */
-
-static int fz_start(pwf_role_t *r)
-{
-    char sub[300];
-    snprintf(sub, sizeof sub, "%s/state", fz_target.dir);
-    mkdir(sub, 0700);
-    snprintf(sub, sizeof sub, "%s/cdr", fz_target.dir);
-    mkdir(sub, 0700);
-    return pw_presence_create(&fz_ps, r->comp, &fz_settings) == PW_OK ? 0 : -1;
-}
-
-static void fz_stop(void)
-{
-    pw_presence_destroy(fz_ps);
-    fz_ps = NULL;
-}
-
 static void fz_configure(void);
 
 static pwf_target_t fz_target = {
@@ -36,10 +16,10 @@ static pwf_target_t fz_target = {
     .every = 2000, /* inputs per PS: bounds its presentity table, journal and charge records */
     .step_ms = 70000, /* past the roster read (5 s) and the notification timeout and throttle */
     .wall_base = 1700000000000ull,
-    .dir_name = "ps",
+    .dir_name = "ps", /* the PS makes its state and charging directories in it */
     .configure = fz_configure,
-    .start = fz_start,
-    .stop = fz_stop,
+    .lifecycle = &pw_presence_role,
+    .settings = &fz_settings,
 };
 
 static void fz_configure(void)

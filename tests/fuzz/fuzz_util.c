@@ -159,9 +159,29 @@ uint64_t pwf_target_wall(void *target)
     return t->wall_base + t->role.now;
 }
 
+/* Create the role: t->start, or the role's init hook. @return 0, or -1 on failure */
+static int pwf_target_create(pwf_target_t *t)
+{
+    if (t->start)
+        return t->start(&t->role);
+    return t->lifecycle->init(t->role.comp, t->settings, &t->state) == PW_OK ? 0 : -1;
+}
+
+/* Destroy the role: t->stop, or the role's fini hook. */
+static void pwf_target_destroy(pwf_target_t *t)
+{
+    if (t->stop) {
+        t->stop();
+    } else {
+        t->lifecycle->fini(t->state);
+        t->state = NULL;
+    }
+}
+
 void pwf_target_start(pwf_target_t *t)
 {
-    if ((t->dir[0] && mkdir(t->dir, 0700) != 0) || pwf_role_open(&t->role, &t->opts) != 0 || t->start(&t->role) != 0)
+    if ((t->dir[0] && mkdir(t->dir, 0700) != 0) || pwf_role_open(&t->role, &t->opts) != 0 ||
+        pwf_target_create(t) != 0)
         __builtin_trap();
 }
 
@@ -180,7 +200,7 @@ int pwf_target_next(pwf_target_t *t, size_t size)
     if (size > PWF_MAX_INPUT)
         return -1;
     if (++t->inputs % t->every == 0) {
-        t->stop();
+        pwf_target_destroy(t);
         if (t->dir[0])
             pwf_remove_tree(t->dir);
         pwf_role_close(&t->role);

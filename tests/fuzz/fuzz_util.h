@@ -159,9 +159,15 @@ typedef struct pwf_target {
     char dir[256];            /**< its path (set by pwf_target_init), for configure and start */
     /** Fill the role's settings, once before the first start (NULL: nothing to do); aborts on failure. */
     void (*configure)(void);
-    /** Create the role on r->comp (its files too). @return 0, or -1 on failure */
+    /** The role, created on the harness's component and destroyed through its own init and
+     *  fini hooks (as pw_runtime_main does), unless start and stop are set. */
+    const pw_role_t *lifecycle;
+    void *settings;           /**< the role's settings, for lifecycle->init */
+    void *state;              /**< what lifecycle->init made */
+    /** Create the role on r->comp another way (a fake resolver, a clock of its own); NULL: lifecycle.
+     *  @return 0, or -1 on failure */
     int (*start)(pwf_role_t *r);
-    /** Destroy the role (and its files), before the harness closes. */
+    /** Destroy what start made, before the harness closes (NULL: lifecycle). */
     void (*stop)(void);
     /** Change each input's stanza before it is delivered (NULL: deliver it as it is). */
     void (*prepare)(xmpp_stanza_t *stanza);
