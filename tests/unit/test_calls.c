@@ -15,7 +15,7 @@ typedef struct test_call {
     int *freed;    /* counts the calls free_call saw */
 } test_call_t;
 
-/* Everything one test needs; Criterion's .init/.fini reach it through this one pointer. */
+/* Everything one test needs; the suite's .init/.fini (PWFAKE_FIXTURE_SUITE) reach it through this one pointer. */
 typedef struct calls_fixture {
     pwfake_component_t *fc;   /* first: the component on the fake transport (pwfake_fixture_create) */
     int freed;
@@ -23,17 +23,7 @@ typedef struct calls_fixture {
 
 static calls_fixture_t *fx;
 
-static void setup(void)
-{
-    fx = pwfake_fixture_create(sizeof *fx, "test-calls", "gateway.opb.example");
-}
-
-static void teardown(void)
-{
-    pwfake_fixture_destroy(fx);
-}
-
-TestSuite(calls, .init = setup, .fini = teardown);
+PWFAKE_FIXTURE_SUITE(calls, fx, "test-calls", "gateway.opb.example");
 
 static void free_test_call(pw_call_t *call)
 {

@@ -8,7 +8,7 @@
 #include "chain/pw_hss.h"
 #include "fake_component.h"
 
-/* Everything one test needs; Criterion's .init/.fini reach it through this one pointer. */
+/* Everything one test needs; the suite's .init/.fini (PWFAKE_FIXTURE_SUITE) reach it through this one pointer. */
 typedef struct hss_protocol_fixture {
     pwfake_component_t *fc;   /* first: the component on the fake transport (pwfake_fixture_create) */
     int answers;               /* callbacks seen */
@@ -19,17 +19,7 @@ typedef struct hss_protocol_fixture {
 
 static hss_protocol_fixture_t *fx;
 
-static void setup(void)
-{
-    fx = pwfake_fixture_create(sizeof *fx, "test-hss-protocol", "watcher.opa.example");
-}
-
-static void teardown(void)
-{
-    pwfake_fixture_destroy(fx);
-}
-
-TestSuite(hss_protocol, .init = setup, .fini = teardown);
+PWFAKE_FIXTURE_SUITE(hss_protocol, fx, "test-hss-protocol", "watcher.opa.example");
 
 static void on_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t *response, void *arg)
 {

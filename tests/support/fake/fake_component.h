@@ -96,6 +96,25 @@ void *pwfake_fixture_create(size_t size, const char *program, const char *jid);
  */
 void pwfake_fixture_destroy(void *fixture);
 
+/**
+ * Define the Criterion suite `suite` whose every test gets a fresh fixture in fx (a pointer to a
+ * struct whose first member is a pwfake_component_t *): pwfake_fixture_create() before each test,
+ * pwfake_fixture_destroy() after. For a test file that includes <criterion/criterion.h>.
+ * @param suite the suite's name
+ * @param fx the file's fixture pointer
+ * @param program, jid as for pwfake_fixture_create()
+ */
+#define PWFAKE_FIXTURE_SUITE(suite, fx, program, jid)                                         \
+    static void suite##_setup(void)                                                           \
+    {                                                                                         \
+        fx = pwfake_fixture_create(sizeof *fx, program, jid);                                 \
+    }                                                                                         \
+    static void suite##_teardown(void)                                                        \
+    {                                                                                         \
+        pwfake_fixture_destroy(fx);                                                           \
+    }                                                                                         \
+    TestSuite(suite, .init = suite##_setup, .fini = suite##_teardown)
+
 /** What pwfake_component_expect_last() checks of the last stanza: each field that is not NULL. */
 typedef struct pwfake_expect {
     const char *name; /**< the element's name, e.g. "iq" */

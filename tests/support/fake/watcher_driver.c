@@ -168,6 +168,14 @@ pw_error_t pwfake_watcher_last_error(pwfake_watcher_t *d, const char *id, char *
     return pw_stanza_error_parse(s, text, cap);
 }
 
+void pwfake_watcher_expect_refusal(pwfake_watcher_t *d, const char *id, pw_error_t cond, const char *word,
+                                   const char *what, char *text, size_t cap)
+{
+    cr_assert_eq(pwfake_transport_sent_count(d->fake), 1, "%s: only the error was sent", what);
+    cr_assert_eq(pwfake_watcher_last_error(d, id, text, cap), cond, "%s", what);
+    cr_assert(strstr(text, word), "%s: the text names %s: %s", what, word, text);
+}
+
 xmpp_stanza_t *pwfake_watcher_last_request(pwfake_watcher_t *d, const char *to, const char *type)
 {
     xmpp_stanza_t *s = pwfake_component_expect_last(d->fc, &(pwfake_expect_t){ .name = "iq", .type = type, .to = to,
