@@ -64,23 +64,15 @@ static const pw_config_map_t fz_maps[] = {
     { "peers", fz_peer, "network = duration, size or boolean" },
 };
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+/* The input as a configuration file. */
+static void fz_use(const char *path, const uint8_t *data, size_t size)
 {
-    (void)argc;
-    (void)argv;
-    pw_log_setup("fuzz-config", PW_LOG_ERROR);
-    (void)pwf_tmpdir();
-    return 0;
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-    char path[256], text[1024];
+    char text[1024];
     fz_settings_t s;
     pw_config_error_t err;
 
-    if (pwf_input_file("fuzz.conf", data, size, path, sizeof path) != 0)
-        return 0;
+    (void)data;
+    (void)size;
     memset(&s, 0, sizeof s);
     if (pw_config_load(path, fz_options, FZ_NOPTIONS, fz_maps, 1, &s, &err) == PW_OK) {
         /* what loaded is within its declared bounds */
@@ -92,6 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)pw_config_error_text(&err, text, sizeof text);
         pw_config_free(fz_options, FZ_NOPTIONS, &s); /* harmless after a failed load */
     }
-    unlink(path);
-    return 0;
 }
+
+static const pwf_file_target_t fz_target = { "fuzz-config", "fuzz.conf", fz_use };
+PWF_FILE_TARGET(fz_target)

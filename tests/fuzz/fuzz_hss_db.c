@@ -7,24 +7,14 @@
 #include "subscriber_db.h"
 #include "core/pw_log.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+/* The input as the subscriber file. */
+static void fz_use(const char *path, const uint8_t *data, size_t size)
 {
-    (void)argc;
-    (void)argv;
-    pw_log_setup("fuzz-hss-db", PW_LOG_ERROR);
-    (void)pwf_tmpdir();
-    return 0;
-}
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-    char path[256], err[512];
+    char err[512];
     hss_db_t *db = NULL;
     hss_subscriber_t sub, again;
     const char *p, *end, *nl;
 
-    if (pwf_input_file("subscribers", data, size, path, sizeof path) != 0)
-        return 0;
     if (hss_db_load(path, &db, err, sizeof err) == PW_OK) {
         (void)hss_db_memory(db);
         /* every line's first field that is a loaded number finds a record that finds itself */
@@ -48,6 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (void)hss_db_find_jid(db, "alice@opa.example", &sub);
         hss_db_destroy(db);
     }
-    unlink(path);
-    return 0;
 }
+
+static const pwf_file_target_t fz_target = { "fuzz-hss-db", "subscribers", fz_use };
+PWF_FILE_TARGET(fz_target)

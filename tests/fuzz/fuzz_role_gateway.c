@@ -11,36 +11,28 @@
 #include "core/pw_log.h"
 
 static pw_gateway_settings_t fz_settings;
-static pw_gateway_t *fz_gw;
 static pw_peering_key_t *fz_key; /* opa's private key: signs enquiries whose IQ id starts "sign" */
 
-static int fz_start(pwf_role_t *r)
-{
-    return pw_gateway_create(&fz_gw, r->comp, &fz_settings) == PW_OK ? 0 : -1;
-}
-
-static void fz_stop(void)
-{
-    pw_gateway_destroy(fz_gw);
-    fz_gw = NULL;
-}
+static void fz_configure(void);
+static void fz_sign(xmpp_stanza_t *iq);
 
 static pwf_target_t fz_target = {
+    .program = "fuzz-gateway",
     .opts = { .jid = "gateway.opb.example", .name = "peerwatch-gateway", .version = "0",
               .disco_category = "component", .disco_type = "presence",
               .disco_name = "fuzz gateway", .iq_timeout_ms = 5000 },
     .every = 10000, /* inputs per gateway: bounds the replay and rate tables */
     .step_ms = 6000, /* past the gateway's HSS and PS timeouts (5 s each) */
-    .start = fz_start,
-    .stop = fz_stop,
+    .configure = fz_configure,
+    .lifecycle = &pw_gateway_role,
+    .settings = &fz_settings,
+    .prepare = fz_sign,
 };
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+/* opb's gateway, one peer (opa) whose key signs the enquiries fz_sign() completes. */
+static void fz_configure(void)
 {
     char why[256];
-    (void)argc;
-    (void)argv;
-    pw_log_setup("fuzz-gateway", PW_LOG_ERROR);
     memset(&fz_settings, 0, sizeof fz_settings);
     fz_settings.network = "opb.example";
     fz_settings.hss = "hss.opb.example";
@@ -57,8 +49,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         fprintf(stderr, "fuzz_role_gateway: %s\n", why);
         __builtin_trap();
     }
-    pwf_target_start(&fz_target);
-    return 0;
 }
 
 /*
@@ -91,23 +81,4 @@ static void fz_sign(xmpp_stanza_t *iq)
     }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-    char *xml;
-    xmpp_stanza_t *iq;
-
-    if (pwf_target_next(&fz_target, size) != 0)
-        return 0;
-    xml = pwf_cstr(data, size);
-    if (!xml)
-        return 0;
-    iq = xmpp_stanza_new_from_string(fz_target.role.ctx, xml);
-    free(xml);
-    if (!iq)
-        return 0;
-    fz_sign(iq);
-    pw_component_deliver(fz_target.role.comp, iq);
-    xmpp_stanza_release(iq);
-    pwf_role_run(&fz_target.role, fz_target.step_ms);
-    return 0;
-}
+PWF_ROLE_TARGET(fz_target)

@@ -47,30 +47,26 @@ static void fz_stop(void)
     fz_dns = NULL;
 }
 
+static void fz_configure(void);
+
 static pwf_target_t fz_target = {
+    .program = "fuzz-proxy",
     .opts = { .jid = "proxy.opa.example", .name = "peerwatch-proxy", .version = "0",
               .iq_timeout_ms = 20000 }, /* the identity: the role's, set at the start */
     .every = 10000, /* inputs per proxy: bounds its DNS cache and the fake's counters */
     .step_ms = 13000, /* past the gateway timeout (6 s per SRV target, two targets) and the DNS answers */
+    .configure = fz_configure,
     .start = fz_start,
     .stop = fz_stop,
 };
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+/* The identity is the role's own; the settings are FZ_CONFIG's. */
+static void fz_configure(void)
 {
-    (void)argc;
-    (void)argv;
-    pw_log_setup("fuzz-proxy", PW_LOG_ERROR);
     fz_target.opts.disco_category = pw_proxy_role.disco_category;
     fz_target.opts.disco_type = pw_proxy_role.disco_type;
     fz_target.opts.disco_name = pw_proxy_role.disco_name;
-    pwf_role_settings(&pw_proxy_role, FZ_CONFIG, &fz_settings);
-    pwf_target_start(&fz_target);
-    return 0;
+    pwf_role_settings(&pw_proxy_role, &fz_settings, "%s", FZ_CONFIG);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-    pwf_target_deliver(&fz_target, data, size);
-    return 0;
-}
+PWF_ROLE_TARGET(fz_target)

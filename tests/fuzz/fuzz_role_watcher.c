@@ -8,13 +8,11 @@
 
 static pw_watcher_settings_t fz_settings;
 static pw_watcher_t *fz_wa;
-static char fz_state[256];
-static pwf_target_t fz_target; /* defined below; its clock is the WA's wall clock */
+static pwf_target_t fz_target; /* defined below; its clock is the WA's wall clock, its dir the WA's state */
 
 static int fz_start(pwf_role_t *r)
 {
-    if (mkdir(fz_state, 0700) != 0 ||
-        pw_watcher_create_with_clock(&fz_wa, r->comp, &fz_settings, pwf_target_wall, &fz_target) != PW_OK)
+    if (pw_watcher_create_with_clock(&fz_wa, r->comp, &fz_settings, pwf_target_wall, &fz_target) != PW_OK)
         return -1;
     return 0;
 }
@@ -23,39 +21,31 @@ static void fz_stop(void)
 {
     pw_watcher_destroy(fz_wa);
     fz_wa = NULL;
-    pwf_remove_tree(fz_state);
 }
 
+static void fz_configure(void);
+
 static pwf_target_t fz_target = {
+    .program = "fuzz-watcher",
     .opts = { .jid = "watcher.opa.example", .name = "peerwatch-watcher", .version = "0",
               .disco_category = PW_WATCHER_DISCO_CATEGORY, .disco_type = PW_WATCHER_DISCO_TYPE,
               .disco_name = PW_WATCHER_DISCO_NAME, .iq_timeout_ms = 20000 },
     .every = 2000, /* inputs per WA: bounds its roster items and journal (pending items retry on every input) */
     .step_ms = 70000, /* past the WA's IQ timeout (20 s) and its pending-roster retry (1 min) */
     .wall_base = 1795255200000ull, /* 2026-11-21T10:00:00Z at the start */
+    .dir_name = "watcher-state",
+    .configure = fz_configure,
     .start = fz_start,
     .stop = fz_stop,
 };
 
-int LLVMFuzzerInitialize(int *argc, char ***argv)
+static void fz_configure(void)
 {
-    char conf[1024];
-    (void)argc;
-    (void)argv;
-    pw_log_setup("fuzz-watcher", PW_LOG_ERROR);
-    snprintf(fz_state, sizeof fz_state, "%s/watcher-state", pwf_tmpdir());
-    snprintf(conf, sizeof conf,
+    pwf_role_settings(&pw_watcher_role, &fz_settings,
              "[component]\njid = watcher.opa.example\nsecret = s\niq_timeout = 20s\n"
              "[watcher]\ndomain = opa.example\nproxy = proxy.opa.example\nhss = hss.opa.example\n"
              "presence_servers = ps1.opa.example, ps2.opa.example\ncountry_code = 44\n"
-             "state_dir = %s\n", fz_state);
-    pwf_role_settings(&pw_watcher_role, conf, &fz_settings);
-    pwf_target_start(&fz_target);
-    return 0;
+             "state_dir = %s\n", fz_target.dir);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
-{
-    pwf_target_deliver(&fz_target, data, size);
-    return 0;
-}
+PWF_ROLE_TARGET(fz_target)

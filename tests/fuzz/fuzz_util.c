@@ -3,9 +3,11 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 
@@ -90,34 +92,30 @@ int pwf_input_file(const char *name, const uint8_t *data, size_t size, char *pat
     return 0;
 }
 
-static uint64_t pwf_clock(void *arg)
+void pwf_file_target_init(const pwf_file_target_t *t)
 {
-    return ((pwf_role_t *)arg)->now;
+    pw_log_setup(t->program, PW_LOG_ERROR);
+    (void)pwf_tmpdir();
+}
+
+void pwf_file_target_input(const pwf_file_target_t *t, const uint8_t *data, size_t size)
+{
+    char path[256];
+    if (pwf_input_file(t->file, data, size, path, sizeof path) != 0)
+        return;
+    t->use(path, data, size);
+    unlink(path);
 }
 
 int pwf_role_open(pwf_role_t *r, const pw_component_opts_t *opts)
 {
     memset(r, 0, sizeof *r);
     r->now = 1000000;
-    if (pw_loop_create(&r->loop) != PW_OK)
+    if (pwfake_component_create_clocked(&r->fc, opts, &r->now) != PW_OK)
         return -1;
-    pw_loop_set_clock(r->loop, pwf_clock, r);
-    xmpp_initialize();
-    r->ctx = xmpp_ctx_new(NULL, NULL);
-    if (!r->ctx)
-        goto fail;
-    r->fake = pwfake_transport_create(r->ctx);
-    if (!r->fake)
-        goto fail;
-    if (pw_component_create(&r->comp, r->loop, r->ctx, opts, pwfake_transport_base(r->fake)) != PW_OK) {
-        r->fake = NULL; /* freed with the transport */
-        goto fail;
-    }
+    pwfake_component_lend(r->fc, &r->loop, &r->ctx, &r->fake, &r->comp);
     pwfake_transport_up(r->fake);
     return 0;
-fail:
-    pwf_role_close(r);
-    return -1;
 }
 
 void pwf_role_run(pwf_role_t *r, uint64_t step_ms)
@@ -133,37 +131,18 @@ void pwf_role_run(pwf_role_t *r, uint64_t step_ms)
     pwfake_transport_clear(r->fake);
 }
 
-void pwf_role_deliver(pwf_role_t *r, const uint8_t *data, size_t size, uint64_t step_ms)
-{
-    char *xml = pwf_cstr(data, size);
-    if (!xml)
-        return;
-    if (pwfake_transport_deliver_xml(r->fake, xml) == 0)
-        pwf_role_run(r, step_ms);
-    free(xml);
-}
-
 void pwf_role_close(pwf_role_t *r)
 {
-    if (r->comp) {
-        pw_component_destroy(r->comp);
-        r->comp = NULL;
-        r->fake = NULL;
-    }
-    if (r->ctx) {
-        xmpp_ctx_free(r->ctx);
-        r->ctx = NULL;
-        xmpp_shutdown();
-    } else if (r->loop) {
-        xmpp_shutdown();
-    }
-    pw_loop_destroy(r->loop);
-    r->loop = NULL;
+    pwfake_component_take_back(&r->fc, &r->loop, &r->ctx, &r->fake, &r->comp);
 }
 
-void pwf_role_settings(const pw_role_t *role, const char *conf, void *settings)
+void pwf_role_settings(const pw_role_t *role, void *settings, const char *fmt, ...)
 {
-    char path[256], why[512];
+    char path[256], why[512], conf[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(conf, sizeof conf, fmt, ap);
+    va_end(ap);
     if (pwf_write_file("role.conf", (const uint8_t *)conf, strlen(conf), path, sizeof path) != 0)
         __builtin_trap();
     memset(settings, 0, role->settings_size);
@@ -180,10 +159,40 @@ uint64_t pwf_target_wall(void *target)
     return t->wall_base + t->role.now;
 }
 
+/* Create the role: t->start, or the role's init hook. @return 0, or -1 on failure */
+static int pwf_target_create(pwf_target_t *t)
+{
+    if (t->start)
+        return t->start(&t->role);
+    return t->lifecycle->init(t->role.comp, t->settings, &t->state) == PW_OK ? 0 : -1;
+}
+
+/* Destroy the role: t->stop, or the role's fini hook. */
+static void pwf_target_destroy(pwf_target_t *t)
+{
+    if (t->stop) {
+        t->stop();
+    } else {
+        t->lifecycle->fini(t->state);
+        t->state = NULL;
+    }
+}
+
 void pwf_target_start(pwf_target_t *t)
 {
-    if (pwf_role_open(&t->role, &t->opts) != 0 || t->start(&t->role) != 0)
+    if ((t->dir[0] && mkdir(t->dir, 0700) != 0) || pwf_role_open(&t->role, &t->opts) != 0 ||
+        pwf_target_create(t) != 0)
         __builtin_trap();
+}
+
+void pwf_target_init(pwf_target_t *t)
+{
+    pw_log_setup(t->program, PW_LOG_ERROR);
+    if (t->dir_name)
+        snprintf(t->dir, sizeof t->dir, "%s/%s", pwf_tmpdir(), t->dir_name);
+    if (t->configure)
+        t->configure();
+    pwf_target_start(t);
 }
 
 int pwf_target_next(pwf_target_t *t, size_t size)
@@ -191,7 +200,9 @@ int pwf_target_next(pwf_target_t *t, size_t size)
     if (size > PWF_MAX_INPUT)
         return -1;
     if (++t->inputs % t->every == 0) {
-        t->stop();
+        pwf_target_destroy(t);
+        if (t->dir[0])
+            pwf_remove_tree(t->dir);
         pwf_role_close(&t->role);
         pwf_target_start(t);
     }
@@ -200,6 +211,21 @@ int pwf_target_next(pwf_target_t *t, size_t size)
 
 void pwf_target_deliver(pwf_target_t *t, const uint8_t *data, size_t size)
 {
-    if (pwf_target_next(t, size) == 0)
-        pwf_role_deliver(&t->role, data, size, t->step_ms);
+    char *xml;
+    xmpp_stanza_t *stanza;
+
+    if (pwf_target_next(t, size) != 0)
+        return;
+    xml = pwf_cstr(data, size);
+    if (!xml)
+        return;
+    stanza = xmpp_stanza_new_from_string(t->role.ctx, xml);
+    free(xml);
+    if (!stanza)
+        return;
+    if (t->prepare)
+        t->prepare(stanza);
+    pw_component_deliver(t->role.comp, stanza);
+    xmpp_stanza_release(stanza);
+    pwf_role_run(&t->role, t->step_ms);
 }

@@ -1,4 +1,4 @@
-/* fuzz_util.h: what the libFuzzer targets of tests/fuzz share: the entry points, temp files, and a role harness on the in-memory transport. */
+/* fuzz_util.h: what the libFuzzer targets of tests/fuzz share: file and role targets with their entry points, temp files, a role harness on the in-memory transport. */
 #ifndef PWF_FUZZ_UTIL_H
 #define PWF_FUZZ_UTIL_H
 
@@ -8,8 +8,9 @@
 
 #include "xmpp/pw_component.h"
 #include "xmpp/pw_runtime.h"
+#include "core/pw_log.h"
 #include "core/pw_loop.h"
-#include "fake_transport.h"
+#include "fake_component.h"
 
 /* The libFuzzer entry points (declared here for -Wmissing-prototypes). */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -58,9 +59,54 @@ int pwf_input_file(const char *name, const uint8_t *data, size_t size, char *pat
 /** Remove every file of a directory, then the directory (one level: no subdirectories walked twice). */
 void pwf_remove_tree(const char *dir);
 
+/** A target that takes its input as a file (PWF_FILE_TARGET). */
+typedef struct pwf_file_target {
+    const char *program; /**< the log's program name, e.g. "fuzz-store" */
+    const char *file;    /**< the input's file name inside pwf_tmpdir() */
+    /** Use the input written to path (data and size: the same bytes); the file is removed after. */
+    void (*use)(const char *path, const uint8_t *data, size_t size);
+} pwf_file_target_t;
+
+/**
+ * Set the log up (errors only) and make the temporary directory.
+ * @param t the target
+ */
+void pwf_file_target_init(const pwf_file_target_t *t);
+
+/**
+ * Write the input to t->file (unless it is longer than PWF_MAX_INPUT), hand it to t->use,
+ * remove the file.
+ * @param t the target
+ * @param data the input
+ * @param size its length
+ */
+void pwf_file_target_input(const pwf_file_target_t *t, const uint8_t *data, size_t size);
+
+/**
+ * Define the libFuzzer entry points: LLVMFuzzerInitialize calls init(&t), LLVMFuzzerTestOneInput
+ * input(&t, data, size). Through PWF_FILE_TARGET and PWF_ROLE_TARGET.
+ */
+#define PWF_ENTRY_POINTS(t, init, input)                                    \
+    int LLVMFuzzerInitialize(int *argc, char ***argv)                       \
+    {                                                                       \
+        (void)argc;                                                         \
+        (void)argv;                                                         \
+        init(&(t));                                                         \
+        return 0;                                                           \
+    }                                                                       \
+    int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)            \
+    {                                                                       \
+        input(&(t), data, size);                                            \
+        return 0;                                                           \
+    }
+
+/** Define the libFuzzer entry points of a file target t (a pwf_file_target_t). */
+#define PWF_FILE_TARGET(t) PWF_ENTRY_POINTS(t, pwf_file_target_init, pwf_file_target_input)
+
 /** One role under test: a component on the fake transport, on a loop with a manual clock. */
 typedef struct pwf_role {
-    uint64_t now;       /**< the manual loop clock, ms */
+    uint64_t now;             /**< the manual loop clock, ms */
+    pwfake_component_t *fc;   /**< owns the four below (pwfake_component_create_clocked) */
     pw_loop_t *loop;
     xmpp_ctx_t *ctx;
     pwfake_transport_t *fake;
@@ -74,16 +120,6 @@ typedef struct pwf_role {
  * @return 0, or -1 on failure (everything made is freed)
  */
 int pwf_role_open(pwf_role_t *r, const pw_component_opts_t *opts);
-
-/**
- * Deliver the input as one stanza, run the loop with the clock moved past every timeout,
- * and forget what was sent.
- * @param r the harness
- * @param data the input (XML text)
- * @param size its length
- * @param step_ms how far the clock moves after the delivery (past the role's longest timeout)
- */
-void pwf_role_deliver(pwf_role_t *r, const uint8_t *data, size_t size, uint64_t step_ms);
 
 /**
  * Run the loop: what is due at once, then three times the clock moved by step_ms; then
@@ -100,24 +136,41 @@ void pwf_role_close(pwf_role_t *r);
  * Load a role's settings from configuration text, as its program would (options, maps and
  * the role's check); aborts with the reason when they do not load.
  * @param role the role
- * @param conf the configuration text (written to a temporary file, removed after)
  * @param settings the role's settings struct (role->settings_size bytes, zeroed by the call)
+ * @param fmt the configuration text as a printf format (up to 4 KiB once written; written to
+ *        a temporary file, removed after), then its arguments
  */
-void pwf_role_settings(const pw_role_t *role, const char *conf, void *settings);
+void pwf_role_settings(const pw_role_t *role, void *settings, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /**
  * A role target: the harness and one instance of the role on it, made afresh every so many
  * inputs (which bounds the role's tables and files).
  */
 typedef struct pwf_target {
+    const char *program;      /**< the log's program name, e.g. "fuzz-watcher" */
     pw_component_opts_t opts; /**< the role's component identity */
     unsigned every;           /**< inputs per instance of the role */
     uint64_t step_ms;         /**< how far the clock moves after an input (past the longest timeout) */
     uint64_t wall_base;       /**< pwf_target_wall() at clock 0, ms since the epoch */
-    /** Create the role on r->comp (its files too). @return 0, or -1 on failure */
+    /** A directory made afresh for each instance of the role, pwf_tmpdir()/dir_name, removed
+     *  with what is in it after the role stops (NULL: none). */
+    const char *dir_name;
+    char dir[256];            /**< its path (set by pwf_target_init), for configure and start */
+    /** Fill the role's settings, once before the first start (NULL: nothing to do); aborts on failure. */
+    void (*configure)(void);
+    /** The role, created on the harness's component and destroyed through its own init and
+     *  fini hooks (as pw_runtime_main does), unless start and stop are set. */
+    const pw_role_t *lifecycle;
+    void *settings;           /**< the role's settings, for lifecycle->init */
+    void *state;              /**< what lifecycle->init made */
+    /** Create the role on r->comp another way (a fake resolver, a clock of its own); NULL: lifecycle.
+     *  @return 0, or -1 on failure */
     int (*start)(pwf_role_t *r);
-    /** Destroy the role (and its files), before the harness closes. */
+    /** Destroy what start made, before the harness closes (NULL: lifecycle). */
     void (*stop)(void);
+    /** Change each input's stanza before it is delivered (NULL: deliver it as it is). */
+    void (*prepare)(xmpp_stanza_t *stanza);
     pwf_role_t role;          /**< the harness (set up by pwf_target_start) */
     unsigned inputs;          /**< counted by pwf_target_next */
 } pwf_target_t;
@@ -130,14 +183,21 @@ typedef struct pwf_target {
 uint64_t pwf_target_wall(void *target);
 
 /**
- * Open the harness with t->opts and start the role; aborts when either fails.
+ * Make t->dir (when there is one), open the harness with t->opts and start the role; aborts
+ * when any fails.
  * @param t the target
  */
 void pwf_target_start(pwf_target_t *t);
 
 /**
+ * Set the log up (errors only), name t->dir, configure the role (t->configure) and start it.
+ * @param t the target
+ */
+void pwf_target_init(pwf_target_t *t);
+
+/**
  * Take one input: refuse it when longer than PWF_MAX_INPUT, otherwise count it and, every
- * t->every inputs, stop the role, close the harness and start both afresh.
+ * t->every inputs, stop the role, remove t->dir, close the harness and start all afresh.
  * @param t the target
  * @param size the input's length
  * @return 0 when the input is to be used, -1 when it is too long
@@ -145,12 +205,16 @@ void pwf_target_start(pwf_target_t *t);
 int pwf_target_next(pwf_target_t *t, size_t size);
 
 /**
- * pwf_target_next(), then the input delivered to the role as one stanza
- * (pwf_role_deliver() with t->step_ms).
+ * pwf_target_next(), then the input parsed as one stanza, changed by t->prepare when set,
+ * delivered to the role, and the loop run (pwf_role_run() with t->step_ms); an input that
+ * does not parse is dropped.
  * @param t the target
  * @param data the input (XML text)
  * @param size its length
  */
 void pwf_target_deliver(pwf_target_t *t, const uint8_t *data, size_t size);
+
+/** Define the libFuzzer entry points of a role target t (a pwf_target_t): each input one stanza. */
+#define PWF_ROLE_TARGET(t) PWF_ENTRY_POINTS(t, pwf_target_init, pwf_target_deliver)
 
 #endif /* PWF_FUZZ_UTIL_H */

@@ -97,3 +97,24 @@ int chain_is_subscribe(xmpp_stanza_t *s, void *arg)
     (void)arg;
     return strcmp(xmpp_stanza_get_name(s), "presence") == 0 && type && strcmp(type, "subscribe") == 0;
 }
+
+/* chain_cdr_records()'s callback and its argument, behind pw_cdr_verify_dir()'s. */
+typedef struct {
+    chain_record_fn fn;
+    void *arg;
+} chain_records_t;
+
+static void chain_record(const pw_cdr_record_t *rec, const char *file, uint64_t line, void *arg)
+{
+    const chain_records_t *r = arg;
+    (void)file;
+    (void)line;
+    r->fn(rec, r->arg);
+}
+
+pw_status_t chain_cdr_records(const char *dir, chain_record_fn fn, void *arg, pw_cdr_problem_t *problem,
+                              pw_cdr_verify_summary_t *sum)
+{
+    chain_records_t r = { fn, arg };
+    return pw_cdr_verify_dir(dir, NULL, chain_record, &r, problem, sum);
+}

@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <stddef.h>
 
+#include "charging/pw_cdr.h"
 #include "xmpp/pw_stanza.h"
 #include "pwt_client.h"
 #include "pwt_trialenv.h"
@@ -90,5 +91,21 @@ pw_error_t chain_refused_iq(const char *user, const char *xml, unsigned timeout_
 
 /** pwt_match_fn: accepts a <presence type='subscribe'/> (a subscription request). */
 int chain_is_subscribe(xmpp_stanza_t *s, void *arg);
+
+/** What chain_cdr_records() hands each record to (where it was read matters to no test). */
+typedef void (*chain_record_fn)(const pw_cdr_record_t *rec, void *arg);
+
+/**
+ * Read a charging directory as the tool does (pw_cdr_verify_dir() with its default options),
+ * handing each accepted record to fn.
+ * @param dir the directory
+ * @param fn the callback
+ * @param arg passed to fn
+ * @param problem receives the first problem; may be NULL
+ * @param sum receives the totals; may be NULL
+ * @return pw_cdr_verify_dir()'s status
+ */
+pw_status_t chain_cdr_records(const char *dir, chain_record_fn fn, void *arg, pw_cdr_problem_t *problem,
+                              pw_cdr_verify_summary_t *sum);
 
 #endif /* CHAIN_UTIL_H */

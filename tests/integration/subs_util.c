@@ -71,12 +71,6 @@ void subs_subscribe(pwt_client_t *c, const char *attrs, char *id, size_t cap)
     xmpp_stanza_release(r);
 }
 
-void subs_subscribe_to_bob(pwt_client_t *alice, pwt_client_t *bob, const char *attrs, char *id, size_t cap)
-{
-    chain_present(bob, NULL, NULL, 1);
-    subs_subscribe(alice, attrs, id, cap);
-}
-
 pwt_client_t *subs_login(pwt_trial_t *trial, const char *user)
 {
     pwt_client_t *c = NULL;
@@ -93,4 +87,18 @@ pwt_client_t *subs_login(pwt_trial_t *trial, const char *user)
         cr_assert_eq(pwt_client_presence(c, NULL, NULL, 0), PW_OK);
     }
     return c;
+}
+
+void subs_pair_start(subs_pair_t *p, pwt_trial_t *trial, const char *attrs)
+{
+    p->bob = subs_login(trial, "bob");
+    p->alice = subs_login(trial, "alice");
+    chain_present(p->bob, NULL, NULL, 1);
+    subs_subscribe(p->alice, attrs, p->sub, sizeof p->sub);
+}
+
+void subs_pair_end(subs_pair_t *p)
+{
+    pwt_client_destroy(p->alice);
+    pwt_client_destroy(p->bob);
 }

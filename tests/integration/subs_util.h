@@ -70,15 +70,27 @@ void subs_result_id(xmpp_stanza_t *r, char *id, size_t cap);
  */
 void subs_subscribe(pwt_client_t *c, const char *attrs, char *id, size_t cap);
 
+/** alice subscribed to bob: their clients and the subscription's id (subs_pair_start()). */
+typedef struct subs_pair {
+    pwt_client_t *alice;
+    pwt_client_t *bob;
+    char sub[128];
+} subs_pair_t;
+
 /**
- * bob becomes present (plainly online), then alice subscribes to him (subs_subscribe()).
- * @param alice the asking client
- * @param bob bob's client
- * @param attrs the <enquiry/> attributes
- * @param id receives the subscription id
- * @param cap size of id
+ * Log bob and alice in (subs_login()); bob becomes present (plainly online), then alice
+ * subscribes to him (subs_subscribe()).
+ * @param p receives the clients and the subscription id; end with subs_pair_end()
+ * @param trial the test's own trial, or NULL for the binary's shared one
+ * @param attrs the <enquiry/> attributes, e.g. "address='+12025550123' kind='next'"
  */
-void subs_subscribe_to_bob(pwt_client_t *alice, pwt_client_t *bob, const char *attrs, char *id, size_t cap);
+void subs_pair_start(subs_pair_t *p, pwt_trial_t *trial, const char *attrs);
+
+/**
+ * Destroy both clients of a subs_pair_start() pair.
+ * @param p the pair
+ */
+void subs_pair_end(subs_pair_t *p);
 
 /**
  * Log a fixture user in as a real client does; alice also fetches her roster (which makes the

@@ -10,6 +10,7 @@
 #include "charging/pw_cdr.h"
 #include "core/pw_map.h"
 #include "pwt_trial.h"
+#include "chain_util.h"
 #include "pwt_util.h"
 
 #define KILLS 5
@@ -21,12 +22,10 @@ typedef struct {
     size_t records;
 } tally_t;
 
-static void count_charged(const pw_cdr_record_t *rec, const char *file, uint64_t line, void *arg)
+static void count_charged(const pw_cdr_record_t *rec, void *arg)
 {
     tally_t *t = arg;
     intptr_t n;
-    (void)file;
-    (void)line;
     if (rec->kind == PW_CDR_KIND_END || !rec->enquiry_ref[0])
         return;
     n = (intptr_t)pw_map_get(t->counts, rec->enquiry_ref);
@@ -39,11 +38,9 @@ typedef struct {
     size_t n;
 } answered_t;
 
-static void collect_answered(const pw_cdr_record_t *rec, const char *file, uint64_t line, void *arg)
+static void collect_answered(const pw_cdr_record_t *rec, void *arg)
 {
     answered_t *a = arg;
-    (void)file;
-    (void)line;
     if (strcmp(rec->outcome, "ok") == 0 && a->n < 20000 && strlen(rec->enquiry_ref) < 64)
         snprintf(a->refs[a->n++], 64, "%s", rec->enquiry_ref);
 }
@@ -117,10 +114,10 @@ Test(ps_crash, sigkill_under_load_loses_and_doubles_no_charge_record, .timeout =
 
     /* B's records: intact chain, no gap, no duplicate, a torn tail (if any) repaired */
     cr_assert_eq(pw_map_create(&tally.counts), PW_OK);
-    cr_assert_eq(pw_cdr_verify_dir(pwt_trial_cdr_dir(t, PWT_OPB), NULL, count_charged, &tally, &problem, &sum),
+    cr_assert_eq(chain_cdr_records(pwt_trial_cdr_dir(t, PWT_OPB), count_charged, &tally, &problem, &sum),
                  PW_OK, "verify: %s:%llu: %s", problem.file, (unsigned long long)problem.line, problem.text);
     /* A's record of what came back ok */
-    cr_assert_eq(pw_cdr_verify_dir(pwt_trial_sent_dir(t, PWT_OPA), NULL, collect_answered, answered, &problem, NULL),
+    cr_assert_eq(chain_cdr_records(pwt_trial_sent_dir(t, PWT_OPA), collect_answered, answered, &problem, NULL),
                  PW_OK, "verify sent: %s", problem.text);
     cr_assert_geq(answered->n, (size_t)ok * 9 / 10, "the watcher recorded the answers (%zu of %u)", answered->n, ok);
     for (size_t i = 0; i < answered->n; i++) {

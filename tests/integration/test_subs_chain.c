@@ -42,40 +42,36 @@ Test(subs, changes_sees_three_changes_then_expires_on_time)
 
 Test(subs, next_fires_once)
 {
-    pwt_client_t *bob = subs_login(NULL, "bob"), *alice = subs_login(NULL, "alice");
+    subs_pair_t p;
     xmpp_stanza_t *m;
-    char sub[128];
 
-    subs_subscribe_to_bob(alice, bob, "address='+12025550123' kind='next'", sub, sizeof sub);
-    m = subs_next_change(alice, bob, "away", 5000, "the next change");
+    subs_pair_start(&p, NULL, "address='+12025550123' kind='next'");
+    m = subs_next_change(p.alice, p.bob, "away", 5000, "the next change");
     cr_assert_str_eq(chain_attr(subs_notify_of(m), "ended"), "expired", "and it ends with it");
     xmpp_stanza_release(m);
-    pwt_client_run(bob, 1200);
-    pwt_client_presence(bob, "dnd", NULL, 1);
-    cr_assert_null(pwt_client_wait(alice, subs_is_notify, NULL, 2500), "only once");
-    pwt_client_destroy(alice);
-    pwt_client_destroy(bob);
+    pwt_client_run(p.bob, 1200);
+    pwt_client_presence(p.bob, "dnd", NULL, 1);
+    cr_assert_null(pwt_client_wait(p.alice, subs_is_notify, NULL, 2500), "only once");
+    subs_pair_end(&p);
 }
 
 Test(subs, stop_ends_every_subscription_on_the_presentity)
 {
-    pwt_client_t *bob = subs_login(NULL, "bob"), *alice = subs_login(NULL, "alice");
+    subs_pair_t p;
     xmpp_stanza_t *r, *m;
-    char sub[128];
 
-    subs_subscribe_to_bob(alice, bob, "address='+12025550123' kind='changes' duration='60'", sub, sizeof sub);
-    r = chain_enquire(alice, "address='+12025550123' kind='stop'");
+    subs_pair_start(&p, NULL, "address='+12025550123' kind='changes' duration='60'");
+    r = chain_enquire(p.alice, "address='+12025550123' kind='stop'");
     cr_assert_str_eq(xmpp_stanza_get_type(r), "result", "stop is acknowledged");
     xmpp_stanza_release(r);
-    m = pwt_client_wait(alice, subs_is_notify, NULL, 3000);
+    m = pwt_client_wait(p.alice, subs_is_notify, NULL, 3000);
     if (m) { /* the ended notification may race the result; it must say stopped */
         cr_assert_str_eq(chain_attr(subs_notify_of(m), "ended"), "stopped");
         xmpp_stanza_release(m);
     }
-    pwt_client_presence(bob, "dnd", NULL, 1);
-    cr_assert_null(pwt_client_wait(alice, subs_is_notify, NULL, 2500), "no notification after stop");
-    pwt_client_destroy(alice);
-    pwt_client_destroy(bob);
+    pwt_client_presence(p.bob, "dnd", NULL, 1);
+    cr_assert_null(pwt_client_wait(p.alice, subs_is_notify, NULL, 2500), "no notification after stop");
+    subs_pair_end(&p);
 }
 
 Test(subs, roster_route_subscribe_presence_probe_unsubscribe)

@@ -32,24 +32,22 @@ TestSuite(lifecycle, .init = up, .fini = down, .timeout = 150);
 
 Test(lifecycle, bob_revokes_alice_and_her_subscription_ends_revoked)
 {
-    pwt_client_t *bob = subs_login(trial, "bob"), *alice = subs_login(trial, "alice");
+    subs_pair_t p;
     xmpp_stanza_t *m;
-    char sub[128];
 
-    subs_subscribe_to_bob(alice, bob, "address='+12025550123' kind='changes' duration='60'", sub, sizeof sub);
-    m = subs_next_change(alice, bob, "away", 5000, "a change while approved");
+    subs_pair_start(&p, trial, "address='+12025550123' kind='changes' duration='60'");
+    m = subs_next_change(p.alice, p.bob, "away", 5000, "a change while approved");
     xmpp_stanza_release(m);
     /* bob cancels alice's subscription in his client, as for any contact (RFC 6121 §3.2) */
-    cr_assert_eq(pwt_client_send_xml(bob, "<presence type='unsubscribed' to='+447700900001@watcher.opb.example'/>"),
+    cr_assert_eq(pwt_client_send_xml(p.bob, "<presence type='unsubscribed' to='+447700900001@watcher.opb.example'/>"),
                  PW_OK);
-    pwt_client_run(bob, 1200);
-    pwt_client_presence(bob, "dnd", NULL, 1);
-    m = subs_next_notify(alice, 8000, "the end instead of the next change");
+    pwt_client_run(p.bob, 1200);
+    pwt_client_presence(p.bob, "dnd", NULL, 1);
+    m = subs_next_notify(p.alice, 8000, "the end instead of the next change");
     cr_assert_str_eq(chain_attr(subs_notify_of(m), "ended"), "revoked");
     cr_assert_null(xmpp_stanza_get_child_by_name(subs_notify_of(m), "state"), "bob's new state is not revealed");
     xmpp_stanza_release(m);
-    pwt_client_destroy(alice);
-    pwt_client_destroy(bob);
+    subs_pair_end(&p);
 }
 
 Test(lifecycle, a_pending_request_completes_when_erin_approves_in_her_client)
@@ -78,51 +76,47 @@ Test(lifecycle, a_pending_request_completes_when_erin_approves_in_her_client)
 
 Test(lifecycle, notifications_resume_after_the_presence_server_is_killed)
 {
-    pwt_client_t *bob = subs_login(trial, "bob"), *alice = subs_login(trial, "alice");
+    subs_pair_t p;
     pwt_component_t *ps = pwt_trial_component(trial, "opb-ps1");
     xmpp_stanza_t *m;
-    char sub[128];
 
-    subs_subscribe_to_bob(alice, bob, "address='+12025550123' kind='changes' duration='60'", sub, sizeof sub);
+    subs_pair_start(&p, trial, "address='+12025550123' kind='changes' duration='60'");
     cr_assert_eq(pwt_component_signal(ps, SIGKILL), PW_OK);
     pwt_sleep_ms(200);
     cr_assert_eq(pwt_component_restart(ps), PW_OK);
     cr_assert_eq(pwt_component_wait_online(ps, 2, 15000), 0, "the presence server is back");
-    pwt_client_run(bob, 1500); /* the server resends bob's presence to it */
-    pwt_client_presence(bob, "xa", "gone fishing", 1);
-    m = subs_next_notify(alice, 10000, "a change after the restart");
-    cr_assert_str_eq(chain_attr(subs_notify_of(m), "subscription"), sub, "the same subscription");
+    pwt_client_run(p.bob, 1500); /* the server resends bob's presence to it */
+    pwt_client_presence(p.bob, "xa", "gone fishing", 1);
+    m = subs_next_notify(p.alice, 10000, "a change after the restart");
+    cr_assert_str_eq(chain_attr(subs_notify_of(m), "subscription"), p.sub, "the same subscription");
     cr_assert_str_eq(subs_notify_show(m), "xa");
     xmpp_stanza_release(m);
-    pwt_client_destroy(alice);
-    pwt_client_destroy(bob);
+    subs_pair_end(&p);
 }
 
 typedef struct {
     int watcher_gone;
 } end_seen_t;
 
-static void find_end(const pw_cdr_record_t *rec, const char *file, uint64_t line, void *arg)
+static void find_end(const pw_cdr_record_t *rec, void *arg)
 {
     end_seen_t *e = arg;
-    (void)file;
-    (void)line;
     if (rec->kind == PW_CDR_KIND_END && strcmp(rec->outcome, "watcher-gone") == 0)
         e->watcher_gone++;
 }
 
 Test(lifecycle, a_watcher_that_forgot_the_subscription_ends_it)
 {
-    pwt_client_t *bob = subs_login(trial, "bob"), *alice = subs_login(trial, "alice");
+    subs_pair_t p;
     pwt_component_t *wa = pwt_trial_component(trial, "opa-watcher");
-    char sub[128], dir[PWT_PATH_MAX + 32], path[PWT_PATH_MAX * 2];
+    char dir[PWT_PATH_MAX + 32], path[PWT_PATH_MAX * 2];
     end_seen_t seen = { 0 };
     pw_cdr_problem_t problem;
     DIR *d;
     struct dirent *de;
     uint64_t until;
 
-    subs_subscribe_to_bob(alice, bob, "address='+12025550123' kind='changes' duration='60'", sub, sizeof sub);
+    subs_pair_start(&p, trial, "address='+12025550123' kind='changes' duration='60'");
     /* the watcher side loses its state: killed, its journal gone, started again */
     cr_assert_eq(pwt_component_signal(wa, SIGKILL), PW_OK);
     pwt_sleep_ms(100);
@@ -138,20 +132,19 @@ Test(lifecycle, a_watcher_that_forgot_the_subscription_ends_it)
     closedir(d);
     cr_assert_eq(pwt_component_restart(wa), PW_OK);
     cr_assert_eq(pwt_component_wait_online(wa, 2, 15000), 0);
-    pwt_client_presence(bob, "away", NULL, 1);
+    pwt_client_presence(p.bob, "away", NULL, 1);
     until = pwt_now_ms() + 10000;
     while (!seen.watcher_gone && pwt_now_ms() < until) {
-        pwt_client_run(bob, 300);
-        pw_cdr_verify_dir(pwt_trial_cdr_dir(trial, PWT_OPB), NULL, find_end, &seen, &problem, NULL);
+        pwt_client_run(p.bob, 300);
+        chain_cdr_records(pwt_trial_cdr_dir(trial, PWT_OPB), find_end, &seen, &problem, NULL);
     }
     cr_assert_eq(seen.watcher_gone, 1, "the presence server ended the subscription (end record watcher-gone)");
-    cr_assert_null(pwt_client_wait(alice, subs_is_notify, NULL, 500), "and alice got nothing for it");
-    pwt_client_run(bob, 1200);
-    pwt_client_presence(bob, "dnd", NULL, 1);
-    pwt_client_run(bob, 1500);
+    cr_assert_null(pwt_client_wait(p.alice, subs_is_notify, NULL, 500), "and alice got nothing for it");
+    pwt_client_run(p.bob, 1200);
+    pwt_client_presence(p.bob, "dnd", NULL, 1);
+    pwt_client_run(p.bob, 1500);
     seen.watcher_gone = 0;
-    pw_cdr_verify_dir(pwt_trial_cdr_dir(trial, PWT_OPB), NULL, find_end, &seen, &problem, NULL);
+    chain_cdr_records(pwt_trial_cdr_dir(trial, PWT_OPB), find_end, &seen, &problem, NULL);
     cr_assert_eq(seen.watcher_gone, 1, "no retries afterwards: still one end record");
-    pwt_client_destroy(alice);
-    pwt_client_destroy(bob);
+    subs_pair_end(&p);
 }

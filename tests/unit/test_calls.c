@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "xmpp/pw_calls.h"
-#include "core/pw_log.h"
 #include "fake_component.h"
 
 /* A role's call: pw_call_t first, then its own fields. */
@@ -16,30 +15,15 @@ typedef struct test_call {
     int *freed;    /* counts the calls free_call saw */
 } test_call_t;
 
-/* Everything one test needs; Criterion's .init/.fini reach it through this one pointer. */
+/* Everything one test needs; the suite's .init/.fini (PWFAKE_FIXTURE_SUITE) reach it through this one pointer. */
 typedef struct calls_fixture {
-    pwfake_component_t *fc;   /* the component on the fake transport */
+    pwfake_component_t *fc;   /* first: the component on the fake transport (pwfake_fixture_create) */
     int freed;
 } calls_fixture_t;
 
 static calls_fixture_t *fx;
 
-static void setup(void)
-{
-    pw_log_setup("test-calls", PW_LOG_ERROR);
-    fx = calloc(1, sizeof *fx);
-    cr_assert_not_null(fx);
-    cr_assert_eq(pwfake_component_create(&fx->fc, "gateway.opb.example"), PW_OK);
-}
-
-static void teardown(void)
-{
-    pwfake_component_destroy(fx->fc);
-    free(fx);
-    fx = NULL;
-}
-
-TestSuite(calls, .init = setup, .fini = teardown);
+PWFAKE_FIXTURE_SUITE(calls, fx, "test-calls", "gateway.opb.example");
 
 static void free_test_call(pw_call_t *call)
 {

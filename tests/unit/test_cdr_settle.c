@@ -144,7 +144,7 @@ Test(cdr_settle, from_a_verified_directory)
     char *dir = tc_tmpdir();
     pw_cdr_writer_t *w = tc_writer(dir, NULL, 0, 0);
     pw_cdr_record_t *r = tc_record("q1");
-    tc_feed_t f = { .settle = NULL };
+    tc_seen_t f = { .settle = NULL };
     uint64_t seq;
     cr_assert_eq(pw_cdr_writer_append(w, r, &seq), PW_OK);
     strcpy(r->enquiry_ref, "q2");
@@ -153,7 +153,7 @@ Test(cdr_settle, from_a_verified_directory)
     cr_assert_eq(pw_cdr_writer_commit(w), PW_OK);
     pw_cdr_writer_destroy(w);
     cr_assert_eq(pw_cdr_settle_create(&f.settle, 0, 0, NULL), PW_OK);
-    cr_assert_eq(pw_cdr_verify_dir(dir, NULL, tc_feed, &f, NULL, NULL), PW_OK);
+    cr_assert_eq(pw_cdr_verify_dir(dir, NULL, tc_collect, &f, NULL, NULL), PW_OK);
     cr_assert_eq(pw_cdr_settle_rows(f.settle), 1);
     cr_assert_eq(pw_cdr_settle_row(f.settle, 0)->records, 2);
     cr_assert_eq(pw_cdr_settle_row(f.settle, 0)->errors, 1);

@@ -307,14 +307,20 @@ static inline void tc_write_lines(const char *path, char **lines, size_t n)
     free(b);
 }
 
-/* What a pw_cdr_record_cb saw: the first TC_SEEN_MAX records. */
+/*
+ * What tc_collect did with the records a pw_cdr_record_cb saw: kept the first TC_SEEN_MAX, and
+ * added each to the statement settle when set, else to the reconciliation rec on side when set.
+ */
 #define TC_SEEN_MAX 8
 typedef struct {
     pw_cdr_record_t recs[TC_SEEN_MAX];
     size_t n;
+    pw_cdr_settle_t *settle;
+    pw_cdr_reconcile_t *rec;
+    pw_cdr_side_t side;
 } tc_seen_t;
 
-/* A pw_cdr_record_cb keeping each record in the tc_seen_t arg. */
+/* A pw_cdr_record_cb doing with each record what the tc_seen_t arg says. */
 static inline void tc_collect(const pw_cdr_record_t *rec, const char *file, uint64_t line, void *arg)
 {
     tc_seen_t *s = arg;
@@ -322,25 +328,10 @@ static inline void tc_collect(const pw_cdr_record_t *rec, const char *file, uint
     (void)line;
     if (s->n < TC_SEEN_MAX)
         s->recs[s->n++] = *rec;
-}
-
-/* Where tc_feed puts each record: into settle when set, else into rec on side. */
-typedef struct {
-    pw_cdr_settle_t *settle;
-    pw_cdr_reconcile_t *rec;
-    pw_cdr_side_t side;
-} tc_feed_t;
-
-/* A pw_cdr_record_cb adding each record to the statement or the reconciliation in the tc_feed_t arg. */
-static inline void tc_feed(const pw_cdr_record_t *rec, const char *file, uint64_t line, void *arg)
-{
-    tc_feed_t *f = arg;
-    (void)file;
-    (void)line;
-    if (f->settle)
-        cr_assert_eq(pw_cdr_settle_add(f->settle, rec), PW_OK);
-    else
-        cr_assert_eq(pw_cdr_reconcile_add(f->rec, f->side, rec), PW_OK);
+    if (s->settle)
+        cr_assert_eq(pw_cdr_settle_add(s->settle, rec), PW_OK);
+    else if (s->rec)
+        cr_assert_eq(pw_cdr_reconcile_add(s->rec, s->side, rec), PW_OK);
 }
 
 /* A stream in memory for the write functions: tc_mem_open, write, then tc_mem_close. */

@@ -78,9 +78,9 @@ Test(cdr_v1, every_line_is_written_again_byte_for_byte)
     cr_assert_eq(rewrite_dir(SENT), 2 + 8);
 }
 
-static void feed_dir(const char *dir, tc_feed_t *f)
+static void feed_dir(const char *dir, tc_seen_t *f)
 {
-    cr_assert_eq(pw_cdr_verify_dir(dir, NULL, tc_feed, f, NULL, NULL), PW_OK, "%s", dir);
+    cr_assert_eq(pw_cdr_verify_dir(dir, NULL, tc_collect, f, NULL, NULL), PW_OK, "%s", dir);
 }
 
 /* Close m: what was written to it must be the file name, byte for byte. */
@@ -97,7 +97,7 @@ static void same_as(const char *name, tc_mem_t *m)
 
 static void settle_same(const char *dir, pw_cdr_output_t fmt, const char *name)
 {
-    tc_feed_t f = { NULL, NULL, PW_CDR_SIDE_SENT };
+    tc_seen_t f = { .side = PW_CDR_SIDE_SENT };
     tc_mem_t m;
     cr_assert_eq(pw_cdr_settle_create(&f.settle, 0, 0, NULL), PW_OK);
     feed_dir(dir, &f);
@@ -115,7 +115,7 @@ Test(cdr_v1, settle_gives_the_same_figures)
 
 static void reconcile_same(pw_cdr_output_t fmt, const char *name)
 {
-    tc_feed_t f = { NULL, NULL, PW_CDR_SIDE_SENT };
+    tc_seen_t f = { .side = PW_CDR_SIDE_SENT };
     tc_mem_t m;
     size_t ndiff = 0;
     cr_assert_eq(pw_cdr_reconcile_create(&f.rec, 0, 0, NULL, NULL), PW_OK);

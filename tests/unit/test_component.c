@@ -5,56 +5,35 @@
 #include <string.h>
 
 #include "xmpp/pw_component.h"
-#include "fake_transport.h"
+#include "fake_component.h"
 
-typedef struct {
-    uint64_t now;
-} clock_t_;
-
-static uint64_t manual_clock(void *arg)
-{
-    return ((clock_t_ *)arg)->now;
-}
-
+static pwfake_component_t *fc; /* owns what the four below borrow (pwfake_component_lend) */
 static pw_loop_t *loop;
 static xmpp_ctx_t *ctx;
 static pwfake_transport_t *fake;
 static pw_component_t *comp;
-static clock_t_ clk = { 1000 };
+static uint64_t now = 1000; /* the loop clock, ms */
 
 static void setup(void)
 {
     pw_component_opts_t o = { .jid = "hss.opa.example", .name = "peerwatch-test", .version = "9.9",
                               .disco_category = "directory", .disco_type = "user",
                               .disco_name = "Test", .iq_timeout_ms = 5000 };
-    cr_assert_eq(pw_loop_create(&loop), PW_OK);
-    pw_loop_set_clock(loop, manual_clock, &clk);
-    xmpp_initialize();
-    ctx = xmpp_ctx_new(NULL, NULL);
-    fake = pwfake_transport_create(ctx);
-    cr_assert_eq(pw_component_create(&comp, loop, ctx, &o, pwfake_transport_base(fake)), PW_OK);
+    cr_assert_eq(pwfake_component_create_clocked(&fc, &o, &now), PW_OK);
+    pwfake_component_lend(fc, &loop, &ctx, &fake, &comp);
     pwfake_transport_up(fake);
 }
 
 static void teardown(void)
 {
-    pw_component_destroy(comp);
-    xmpp_ctx_free(ctx);
-    xmpp_shutdown();
-    pw_loop_destroy(loop);
-}
-
-static const char *attr(xmpp_stanza_t *s, const char *name)
-{
-    const char *v = xmpp_stanza_get_attribute(s, name);
-    return v ? v : "";
+    pwfake_component_take_back(&fc, &loop, &ctx, &fake, &comp);
 }
 
 static pw_error_t last_error(char *text, size_t cap)
 {
     xmpp_stanza_t *s = pwfake_transport_last(fake);
     cr_assert_not_null(s);
-    cr_assert_str_eq(attr(s, "type"), "error");
+    cr_assert_str_eq(pwfake_attr(s, "type"), "error");
     return pw_stanza_error_parse(s, text, cap);
 }
 
@@ -68,9 +47,9 @@ Test(component, unknown_request_gets_service_unavailable_with_text)
     cr_assert_eq(pwfake_transport_sent_count(fake), 1);
     cr_assert_eq(last_error(text, sizeof text), PW_ERR_SERVICE_UNAVAILABLE);
     cr_assert_neq(text[0], '\0', "the error carries a readable <text/>");
-    cr_assert_str_eq(attr(pwfake_transport_last(fake), "to"), "alice@opa.example/x");
-    cr_assert_str_eq(attr(pwfake_transport_last(fake), "from"), "hss.opa.example");
-    cr_assert_str_eq(attr(pwfake_transport_last(fake), "id"), "q1");
+    cr_assert_str_eq(pwfake_attr(pwfake_transport_last(fake), "to"), "alice@opa.example/x");
+    cr_assert_str_eq(pwfake_attr(pwfake_transport_last(fake), "from"), "hss.opa.example");
+    cr_assert_str_eq(pwfake_attr(pwfake_transport_last(fake), "id"), "q1");
 }
 
 Test(component, request_with_two_payloads_is_bad_request)
@@ -98,17 +77,17 @@ Test(component, disco_info_version_and_ping)
     cr_assert_eq(pw_component_add_feature(comp, "urn:peerwatch:hss:0"), PW_OK);
     pwfake_transport_deliver_xml(fake, "<iq type='get' id='d1' from='a@b'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
     r = pwfake_transport_last(fake);
-    cr_assert_str_eq(attr(r, "type"), "result");
+    cr_assert_str_eq(pwfake_attr(r, "type"), "result");
     q = xmpp_stanza_get_child_by_name(r, "query");
     cr_assert_not_null(q);
     c = xmpp_stanza_get_child_by_name(q, "identity");
     cr_assert_not_null(c);
-    cr_assert_str_eq(attr(c, "category"), "directory");
-    cr_assert_str_eq(attr(c, "type"), "user");
+    cr_assert_str_eq(pwfake_attr(c, "category"), "directory");
+    cr_assert_str_eq(pwfake_attr(c, "type"), "user");
     for (c = xmpp_stanza_get_children(q); c; c = xmpp_stanza_get_next(c)) {
         if (strcmp(xmpp_stanza_get_name(c), "feature") == 0) {
             features++;
-            has_custom |= strcmp(attr(c, "var"), "urn:peerwatch:hss:0") == 0;
+            has_custom |= strcmp(pwfake_attr(c, "var"), "urn:peerwatch:hss:0") == 0;
         }
     }
     cr_assert_eq(features, 5);
@@ -123,8 +102,8 @@ Test(component, disco_info_version_and_ping)
         cr_assert_str_eq(pw_stanza_child_text(q, "version", NULL, buf, sizeof buf), "9.9");
     }
     pwfake_transport_deliver_xml(fake, "<iq type='get' id='p1' from='a@b'><ping xmlns='urn:xmpp:ping'/></iq>");
-    cr_assert_str_eq(attr(pwfake_transport_last(fake), "type"), "result");
-    cr_assert_str_eq(attr(pwfake_transport_last(fake), "id"), "p1");
+    cr_assert_str_eq(pwfake_attr(pwfake_transport_last(fake), "type"), "result");
+    cr_assert_str_eq(pwfake_attr(pwfake_transport_last(fake), "id"), "p1");
 }
 
 typedef struct {
@@ -139,7 +118,7 @@ static void record_outcome(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stan
     (void)c;
     seen->calls++;
     seen->outcome = outcome;
-    snprintf(seen->from, sizeof seen->from, "%s", response ? attr(response, "from") : "");
+    snprintf(seen->from, sizeof seen->from, "%s", response ? pwfake_attr(response, "from") : "");
 }
 
 static xmpp_stanza_t *make_request(const char *to)
@@ -158,9 +137,9 @@ Test(component, outgoing_iq_matches_its_answer_and_only_from_the_addressee)
     const char *id;
 
     cr_assert_eq(pw_component_send_iq(comp, iq, 0, record_outcome, &seen), PW_OK);
-    id = attr(pwfake_transport_last(fake), "id");
+    id = pwfake_attr(pwfake_transport_last(fake), "id");
     cr_assert_neq(id[0], '\0', "an id was assigned");
-    cr_assert_str_eq(attr(pwfake_transport_last(fake), "from"), "hss.opa.example", "from is always set");
+    cr_assert_str_eq(pwfake_attr(pwfake_transport_last(fake), "from"), "hss.opa.example", "from is always set");
     cr_assert_eq(pw_component_pending_iqs(comp), 1);
     snprintf(xml, sizeof xml, "<iq type='result' id='%s' from='evil.example'/>", id);
     pwfake_transport_deliver_xml(fake, xml);
@@ -184,14 +163,14 @@ Test(component, outgoing_iq_error_and_timeout)
     cr_assert_eq(pw_component_send_iq(comp, a, 0, record_outcome, &e), PW_OK);
     snprintf(xml, sizeof xml, "<iq type='error' id='%s' from='x.example'><error type='cancel'>"
              "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
-             attr(pwfake_transport_last(fake), "id"));
+             pwfake_attr(pwfake_transport_last(fake), "id"));
     cr_assert_eq(pw_component_send_iq(comp, b, 200, record_outcome, &t), PW_OK);
     pwfake_transport_deliver_xml(fake, xml);
     cr_assert_eq(e.outcome, PW_IQ_ERROR);
-    clk.now += 199;
+    now += 199;
     pw_loop_run_once(loop, 0);
     cr_assert_eq(t.calls, 0);
-    clk.now += 1;
+    now += 1;
     pw_loop_run_once(loop, 0);
     cr_assert_eq(t.calls, 1);
     cr_assert_eq(t.outcome, PW_IQ_TIMEOUT);
@@ -208,8 +187,9 @@ Test(component, cancel_and_destroy_fire_pending_callbacks_once)
     cr_assert_eq(pw_component_cancel_iqs(comp, &a), 1);
     cr_assert_eq(a.calls, 1);
     cr_assert_eq(a.outcome, PW_IQ_CANCELLED);
-    pw_component_destroy(comp);
-    comp = NULL;
+    pw_component_destroy(comp); /* and its transport: the parts forget both */
+    comp = fc->comp = NULL;
+    fake = fc->fake = NULL;
     cr_assert_eq(b.calls, 1);
     cr_assert_eq(b.outcome, PW_IQ_CANCELLED);
     xmpp_stanza_release(ia);
@@ -274,7 +254,7 @@ Test(component, error_reply_echoes_the_payload_and_parses_back)
     cr_assert_not_null(err);
     cr_assert_not_null(xmpp_stanza_get_child_by_name_and_ns(err, "enquiry", "urn:peerwatch:0"));
     e = xmpp_stanza_get_child_by_name(err, "error");
-    cr_assert_str_eq(attr(e, "type"), "modify");
+    cr_assert_str_eq(pwfake_attr(e, "type"), "modify");
     cr_assert_eq(pw_stanza_error_parse(err, text, sizeof text), PW_ERR_JID_MALFORMED);
     cr_assert_str_eq(text, "not a number");
     cr_assert_eq(pw_error_from_name("payment-required"), PW_ERR_PAYMENT_REQUIRED);

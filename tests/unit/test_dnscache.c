@@ -4,25 +4,17 @@
 
 #include "dns/pw_dnscache.h"
 #include "core/pw_loop.h"
+#include "fake_clock.h"
 #include "fake_resolver.h"
 
-typedef struct {
-    uint64_t now;
-} manual_clock_t;
-
-static uint64_t manual_now(void *arg)
-{
-    return ((manual_clock_t *)arg)->now;
-}
-
 static pw_loop_t *loop;
-static manual_clock_t clk = { 1000000 };
+static uint64_t now = 1000000; /* the loop clock, ms */
 
 static void setup(void)
 {
     cr_assert_eq(pw_loop_create(&loop), PW_OK);
-    clk.now = 1000000;
-    pw_loop_set_clock(loop, manual_now, &clk);
+    now = 1000000;
+    pw_loop_set_clock(loop, pwfake_clock_now, &now);
 }
 
 static void teardown(void)
@@ -33,7 +25,7 @@ static void teardown(void)
 /* Advance the manual clock and let the loop see it. */
 static void advance(uint64_t ms)
 {
-    clk.now += ms;
+    now += ms;
     pw_loop_update_time(loop);
 }
 

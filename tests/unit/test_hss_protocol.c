@@ -6,12 +6,11 @@
 #include <string.h>
 
 #include "chain/pw_hss.h"
-#include "core/pw_log.h"
 #include "fake_component.h"
 
-/* Everything one test needs; Criterion's .init/.fini reach it through this one pointer. */
+/* Everything one test needs; the suite's .init/.fini (PWFAKE_FIXTURE_SUITE) reach it through this one pointer. */
 typedef struct hss_protocol_fixture {
-    pwfake_component_t *fc;   /* the component on the fake transport */
+    pwfake_component_t *fc;   /* first: the component on the fake transport (pwfake_fixture_create) */
     int answers;               /* callbacks seen */
     pw_iq_outcome_t outcome;   /* of the last one */
     pw_hss_record_t record;    /* parsed from the last result */
@@ -20,22 +19,7 @@ typedef struct hss_protocol_fixture {
 
 static hss_protocol_fixture_t *fx;
 
-static void setup(void)
-{
-    pw_log_setup("test-hss-protocol", PW_LOG_ERROR);
-    fx = calloc(1, sizeof *fx);
-    cr_assert_not_null(fx);
-    cr_assert_eq(pwfake_component_create(&fx->fc, "watcher.opa.example"), PW_OK);
-}
-
-static void teardown(void)
-{
-    pwfake_component_destroy(fx->fc);
-    free(fx);
-    fx = NULL;
-}
-
-TestSuite(hss_protocol, .init = setup, .fini = teardown);
+PWFAKE_FIXTURE_SUITE(hss_protocol, fx, "test-hss-protocol", "watcher.opa.example");
 
 static void on_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t *response, void *arg)
 {

@@ -5,15 +5,7 @@
 #include <unistd.h>
 
 #include "core/pw_loop.h"
-
-typedef struct {
-    uint64_t now;
-} fake_clock_t;
-
-static uint64_t fake_now(void *arg)
-{
-    return ((fake_clock_t *)arg)->now;
-}
+#include "fake_clock.h"
 
 typedef struct {
     int order[64];
@@ -44,13 +36,13 @@ static void tagged_init(tagged_timer_t *t, int id, fired_t *log)
 Test(loop, timers_fire_in_due_order_with_ties_in_start_order)
 {
     pw_loop_t *loop;
-    fake_clock_t clk = { 1000 };
+    uint64_t now = 1000; /* the loop clock, ms */
     fired_t log = { { 0 }, 0 };
     tagged_timer_t t[5];
     const uint64_t delays[5] = { 50, 10, 30, 10, 0 };
 
     cr_assert_eq(pw_loop_create(&loop), PW_OK);
-    pw_loop_set_clock(loop, fake_now, &clk);
+    pw_loop_set_clock(loop, pwfake_clock_now, &now);
     for (int i = 0; i < 5; i++) {
         tagged_init(&t[i], i, &log);
         cr_assert_eq(pw_timer_start(loop, &t[i].timer, delays[i]), PW_OK);
@@ -59,14 +51,14 @@ Test(loop, timers_fire_in_due_order_with_ties_in_start_order)
     cr_assert_eq(pw_loop_run_once(loop, 0), PW_OK);
     cr_assert_eq(log.n, 1, "only the zero-delay timer is due at once");
     cr_assert_eq(log.order[0], 4);
-    clk.now += 30;
+    now += 30;
     cr_assert_eq(pw_loop_run_once(loop, 0), PW_OK);
     cr_assert_eq(log.n, 4);
     cr_assert_eq(log.order[1], 1);
     cr_assert_eq(log.order[2], 3, "equal due times fire in start order");
     cr_assert_eq(log.order[3], 2);
     cr_assert(pw_timer_active(&t[0].timer));
-    clk.now += 20;
+    now += 20;
     cr_assert_eq(pw_loop_run_once(loop, 0), PW_OK);
     cr_assert_eq(log.n, 5);
     cr_assert_eq(log.order[4], 0);
@@ -77,12 +69,12 @@ Test(loop, timers_fire_in_due_order_with_ties_in_start_order)
 Test(loop, stopped_and_restarted_timers)
 {
     pw_loop_t *loop;
-    fake_clock_t clk = { 0 };
+    uint64_t now = 0; /* the loop clock, ms */
     fired_t log = { { 0 }, 0 };
     tagged_timer_t t[100];
 
     cr_assert_eq(pw_loop_create(&loop), PW_OK);
-    pw_loop_set_clock(loop, fake_now, &clk);
+    pw_loop_set_clock(loop, pwfake_clock_now, &now);
     for (int i = 0; i < 100; i++) {
         tagged_init(&t[i], i, &log);
         pw_timer_start(loop, &t[i].timer, (uint64_t)((i * 37) % 100) + 1);
@@ -94,7 +86,7 @@ Test(loop, stopped_and_restarted_timers)
     for (int i = 0; i < 100; i += 5)
         pw_timer_start(loop, &t[i].timer, 500);
     cr_assert_eq(pw_loop_timer_count(loop), 50 + 10);
-    clk.now = 200;
+    now = 200;
     pw_loop_run_once(loop, 0);
     /* 50 odd timers are left; the 10 odd multiples of 5 were moved to t=500 */
     cr_assert_eq(log.n, 40, "odd timers not divisible by 5 fire by t=200 (got %d)", log.n);
@@ -103,7 +95,7 @@ Test(loop, stopped_and_restarted_timers)
         uint64_t b = (uint64_t)((log.order[k] * 37) % 100);
         cr_assert_leq(a, b, "timers fire in due order");
     }
-    clk.now = 500;
+    now = 500;
     pw_loop_run_once(loop, 0);
     cr_assert_eq(log.n, 40 + 20);
     pw_loop_destroy(loop);

@@ -26,8 +26,7 @@ static void expect_refused(const char *id, const char *attrs, pw_error_t cond, c
 {
     pwfake_transport_clear(tw->fake);
     pwfake_watcher_enquiry(tw, id, "alice@opa.example/phone", attrs);
-    cr_assert_eq(pwfake_watcher_last_error(tw, id, text, cap), cond, "%s", attrs);
-    cr_assert(strstr(text, word), "%s: the text names %s: %s", attrs, word, text);
+    pwfake_watcher_expect_refusal(tw, id, cond, word, attrs, text, cap);
     assert_only_the_error();
 }
 

@@ -7,12 +7,6 @@
 #include "gateway_driver.h"
 #include "keys.h"
 
-static uint64_t manual_clock(void *arg)
-{
-    const pwfake_gateway_t *d = arg;
-    return d->clock_ms;
-}
-
 /* Write a key pair into the driver's directory as NAME.key / NAME.pub and load its private half. */
 static pw_status_t make_key(pwfake_gateway_t *d, const char *name, pwfake_gateway_keyfiles_t *files,
                             pw_peering_key_t **priv, char *why, size_t cap)
@@ -64,9 +58,8 @@ pw_status_t pwfake_gateway_create(pwfake_gateway_t **out, char *why, size_t cap)
 
     d->clock_ms = 1000;
     snprintf(why, cap, "cannot set the loop, context, transport or component up");
-    if ((rc = pwfake_component_create_opts(&d->fc, &o)) != PW_OK)
+    if ((rc = pwfake_component_create_clocked(&d->fc, &o, &d->clock_ms)) != PW_OK)
         goto done;
-    pw_loop_set_clock(d->fc->loop, manual_clock, d);
     pwfake_component_lend(d->fc, &d->loop, &d->ctx, &d->fake, &d->comp);
     pwfake_transport_up(d->fake);
     snprintf(why, cap, "pw_gateway_create failed");

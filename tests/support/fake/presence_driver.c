@@ -8,12 +8,6 @@
 
 #include "presence_driver.h"
 
-static uint64_t clock_cb(void *arg)
-{
-    const pwfake_presence_t *d = arg;
-    return d->now;
-}
-
 /* The wall clock follows the manual loop clock: 2023-11-14T22:13:20Z + d->now. */
 static uint64_t wall_cb(void *arg)
 {
@@ -61,8 +55,7 @@ void pwfake_presence_start(pwfake_presence_t *d, const char *extra)
     cr_assert_not_null(mkdtemp(d->dir));
     snprintf(d->cdr, sizeof d->cdr, "%s/cdr", d->dir);
     pwfake_presence_load(d, extra);
-    cr_assert_eq(pwfake_component_create_opts(&d->fc, &o), PW_OK);
-    pw_loop_set_clock(d->fc->loop, clock_cb, d);
+    cr_assert_eq(pwfake_component_create_clocked(&d->fc, &o, &d->now), PW_OK);
     pwfake_component_lend(d->fc, &d->loop, &d->ctx, &d->fake, &d->comp);
     /* the server listens for the link and registers its disco#items before it comes up */
     cr_assert_eq(pw_presence_create(&d->ps, d->comp, &d->settings), PW_OK);

@@ -10,11 +10,6 @@
 #include "chain/pw_enquiry.h"
 #include "xmpp/pw_stanza.h"
 
-static uint64_t clock_now(void *arg)
-{
-    return ((pwfake_proxy_t *)arg)->now;
-}
-
 pw_status_t pwfake_proxy_load_text(pw_proxy_settings_t *s, const char *text, char *why, size_t cap)
 {
     char path[] = "/tmp/pw-proxy-test-XXXXXX";
@@ -62,10 +57,9 @@ pw_status_t pwfake_proxy_create(pwfake_proxy_t **out, const char *srcdir, char *
         goto done;
     d->now = 1000000;
     snprintf(why, cap, "cannot set the loop, context, transport, component or resolver up");
-    if ((rc = pwfake_component_create_opts(&d->fc, &o)) != PW_OK)
+    if ((rc = pwfake_component_create_clocked(&d->fc, &o, &d->now)) != PW_OK)
         goto done;
     pwfake_transport_up(d->fc->fake);
-    pw_loop_set_clock(d->fc->loop, clock_now, d);
     if ((rc = pwfake_resolver_create(&d->dns, d->fc->loop)) != PW_OK)
         goto done;
     snprintf(why, cap, "pw_proxy_create_with_resolver failed");

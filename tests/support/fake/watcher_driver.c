@@ -12,12 +12,6 @@
 #include "core/pw_config.h"
 #include "xmpp/pw_stanza.h"
 
-/* The loop clock. */
-static uint64_t loop_clock(void *arg)
-{
-    return ((pwfake_watcher_t *)arg)->now;
-}
-
 /* The wall clock: wall_base + now. */
 static uint64_t wall_clock(void *arg)
 {
@@ -115,8 +109,7 @@ void pwfake_watcher_start_again(pwfake_watcher_t *d, const char *extra)
     snprintf(text, sizeof text, "%s%s", PWFAKE_WATCHER_CONFIG, extra ? extra : "");
     cr_assert_eq(pwfake_watcher_load(d, &d->settings, text, why, sizeof why), PW_OK, "config: %s", why);
     o.iq_timeout_ms = (uint64_t)d->settings.common.iq_timeout_ms;
-    cr_assert_eq(pwfake_component_create_opts(&d->fc, &o), PW_OK);
-    pw_loop_set_clock(d->fc->loop, loop_clock, d);
+    cr_assert_eq(pwfake_component_create_clocked(&d->fc, &o, &d->now), PW_OK);
     pwfake_component_lend(d->fc, &d->loop, &d->ctx, &d->fake, &d->comp);
     /* the WA registers its disco#items before the link's coming up adds the built-in one */
     cr_assert_eq(pw_watcher_create_with_clock(&d->wa, d->comp, &d->settings, wall_clock, d), PW_OK);
@@ -173,6 +166,14 @@ pw_error_t pwfake_watcher_last_error(pwfake_watcher_t *d, const char *id, char *
 {
     xmpp_stanza_t *s = pwfake_component_expect_last(d->fc, &(pwfake_expect_t){ .type = "error", .id = id });
     return pw_stanza_error_parse(s, text, cap);
+}
+
+void pwfake_watcher_expect_refusal(pwfake_watcher_t *d, const char *id, pw_error_t cond, const char *word,
+                                   const char *what, char *text, size_t cap)
+{
+    cr_assert_eq(pwfake_transport_sent_count(d->fake), 1, "%s: only the error was sent", what);
+    cr_assert_eq(pwfake_watcher_last_error(d, id, text, cap), cond, "%s", what);
+    cr_assert(strstr(text, word), "%s: the text names %s: %s", what, word, text);
 }
 
 xmpp_stanza_t *pwfake_watcher_last_request(pwfake_watcher_t *d, const char *to, const char *type)

@@ -161,6 +161,20 @@ void pwfake_watcher_enquiry(pwfake_watcher_t *d, const char *id, const char *fro
 pw_error_t pwfake_watcher_last_error(pwfake_watcher_t *d, const char *id, char *text, size_t cap);
 
 /**
+ * Assert (Criterion) that the one stanza sent since the last pwfake_transport_clear() is the
+ * error answering id, with condition cond and a text that holds word.
+ * @param d the driver
+ * @param id the refused request's id
+ * @param cond the condition expected
+ * @param word what the text must hold, e.g. "'duration'"
+ * @param what names the case in a failure's message
+ * @param text receives the error's text (for further checks)
+ * @param cap size of text
+ */
+void pwfake_watcher_expect_refusal(pwfake_watcher_t *d, const char *id, pw_error_t cond, const char *word,
+                                   const char *what, char *text, size_t cap);
+
+/**
  * The last stanza sent, which must be an IQ request of type to `to` from the WA.
  * @return its payload (owned by the fake transport)
  */
