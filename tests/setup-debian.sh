@@ -3,8 +3,8 @@
 #
 # Usage: sudo tests/setup-debian.sh
 # Quiet when everything is installed already; otherwise runs `apt-get update` and installs
-# only the missing packages without recommends. Never leaves a system Prosody running:
-# the tests start private instances on their own loopback addresses.
+# only the missing packages without recommends. Never leaves a system Prosody, ejabberd or
+# epmd running: the tests start private instances on their own loopback addresses.
 set -euo pipefail
 
 # Every package, one group per line.
@@ -18,6 +18,9 @@ PACKAGES=(
     # servers the integration tests and the trial drive: Prosody 0.12 with mod_privilege
     # (prosody-modules), its libunbound resolver, dnsmasq for the SRV and NAPTR records
     prosody prosody-modules lua-unbound dnsmasq-base
+    # ejabberd 23.01 (Erlang/OTP 25), the other XMPP server the tests drive; setpriv runs it
+    # as its user with a parent-death signal
+    ejabberd util-linux
     # leak checking, sanitizers, libFuzzer and coverage
     valgrind clang libclang-rt-14-dev lcov
     # tools the scripts use: openssl for keys, ps/kill, ip
@@ -69,11 +72,68 @@ stop_system_prosody() {
     fi
 }
 
+# system_erlang_pids: print the PIDs of the system ejabberd's Erlang processes: a beam.smp
+# whose command line names the package's spool /var/lib/ejabberd, and an epmd run by the
+# ejabberd user (the harness's private nodes run without one). Read from /proc, never
+# matched by name with pkill.
+system_erlang_pids() {
+    local d pid comm args
+    for d in /proc/[0-9]*; do
+        pid=${d#/proc/}
+        comm=$(cat "$d/comm" 2>/dev/null) || continue
+        case "$comm" in
+            beam.smp)
+                args=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null) || continue
+                case "$args" in
+                    *'"/var/lib/ejabberd"'* | *' /var/lib/ejabberd '*) printf '%s\n' "$pid" ;;
+                esac
+                ;;
+            epmd)
+                if [ "$(stat -c %U "$d" 2>/dev/null)" = ejabberd ]; then
+                    printf '%s\n' "$pid"
+                fi
+                ;;
+        esac
+    done
+    return 0
+}
+
+# stop_system_ejabberd: the ejabberd package starts a system node (and an epmd) where an init
+# system lets it; stop it by PID and disable it. Never through its init script or a bare
+# `ejabberdctl`: both read /etc/default/ejabberd and start an epmd of their own.
+stop_system_ejabberd() {
+    local pids pid waited
+    if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+        if systemctl is-enabled --quiet ejabberd 2>/dev/null; then
+            echo "$me: disabling the system ejabberd service"
+            systemctl disable --quiet ejabberd || true
+        fi
+    elif command -v update-rc.d >/dev/null 2>&1 && [ -e /etc/init.d/ejabberd ]; then
+        update-rc.d ejabberd disable >/dev/null 2>&1 || true
+    fi
+    pids=$(system_erlang_pids)
+    [ -n "$pids" ] || return 0
+    for pid in $pids; do
+        echo "$me: stopping the system ejabberd/epmd process $pid ($(cat "/proc/$pid/comm" 2>/dev/null))"
+        kill "$pid" 2>/dev/null || true
+    done
+    waited=0
+    while [ -n "$(system_erlang_pids)" ] && [ "$waited" -lt 50 ]; do
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    for pid in $(system_erlang_pids); do
+        echo "$me: process $pid ignored SIGTERM: killing it"
+        kill -9 "$pid" 2>/dev/null || true
+    done
+}
+
 missing=$(missing_packages)
 if [ -z "$missing" ]; then
-    # Everything is there; still make sure no system Prosody is running (only root can stop it).
+    # Everything is there; still make sure no system server is running (only root can stop it).
     if [ "$(id -u)" -eq 0 ]; then
         stop_system_prosody
+        stop_system_ejabberd
     fi
     exit 0
 fi
@@ -104,6 +164,7 @@ if [ "$own_policy" = yes ]; then
     trap - EXIT
 fi
 stop_system_prosody
+stop_system_ejabberd
 
 still=$(missing_packages)
 if [ -n "$still" ]; then
