@@ -1,6 +1,7 @@
 /* proc.c: integration-harness child processes: start in their own group, log to a file, stop by PID. */
 #include "pwt_proc.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -220,4 +221,161 @@ void pwt_proc_destroy(pwt_proc_t *p)
         return;
     pwt_proc_stop(p, 5000);
     free(p);
+}
+
+pw_status_t pwt_proc_wait_ports(pwt_proc_t *p, const char *ip, const int *ports, size_t n,
+                                unsigned timeout_ms)
+{
+    uint64_t deadline = pwt_now_ms() + timeout_ms;
+    size_t ready = 0;
+
+    if (!p || !ip || (!ports && n > 0))
+        return PW_EINVAL;
+    for (;;) {
+        if (!pwt_proc_alive(p))
+            return PW_ECLOSED;
+        while (ready < n && pwt_port_wait(ip, ports[ready], 0) == 0)
+            ready++;
+        if (ready == n)
+            return PW_OK;
+        if (pwt_now_ms() >= deadline)
+            return PW_ETIMEOUT;
+        pwt_sleep_ms(20);
+    }
+}
+
+/* One process of /proc: its PID, parent and command name. */
+typedef struct proc_entry {
+    int pid;
+    int ppid;
+    char comm[32];
+} proc_entry_t;
+
+/* Read /proc/PID/stat: "PID (COMM) STATE PPID ..." (COMM may hold spaces and parentheses). */
+static int read_stat(int pid, proc_entry_t *e)
+{
+    char path[64], buf[512];
+    const char *open_paren, *close_paren;
+    size_t len;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    f = fopen(path, "r");
+    if (!f)
+        return -1;
+    len = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[len] = '\0';
+    open_paren = strchr(buf, '(');
+    close_paren = strrchr(buf, ')');
+    if (!open_paren || !close_paren || close_paren < open_paren ||
+        sscanf(close_paren + 1, " %*c %d", &e->ppid) != 1)
+        return -1;
+    len = (size_t)(close_paren - open_paren - 1);
+    if (len >= sizeof e->comm)
+        len = sizeof e->comm - 1;
+    memcpy(e->comm, open_paren + 1, len);
+    e->comm[len] = '\0';
+    e->pid = pid;
+    return 0;
+}
+
+/* Every process of /proc; the caller frees *out. Returns the count (0 on error). */
+static size_t list_procs(proc_entry_t **out)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    proc_entry_t *v = NULL;
+    size_t n = 0, cap = 0;
+
+    *out = NULL;
+    if (!d)
+        return 0;
+    while ((de = readdir(d)) != NULL) {
+        char *end;
+        long pid = strtol(de->d_name, &end, 10);
+        proc_entry_t e;
+        if (*end || pid <= 0 || read_stat((int)pid, &e) != 0)
+            continue;
+        if (n == cap) {
+            proc_entry_t *grown = realloc(v, (cap ? cap * 2 : 256) * sizeof *grown);
+            if (!grown)
+                break;
+            v = grown;
+            cap = cap ? cap * 2 : 256;
+        }
+        v[n++] = e;
+    }
+    closedir(d);
+    *out = v;
+    return n;
+}
+
+size_t pwt_proc_descendants(int pid, const char *comm, int *out, size_t max)
+{
+    proc_entry_t *all = NULL;
+    size_t n = list_procs(&all);
+    size_t found = 0;
+    int *queue = calloc(n + 1, sizeof *queue);
+    size_t head = 0, tail = 0;
+
+    if (queue && pid > 0) {
+        queue[tail++] = pid;
+        /* Breadth first: each process is some process's child at most once, so the queue
+         * never holds more than n + 1 PIDs. */
+        while (head < tail) {
+            int parent = queue[head++];
+            for (size_t i = 0; i < n && tail <= n; i++) {
+                if (all[i].ppid != parent)
+                    continue;
+                queue[tail++] = all[i].pid;
+                if (!comm || strcmp(all[i].comm, comm) == 0) {
+                    if (found < max)
+                        out[found] = all[i].pid;
+                    found++;
+                }
+            }
+        }
+    }
+    free(queue);
+    free(all);
+    return found;
+}
+
+/* Whether /proc/PID/cmdline, its arguments joined by spaces, contains text. */
+static int cmdline_has(int pid, const char *text)
+{
+    char path[64], buf[8192];
+    size_t len;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
+    f = fopen(path, "r");
+    if (!f)
+        return 0;
+    len = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    for (size_t i = 0; i < len; i++) {
+        if (buf[i] == '\0')
+            buf[i] = ' ';
+    }
+    buf[len] = '\0';
+    return strstr(buf, text) != NULL;
+}
+
+size_t pwt_proc_find_cmdline(const char *text, int *out, size_t max)
+{
+    proc_entry_t *all = NULL;
+    size_t n = list_procs(&all);
+    size_t found = 0;
+
+    for (size_t i = 0; text && *text && i < n; i++) {
+        if (all[i].pid == (int)getpid() || !cmdline_has(all[i].pid, text))
+            continue;
+        if (found < max && out)
+            out[found] = all[i].pid;
+        found++;
+    }
+    free(all);
+    return found;
 }

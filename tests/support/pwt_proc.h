@@ -2,6 +2,8 @@
 #ifndef PWT_PROC_H
 #define PWT_PROC_H
 
+#include <stddef.h>
+
 #include "core/pw_status.h"
 
 /** A child process started by the harness. Opaque. */
@@ -66,6 +68,39 @@ int pwt_proc_stop(pwt_proc_t *p, unsigned timeout_ms);
  * @return PW_OK if it exited; PW_ETIMEOUT if it still runs; PW_EINVAL for NULL
  */
 pw_status_t pwt_proc_wait(pwt_proc_t *p, unsigned timeout_ms, int *status);
+
+/**
+ * Wait until every one of ports accepts a TCP connection on ip, as long as the process runs.
+ * @param p the process (a server that opens the ports)
+ * @param ip IPv4 address
+ * @param ports the ports
+ * @param n how many
+ * @param timeout_ms how long
+ * @return PW_OK once all accept; PW_ECLOSED if the process exited first; PW_ETIMEOUT;
+ *         PW_EINVAL
+ */
+pw_status_t pwt_proc_wait_ports(pwt_proc_t *p, const char *ip, const int *ports, size_t n,
+                                unsigned timeout_ms);
+
+/**
+ * Find the descendants of a process (children, grandchildren...) by reading /proc.
+ * @param pid the ancestor (need not be a pwt_proc_t)
+ * @param comm only those whose command name is this, e.g. "beam.smp"; NULL: all
+ * @param out receives up to max PIDs, nearest first
+ * @param max size of out
+ * @return how many were found (more than max when out was too small)
+ */
+size_t pwt_proc_descendants(int pid, const char *comm, int *out, size_t max);
+
+/**
+ * Find the processes, other than the caller, whose command line (arguments joined by
+ * spaces) contains text: what a test left running.
+ * @param text e.g. an instance's directory
+ * @param out receives up to max PIDs (may be NULL when max is 0)
+ * @param max size of out
+ * @return how many there are
+ */
+size_t pwt_proc_find_cmdline(const char *text, int *out, size_t max);
 
 /**
  * Stop the process if it runs (5 s grace) and free it. NULL is fine.

@@ -3,17 +3,13 @@
 #define PWT_PROSODY_H
 
 #include "core/pw_status.h"
+#include "pwt_server.h"
 
 /** A private Prosody instance (a temp dir, a rendered config, maybe a running server). Opaque. */
 typedef struct pwt_prosody pwt_prosody_t;
 
-/** What a private Prosody serves. Strings are copied. */
-typedef struct pwt_prosody_opts {
-    const char *domain;     /**< the VirtualHost, e.g. "opa.example" (required) */
-    const char *ip;         /**< loopback address to listen on, e.g. "127.0.0.2" (required) */
-    const char *dns_server; /**< "127.0.0.1@PORT" for libunbound to forward to; NULL: none */
-    const char *secret;     /**< component secret; NULL: "pwt-secret" */
-} pwt_prosody_opts_t;
+/** What a private Prosody serves (domain, ip, dns_server, secret). Strings are copied. */
+typedef pwt_server_spec_t pwt_prosody_opts_t;
 
 /**
  * Prepare an instance without starting it: temp dir, free ports on opts->ip, the config
@@ -34,86 +30,55 @@ pw_status_t pwt_prosody_create(pwt_prosody_t **out, const pwt_prosody_opts_t *o)
 pw_status_t pwt_prosody_start(pwt_prosody_t **out, const pwt_prosody_opts_t *o);
 
 /**
- * Start (or restart after pwt_prosody_stop()) the server in the foreground with the same
- * config, ports and data, and wait until its c2s, s2s and component ports accept.
- * @param s the instance (must not be running)
- * @return PW_OK; PW_EEXIST if it runs; PW_ETIMEOUT if the ports did not open within 20 s
- *         (the server is then stopped and its log tail printed); PW_EIO
+ * The calls of pwt_server.h, for Prosody (each also reachable through pwt_prosody_server()):
+ * - start_again: `prosody -F` with the same config, ports and data; up to 20 s for the ports
+ *   (then stopped, its log tail printed); PW_EIO too when a port was taken.
+ * - stop: SIGTERM, SIGKILL after 5 s; a non-zero exit status is only logged; PW_EIO if it
+ *   had to be killed or died of another signal than SIGTERM.
+ * - set_dns_server: the DNS server Prosody's libunbound forwards to (re-renders the config).
+ * - add_user: writes accounts/<user>.dat (plain password) at once, before start or while
+ *   running.
+ * - set_roster: rewrites roster/<user>.dat from the items set for that user; use it before
+ *   start (or before Prosody first loads that roster: Prosody caches loaded rosters).
+ * - print_log: the tails of Prosody's log and of its stdout/stderr.
+ * @param s the instance (the other parameters: as the pwt_server_*() twin's)
+ * @return what the pwt_server_*() twin documents
  */
 pw_status_t pwt_prosody_start_again(pwt_prosody_t *s);
-
-/**
- * Stop the server (SIGTERM, SIGKILL after 5 s). Data stay for pwt_prosody_start_again().
- * @param s the instance (not running: nothing happens)
- * @return PW_OK once it is gone (a non-zero exit status is only logged); PW_EIO if it had
- *         to be killed or died of another signal than SIGTERM
- */
 pw_status_t pwt_prosody_stop(pwt_prosody_t *s);
-
-/**
- * Change the DNS server Prosody's resolver forwards to and re-render the config; it takes
- * effect at the next start. For the trial, where the DNS records need the servers' ports
- * (known after pwt_prosody_create()) and the servers need the DNS server's port.
- * @param s the instance
- * @param dns_server "127.0.0.1@PORT" (see pwt_dnsmasq_server()), or NULL for none
- * @return PW_OK; PW_EINVAL; PW_ENOMEM; PW_EIO
- */
 pw_status_t pwt_prosody_set_dns_server(pwt_prosody_t *s, const char *dns_server);
-
-/**
- * Create or replace an account by writing Prosody's internal storage (accounts/<user>.dat,
- * plain password). Works before start and while running.
- * @param s the instance
- * @param user node part, e.g. "alice" (1..256 bytes; stored as given)
- * @param password the password (1..256 bytes)
- * @return PW_OK; PW_EINVAL; PW_EIO
- */
 pw_status_t pwt_prosody_add_user(pwt_prosody_t *s, const char *user, const char *password);
-
-/**
- * Add, change or remove an item of a user's roster by rewriting roster/<user>.dat from the
- * items the harness has set for that user. Use it before start (or before Prosody first
- * loads that roster: Prosody caches loaded rosters until it restarts).
- * @param s the instance
- * @param user node part of the roster's owner
- * @param contact_jid bare JID of the item (1..1024 bytes)
- * @param subscription "none", "to", "from", "both", or "remove" to delete the item
- * @return PW_OK; PW_EINVAL; PW_EFULL past 1024 items; PW_EIO; PW_ENOMEM
- */
 pw_status_t pwt_prosody_set_roster(pwt_prosody_t *s, const char *user, const char *contact_jid,
                                    const char *subscription);
-
-/** @return the domain served, or "" for NULL */
-const char *pwt_prosody_domain(const pwt_prosody_t *s);
-/** @return the listening address, or "" for NULL */
-const char *pwt_prosody_ip(const pwt_prosody_t *s);
-/** @return the component secret, or "" for NULL */
-const char *pwt_prosody_secret(const pwt_prosody_t *s);
-/** @return the c2s port, or -1 for NULL */
-int pwt_prosody_c2s_port(const pwt_prosody_t *s);
-/** @return the s2s port, or -1 for NULL */
-int pwt_prosody_s2s_port(const pwt_prosody_t *s);
-/** @return the XEP-0114 component port, or -1 for NULL */
-int pwt_prosody_component_port(const pwt_prosody_t *s);
-/** @return the instance's temp dir (config, log, data/), or "" for NULL */
-const char *pwt_prosody_dir(const pwt_prosody_t *s);
-/** @return Prosody's data_path, or "" for NULL */
-const char *pwt_prosody_data_dir(const pwt_prosody_t *s);
-/** @return Prosody's own log file, or "" for NULL */
-const char *pwt_prosody_log_path(const pwt_prosody_t *s);
-/** @return the rendered config file, or "" for NULL */
-const char *pwt_prosody_config_path(const pwt_prosody_t *s);
-/** @return the server's PID while it runs (the last one after it stopped), -1 if never started */
-int pwt_prosody_pid(const pwt_prosody_t *s);
-/** @return 1 if the server runs, 0 otherwise */
-int pwt_prosody_running(pwt_prosody_t *s);
+void pwt_prosody_print_log(const pwt_prosody_t *s, unsigned lines);
 
 /**
- * Print the tail of Prosody's log and of its stdout/stderr to stderr (for failing tests).
- * @param s the instance (NULL is fine)
- * @param lines lines of each file
+ * The instance as a server of either kind (pwt_server.h): pwt_server_start(),
+ * pwt_server_add_user()... act on this Prosody; the accessors below are shorthands for it.
+ * @param s the instance
+ * @return it (owned by s; pwt_server_destroy() of it destroys s), or NULL for NULL
  */
-void pwt_prosody_print_log(const pwt_prosody_t *s, unsigned lines);
+pwt_server_t *pwt_prosody_server(const pwt_prosody_t *s);
+
+/**
+ * Shorthands for pwt_server_domain(pwt_prosody_server(s)) and its siblings (pwt_server.h).
+ * @param s the instance
+ * @return as pwt_server_domain() and its siblings ("" or -1 for NULL)
+ */
+const char *pwt_prosody_domain(const pwt_prosody_t *s);
+const char *pwt_prosody_ip(const pwt_prosody_t *s);
+const char *pwt_prosody_secret(const pwt_prosody_t *s);
+int pwt_prosody_c2s_port(const pwt_prosody_t *s);
+int pwt_prosody_s2s_port(const pwt_prosody_t *s);
+int pwt_prosody_component_port(const pwt_prosody_t *s);
+const char *pwt_prosody_dir(const pwt_prosody_t *s);
+const char *pwt_prosody_log_path(const pwt_prosody_t *s);
+const char *pwt_prosody_config_path(const pwt_prosody_t *s);
+int pwt_prosody_pid(const pwt_prosody_t *s);
+int pwt_prosody_running(pwt_prosody_t *s);
+
+/** @return Prosody's data_path (DIR/data), or "" for NULL */
+const char *pwt_prosody_data_dir(const pwt_prosody_t *s);
 
 /**
  * Stop the server if it runs and remove the temp dir (unless PWT_KEEP is set in the

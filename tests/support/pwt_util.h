@@ -2,7 +2,9 @@
 #ifndef PWT_UTIL_H
 #define PWT_UTIL_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/pw_status.h"
 
@@ -62,6 +64,38 @@ int pwt_port_pick_udp_tcp(const char *ip);
  * @return 0 once a connect succeeded, -1 on timeout or bad arguments
  */
 int pwt_port_wait(const char *ip, int port, unsigned timeout_ms);
+
+/**
+ * strdup of a string of 1..max bytes.
+ * @param s the string (NULL is fine)
+ * @param max most bytes
+ * @return the copy (caller frees), or NULL if s is NULL, empty, longer than max, or out of memory
+ */
+char *pwt_strdup_bounded(const char *s, size_t max);
+
+/**
+ * Join a directory and a name into a PWT_PATH_MAX buffer: "DIR/NAME".
+ * @param buf receives the path (PWT_PATH_MAX bytes)
+ * @param dir the directory
+ * @param name the name
+ * @return PW_OK; PW_ERANGE when it does not fit
+ */
+pw_status_t pwt_path_join(char *buf, const char *dir, const char *name);
+
+/**
+ * mkdir (mode 0700) that accepts an existing directory.
+ * @param path the directory
+ * @return 0 on success, -1 otherwise (errno set)
+ */
+int pwt_mkdir(const char *path);
+
+/**
+ * Close a file written with stdio, checking that every write reached it.
+ * @param f the file (closed in every case; NULL: the open failed)
+ * @param path its path, for the message logged on failure
+ * @return PW_OK; PW_EIO (logged)
+ */
+pw_status_t pwt_file_close(FILE *f, const char *path);
 
 /**
  * Create a fresh private directory "pwt-<tag>-XXXXXX" under $TMPDIR (or /tmp).

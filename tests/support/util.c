@@ -148,6 +148,43 @@ int pwt_port_wait(const char *ip, int port, unsigned timeout_ms)
     }
 }
 
+char *pwt_strdup_bounded(const char *s, size_t max)
+{
+    size_t len;
+    if (!s)
+        return NULL;
+    len = strlen(s);
+    if (len == 0 || len > max)
+        return NULL;
+    return strdup(s);
+}
+
+pw_status_t pwt_path_join(char *buf, const char *dir, const char *name)
+{
+    int n = snprintf(buf, PWT_PATH_MAX, "%s/%s", dir, name);
+    return (n < 0 || n >= PWT_PATH_MAX) ? PW_ERANGE : PW_OK;
+}
+
+int pwt_mkdir(const char *path)
+{
+    return (mkdir(path, 0700) == 0 || errno == EEXIST) ? 0 : -1;
+}
+
+pw_status_t pwt_file_close(FILE *f, const char *path)
+{
+    int bad;
+    if (!f) {
+        pw_error(NULL, "pwt: cannot open %s: %s", path ? path : "(null)", strerror(errno));
+        return PW_EIO;
+    }
+    bad = ferror(f);
+    if (fclose(f) != 0 || bad) {
+        pw_error(NULL, "pwt: cannot write %s: %s", path ? path : "(null)", strerror(errno));
+        return PW_EIO;
+    }
+    return PW_OK;
+}
+
 char *pwt_tmpdir(const char *tag)
 {
     const char *base = getenv("TMPDIR");

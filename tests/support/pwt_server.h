@@ -1,0 +1,193 @@
+/* pwt_server.h: a private XMPP server of the harness, Prosody or ejabberd, behind one interface: start, stop, accounts, rosters, DNS, its address, ports, dir and process. */
+#ifndef PWT_SERVER_H
+#define PWT_SERVER_H
+
+#include "core/pw_status.h"
+#include "pwt_accounts.h"
+#include "pwt_proc.h"
+
+/** A private server of either kind (pwt_prosody.h, pwt_ejabberd.h). Opaque. */
+typedef struct pwt_server pwt_server_t;
+
+/** What a private server serves, whatever its kind. Strings are copied. */
+typedef struct pwt_server_spec {
+    const char *domain;     /**< the served domain, e.g. "opa.example" (required) */
+    const char *ip;         /**< loopback address to listen on, e.g. "127.0.0.2" (required) */
+    const char *dns_server; /**< "127.0.0.1@PORT": the DNS server for s2s; NULL: none */
+    const char *secret;     /**< component secret; NULL: "pwt-secret" */
+} pwt_server_spec_t;
+
+/** What one kind of server does; each kind's module has one. Each takes the kind's object. */
+typedef struct pwt_server_ops {
+    const char *kind; /**< "prosody", "ejabberd" */
+    pw_status_t (*start)(void *owner);
+    pw_status_t (*stop)(void *owner);
+    pw_status_t (*set_dns_server)(void *owner, const char *dns_server);
+    pw_status_t (*add_user)(void *owner, const char *user, const char *password);
+    pw_status_t (*set_roster)(void *owner, const char *user, const char *contact_jid,
+                              const char *subscription);
+    void (*print_log)(const void *owner, unsigned lines);
+    void (*destroy)(void *owner);
+} pwt_server_ops_t;
+
+/* ------------------------------------------------------------------ for everyone */
+
+/**
+ * Start (or restart after pwt_server_stop()) the server in the foreground with the same
+ * config, ports and data; wait until its c2s, s2s and component ports accept and the
+ * accounts and rosters set so far exist.
+ * @param s the server (must not be running)
+ * @return PW_OK; PW_EEXIST if it runs; PW_ETIMEOUT; PW_EIO (the log tail is printed)
+ */
+pw_status_t pwt_server_start(pwt_server_t *s);
+
+/**
+ * Stop the server and wait until its processes are gone. Data stay for pwt_server_start().
+ * @param s the server (not running: nothing happens)
+ * @return PW_OK; PW_EIO if it had to be killed
+ */
+pw_status_t pwt_server_stop(pwt_server_t *s);
+
+/**
+ * Change the DNS server the server asks for s2s records; it takes effect at the next start
+ * (the trial's DNS records need the servers' ports, the servers need the DNS server's port).
+ * @param s the server
+ * @param dns_server "127.0.0.1@PORT" (see pwt_dnsmasq_server()), or NULL for none
+ * @return PW_OK; PW_EINVAL; PW_ENOMEM; PW_EIO
+ */
+pw_status_t pwt_server_set_dns_server(pwt_server_t *s, const char *dns_server);
+
+/**
+ * Create an account or change its password (how and when: the kind's header).
+ * @param s the server
+ * @param user node part, e.g. "alice" (1..256 bytes)
+ * @param password the password (1..256 bytes)
+ * @return PW_OK; PW_EINVAL; PW_EIO; PW_EFULL; PW_ENOMEM; more in the kind's header
+ */
+pw_status_t pwt_server_add_user(pwt_server_t *s, const char *user, const char *password);
+
+/**
+ * Add, change or remove an item of a user's roster (how and when: the kind's header).
+ * @param s the server
+ * @param user node part of the roster's owner
+ * @param contact_jid bare JID of the item (1..1024 bytes)
+ * @param subscription "none", "to", "from", "both", or "remove" to delete the item
+ * @return PW_OK; PW_EINVAL; PW_EIO; PW_EFULL; PW_ENOMEM; more in the kind's header
+ */
+pw_status_t pwt_server_set_roster(pwt_server_t *s, const char *user, const char *contact_jid,
+                                  const char *subscription);
+
+/**
+ * Print the tails of the server's logs to stderr (for failing tests).
+ * @param s the server (NULL is fine)
+ * @param lines lines of each file
+ */
+void pwt_server_print_log(const pwt_server_t *s, unsigned lines);
+
+/**
+ * Stop the server if it runs, remove its temp dir (kept when PWT_KEEP is set in the
+ * environment, for post-mortems) and free it with its kind's object. NULL is fine.
+ * @param s the server
+ */
+void pwt_server_destroy(pwt_server_t *s);
+
+/** @return "prosody", "ejabberd", or "" for NULL */
+const char *pwt_server_kind(const pwt_server_t *s);
+/** @return the domain served, or "" for NULL */
+const char *pwt_server_domain(const pwt_server_t *s);
+/** @return the listening address, or "" for NULL */
+const char *pwt_server_ip(const pwt_server_t *s);
+/** @return the component secret, or "" for NULL */
+const char *pwt_server_secret(const pwt_server_t *s);
+/** @return the c2s port, or -1 for NULL */
+int pwt_server_c2s_port(const pwt_server_t *s);
+/** @return the s2s port, or -1 for NULL */
+int pwt_server_s2s_port(const pwt_server_t *s);
+/** @return the XEP-0114 component port, or -1 for NULL */
+int pwt_server_component_port(const pwt_server_t *s);
+/** @return the temp dir holding config, data and logs, or "" for NULL */
+const char *pwt_server_dir(const pwt_server_t *s);
+/** @return the rendered config file, or "" for NULL */
+const char *pwt_server_config_path(const pwt_server_t *s);
+/** @return the server's own log file, or "" for NULL */
+const char *pwt_server_log_path(const pwt_server_t *s);
+/** @return the file holding the server's stdout and stderr, or "" for NULL */
+const char *pwt_server_output_path(const pwt_server_t *s);
+/** @return the PID the harness started last (also after it stopped), -1 if never started */
+int pwt_server_pid(const pwt_server_t *s);
+/** @return 1 while the process started last runs, 0 otherwise */
+int pwt_server_running(const pwt_server_t *s);
+
+/* ------------------------------------------------------------------ for the kinds' modules */
+
+/** How a kind's module makes its server's common part. */
+typedef struct pwt_server_base {
+    const pwt_server_ops_t *ops; /**< the kind (static: not copied) */
+    void *owner;                 /**< the kind's object, given to every op */
+    const char *config;          /**< the rendered config's file name in the temp dir */
+    const char *log;             /**< the server's own log, relative to the temp dir */
+} pwt_server_base_t;
+
+/**
+ * The common part: a fresh temp dir "pwt-KIND-XXXXXX" and three distinct free ports (c2s,
+ * s2s, component) on spec->ip; no process yet.
+ * @param out receives it (the kind's object frees it with pwt_server_free())
+ * @param base the kind and its object
+ * @param spec what it serves (domain, ip, secret are copied; dns_server is the kind's)
+ * @return PW_OK; PW_EINVAL; PW_ERANGE (paths too long); PW_EIO; PW_ENOMEM (logged)
+ */
+pw_status_t pwt_server_create(pwt_server_t **out, const pwt_server_base_t *base,
+                              const pwt_server_spec_t *spec);
+
+/**
+ * Start the server program (stdout and stderr to DIR/KIND.out; see pwt_proc_start()) and
+ * wait until its c2s, s2s and component ports accept.
+ * @param s the server (no process running)
+ * @param argv the program and its arguments
+ * @param timeout_ms how long the ports may take
+ * @return PW_OK; PW_EEXIST if a process runs; PW_EIO if it could not start or exited during
+ *         start-up; PW_ETIMEOUT (both logged; the process is left for the caller to stop)
+ */
+pw_status_t pwt_server_run(pwt_server_t *s, char *const argv[], unsigned timeout_ms);
+
+/**
+ * @param s the server
+ * @return its process as pwt_server_run() started it (owned by s), or NULL
+ */
+pwt_proc_t *pwt_server_proc(const pwt_server_t *s);
+
+/**
+ * Free the process object once the kind has stopped it (pwt_proc_destroy() stops it first
+ * if it still runs). NULL is fine.
+ * @param s the server
+ */
+void pwt_server_release_proc(pwt_server_t *s);
+
+/**
+ * A path in the server's temp dir.
+ * @param s the server
+ * @param buf receives "DIR/NAME" (PWT_PATH_MAX bytes)
+ * @param name a file or dir name, e.g. "data"
+ * @return PW_OK; PW_ERANGE; PW_EINVAL
+ */
+pw_status_t pwt_server_path(const pwt_server_t *s, char *buf, const char *name);
+
+/**
+ * The kind's object, if the server is of that kind.
+ * @param s the server
+ * @param ops the kind
+ * @return pwt_server_base_t.owner, or NULL for NULL or another kind
+ */
+void *pwt_server_owner(const pwt_server_t *s, const pwt_server_ops_t *ops);
+
+/** @return the accounts and roster items set for the server (owned by s), or NULL */
+pwt_accounts_t *pwt_server_accounts(const pwt_server_t *s);
+
+/**
+ * Free the common part and remove the temp dir (kept when PWT_KEEP is set); the kind's
+ * object calls it from its destroy, after stopping the server. NULL is fine.
+ * @param s the server
+ */
+void pwt_server_free(pwt_server_t *s);
+
+#endif /* PWT_SERVER_H */
