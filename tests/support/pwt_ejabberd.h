@@ -1,0 +1,46 @@
+/* pwt_ejabberd.h: a private ejabberd 23.01 per operator: own address, ports, Erlang node, spool and logs, pre-made accounts and rosters. */
+#ifndef PWT_EJABBERD_H
+#define PWT_EJABBERD_H
+
+#include "core/pw_status.h"
+#include "pwt_server.h"
+
+/**
+ * Prepare a private ejabberd without starting it, as a server of the harness (pwt_server.h):
+ * a temp dir that is its config dir (ejabberd.yml rendered from conf/ejabberd/operator.yml,
+ * ejabberdctl.cfg, inetrc), with spool/ (Mnesia) and logs/ below it; free c2s, s2s and
+ * component ports on spec->ip; its own Erlang node name, distribution port (on 127.0.0.1,
+ * no epmd) and cookie, so that several run side by side. Needs root and Debian's ejabberd
+ * (its user "ejabberd" runs the node). Set PWT_EJABBERD_DEBUG in the environment for
+ * debug logs.
+ *
+ * What the pwt_server_*() calls do on it:
+ * - pwt_server_start(): `ejabberdctl --config-dir DIR ... foreground` as user ejabberd, its
+ *   beam.smp dying with the caller (parent-death signals, even on SIGKILL); waits up to 30 s
+ *   for the ports, then creates the users and rosters set before the first start with one
+ *   XEP-0227 import (`ejabberdctl import_piefxis`).
+ * - pwt_server_add_user() and pwt_server_set_roster(): before the first start only recorded;
+ *   while the node runs an ejabberdctl call each (about 0.5 s: register or change_password,
+ *   add_rosteritem or delete_rosteritem); PW_ECLOSED once it ran and is stopped. A roster
+ *   needs its user added first (PW_ENOTFOUND otherwise).
+ * - pwt_server_stop(): SIGTERM to the beam.smp below the ejabberdctl started (SIGKILL to both
+ *   after 10 s); then anything still running with the temp dir in its command line is killed.
+ * - pwt_server_print_log(): ejabberd.log, error.log, the node's output and the ejabberdctl
+ *   calls' output.
+ * @param out receives the server (caller destroys it with pwt_server_destroy())
+ * @param spec what it serves; domain, ip and secret must not hold '"', '\' or control bytes
+ * @return PW_OK; PW_EINVAL on missing or unusable values; PW_ENOTFOUND without the ejabberd
+ *         user; PW_EIO, PW_ECONFIG, PW_ENOMEM (logged)
+ */
+pw_status_t pwt_ejabberd_create(pwt_server_t **out, const pwt_server_spec_t *spec);
+
+/** @return the Erlang distribution port (on 127.0.0.1), or -1 if s is not an ejabberd */
+int pwt_ejabberd_dist_port(const pwt_server_t *s);
+
+/** @return the Erlang node name, e.g. "pwt_Ab12Cd@localhost", or "" if s is not an ejabberd */
+const char *pwt_ejabberd_node(const pwt_server_t *s);
+
+/** @return the PID of the node's beam.smp (the last one after it stopped), -1 if never started */
+int pwt_ejabberd_beam_pid(const pwt_server_t *s);
+
+#endif /* PWT_EJABBERD_H */
