@@ -1,0 +1,288 @@
+/* test_ejabberd.c: two private ejabberd 23.01 side by side: logins, s2s through dnsmasq, the real presence server on XEP-0356 privilege:1, and nothing left behind. */
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "xmpp/pw_stanza.h"
+#include "pwt_client.h"
+#include "pwt_component.h"
+#include "pwt_dns.h"
+#include "pwt_ejabberd.h"
+#include "pwt_proc.h"
+#include "pwt_util.h"
+
+#define OPA_IP "127.0.0.6" /* apart from the Prosody tests' addresses */
+#define OPB_IP "127.0.0.7"
+#define GONE_MS 5000u
+
+/* Everything one test runs: a dnsmasq, operator A's and B's ejabberd, B's presence server. */
+static struct {
+    pwt_dnsmasq_t *dns;
+    pwt_server_t *a, *b;
+    pwt_component_t *ps;
+    pwt_client_t *clients[3];
+    char *work; /* the presence server's config, log, state and charge records */
+    char dir_a[PWT_PATH_MAX], dir_b[PWT_PATH_MAX];
+    int pids[5];
+} fx;
+
+/* Create an instance with the fixture users; its dir is remembered for the leftover check. */
+static pwt_server_t *prepare(const char *domain, const char *ip, char *dir)
+{
+    pwt_server_spec_t o = { .domain = domain, .ip = ip };
+    pwt_server_t *s = NULL;
+    cr_assert_eq(pwt_ejabberd_create(&s, &o), PW_OK, "ejabberd for %s prepared", domain);
+    snprintf(dir, PWT_PATH_MAX, "%s", pwt_server_dir(s));
+    return s;
+}
+
+/* Start an instance, saying how long it took. */
+static void start(pwt_server_t *s)
+{
+    uint64_t t0 = pwt_now_ms();
+    cr_assert_eq(pwt_server_start(s), PW_OK, "ejabberd for %s started",
+                 pwt_server_domain(s));
+    fprintf(stderr, "test_ejabberd: ejabberd for %s up (accounts imported) in %llu ms\n",
+            pwt_server_domain(s), (unsigned long long)(pwt_now_ms() - t0));
+}
+
+static void setup(void)
+{
+    char a_s2s[16], b_s2s[16], port[16], state[PWT_PATH_MAX], cdr[PWT_PATH_MAX];
+    int online;
+
+    fx.a = prepare("opa.example", OPA_IP, fx.dir_a);
+    fx.b = prepare("opb.example", OPB_IP, fx.dir_b);
+    fx.a = fx.a;
+    fx.b = fx.b;
+    snprintf(a_s2s, sizeof a_s2s, "%d", pwt_server_s2s_port(fx.a));
+    snprintf(b_s2s, sizeof b_s2s, "%d", pwt_server_s2s_port(fx.b));
+    {
+        const char *const vars[] = { "OPA_IP", OPA_IP, "OPA_S2S_PORT", a_s2s,
+                                     "OPB_IP", OPB_IP, "OPB_S2S_PORT", b_s2s, NULL };
+        cr_assert_eq(pwt_dnsmasq_start(&fx.dns, "conf/dnsmasq/ejabberd-pair.conf", vars), PW_OK);
+    }
+    cr_assert_eq(pwt_server_set_dns_server(fx.a, pwt_dnsmasq_server(fx.dns)), PW_OK);
+    cr_assert_eq(pwt_server_set_dns_server(fx.b, pwt_dnsmasq_server(fx.dns)), PW_OK);
+
+    cr_assert_eq(pwt_server_add_user(fx.a, "alice", "alice-pw"), PW_OK);
+    cr_assert_eq(pwt_server_add_user(fx.b, "bob", "bob-pw"), PW_OK);
+    cr_assert_eq(pwt_server_add_user(fx.b, "frank", "frank-pw"), PW_OK);
+    /* gw stands in for B's gateway: the only sender the presence server takes enquiries from */
+    cr_assert_eq(pwt_server_add_user(fx.b, "gw", "gw-pw"), PW_OK);
+    cr_assert_eq(pwt_server_set_roster(fx.b, "bob", "+447700900001@watcher.opb.example", "from"),
+                 PW_OK);
+    cr_assert_eq(pwt_server_set_roster(fx.b, "frank", "+447700900001@watcher.opb.example", "none"),
+                 PW_OK);
+    cr_assert_eq(pwt_server_set_roster(fx.b, "nobody", "x@opb.example", "from"), PW_ENOTFOUND);
+    start(fx.a);
+    start(fx.b);
+
+    fx.work = pwt_tmpdir("ejtest");
+    cr_assert_not_null(fx.work);
+    snprintf(state, sizeof state, "%s/state", fx.work);
+    snprintf(cdr, sizeof cdr, "%s/cdr", fx.work);
+    cr_assert_eq(pwt_mkdir(state), 0);
+    cr_assert_eq(pwt_mkdir(cdr), 0);
+    snprintf(port, sizeof port, "%d", pwt_server_component_port(fx.b));
+    {
+        const char *const vars[] = {
+            "JID", "ps1.opb.example", "SECRET", pwt_server_secret(fx.b), "SERVER", OPB_IP,
+            "PORT", port, "LOGLEVEL", "debug", "GATEWAY", "gw@opb.example",
+            "WATCHER", "watcher.opb.example", "NETWORK", "opb.example", "STATE_DIR", state,
+            "CDR_DIR", cdr, "NODE", "ps1.opb.example", NULL,
+        };
+        cr_assert_eq(pwt_component_start(&fx.ps, "components/presence_server/peerwatch-presence",
+                                         "conf/trial/presence.conf", vars, fx.work, "ps1"), PW_OK);
+    }
+    online = pwt_component_wait_online(fx.ps, 1, 10000);
+    if (online != 0)
+        pwt_server_print_log(fx.b, 30);
+    cr_assert_eq(online, 0, "the presence server attached to B's ejabberd_service listener");
+    fx.pids[0] = pwt_server_pid(fx.a);
+    fx.pids[1] = pwt_ejabberd_beam_pid(fx.a);
+    fx.pids[2] = pwt_server_pid(fx.b);
+    fx.pids[3] = pwt_ejabberd_beam_pid(fx.b);
+    fx.pids[4] = pwt_dnsmasq_pid(fx.dns);
+}
+
+/* Wait until no process has text in its command line. */
+static int nothing_runs_with(const char *text)
+{
+    uint64_t deadline = pwt_now_ms() + GONE_MS;
+    while (pwt_proc_find_cmdline(text, NULL, 0) > 0) {
+        if (pwt_now_ms() >= deadline)
+            return 0;
+        pwt_sleep_ms(20);
+    }
+    return 1;
+}
+
+static void teardown(void)
+{
+    for (size_t i = 0; i < sizeof fx.clients / sizeof fx.clients[0]; i++)
+        pwt_client_destroy(fx.clients[i]);
+    pwt_component_destroy(fx.ps);
+    pwt_server_destroy(fx.a);
+    pwt_server_destroy(fx.b);
+    pwt_dnsmasq_destroy(fx.dns);
+    if (fx.work && !getenv("PWT_KEEP"))
+        pwt_rmtree(fx.work);
+    free(fx.work);
+    for (size_t i = 0; i < sizeof fx.pids / sizeof fx.pids[0]; i++)
+        cr_expect(fx.pids[i] <= 0 || kill(fx.pids[i], 0) != 0, "pid %d is gone", fx.pids[i]);
+    cr_expect(!fx.dir_a[0] || nothing_runs_with(fx.dir_a), "nothing runs with %s", fx.dir_a);
+    cr_expect(!fx.dir_b[0] || nothing_runs_with(fx.dir_b), "nothing runs with %s", fx.dir_b);
+    if (!getenv("PWT_KEEP")) {
+        cr_expect(access(fx.dir_a, F_OK) != 0, "%s is removed", fx.dir_a);
+        cr_expect(access(fx.dir_b, F_OK) != 0, "%s is removed", fx.dir_b);
+    }
+}
+
+TestSuite(ejabberd, .init = setup, .fini = teardown, .timeout = 120);
+
+/* Log a user in on the instance; the fixture destroys the client. */
+static pwt_client_t *login(const pwt_server_t *s, size_t slot, const char *jid,
+                           const char *password)
+{
+    cr_assert_eq(pwt_client_connect(&fx.clients[slot], jid, password, pwt_server_ip(s),
+                                    pwt_server_c2s_port(s), 5000),
+                 PW_OK, "%s logged in", jid);
+    return fx.clients[slot];
+}
+
+/* pwt_match_fn: a <message/> whose <body/> is arg. */
+static int match_body(xmpp_stanza_t *stanza, void *arg)
+{
+    xmpp_stanza_t *body = xmpp_stanza_get_child_by_name(stanza, "body");
+    char *text = body ? xmpp_stanza_get_text(body) : NULL;
+    int ok = text && strcmp(xmpp_stanza_get_name(stanza), "message") == 0 && strcmp(text, arg) == 0;
+    if (text)
+        xmpp_free(xmpp_stanza_get_context(stanza), text);
+    return ok;
+}
+
+Test(ejabberd, two_nodes_side_by_side_federate_over_s2s)
+{
+    pwt_client_t *alice, *bob;
+    xmpp_stanza_t *got;
+
+    cr_assert_str_neq(pwt_ejabberd_node(fx.a), pwt_ejabberd_node(fx.b));
+    cr_assert_neq(pwt_ejabberd_dist_port(fx.a), pwt_ejabberd_dist_port(fx.b));
+    cr_assert(pwt_server_running(fx.a) && pwt_server_running(fx.b));
+    cr_assert_gt(pwt_ejabberd_beam_pid(fx.a), 0);
+    cr_assert_neq(pwt_ejabberd_beam_pid(fx.a), pwt_ejabberd_beam_pid(fx.b));
+
+    alice = login(fx.a, 0, "alice@opa.example", "alice-pw");
+    bob = login(fx.b, 1, "bob@opb.example", "bob-pw");
+    cr_assert_eq(pwt_client_presence(bob, NULL, NULL, 0), PW_OK);
+    cr_assert_eq(pwt_client_send_xml(alice, "<message to='bob@opb.example' type='chat'>"
+                                            "<body>hello from opa over s2s</body></message>"),
+                 PW_OK);
+    got = pwt_client_wait(bob, match_body, "hello from opa over s2s", 15000);
+    if (!got) {
+        pwt_server_print_log(fx.a, 30);
+        pwt_server_print_log(fx.b, 30);
+    }
+    cr_assert_not_null(got, "bob on B received alice's message over s2s");
+    cr_assert(strncmp(xmpp_stanza_get_from(got), "alice@opa.example/", 18) == 0, "from %s",
+              xmpp_stanza_get_from(got));
+    xmpp_stanza_release(got);
+}
+
+/* gw's enquiry about a user of B (docs/protocol.md §2.3): the presence server's answer. */
+static xmpp_stanza_t *enquire(pwt_client_t *gw, const char *user, const char *ref)
+{
+    xmpp_stanza_t *r = pwt_client_iqf(
+        gw, 8000,
+        "<iq type='set' to='ps1.opb.example'><enquiry xmlns='urn:peerwatch:chain:0' "
+        "ref='watcher.opa.example/%s' kind='current' presentity-jid='%s@opb.example' "
+        "watcher-msisdn='+447700900001' watcher-jid='alice@opa.example' "
+        "watcher-network='opa.example'/></iq>",
+        ref, user);
+    cr_assert_not_null(r, "the presence server answered the enquiry about %s", user);
+    return r;
+}
+
+Test(ejabberd, presence_server_gets_privilege_1_and_reads_rosters)
+{
+    pwt_client_t *bob, *gw;
+    xmpp_stanza_t *r, *enquiry, *state;
+    char text[256];
+
+    cr_assert_eq(pwt_component_wait_log(fx.ps, "opb.example granted privileges "
+                                               "(urn:xmpp:privilege:1): roster get yes, presence yes",
+                                        1, 5000),
+                 0, "ejabberd advertised roster get and presence managed_entity");
+    bob = login(fx.b, 0, "bob@opb.example", "bob-pw");
+    cr_assert_eq(pwt_client_presence(bob, "away", "In a meeting", 0), PW_OK);
+    cr_assert_eq(pwt_component_wait_log(fx.ps, "bob@opb.example changed state", 1, 5000), 0,
+                 "ejabberd forwarded bob's presence (managed_entity)");
+    gw = login(fx.b, 1, "gw@opb.example", "gw-pw");
+
+    /* bob's roster has +447700900001@watcher.opb.example with subscription from: allowed */
+    r = enquire(gw, "bob", "ej-allowed-1");
+    if (strcmp(xmpp_stanza_get_type(r), "result") != 0)
+        pwt_component_print_log(fx.ps, 30);
+    cr_assert_str_eq(xmpp_stanza_get_type(r), "result");
+    enquiry = xmpp_stanza_get_child_by_ns(r, "urn:peerwatch:chain:0");
+    cr_assert_not_null(enquiry);
+    state = xmpp_stanza_get_child_by_ns(enquiry, "urn:peerwatch:0");
+    cr_assert_not_null(state, "the result carries bob's state");
+    cr_assert_str_eq(xmpp_stanza_get_attribute(state, "available"), "true");
+    cr_assert_str_eq(xmpp_stanza_get_attribute(state, "show"), "away");
+    xmpp_stanza_release(r);
+
+    /* frank's roster has the item with subscription none: declined */
+    r = enquire(gw, "frank", "ej-declined-1");
+    cr_assert_str_eq(xmpp_stanza_get_type(r), "error");
+    cr_assert_eq(pw_stanza_error_parse(r, text, sizeof text), PW_ERR_FORBIDDEN, "%s", text);
+    xmpp_stanza_release(r);
+}
+
+/* A test process killed with SIGKILL: its node must die with it (parent-death signals along
+ * test -> ejabberdctl -> beam.smp). */
+Test(ejabberd_orphans, a_killed_test_leaves_no_node, .timeout = 60)
+{
+    int fds[2];
+    char dir[PWT_PATH_MAX] = "";
+    pid_t child;
+    ssize_t n;
+
+    cr_assert_eq(pipe(fds), 0);
+    child = fork();
+    cr_assert_geq(child, 0);
+    if (child == 0) {
+        pwt_server_spec_t o = { .domain = "opc.example", .ip = OPA_IP };
+        pwt_server_t *s = NULL;
+        close(fds[0]);
+        if (pwt_ejabberd_create(&s, &o) == PW_OK && pwt_server_start(s) == PW_OK) {
+            const char *d = pwt_server_dir(s);
+            if (write(fds[1], d, strlen(d)) > 0) {
+                for (;;)
+                    pause();
+            }
+        }
+        _exit(1);
+    }
+    close(fds[1]);
+    n = read(fds[0], dir, sizeof dir - 1);
+    close(fds[0]);
+    cr_assert_gt(n, 0, "the child started its node");
+    dir[n] = '\0';
+    cr_assert_gt(pwt_proc_find_cmdline(dir, NULL, 0), 0, "the node runs");
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    cr_expect(nothing_runs_with(dir), "nothing runs with %s after its test was killed", dir);
+    {
+        int left[16];
+        size_t k = pwt_proc_find_cmdline(dir, left, 16);
+        for (size_t i = 0; i < k && i < 16; i++)
+            kill(left[i], SIGKILL); /* clean up after a failure */
+    }
+    pwt_rmtree(dir);
+}
