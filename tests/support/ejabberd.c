@@ -565,9 +565,12 @@ done:
     return st;
 }
 
-static pw_status_t ej_stop(void *owner)
+/* Stop the node: sig (SIGTERM: ejabberd shuts down cleanly, its spool stays consistent for a
+ * restart; SIGKILL: at once, when the spool goes anyway) to the beam.smp below ejabberdctl,
+ * SIGKILL to both after STOP_TIMEOUT_MS; then kill whatever still has the dir in its command
+ * line. */
+static pw_status_t stop_node(pwt_ejabberd_t *s, int sig)
 {
-    pwt_ejabberd_t *s = owner;
     pwt_proc_t *proc = pwt_server_proc(s->srv);
     pw_status_t st = PW_OK;
     int beam = -1;
@@ -579,12 +582,12 @@ static pw_status_t ej_stop(void *owner)
         pwt_proc_descendants(pwt_server_pid(s->srv), "beam.smp", &beam, 1) == 1)
         s->beam_pid = beam;
     if (beam > 0)
-        kill(beam, SIGTERM); /* init:stop(): ejabberd shuts down, then ejabberdctl returns */
+        kill(beam, sig); /* SIGTERM is init:stop(): ejabberd stops, then ejabberdctl returns */
     else
-        pwt_proc_signal(proc, SIGTERM);
+        pwt_proc_signal(proc, sig);
     if (pwt_proc_wait(proc, STOP_TIMEOUT_MS, NULL) != PW_OK) {
-        pw_warn(NULL, "pwt: ejabberd for %s ignored SIGTERM for %u ms: killing it",
-                pwt_server_domain(s->srv), STOP_TIMEOUT_MS);
+        pw_warn(NULL, "pwt: ejabberd for %s ignored signal %d for %u ms: killing it",
+                pwt_server_domain(s->srv), sig, STOP_TIMEOUT_MS);
         if (beam > 0)
             kill(beam, SIGKILL);
         pwt_proc_stop(proc, 0);
@@ -594,6 +597,11 @@ static pw_status_t ej_stop(void *owner)
     if (kill_leftovers(s) > 0)
         st = PW_EIO;
     return st;
+}
+
+static pw_status_t ej_stop(void *owner)
+{
+    return stop_node(owner, SIGTERM);
 }
 
 /* ------------------------------------------------------------------ accessors */
@@ -628,7 +636,7 @@ static void ej_print_log(const void *owner, unsigned lines)
 static void ej_destroy(void *owner)
 {
     pwt_ejabberd_t *s = owner;
-    ej_stop(s);
+    stop_node(s, SIGKILL); /* the spool is removed with the dir: no need to shut down cleanly */
     pwt_server_free(s->srv);
     free(s);
 }

@@ -25,6 +25,7 @@
  *   needs its user added first (PW_ENOTFOUND otherwise).
  * - pwt_server_stop(): SIGTERM to the beam.smp below the ejabberdctl started (SIGKILL to both
  *   after 10 s); then anything still running with the temp dir in its command line is killed.
+ *   pwt_server_destroy() sends SIGKILL at once: the spool goes with the dir.
  * - pwt_server_print_log(): ejabberd.log, error.log, the node's output and the ejabberdctl
  *   calls' output.
  * @param out receives the server (caller destroys it with pwt_server_destroy())
