@@ -286,3 +286,45 @@ Test(ejabberd_orphans, a_killed_test_leaves_no_node, .timeout = 60)
     }
     pwt_rmtree(dir);
 }
+
+/* One instance stopped and started again: the spool keeps the accounts; accounts and roster
+ * items set while the node runs go through ejabberdctl. */
+Test(ejabberd_restart, keeps_accounts_and_takes_new_ones_while_running, .timeout = 90)
+{
+    pwt_server_spec_t o = { .domain = "opb.example", .ip = OPB_IP };
+    pwt_server_t *s = NULL;
+    pwt_client_t *c = NULL;
+    xmpp_stanza_t *r, *item;
+    char dir[PWT_PATH_MAX];
+
+    cr_assert_eq(pwt_ejabberd_create(&s, &o), PW_OK);
+    snprintf(dir, sizeof dir, "%s", pwt_server_dir(s));
+    cr_assert_eq(pwt_server_add_user(s, "bob", "bob-pw"), PW_OK);
+    cr_assert_eq(pwt_server_start(s), PW_OK);
+    cr_assert_eq(pwt_server_start(s), PW_EEXIST);
+    cr_assert_eq(pwt_server_stop(s), PW_OK, "ejabberd stopped cleanly on SIGTERM");
+    cr_assert(!pwt_server_running(s));
+    cr_assert_eq(pwt_server_add_user(s, "carol", "carol-pw"), PW_ECLOSED);
+    cr_assert_eq(pwt_server_start(s), PW_OK, "started again on the same spool");
+
+    cr_assert_eq(pwt_client_connect(&c, "bob@opb.example", "bob-pw", OPB_IP,
+                                    pwt_server_c2s_port(s), 5000), PW_OK, "bob kept his account");
+    pwt_client_destroy(c);
+    c = NULL;
+    cr_assert_eq(pwt_server_add_user(s, "carol", "carol-pw"), PW_OK);
+    cr_assert_eq(pwt_server_set_roster(s, "carol", "+447700900001@watcher.opb.example", "both"),
+                 PW_OK);
+    cr_assert_eq(pwt_client_connect(&c, "carol@opb.example", "carol-pw", OPB_IP,
+                                    pwt_server_c2s_port(s), 5000), PW_OK, "carol registered live");
+    r = pwt_client_iq(c, "<iq type='get'><query xmlns='jabber:iq:roster'/></iq>", 5000);
+    cr_assert_not_null(r);
+    item = xmpp_stanza_get_child_by_name(xmpp_stanza_get_child_by_ns(r, "jabber:iq:roster"), "item");
+    cr_assert_not_null(item, "carol's roster has the item set while running");
+    cr_assert_str_eq(xmpp_stanza_get_attribute(item, "jid"), "+447700900001@watcher.opb.example");
+    cr_assert_str_eq(xmpp_stanza_get_attribute(item, "subscription"), "both");
+    xmpp_stanza_release(r);
+    pwt_client_destroy(c);
+    pwt_server_destroy(s);
+    cr_expect(nothing_runs_with(dir), "nothing runs with %s", dir);
+    cr_expect(access(dir, F_OK) != 0 || getenv("PWT_KEEP"), "%s is removed", dir);
+}
