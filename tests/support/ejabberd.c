@@ -161,7 +161,7 @@ static pw_status_t write_erl_wrapper(const pwt_ejabberd_t *s)
     if (f)
         fprintf(f,
                 "#!/bin/sh\n"
-                "# erl: starts Erlang with the parent-death signal set (tests/support/ejabberd.c):\n"
+                "# erl: Erlang with the parent-death signal set (tests/support/ejabberd.c):\n"
                 "# the node dies with the ejabberdctl that started it, which dies with the test.\n"
                 "exec %s --pdeathsig KILL -- %s \"$@\"\n",
                 PWT_SETPRIV, PWT_ERL);
@@ -403,7 +403,8 @@ static pw_status_t ctl(pwt_ejabberd_t *s, const char *const args[])
         goto done;
     }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        pw_error(NULL, "pwt: ejabberdctl %s for %s failed (status %d)", args[0], pwt_server_domain(s->srv), status);
+        pw_error(NULL, "pwt: ejabberdctl %s for %s failed (status %d)", args[0],
+                 pwt_server_domain(s->srv), status);
         pwt_print_tail(s->ctl_output_path, 10);
         st = PW_EIO;
     }
@@ -436,7 +437,8 @@ static pw_status_t write_import(const pwt_ejabberd_t *s)
 
     if (!f)
         return pwt_file_close(f, s->import_path);
-    fputs("<?xml version='1.0' encoding='UTF-8'?>\n<server-data xmlns='urn:xmpp:pie:0'>\n<host jid='", f);
+    fputs("<?xml version='1.0' encoding='UTF-8'?>\n", f);
+    fputs("<server-data xmlns='urn:xmpp:pie:0'>\n<host jid='", f);
     xml_escape(f, pwt_server_domain(s->srv));
     fputs("'>\n", f);
     for (size_t u = 0; u < pwt_accounts_user_count(accounts); u++) {
@@ -471,8 +473,9 @@ static pw_status_t ej_add_user(void *owner, const char *user, const char *passwo
         return PW_ECLOSED;
     st = pwt_accounts_set_user(pwt_server_accounts(s->srv), user, password);
     if (st == PW_OK && s->started) {
-        const char *const reg[] = { "register", user, pwt_server_domain(s->srv), password, NULL };
-        const char *const change[] = { "change_password", user, pwt_server_domain(s->srv), password, NULL };
+        const char *domain = pwt_server_domain(s->srv);
+        const char *const reg[] = { "register", user, domain, password, NULL };
+        const char *const change[] = { "change_password", user, domain, password, NULL };
         st = ctl(s, known ? change : reg);
     }
     return st;
@@ -482,6 +485,7 @@ static pw_status_t ej_set_roster(void *owner, const char *user, const char *cont
                                  const char *subscription)
 {
     pwt_ejabberd_t *s = owner;
+    const char *domain = pwt_server_domain(s->srv);
     char contact_user[PWT_ACCOUNTS_JID_MAX + 1];
     const char *contact_server;
     const char *at;
@@ -501,11 +505,11 @@ static pw_status_t ej_set_roster(void *owner, const char *user, const char *cont
              contact_jid);
     contact_server = at ? at + 1 : contact_jid;
     if (strcmp(subscription, "remove") == 0) {
-        const char *const args[] = { "delete_rosteritem", user, pwt_server_domain(s->srv), contact_user,
+        const char *const args[] = { "delete_rosteritem", user, domain, contact_user,
                                      contact_server, NULL };
         return ctl(s, args);
     } else {
-        const char *const args[] = { "add_rosteritem", user, pwt_server_domain(s->srv), contact_user,
+        const char *const args[] = { "add_rosteritem", user, domain, contact_user,
                                      contact_server, contact_jid, "", subscription, NULL };
         return ctl(s, args);
     }
@@ -517,15 +521,17 @@ static pw_status_t ej_set_roster(void *owner, const char *user, const char *cont
  * is gone), and wait until nothing does. Returns how many had to be killed. */
 static size_t kill_leftovers(const pwt_ejabberd_t *s)
 {
+    const char *dir = pwt_server_dir(s->srv);
     int pids[LEFTOVERS_MAX];
-    size_t n = pwt_proc_find_cmdline(pwt_server_dir(s->srv), pids, LEFTOVERS_MAX);
+    size_t n = pwt_proc_find_cmdline(dir, pids, LEFTOVERS_MAX);
     uint64_t deadline = pwt_now_ms() + GONE_TIMEOUT_MS;
 
     for (size_t i = 0; i < n && i < LEFTOVERS_MAX; i++) {
-        pw_warn(NULL, "pwt: ejabberd for %s: killing leftover pid %d", pwt_server_domain(s->srv), pids[i]);
+        pw_warn(NULL, "pwt: ejabberd for %s: killing leftover pid %d", pwt_server_domain(s->srv),
+                pids[i]);
         kill(pids[i], SIGKILL);
     }
-    while (n > 0 && pwt_proc_find_cmdline(pwt_server_dir(s->srv), NULL, 0) > 0 && pwt_now_ms() < deadline)
+    while (n > 0 && pwt_proc_find_cmdline(dir, NULL, 0) > 0 && pwt_now_ms() < deadline)
         pwt_sleep_ms(10);
     return n;
 }

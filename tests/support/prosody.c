@@ -370,7 +370,10 @@ int pwt_prosody_s2s_port(const pwt_prosody_t *s) { return pwt_server_s2s_port(SR
 int pwt_prosody_component_port(const pwt_prosody_t *s) { return pwt_server_component_port(SRV(s)); }
 const char *pwt_prosody_dir(const pwt_prosody_t *s) { return pwt_server_dir(SRV(s)); }
 const char *pwt_prosody_log_path(const pwt_prosody_t *s) { return pwt_server_log_path(SRV(s)); }
-const char *pwt_prosody_config_path(const pwt_prosody_t *s) { return pwt_server_config_path(SRV(s)); }
+const char *pwt_prosody_config_path(const pwt_prosody_t *s)
+{
+    return pwt_server_config_path(SRV(s));
+}
 int pwt_prosody_pid(const pwt_prosody_t *s) { return pwt_server_pid(SRV(s)); }
 int pwt_prosody_running(pwt_prosody_t *s) { return pwt_server_running(SRV(s)); }
 #undef SRV
