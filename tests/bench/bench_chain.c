@@ -128,11 +128,11 @@ static void run_relays(pwt_trial_t *t, int ready_fd)
     xmpp_initialize();
     ctx = xmpp_ctx_new(NULL, NULL);
     for (int i = 0; i < 6; i++) {
-        pwt_prosody_t *s = pwt_trial_server(t, spec[i].op);
+        pwt_server_t *s = pwt_trial_server(t, spec[i].op);
         pw_transport_t *tr;
-        pw_transport_opts_t to = { .jid = spec[i].jid, .secret = pwt_prosody_secret(s),
-                                   .server = pwt_prosody_ip(s),
-                                   .port = (unsigned short)pwt_prosody_component_port(s) };
+        pw_transport_opts_t to = { .jid = spec[i].jid, .secret = pwt_server_secret(s),
+                                   .server = pwt_server_ip(s),
+                                   .port = (unsigned short)pwt_server_component_port(s) };
         pw_component_opts_t co = { .jid = spec[i].jid, .name = "bench-relay" };
         relays[i].steps[0] = spec[i].s1;
         relays[i].steps[1] = spec[i].s2;

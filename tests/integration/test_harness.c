@@ -50,13 +50,13 @@ static xmpp_stanza_t *roster_item(xmpp_stanza_t *iq, const char *jid)
 }
 
 /* Log in, expecting success; the caller destroys the client. */
-static pwt_client_t *login(pwt_prosody_t *s, const char *jid, const char *password)
+static pwt_client_t *login(pwt_server_t *s, const char *jid, const char *password)
 {
     pwt_client_t *c = NULL;
-    pw_status_t st = pwt_client_connect(&c, jid, password, pwt_prosody_ip(s),
-                                        pwt_prosody_c2s_port(s), LOGIN_MS);
+    pw_status_t st = pwt_client_connect(&c, jid, password, pwt_server_ip(s),
+                                        pwt_server_c2s_port(s), LOGIN_MS);
     if (st != PW_OK)
-        pwt_prosody_print_log(s, 40);
+        pwt_server_print_log(s, 40);
     cr_assert_eq(st, PW_OK, "login as %s: %s", jid, pw_strerror(st));
     cr_assert(pwt_client_connected(c));
     return c;
@@ -76,8 +76,8 @@ static void assert_ping(pwt_client_t *c, const char *to)
 
 /* What a test started, destroyed by teardown() even when an assertion ends the test early. */
 static struct fixture {
-    pwt_prosody_t *a;
-    pwt_prosody_t *b;
+    pwt_server_t *a;
+    pwt_server_t *b;
     pwt_dnsmasq_t *d;
     pwt_client_t *c;
 } fx;
@@ -86,8 +86,8 @@ static struct fixture {
 static void teardown(void)
 {
     pwt_client_destroy(fx.c);
-    pwt_prosody_destroy(fx.a);
-    pwt_prosody_destroy(fx.b);
+    pwt_server_destroy(fx.a);
+    pwt_server_destroy(fx.b);
     pwt_dnsmasq_destroy(fx.d);
     memset(&fx, 0, sizeof fx);
 }
@@ -190,7 +190,7 @@ Test(render, substitutes_and_rejects_unknown_placeholders)
 
 Test(prosody, login_ping_roster_restart, .fini = teardown)
 {
-    pwt_prosody_opts_t o = { .domain = "opa.example", .ip = "127.0.0.2", .secret = "s3cret" };
+    pwt_server_spec_t o = { .domain = "opa.example", .ip = "127.0.0.2", .secret = "s3cret" };
     pwt_client_t *bad = (pwt_client_t *)&o; /* must be reset to NULL on failure */
     xmpp_stanza_t *reply;
     xmpp_stanza_t *item;
@@ -198,21 +198,21 @@ Test(prosody, login_ping_roster_restart, .fini = teardown)
     int c2s, pid1, pid2;
 
     cr_assert_eq(pwt_prosody_create(&fx.a, &o), PW_OK);
-    snprintf(dir, sizeof dir, "%s", pwt_prosody_dir(fx.a));
-    cr_assert_eq(pwt_prosody_add_user(fx.a, "alice", "alice-pw"), PW_OK);
-    cr_assert_eq(pwt_prosody_add_user(fx.a, "bob", "bob \"quoted\" \\ pw"), PW_OK);
-    cr_assert_eq(pwt_prosody_set_roster(fx.a, "alice", "+12025550123@watcher.opa.example", "both"),
+    snprintf(dir, sizeof dir, "%s", pwt_server_dir(fx.a));
+    cr_assert_eq(pwt_server_add_user(fx.a, "alice", "alice-pw"), PW_OK);
+    cr_assert_eq(pwt_server_add_user(fx.a, "bob", "bob \"quoted\" \\ pw"), PW_OK);
+    cr_assert_eq(pwt_server_set_roster(fx.a, "alice", "+12025550123@watcher.opa.example", "both"),
                  PW_OK);
-    cr_assert_eq(pwt_prosody_set_roster(fx.a, "alice", "bob@opb.example", "to"), PW_OK);
-    cr_assert_eq(pwt_prosody_set_roster(fx.a, "alice", "bob@opb.example", "from"), PW_OK);
-    cr_assert_eq(pwt_prosody_set_roster(fx.a, "alice", "gone@opb.example", "none"), PW_OK);
-    cr_assert_eq(pwt_prosody_set_roster(fx.a, "alice", "gone@opb.example", "remove"), PW_OK);
-    cr_assert_eq(pwt_prosody_set_roster(fx.a, "alice", "x@opb.example", "sometimes"), PW_EINVAL);
-    cr_assert_eq(pwt_prosody_start_again(fx.a), PW_OK);
-    cr_assert_eq(pwt_prosody_start_again(fx.a), PW_EEXIST);
-    pid1 = pwt_prosody_pid(fx.a);
-    c2s = pwt_prosody_c2s_port(fx.a);
-    cr_assert(pwt_prosody_running(fx.a));
+    cr_assert_eq(pwt_server_set_roster(fx.a, "alice", "bob@opb.example", "to"), PW_OK);
+    cr_assert_eq(pwt_server_set_roster(fx.a, "alice", "bob@opb.example", "from"), PW_OK);
+    cr_assert_eq(pwt_server_set_roster(fx.a, "alice", "gone@opb.example", "none"), PW_OK);
+    cr_assert_eq(pwt_server_set_roster(fx.a, "alice", "gone@opb.example", "remove"), PW_OK);
+    cr_assert_eq(pwt_server_set_roster(fx.a, "alice", "x@opb.example", "sometimes"), PW_EINVAL);
+    cr_assert_eq(pwt_server_start(fx.a), PW_OK);
+    cr_assert_eq(pwt_server_start(fx.a), PW_EEXIST);
+    pid1 = pwt_server_pid(fx.a);
+    c2s = pwt_server_c2s_port(fx.a);
+    cr_assert(pwt_server_running(fx.a));
 
     fx.c = login(fx.a, "alice@opa.example", "alice-pw");
     cr_assert(strncmp(pwt_client_jid(fx.c), "alice@opa.example/", 18) == 0, "bound %s",
@@ -243,33 +243,33 @@ Test(prosody, login_ping_roster_restart, .fini = teardown)
     cr_assert_null(pwt_client_wait(fx.c, pwt_match_id, "never", 100));
 
     /* Wrong password, unknown user. */
-    cr_assert_eq(pwt_client_connect(&bad, "alice@opa.example", "wrong", pwt_prosody_ip(fx.a), c2s,
+    cr_assert_eq(pwt_client_connect(&bad, "alice@opa.example", "wrong", pwt_server_ip(fx.a), c2s,
                                     LOGIN_MS), PW_EDENIED);
     cr_assert_null(bad);
     pwt_client_destroy(login(fx.a, "bob@opa.example", "bob \"quoted\" \\ pw"));
 
     /* An account added while running works at once. */
-    cr_assert_eq(pwt_prosody_add_user(fx.a, "carol", "carol-pw"), PW_OK);
+    cr_assert_eq(pwt_server_add_user(fx.a, "carol", "carol-pw"), PW_OK);
     pwt_client_destroy(login(fx.a, "carol@opa.example", "carol-pw"));
 
     /* Restart: same ports, same data, a new process; the old client sees the stream end. */
-    cr_assert_eq(pwt_prosody_stop(fx.a), PW_OK);
+    cr_assert_eq(pwt_server_stop(fx.a), PW_OK);
     cr_assert(pid_gone(pid1));
-    cr_assert(!pwt_prosody_running(fx.a));
+    cr_assert(!pwt_server_running(fx.a));
     cr_assert_null(pwt_client_wait(fx.c, pwt_match_id, "never", 2000));
     cr_assert(!pwt_client_connected(fx.c));
     pwt_client_destroy(fx.c);
     fx.c = NULL;
-    cr_assert_eq(pwt_prosody_start_again(fx.a), PW_OK);
-    pid2 = pwt_prosody_pid(fx.a);
+    cr_assert_eq(pwt_server_start(fx.a), PW_OK);
+    pid2 = pwt_server_pid(fx.a);
     cr_assert_neq(pid1, pid2);
-    cr_assert_eq(pwt_prosody_c2s_port(fx.a), c2s);
+    cr_assert_eq(pwt_server_c2s_port(fx.a), c2s);
     fx.c = login(fx.a, "alice@opa.example", "alice-pw");
     assert_ping(fx.c, "opa.example");
     pwt_client_destroy(fx.c);
     fx.c = NULL;
 
-    pwt_prosody_destroy(fx.a);
+    pwt_server_destroy(fx.a);
     fx.a = NULL;
     cr_assert(pid_gone(pid2));
     cr_assert(!path_exists(dir), "%s removed", dir);
@@ -382,16 +382,16 @@ Test(dnsmasq, serves_the_trial_records, .fini = teardown)
  * (dialback, no TLS). */
 Test(trial, two_operators_federate, .fini = teardown)
 {
-    pwt_prosody_opts_t oa = { .domain = "opa.example", .ip = "127.0.0.2" };
-    pwt_prosody_opts_t ob = { .domain = "opb.example", .ip = "127.0.0.3" };
+    pwt_server_spec_t oa = { .domain = "opa.example", .ip = "127.0.0.2" };
+    pwt_server_spec_t ob = { .domain = "opb.example", .ip = "127.0.0.3" };
     char a_s2s[16], b_s2s[16];
     int pids[3];
 
     /* Create both servers first: their ports go into the DNS records. */
     cr_assert_eq(pwt_prosody_create(&fx.a, &oa), PW_OK);
-    snprintf(a_s2s, sizeof a_s2s, "%d", pwt_prosody_s2s_port(fx.a));
+    snprintf(a_s2s, sizeof a_s2s, "%d", pwt_server_s2s_port(fx.a));
     cr_assert_eq(pwt_prosody_create(&fx.b, &ob), PW_OK);
-    snprintf(b_s2s, sizeof b_s2s, "%d", pwt_prosody_s2s_port(fx.b));
+    snprintf(b_s2s, sizeof b_s2s, "%d", pwt_server_s2s_port(fx.b));
     {
         const char *const vars[] = {
             "OPA_IP", "127.0.0.2", "OPA_S2S_PORT", a_s2s,
@@ -399,13 +399,13 @@ Test(trial, two_operators_federate, .fini = teardown)
         };
         cr_assert_eq(pwt_dnsmasq_start(&fx.d, "conf/dnsmasq/trial.conf", vars), PW_OK);
     }
-    cr_assert_eq(pwt_prosody_set_dns_server(fx.a, pwt_dnsmasq_server(fx.d)), PW_OK);
-    cr_assert_eq(pwt_prosody_set_dns_server(fx.b, pwt_dnsmasq_server(fx.d)), PW_OK);
-    cr_assert_eq(pwt_prosody_add_user(fx.a, "alice", "alice-pw"), PW_OK);
-    cr_assert_eq(pwt_prosody_start_again(fx.a), PW_OK);
-    cr_assert_eq(pwt_prosody_start_again(fx.b), PW_OK);
-    pids[0] = pwt_prosody_pid(fx.a);
-    pids[1] = pwt_prosody_pid(fx.b);
+    cr_assert_eq(pwt_server_set_dns_server(fx.a, pwt_dnsmasq_server(fx.d)), PW_OK);
+    cr_assert_eq(pwt_server_set_dns_server(fx.b, pwt_dnsmasq_server(fx.d)), PW_OK);
+    cr_assert_eq(pwt_server_add_user(fx.a, "alice", "alice-pw"), PW_OK);
+    cr_assert_eq(pwt_server_start(fx.a), PW_OK);
+    cr_assert_eq(pwt_server_start(fx.b), PW_OK);
+    pids[0] = pwt_server_pid(fx.a);
+    pids[1] = pwt_server_pid(fx.b);
     pids[2] = pwt_dnsmasq_pid(fx.d);
 
     fx.c = login(fx.a, "alice@opa.example", "alice-pw");
@@ -413,8 +413,8 @@ Test(trial, two_operators_federate, .fini = teardown)
         xmpp_stanza_t *reply = pwt_client_iq(
             fx.c, "<iq type='get' to='opb.example'><ping xmlns='urn:xmpp:ping'/></iq>", 10000);
         if (!reply || strcmp(xmpp_stanza_get_type(reply), "result") != 0) {
-            pwt_prosody_print_log(fx.a, 30);
-            pwt_prosody_print_log(fx.b, 30);
+            pwt_server_print_log(fx.a, 30);
+            pwt_server_print_log(fx.b, 30);
             pwt_print_tail(pwt_dnsmasq_log_path(fx.d), 20);
         }
         cr_assert_not_null(reply, "no answer from opb.example over s2s");

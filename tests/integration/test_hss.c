@@ -13,7 +13,7 @@
 #include "pwt_prosody.h"
 #include "pwt_util.h"
 
-static pwt_prosody_t *server;
+static pwt_server_t *server;
 static pwt_component_t *hss;
 static pwt_client_t *alice, *mallory;
 static char subscribers[PWT_PATH_MAX];
@@ -28,36 +28,36 @@ static void write_file(const char *path, const char *text)
 
 static void setup(void)
 {
-    pwt_prosody_opts_t o = { .domain = "opa.example", .ip = "127.0.0.2" };
+    pwt_server_spec_t o = { .domain = "opa.example", .ip = "127.0.0.2" };
     char port[16];
     char src[PWT_PATH_MAX];
 
     cr_assert_eq(pwt_prosody_create(&server, &o), PW_OK, "private Prosody prepared");
-    cr_assert_eq(pwt_prosody_add_user(server, "alice", "pw"), PW_OK);
-    cr_assert_eq(pwt_prosody_add_user(server, "mallory", "pw"), PW_OK);
-    cr_assert_eq(pwt_prosody_start_again(server), PW_OK, "private Prosody started");
+    cr_assert_eq(pwt_server_add_user(server, "alice", "pw"), PW_OK);
+    cr_assert_eq(pwt_server_add_user(server, "mallory", "pw"), PW_OK);
+    cr_assert_eq(pwt_server_start(server), PW_OK, "private Prosody started");
     /* the subscriber file: conf/hss-opa.subscribers, copied so reload tests can change it */
-    snprintf(subscribers, sizeof subscribers, "%s/hss.subscribers", pwt_prosody_dir(server));
+    snprintf(subscribers, sizeof subscribers, "%s/hss.subscribers", pwt_server_dir(server));
     cr_assert_eq(pwt_srcpath(src, sizeof src, "conf/hss-opa.subscribers"), PW_OK);
     {
         char cmd[2 * PWT_PATH_MAX + 16];
         snprintf(cmd, sizeof cmd, "cp '%s' '%s'", src, subscribers);
         cr_assert_eq(system(cmd), 0);
     }
-    snprintf(port, sizeof port, "%d", pwt_prosody_component_port(server));
+    snprintf(port, sizeof port, "%d", pwt_server_component_port(server));
     {
-        const char *vars[] = { "JID", "hss.opa.example", "SECRET", pwt_prosody_secret(server),
+        const char *vars[] = { "JID", "hss.opa.example", "SECRET", pwt_server_secret(server),
                                "SERVER", "127.0.0.2", "PORT", port, "LOGLEVEL", "debug",
                                "SUBSCRIBERS", subscribers,
                                "ALLOW", "alice@opa.example, gateway.opa.example", NULL };
         cr_assert_eq(pwt_component_start(&hss, "hss/peerwatch-hss", "conf/trial/hss.conf", vars,
-                                         pwt_prosody_dir(server), "hss"), PW_OK);
+                                         pwt_server_dir(server), "hss"), PW_OK);
     }
     cr_assert_eq(pwt_component_wait_online(hss, 1, 10000), 0, "the HSS connected to Prosody");
     cr_assert_eq(pwt_client_connect(&alice, "alice@opa.example", "pw", "127.0.0.2",
-                                    pwt_prosody_c2s_port(server), 5000), PW_OK);
+                                    pwt_server_c2s_port(server), 5000), PW_OK);
     cr_assert_eq(pwt_client_connect(&mallory, "mallory@opa.example", "pw", "127.0.0.2",
-                                    pwt_prosody_c2s_port(server), 5000), PW_OK);
+                                    pwt_server_c2s_port(server), 5000), PW_OK);
 }
 
 static void teardown(void)
@@ -69,7 +69,7 @@ static void teardown(void)
         cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the HSS stopped cleanly on SIGTERM (status %d)", st);
     }
     pwt_component_destroy(hss);
-    pwt_prosody_destroy(server);
+    pwt_server_destroy(server);
 }
 
 TestSuite(hss, .init = setup, .fini = teardown, .timeout = 60);

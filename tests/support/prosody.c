@@ -25,12 +25,13 @@
 #define STOP_TIMEOUT_MS 5000u
 #define NO_DNS "127.0.0.1@1" /* nothing listens there: lookups fail fast */
 
-struct pwt_prosody {
+/* A private Prosody: the owner behind its pwt_server_t. */
+typedef struct pwt_prosody {
     pwt_server_t *srv;              /* domain, address, ports, secret, temp dir, process */
     char *dns_server;
     char data_dir[PWT_PATH_MAX];
     char pid_path[PWT_PATH_MAX];
-};
+} pwt_prosody_t;
 
 /* Prosody's datamanager encoding of host and user names: every byte that is not an ASCII
  * letter or digit becomes %xx (lower-case hex), e.g. "opa.example" -> "opa%2eexample". */
@@ -109,7 +110,7 @@ static pw_status_t commit_store(FILE *f, const char *final, const char *scratch)
     return PW_OK;
 }
 
-pw_status_t pwt_prosody_add_user(pwt_prosody_t *s, const char *user, const char *password)
+static pw_status_t prosody_add_user(pwt_prosody_t *s, const char *user, const char *password)
 {
     char final[PWT_PATH_MAX];
     char scratch[PWT_PATH_MAX];
@@ -154,7 +155,7 @@ static pw_status_t write_roster(pwt_prosody_t *s, const char *user)
     return commit_store(f, final, scratch);
 }
 
-pw_status_t pwt_prosody_set_roster(pwt_prosody_t *s, const char *user, const char *contact_jid,
+static pw_status_t prosody_set_roster(pwt_prosody_t *s, const char *user, const char *contact_jid,
                                    const char *subscription)
 {
     pw_status_t st;
@@ -190,24 +191,30 @@ static pw_status_t render_config(pwt_prosody_t *s)
     }
 }
 
-/* The pwt_server_ops_t of Prosody: its public functions. */
-static pw_status_t op_start(void *owner) { return pwt_prosody_start_again(owner); }
-static pw_status_t op_stop(void *owner) { return pwt_prosody_stop(owner); }
+static pw_status_t prosody_set_dns_server(pwt_prosody_t *s, const char *dns_server);
+static pw_status_t prosody_start(pwt_prosody_t *s);
+static pw_status_t prosody_stop(pwt_prosody_t *s);
+static void prosody_print_log(const pwt_prosody_t *s, unsigned lines);
+static void prosody_destroy(pwt_prosody_t *s);
+
+/* The pwt_server_ops_t of Prosody: each takes the pwt_prosody_t as its owner. */
+static pw_status_t op_start(void *owner) { return prosody_start(owner); }
+static pw_status_t op_stop(void *owner) { return prosody_stop(owner); }
 static pw_status_t op_set_dns_server(void *owner, const char *dns_server)
 {
-    return pwt_prosody_set_dns_server(owner, dns_server);
+    return prosody_set_dns_server(owner, dns_server);
 }
 static pw_status_t op_add_user(void *owner, const char *user, const char *password)
 {
-    return pwt_prosody_add_user(owner, user, password);
+    return prosody_add_user(owner, user, password);
 }
 static pw_status_t op_set_roster(void *owner, const char *user, const char *contact_jid,
                                  const char *subscription)
 {
-    return pwt_prosody_set_roster(owner, user, contact_jid, subscription);
+    return prosody_set_roster(owner, user, contact_jid, subscription);
 }
-static void op_print_log(const void *owner, unsigned lines) { pwt_prosody_print_log(owner, lines); }
-static void op_destroy(void *owner) { pwt_prosody_destroy(owner); }
+static void op_print_log(const void *owner, unsigned lines) { prosody_print_log(owner, lines); }
+static void op_destroy(void *owner) { prosody_destroy(owner); }
 
 static const pwt_server_ops_t prosody_ops = {
     .kind = "prosody", .start = op_start, .stop = op_stop, .set_dns_server = op_set_dns_server,
@@ -215,7 +222,7 @@ static const pwt_server_ops_t prosody_ops = {
     .destroy = op_destroy,
 };
 
-pw_status_t pwt_prosody_create(pwt_prosody_t **out, const pwt_prosody_opts_t *o)
+pw_status_t pwt_prosody_create(pwt_server_t **out, const pwt_server_spec_t *o)
 {
     pw_status_t st = PW_EINVAL;
     pwt_prosody_t *s = NULL;
@@ -251,14 +258,14 @@ pw_status_t pwt_prosody_create(pwt_prosody_t **out, const pwt_prosody_opts_t *o)
     st = render_config(s);
     if (st != PW_OK)
         goto done;
-    *out = s;
+    *out = s->srv;
     s = NULL;
 done:
-    pwt_prosody_destroy(s);
+    prosody_destroy(s);
     return st;
 }
 
-pw_status_t pwt_prosody_set_dns_server(pwt_prosody_t *s, const char *dns_server)
+static pw_status_t prosody_set_dns_server(pwt_prosody_t *s, const char *dns_server)
 {
     char *copy;
     if (!s)
@@ -294,7 +301,7 @@ static int log_has_port_failure(const char *path, long offset)
     return found;
 }
 
-pw_status_t pwt_prosody_start_again(pwt_prosody_t *s)
+static pw_status_t prosody_start(pwt_prosody_t *s)
 {
     pw_status_t st = PW_EINVAL;
     char *argv[] = { PWT_PROSODY, "-F", "--config", NULL, NULL };
@@ -313,21 +320,21 @@ pw_status_t pwt_prosody_start_again(pwt_prosody_t *s)
         st = PW_EIO;
     }
     if (st != PW_OK) {
-        pwt_prosody_print_log(s, 30);
+        prosody_print_log(s, 30);
         pwt_server_release_proc(s->srv);
     }
 done:
     return st;
 }
 
-pw_status_t pwt_prosody_start(pwt_prosody_t **out, const pwt_prosody_opts_t *o)
+pw_status_t pwt_prosody_start(pwt_server_t **out, const pwt_server_spec_t *o)
 {
-    pwt_prosody_t *s = NULL;
+    pwt_server_t *s = NULL;
     pw_status_t st = pwt_prosody_create(&s, o);
     if (st == PW_OK)
-        st = pwt_prosody_start_again(s);
+        st = pwt_server_start(s);
     if (st != PW_OK) {
-        pwt_prosody_destroy(s);
+        pwt_server_destroy(s);
         s = NULL;
     }
     if (out)
@@ -335,7 +342,7 @@ pw_status_t pwt_prosody_start(pwt_prosody_t **out, const pwt_prosody_opts_t *o)
     return st;
 }
 
-pw_status_t pwt_prosody_stop(pwt_prosody_t *s)
+static pw_status_t prosody_stop(pwt_prosody_t *s)
 {
     pwt_proc_t *proc = s ? pwt_server_proc(s->srv) : NULL;
     const char *domain = s ? pwt_server_domain(s->srv) : "";
@@ -357,28 +364,13 @@ pw_status_t pwt_prosody_stop(pwt_prosody_t *s)
     return st;
 }
 
-pwt_server_t *pwt_prosody_server(const pwt_prosody_t *s) { return s ? s->srv : NULL; }
-const char *pwt_prosody_data_dir(const pwt_prosody_t *s) { return s ? s->data_dir : ""; }
-
-/* The shorthands for the common part. */
-#define SRV(s) pwt_prosody_server(s)
-const char *pwt_prosody_domain(const pwt_prosody_t *s) { return pwt_server_domain(SRV(s)); }
-const char *pwt_prosody_ip(const pwt_prosody_t *s) { return pwt_server_ip(SRV(s)); }
-const char *pwt_prosody_secret(const pwt_prosody_t *s) { return pwt_server_secret(SRV(s)); }
-int pwt_prosody_c2s_port(const pwt_prosody_t *s) { return pwt_server_c2s_port(SRV(s)); }
-int pwt_prosody_s2s_port(const pwt_prosody_t *s) { return pwt_server_s2s_port(SRV(s)); }
-int pwt_prosody_component_port(const pwt_prosody_t *s) { return pwt_server_component_port(SRV(s)); }
-const char *pwt_prosody_dir(const pwt_prosody_t *s) { return pwt_server_dir(SRV(s)); }
-const char *pwt_prosody_log_path(const pwt_prosody_t *s) { return pwt_server_log_path(SRV(s)); }
-const char *pwt_prosody_config_path(const pwt_prosody_t *s)
+const char *pwt_prosody_data_dir(const pwt_server_t *srv)
 {
-    return pwt_server_config_path(SRV(s));
+    const pwt_prosody_t *s = pwt_server_owner(srv, &prosody_ops);
+    return s ? s->data_dir : "";
 }
-int pwt_prosody_pid(const pwt_prosody_t *s) { return pwt_server_pid(SRV(s)); }
-int pwt_prosody_running(pwt_prosody_t *s) { return pwt_server_running(SRV(s)); }
-#undef SRV
 
-void pwt_prosody_print_log(const pwt_prosody_t *s, unsigned lines)
+static void prosody_print_log(const pwt_prosody_t *s, unsigned lines)
 {
     if (!s)
         return;
@@ -386,11 +378,11 @@ void pwt_prosody_print_log(const pwt_prosody_t *s, unsigned lines)
     pwt_print_tail(pwt_server_output_path(s->srv), lines);
 }
 
-void pwt_prosody_destroy(pwt_prosody_t *s)
+static void prosody_destroy(pwt_prosody_t *s)
 {
     if (!s)
         return;
-    pwt_prosody_stop(s);
+    prosody_stop(s);
     pwt_server_free(s->srv);
     free(s->dns_server);
     free(s);

@@ -5,86 +5,46 @@
 #include "core/pw_status.h"
 #include "pwt_server.h"
 
-/** A private Prosody instance (a temp dir, a rendered config, maybe a running server). Opaque. */
-typedef struct pwt_prosody pwt_prosody_t;
-
-/** What a private Prosody serves (domain, ip, dns_server, secret). Strings are copied. */
-typedef pwt_server_spec_t pwt_prosody_opts_t;
+/*
+ * A Prosody is one kind of pwt_server_t: create or start it here, then use pwt_server.h for
+ * everything else. What Prosody does for those calls:
+ * - pwt_server_start(): `prosody -F` with the same config, ports and data; up to 20 s for the
+ *   ports (then stopped, its log tail printed); PW_EIO too when a port was taken.
+ * - pwt_server_stop(): SIGTERM, SIGKILL after 5 s; a non-zero exit status is only logged;
+ *   PW_EIO if it had to be killed or died of another signal than SIGTERM.
+ * - pwt_server_set_dns_server(): the DNS server Prosody's libunbound forwards to (re-renders
+ *   the config).
+ * - pwt_server_add_user(): writes accounts/<user>.dat (plain password) at once, before start
+ *   or while running.
+ * - pwt_server_set_roster(): rewrites roster/<user>.dat from the items set for that user; use
+ *   it before start (or before Prosody first loads that roster: Prosody caches loaded rosters).
+ * - pwt_server_print_log(): the tails of Prosody's log and of its stdout/stderr.
+ * Set PWT_PROSODY_DEBUG in the environment for debug logs.
+ */
 
 /**
- * Prepare an instance without starting it: temp dir, free ports on opts->ip, the config
- * rendered from conf/prosody/operator.cfg.lua. Add users and rosters now, then start it
- * with pwt_prosody_start_again(). Set PWT_PROSODY_DEBUG in the environment for debug logs.
- * @param out receives the instance (caller destroys with pwt_prosody_destroy())
- * @param o options
+ * Prepare a Prosody without starting it: temp dir, free ports on spec->ip, the config
+ * rendered from conf/prosody/operator.cfg.lua. Add users and rosters now, then start it with
+ * pwt_server_start().
+ * @param out receives the server (caller destroys with pwt_server_destroy())
+ * @param spec what it serves
  * @return PW_OK; PW_EINVAL on missing options; PW_EIO, PW_ECONFIG, PW_ENOMEM (logged)
  */
-pw_status_t pwt_prosody_create(pwt_prosody_t **out, const pwt_prosody_opts_t *o);
+pw_status_t pwt_prosody_create(pwt_server_t **out, const pwt_server_spec_t *spec);
 
 /**
- * pwt_prosody_create() then pwt_prosody_start_again(): a running instance.
- * @param out receives the instance (caller destroys with pwt_prosody_destroy())
- * @param o options
+ * pwt_prosody_create() then pwt_server_start(): a running Prosody.
+ * @param out receives the server (caller destroys with pwt_server_destroy())
+ * @param spec what it serves
  * @return PW_OK or the first failure (on failure *out is NULL and nothing is left behind)
  */
-pw_status_t pwt_prosody_start(pwt_prosody_t **out, const pwt_prosody_opts_t *o);
+pw_status_t pwt_prosody_start(pwt_server_t **out, const pwt_server_spec_t *spec);
 
 /**
- * The calls of pwt_server.h, for Prosody (each also reachable through pwt_prosody_server()):
- * - start_again: `prosody -F` with the same config, ports and data; up to 20 s for the ports
- *   (then stopped, its log tail printed); PW_EIO too when a port was taken.
- * - stop: SIGTERM, SIGKILL after 5 s; a non-zero exit status is only logged; PW_EIO if it
- *   had to be killed or died of another signal than SIGTERM.
- * - set_dns_server: the DNS server Prosody's libunbound forwards to (re-renders the config).
- * - add_user: writes accounts/<user>.dat (plain password) at once, before start or while
- *   running.
- * - set_roster: rewrites roster/<user>.dat from the items set for that user; use it before
- *   start (or before Prosody first loads that roster: Prosody caches loaded rosters).
- * - print_log: the tails of Prosody's log and of its stdout/stderr.
- * @param s the instance (the other parameters: as the pwt_server_*() twin's)
- * @return what the pwt_server_*() twin documents
+ * Prosody's data_path (DIR/data), where its accounts and rosters lie.
+ * @param s a server made by pwt_prosody_create()
+ * @return the path, or "" for NULL or a server of another kind
  */
-pw_status_t pwt_prosody_start_again(pwt_prosody_t *s);
-pw_status_t pwt_prosody_stop(pwt_prosody_t *s);
-pw_status_t pwt_prosody_set_dns_server(pwt_prosody_t *s, const char *dns_server);
-pw_status_t pwt_prosody_add_user(pwt_prosody_t *s, const char *user, const char *password);
-pw_status_t pwt_prosody_set_roster(pwt_prosody_t *s, const char *user, const char *contact_jid,
-                                   const char *subscription);
-void pwt_prosody_print_log(const pwt_prosody_t *s, unsigned lines);
-
-/**
- * The instance as a server of either kind (pwt_server.h): pwt_server_start(),
- * pwt_server_add_user()... act on this Prosody; the accessors below are shorthands for it.
- * @param s the instance
- * @return it (owned by s; pwt_server_destroy() of it destroys s), or NULL for NULL
- */
-pwt_server_t *pwt_prosody_server(const pwt_prosody_t *s);
-
-/**
- * Shorthands for pwt_server_domain(pwt_prosody_server(s)) and its siblings (pwt_server.h).
- * @param s the instance
- * @return as pwt_server_domain() and its siblings ("" or -1 for NULL)
- */
-const char *pwt_prosody_domain(const pwt_prosody_t *s);
-const char *pwt_prosody_ip(const pwt_prosody_t *s);
-const char *pwt_prosody_secret(const pwt_prosody_t *s);
-int pwt_prosody_c2s_port(const pwt_prosody_t *s);
-int pwt_prosody_s2s_port(const pwt_prosody_t *s);
-int pwt_prosody_component_port(const pwt_prosody_t *s);
-const char *pwt_prosody_dir(const pwt_prosody_t *s);
-const char *pwt_prosody_log_path(const pwt_prosody_t *s);
-const char *pwt_prosody_config_path(const pwt_prosody_t *s);
-int pwt_prosody_pid(const pwt_prosody_t *s);
-int pwt_prosody_running(pwt_prosody_t *s);
-
-/** @return Prosody's data_path (DIR/data), or "" for NULL */
-const char *pwt_prosody_data_dir(const pwt_prosody_t *s);
-
-/**
- * Stop the server if it runs and remove the temp dir (unless PWT_KEEP is set in the
- * environment, for post-mortems). NULL is fine.
- * @param s the instance
- */
-void pwt_prosody_destroy(pwt_prosody_t *s);
+const char *pwt_prosody_data_dir(const pwt_server_t *s);
 
 #endif /* PWT_PROSODY_H */

@@ -37,7 +37,7 @@ typedef struct pwt_trial_opts {
 pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o);
 
 /** @return operator op's server (PWT_OPA or PWT_OPB), or NULL */
-pwt_prosody_t *pwt_trial_server(pwt_trial_t *t, int op);
+pwt_server_t *pwt_trial_server(pwt_trial_t *t, int op);
 
 /**
  * @param name "opa-watcher", "opb-ps2", … (operator prefix and role)

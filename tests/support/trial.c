@@ -56,7 +56,7 @@ struct pwt_trial {
     int verbose;
     char log_level[16];
     pwt_dnsmasq_t *dns;
-    pwt_prosody_t *server[2];
+    pwt_server_t *server[2];
     char cdr_dir[2][PWT_PATH_MAX + 64];
     char sent_dir[2][PWT_PATH_MAX + 64];
     char state_dir[2][PWT_PATH_MAX + 64];
@@ -97,7 +97,7 @@ static pw_status_t start_component(pwt_trial_t *t, int op, const char *role, con
     pw_status_t rc;
 
     snprintf(jid, sizeof jid, "%s.%s", role, d);
-    snprintf(port, sizeof port, "%d", pwt_prosody_component_port(t->server[op]));
+    snprintf(port, sizeof port, "%d", pwt_server_component_port(t->server[op]));
     snprintf(name, sizeof name, "%s-%.20s", op == PWT_OPA ? "opa" : "opb", role);
     snprintf(dns, sizeof dns, "127.0.0.1:%d", t->dns ? pwt_dnsmasq_port(t->dns) : 53);
     snprintf(node, sizeof node, "%s", jid);
@@ -114,7 +114,7 @@ static pw_status_t start_component(pwt_trial_t *t, int op, const char *role, con
         snprintf(watcher, sizeof watcher, "watcher.%s", d);
         snprintf(pslist, sizeof pslist, "ps1.%s, ps2.%s", d, d);
         const char *vars[] = {
-            "JID", jid, "SECRET", pwt_prosody_secret(t->server[op]), "SERVER", ips[op],
+            "JID", jid, "SECRET", pwt_server_secret(t->server[op]), "SERVER", ips[op],
             "PORT", port, "LOGLEVEL", t->log_level, "DOMAIN", d, "NETWORK", d,
             "PEER_NETWORK", peer, "SUBSCRIBERS", subs, "ALLOW", allow, "PROXY", proxy,
             "HSS", hss, "GATEWAY", gateway, "WATCHER", watcher, "PSLIST", pslist,
@@ -135,20 +135,20 @@ static pw_status_t start_component(pwt_trial_t *t, int op, const char *role, con
 
 static pw_status_t prepare_server(pwt_trial_t *t, int op)
 {
-    pwt_prosody_opts_t po = { .domain = domains[op], .ip = ips[op] };
+    pwt_server_spec_t po = { .domain = domains[op], .ip = ips[op] };
     pw_status_t rc = pwt_prosody_create(&t->server[op], &po);
     if (rc != PW_OK)
         return rc;
     for (size_t i = 0; i < sizeof fixture_users / sizeof fixture_users[0]; i++) {
         if (fixture_users[i].op == op &&
-            (rc = pwt_prosody_add_user(t->server[op], fixture_users[i].user, PWT_TRIAL_PASSWORD)) != PW_OK)
+            (rc = pwt_server_add_user(t->server[op], fixture_users[i].user, PWT_TRIAL_PASSWORD)) != PW_OK)
             return rc;
     }
     for (size_t i = 0; i < sizeof fixture_rosters / sizeof fixture_rosters[0]; i++) {
         if (fixture_rosters[i].op == op &&
-            (rc = pwt_prosody_set_roster(t->server[op], fixture_rosters[i].user,
-                                         fixture_rosters[i].contact,
-                                         fixture_rosters[i].subscription)) != PW_OK)
+            (rc = pwt_server_set_roster(t->server[op], fixture_rosters[i].user,
+                                        fixture_rosters[i].contact,
+                                        fixture_rosters[i].subscription)) != PW_OK)
             return rc;
     }
     return PW_OK;
@@ -158,8 +158,8 @@ static pw_status_t start_dns(pwt_trial_t *t)
 {
     char tpl[PWT_PATH_MAX], a_s2s[16], b_s2s[16], down[16];
     int down_port = pwt_port_pick(ips[PWT_OPB]); /* nothing will listen there: the down gateway */
-    snprintf(a_s2s, sizeof a_s2s, "%d", pwt_prosody_s2s_port(t->server[PWT_OPA]));
-    snprintf(b_s2s, sizeof b_s2s, "%d", pwt_prosody_s2s_port(t->server[PWT_OPB]));
+    snprintf(a_s2s, sizeof a_s2s, "%d", pwt_server_s2s_port(t->server[PWT_OPA]));
+    snprintf(b_s2s, sizeof b_s2s, "%d", pwt_server_s2s_port(t->server[PWT_OPB]));
     snprintf(down, sizeof down, "%d", down_port);
     if (pwt_srcpath(tpl, sizeof tpl, "conf/dnsmasq/trial.conf") != PW_OK)
         return PW_EIO;
@@ -219,12 +219,12 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
         step(t, "dnsmasq serves SRV and ENUM NAPTR records on %s", pwt_dnsmasq_server(t->dns));
         snprintf(server, sizeof server, "127.0.0.1@%d", pwt_dnsmasq_port(t->dns));
         for (int op = 0; op < 2; op++) {
-            if ((rc = pwt_prosody_set_dns_server(t->server[op], server)) != PW_OK)
+            if ((rc = pwt_server_set_dns_server(t->server[op], server)) != PW_OK)
                 goto done;
         }
     }
     for (int op = 0; op < nops; op++) {
-        if ((rc = pwt_prosody_start_again(t->server[op])) != PW_OK)
+        if ((rc = pwt_server_start(t->server[op])) != PW_OK)
             goto done;
         step(t, "Prosody for %s listens on %s", domains[op], ips[op]);
     }
@@ -244,7 +244,7 @@ done:
         for (size_t i = 0; i < t->ncomps; i++)
             pwt_component_print_log(t->comps[i].c, 15);
         for (int op = 0; op < 2; op++)
-            pwt_prosody_print_log(t->server[op], 15);
+            pwt_server_print_log(t->server[op], 15);
         t->own_dir = 0; /* keep the logs for a post-mortem */
         pwt_trial_destroy(t);
         return rc;
@@ -253,7 +253,7 @@ done:
     return PW_OK;
 }
 
-pwt_prosody_t *pwt_trial_server(pwt_trial_t *t, int op)
+pwt_server_t *pwt_trial_server(pwt_trial_t *t, int op)
 {
     return (op == PWT_OPA || op == PWT_OPB) ? t->server[op] : NULL;
 }
@@ -281,7 +281,7 @@ pw_status_t pwt_trial_login(pwt_trial_t *t, const char *user, pwt_client_t **out
             continue;
         snprintf(jid, sizeof jid, "%s@%s", user, domains[op]);
         return pwt_client_connect(out, jid, PWT_TRIAL_PASSWORD, ips[op],
-                                  pwt_prosody_c2s_port(t->server[op]), 5000);
+                                  pwt_server_c2s_port(t->server[op]), 5000);
     }
     return PW_ENOTFOUND;
 }
@@ -297,7 +297,7 @@ pw_status_t pwt_trial_write_env(const pwt_trial_t *t, const char *path, int pid)
         if (!t->server[op])
             continue;
         fprintf(f, "%s_DOMAIN=%s\n%s_C2S=%s:%d\n%s_CDR_DIR=%s\n%s_SENT_DIR=%s\n", p, domains[op], p,
-                ips[op], pwt_prosody_c2s_port(t->server[op]), p, t->cdr_dir[op], p, t->sent_dir[op]);
+                ips[op], pwt_server_c2s_port(t->server[op]), p, t->cdr_dir[op], p, t->sent_dir[op]);
     }
     fprintf(f, "PASSWORD=%s\nTRIAL_PID=%d\nTRIAL_DIR=%s\n", PWT_TRIAL_PASSWORD, pid, t->dir);
     if (t->dns)
@@ -330,7 +330,7 @@ void pwt_trial_destroy(pwt_trial_t *t)
     while (t->ncomps > 0)
         pwt_component_destroy(t->comps[--t->ncomps].c);
     for (int op = 0; op < 2; op++)
-        pwt_prosody_destroy(t->server[op]);
+        pwt_server_destroy(t->server[op]);
     pwt_dnsmasq_destroy(t->dns);
     if (t->own_dir && !getenv("PWT_KEEP"))
         pwt_rmtree(t->dir);
