@@ -24,7 +24,16 @@ typedef struct pwt_trial_opts {
     int hss_only;            /**< start only operator A's Prosody and HSS (the foundation demo) */
     const char *base_dir;    /**< where to put everything; NULL: a fresh temp dir */
     int verbose;             /**< print each step to stdout */
+    const char *servers[2];  /**< each operator's XMPP server (A's, B's): "prosody" or
+                                  "ejabberd"; NULL: "prosody" (pwt_trial_server_kind_ok()) */
 } pwt_trial_opts_t;
+
+/**
+ * Whether the trial can run an operator on a server of this kind.
+ * @param kind "prosody" or "ejabberd" (anything else: no)
+ * @return 1 or 0
+ */
+int pwt_trial_server_kind_ok(const char *kind);
 
 /**
  * Bring the trial up: dnsmasq with the operators' SRV and ENUM NAPTR records, operator A

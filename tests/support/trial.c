@@ -8,7 +8,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/pw_log.h"
 #include "keys.h"
+#include "pwt_ejabberd.h"
+#include "pwt_prosody.h"
 #include "pwt_util.h"
 
 #define MAX_COMPONENTS 12
@@ -133,10 +136,16 @@ static pw_status_t start_component(pwt_trial_t *t, int op, const char *role, con
     return PW_OK;
 }
 
-static pw_status_t prepare_server(pwt_trial_t *t, int op)
+int pwt_trial_server_kind_ok(const char *kind)
+{
+    return kind && (strcmp(kind, "prosody") == 0 || strcmp(kind, "ejabberd") == 0);
+}
+
+static pw_status_t prepare_server(pwt_trial_t *t, int op, const char *kind)
 {
     pwt_server_spec_t po = { .domain = domains[op], .ip = ips[op] };
-    pw_status_t rc = pwt_prosody_create(&t->server[op], &po);
+    pw_status_t rc = strcmp(kind, "ejabberd") == 0 ? pwt_ejabberd_create(&t->server[op], &po)
+                                                   : pwt_prosody_create(&t->server[op], &po);
     if (rc != PW_OK)
         return rc;
     for (size_t i = 0; i < sizeof fixture_users / sizeof fixture_users[0]; i++) {
@@ -199,7 +208,13 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
     }
     nops = o && o->hss_only ? 1 : 2;
     for (int op = 0; op < nops; op++) {
-        if ((rc = prepare_server(t, op)) != PW_OK)
+        const char *kind = o && o->servers[op] ? o->servers[op] : "prosody";
+        if (!pwt_trial_server_kind_ok(kind)) {
+            pw_error(NULL, "pwt: no trial server of kind '%s' (prosody or ejabberd)", kind);
+            rc = PW_EINVAL;
+            goto done;
+        }
+        if ((rc = prepare_server(t, op, kind)) != PW_OK)
             goto done;
         snprintf(t->cdr_dir[op], sizeof t->cdr_dir[op], "%s/cdr-%s", t->dir, domains[op]);
         snprintf(t->state_dir[op], sizeof t->state_dir[op], "%s/state-%s", t->dir, domains[op]);
@@ -226,7 +241,7 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
     for (int op = 0; op < nops; op++) {
         if ((rc = pwt_server_start(t->server[op])) != PW_OK)
             goto done;
-        step(t, "Prosody for %s listens on %s", domains[op], ips[op]);
+        step(t, "%s for %s listens on %s", pwt_server_kind(t->server[op]), domains[op], ips[op]);
     }
     for (int op = 0; op < nops; op++) {
         for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
@@ -296,8 +311,9 @@ pw_status_t pwt_trial_write_env(const pwt_trial_t *t, const char *path, int pid)
         const char *p = op == PWT_OPA ? "OPA" : "OPB";
         if (!t->server[op])
             continue;
-        fprintf(f, "%s_DOMAIN=%s\n%s_C2S=%s:%d\n%s_CDR_DIR=%s\n%s_SENT_DIR=%s\n", p, domains[op], p,
-                ips[op], pwt_server_c2s_port(t->server[op]), p, t->cdr_dir[op], p, t->sent_dir[op]);
+        fprintf(f, "%s_DOMAIN=%s\n%s_C2S=%s:%d\n%s_CDR_DIR=%s\n%s_SENT_DIR=%s\n%s_SERVER=%s\n", p,
+                domains[op], p, ips[op], pwt_server_c2s_port(t->server[op]), p, t->cdr_dir[op], p,
+                t->sent_dir[op], p, pwt_server_kind(t->server[op]));
     }
     fprintf(f, "PASSWORD=%s\nTRIAL_PID=%d\nTRIAL_DIR=%s\n", PWT_TRIAL_PASSWORD, pid, t->dir);
     if (t->dns)

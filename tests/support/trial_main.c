@@ -16,15 +16,16 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: pw-trial [--hss-only] [--keep]\n"
-            "       pw-trial --up [--env FILE]\n"
+            "Usage: pw-trial [--servers A,B] [--hss-only] [--keep]\n"
+            "       pw-trial --up [--servers A,B] [--env FILE]\n"
             "       pw-trial --down [--env FILE]\n"
             "\n"
-            "Without a mode: bring the two-operator trial up (dnsmasq, Prosody for opa.example on\n"
-            "127.0.0.2 and opb.example on 127.0.0.3, all ten components), make one enquiry as\n"
-            "alice@opa.example about +12025550123 (bob@opb.example), print the steps and the answer,\n"
-            "and stop everything.\n"
-            "  --hss-only  only operator A's Prosody and HSS; print an HSS lookup made by a client\n"
+            "Without a mode: bring the two-operator trial up (dnsmasq, an XMPP server for opa.example\n"
+            "on 127.0.0.2 and one for opb.example on 127.0.0.3, all ten components), make one enquiry\n"
+            "as alice@opa.example about +12025550123 (bob@opb.example), print the steps and the\n"
+            "answer, and stop everything.\n"
+            "  --servers A,B  operator A's server, then B's: prosody or ejabberd (default prosody,prosody)\n"
+            "  --hss-only  only operator A's server and HSS; print an HSS lookup made by a client\n"
             "  --keep      keep the trial's directory (configs, logs, charge records) afterwards\n"
             "  --up        bring the trial up, write FILE (default ./trial.env), stay up in the background\n"
             "  --down      stop the trial described by FILE (default ./trial.env)\n"
@@ -142,7 +143,7 @@ static void on_stop(int signo)
 }
 
 /* --up: a background process owns the trial until --down sends it SIGTERM. */
-static int trial_up(const char *env_path)
+static int trial_up(const char *env_path, const pwt_trial_opts_t *opts)
 {
     int ready[2];
     pid_t pid;
@@ -159,7 +160,7 @@ static int trial_up(const char *env_path)
         return 1;
     if (pid == 0) {
         pwt_trial_t *t = NULL;
-        pwt_trial_opts_t o = { .verbose = 1 };
+        pwt_trial_opts_t o = *opts;
         char ok = 0, log_path[PWT_PATH_MAX + 8];
         int fd;
         close(ready[0]);
@@ -235,15 +236,38 @@ static int trial_down(const char *env_path)
     return 0;
 }
 
+/* "--servers A,B": two server kinds into o->servers; 0 when the text is not two known kinds. */
+static int parse_servers(const char *arg, pwt_trial_opts_t *o, char kinds[2][16])
+{
+    const char *comma = strchr(arg, ',');
+    size_t n = comma ? (size_t)(comma - arg) : 0;
+
+    if (!comma || n >= sizeof kinds[0] || strlen(comma + 1) >= sizeof kinds[1])
+        return 0;
+    memcpy(kinds[0], arg, n);
+    kinds[0][n] = '\0';
+    snprintf(kinds[1], sizeof kinds[1], "%s", comma + 1);
+    o->servers[0] = kinds[0];
+    o->servers[1] = kinds[1];
+    return pwt_trial_server_kind_ok(kinds[0]) && pwt_trial_server_kind_ok(kinds[1]);
+}
+
 int main(int argc, char **argv)
 {
     const char *env = "trial.env";
     int up = 0, down = 0, hss_only = 0, keep = 0, status;
     pwt_trial_t *t = NULL;
     pwt_trial_opts_t o = { .verbose = 1 };
+    char kinds[2][16];
 
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--up") == 0) up = 1;
+        if (strcmp(argv[i], "--servers") == 0 && i + 1 < argc) {
+            if (!parse_servers(argv[++i], &o, kinds)) {
+                fprintf(stderr, "pw-trial: --servers '%s': give operator A's server and B's, each "
+                                "prosody or ejabberd, e.g. --servers prosody,ejabberd\n", argv[i]);
+                return 2;
+            }
+        } else if (strcmp(argv[i], "--up") == 0) up = 1;
         else if (strcmp(argv[i], "--down") == 0) down = 1;
         else if (strcmp(argv[i], "--hss-only") == 0) hss_only = 1;
         else if (strcmp(argv[i], "--keep") == 0) keep = 1;
@@ -256,7 +280,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (up)
-        return trial_up(env);
+        return trial_up(env, &o);
     if (down)
         return trial_down(env);
     o.hss_only = hss_only;
