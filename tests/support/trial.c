@@ -136,6 +136,18 @@ static pw_status_t start_component(pwt_trial_t *t, int op, const char *role, con
     return PW_OK;
 }
 
+/* Operator op's server kind when the caller names none: PWT_SERVERS="A,B" from the
+ * environment (how tests/check.sh runs the integration suite on each pair), else Prosody. */
+static const char *default_kind(int op, char kinds[2][16])
+{
+    const char *env = getenv("PWT_SERVERS"), *comma = env ? strchr(env, ',') : NULL;
+    if (!comma)
+        return "prosody";
+    snprintf(kinds[0], sizeof kinds[0], "%.*s", (int)(comma - env), env);
+    snprintf(kinds[1], sizeof kinds[1], "%s", comma + 1);
+    return kinds[op];
+}
+
 int pwt_trial_server_kind_ok(const char *kind)
 {
     return kind && (strcmp(kind, "prosody") == 0 || strcmp(kind, "ejabberd") == 0);
@@ -208,7 +220,8 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
     }
     nops = o && o->hss_only ? 1 : 2;
     for (int op = 0; op < nops; op++) {
-        const char *kind = o && o->servers[op] ? o->servers[op] : "prosody";
+        char kinds[2][16];
+        const char *kind = o && o->servers[op] ? o->servers[op] : default_kind(op, kinds);
         if (!pwt_trial_server_kind_ok(kind)) {
             pw_error(NULL, "pwt: no trial server of kind '%s' (prosody or ejabberd)", kind);
             rc = PW_EINVAL;
