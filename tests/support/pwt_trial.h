@@ -35,6 +35,18 @@ typedef struct pwt_trial_opts {
  */
 int pwt_trial_server_kind_ok(const char *kind);
 
+/** Room for one server kind's name in pwt_trial_split_servers(). */
+#define PWT_TRIAL_KIND_MAX 16
+
+/**
+ * Split "A,B" (pw-trial's --servers, the PWT_SERVERS environment variable) into operator A's
+ * and B's server kinds, without judging them (pwt_trial_server_kind_ok() does).
+ * @param text the text
+ * @param kinds receives the two names
+ * @return 1 when text is two names separated by a comma that fit kinds, 0 otherwise
+ */
+int pwt_trial_split_servers(const char *text, char kinds[2][PWT_TRIAL_KIND_MAX]);
+
 /**
  * Bring the trial up: dnsmasq with the operators' SRV and ENUM NAPTR records, operator A
  * (opa.example on 127.0.0.2) and B (opb.example on 127.0.0.3) federating over s2s, the fixture

@@ -136,16 +136,28 @@ static pw_status_t start_component(pwt_trial_t *t, int op, const char *role, con
     return PW_OK;
 }
 
-/* Operator op's server kind when the caller names none: PWT_SERVERS="A,B" from the
- * environment (how tests/check.sh runs the integration suite on each pair), else Prosody. */
-static const char *default_kind(int op, char kinds[2][16])
+int pwt_trial_split_servers(const char *text, char kinds[2][PWT_TRIAL_KIND_MAX])
 {
-    const char *env = getenv("PWT_SERVERS"), *comma = env ? strchr(env, ',') : NULL;
-    if (!comma)
+    const char *comma = text ? strchr(text, ',') : NULL;
+    size_t n = comma ? (size_t)(comma - text) : 0;
+
+    if (!comma || n >= PWT_TRIAL_KIND_MAX || strlen(comma + 1) >= PWT_TRIAL_KIND_MAX)
+        return 0;
+    memcpy(kinds[0], text, n);
+    kinds[0][n] = '\0';
+    snprintf(kinds[1], PWT_TRIAL_KIND_MAX, "%s", comma + 1);
+    return 1;
+}
+
+/* Operator op's server kind when the caller names none: PWT_SERVERS="A,B" from the
+ * environment (how the integration suite runs on another pair), else Prosody. A value with a
+ * comma that does not split is handed on whole, so that it is refused as an unknown kind. */
+static const char *default_kind(int op, char kinds[2][PWT_TRIAL_KIND_MAX])
+{
+    const char *env = getenv("PWT_SERVERS");
+    if (!env || !strchr(env, ','))
         return "prosody";
-    snprintf(kinds[0], sizeof kinds[0], "%.*s", (int)(comma - env), env);
-    snprintf(kinds[1], sizeof kinds[1], "%s", comma + 1);
-    return kinds[op];
+    return pwt_trial_split_servers(env, kinds) ? kinds[op] : env;
 }
 
 int pwt_trial_server_kind_ok(const char *kind)
@@ -220,7 +232,7 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
     }
     nops = o && o->hss_only ? 1 : 2;
     for (int op = 0; op < nops; op++) {
-        char kinds[2][16];
+        char kinds[2][PWT_TRIAL_KIND_MAX];
         const char *kind = o && o->servers[op] ? o->servers[op] : default_kind(op, kinds);
         if (!pwt_trial_server_kind_ok(kind)) {
             pw_error(NULL, "pwt: no trial server of kind '%s' (prosody or ejabberd)", kind);

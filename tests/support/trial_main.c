@@ -237,16 +237,10 @@ static int trial_down(const char *env_path)
 }
 
 /* "--servers A,B": two server kinds into o->servers; 0 when the text is not two known kinds. */
-static int parse_servers(const char *arg, pwt_trial_opts_t *o, char kinds[2][16])
+static int parse_servers(const char *arg, pwt_trial_opts_t *o, char kinds[2][PWT_TRIAL_KIND_MAX])
 {
-    const char *comma = strchr(arg, ',');
-    size_t n = comma ? (size_t)(comma - arg) : 0;
-
-    if (!comma || n >= sizeof kinds[0] || strlen(comma + 1) >= sizeof kinds[1])
+    if (!pwt_trial_split_servers(arg, kinds))
         return 0;
-    memcpy(kinds[0], arg, n);
-    kinds[0][n] = '\0';
-    snprintf(kinds[1], sizeof kinds[1], "%s", comma + 1);
     o->servers[0] = kinds[0];
     o->servers[1] = kinds[1];
     return pwt_trial_server_kind_ok(kinds[0]) && pwt_trial_server_kind_ok(kinds[1]);
@@ -258,7 +252,7 @@ int main(int argc, char **argv)
     int up = 0, down = 0, hss_only = 0, keep = 0, status;
     pwt_trial_t *t = NULL;
     pwt_trial_opts_t o = { .verbose = 1 };
-    char kinds[2][16];
+    char kinds[2][PWT_TRIAL_KIND_MAX];
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--servers") == 0 && i + 1 < argc) {
