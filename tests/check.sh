@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # check.sh: install what is missing, build, and run the whole test suite (README's second command).
 #
-#   tests/check.sh            everything: unit + integration tests, the suite under valgrind,
+#   tests/check.sh            everything: unit + integration tests (A and B on Prosody), the
+#                             integration tests again on the other server pairs (ejabberd,ejabberd;
+#                             prosody,ejabberd; ejabberd,prosody), the unit tests under valgrind,
 #                             an ASan/UBSan build of the suite, the fuzz targets (20 s each),
 #                             and make distcheck
-#   tests/check.sh --quick    unit + integration tests only
+#   tests/check.sh --quick    unit + integration tests on prosody,prosody only
 #
 # Builds happen out of tree under build/ (build/plain, build/asan, build/fuzz); nothing else is written.
 set -euo pipefail
@@ -52,10 +54,36 @@ run_suite() { # name, configure args...
     return $rc
 }
 
+# The integration tests that run on any pair (Makefile.am PW_PAIR_TESTS), on one pair A,B.
+run_pair() { # pair
+    local pair=$1 dir="$top/build/plain" rc=0 p f
+    say "integration tests on $pair (operator A's server, B's)"
+    rm -f "$dir/test-suite.log"
+    touch "$dir/pair-start.stamp"
+    (cd "$dir" && PWT_SERVERS=$pair make -s check-pair) || rc=$?
+    p=$(awk '/^# PASS:/ { n += $3 } END { print n + 0 }' "$dir/test-suite.log" 2>/dev/null)
+    f=$(awk '/^# (FAIL|ERROR|XPASS):/ { n += $3 } END { print n + 0 }' "$dir/test-suite.log" 2>/dev/null)
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${f:-0}))
+    if [ $rc -ne 0 ]; then
+        [ "${f:-0}" -gt 0 ] || failed=$((failed + 1)) # make failed without a FAIL line
+        for log in "$dir"/tests/integration/*.log; do
+            [ "${log%.log}.trs" -nt "$dir/pair-start.stamp" ] || continue # not run on this pair
+            grep -q -E ':test-result: (FAIL|ERROR)' "${log%.log}.trs" 2>/dev/null || continue
+            echo "---- $pair: $log (last 60 lines)"; tail -n 60 "$log"
+        done
+    fi
+    return $rc
+}
+
 status=0
 run_suite plain || status=1
 
 if [ $quick -eq 0 ]; then
+    for pair in ejabberd,ejabberd prosody,ejabberd ejabberd,prosody; do
+        run_pair "$pair" || status=1
+    done
+
     say "unit tests under valgrind"
     vg_fail=0
     # one valgrind per test binary, $jobs at a time; each writes TEST.valgrind.log and TEST.vgrc

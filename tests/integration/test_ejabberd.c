@@ -72,12 +72,17 @@ static void setup(void)
     cr_assert_eq(pwt_server_add_user(fx.a, "alice", "alice-pw"), PW_OK);
     cr_assert_eq(pwt_server_add_user(fx.b, "bob", "bob-pw"), PW_OK);
     cr_assert_eq(pwt_server_add_user(fx.b, "frank", "frank-pw"), PW_OK);
+    cr_assert_eq(pwt_server_add_user(fx.b, "erin", "erin-pw"), PW_OK);
     /* gw stands in for B's gateway: the only sender the presence server takes enquiries from */
     cr_assert_eq(pwt_server_add_user(fx.b, "gw", "gw-pw"), PW_OK);
     cr_assert_eq(pwt_server_set_roster(fx.b, "bob", "+447700900001@watcher.opb.example", "from"),
                  PW_OK);
     cr_assert_eq(pwt_server_set_roster(fx.b, "frank", "+447700900001@watcher.opb.example", "none"),
                  PW_OK);
+    cr_assert_eq(pwt_server_set_roster(fx.b, "erin", "+447700900001@watcher.opb.example", "from"),
+                 PW_OK);
+    /* bob's presence server is in his roster (docs/ejabberd.md, "a vanished user"); erin's not */
+    cr_assert_eq(pwt_server_set_roster(fx.b, "bob", "ps1.opb.example", "from"), PW_OK);
     cr_assert_eq(pwt_server_set_roster(fx.b, "nobody", "x@opb.example", "from"), PW_ENOTFOUND);
     start(fx.a);
     start(fx.b);
@@ -242,6 +247,55 @@ Test(ejabberd, presence_server_gets_privilege_1_and_reads_rosters)
     cr_assert_str_eq(xmpp_stanza_get_type(r), "error");
     cr_assert_eq(pw_stanza_error_parse(r, text, sizeof text), PW_ERR_FORBIDDEN, "%s", text);
     xmpp_stanza_release(r);
+}
+
+/* The state in the presence server's answer to gw about a user: "true" or "false". */
+static const char *available_in_answer(pwt_client_t *gw, const char *user, const char *ref,
+                                       char *buf, size_t cap)
+{
+    xmpp_stanza_t *r = enquire(gw, user, ref), *enquiry, *state;
+    const char *available;
+
+    cr_assert_str_eq(xmpp_stanza_get_type(r), "result", "the enquiry about %s was answered", user);
+    enquiry = xmpp_stanza_get_child_by_ns(r, "urn:peerwatch:chain:0");
+    state = enquiry ? xmpp_stanza_get_child_by_ns(enquiry, "urn:peerwatch:0") : NULL;
+    cr_assert_not_null(state, "the answer about %s carries a state", user);
+    available = xmpp_stanza_get_attribute(state, "available");
+    snprintf(buf, cap, "%s", available ? available : "");
+    xmpp_stanza_release(r);
+    return buf;
+}
+
+/* ejabberd forwards to a managed entity (XEP-0356) only the presences a client sends. bob has
+ * his presence server in his roster with subscription from, erin has not; both close their
+ * streams without sending unavailable. ejabberd broadcasts bob's unavailable to his "from"
+ * contacts, the presence server among them; erin's leaving never reaches it (the ejabberd
+ * behaviour that docs/ejabberd.md asks operators to provision around). */
+Test(ejabberd, only_a_user_with_his_presence_server_in_his_roster_is_seen_leaving)
+{
+    pwt_client_t *bob, *erin, *gw;
+    char buf[16];
+
+    bob = login(fx.b, 0, "bob@opb.example", "bob-pw");
+    erin = login(fx.b, 2, "erin@opb.example", "erin-pw");
+    cr_assert_eq(pwt_client_presence(bob, NULL, "here", 0), PW_OK);
+    cr_assert_eq(pwt_client_presence(erin, NULL, "here too", 0), PW_OK);
+    cr_assert_eq(pwt_component_wait_log(fx.ps, "bob@opb.example changed state", 1, 5000), 0);
+    cr_assert_eq(pwt_component_wait_log(fx.ps, "erin@opb.example changed state", 1, 5000), 0);
+    gw = login(fx.b, 1, "gw@opb.example", "gw-pw");
+    cr_assert_str_eq(available_in_answer(gw, "bob", "ej-left-1", buf, sizeof buf), "true");
+    cr_assert_str_eq(available_in_answer(gw, "erin", "ej-left-2", buf, sizeof buf), "true");
+
+    pwt_client_destroy(erin);
+    fx.clients[2] = NULL;
+    pwt_client_destroy(bob);
+    fx.clients[0] = NULL;
+    cr_assert_eq(pwt_component_wait_log(fx.ps, "bob@opb.example changed state", 2, 5000), 0,
+                 "bob's unavailable reached his presence server");
+    cr_assert_str_eq(available_in_answer(gw, "bob", "ej-left-3", buf, sizeof buf), "false");
+    cr_assert_str_eq(available_in_answer(gw, "erin", "ej-left-4", buf, sizeof buf), "true",
+                     "ejabberd told the presence server nothing of erin's leaving (if this "
+                     "fails, ejabberd changed: update docs/ejabberd.md)");
 }
 
 /* A test process killed with SIGKILL: its node must die with it (parent-death signals along

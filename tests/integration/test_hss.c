@@ -1,4 +1,4 @@
-/* test_hss.c: peerwatch-hss behind a real private Prosody, queried by real XMPP clients:
+/* test_hss.c: peerwatch-hss behind a real private Prosody or ejabberd (PWT_SERVERS), queried by real XMPP clients:
  * allowed and forbidden lookups, unknown and malformed keys, reload on SIGHUP (good and bad file),
  * and the runtime's disco/version/ping answered through the server. */
 #include <criterion/criterion.h>
@@ -10,7 +10,7 @@
 #include "xmpp/pw_stanza.h"
 #include "pwt_client.h"
 #include "pwt_component.h"
-#include "pwt_prosody.h"
+#include "pwt_trial.h"
 #include "pwt_util.h"
 
 static pwt_server_t *server;
@@ -32,10 +32,10 @@ static void setup(void)
     char port[16];
     char src[PWT_PATH_MAX];
 
-    cr_assert_eq(pwt_prosody_create(&server, &o), PW_OK, "private Prosody prepared");
+    cr_assert_eq(pwt_trial_server_create(&server, PWT_OPA, &o), PW_OK, "private server prepared");
     cr_assert_eq(pwt_server_add_user(server, "alice", "pw"), PW_OK);
     cr_assert_eq(pwt_server_add_user(server, "mallory", "pw"), PW_OK);
-    cr_assert_eq(pwt_server_start(server), PW_OK, "private Prosody started");
+    cr_assert_eq(pwt_server_start(server), PW_OK, "private server started");
     /* the subscriber file: conf/hss-opa.subscribers, copied so reload tests can change it */
     snprintf(subscribers, sizeof subscribers, "%s/hss.subscribers", pwt_server_dir(server));
     cr_assert_eq(pwt_srcpath(src, sizeof src, "conf/hss-opa.subscribers"), PW_OK);
@@ -53,7 +53,7 @@ static void setup(void)
         cr_assert_eq(pwt_component_start(&hss, "hss/peerwatch-hss", "conf/trial/hss.conf", vars,
                                          pwt_server_dir(server), "hss"), PW_OK);
     }
-    cr_assert_eq(pwt_component_wait_online(hss, 1, 10000), 0, "the HSS connected to Prosody");
+    cr_assert_eq(pwt_component_wait_online(hss, 1, 10000), 0, "the HSS connected to its server");
     cr_assert_eq(pwt_client_connect(&alice, "alice@opa.example", "pw", "127.0.0.2",
                                     pwt_server_c2s_port(server), 5000), PW_OK);
     cr_assert_eq(pwt_client_connect(&mallory, "mallory@opa.example", "pw", "127.0.0.2",

@@ -1,4 +1,4 @@
-/* test_reconnect.c: a real component survives a restart of its Prosody: it reconnects with
+/* test_reconnect.c: a real component survives a restart of its XMPP server (Prosody or ejabberd, PWT_SERVERS): it reconnects with
  * backoff and answers again, and it stops cleanly on SIGTERM. */
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -8,7 +8,7 @@
 
 #include "pwt_client.h"
 #include "pwt_component.h"
-#include "pwt_prosody.h"
+#include "pwt_trial.h"
 #include "pwt_util.h"
 
 static int ping_hss(pwt_server_t *server)
@@ -34,7 +34,7 @@ Test(reconnect, component_reconnects_after_the_server_restarts, .timeout = 90)
     char port[16], subs[PWT_PATH_MAX];
     int st;
 
-    cr_assert_eq(pwt_prosody_create(&server, &o), PW_OK);
+    cr_assert_eq(pwt_trial_server_create(&server, PWT_OPA, &o), PW_OK);
     cr_assert_eq(pwt_server_add_user(server, "alice", "pw"), PW_OK);
     cr_assert_eq(pwt_server_start(server), PW_OK);
     snprintf(port, sizeof port, "%d", pwt_server_component_port(server));

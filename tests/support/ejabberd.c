@@ -517,11 +517,13 @@ static pw_status_t ej_set_roster(void *owner, const char *user, const char *cont
 
 /* ------------------------------------------------------------------ start and stop */
 
-/* Kill what still runs with the instance's dir in its command line (a node whose ejabberdctl
- * is gone), and wait until nothing does. Returns how many had to be killed. */
+/* Kill what still runs with the instance's spool dir in its command line (a node whose
+ * ejabberdctl is gone: ejabberdctl and beam.smp both name it), and wait until nothing does.
+ * Not the instance's dir: a test may run components whose configs live there.
+ * Returns how many had to be killed. */
 static size_t kill_leftovers(const pwt_ejabberd_t *s)
 {
-    const char *dir = pwt_server_dir(s->srv);
+    const char *dir = s->spool_dir;
     int pids[LEFTOVERS_MAX];
     size_t n = pwt_proc_find_cmdline(dir, pids, LEFTOVERS_MAX);
     uint64_t deadline = pwt_now_ms() + GONE_TIMEOUT_MS;
@@ -573,8 +575,8 @@ done:
 
 /* Stop the node: sig (SIGTERM: ejabberd shuts down cleanly, its spool stays consistent for a
  * restart; SIGKILL: at once, when the spool goes anyway) to the beam.smp below ejabberdctl,
- * SIGKILL to both after STOP_TIMEOUT_MS; then kill whatever still has the dir in its command
- * line. */
+ * SIGKILL to both after STOP_TIMEOUT_MS; then kill whatever still has the spool dir in its
+ * command line. */
 static pw_status_t stop_node(pwt_ejabberd_t *s, int sig)
 {
     pwt_proc_t *proc = pwt_server_proc(s->srv);

@@ -1,4 +1,4 @@
-/* pwt_trial.h: the two-operator trial on one machine: dnsmasq, two federating Prosody servers, fixture users and all components. */
+/* pwt_trial.h: the two-operator trial on one machine: dnsmasq, two federating XMPP servers (Prosody or ejabberd), fixture users and all components. */
 #ifndef PWT_TRIAL_H
 #define PWT_TRIAL_H
 
@@ -46,6 +46,17 @@ int pwt_trial_server_kind_ok(const char *kind);
  * @return 1 when text is two names separated by a comma that fit kinds, 0 otherwise
  */
 int pwt_trial_split_servers(const char *text, char kinds[2][PWT_TRIAL_KIND_MAX]);
+
+/**
+ * Create (not start) one private server of the kind the trial would give operator op: the
+ * op-th name of PWT_SERVERS="A,B" in the environment, else Prosody. For a test that needs a
+ * single server and runs on every pair the suite runs on.
+ * @param out receives the server (pwt_server_destroy())
+ * @param op PWT_OPA or PWT_OPB
+ * @param spec what it serves
+ * @return PW_OK; PW_EINVAL for a bad op or an unknown kind (logged); the kind's create errors
+ */
+pw_status_t pwt_trial_server_create(pwt_server_t **out, int op, const pwt_server_spec_t *spec);
 
 /**
  * Bring the trial up: dnsmasq with the operators' SRV and ENUM NAPTR records, operator A

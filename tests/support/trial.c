@@ -16,13 +16,16 @@
 
 #define MAX_COMPONENTS 12
 
-/* The fixture subscribers of the trial (issue "two-operator trial"): the same every time. */
+/* The fixture subscribers of the trial (issue "two-operator trial"): the same every time, with
+ * the presence server that serves each (as in conf/hss-op?.subscribers). */
 static const struct {
     int op;
     const char *user;
+    const char *ps; /* "ps1": the user's presence server is ps1.<domain> */
 } fixture_users[] = {
-    { PWT_OPA, "alice" }, { PWT_OPA, "carol" }, { PWT_OPA, "dave" },
-    { PWT_OPB, "bob" },   { PWT_OPB, "erin" },  { PWT_OPB, "frank" }, { PWT_OPB, "grace" },
+    { PWT_OPA, "alice", "ps1" }, { PWT_OPA, "carol", "ps1" }, { PWT_OPA, "dave", "ps1" },
+    { PWT_OPB, "bob", "ps1" },   { PWT_OPB, "erin", "ps2" },  { PWT_OPB, "frank", "ps1" },
+    { PWT_OPB, "grace", "ps2" },
 };
 
 /* Roster items that encode the presentities' decisions about alice. */
@@ -165,11 +168,48 @@ int pwt_trial_server_kind_ok(const char *kind)
     return kind && (strcmp(kind, "prosody") == 0 || strcmp(kind, "ejabberd") == 0);
 }
 
+/* On ejabberd, each user's roster holds the user's presence server with subscription "from"
+ * (docs/ejabberd.md, "a vanished user"): ejabberd forwards to a managed entity only the
+ * presences a client sends, but broadcasts "unavailable" to every "from" contact when a
+ * session ends without one (a client quits or its connection drops). The presence server
+ * gets each available presence twice, which changes nothing. */
+static pw_status_t add_presence_server_items(pwt_trial_t *t, int op)
+{
+    char ps[128];
+    pw_status_t rc = PW_OK;
+
+    for (size_t i = 0; rc == PW_OK && i < sizeof fixture_users / sizeof fixture_users[0]; i++) {
+        if (fixture_users[i].op != op)
+            continue;
+        snprintf(ps, sizeof ps, "%s.%s", fixture_users[i].ps, domains[op]);
+        rc = pwt_server_set_roster(t->server[op], fixture_users[i].user, ps, "from");
+    }
+    return rc;
+}
+
+static pw_status_t create_server(pwt_server_t **out, const char *kind,
+                                 const pwt_server_spec_t *spec)
+{
+    if (!pwt_trial_server_kind_ok(kind)) {
+        pw_error(NULL, "pwt: no trial server of kind '%s' (prosody or ejabberd)", kind);
+        return PW_EINVAL;
+    }
+    return strcmp(kind, "ejabberd") == 0 ? pwt_ejabberd_create(out, spec)
+                                         : pwt_prosody_create(out, spec);
+}
+
+pw_status_t pwt_trial_server_create(pwt_server_t **out, int op, const pwt_server_spec_t *spec)
+{
+    char kinds[2][PWT_TRIAL_KIND_MAX];
+    if (op != PWT_OPA && op != PWT_OPB)
+        return PW_EINVAL;
+    return create_server(out, default_kind(op, kinds), spec);
+}
+
 static pw_status_t prepare_server(pwt_trial_t *t, int op, const char *kind)
 {
     pwt_server_spec_t po = { .domain = domains[op], .ip = ips[op] };
-    pw_status_t rc = strcmp(kind, "ejabberd") == 0 ? pwt_ejabberd_create(&t->server[op], &po)
-                                                   : pwt_prosody_create(&t->server[op], &po);
+    pw_status_t rc = create_server(&t->server[op], kind, &po);
     if (rc != PW_OK)
         return rc;
     for (size_t i = 0; i < sizeof fixture_users / sizeof fixture_users[0]; i++) {
@@ -184,7 +224,9 @@ static pw_status_t prepare_server(pwt_trial_t *t, int op, const char *kind)
                                         fixture_rosters[i].subscription)) != PW_OK)
             return rc;
     }
-    return PW_OK;
+    if (strcmp(kind, "ejabberd") == 0)
+        rc = add_presence_server_items(t, op);
+    return rc;
 }
 
 static pw_status_t start_dns(pwt_trial_t *t)
@@ -234,11 +276,6 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
     for (int op = 0; op < nops; op++) {
         char kinds[2][PWT_TRIAL_KIND_MAX];
         const char *kind = o && o->servers[op] ? o->servers[op] : default_kind(op, kinds);
-        if (!pwt_trial_server_kind_ok(kind)) {
-            pw_error(NULL, "pwt: no trial server of kind '%s' (prosody or ejabberd)", kind);
-            rc = PW_EINVAL;
-            goto done;
-        }
         if ((rc = prepare_server(t, op, kind)) != PW_OK)
             goto done;
         snprintf(t->cdr_dir[op], sizeof t->cdr_dir[op], "%s/cdr-%s", t->dir, domains[op]);
