@@ -2,7 +2,8 @@
  * the two-operator trial, against the raw routing rate of the same servers for the same hops
  * (echo relays carrying a payload of the enquiry's size, measured in the same run).
  *
- * Usage: bench_chain [ENQUIRIES [WINDOW]]   (defaults 2000 and 16)
+ * Usage: bench_chain [--servers A,B] [ENQUIRIES [WINDOW]]   (defaults: PWT_SERVERS or
+ *        prosody,prosody; 2000 and 16). A and B are operator A's and B's server kind.
  *
  * The baseline replays the chain's stanza path with trivial relays built on the same component
  * runtime: client → relay-WA (asks relay-HSS of A, then relay-WPP) → relay-WPP → s2s →
@@ -251,8 +252,12 @@ static run_stats_t load(pwt_client_t *c, int chain, unsigned n, unsigned window)
 
 int main(int argc, char **argv)
 {
-    unsigned n = argc > 1 ? (unsigned)atoi(argv[1]) : 2000;
-    unsigned window = argc > 2 ? (unsigned)atoi(argv[2]) : 16;
+    char kinds[2][PWT_TRIAL_KIND_MAX];
+    int servers_given = argc > 2 && strcmp(argv[1], "--servers") == 0;
+    char **args = argv + (servers_given ? 2 : 0);
+    int nargs = argc - (servers_given ? 2 : 0);
+    unsigned n = nargs > 1 ? (unsigned)atoi(args[1]) : 2000;
+    unsigned window = nargs > 2 ? (unsigned)atoi(args[2]) : 16;
     pwt_trial_t *t = NULL;
     pwt_trial_opts_t o = { .log_level = "info" }; /* the harness waits for the "is online" info line */
     pwt_client_t *alice = NULL, *bob = NULL;
@@ -261,9 +266,14 @@ int main(int argc, char **argv)
     pid_t relays;
     char ok = 0;
 
-    if (n == 0 || window == 0) {
-        fprintf(stderr, "usage: bench_chain [ENQUIRIES [WINDOW]]\n");
+    if (n == 0 || window == 0 ||
+        (servers_given && !pwt_trial_split_servers(argv[2], kinds))) {
+        fprintf(stderr, "usage: bench_chain [--servers A,B] [ENQUIRIES [WINDOW]]\n");
         return 2;
+    }
+    if (servers_given) {
+        o.servers[PWT_OPA] = kinds[PWT_OPA];
+        o.servers[PWT_OPB] = kinds[PWT_OPB];
     }
     printf("bench_chain: starting the two-operator trial...\n");
     fflush(stdout);
@@ -293,7 +303,9 @@ int main(int argc, char **argv)
     base = load(alice, 0, n, window);
     chain = load(alice, 1, n, window);
 
-    printf("\nbench_chain: %u requests, %u outstanding, one client, 2 Prosody servers on one machine\n", n, window);
+    printf("\nbench_chain: %u requests, %u outstanding, one client, A on %s and B on %s, one machine\n",
+           n, window, pwt_server_kind(pwt_trial_server(t, PWT_OPA)),
+           pwt_server_kind(pwt_trial_server(t, PWT_OPB)));
     printf("  %-44s %10s %10s %10s %8s\n", "path", "req/s", "p50 ms", "p99 ms", "failed");
     printf("  %-44s %10.0f %10.2f %10.2f %8u\n", "baseline: echo relays, same hops (raw routing)",
            base.rate, base.p50_ms, base.p99_ms, base.failed);

@@ -31,6 +31,7 @@
 #define TEMPLATE_YML "conf/ejabberd/operator.yml"
 #define TEMPLATE_CTL "conf/ejabberd/ejabberdctl.cfg"
 #define TEMPLATE_INETRC "conf/ejabberd/inetrc"
+#define TEMPLATE_VMARGS "conf/ejabberd/vm.args"
 #define EJABBERD_USER "ejabberd" /* the Debian package's system user: ejabberdctl insists on it */
 #define START_TIMEOUT_MS 30000u
 #define STOP_TIMEOUT_MS 10000u
@@ -51,6 +52,7 @@ typedef struct pwt_ejabberd {
     char logs_dir[PWT_PATH_MAX];
     char ctl_config_path[PWT_PATH_MAX];
     char inetrc_path[PWT_PATH_MAX];
+    char vm_args_path[PWT_PATH_MAX];
     char erl_path[PWT_PATH_MAX];     /* the erl wrapper */
     char error_log_path[PWT_PATH_MAX];
     char ctl_output_path[PWT_PATH_MAX];
@@ -191,7 +193,7 @@ static pw_status_t render_inetrc(const pwt_ejabberd_t *s)
     return render(TEMPLATE_INETRC, s->inetrc_path, vars);
 }
 
-/* Render ejabberd.yml, ejabberdctl.cfg and the inetrc. */
+/* Render ejabberd.yml, ejabberdctl.cfg, vm.args and the inetrc. */
 static pw_status_t render_config(const pwt_ejabberd_t *s)
 {
     char c2s[16], s2s[16], comp[16], dist[16];
@@ -216,6 +218,10 @@ static pw_status_t render_config(const pwt_ejabberd_t *s)
             "NODE", s->node, "DIST_PORT", dist, "COOKIE", s->cookie, "ERL", s->erl_path, NULL,
         };
         st = render(TEMPLATE_CTL, s->ctl_config_path, vars);
+    }
+    if (st == PW_OK) {
+        const char *const none[] = { NULL };
+        st = render(TEMPLATE_VMARGS, s->vm_args_path, none);
     }
     return st == PW_OK ? render_inetrc(s) : st;
 }
@@ -253,6 +259,7 @@ static pw_status_t make_paths(pwt_ejabberd_t *s)
         { offsetof(pwt_ejabberd_t, logs_dir), "logs" },
         { offsetof(pwt_ejabberd_t, ctl_config_path), "ejabberdctl.cfg" },
         { offsetof(pwt_ejabberd_t, inetrc_path), "inetrc" },
+        { offsetof(pwt_ejabberd_t, vm_args_path), "vm.args" },
         { offsetof(pwt_ejabberd_t, erl_path), "erl" },
         { offsetof(pwt_ejabberd_t, error_log_path), "logs/error.log" },
         { offsetof(pwt_ejabberd_t, ctl_output_path), "ejabberdctl.out" },

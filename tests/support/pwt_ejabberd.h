@@ -8,7 +8,7 @@
 /**
  * Prepare a private ejabberd without starting it, as a server of the harness (pwt_server.h):
  * a temp dir that is its config dir (ejabberd.yml rendered from conf/ejabberd/operator.yml,
- * ejabberdctl.cfg, inetrc), with spool/ (Mnesia) and logs/ below it; free c2s, s2s and
+ * ejabberdctl.cfg, vm.args, inetrc), with spool/ (Mnesia) and logs/ below it; free c2s, s2s and
  * component ports on spec->ip; its own Erlang node name, distribution port (on 127.0.0.1,
  * no epmd) and cookie, so that several run side by side. Needs root and Debian's ejabberd
  * (its user "ejabberd" runs the node). Set PWT_EJABBERD_DEBUG in the environment for
@@ -24,7 +24,7 @@
  *   add_rosteritem or delete_rosteritem); PW_ECLOSED once it ran and is stopped. A roster
  *   needs its user added first (PW_ENOTFOUND otherwise).
  * - pwt_server_stop(): SIGTERM to the beam.smp below the ejabberdctl started (SIGKILL to both
- *   after 10 s); then anything still running with the temp dir in its command line is killed.
+ *   after 10 s); then anything still running with its spool dir in its command line is killed.
  *   pwt_server_destroy() sends SIGKILL at once: the spool goes with the dir.
  * - pwt_server_print_log(): ejabberd.log, error.log, the node's output and the ejabberdctl
  *   calls' output.

@@ -2,9 +2,13 @@
  * driven by pw_loop, with reconnect on exponential backoff and jitter. */
 #include "xmpp/pw_transport.h"
 
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "core/pw_log.h"
 
@@ -34,11 +38,17 @@ typedef struct strophe_transport {
  * handed over through this slot, which is set and read within one synchronous call. */
 static int *socket_capture_slot;
 
-static int capture_socket(xmpp_conn_t *conn, void *sock)
+/* The sockopt callback of every real connection: hand the fd over, and turn Nagle's algorithm
+ * off. Stanzas are small and wanted at once; with Nagle, a stanza written while an earlier
+ * one is unacknowledged waits for the server's delayed ACK (up to 40 ms on Linux). */
+static int prepare_socket(xmpp_conn_t *conn, void *sock)
 {
+    int fd = *(int *)sock, on = 1;
     (void)conn;
     if (socket_capture_slot)
-        *socket_capture_slot = *(int *)sock;
+        *socket_capture_slot = fd;
+    if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) != 0)
+        pw_debug(NULL, "TCP_NODELAY on the server connection: %s", strerror(errno));
     return 0;
 }
 
@@ -70,7 +80,7 @@ void pw_transport_strophe_prepare(xmpp_conn_t *conn, const char *server, unsigne
     xmpp_conn_set_jid(conn, "sm-state-workaround@localhost");
     xmpp_conn_set_sockopt_callback(conn, refuse_socket);
     (void)xmpp_connect_client(conn, server, port, connect_handler_ignore, NULL);
-    xmpp_conn_set_sockopt_callback(conn, capture_socket);
+    xmpp_conn_set_sockopt_callback(conn, prepare_socket);
 }
 
 
