@@ -3,7 +3,8 @@
 #
 #   tests/check.sh            everything: unit + integration tests (A and B on Prosody), the
 #                             integration tests again on the other server pairs (ejabberd,ejabberd;
-#                             prosody,ejabberd; ejabberd,prosody), the unit tests under valgrind,
+#                             prosody,ejabberd; ejabberd,prosody; prosody,ejabberd-cluster: B on
+#                             two ejabberd nodes), the unit tests under valgrind,
 #                             an ASan/UBSan build of the suite, the fuzz targets (20 s each),
 #                             and make distcheck
 #   tests/check.sh --quick    unit + integration tests on prosody,prosody only
@@ -80,7 +81,7 @@ status=0
 run_suite plain || status=1
 
 if [ $quick -eq 0 ]; then
-    for pair in ejabberd,ejabberd prosody,ejabberd ejabberd,prosody; do
+    for pair in ejabberd,ejabberd prosody,ejabberd ejabberd,prosody prosody,ejabberd-cluster; do
         run_pair "$pair" || status=1
     done
 

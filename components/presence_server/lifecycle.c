@@ -25,6 +25,8 @@ static void subs_config(const pw_presence_settings_t *s, const char *node, pw_su
     sc->notify_interval_ms = (uint64_t)s->notify_interval_ms;
     sc->notify_timeout_ms = (uint64_t)s->notify_timeout_ms;
     sc->notify_retries = (unsigned)s->notify_retries;
+    sc->gateways = (const char *const *)s->gateway.items;
+    sc->ngateways = s->gateway.n;
     sc->max_subscriptions = (size_t)s->max_subscriptions;
     sc->wall_clock = s->wall_clock;
     sc->wall_clock_arg = s->wall_clock_arg;
@@ -84,8 +86,9 @@ pw_status_t pw_presence_create(pw_presence_t **out, pw_component_t *c,
         (rc = pw_watchers_create(&ps->watchers, c, ps->subs, serves_domain, ps)) != PW_OK ||
         (rc = pw_presence_privilege_start(ps)) != PW_OK)
         goto done;
-    pw_info(NULL, "presence server for %s: enquiries from %s, approvals via %s, charge records in %s, "
-            "%zu subscriptions", settings->network, settings->gateway, settings->watcher,
+    pw_info(NULL, "presence server for %s: enquiries from %s%s, approvals via %s, charge records "
+            "in %s, %zu subscriptions", settings->network, settings->gateway.items[0],
+            settings->gateway.n > 1 ? " and its other instances" : "", settings->watcher,
             settings->cdr_dir, pw_subs_count(ps->subs));
     *out = ps;
     ps = NULL;

@@ -15,7 +15,8 @@
 /** The role's settings, loaded from its INI file with pw_presence_role's option table. */
 typedef struct pw_presence_settings {
     pw_config_common_t common;
-    char *gateway;                /**< [presence] gateway: the only JID allowed to send enquiries */
+    pw_config_list_t gateway;     /**< [presence] gateway: the operator's gateway instances, the
+                                       only senders of enquiries; notifications fail over among them */
     char *watcher;                /**< [presence] watcher: the own WA's domain (contact JIDs, approvals) */
     char *network;                /**< [presence] network: the own network (serving network) */
     int64_t approval_interval_ms; /**< [presence] approval_interval: one request per pair per interval */

@@ -25,6 +25,10 @@ typedef struct pw_subs_config {
     uint64_t notify_interval_ms;/**< at most one notification per subscription per interval */
     uint64_t notify_timeout_ms; /**< wait this long for a notification's acknowledgement */
     unsigned notify_retries;    /**< resends of a timed-out notification before giving up */
+    const char *const *gateways;/**< the operator's gateway instances (borrowed): a notification
+                                     its subscription's gateway does not take goes to the others,
+                                     in this order (docs/protocol.md §5.2) */
+    size_t ngateways;           /**< how many (0: only the subscription's gateway)*/
     size_t max_subscriptions;   /**< active subscriptions at most */
     pw_cdr_clock_fn wall_clock; /**< ms since the epoch; NULL: CLOCK_REALTIME */
     void *wall_clock_arg;       /**< passed to wall_clock */

@@ -2,13 +2,17 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <string.h>
+
+#include "address/pw_jid.h"
 #include "charging/pw_cdr.h"
 #include "presence.h"
 
 static const pw_config_option_t options[] = {
     PW_CONFIG_COMMON_OPTIONS(pw_presence_settings_t, common),
-    { "presence", "gateway", PW_OPT_JID, 1, 2047, NULL,
-      "the operator's gateway: the only sender of enquiries (others: forbidden)",
+    { "presence", "gateway", PW_OPT_LIST, 1, 16, NULL,
+      "the operator's gateway JIDs (one per instance): the only senders of enquiries (others: "
+      "forbidden); a notification its gateway does not take goes to the next",
       offsetof(pw_presence_settings_t, gateway) },
     { "presence", "watcher", PW_OPT_DOMAIN, 1, 253, NULL,
       "the own Watcher Application's domain: contact JIDs <msisdn>@<watcher>, approval requests",
@@ -66,6 +70,15 @@ static const pw_config_option_t options[] = {
 pw_status_t pw_presence_check(void *settings, char *why, size_t cap)
 {
     const pw_presence_settings_t *s = settings;
+    char bare[PW_JID_MAX + 1];
+
+    for (size_t i = 0; i < s->gateway.n; i++) {
+        const char *gw = s->gateway.items[i];
+        if (pw_jid_bare(gw, bare, sizeof bare) != PW_OK || strcmp(bare, gw) != 0) {
+            snprintf(why, cap, "[presence] gateway: '%s' is not a bare JID or domain", gw);
+            return PW_ECONFIG;
+        }
+    }
     if (s->cdr_node && s->cdr_node[0] && !pw_cdr_node_valid(s->cdr_node)) {
         snprintf(why, cap, "[charging] node: '%s' is not a node id (1..127 of A-Z a-z 0-9 . _ -)",
                  s->cdr_node);

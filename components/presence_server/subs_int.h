@@ -94,6 +94,8 @@ typedef struct ps_out {
     ps_sub_t *sub;        /* NULL for an ended notification or once the subscription ended */
     xmpp_stanza_t *iq;
     unsigned retries;
+    unsigned target;      /* 0: sent to the subscription's gateway; k: to the k-th other one */
+    char *own_gateway;    /* the subscription's gateway (the iq's first 'to') */
     pw_link_t link;       /* in the subscriptions' outs */
 } ps_out_t;
 

@@ -1,8 +1,9 @@
-/* subs_notify.c: the subscriptions' notifications in flight to the gateway (docs/protocol.md §5.2): send, acknowledgement, retries after a timeout; what follows goes up through the callbacks. */
+/* subs_notify.c: the subscriptions' notifications in flight to the gateway (docs/protocol.md §5.2): send, acknowledgement, failover to the operator's other gateway instances, retries after a timeout; what follows goes up through the callbacks. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/pw_log.h"
 #include "xmpp/pw_stanza.h"
@@ -13,6 +14,7 @@ static void out_free(ps_out_t *o)
 {
     if (o->iq)
         xmpp_stanza_release(o->iq);
+    free(o->own_gateway);
     free(o);
 }
 
@@ -43,7 +45,7 @@ pw_status_t pw_subs_notify_send(pw_subs_t *s, ps_sub_t *sub, const char *reason,
         n->state = *state;
     o = calloc(1, sizeof *o);
     iq = pw_notify_iq(ctx, n, sub->gateway->s);
-    if (!o || !iq)
+    if (!o || !iq || !(o->own_gateway = strdup(sub->gateway->s)))
         goto done;
     o->s = s;
     o->iq = iq;
@@ -79,6 +81,56 @@ static int error_is_wait(xmpp_stanza_t *response)
     return type && strcmp(type, "wait") == 0;
 }
 
+/* The k-th gateway (k from 1) to try after the subscription's own: the configured instances
+ * in order, the own one left out. NULL past the last. */
+static const char *other_gateway(const pw_subs_t *s, const char *own, unsigned k)
+{
+    for (size_t i = 0; i < s->cfg.ngateways; i++) {
+        if (strcasecmp(s->cfg.gateways[i], own) != 0 && --k == 0)
+            return s->cfg.gateways[i];
+    }
+    return NULL;
+}
+
+/* Send the notification again (same seq, new IQ id) to a gateway. 0 when it went out. */
+static int resend(ps_out_t *o, const char *to)
+{
+    pw_subs_t *s = o->s;
+    xmpp_stanza_del_attribute(o->iq, "id");
+    xmpp_stanza_set_to(o->iq, to);
+    pw_list_push_front(&s->outs, &o->link);
+    if (pw_component_send_iq(s->c, o->iq, s->cfg.notify_timeout_ms, on_notify_answer, o) != PW_OK) {
+        pw_list_unlink(&s->outs, &o->link);
+        return -1;
+    }
+    if (o->sub)
+        o->sub->out = o;
+    return 0;
+}
+
+/* The gateway it was sent to failed it (an error or no answer): another instance of the
+ * operator's gateway may take it (a gateway that is down, on a server that bounces or drops
+ * stanzas to a missing component). 1 when it went out there. */
+static int fail_over(ps_out_t *o, pw_iq_outcome_t outcome, xmpp_stanza_t *response)
+{
+    const char *next = other_gateway(o->s, o->own_gateway, o->target + 1);
+    char text[256] = "no answer in time";
+
+    if (!next)
+        return 0;
+    if (outcome == PW_IQ_ERROR) {
+        pw_error_t cond = pw_stanza_error_parse(response, text, sizeof text);
+        if (!text[0])
+            snprintf(text, sizeof text, "%s", pw_error_name(cond));
+    }
+    pw_info(NULL, "notification to %s failed (%s); trying gateway %s",
+            xmpp_stanza_get_to(o->iq), text, next);
+    if (resend(o, next) != 0)
+        return 0;
+    o->target++;
+    return 1;
+}
+
 static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t *response,
                              void *arg)
 {
@@ -103,6 +155,8 @@ static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_st
     case PW_IQ_ERROR:
     case PW_IQ_TIMEOUT:
     default:
+        if (fail_over(o, outcome, response))
+            return;
         if (outcome == PW_IQ_ERROR && !error_is_wait(response)) {
             cond = pw_stanza_error_parse(response, text, sizeof text);
             if (sub) {
@@ -117,14 +171,9 @@ static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_st
         if (o->retries < s->cfg.notify_retries) {
             o->retries++;
             s->stats.retries++;
-            xmpp_stanza_del_attribute(o->iq, "id");
-            pw_list_push_front(&s->outs, &o->link);
-            if (pw_component_send_iq(s->c, o->iq, s->cfg.notify_timeout_ms, on_notify_answer, o) == PW_OK) {
-                if (sub)
-                    sub->out = o;
+            o->target = 0; /* each retry starts again at the subscription's own gateway */
+            if (resend(o, o->own_gateway) == 0)
                 return;
-            }
-            pw_list_unlink(&s->outs, &o->link);
             if (sub && !pw_component_online(s->c)) {
                 /* our own link is down: not the watcher's fault; send the latest state (a new
                  * number) once it is back */

@@ -177,6 +177,28 @@ Test(role_cli, a_check_after_loading_names_the_line_of_its_key)
     free(dir);
 }
 
+/* The presence server's list of gateway instances: an item that is no bare JID is named with
+ * its line. */
+Test(role_cli, a_gateway_that_is_no_bare_jid_names_its_line)
+{
+    char *dir = pwt_tmpdir("rolecli");
+    char path[PWT_PATH_MAX], out[8192], cmd[4 * PWT_PATH_MAX];
+    const struct role_case *ps = &roles[3];
+    cr_assert_not_null(dir);
+    cr_assert_str_eq(ps->example, "conf/presence-ps1-opb.conf");
+    snprintf(path, sizeof path, "%s/presence.conf", dir);
+    snprintf(cmd, sizeof cmd,
+             "sed 's|^gateway = .*|gateway = gateway.opb.example, gateway2.opb.example/node2|' '%s/%s' > '%s'",
+             pwt_srcdir(), ps->example, path);
+    cr_assert_eq(system(cmd), 0);
+    cr_expect_eq(run_role(ps, out, sizeof out, "--check-config -c '%s'", path), 1, "exit 1: %s", out);
+    cr_expect_not_null(strstr(out, "[presence] gateway: 'gateway2.opb.example/node2' is not a bare JID"),
+                       "%s", out);
+    cr_expect_eq(line_in_message(out, path), line_of(path, "gateway ="), "the line is gateway's: %s", out);
+    pwt_rmtree(dir);
+    free(dir);
+}
+
 Test(role_cli, help_config_and_version_exit_0)
 {
     char out[65536];

@@ -45,7 +45,9 @@ typedef struct pwt_ejabberd {
     pwt_server_t *srv;              /* domain, address, ports, secret, temp dir, process */
     char dns_ip[24];                /* an Erlang tuple, e.g. {127,0,0,1} */
     int dns_port;
-    char node[64];                  /* pwt_XXXXXX@localhost */
+    char node[64];                  /* pwt_XXXXXX@127.0.0.3: a long name on the node's address */
+    char dist_ip[24];               /* the address as an Erlang tuple, e.g. {127,0,0,3} */
+    char join_node[64];             /* a cluster member: the first node's name; else "" */
     char cookie[33];
     char home_env[PWT_PATH_MAX + 8]; /* HOME=<dir>: erl looks there, never in /root */
     char spool_dir[PWT_PATH_MAX];
@@ -91,12 +93,21 @@ static int yaml_safe(const char *s)
     return 1;
 }
 
+/* Write an IPv4 address as an Erlang tuple, e.g. "{127,0,0,3}". */
+static pw_status_t erlang_ip(const char *ip, char *out, size_t cap)
+{
+    unsigned char a[4];
+    if (inet_pton(AF_INET, ip, a) != 1)
+        return PW_EINVAL;
+    snprintf(out, cap, "{%u,%u,%u,%u}", a[0], a[1], a[2], a[3]);
+    return PW_OK;
+}
+
 /* Parse "A.B.C.D@PORT" (NULL: nothing listens on 127.0.0.1:1, lookups fail fast) into the
  * Erlang tuple and port of the inetrc. */
 static pw_status_t parse_dns(pwt_ejabberd_t *s, const char *dns_server)
 {
     char ip[INET_ADDRSTRLEN];
-    unsigned char a[4];
     const char *at;
     char *end;
     long port;
@@ -109,11 +120,10 @@ static pw_status_t parse_dns(pwt_ejabberd_t *s, const char *dns_server)
     memcpy(ip, dns_server, (size_t)(at - dns_server));
     ip[at - dns_server] = '\0';
     port = strtol(at + 1, &end, 10);
-    if (*end || port <= 0 || port > 65535 || inet_pton(AF_INET, ip, a) != 1)
+    if (*end || port <= 0 || port > 65535)
         return PW_EINVAL;
-    snprintf(s->dns_ip, sizeof s->dns_ip, "{%u,%u,%u,%u}", a[0], a[1], a[2], a[3]);
     s->dns_port = (int)port;
-    return PW_OK;
+    return erlang_ip(ip, s->dns_ip, sizeof s->dns_ip);
 }
 
 /* A fresh random cookie: 32 hex digits. */
@@ -138,12 +148,12 @@ static pw_status_t make_cookie(pwt_ejabberd_t *s)
     return PW_OK;
 }
 
-/* Pick the Erlang distribution's port on 127.0.0.1 (ejabberdctl's control nodes reach the
- * node as @localhost), apart from the server's own ports. */
+/* Pick the Erlang distribution's port on the node's address (ejabberdctl's control nodes
+ * reach the node there), apart from the server's own ports. */
 static pw_status_t pick_dist_port(pwt_ejabberd_t *s)
 {
     for (int attempt = 0; attempt < 20; attempt++) {
-        s->dist_port = pwt_port_pick("127.0.0.1");
+        s->dist_port = pwt_port_pick(pwt_server_ip(s->srv));
         if (s->dist_port < 0)
             return PW_EIO;
         if (s->dist_port != pwt_server_c2s_port(s->srv) &&
@@ -215,7 +225,8 @@ static pw_status_t render_config(const pwt_ejabberd_t *s)
     }
     if (st == PW_OK) {
         const char *const vars[] = {
-            "NODE", s->node, "DIST_PORT", dist, "COOKIE", s->cookie, "ERL", s->erl_path, NULL,
+            "NODE", s->node,     "DIST_PORT", dist, "DIST_IP", s->dist_ip,
+            "COOKIE", s->cookie, "ERL", s->erl_path, NULL,
         };
         st = render(TEMPLATE_CTL, s->ctl_config_path, vars);
     }
@@ -273,11 +284,15 @@ static pw_status_t make_paths(pwt_ejabberd_t *s)
             return PW_ERANGE;
     }
     snprintf(s->home_env, sizeof s->home_env, "HOME=%s", dir);
-    snprintf(s->node, sizeof s->node, "pwt_%s@localhost", suffix ? suffix + 1 : "node");
-    return PW_OK;
+    snprintf(s->node, sizeof s->node, "pwt_%s@%s", suffix ? suffix + 1 : "node",
+             pwt_server_ip(s->srv));
+    return erlang_ip(pwt_server_ip(s->srv), s->dist_ip, sizeof s->dist_ip);
 }
 
-pw_status_t pwt_ejabberd_create(pwt_server_t **out, const pwt_server_spec_t *o)
+/* Prepare a node: a standalone one (first NULL), or a member of first's cluster (the same
+ * domain, secret, cookie and distribution port, on its own address). */
+static pw_status_t create_node(pwt_server_t **out, const pwt_server_spec_t *o,
+                               const pwt_ejabberd_t *first)
 {
     pw_status_t st = PW_EINVAL;
     pwt_ejabberd_t *s = NULL;
@@ -319,9 +334,18 @@ pw_status_t pwt_ejabberd_create(pwt_server_t **out, const pwt_server_spec_t *o)
         pw_error(NULL, "pwt: mkdir in %s: %s", pwt_server_dir(s->srv), strerror(errno));
         goto done;
     }
-    st = make_cookie(s);
-    if (st == PW_OK)
-        st = pick_dist_port(s);
+    if (first) {
+        /* Erlang's distribution without epmd (ERL_DIST_PORT) dials every node on its own
+         * port: the members share it, each on its own address */
+        snprintf(s->cookie, sizeof s->cookie, "%s", first->cookie);
+        snprintf(s->join_node, sizeof s->join_node, "%s", first->node);
+        s->dist_port = first->dist_port;
+        st = PW_OK;
+    } else {
+        st = make_cookie(s);
+        if (st == PW_OK)
+            st = pick_dist_port(s);
+    }
     if (st == PW_OK)
         st = write_erl_wrapper(s);
     if (st == PW_OK)
@@ -334,6 +358,26 @@ done:
     if (s)
         ej_destroy(s);
     return st;
+}
+
+pw_status_t pwt_ejabberd_create(pwt_server_t **out, const pwt_server_spec_t *spec)
+{
+    return create_node(out, spec, NULL);
+}
+
+pw_status_t pwt_ejabberd_create_member(pwt_server_t **out, const pwt_server_spec_t *spec,
+                                       const pwt_server_t *first)
+{
+    const pwt_ejabberd_t *f = pwt_server_owner(first, &ejabberd_ops);
+    pwt_server_spec_t o;
+
+    if (!out || !spec || !spec->ip || !f || f->join_node[0] ||
+        strcmp(spec->ip, pwt_server_ip(first)) == 0)
+        return PW_EINVAL;
+    o = *spec;
+    o.domain = pwt_server_domain(first);
+    o.secret = pwt_server_secret(first);
+    return create_node(out, &o, f);
 }
 
 static pw_status_t ej_set_dns_server(void *owner, const char *dns_server)
@@ -473,8 +517,8 @@ static pw_status_t ej_add_user(void *owner, const char *user, const char *passwo
     pw_status_t st;
     int known;
 
-    if (!user || !password)
-        return PW_EINVAL;
+    if (!user || !password || (s->join_node[0] && !s->started))
+        return PW_EINVAL; /* a member's accounts are the cluster's: add them on the first node */
     known = pwt_accounts_has_user(pwt_server_accounts(s->srv), user);
     if (s->started && !pwt_server_running(s->srv))
         return PW_ECLOSED;
@@ -545,6 +589,26 @@ static size_t kill_leftovers(const pwt_ejabberd_t *s)
     return n;
 }
 
+/* A member's first start: join the first node's cluster (ejabberd restarts on the member
+ * with the cluster's Mnesia: accounts, rosters), then wait for its ports again. Later
+ * starts find the cluster in the spool. */
+static pw_status_t join_cluster(pwt_ejabberd_t *s)
+{
+    const char *const args[] = { "join_cluster", s->join_node, NULL };
+    const int ports[] = { pwt_server_c2s_port(s->srv), pwt_server_s2s_port(s->srv),
+                          pwt_server_component_port(s->srv) };
+    pw_status_t st = ctl(s, args);
+
+    for (size_t i = 0; st == PW_OK && i < sizeof ports / sizeof ports[0]; i++) {
+        if (pwt_port_wait(pwt_server_ip(s->srv), ports[i], START_TIMEOUT_MS) != 0) {
+            pw_error(NULL, "pwt: ejabberd node %s: port %d closed after joining %s", s->node,
+                     ports[i], s->join_node);
+            st = PW_ETIMEOUT;
+        }
+    }
+    return st;
+}
+
 static pw_status_t ej_start(void *owner)
 {
     static const char *const foreground[] = { "foreground", NULL };
@@ -564,7 +628,9 @@ static pw_status_t ej_start(void *owner)
                  pwt_server_domain(s->srv), pwt_server_pid(s->srv));
         st = PW_EIO;
     }
-    if (st == PW_OK && !s->started && pwt_accounts_user_count(pwt_server_accounts(s->srv)) > 0) {
+    if (st == PW_OK && !s->started && s->join_node[0])
+        st = join_cluster(s);
+    else if (st == PW_OK && !s->started && pwt_accounts_user_count(pwt_server_accounts(s->srv)) > 0) {
         const char *const args[] = { "import_piefxis", s->import_path, NULL };
         st = write_import(s);
         if (st == PW_OK)

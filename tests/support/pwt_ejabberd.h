@@ -9,8 +9,8 @@
  * Prepare a private ejabberd without starting it, as a server of the harness (pwt_server.h):
  * a temp dir that is its config dir (ejabberd.yml rendered from conf/ejabberd/operator.yml,
  * ejabberdctl.cfg, vm.args, inetrc), with spool/ (Mnesia) and logs/ below it; free c2s, s2s and
- * component ports on spec->ip; its own Erlang node name, distribution port (on 127.0.0.1,
- * no epmd) and cookie, so that several run side by side. Needs root and Debian's ejabberd
+ * component ports on spec->ip; its own Erlang node name (pwt_XXXXXX@<spec->ip>), distribution
+ * port (on spec->ip, no epmd) and cookie, so that several run side by side. Needs root and Debian's ejabberd
  * (its user "ejabberd" runs the node). Set PWT_EJABBERD_DEBUG in the environment for
  * debug logs.
  *
@@ -35,10 +35,28 @@
  */
 pw_status_t pwt_ejabberd_create(pwt_server_t **out, const pwt_server_spec_t *spec);
 
-/** @return the Erlang distribution port (on 127.0.0.1), or -1 if s is not an ejabberd */
+/**
+ * Prepare a second node of first's cluster, on its own address: the same domain, component
+ * secret, cookie and distribution port as first (which must not be a member itself), its own
+ * ports, config dir, spool and logs. pwt_server_start() on it (after first runs) starts the
+ * node and runs `ejabberdctl join_cluster` with first's node: from then on both share
+ * accounts, rosters and routes (a component attached to either node is reached from both).
+ * pwt_server_add_user() and pwt_server_set_roster() on a member work only while it runs
+ * (PW_EINVAL before its first start: add the cluster's accounts on first). The rest is as
+ * for pwt_ejabberd_create(); destroy members before first.
+ * @param out receives the member (pwt_server_destroy())
+ * @param spec only spec->ip (not first's) and spec->dns_server are used
+ * @param first the cluster's first node (pwt_ejabberd_create())
+ * @return PW_OK; PW_EINVAL (first is no ejabberd, is a member, or has the same ip); as
+ *         pwt_ejabberd_create()
+ */
+pw_status_t pwt_ejabberd_create_member(pwt_server_t **out, const pwt_server_spec_t *spec,
+                                       const pwt_server_t *first);
+
+/** @return the Erlang distribution port (on the node's address), or -1 if s is not an ejabberd */
 int pwt_ejabberd_dist_port(const pwt_server_t *s);
 
-/** @return the Erlang node name, e.g. "pwt_Ab12Cd@localhost", or "" if s is not an ejabberd */
+/** @return the Erlang node name, e.g. "pwt_Ab12Cd@127.0.0.3", or "" if s is not an ejabberd */
 const char *pwt_ejabberd_node(const pwt_server_t *s);
 
 /** @return the PID of the node's beam.smp (the last one after it stopped), -1 if never started */

@@ -24,19 +24,22 @@ typedef struct pwt_trial_opts {
     int hss_only;            /**< start only operator A's Prosody and HSS (the foundation demo) */
     const char *base_dir;    /**< where to put everything; NULL: a fresh temp dir */
     int verbose;             /**< print each step to stdout */
-    const char *servers[2];  /**< each operator's XMPP server (A's, B's): "prosody" or
-                                  "ejabberd"; NULL: "prosody" (pwt_trial_server_kind_ok()) */
+    const char *servers[2];  /**< each operator's XMPP server (A's, B's): "prosody",
+                                  "ejabberd", or "ejabberd-cluster" (two nodes: the second on
+                                  127.0.0.4 for B, 127.0.0.5 for A, with ps2 and a second
+                                  gateway instance); NULL: PWT_SERVERS or "prosody"
+                                  (pwt_trial_server_kind_ok()) */
 } pwt_trial_opts_t;
 
 /**
  * Whether the trial can run an operator on a server of this kind.
- * @param kind "prosody" or "ejabberd" (anything else: no)
+ * @param kind "prosody", "ejabberd" or "ejabberd-cluster" (anything else: no)
  * @return 1 or 0
  */
 int pwt_trial_server_kind_ok(const char *kind);
 
 /** Room for one server kind's name in pwt_trial_split_servers(). */
-#define PWT_TRIAL_KIND_MAX 16
+#define PWT_TRIAL_KIND_MAX 24
 
 /**
  * Split "A,B" (pw-trial's --servers, the PWT_SERVERS environment variable) into operator A's
@@ -68,7 +71,10 @@ pw_status_t pwt_trial_server_create(pwt_server_t **out, int op, const pwt_server
  */
 pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o);
 
-/** @return operator op's server (PWT_OPA or PWT_OPB), or NULL */
+/** @return operator op's second node when its kind is "ejabberd-cluster", else NULL */
+pwt_server_t *pwt_trial_member(pwt_trial_t *t, int op);
+
+/** @return operator op's server (PWT_OPA or PWT_OPB; a cluster's first node), or NULL */
 pwt_server_t *pwt_trial_server(pwt_trial_t *t, int op);
 
 /**

@@ -38,23 +38,33 @@ static const struct {
     { PWT_OPB, "grace", "+447700900001@watcher.opb.example", "from" }, /* approved alice */
 };
 
-/* The components of one operator, in start order (callees before callers). */
+/* The components of one operator, in start order (callees before callers). On a two-node
+ * cluster (kind "ejabberd-cluster") each attaches to the node given, and a second gateway
+ * instance, gateway2.<domain>, runs on the second node (both behind the operator's
+ * _presence-gw SRV name); on one server all attach to it. */
 static const struct {
     const char *role;     /* "hss": the component is <role>.<domain> */
+    const char *name;     /* the instance's name after the operator's: "opb-gateway2" */
     const char *program;  /* relative to the build tree */
     const char *tpl;      /* relative to the source tree */
     int opb_only;
+    int node;             /* on a cluster: 0 the first node, 1 the second */
+    int cluster_only;     /* runs only on a cluster */
 } roles[] = {
-    { "hss", "hss/peerwatch-hss", "conf/trial/hss.conf", 0 },
-    { "ps1", "components/presence_server/peerwatch-presence", "conf/trial/presence.conf", 0 },
-    { "ps2", "components/presence_server/peerwatch-presence", "conf/trial/presence.conf", 1 },
-    { "gateway", "gateway/peerwatch-gateway", "conf/trial/gateway.conf", 0 },
-    { "proxy", "components/watcher_presence_proxy/peerwatch-proxy", "conf/trial/proxy.conf", 0 },
-    { "watcher", "components/watcher_application/peerwatch-watcher", "conf/trial/watcher.conf", 0 },
+    { "hss", "hss", "hss/peerwatch-hss", "conf/trial/hss.conf", 0, 0, 0 },
+    { "ps1", "ps1", "components/presence_server/peerwatch-presence", "conf/trial/presence.conf", 0, 0, 0 },
+    { "ps2", "ps2", "components/presence_server/peerwatch-presence", "conf/trial/presence.conf", 1, 1, 0 },
+    { "gateway", "gateway", "gateway/peerwatch-gateway", "conf/trial/gateway.conf", 0, 0, 0 },
+    { "gateway2", "gateway2", "gateway/peerwatch-gateway", "conf/trial/gateway.conf", 0, 1, 1 },
+    { "proxy", "proxy", "components/watcher_presence_proxy/peerwatch-proxy", "conf/trial/proxy.conf", 0, 0, 0 },
+    { "watcher", "watcher", "components/watcher_application/peerwatch-watcher", "conf/trial/watcher.conf", 0, 0, 0 },
 };
 
 static const char *const domains[2] = { "opa.example", "opb.example" };
 static const char *const ips[2] = { "127.0.0.2", "127.0.0.3" };
+static const char *const second_node_ips[2] = { "127.0.0.5", "127.0.0.4" };
+
+#define KIND_CLUSTER "ejabberd-cluster"
 
 struct pwt_trial {
     char dir[PWT_PATH_MAX];
@@ -63,6 +73,8 @@ struct pwt_trial {
     char log_level[16];
     pwt_dnsmasq_t *dns;
     pwt_server_t *server[2];
+    pwt_server_t *member[2];   /* a cluster's second node, or NULL */
+    char kind[2][PWT_TRIAL_KIND_MAX];
     char cdr_dir[2][PWT_PATH_MAX + 64];
     char sent_dir[2][PWT_PATH_MAX + 64];
     char state_dir[2][PWT_PATH_MAX + 64];
@@ -94,7 +106,8 @@ static int make_dir(const char *path)
     return mkdir(path, 0700) == 0 || errno == EEXIST;
 }
 
-static pw_status_t start_component(pwt_trial_t *t, int op, const char *role, const char *program,
+static pw_status_t start_component(pwt_trial_t *t, int op, pwt_server_t *server,
+                                   const char *role, const char *instance, const char *program,
                                    const char *tpl)
 {
     char jid[128], port[16], name[32], subs[PWT_PATH_MAX], dns[64], allow[512], node[128];
@@ -103,24 +116,28 @@ static pw_status_t start_component(pwt_trial_t *t, int op, const char *role, con
     pw_status_t rc;
 
     snprintf(jid, sizeof jid, "%s.%s", role, d);
-    snprintf(port, sizeof port, "%d", pwt_server_component_port(t->server[op]));
-    snprintf(name, sizeof name, "%s-%.20s", op == PWT_OPA ? "opa" : "opb", role);
+    snprintf(port, sizeof port, "%d", pwt_server_component_port(server));
+    snprintf(name, sizeof name, "%s-%.20s", op == PWT_OPA ? "opa" : "opb", instance);
     snprintf(dns, sizeof dns, "127.0.0.1:%d", t->dns ? pwt_dnsmasq_port(t->dns) : 53);
     snprintf(node, sizeof node, "%s", jid);
     if (pwt_srcpath(subs, sizeof subs, op == PWT_OPA ? "conf/hss-opa.subscribers"
                                                      : "conf/hss-opb.subscribers") != PW_OK)
         return PW_EIO;
-    snprintf(allow, sizeof allow, "watcher.%s, proxy.%s, gateway.%s, ps1.%s, ps2.%s%s", d, d, d, d, d,
-             t->dns ? "" : ", alice@opa.example");
+    snprintf(allow, sizeof allow, "watcher.%s, proxy.%s, gateway.%s, gateway2.%s, ps1.%s, ps2.%s%s",
+             d, d, d, d, d, d, t->dns ? "" : ", alice@opa.example");
     {
-        char proxy[128], hss[128], gateway[128], watcher[128], pslist[256];
+        char proxy[128], hss[128], gateway[256], watcher[128], pslist[256];
         snprintf(proxy, sizeof proxy, "proxy.%s", d);
         snprintf(hss, sizeof hss, "hss.%s", d);
-        snprintf(gateway, sizeof gateway, "gateway.%s", d);
+        /* the presence servers take enquiries from, and notify through, every gateway instance */
+        if (t->member[op])
+            snprintf(gateway, sizeof gateway, "gateway.%s, gateway2.%s", d, d);
+        else
+            snprintf(gateway, sizeof gateway, "gateway.%s", d);
         snprintf(watcher, sizeof watcher, "watcher.%s", d);
         snprintf(pslist, sizeof pslist, "ps1.%s, ps2.%s", d, d);
         const char *vars[] = {
-            "JID", jid, "SECRET", pwt_server_secret(t->server[op]), "SERVER", ips[op],
+            "JID", jid, "SECRET", pwt_server_secret(server), "SERVER", pwt_server_ip(server),
             "PORT", port, "LOGLEVEL", t->log_level, "DOMAIN", d, "NETWORK", d,
             "PEER_NETWORK", peer, "SUBSCRIBERS", subs, "ALLOW", allow, "PROXY", proxy,
             "HSS", hss, "GATEWAY", gateway, "WATCHER", watcher, "PSLIST", pslist,
@@ -165,7 +182,8 @@ static const char *default_kind(int op, char kinds[2][PWT_TRIAL_KIND_MAX])
 
 int pwt_trial_server_kind_ok(const char *kind)
 {
-    return kind && (strcmp(kind, "prosody") == 0 || strcmp(kind, "ejabberd") == 0);
+    return kind && (strcmp(kind, "prosody") == 0 || strcmp(kind, "ejabberd") == 0 ||
+                    strcmp(kind, KIND_CLUSTER) == 0);
 }
 
 /* On ejabberd, each user's roster holds the user's presence server with subscription "from"
@@ -191,11 +209,12 @@ static pw_status_t create_server(pwt_server_t **out, const char *kind,
                                  const pwt_server_spec_t *spec)
 {
     if (!pwt_trial_server_kind_ok(kind)) {
-        pw_error(NULL, "pwt: no trial server of kind '%s' (prosody or ejabberd)", kind);
+        pw_error(NULL, "pwt: no trial server of kind '%s' (prosody, ejabberd or " KIND_CLUSTER ")",
+                 kind);
         return PW_EINVAL;
     }
-    return strcmp(kind, "ejabberd") == 0 ? pwt_ejabberd_create(out, spec)
-                                         : pwt_prosody_create(out, spec);
+    return strcmp(kind, "prosody") != 0 ? pwt_ejabberd_create(out, spec)
+                                        : pwt_prosody_create(out, spec);
 }
 
 pw_status_t pwt_trial_server_create(pwt_server_t **out, int op, const pwt_server_spec_t *spec)
@@ -212,6 +231,12 @@ static pw_status_t prepare_server(pwt_trial_t *t, int op, const char *kind)
     pw_status_t rc = create_server(&t->server[op], kind, &po);
     if (rc != PW_OK)
         return rc;
+    snprintf(t->kind[op], sizeof t->kind[op], "%s", kind);
+    if (strcmp(kind, KIND_CLUSTER) == 0) {
+        pwt_server_spec_t second = { .ip = second_node_ips[op] };
+        if ((rc = pwt_ejabberd_create_member(&t->member[op], &second, t->server[op])) != PW_OK)
+            return rc;
+    }
     for (size_t i = 0; i < sizeof fixture_users / sizeof fixture_users[0]; i++) {
         if (fixture_users[i].op == op &&
             (rc = pwt_server_add_user(t->server[op], fixture_users[i].user, PWT_TRIAL_PASSWORD)) != PW_OK)
@@ -224,13 +249,17 @@ static pw_status_t prepare_server(pwt_trial_t *t, int op, const char *kind)
                                         fixture_rosters[i].subscription)) != PW_OK)
             return rc;
     }
-    if (strcmp(kind, "ejabberd") == 0)
+    if (strcmp(kind, "prosody") != 0)
         rc = add_presence_server_items(t, op);
     return rc;
 }
 
 static pw_status_t start_dns(pwt_trial_t *t)
 {
+    /* B's second gateway instance (a cluster) beside the first in B's gateway SRV name */
+    const char *b_gateway2 = t->member[PWT_OPB]
+        ? "srv-host=_presence-gw._tcp.opb.example,gateway2.opb.example,5269,20,100"
+        : "# (operator B runs one gateway instance)";
     char tpl[PWT_PATH_MAX], a_s2s[16], b_s2s[16], down[16];
     int down_port = pwt_port_pick(ips[PWT_OPB]); /* nothing will listen there: the down gateway */
     snprintf(a_s2s, sizeof a_s2s, "%d", pwt_server_s2s_port(t->server[PWT_OPA]));
@@ -240,7 +269,8 @@ static pw_status_t start_dns(pwt_trial_t *t)
         return PW_EIO;
     {
         const char *vars[] = { "OPA_IP", ips[PWT_OPA], "OPA_S2S_PORT", a_s2s, "OPB_IP", ips[PWT_OPB],
-                               "OPB_S2S_PORT", b_s2s, "DOWN_PORT", down, NULL };
+                               "OPB_S2S_PORT", b_s2s, "DOWN_PORT", down, "OPB_GATEWAY2", b_gateway2,
+                               NULL };
         return pwt_dnsmasq_start(&t->dns, tpl, vars);
     }
 }
@@ -296,7 +326,8 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
         step(t, "dnsmasq serves SRV and ENUM NAPTR records on %s", pwt_dnsmasq_server(t->dns));
         snprintf(server, sizeof server, "127.0.0.1@%d", pwt_dnsmasq_port(t->dns));
         for (int op = 0; op < 2; op++) {
-            if ((rc = pwt_server_set_dns_server(t->server[op], server)) != PW_OK)
+            if ((rc = pwt_server_set_dns_server(t->server[op], server)) != PW_OK ||
+                (t->member[op] && (rc = pwt_server_set_dns_server(t->member[op], server)) != PW_OK))
                 goto done;
         }
     }
@@ -304,14 +335,22 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
         if ((rc = pwt_server_start(t->server[op])) != PW_OK)
             goto done;
         step(t, "%s for %s listens on %s", pwt_server_kind(t->server[op]), domains[op], ips[op]);
+        if (t->member[op]) {
+            if ((rc = pwt_server_start(t->member[op])) != PW_OK)
+                goto done;
+            step(t, "its second node (%s) joined the cluster and listens on %s",
+                 pwt_ejabberd_node(t->member[op]), second_node_ips[op]);
+        }
     }
     for (int op = 0; op < nops; op++) {
         for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
-            if (roles[i].opb_only && op != PWT_OPB)
+            pwt_server_t *node = roles[i].node == 1 && t->member[op] ? t->member[op] : t->server[op];
+            if ((roles[i].opb_only && op != PWT_OPB) || (roles[i].cluster_only && !t->member[op]))
                 continue;
             if (nops == 1 && strcmp(roles[i].role, "hss") != 0)
                 continue;
-            if ((rc = start_component(t, op, roles[i].role, roles[i].program, roles[i].tpl)) != PW_OK)
+            if ((rc = start_component(t, op, node, roles[i].role, roles[i].name, roles[i].program,
+                                      roles[i].tpl)) != PW_OK)
                 goto done;
         }
     }
@@ -320,14 +359,21 @@ done:
         fprintf(stderr, "trial: start-up failed: %s (logs in %s)\n", pw_strerror(rc), t->dir);
         for (size_t i = 0; i < t->ncomps; i++)
             pwt_component_print_log(t->comps[i].c, 15);
-        for (int op = 0; op < 2; op++)
+        for (int op = 0; op < 2; op++) {
             pwt_server_print_log(t->server[op], 15);
+            pwt_server_print_log(t->member[op], 15);
+        }
         t->own_dir = 0; /* keep the logs for a post-mortem */
         pwt_trial_destroy(t);
         return rc;
     }
     *out = t;
     return PW_OK;
+}
+
+pwt_server_t *pwt_trial_member(pwt_trial_t *t, int op)
+{
+    return (op == PWT_OPA || op == PWT_OPB) ? t->member[op] : NULL;
 }
 
 pwt_server_t *pwt_trial_server(pwt_trial_t *t, int op)
@@ -375,7 +421,10 @@ pw_status_t pwt_trial_write_env(const pwt_trial_t *t, const char *path, int pid)
             continue;
         fprintf(f, "%s_DOMAIN=%s\n%s_C2S=%s:%d\n%s_CDR_DIR=%s\n%s_SENT_DIR=%s\n%s_SERVER=%s\n", p,
                 domains[op], p, ips[op], pwt_server_c2s_port(t->server[op]), p, t->cdr_dir[op], p,
-                t->sent_dir[op], p, pwt_server_kind(t->server[op]));
+                t->sent_dir[op], p, t->kind[op]);
+        if (t->member[op]) /* a cluster's second node: the same users log in there too */
+            fprintf(f, "%s_C2S_NODE2=%s:%d\n", p, second_node_ips[op],
+                    pwt_server_c2s_port(t->member[op]));
     }
     fprintf(f, "PASSWORD=%s\nTRIAL_PID=%d\nTRIAL_DIR=%s\n", PWT_TRIAL_PASSWORD, pid, t->dir);
     if (t->dns)
@@ -407,8 +456,10 @@ void pwt_trial_destroy(pwt_trial_t *t)
     /* callers first, so nothing is left half-answered against a stopped callee */
     while (t->ncomps > 0)
         pwt_component_destroy(t->comps[--t->ncomps].c);
-    for (int op = 0; op < 2; op++)
+    for (int op = 0; op < 2; op++) {
+        pwt_server_destroy(t->member[op]);
         pwt_server_destroy(t->server[op]);
+    }
     pwt_dnsmasq_destroy(t->dns);
     if (t->own_dir && !getenv("PWT_KEEP"))
         pwt_rmtree(t->dir);

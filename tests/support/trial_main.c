@@ -24,7 +24,8 @@ static void usage(FILE *out)
             "on 127.0.0.2 and one for opb.example on 127.0.0.3, all ten components), make one enquiry\n"
             "as alice@opa.example about +12025550123 (bob@opb.example), print the steps and the\n"
             "answer, and stop everything.\n"
-            "  --servers A,B  operator A's server, then B's: prosody or ejabberd (default prosody,prosody)\n"
+            "  --servers A,B  operator A's server, then B's: prosody, ejabberd, or ejabberd-cluster\n"
+            "                 (two ejabberd nodes; default prosody,prosody)\n"
             "  --hss-only  only operator A's server and HSS; print an HSS lookup made by a client\n"
             "  --keep      keep the trial's directory (configs, logs, charge records) afterwards\n"
             "  --up        bring the trial up, write FILE (default ./trial.env), stay up in the background\n"
@@ -258,7 +259,7 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "--servers") == 0 && i + 1 < argc) {
             if (!parse_servers(argv[++i], &o, kinds)) {
                 fprintf(stderr, "pw-trial: --servers '%s': give operator A's server and B's, each "
-                                "prosody or ejabberd, e.g. --servers prosody,ejabberd\n", argv[i]);
+                                "prosody, ejabberd or ejabberd-cluster, e.g. --servers prosody,ejabberd\n", argv[i]);
                 return 2;
             }
         } else if (strcmp(argv[i], "--up") == 0) up = 1;

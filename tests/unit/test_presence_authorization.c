@@ -168,6 +168,19 @@ Test(presence_authorization, only_the_gateway_may_ask)
     pwfake_presence_stop(&pd);
 }
 
+Test(presence_authorization, every_listed_gateway_instance_may_ask)
+{
+    char text[256];
+    pwfake_presence_start(&pd, "gateway = " PWFAKE_PRESENCE_GATEWAY ", gateway2.opb.example");
+    pwfake_presence_deliver(&pd, "<iq type='set' id='g1' from='gateway2.opb.example' to='" PWFAKE_PRESENCE_JID "'>"
+               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r1' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
+    cr_assert_not_null(pwfake_presence_sent_ns(&pd, "jabber:iq:roster"), "the second instance is a gateway");
+    pwfake_presence_deliver(&pd, "<iq type='set' id='g2' from='gateway3.opb.example' to='" PWFAKE_PRESENCE_JID "'>"
+               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r2' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
+    cr_assert_eq(pwfake_presence_error(&pd, "g2", text, sizeof text), PW_ERR_FORBIDDEN, "an unlisted one is not");
+    pwfake_presence_stop(&pd);
+}
+
 Test(presence_authorization, malformed_enquiries_get_bad_request)
 {
     char text[256];

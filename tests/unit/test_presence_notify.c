@@ -1,4 +1,4 @@
-/* test_presence_notify.c: notifications of a subscription (docs/protocol.md §5.2): seq, acks, throttling with the latest state, expiry, 'next', retries and a watcher gone. */
+/* test_presence_notify.c: notifications of a subscription (docs/protocol.md §5.2): seq, acks, throttling with the latest state, expiry, 'next', retries, a watcher gone, and failover to the operator's other gateway instances. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,5 +295,74 @@ Test(presence_notify, our_link_down_does_not_end_the_subscription)
     cr_assert_str_eq(attr(pwfake_presence_notify(&pd, 1, NULL), "seq"), "2");
     pwfake_presence_ack(&pd, pwfake_presence_notify(&pd, 1, NULL));
     cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 1);
+    pwfake_presence_stop(&pd);
+}
+
+#define TWO_GATEWAYS "gateway = " PWFAKE_PRESENCE_GATEWAY ", gateway2.opb.example"
+
+/* The error an XMPP server bounces for a component domain nobody serves (ejabberd: s2s to it
+ * fails; docs/ejabberd.md). */
+static void bounce(xmpp_stanza_t *n, const char *from)
+{
+    pwfake_presence_deliver(&pd, "<iq type='error' id='%s' from='%s' to='" PWFAKE_PRESENCE_JID "'><error type='cancel'>"
+               "<remote-server-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
+               xmpp_stanza_get_id(n), from);
+    pwfake_presence_run(&pd, 0);
+}
+
+Test(presence_notify, a_gateway_instance_that_is_down_is_replaced_by_the_next)
+{
+    xmpp_stanza_t *n;
+    notified(TWO_GATEWAYS "\nnotify_timeout = 2s", "f1", NULL, 0);
+    n = pwfake_presence_notify(&pd, 0, NULL);
+    cr_assert_str_eq(xmpp_stanza_get_to(n), PWFAKE_PRESENCE_GATEWAY, "first to the gateway it came through");
+    bounce(n, PWFAKE_PRESENCE_GATEWAY);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 2);
+    n = pwfake_presence_notify(&pd, 1, NULL);
+    cr_assert_str_eq(xmpp_stanza_get_to(n), "gateway2.opb.example", "then to the other instance");
+    cr_assert_str_eq(attr(n, "seq"), "1", "the same notification");
+    pwfake_presence_ack(&pd, n);
+    pwfake_presence_run(&pd, 10000);
+    cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 1, "the subscription lives on");
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 2, "nothing more");
+
+    /* the next change: again first to the subscription's gateway, which times out this time */
+    change("dnd");
+    n = pwfake_presence_notify(&pd, 2, NULL);
+    cr_assert_str_eq(xmpp_stanza_get_to(n), PWFAKE_PRESENCE_GATEWAY);
+    pwfake_presence_run(&pd, 2001);
+    n = pwfake_presence_notify(&pd, 3, NULL);
+    cr_assert_not_null(n, "a timeout fails over too");
+    cr_assert_str_eq(xmpp_stanza_get_to(n), "gateway2.opb.example");
+    cr_assert_str_eq(attr(n, "seq"), "2");
+    pwfake_presence_ack(&pd, n);
+    pwfake_presence_run(&pd, 0);
+    cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 1);
+    pwfake_presence_stop(&pd);
+}
+
+Test(presence_notify, a_watcher_gone_is_judged_on_the_last_gateway_instance)
+{
+    xmpp_stanza_t *n;
+    notified(TWO_GATEWAYS, "f2", NULL, 0);
+    bounce(pwfake_presence_notify(&pd, 0, NULL), PWFAKE_PRESENCE_GATEWAY);
+    n = pwfake_presence_notify(&pd, 1, NULL);
+    cr_assert_str_eq(xmpp_stanza_get_to(n), "gateway2.opb.example");
+    pwfake_presence_deliver(&pd, "<iq type='error' id='%s' from='gateway2.opb.example' to='" PWFAKE_PRESENCE_JID "'><error type='cancel'>"
+               "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>",
+               xmpp_stanza_get_id(n));
+    pwfake_presence_run(&pd, 0);
+    cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 0);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 2, "no third try");
+    expect_one_end("watcher-gone");
+    pwfake_presence_stop(&pd);
+}
+
+Test(presence_notify, with_one_gateway_a_bounce_ends_the_subscription_as_before)
+{
+    notified(NULL, "f3", NULL, 0);
+    bounce(pwfake_presence_notify(&pd, 0, NULL), PWFAKE_PRESENCE_GATEWAY);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 1);
+    expect_one_end("watcher-gone");
     pwfake_presence_stop(&pd);
 }

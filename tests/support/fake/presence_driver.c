@@ -27,14 +27,16 @@ void pwfake_presence_load(pwfake_presence_t *d, const char *extra)
 {
     char path[128], why[512];
     pw_config_error_t err;
+    int sets_gateway = extra && (strncmp(extra, "gateway ", 8) == 0 || strstr(extra, "\ngateway "));
     FILE *f;
     snprintf(path, sizeof path, "%s/ps.conf", d->dir);
     f = fopen(path, "w");
     cr_assert_not_null(f);
     fprintf(f, "[component]\njid = " PWFAKE_PRESENCE_JID "\nsecret = s\niq_timeout = 5s\n"
                "[charging]\ndir = %s\n"
-               "[presence]\ngateway = " PWFAKE_PRESENCE_GATEWAY "\nwatcher = watcher.opb.example\n"
-               "network = opb.example\nstate_dir = %s/state\n%s\n", d->cdr, d->dir, extra ? extra : "");
+               "[presence]\n%swatcher = watcher.opb.example\n"
+               "network = opb.example\nstate_dir = %s/state\n%s\n", d->cdr,
+            sets_gateway ? "" : "gateway = " PWFAKE_PRESENCE_GATEWAY "\n", d->dir, extra ? extra : "");
     fclose(f);
     memset(&d->settings, 0, sizeof d->settings);
     cr_assert_eq(pw_config_load(path, pw_presence_role.options, pw_presence_role.noptions, NULL, 0,

@@ -44,7 +44,8 @@ typedef struct pwfake_presence {
 
 /**
  * Load a config into d->settings: a base ([component], [charging], [presence]) plus extra
- * lines (appended to [presence] unless they open a section). Asserts it loads and checks.
+ * lines (appended to [presence] unless they open a section; a "gateway = " line there
+ * replaces the base's PWFAKE_PRESENCE_GATEWAY). Asserts it loads and checks.
  * @param d the driver (its dir set) @param extra more lines, or NULL
  */
 void pwfake_presence_load(pwfake_presence_t *d, const char *extra);
