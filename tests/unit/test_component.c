@@ -209,6 +209,24 @@ Test(component, nothing_is_sent_while_the_link_is_down)
     xmpp_stanza_release(iq);
 }
 
+/* ejabberd closes a component's stream (improper-addressing) at the first stanza without a
+ * 'from' (docs/ejabberd.md): every stanza leaves with one, the component's JID unless the
+ * sender chose another of its addresses. */
+Test(component, every_stanza_leaves_with_a_from)
+{
+    xmpp_stanza_t *msg = xmpp_message_new(ctx, "headline", "alice@opa.example", NULL);
+    xmpp_stanza_t *pres = xmpp_presence_new(ctx);
+    cr_assert_eq(pw_component_send(comp, msg), PW_OK);
+    cr_assert_str_eq(pwfake_attr(pwfake_transport_last(fake), "from"), "hss.opa.example");
+    xmpp_stanza_set_to(pres, "alice@opa.example");
+    xmpp_stanza_set_from(pres, "+12025550123@hss.opa.example");
+    cr_assert_eq(pw_component_send(comp, pres), PW_OK);
+    cr_assert_str_eq(pwfake_attr(pwfake_transport_last(fake), "from"), "+12025550123@hss.opa.example",
+                     "a 'from' the sender set is kept");
+    xmpp_stanza_release(msg);
+    xmpp_stanza_release(pres);
+}
+
 static void count_stanza(pw_component_t *c, xmpp_stanza_t *s, void *arg)
 {
     (void)c;
