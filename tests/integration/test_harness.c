@@ -329,7 +329,8 @@ Test(dnsmasq, serves_the_trial_records, .fini = teardown)
 {
     const char *const vars[] = {
         "OPA_IP", "127.0.0.2", "OPA_S2S_PORT", "15269",
-        "OPB_IP", "127.0.0.3", "OPB_S2S_PORT", "25269", "DOWN_PORT", "25270", NULL,
+        "OPB_IP", "127.0.0.3", "OPB_S2S_PORT", "25269", "DOWN_PORT", "25270",
+        "OPB_GATEWAY2", "srv-host=_presence-gw._tcp.opb.example,gateway2.opb.example,5269,20,100", NULL,
     };
     srv_result_t res;
     char server[64];
@@ -357,6 +358,21 @@ Test(dnsmasq, serves_the_trial_records, .fini = teardown)
     cr_assert_eq(res.status, ARES_SUCCESS);
     cr_assert_str_eq(res.srv->host, "127.0.0.2");
     cr_assert_eq(res.srv->port, 15269);
+    ares_free_data(res.srv);
+
+    /* B's gateway SRV name: the down gateway first, then the gateway instances, the
+     * second one from the @OPB_GATEWAY2@ line. */
+    resolve_srv(pwt_dnsmasq_port(fx.d), "_presence-gw._tcp.opb.example", &res);
+    cr_assert_eq(res.status, ARES_SUCCESS);
+    {
+        int down = 0, first = 0, second = 0;
+        for (const struct ares_srv_reply *s = res.srv; s; s = s->next) {
+            down += !strcmp(s->host, "gw-down.opb.example") && s->priority == 10;
+            first += !strcmp(s->host, "gateway.opb.example") && s->priority == 20;
+            second += !strcmp(s->host, "gateway2.opb.example") && s->priority == 20;
+        }
+        cr_assert(down == 1 && first == 1 && second == 1, "gw-down (10), gateway and gateway2 (20)");
+    }
     ares_free_data(res.srv);
 
     /* An unknown name under an operator domain: NXDOMAIN at once. */
@@ -395,7 +411,8 @@ Test(trial, two_operators_federate, .fini = teardown)
     {
         const char *const vars[] = {
             "OPA_IP", "127.0.0.2", "OPA_S2S_PORT", a_s2s,
-            "OPB_IP", "127.0.0.3", "OPB_S2S_PORT", b_s2s, "DOWN_PORT", "1", NULL,
+            "OPB_IP", "127.0.0.3", "OPB_S2S_PORT", b_s2s, "DOWN_PORT", "1",
+            "OPB_GATEWAY2", "# (one gateway instance)", NULL,
         };
         cr_assert_eq(pwt_dnsmasq_start(&fx.d, "conf/dnsmasq/trial.conf", vars), PW_OK);
     }
