@@ -17,7 +17,7 @@ static void decide(pw_subs_t *s, ps_sub_t *sub)
     }
     if (sub->flags & SF_NEXT) {
         pw_ptable_state(s->table, sub->p->jid, &s->st);
-        pw_subs_end(s, sub, "expired", 1, &s->st);
+        pw_subs_end(s, sub, "fulfilled", 1, &s->st);
         return;
     }
     sub->seq++;

@@ -64,9 +64,40 @@ const char *pw_watcher_address_forms(const pw_watcher_t *wa, char *buf, size_t c
     return buf;
 }
 
+/* Digits of the E.164 country code that starts digits (ITU-T E.164 Annex: the codes of one
+ * and two digits; every other code has three). */
+static size_t country_code_length(const char *digits)
+{
+    static const char *const two[] = {
+        "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45",
+        "46", "47", "48", "49", "51", "52", "53", "54", "55", "56", "57", "58", "60", "61",
+        "62", "63", "64", "65", "66", "81", "82", "84", "86", "90", "91", "92", "93", "94",
+        "95", "98",
+    };
+    if (digits[0] == '1' || digits[0] == '7')
+        return 1;
+    for (size_t i = 0; i < sizeof two / sizeof two[0]; i++) {
+        if (strncmp(digits, two[i], 2) == 0)
+            return 2;
+    }
+    return 3;
+}
+
 const char *pw_watcher_display(const char *address, char *buf, size_t cap)
 {
-    if (address[0] == '+' || pw_jid_unescape_node(address, buf, cap) != PW_OK)
+    size_t len = strlen(address), cc;
+
+    if (address[0] != '+') {
+        if (pw_jid_unescape_node(address, buf, cap) != PW_OK)
+            snprintf(buf, cap, "%s", address);
+        return buf;
+    }
+    cc = len > 4 ? country_code_length(address + 1) : 0;
+    if (cc == 1 && address[1] == '1' && len == 12) /* the North American plan: +1 NPA NXX XXXX */
+        snprintf(buf, cap, "+1 %.3s %.3s %s", address + 2, address + 5, address + 8);
+    else if (cc)
+        snprintf(buf, cap, "+%.*s %s", (int)cc, address + 1, address + 1 + cc);
+    else
         snprintf(buf, cap, "%s", address);
     return buf;
 }
@@ -85,12 +116,40 @@ const char *pw_watcher_state_text(const char *address, const pw_presence_state_t
     else if (strcmp(st->show, "chat") == 0)
         word = "free to chat";
     else if (strcmp(st->show, "dnd") == 0)
-        word = "busy (dnd)";
+        word = "busy (do not disturb)";
     else if (strcmp(st->show, "xa") == 0)
-        word = "away for a long time (xa)";
+        word = "away for a long time";
     if (st->status[0])
         snprintf(buf, cap, "%s is now %s: %s", who, word, st->status);
     else
         snprintf(buf, cap, "%s is now %s", who, word);
+    return buf;
+}
+
+const char *pw_watcher_end_text(const char *address, const char *reason, char *buf, size_t cap)
+{
+    static const struct {
+        const char *reason;
+        int names_who; /* the text starts with the presentity */
+        const char *why;
+    } texts[] = {
+        { "expired", 0, "the time you asked for is over" },
+        { "stopped", 0, "it was stopped at your request" },
+        { "revoked", 1, " no longer shares their presence with you" },
+        { "presentity-gone", 1, " is no longer a subscriber of their operator" },
+        { "fulfilled", 0, "that was the change you were waiting for" },
+    };
+    char who[PW_JID_MAX + 1];
+    const char *why = "the other operator ended it";
+    int names_who = 0;
+
+    pw_watcher_display(address, who, sizeof who);
+    for (size_t i = 0; reason && i < sizeof texts / sizeof texts[0]; i++) {
+        if (strcmp(reason, texts[i].reason) == 0) {
+            why = texts[i].why;
+            names_who = texts[i].names_who;
+        }
+    }
+    snprintf(buf, cap, "Your subscription to %s has ended: %s%s.", who, names_who ? who : "", why);
     return buf;
 }

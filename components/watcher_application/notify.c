@@ -12,26 +12,24 @@
 #include "core/pw_log.h"
 #include "xmpp/pw_stanza.h"
 
-static const char *const reasons[] = { "expired", "stopped", "revoked", "presentity-gone" };
-
 /* The headline of docs/protocol.md §5.2, to the watcher's bare JID (all its resources). */
 static pw_status_t send_headline(pw_watcher_sub_t *sub, const pw_presence_state_t *st,
                                  const char *ended)
 {
     xmpp_ctx_t *ctx = pw_component_ctx(sub->wa->c);
     xmpp_stanza_t *m = xmpp_message_new(ctx, "headline", sub->bare, NULL), *n, *el;
-    char body[PW_WATCHER_TEXT_MAX + 1100], who[PW_JID_MAX + 1];
+    char body[2 * PW_WATCHER_TEXT_MAX + 2200], change[PW_WATCHER_TEXT_MAX + 1100], end[PW_WATCHER_TEXT_MAX];
     pw_status_t rc = PW_ENOMEM;
 
     if (!m)
         return PW_ENOMEM;
     xmpp_stanza_set_from(m, sub->contact);
-    if (ended) {
-        snprintf(body, sizeof body, "Your subscription to %s has ended (%s)",
-                 pw_watcher_display(sub->address, who, sizeof who), ended);
-    } else {
-        pw_watcher_state_text(sub->address, st, body, sizeof body);
-    }
+    /* the change, the end, or both (a 'next' ends with the change it waited for) */
+    if (st)
+        pw_watcher_state_text(sub->address, st, change, sizeof change);
+    if (ended)
+        pw_watcher_end_text(sub->address, ended, end, sizeof end);
+    snprintf(body, sizeof body, "%s%s%s", st ? change : "", st && ended ? "\n" : "", ended ? end : "");
     if (!pw_stanza_add_text_child(m, "body", NULL, body))
         goto done;
     n = pw_stanza_add_child(m, "notify", PW_NS);
@@ -92,15 +90,9 @@ static void on_notify(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *el, v
                                  "'seq' must be a notification number from 1");
         return;
     }
-    if (ended) {
-        for (i = 0; i < sizeof reasons / sizeof reasons[0] && strcmp(ended, reasons[i]) != 0; i++)
-            ;
-        if (i == sizeof reasons / sizeof reasons[0]) {
-            pw_component_reply_error(c, iq, PW_ERR_BAD_REQUEST,
-                                     "'ended' must be one of expired, stopped, revoked, presentity-gone");
-            return;
-        }
-        ended = reasons[i];
+    if (ended && !(ended = pw_notify_reason(ended))) {
+        pw_component_reply_error(c, iq, PW_ERR_BAD_REQUEST, "'ended' must be " PW_NOTIFY_REASONS);
+        return;
     }
     if (state_el) {
         if (pw_state_parse(state_el, &st) != PW_OK) {

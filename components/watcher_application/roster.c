@@ -1,5 +1,6 @@
 /* roster.c: the roster route (docs/protocol.md §6; RFC 6121 §3 subscriptions, §4.3 probes, §4.2 presence):
- * subscribe/unsubscribe/probe to contact JIDs become changes/stop/current enquiries, renewed while the roster subscription lasts. */
+ * subscribe/unsubscribe/probe to contact JIDs become changes/stop/current enquiries, renewed while the roster subscription lasts;
+ * a chat to a contact JID is answered with an error that says what the contact is for. */
 #include "watcher_int.h"
 
 #include <stdio.h>
@@ -240,7 +241,7 @@ void pw_watcher_roster_notify(pw_watcher_sub_t *item, const pw_presence_state_t 
                               const char *ended)
 {
     pw_watcher_t *wa = item->wa;
-    char text[PW_JID_MAX + 128], who[PW_JID_MAX + 1];
+    char text[PW_WATCHER_TEXT_MAX];
 
     if (!ended) {
         send_state(wa, item->contact, item->bare, st);
@@ -258,9 +259,7 @@ void pw_watcher_roster_notify(pw_watcher_sub_t *item, const pw_presence_state_t 
             arm(item, 0);
         return;
     }
-    pw_watcher_display(item->address, who, sizeof who);
-    snprintf(text, sizeof text, "%s ended the subscription (%s)", who, ended);
-    roster_end(item, text, 0);
+    roster_end(item, pw_watcher_end_text(item->address, ended, text, sizeof text), 0);
 }
 
 /* ---- what alice's server sends to contact JIDs ---- */
@@ -396,6 +395,36 @@ static void on_presence(pw_component_t *c, xmpp_stanza_t *p, void *arg)
     }
 }
 
+/* A message to a contact JID or to the WA (RFC 6121 §5.2, §8.5.2): the WA carries presence, not
+ * chats, so every chat or normal message gets service-unavailable with a text saying what the
+ * address is for (docs/protocol.md §6). Headlines and errors get no answer (RFC 6120 §8.3.1). */
+static void on_message(pw_component_t *c, xmpp_stanza_t *m, void *arg)
+{
+    pw_watcher_t *wa = arg;
+    const char *type = xmpp_stanza_get_type(m), *to = xmpp_stanza_get_to(m);
+    char forms[512], who[PW_JID_MAX + 1], address[PW_JID_PART_MAX + 1], text[1024];
+    pw_address_t a;
+
+    if (type && (strcmp(type, "error") == 0 || strcmp(type, "headline") == 0)) {
+        pw_debug(xmpp_stanza_get_id(m), "message %s to %s ignored", type, to ? to : "?");
+        return;
+    }
+    if (!to || !strchr(to, '@'))
+        snprintf(text, sizeof text, "%s shows presence and takes no messages: add a number as a "
+                 "contact, such as +12025550123@%s, to see its presence, or run its command "
+                 "'Ask about a number'", pw_component_jid(c), pw_component_jid(c));
+    else if (pw_address_from_contact_jid(to, pw_component_jid(c), &wa->rules, &a) != PW_OK ||
+             pw_address_to_node(&a, address, sizeof address) != PW_OK)
+        snprintf(text, sizeof text, "'%.*s' is not a phone number or an XMPP address: %s",
+                 (int)(strchr(to, '@') - to > 64 ? 64 : strchr(to, '@') - to), to,
+                 pw_watcher_address_forms(wa, forms, sizeof forms));
+    else
+        snprintf(text, sizeof text, "%s is a presence contact: it shows that person's presence "
+                 "and cannot carry messages",
+                 pw_watcher_display(address, who, sizeof who));
+    pw_component_reply_error(c, m, PW_ERR_SERVICE_UNAVAILABLE, text);
+}
+
 /* A 'stop' enquiry ended the item (pw_watcher_subs_stopped()). */
 static void end_stopped(pw_watcher_sub_t *item, const char *text)
 {
@@ -407,9 +436,11 @@ void pw_watcher_roster_start(pw_watcher_t *wa)
     wa->end_item = end_stopped;
     pw_map_foreach(wa->roster, arm_loaded, NULL);
     pw_component_on_presence(wa->c, on_presence, wa);
+    pw_component_on_message(wa->c, on_message, wa);
 }
 
 void pw_watcher_roster_stop(pw_watcher_t *wa)
 {
     pw_component_on_presence(wa->c, NULL, NULL);
+    pw_component_on_message(wa->c, NULL, NULL);
 }

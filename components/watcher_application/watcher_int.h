@@ -192,7 +192,8 @@ pw_status_t pw_watcher_contact_of(const pw_watcher_t *wa, const char *address, c
 const char *pw_watcher_address_forms(const pw_watcher_t *wa, char *buf, size_t cap);
 
 /**
- * The address as people read it: the number, or the unescaped JID.
+ * The address as people read it: the number with its country code apart ("+1 202 555 0123",
+ * "+44 7700900001"), or the unescaped JID.
  * @param address a normalised address
  * @param buf receives the text
  * @param cap size of buf
@@ -201,7 +202,7 @@ const char *pw_watcher_address_forms(const pw_watcher_t *wa, char *buf, size_t c
 const char *pw_watcher_display(const char *address, char *buf, size_t cap);
 
 /**
- * Readable text for a state: "+12025550123 is now away: In a meeting".
+ * Readable text for a state: "+1 202 555 0123 is now away: In a meeting".
  * @param address a normalised address
  * @param st the state
  * @param buf receives the text
@@ -210,6 +211,17 @@ const char *pw_watcher_display(const char *address, char *buf, size_t cap);
  */
 const char *pw_watcher_state_text(const char *address, const pw_presence_state_t *st, char *buf,
                                   size_t cap);
+
+/**
+ * Readable text for the end of a subscription and its reason, e.g. "Your subscription to
+ * +1 202 555 0123 has ended: the time you asked for is over."
+ * @param address a normalised address
+ * @param reason one of PW_NOTIFY_REASONS (anything else reads as ended by the other operator)
+ * @param buf receives the text
+ * @param cap size of buf
+ * @return buf
+ */
+const char *pw_watcher_end_text(const char *address, const char *reason, char *buf, size_t cap);
 
 /* ---- sent.c ---- */
 

@@ -47,7 +47,10 @@ Test(subs, next_fires_once)
 
     subs_pair_start(&p, NULL, "address='+12025550123' kind='next'");
     m = subs_next_change(p.alice, p.bob, "away", 5000, "the next change");
-    cr_assert_str_eq(chain_attr(subs_notify_of(m), "ended"), "expired", "and it ends with it");
+    cr_assert_str_eq(chain_attr(subs_notify_of(m), "ended"), "fulfilled", "and it ends with it");
+    cr_assert_str_eq(pw_stanza_child_text(m, "body", NULL, (char[512]){0}, 512),
+                     "+1 202 555 0123 is now away\nYour subscription to +1 202 555 0123 has ended: "
+                     "that was the change you were waiting for.", "the change and the end, in words");
     xmpp_stanza_release(m);
     pwt_client_run(p.bob, 1200);
     pwt_client_presence(p.bob, "dnd", NULL, 1);

@@ -63,6 +63,21 @@ Test(component, request_with_two_payloads_is_bad_request)
     cr_assert_eq(last_error(text, sizeof text), PW_ERR_BAD_REQUEST);
 }
 
+Test(component, a_message_nobody_takes_is_answered_unless_headline)
+{
+    char text[256];
+    pwfake_transport_deliver_xml(fake, "<message type='chat' id='c1' from='alice@opa.example/x' "
+                                       "to='hss.opa.example'><body>hello?</body></message>");
+    cr_assert_eq(pwfake_transport_sent_count(fake), 1, "a chat is answered");
+    cr_assert_eq(last_error(text, sizeof text), PW_ERR_SERVICE_UNAVAILABLE);
+    cr_assert_not_null(strstr(text, "takes no messages"), "%s", text);
+    cr_assert_str_eq(pwfake_attr(pwfake_transport_last(fake), "id"), "c1");
+    pwfake_transport_deliver_xml(fake, "<message id='n1' from='a@b'><body>x</body></message>");
+    cr_assert_eq(pwfake_transport_sent_count(fake), 2, "a normal message too");
+    pwfake_transport_deliver_xml(fake, "<message type='headline' id='h1' from='a@b'><body>x</body></message>");
+    cr_assert_eq(pwfake_transport_sent_count(fake), 2, "a headline is not (RFC 6121 §8.5.2)");
+}
+
 Test(component, errors_are_never_answered)
 {
     pwfake_transport_deliver_xml(fake, "<message type='error' id='m' from='a@b'><error type='cancel'>"

@@ -210,7 +210,7 @@ Test(presence_notify, next_fires_once_with_the_state_and_ends)
     cr_assert_eq(pwfake_presence_notify_count(&pd), 1);
     n = pwfake_presence_notify(&pd, 0, NULL);
     cr_assert_str_eq(attr(n, "seq"), "1");
-    cr_assert_str_eq(attr(n, "ended"), "expired");
+    cr_assert_str_eq(attr(n, "ended"), "fulfilled", "a next that fired is fulfilled, not expired");
     state_of(n, &st);
     cr_assert_str_eq(st.show, "dnd");
     pwfake_presence_ack(&pd, n);
@@ -219,7 +219,7 @@ Test(presence_notify, next_fires_once_with_the_state_and_ends)
     pwfake_presence_bob(&pd, "xa");
     pwfake_presence_run(&pd, 1000);
     cr_assert_eq(pwfake_presence_notify_count(&pd), 1, "fires once");
-    expect_one_end("expired");
+    expect_one_end("fulfilled");
     cr_assert_eq(ends.notifications[0], 1);
     pwfake_presence_stop(&pd);
 }

@@ -143,7 +143,7 @@ Test(watcher_adhoc, submit_runs_the_enquiry_and_completes_with_the_state)
     note = xmpp_stanza_get_child_by_name(cmd, "note");
     cr_assert_str_eq(pwfake_watcher_attr(note, "type"), "info");
     cr_assert_str_eq(pw_stanza_child_text(cmd, "note", NULL, buf, sizeof buf),
-                     "+12025550123 is now away: In a meeting");
+                     "+1 202 555 0123 is now away: In a meeting");
     x = xmpp_stanza_get_child_by_name_and_ns(cmd, "x", "jabber:x:data");
     cr_assert_str_eq(pwfake_watcher_attr(x, "type"), "result");
     cr_assert_str_eq(pw_stanza_child_text(field(x, "state"), "value", NULL, buf, sizeof buf), "away");

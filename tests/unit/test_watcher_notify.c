@@ -46,7 +46,7 @@ Test(watcher_notify, a_change_becomes_a_headline_to_the_bare_jid_then_the_ack)
     cr_assert_str_eq(pwfake_watcher_attr(m, "from"), PWFAKE_WATCHER_CONTACT);
     cr_assert_str_eq(pwfake_watcher_attr(m, "to"), "alice@opa.example", "every resource of alice");
     cr_assert_str_eq(pw_stanza_child_text(m, "body", NULL, body, sizeof body),
-                     "+12025550123 is now away: In a meeting");
+                     "+1 202 555 0123 is now away: In a meeting");
     n = xmpp_stanza_get_child_by_name_and_ns(m, "notify", "urn:peerwatch:0");
     cr_assert_not_null(n);
     cr_assert_str_eq(pwfake_watcher_attr(n, "subscription"), "sub-1");
@@ -62,12 +62,12 @@ Test(watcher_notify, a_change_becomes_a_headline_to_the_bare_jid_then_the_ack)
 Test(watcher_notify, readable_bodies)
 {
     static const struct { const char *state, *body; } cases[] = {
-        { PWFAKE_WATCHER_STATE_OFF, "+12025550123 is now offline" },
-        { "<state xmlns='urn:peerwatch:0' available='true'/>", "+12025550123 is now online" },
-        { "<state xmlns='urn:peerwatch:0' available='true' show='dnd'/>", "+12025550123 is now busy (dnd)" },
-        { "<state xmlns='urn:peerwatch:0' available='true' show='chat'/>", "+12025550123 is now free to chat" },
+        { PWFAKE_WATCHER_STATE_OFF, "+1 202 555 0123 is now offline" },
+        { "<state xmlns='urn:peerwatch:0' available='true'/>", "+1 202 555 0123 is now online" },
+        { "<state xmlns='urn:peerwatch:0' available='true' show='dnd'/>", "+1 202 555 0123 is now busy (do not disturb)" },
+        { "<state xmlns='urn:peerwatch:0' available='true' show='chat'/>", "+1 202 555 0123 is now free to chat" },
         { "<state xmlns='urn:peerwatch:0' available='true' show='xa'><status>gone</status></state>",
-          "+12025550123 is now away for a long time (xa): gone" },
+          "+1 202 555 0123 is now away for a long time: gone" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char seq[32], body[256];
@@ -130,7 +130,7 @@ Test(watcher_notify, ended_is_notified_and_drops_the_subscription)
     m = pwfake_watcher_sent(tw, 0);
     cr_assert_str_eq(pwfake_watcher_attr(m, "type"), "headline");
     cr_assert_str_eq(pw_stanza_child_text(m, "body", NULL, body, sizeof body),
-                     "Your subscription to +12025550123 has ended (expired)");
+                     "Your subscription to +1 202 555 0123 has ended: the time you asked for is over.");
     n = xmpp_stanza_get_child_by_name_and_ns(m, "notify", "urn:peerwatch:0");
     cr_assert_str_eq(pwfake_watcher_attr(n, "subscription"), "sub-1");
     cr_assert_str_eq(pwfake_watcher_attr(n, "ended"), "expired");
@@ -141,18 +141,30 @@ Test(watcher_notify, ended_is_notified_and_drops_the_subscription)
     cr_assert_eq(pwfake_watcher_last_error(tw, "e2", text, sizeof text), PW_ERR_ITEM_NOT_FOUND, "gone after its end");
 }
 
-Test(watcher_notify, every_reason_is_told)
+Test(watcher_notify, every_reason_is_told_in_words)
 {
-    static const char *const reasons[] = { "stopped", "revoked", "presentity-gone" };
-    for (size_t i = 0; i < sizeof reasons / sizeof reasons[0]; i++) {
-        char attrs[128], body[256], want[128];
+    static const struct {
+        const char *reason, *state, *body;
+    } cases[] = {
+        { "stopped", "", "Your subscription to +1 202 555 0123 has ended: it was stopped at your request." },
+        { "revoked", "", "Your subscription to +1 202 555 0123 has ended: +1 202 555 0123 no longer "
+                         "shares their presence with you." },
+        { "presentity-gone", "", "Your subscription to +1 202 555 0123 has ended: +1 202 555 0123 is "
+                                 "no longer a subscriber of their operator." },
+        { "fulfilled", "<state xmlns='urn:peerwatch:0' available='true' show='away'><status>Walking the "
+                       "dog</status></state>",
+          "+1 202 555 0123 is now away: Walking the dog\nYour subscription to +1 202 555 0123 has "
+          "ended: that was the change you were waiting for." },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char attrs[128], body[512];
         pwfake_watcher_up_to_proxy(tw, "c", "address='+12025550123' kind='next'");
         pwfake_watcher_proxy_subscribed(tw, PWFAKE_WATCHER_STATE_AWAY, "sub-r", 60);
         pwfake_transport_clear(tw->fake);
-        snprintf(attrs, sizeof attrs, "subscription='sub-r' seq='1' ended='%s'", reasons[i]);
-        pwfake_watcher_notify(tw, "e", "proxy.opa.example", attrs, "");
-        snprintf(want, sizeof want, "Your subscription to +12025550123 has ended (%s)", reasons[i]);
-        cr_assert_str_eq(pw_stanza_child_text(pwfake_watcher_sent(tw, 0), "body", NULL, body, sizeof body), want);
+        snprintf(attrs, sizeof attrs, "subscription='sub-r' seq='1' ended='%s'", cases[i].reason);
+        pwfake_watcher_notify(tw, "e", "proxy.opa.example", attrs, cases[i].state);
+        cr_assert_str_eq(pw_stanza_child_text(pwfake_watcher_sent(tw, 0), "body", NULL, body, sizeof body),
+                         cases[i].body);
         assert_acked("e");
     }
 }

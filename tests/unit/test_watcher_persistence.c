@@ -49,7 +49,7 @@ Test(watcher_persistence, subscriptions_survive_a_restart)
     cr_assert_str_eq(pwfake_watcher_attr(m, "type"), "headline");
     cr_assert_str_eq(pwfake_watcher_attr(m, "to"), "alice@opa.example");
     cr_assert_str_eq(pwfake_watcher_attr(m, "from"), PWFAKE_WATCHER_CONTACT);
-    cr_assert_str_eq(pw_stanza_child_text(m, "body", NULL, body, sizeof body), "+12025550123 is now offline");
+    cr_assert_str_eq(pw_stanza_child_text(m, "body", NULL, body, sizeof body), "+1 202 555 0123 is now offline");
     /* the roster one becomes presence */
     pwfake_watcher_notify(tw, "n3", "proxy.opa.example", "subscription='sub-ro' seq='1'", PWFAKE_WATCHER_STATE_OFF);
     pwfake_watcher_assert_presence(pwfake_watcher_sent(tw, 3), "unavailable");

@@ -248,14 +248,16 @@ pw_status_t pw_enquiry_relay(pw_component_t *c, xmpp_stanza_t *req, pw_iq_outcom
     return rc;
 }
 
-int pw_notify_reason_valid(const char *reason)
+const char *pw_notify_reason(const char *reason)
 {
-    static const char *const reasons[] = { "expired", "stopped", "revoked", "presentity-gone" };
+    /* keep in step with PW_NOTIFY_REASONS */
+    static const char *const reasons[] = { "expired", "stopped", "revoked", "presentity-gone",
+                                           "fulfilled" };
     for (size_t i = 0; reason && i < sizeof reasons / sizeof reasons[0]; i++) {
         if (strcmp(reason, reasons[i]) == 0)
-            return 1;
+            return reasons[i];
     }
-    return 0;
+    return NULL;
 }
 
 pw_status_t pw_notify_parse(xmpp_stanza_t *el, pw_notify_t *out, char *why, size_t cap)
@@ -297,9 +299,8 @@ pw_status_t pw_notify_parse(xmpp_stanza_t *el, pw_notify_t *out, char *why, size
         out->seq = (uint32_t)v;
     }
     if (copy_attr(el, "ended", out->ended, sizeof out->ended, &has_end) != PW_OK ||
-        (has_end && !pw_notify_reason_valid(out->ended)))
-        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap,
-                    "'ended' must be expired, stopped, revoked or presentity-gone");
+        (has_end && !pw_notify_reason(out->ended)))
+        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "'ended' must be " PW_NOTIFY_REASONS);
     st = xmpp_stanza_get_child_by_name_and_ns(el, "state", PW_NS);
     if (st) {
         if (pw_state_parse(st, &out->state) != PW_OK)

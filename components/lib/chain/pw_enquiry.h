@@ -56,7 +56,7 @@ typedef struct pw_notify {
     char presentity[PW_MSISDN_MAX + 1];      /**< as the watcher addressed it, or "" */
     char presentity_jid[PW_JID_MAX + 1];     /**< or this */
     uint32_t seq;
-    char ended[24];                          /**< "", expired, stopped, revoked, presentity-gone */
+    char ended[24];                          /**< "" or one of PW_NOTIFY_REASONS */
     int has_state;
     pw_presence_state_t state;
 } pw_notify_t;
@@ -156,10 +156,14 @@ xmpp_stanza_t *pw_notify_iq(xmpp_ctx_t *ctx, const pw_notify_t *n, const char *t
 pw_status_t pw_notify_forward(pw_component_t *c, xmpp_stanza_t *req, const pw_notify_t *n,
                               const char *to, const char *timeout_text);
 
+/** The end reasons a notification's 'ended' may carry (docs/protocol.md §5.2), as people read the list. */
+#define PW_NOTIFY_REASONS "expired, stopped, revoked, presentity-gone or fulfilled"
+
 /**
- * @param reason an end reason
- * @return non-zero for expired, stopped, revoked, presentity-gone
+ * The end reason as the chain spells it.
+ * @param reason an end reason as received (NULL allowed)
+ * @return the same reason in static storage, or NULL when it is none of PW_NOTIFY_REASONS
  */
-int pw_notify_reason_valid(const char *reason);
+const char *pw_notify_reason(const char *reason);
 
 #endif /* PW_ENQUIRY_H */

@@ -555,6 +555,9 @@ void pw_component_deliver(pw_component_t *c, xmpp_stanza_t *stanza)
     } else if (strcmp(name, "message") == 0) {
         if (c->on_message)
             c->on_message(c, stanza, c->on_message_arg);
+        else if (!type || (strcmp(type, "error") != 0 && strcmp(type, "headline") != 0))
+            pw_component_reply_error(c, stanza, PW_ERR_SERVICE_UNAVAILABLE,
+                                     "this is a service of the presence chain: it takes no messages");
     } else if (strcmp(name, "presence") == 0) {
         if (c->on_presence)
             c->on_presence(c, stanza, c->on_presence_arg);

@@ -115,7 +115,10 @@ typedef void (*pw_link_handler)(pw_component_t *c, int online, void *arg);
 pw_status_t pw_component_on_iq(pw_component_t *c, const char *ns, const char *name,
                                unsigned types, pw_iq_handler fn, void *arg);
 
-/** Route every <message/> to fn (NULL to drop them). */
+/**
+ * Route every <message/> to fn. With none (NULL), a chat, normal or groupchat message is
+ * answered service-unavailable (RFC 6121 §8.5.2) and headlines and errors are dropped.
+ */
 void pw_component_on_message(pw_component_t *c, pw_stanza_handler fn, void *arg);
 
 /** Route every <presence/> to fn (NULL to drop them). */
