@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "address/pw_jid.h"
 #include "core/pw_log.h"
@@ -340,13 +341,40 @@ static void refuse_malformed(pw_watcher_t *wa, xmpp_stanza_t *p, const char *typ
         pw_component_reply_error(wa->c, p, PW_ERR_JID_MALFORMED, text);
 }
 
+/* A presence of a local user to a number contact written otherwise than its contact JID (a
+ * national number, dashes or spaces: "+1-202-555-0123@watcher.opa.example"). The WA's
+ * presence comes from one contact JID per presentity, so a roster item under another form would
+ * never show anything: the subscribe is refused with a status naming the contact JID to add,
+ * a probe gets jid-malformed with the same text, an unsubscribe is confirmed (docs/protocol.md
+ * §6). The item under the contact JID, if any, is left alone. */
+static void refuse_other_form(pw_watcher_t *wa, xmpp_stanza_t *p, const char *type,
+                              const char *added, const char *address, const char *contact,
+                              const char *bare)
+{
+    char who[PW_JID_MAX + 1], text[3 * PW_JID_MAX + 128];
+    const char *at = strchr(added, '@');
+
+    snprintf(text, sizeof text, "'%.*s' is %s: add it as %s, the one address its presence comes from",
+             (int)(at ? at - added : 0), added, pw_watcher_display(address, who, sizeof who), contact);
+    if (strcmp(type, "subscribe") == 0) {
+        pw_info(xmpp_stanza_get_id(p), "%s subscribe %s refused: %s", bare, added, text);
+        send_presence(wa, added, bare, "unsubscribed", NULL, text);
+    } else if (strcmp(type, "probe") == 0) {
+        pw_component_reply_error(wa->c, p, PW_ERR_JID_MALFORMED, text);
+    } else if (strcmp(type, "unsubscribe") == 0) {
+        send_presence(wa, added, bare, "unsubscribed", NULL, NULL);
+    } else {
+        pw_debug(xmpp_stanza_get_id(p), "presence %s from %s to %s ignored", type, bare, added);
+    }
+}
+
 static void on_presence(pw_component_t *c, xmpp_stanza_t *p, void *arg)
 {
     pw_watcher_t *wa = arg;
     const char *type = xmpp_stanza_get_type(p), *from = xmpp_stanza_get_from(p);
     const char *to = xmpp_stanza_get_to(p), *id = xmpp_stanza_get_id(p);
     char address[PW_JID_PART_MAX + 1], contact[PW_JID_MAX + 1], bare[PW_JID_MAX + 1];
-    char rkey[RKEY_MAX], text[PW_JID_PART_MAX + 64];
+    char rkey[RKEY_MAX], text[PW_JID_PART_MAX + 64], added[PW_JID_MAX + 1] = "";
     pw_watcher_sub_t *item;
     pw_address_t a;
     int local;
@@ -364,6 +392,10 @@ static void on_presence(pw_component_t *c, xmpp_stanza_t *p, void *arg)
     }
     local = pw_watcher_local_user(wa, from, bare, sizeof bare) &&
             pw_watcher_roster_key(bare, contact, rkey, sizeof rkey) == PW_OK;
+    if (local && (pw_jid_bare(to, added, sizeof added) != PW_OK || strcasecmp(added, contact) != 0)) {
+        refuse_other_form(wa, p, type, added, address, contact, bare);
+        return;
+    }
     item = local ? pw_map_get(wa->roster, rkey) : NULL;
     if (strcmp(type, "subscribed") == 0 || (strcmp(type, "unsubscribed") == 0 && !item)) {
         /* the presentity's answer to an approval request (docs/protocol.md §2.5): his server

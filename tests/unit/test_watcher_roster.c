@@ -294,11 +294,3 @@ Test(watcher_roster, only_local_users_may_subscribe)
     cr_assert_eq(pwfake_transport_sent_count(tw->fake), 1, "probes from elsewhere get nothing");
     cr_assert_eq(pw_watcher_roster_items(tw->wa), 0);
 }
-
-Test(watcher_roster, the_contact_jid_is_normalised)
-{
-    pwfake_watcher_deliver(tw, "<presence type='subscribe' from='alice@opa.example' to='07700900123@" PWFAKE_WATCHER_JID "'/>");
-    cr_assert_str_eq(pwfake_watcher_attr(pwfake_watcher_hss_then_proxy(tw), "presentity"), "+447700900123");
-    pwfake_watcher_proxy_subscribed(tw, PWFAKE_WATCHER_STATE_AWAY, "sub-n", 600);
-    cr_assert_str_eq(pwfake_watcher_attr(pwfake_transport_last(tw->fake), "from"), "+447700900123@" PWFAKE_WATCHER_JID);
-}
