@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "chain/pw_enquiry.h"
 #include "chain/pw_hss.h"
@@ -185,6 +186,15 @@ static pw_error_t check_subscriber(enquiry_t *e, xmpp_stanza_t *response, char *
                      (long long)s->price);
             return PW_ERR_PAYMENT_REQUIRED;
         }
+    }
+    if (e->job.kind != PW_KIND_STOP &&
+        ((e->chain.presentity[0] && strcmp(e->chain.presentity, rec.msisdn) == 0) ||
+         (e->chain.presentity_jid[0] && strcasecmp(e->chain.presentity_jid, e->job.bare) == 0))) {
+        /* no enquiry about oneself: the chain would ask the user to approve herself */
+        char who[PW_JID_MAX + 1];
+        snprintf(text, cap, "%s is you: your own presence is what your client shows, nothing to ask",
+                 pw_watcher_display(e->job.address, who, sizeof who));
+        return PW_ERR_BAD_REQUEST;
     }
     snprintf(e->chain.watcher_msisdn, sizeof e->chain.watcher_msisdn, "%s", rec.msisdn);
     return PW_ERR_NONE;

@@ -226,3 +226,34 @@ Test(watcher_refusals, enquiry_get_is_not_offered)
                "<enquiry xmlns='urn:peerwatch:0' address='+12025550123' kind='current'/></iq>");
     cr_assert_eq(pwfake_watcher_last_error(tw, "g1", text, sizeof text), PW_ERR_SERVICE_UNAVAILABLE);
 }
+
+Test(watcher_refusals, an_enquiry_about_oneself_is_bad_request_in_words)
+{
+    static const char *const addresses[] = { "07700900001", "+447700900001", "alice@opa.example" };
+    for (size_t i = 0; i < sizeof addresses / sizeof addresses[0]; i++) {
+        char attrs[128], text[256];
+        pwfake_transport_clear(tw->fake);
+        snprintf(attrs, sizeof attrs, "address='%s' kind='changes' duration='60'", addresses[i]);
+        pwfake_watcher_enquiry(tw, "s1", "alice@opa.example/phone", attrs);
+        pwfake_watcher_hss_alice(tw); /* alice is +447700900001 */
+        cr_assert_eq(pwfake_transport_sent_count(tw->fake), 2, "the lookup, then only the error: nothing to the proxy");
+        cr_assert_eq(pwfake_watcher_last_error(tw, "s1", text, sizeof text), PW_ERR_BAD_REQUEST, "about %s", addresses[i]);
+        cr_assert_not_null(strstr(text, " is you: your own presence is what your client shows"), "%s", text);
+        cr_assert_eq(pw_component_pending_iqs(tw->comp), 0);
+    }
+}
+
+Test(watcher_refusals, a_roster_subscription_to_oneself_is_unsubscribed_with_the_reason)
+{
+    xmpp_stanza_t *p;
+    char status[256];
+    pwfake_transport_clear(tw->fake);
+    pwfake_watcher_deliver(tw, "<presence type='subscribe' from='alice@opa.example' to='+447700900001@watcher.opa.example'/>");
+    pwfake_watcher_hss_alice(tw);
+    p = pwfake_transport_last(tw->fake);
+    cr_assert_str_eq(xmpp_stanza_get_type(p), "unsubscribed");
+    cr_assert_str_eq(pw_stanza_child_text(p, "status", NULL, status, sizeof status),
+                     "+44 7700900001 is you: your own presence is what your client shows, nothing to ask");
+    cr_assert_eq(pw_watcher_roster_items(tw->wa), 0);
+    cr_assert_eq(pw_component_pending_iqs(tw->comp), 0, "no approval request to herself, nothing pending");
+}
