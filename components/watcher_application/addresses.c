@@ -1,9 +1,10 @@
-/* addresses.c: who is who at the WA: local users, presentity addresses and their contact JIDs (DESIGN.md §2), and how addresses and states read to people. */
+/* addresses.c: who is who at the WA: local users, presentity addresses and their contact JIDs (DESIGN.md §2), and how addresses, states and times read to people. */
 #include "watcher_int.h"
 
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "address/pw_jid.h"
 
@@ -151,5 +152,35 @@ const char *pw_watcher_end_text(const char *address, const char *reason, char *b
         }
     }
     snprintf(buf, cap, "Your subscription to %s has ended: %s%s.", who, names_who ? who : "", why);
+    return buf;
+}
+
+const char *pw_watcher_time_text(uint64_t at_ms, uint64_t now_ms, char *buf, size_t cap)
+{
+    static const char *const months[] = { "January", "February", "March", "April", "May", "June",
+                                          "July", "August", "September", "October", "November",
+                                          "December" };
+    time_t t = (time_t)(at_ms / 1000);
+    uint64_t left = at_ms > now_ms ? (at_ms - now_ms + 500) / 1000 : 0;
+    const char *unit = "second";
+    uint64_t n = left;
+    struct tm tm;
+
+    if (!gmtime_r(&t, &tm)) {
+        snprintf(buf, cap, "an unknown time");
+        return buf;
+    }
+    if (left >= 36 * 3600) {
+        n = (left + 43200) / 86400;
+        unit = "day";
+    } else if (left >= 90 * 60) {
+        n = (left + 1800) / 3600;
+        unit = "hour";
+    } else if (left >= 90) {
+        n = (left + 30) / 60;
+        unit = "minute";
+    }
+    snprintf(buf, cap, "%02d:%02d UTC on %d %s %d (in %llu %s%s)", tm.tm_hour, tm.tm_min, tm.tm_mday,
+             months[tm.tm_mon], tm.tm_year + 1900, (unsigned long long)n, unit, n == 1 ? "" : "s");
     return buf;
 }

@@ -116,9 +116,15 @@ static void reply(pw_watcher_t *wa, xmpp_stanza_t *iq, xmpp_stanza_t *cmd)
     xmpp_stanza_release(cmd);
 }
 
-/* Complete with a note (type info or error) and, on success, a result form. */
+/* One field of the result form (XEP-0004 §3.3: every field with its type and label). */
+typedef struct result_field {
+    const char *var, *type, *label, *value; /* a field whose value is "" is left out */
+} result_field_t;
+
+/* Complete with a note (type info or error) and, on success, a result form of the fields up to
+ * one whose var is NULL. */
 static void complete(pw_watcher_t *wa, xmpp_stanza_t *iq, const char *sessionid, const char *note_type,
-                     const char *note, const char *const *fields)
+                     const char *note, const result_field_t *fields)
 {
     xmpp_stanza_t *cmd = command_el(wa, sessionid, "completed"), *x;
     int ok = cmd != NULL;
@@ -128,9 +134,9 @@ static void complete(pw_watcher_t *wa, xmpp_stanza_t *iq, const char *sessionid,
         ok = x && pw_stanza_add_text_child(x, "title", NULL, NODE_NAME);
         if (ok)
             xmpp_stanza_set_type(x, "result");
-        for (size_t i = 0; ok && fields[i]; i += 2) {
-            if (fields[i + 1][0])
-                ok = add_field(x, fields[i], NULL, NULL, fields[i + 1]) != NULL;
+        for (size_t i = 0; ok && fields[i].var; i++) {
+            if (fields[i].value[0])
+                ok = add_field(x, fields[i].var, fields[i].type, fields[i].label, fields[i].value) != NULL;
         }
     }
     if (ok)
@@ -219,10 +225,17 @@ static void adhoc_done(pw_watcher_t *wa, const pw_watcher_job_t *job, const pw_w
 {
     xmpp_stanza_t *cmd = pw_stanza_payload(job->request);
     const char *sessionid = cmd ? xmpp_stanza_get_attribute(cmd, "sessionid") : NULL;
-    char note[PW_WATCHER_TEXT_MAX + 256], state[64], who[PW_JID_MAX + 1];
-    const char *fields[] = { "address", job->address, "kind", pw_enquiry_kind_name(job->kind),
-                             "state", state, "status", ans->state.status,
-                             "subscription", ans->subscription, "expires", ans->expires, NULL };
+    char note[PW_WATCHER_TEXT_MAX + 256], state[64], who[PW_JID_MAX + 1], until[128];
+    const result_field_t fields[] = {
+        { "address", "text-single", "Number or address", job->address },
+        { "kind", "text-single", "Asked", pw_enquiry_kind_name(job->kind) },
+        { "state", "text-single", "State", state },
+        { "status", "text-single", "Status message", ans->state.status },
+        { "subscription", "text-single", "Subscription", ans->subscription },
+        { "until", "text-single", "Told until", until },
+        { "expires", "hidden", "Ends at (XEP-0082)", ans->expires },
+        { NULL, NULL, NULL, NULL },
+    };
 
     if (ans->cond != PW_ERR_NONE) {
         snprintf(note, sizeof note, "%s: %s", pw_error_name(ans->cond), ans->text);
@@ -235,6 +248,9 @@ static void adhoc_done(pw_watcher_t *wa, const pw_watcher_job_t *job, const pw_w
                  "internal-server-error: the subscription could not be recorded", NULL);
         return;
     }
+    until[0] = '\0';
+    if (ans->subscription[0])
+        pw_watcher_time_text(ans->expires_ms, pw_watcher_wall_now(wa), until, sizeof until);
     if (job->kind == PW_KIND_STOP) {
         pw_watcher_subs_stopped(wa, job->bare, job->address, job->subscription);
         snprintf(note, sizeof note, "You are no longer told about %s",
@@ -248,8 +264,7 @@ static void adhoc_done(pw_watcher_t *wa, const pw_watcher_job_t *job, const pw_w
         n = strlen(note);
         if (ans->subscription[0])
             snprintf(note + n, sizeof note - n, "; you will be told %s until %s",
-                     job->kind == PW_KIND_NEXT ? "of the next change" : "of every change",
-                     ans->expires);
+                     job->kind == PW_KIND_NEXT ? "of the next change" : "of every change", until);
     }
     complete(wa, job->request, sessionid, "info", note, fields);
 }
@@ -335,7 +350,8 @@ static void on_command(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *cmd,
     }
 }
 
-/* XEP-0030 items: the commands node lists the command (XEP-0050 §2.2); other nodes are empty. */
+/* XEP-0030 items: the commands node (XEP-0050 §2.2) and the WA itself (no node: what a person
+ * browsing the service with /disco items finds) list the command; other nodes are empty. */
 static void on_disco_items(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *query, void *arg)
 {
     const char *node = xmpp_stanza_get_attribute(query, "node");
@@ -348,7 +364,7 @@ static void on_disco_items(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *
     xmpp_stanza_set_ns(answer, PW_WATCHER_NS_DISCO_ITEMS);
     if (node)
         xmpp_stanza_set_attribute(answer, "node", node);
-    if (node && strcmp(node, PW_WATCHER_NS_COMMANDS) == 0) {
+    if (!node || strcmp(node, PW_WATCHER_NS_COMMANDS) == 0) {
         item = pw_stanza_add_child(answer, "item", NULL);
         if (item) {
             xmpp_stanza_set_attribute(item, "jid", pw_component_jid(c));

@@ -223,6 +223,17 @@ const char *pw_watcher_state_text(const char *address, const pw_presence_state_t
  */
 const char *pw_watcher_end_text(const char *address, const char *reason, char *buf, size_t cap);
 
+/**
+ * A time as people read it, in UTC with how long until then: "16:56 UTC on 2 December 2026
+ * (in 2 hours)" (seconds under 90 s, minutes under 90 min, hours under 36 h, else days).
+ * @param at_ms the time, ms since 1970
+ * @param now_ms now, ms since 1970
+ * @param buf receives the text
+ * @param cap size of buf
+ * @return buf
+ */
+const char *pw_watcher_time_text(uint64_t at_ms, uint64_t now_ms, char *buf, size_t cap);
+
 /* ---- sent.c ---- */
 
 /**

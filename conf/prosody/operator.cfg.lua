@@ -13,6 +13,8 @@
 --   @LOG_LEVEL@       lowest log level written: "info", or "debug" when PWT_PROSODY_DEBUG is set
 --   @DNS_SERVER@      DNS server libunbound forwards to, "127.0.0.1@PORT" (the trial's dnsmasq)
 --   @SECRET@          the shared secret of every component (XEP-0114 handshake)
+--   @WITH_PS2@        true when the second Presence Server (ps2) runs, else false
+--   @WITH_BENCH@      true while tests/bench/bench_chain runs, else false
 -- Rendering fails if a placeholder is left unknown, so a typo never reaches Prosody.
 --
 -- Start it in the foreground so the starter owns its PID (never use `prosody --version`:
@@ -142,15 +144,24 @@ Component "ps1.@DOMAIN@"
 	component_secret = "@SECRET@"
 	modules_enabled = { "privilege" }
 
+-- A second Presence Server, for the users the HSS assigns to it. Declare only the
+-- components you run: Prosody lists every declared one in the domain's disco#items, so a
+-- client browsing the server would find a service that does not answer (the trial runs ps2
+-- for operator B only: enabled is true there).
 Component "ps2.@DOMAIN@"
+	enabled = @WITH_PS2@
 	component_secret = "@SECRET@"
 	modules_enabled = { "privilege" }
 
 -- Three plain components for tests/bench/bench_chain: the benchmark's echo relays, which
 -- measure the raw routing rate of this server for the same hops as the enquiry chain.
+-- Enabled only while the benchmark runs. An operator's own server has no use for them.
 Component "bench1.@DOMAIN@"
+	enabled = @WITH_BENCH@
 	component_secret = "@SECRET@"
 Component "bench2.@DOMAIN@"
+	enabled = @WITH_BENCH@
 	component_secret = "@SECRET@"
 Component "bench3.@DOMAIN@"
+	enabled = @WITH_BENCH@
 	component_secret = "@SECRET@"

@@ -259,7 +259,7 @@ int main(int argc, char **argv)
     unsigned n = nargs > 1 ? (unsigned)atoi(args[1]) : 2000;
     unsigned window = nargs > 2 ? (unsigned)atoi(args[2]) : 16;
     pwt_trial_t *t = NULL;
-    pwt_trial_opts_t o = { .log_level = "info" }; /* the harness waits for the "is online" info line */
+    pwt_trial_opts_t o = { .log_level = "info", .bench = 1 }; /* the harness waits for the "is online" info line */
     pwt_client_t *alice = NULL, *bob = NULL;
     run_stats_t base, chain;
     int ready[2], status = 1;

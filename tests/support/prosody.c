@@ -29,6 +29,7 @@
 typedef struct pwt_prosody {
     pwt_server_t *srv;              /* domain, address, ports, secret, temp dir, process */
     char *dns_server;
+    unsigned optional;              /* PWT_SERVER_WITH_* */
     char data_dir[PWT_PATH_MAX];
     char pid_path[PWT_PATH_MAX];
 } pwt_prosody_t;
@@ -185,7 +186,9 @@ static pw_status_t render_config(pwt_prosody_t *s)
             "COMPONENT_PORT", comp,                  "DATA_DIR", s->data_dir,
             "PID_FILE", s->pid_path,                 "LOG_FILE", pwt_server_log_path(s->srv),
             "LOG_LEVEL", level,                      "DNS_SERVER", s->dns_server,
-            "SECRET", pwt_server_secret(s->srv),     NULL,
+            "SECRET", pwt_server_secret(s->srv),
+            "WITH_PS2", (s->optional & PWT_SERVER_WITH_PS2) ? "true" : "false",
+            "WITH_BENCH", (s->optional & PWT_SERVER_WITH_BENCH) ? "true" : "false", NULL,
         };
         return pwt_render(template_path, pwt_server_config_path(s->srv), vars);
     }
@@ -242,6 +245,7 @@ pw_status_t pwt_prosody_create(pwt_server_t **out, const pwt_server_spec_t *o)
     if (st != PW_OK)
         goto done;
     st = PW_EINVAL;
+    s->optional = o->optional;
     s->dns_server = pwt_strdup_bounded(o->dns_server ? o->dns_server : NO_DNS, FIELD_MAX);
     if (!s->dns_server)
         goto done;

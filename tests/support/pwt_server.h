@@ -15,7 +15,17 @@ typedef struct pwt_server_spec {
     const char *ip;         /**< loopback address to listen on, e.g. "127.0.0.2" (required) */
     const char *dns_server; /**< "127.0.0.1@PORT": the DNS server for s2s; NULL: none */
     const char *secret;     /**< component secret; NULL: "pwt-secret" */
+    unsigned optional;      /**< the optional components that run (PWT_SERVER_WITH_*): only
+                                 those are declared, so the server's disco#items lists only
+                                 components that run (Prosody lists every declared one;
+                                 ejabberd only connected ones) */
 } pwt_server_spec_t;
+
+/** Optional components of pwt_server_spec_t.optional. */
+enum {
+    PWT_SERVER_WITH_PS2 = 1u,  /**< ps2.<domain>, the second presence server */
+    PWT_SERVER_WITH_BENCH = 2u /**< bench1..3.<domain>, tests/bench/bench_chain's echo relays */
+};
 
 /** What one kind of server does; each kind's module has one. Each takes the kind's object. */
 typedef struct pwt_server_ops {

@@ -24,6 +24,7 @@ typedef struct pwt_trial_opts {
     int hss_only;            /**< start only operator A's Prosody and HSS (the foundation demo) */
     const char *base_dir;    /**< where to put everything; NULL: a fresh temp dir */
     int verbose;             /**< print each step to stdout */
+    int bench;               /**< declare tests/bench/bench_chain's echo relays on both servers */
     const char *servers[2];  /**< each operator's XMPP server (A's, B's): "prosody",
                                   "ejabberd", or "ejabberd-cluster" (two nodes: the second on
                                   127.0.0.4 for B, 127.0.0.5 for A, with ps2 and a second

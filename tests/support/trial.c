@@ -225,9 +225,12 @@ pw_status_t pwt_trial_server_create(pwt_server_t **out, int op, const pwt_server
     return create_server(out, default_kind(op, kinds), spec);
 }
 
-static pw_status_t prepare_server(pwt_trial_t *t, int op, const char *kind)
+static pw_status_t prepare_server(pwt_trial_t *t, int op, const char *kind, int bench)
 {
-    pwt_server_spec_t po = { .domain = domains[op], .ip = ips[op] };
+    /* only the components that run are declared (the roles table: ps2 for B only) */
+    pwt_server_spec_t po = { .domain = domains[op], .ip = ips[op],
+                             .optional = (op == PWT_OPB ? PWT_SERVER_WITH_PS2 : 0u) |
+                                         (bench ? PWT_SERVER_WITH_BENCH : 0u) };
     pw_status_t rc = create_server(&t->server[op], kind, &po);
     if (rc != PW_OK)
         return rc;
@@ -306,7 +309,7 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
     for (int op = 0; op < nops; op++) {
         char kinds[2][PWT_TRIAL_KIND_MAX];
         const char *kind = o && o->servers[op] ? o->servers[op] : default_kind(op, kinds);
-        if ((rc = prepare_server(t, op, kind)) != PW_OK)
+        if ((rc = prepare_server(t, op, kind, o && o->bench)) != PW_OK)
             goto done;
         snprintf(t->cdr_dir[op], sizeof t->cdr_dir[op], "%s/cdr-%s", t->dir, domains[op]);
         snprintf(t->state_dir[op], sizeof t->state_dir[op], "%s/state-%s", t->dir, domains[op]);

@@ -94,7 +94,14 @@ Test(watcher_adhoc, the_command_is_advertised)
     cr_assert_str_eq(pwfake_watcher_attr(item, "name"), "Ask about a number");
     pwfake_watcher_deliver(tw, "<iq type='get' id='d2' from='alice@opa.example/phone' to='" PWFAKE_WATCHER_JID "'>"
                "<query xmlns='http://jabber.org/protocol/disco#items'/></iq>");
-    cr_assert_null(xmpp_stanza_get_child_by_name(pw_stanza_payload(pwfake_transport_last(tw->fake)), "item"));
+    item = xmpp_stanza_get_child_by_name(pw_stanza_payload(pwfake_transport_last(tw->fake)), "item");
+    cr_assert_not_null(item, "the WA's own items list the command (what /disco items shows a person)");
+    cr_assert_str_eq(pwfake_watcher_attr(item, "node"), "enquiry");
+    cr_assert_str_eq(pwfake_watcher_attr(item, "name"), "Ask about a number");
+    pwfake_watcher_deliver(tw, "<iq type='get' id='d4' from='alice@opa.example/phone' to='" PWFAKE_WATCHER_JID "'>"
+               "<query xmlns='http://jabber.org/protocol/disco#items' node='other'/></iq>");
+    cr_assert_null(xmpp_stanza_get_child_by_name(pw_stanza_payload(pwfake_transport_last(tw->fake)), "item"),
+                   "other nodes are empty");
     pwfake_watcher_deliver(tw, "<iq type='get' id='d3' from='alice@opa.example/phone' to='" PWFAKE_WATCHER_JID "'>"
                "<query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
     q = pw_stanza_payload(pwfake_transport_last(tw->fake));
@@ -163,6 +170,21 @@ Test(watcher_adhoc, submit_changes_makes_an_iq_route_subscription)
               "%s", buf);
     x = xmpp_stanza_get_child_by_name_and_ns(cmd, "x", "jabber:x:data");
     cr_assert_str_eq(pw_stanza_child_text(field(x, "subscription"), "value", NULL, buf, sizeof buf), "sub-a");
+    /* XEP-0004 §3.3: every field of the result says what it is; the time reads in words */
+    for (xmpp_stanza_t *f = xmpp_stanza_get_children(x); f; f = xmpp_stanza_get_next(f)) {
+        if (!xmpp_stanza_is_tag(f) || strcmp(xmpp_stanza_get_name(f), "field") != 0)
+            continue;
+        cr_assert_not_null(xmpp_stanza_get_attribute(f, "type"), "field %s has a type", pwfake_watcher_attr(f, "var"));
+        cr_assert_not_null(xmpp_stanza_get_attribute(f, "label"), "field %s has a label", pwfake_watcher_attr(f, "var"));
+    }
+    cr_assert_str_eq(pwfake_watcher_attr(field(x, "expires"), "type"), "hidden", "the XEP-0082 time is for programs");
+    cr_assert_not_null(strstr(pw_stanza_child_text(field(x, "until"), "value", NULL, buf, sizeof buf),
+                              " UTC on "), "%s", buf);
+    cr_assert_not_null(strstr(buf, "(in 10 minutes)"), "%s", buf);
+    cr_assert_not_null(strstr(pw_stanza_child_text(cmd, "note", NULL, buf, sizeof buf),
+                              "you will be told of every change until "), "%s", buf);
+    cr_assert_not_null(strstr(buf, "(in 10 minutes)"), "the note too: %s", buf);
+    cr_assert_null(strstr(buf, "2026-"), "no raw XEP-0082 time in the note: %s", buf);
     cr_assert_eq(pw_watcher_subscriptions(tw->wa), 1);
     pwfake_transport_clear(tw->fake);
     pwfake_watcher_notify(tw, "n1", "proxy.opa.example", "subscription='sub-a' seq='1'", PWFAKE_WATCHER_STATE_AWAY);
