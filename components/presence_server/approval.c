@@ -1,9 +1,12 @@
-/* approval.c: the approval request (docs/protocol.md §2.5): the own Watcher Application asks the presentity, on the watcher's behalf, once per pair per approval_interval. */
+/* approval.c: the approval request (docs/protocol.md §2.5): the own Watcher Application asks the presentity, on the watcher's behalf, once per pair per approval_interval;
+ * and her decision, which the WA reports back (<decided/>), settles the watcher's pending subscriptions. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "address/pw_jid.h"
+#include "address/pw_msisdn.h"
 #include "core/pw_log.h"
 #include "core/pw_text.h"
 #include "xmpp/pw_stanza.h"
@@ -127,13 +130,61 @@ fail:
         xmpp_stanza_release(iq);
 }
 
+/* The own WA saw the presentity decide (docs/protocol.md §2.5): her 'subscribed' or
+ * 'unsubscribed' to the watcher's contact JID. Only the WA may say so; the decision itself is
+ * read from her roster (pw_subs_decided()), so a report can do no more than ask for a read. */
+static void on_decided(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *el, void *arg)
+{
+    pw_presence_t *ps = arg;
+    const char *from = xmpp_stanza_get_from(iq);
+    const char *presentity = xmpp_stanza_get_attribute(el, "presentity");
+    const char *msisdn = xmpp_stanza_get_attribute(el, "watcher-msisdn");
+    char bare[PW_JID_MAX + 1], text[PS_TEXT_MAX];
+    size_t n;
+
+    if (!from || pw_jid_bare(from, bare, sizeof bare) != PW_OK || strcasecmp(bare, ps->s->watcher) != 0) {
+        snprintf(text, sizeof text, "only %s reports decisions here", ps->s->watcher);
+        pw_component_reply_error(c, iq, PW_ERR_FORBIDDEN, text);
+        return;
+    }
+    if (!presentity || pw_jid_bare(presentity, bare, sizeof bare) != PW_OK || !strchr(bare, '@') ||
+        !msisdn || !pw_msisdn_is_e164(msisdn)) {
+        pw_component_reply_error(c, iq, PW_ERR_BAD_REQUEST,
+                                 "'presentity' must be a bare user JID and 'watcher-msisdn' an E.164 number");
+        return;
+    }
+    n = ps->subs ? pw_subs_decided(ps->subs, bare, msisdn) : 0;
+    pw_info(xmpp_stanza_get_id(iq), "%s decided about %s: %zu pending subscription(s) to settle", bare,
+            msisdn, n);
+    /* asked again at once if she declined and is asked later */
+    {
+        char key[PS_KEY_MAX], folded[PW_JID_MAX + 1];
+        pw_text_fold(bare, folded, sizeof folded);
+        snprintf(key, sizeof key, "%s %s", folded, msisdn);
+        free(pw_map_remove(ps->approvals, key));
+    }
+    pw_component_reply_result(c, iq);
+}
+
 pw_status_t pw_presence_approval_init(pw_presence_t *ps)
 {
-    return pw_map_create(&ps->approvals);
+    pw_status_t rc = pw_map_create(&ps->approvals);
+    if (rc == PW_OK)
+        rc = pw_component_on_iq(ps->c, PW_NS_CHAIN, "decided", PW_IQ_SET, on_decided, ps);
+    return rc;
+}
+
+/* After fini: decisions are refused (the server is stopping). */
+static void on_decided_closed(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *el, void *arg)
+{
+    (void)el;
+    (void)arg;
+    pw_component_reply_error(c, iq, PW_ERR_SERVICE_UNAVAILABLE, "the presence server is stopping");
 }
 
 void pw_presence_approval_fini(pw_presence_t *ps)
 {
+    pw_component_on_iq(ps->c, PW_NS_CHAIN, "decided", PW_IQ_SET, on_decided_closed, NULL);
     /* the callbacks of cancelled IQs free their request */
     while (ps->areqs.head) {
         ps_areq_t *a = PW_LIST_ITEM(ps->areqs.head, ps_areq_t, link);

@@ -2,8 +2,9 @@
  *
  * 7   "Presence query for B" arrives from the own gateway           on_enquiry()
  * 8   process it: B's own roster, read with XEP-0356                authorize(), on_roster()
- *     (no item: subscription-required and an approval request, once per interval;
- *      none/to: forbidden; from/both: allowed)
+ *     (no item: an approval request, once per interval, and subscription-required, or
+ *      for a 'changes' with await-approval a pending subscription; none/to: forbidden;
+ *      from/both: allowed)
  *     NOTE 1: changes/next make a subscription (its notifications: subscriptions.c)
  * 9   raise the charge record against A's network, durable first    charge(), commit_hook()
  * 10  answer with B's state                                         send_answer()
@@ -38,6 +39,7 @@ typedef struct ps_job {
     char text[PS_TEXT_MAX];
     pw_presence_state_t state;
     pw_subs_created_t sub;      /* changes/next: the subscription made (id "" when none) */
+    int pending;                /* the subscription awaits the presentity's decision */
     int journaled;              /* the answer also waits for the journal's commit */
     int queued;                 /* in the commit queue (else awaiting the roster) */
     uint64_t seq;               /* the charge record that must be durable first */
@@ -137,8 +139,10 @@ static void authorize(pw_presence_t *ps, ps_job_t *j)
 }
 
 /* Step 8, the verdict (docs/protocol.md §2.4): an item for A (as A's contact JID at the own WA
- * or A's bare JID) with subscription from/both allows; none/to is forbidden; no item at all is
- * subscription-required, and B is asked to approve A (once per approval_interval). */
+ * or A's bare JID) with subscription from/both allows; none/to is forbidden; no item at all:
+ * B is asked to approve A (once per approval_interval), and the enquiry is
+ * subscription-required, or, for a 'changes' with await-approval (the roster route), a
+ * pending subscription that her decision will activate or end (§5.1). */
 static void on_roster(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t *response, void *arg)
 {
     ps_job_t *j = arg;
@@ -182,10 +186,16 @@ static void on_roster(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t 
             break;
         case PW_PRESENCE_NO_ITEM:
         default:
+            pw_presence_approval_request(ps, e);
+            if (e->kind == PW_KIND_CHANGES && e->await_approval) {
+                j->cond = PW_ERR_NONE;
+                j->pending = 1;
+                subscribe(ps, j);
+                break;
+            }
             set_outcome(j, PW_ERR_SUBSCRIPTION_REQUIRED,
                         "%s has not yet approved %s; approval has been requested",
                         presentity_label(e), e->watcher_msisdn);
-            pw_presence_approval_request(ps, e);
             break;
         }
         pw_map_destroy(roster);
@@ -199,15 +209,17 @@ static void on_roster(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t 
  * repeated, the notifications, are the subscriptions' (subscriptions.c). */
 static void subscribe(pw_presence_t *ps, ps_job_t *j)
 {
-    pw_status_t rc = pw_subs_subscribe(ps->subs, &j->e, xmpp_stanza_get_from(j->call.req), &j->state,
-                                       &j->sub);
+    const char *gateway = xmpp_stanza_get_from(j->call.req);
+    pw_status_t rc = j->pending ? pw_subs_subscribe_pending(ps->subs, &j->e, gateway, &j->sub)
+                                : pw_subs_subscribe(ps->subs, &j->e, gateway, &j->state, &j->sub);
     if (rc == PW_OK) {
         j->journaled = 1;
-        pw_info(j->e.ref, "subscription %s (%s) of %s on %s until %llu", j->sub.id,
-                pw_enquiry_kind_name(j->e.kind), j->e.watcher_msisdn, j->e.presentity_jid,
-                (unsigned long long)j->sub.expires_ms);
+        pw_info(j->e.ref, "subscription %s (%s%s) of %s on %s until %llu", j->sub.id,
+                pw_enquiry_kind_name(j->e.kind), j->pending ? ", awaiting approval" : "",
+                j->e.watcher_msisdn, j->e.presentity_jid, (unsigned long long)j->sub.expires_ms);
         return;
     }
+    j->pending = 0;
     j->sub.id[0] = '\0';
     if (rc == PW_EFULL)
         set_outcome(j, PW_ERR_RESOURCE_CONSTRAINT, "the presence server holds its maximum of %lld subscriptions",
@@ -244,7 +256,7 @@ static void charge(pw_presence_t *ps, ps_job_t *j)
 
     memset(r, 0, sizeof *r);
     r->kind = cdr_kind(j->e.kind);
-    PS_COPY(r->outcome, j->cond == PW_ERR_NONE ? "ok" : pw_error_name(j->cond));
+    PS_COPY(r->outcome, j->cond != PW_ERR_NONE ? pw_error_name(j->cond) : j->pending ? "pending" : "ok");
     PS_COPY(r->enquiry_ref, j->e.ref);
     PS_COPY(r->peer, j->e.watcher_network);
     PS_COPY(r->charged_network, j->e.watcher_network);
@@ -329,8 +341,9 @@ static void send_answer(pw_presence_t *ps, ps_job_t *j)
         return;
     }
     payload = xmpp_stanza_new(ctx);
-    state = j->e.kind == PW_KIND_STOP ? NULL : pw_state_build(ctx, &j->state);
-    if (!payload || (!state && j->e.kind != PW_KIND_STOP)) {
+    /* nothing of B's state before B has approved A */
+    state = j->e.kind == PW_KIND_STOP || j->pending ? NULL : pw_state_build(ctx, &j->state);
+    if (!payload || (!state && j->e.kind != PW_KIND_STOP && !j->pending)) {
         pw_component_reply_error(ps->c, j->call.req, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
         goto done;
     }
@@ -347,6 +360,8 @@ static void send_answer(pw_presence_t *ps, ps_job_t *j)
             pw_cdr_time_format(j->sub.expires_ms, expires);
             xmpp_stanza_set_attribute(sub, "id", j->sub.id);
             xmpp_stanza_set_attribute(sub, "expires", expires);
+            if (j->pending)
+                xmpp_stanza_set_attribute(sub, "pending", "true");
         }
     }
     pw_component_reply_payload(ps->c, j->call.req, payload);

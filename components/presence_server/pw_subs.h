@@ -86,6 +86,28 @@ pw_status_t pw_subs_subscribe(pw_subs_t *s, const pw_enquiry_t *e, const char *g
                               const pw_presence_state_t *state, pw_subs_created_t *out);
 
 /**
+ * Create a pending subscription for a 'changes' enquiry with await-approval whose presentity
+ * has not yet decided about the watcher (docs/protocol.md §5.1): no notifications until
+ * pw_subs_decided() finds her roster allowing the watcher (then a state notification) or
+ * declining (then it ends 'declined'); it expires like any other. Journaled like
+ * pw_subs_subscribe(); a retried enquiry gets the subscription it made.
+ * @return as pw_subs_subscribe()
+ */
+pw_status_t pw_subs_subscribe_pending(pw_subs_t *s, const pw_enquiry_t *e, const char *gateway,
+                                      pw_subs_created_t *out);
+
+/**
+ * The presentity decided about a watcher (her 'subscribed' or 'unsubscribed' to the watcher's
+ * contact JID, as the own WA saw it): her roster is read afresh and each of her pending
+ * subscriptions of that watcher becomes active or ends 'declined' (still no item: it waits on).
+ * @param s the object
+ * @param presentity her bare JID (any case)
+ * @param watcher_msisdn the watcher's number
+ * @return how many pending subscriptions are being decided
+ */
+size_t pw_subs_decided(pw_subs_t *s, const char *presentity, const char *watcher_msisdn);
+
+/**
  * Forget a subscription whose answer could not be sent (no end record, no notification).
  * @param s the object
  * @param id its id
@@ -128,7 +150,7 @@ typedef struct pw_subs_view {
     const char *watcher_msisdn;
     const char *watcher_jid;
     const char *network;
-    const char *kind;        /**< "changes" or "next" */
+    const char *kind;        /**< "changes", "next" or "pending" (awaiting the decision) */
     uint64_t created_ms;     /**< wall clock */
     uint64_t expires_ms;     /**< wall clock */
 } pw_subs_view_t;

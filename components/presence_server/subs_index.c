@@ -26,6 +26,11 @@ const char *pw_subs_sub_ref(const ps_sub_t *sub)
     return sub->data;
 }
 
+const char *pw_subs_kind_name(const ps_sub_t *sub)
+{
+    return (sub->flags & SF_NEXT) ? "next" : (sub->flags & SF_PENDING) ? "pending" : "changes";
+}
+
 const char *pw_subs_sub_msisdn(const ps_sub_t *sub)
 {
     return sub->data + strlen(sub->data) + 1;

@@ -38,7 +38,9 @@ enum {
     SF_WAITING = 0x02, /* waiting for the presentity's roster */
     SF_READY = 0x04,   /* in the ready list: to be sent after the journal commit */
     SF_ENDED = 0x08,   /* ended; memory kept only until the ready list lets go */
-    SF_NEXT = 0x10     /* kind 'next' (else 'changes') */
+    SF_NEXT = 0x10,    /* kind 'next' (else 'changes') */
+    SF_PENDING = 0x20  /* a 'changes' awaiting the presentity's decision: no notifications until
+                          she approves (then a state notification) or declines (ended='declined') */
 };
 
 /* An interned string (networks, proxies, gateways). */
@@ -150,6 +152,12 @@ const char *pw_subs_sub_ref(const ps_sub_t *sub);
  * @return the watcher's MSISDN (held in the subscription)
  */
 const char *pw_subs_sub_msisdn(const ps_sub_t *sub);
+
+/**
+ * @param sub a subscription
+ * @return "next", "pending" (a 'changes' awaiting the presentity's decision) or "changes"
+ */
+const char *pw_subs_kind_name(const ps_sub_t *sub);
 
 /**
  * @param sub a subscription

@@ -74,7 +74,7 @@ pw_status_t pw_subs_journal_put(pw_subs_t *s, pw_store_t *store, const ps_sub_t 
     snprintf(num[2], sizeof num[2], "%u", (unsigned)sub->seq);
     snprintf(num[3], sizeof num[3], "%016llx", (unsigned long long)sub->last_hash);
     {
-        const char *f[SUBS_FIELDS] = { SUBS_FORMAT, (sub->flags & SF_NEXT) ? "next" : "changes",
+        const char *f[SUBS_FIELDS] = { SUBS_FORMAT, pw_subs_kind_name(sub),
                                        num[0], num[1], num[2], num[3], sub->network->s,
                                        sub->proxy->s, sub->gateway->s, pw_subs_sub_msisdn(sub), sub->w->jid,
                                        sub->p->jid, pw_subs_sub_pmsisdn(sub), pw_subs_sub_ref(sub) };
@@ -124,7 +124,8 @@ static pw_status_t load_cb(void *arg, const char *key, const char *value)
         if (unescape(f[i]) != 0)
             goto bad;
     }
-    if ((strcmp(f[1], "changes") != 0 && strcmp(f[1], "next") != 0) || parse_u64(f[2], &created, 10) ||
+    if ((strcmp(f[1], "changes") != 0 && strcmp(f[1], "next") != 0 && strcmp(f[1], "pending") != 0) ||
+        parse_u64(f[2], &created, 10) ||
         parse_u64(f[3], &expires, 10) || parse_u64(f[4], &seq, 10) || seq > UINT32_MAX ||
         parse_u64(f[5], &hash, 16) || !f[6][0] || !f[7][0] || !f[8][0] || !f[10][0] || !f[11][0] ||
         !f[13][0])
@@ -134,6 +135,8 @@ static pw_status_t load_cb(void *arg, const char *key, const char *value)
     sub = pw_subs_sub_new(s, id, strcmp(f[1], "next") == 0, f[13], f[9], f[10], f[11], f[12], f[6], f[7], f[8]);
     if (!sub)
         return PW_ENOMEM;
+    if (strcmp(f[1], "pending") == 0)
+        sub->flags |= SF_PENDING;
     sub->created_ms = created;
     sub->expires_ms = expires;
     sub->seq = (uint32_t)seq;

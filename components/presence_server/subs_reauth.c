@@ -7,13 +7,29 @@
 #include "roster.h"
 #include "subs_int.h"
 
-/* The roster allows (or not) this subscription's next notification. */
+/* The roster allows (or not) this subscription's next notification; a pending one waits
+ * on while there is no item, ends 'declined' on none/to, and becomes active (its first
+ * notification, the state now) when allowed. */
 static void decide(pw_subs_t *s, ps_sub_t *sub)
 {
-    if (pw_presence_roster_verdict(sub->p->roster, pw_subs_sub_msisdn(sub), s->cfg.watcher,
-                                   sub->w->jid) != PW_PRESENCE_ALLOWED) {
+    pw_presence_verdict_t verdict = pw_presence_roster_verdict(sub->p->roster, pw_subs_sub_msisdn(sub),
+                                                                s->cfg.watcher, sub->w->jid);
+    if ((sub->flags & SF_PENDING) && verdict == PW_PRESENCE_NO_ITEM) {
+        pw_subs_arm(s, sub);
+        return;
+    }
+    if ((sub->flags & SF_PENDING) && verdict != PW_PRESENCE_ALLOWED) {
+        pw_subs_end(s, sub, "declined", 1, NULL);
+        return;
+    }
+    if (verdict != PW_PRESENCE_ALLOWED) {
         pw_subs_end(s, sub, "revoked", 1, NULL);
         return;
+    }
+    if (sub->flags & SF_PENDING) {
+        sub->flags &= (uint8_t)~SF_PENDING;
+        pw_info(pw_subs_sub_ref(sub), "%s approved %s: the subscription is active", sub->p->jid,
+                pw_subs_sub_msisdn(sub));
     }
     if (sub->flags & SF_NEXT) {
         pw_ptable_state(s->table, sub->p->jid, &s->st);

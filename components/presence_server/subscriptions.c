@@ -27,10 +27,11 @@ static void on_timer(pw_timer_t *t, void *arg)
     kick(s, sub);
 }
 
-/* Notify the subscription now if a change waits and the throttle allows. */
+/* Notify the subscription now if a change waits and the throttle allows (never while it
+ * awaits the presentity's decision). */
 static void kick(pw_subs_t *s, ps_sub_t *sub)
 {
-    if ((sub->flags & (SF_ENDED | SF_WAITING | SF_READY)) || sub->out)
+    if ((sub->flags & (SF_ENDED | SF_WAITING | SF_READY | SF_PENDING)) || sub->out)
         goto rearm;
     if (!(sub->flags & SF_DIRTY) || pw_subs_loop_now(s) < sub->hold_ms)
         goto rearm;
@@ -53,8 +54,9 @@ static void lost(pw_subs_t *s, ps_sub_t *sub, const char *reason)
 
 /* ------------------------------------------------------------------ public operations */
 
-pw_status_t pw_subs_subscribe(pw_subs_t *s, const pw_enquiry_t *e, const char *gateway,
-                              const pw_presence_state_t *state, pw_subs_created_t *out)
+/* Create a subscription (pending: awaiting the presentity's decision, state NULL). */
+static pw_status_t create(pw_subs_t *s, const pw_enquiry_t *e, const char *gateway,
+                          const pw_presence_state_t *state, int pending, pw_subs_created_t *out)
 {
     char pf[PW_JID_MAX + 1];
     ps_pnode_t *p;
@@ -63,8 +65,8 @@ pw_status_t pw_subs_subscribe(pw_subs_t *s, const pw_enquiry_t *e, const char *g
     uint64_t wall, seq;
     pw_status_t rc;
 
-    if (!s || !e || !gateway || !state || !out || !e->proxy[0] || !e->presentity_jid[0] ||
-        (e->kind != PW_KIND_CHANGES && e->kind != PW_KIND_NEXT))
+    if (!s || !e || !gateway || (!state && !pending) || !out || !e->proxy[0] || !e->presentity_jid[0] ||
+        (e->kind != PW_KIND_CHANGES && e->kind != PW_KIND_NEXT) || (pending && e->kind != PW_KIND_CHANGES))
         return PW_EINVAL;
     pw_text_fold(e->presentity_jid, pf, sizeof pf);
     /* a retry of an enquiry already charged: look for the subscription it made */
@@ -91,7 +93,9 @@ pw_status_t pw_subs_subscribe(pw_subs_t *s, const pw_enquiry_t *e, const char *g
     sub->created_ms = wall;
     sub->expires_ms = wall + (e->kind == PW_KIND_NEXT ? s->cfg.max_duration_ms
                                                        : (uint64_t)e->duration_s * 1000u);
-    sub->last_hash = pw_subs_state_hash(state);
+    sub->last_hash = state ? pw_subs_state_hash(state) : 0;
+    if (pending)
+        sub->flags |= SF_PENDING;
     rc = pw_subs_journal_put(s, s->store, sub);
     if (rc != PW_OK) {
         pw_subs_sub_unlink(s, sub);
@@ -102,6 +106,46 @@ pw_status_t pw_subs_subscribe(pw_subs_t *s, const pw_enquiry_t *e, const char *g
     pw_subs_id_format(id, out->id);
     out->expires_ms = sub->expires_ms;
     return PW_OK;
+}
+
+pw_status_t pw_subs_subscribe(pw_subs_t *s, const pw_enquiry_t *e, const char *gateway,
+                              const pw_presence_state_t *state, pw_subs_created_t *out)
+{
+    return create(s, e, gateway, state, 0, out);
+}
+
+pw_status_t pw_subs_subscribe_pending(pw_subs_t *s, const pw_enquiry_t *e, const char *gateway,
+                                      pw_subs_created_t *out)
+{
+    return create(s, e, gateway, NULL, 1, out);
+}
+
+size_t pw_subs_decided(pw_subs_t *s, const char *presentity, const char *watcher_msisdn)
+{
+    char pf[PW_JID_MAX + 1];
+    ps_pnode_t *p;
+    ps_sub_t *sub, *next;
+    size_t n = 0;
+
+    if (!s || !presentity || !watcher_msisdn)
+        return 0;
+    pw_text_fold(presentity, pf, sizeof pf);
+    p = pw_map_get(s->pnodes, pf);
+    if (!p)
+        return 0;
+    pw_subs_cache_drop(s, p); /* her roster has just changed: read it afresh */
+    p->pinned++;
+    for (sub = PS_SUB_OF_P(p->subs.head); sub; sub = next) {
+        next = PS_SUB_OF_P(sub->plink.next);
+        if (!(sub->flags & SF_PENDING) || (sub->flags & (SF_ENDED | SF_WAITING)) ||
+            strcmp(pw_subs_sub_msisdn(sub), watcher_msisdn) != 0)
+            continue;
+        n++;
+        pw_subs_reauthorize(s, sub);
+    }
+    p->pinned--;
+    pw_subs_pnode_maybe_free(s, p);
+    return n;
 }
 
 void pw_subs_abort(pw_subs_t *s, const char *id_text)
@@ -231,7 +275,7 @@ size_t pw_subs_foreach(pw_subs_t *s, const char *bare,
         v.watcher_msisdn = pw_subs_sub_msisdn(sub);
         v.watcher_jid = sub->w->jid;
         v.network = sub->network->s;
-        v.kind = (sub->flags & SF_NEXT) ? "next" : "changes";
+        v.kind = pw_subs_kind_name(sub);
         v.created_ms = sub->created_ms;
         v.expires_ms = sub->expires_ms;
         n++;

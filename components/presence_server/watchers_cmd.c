@@ -32,7 +32,7 @@ static const char *const columns[][2] = {
     { "watcher-msisdn", "Watcher's number" },
     { "watcher-jid", "Watcher's address" },
     { "network", "Watcher's network" },
-    { "kind", "Kind (changes or next)" },
+    { "kind", "Kind (changes, next, or pending: awaiting your decision)" },
     { "since", "Watching since (UTC)" },
     { "expires", "Until (UTC)" },
 };

@@ -139,6 +139,7 @@ const char *pw_watcher_end_text(const char *address, const char *reason, char *b
         { "revoked", 1, " no longer shares their presence with you" },
         { "presentity-gone", 1, " is no longer a subscriber of their operator" },
         { "fulfilled", 0, "that was the change you were waiting for" },
+        { "declined", 1, " declined your request to see their presence" },
     };
     char who[PW_JID_MAX + 1];
     const char *why = "the other operator ended it";

@@ -1,5 +1,6 @@
 /* approval.c: approval requests from the own presence servers (docs/protocol.md §2.5) turned into
- * RFC 6121 §3.1 subscription requests from the watcher's contact JID (with XEP-0172 nick); the answers arrive in roster.c. */
+ * RFC 6121 §3.1 subscription requests from the watcher's contact JID (with XEP-0172 nick); the answers arrive in roster.c,
+ * which reports each decision back to the presence servers (pw_watcher_approval_decided()). */
 #include "watcher_int.h"
 
 #include <stdio.h>
@@ -117,6 +118,41 @@ done:
         xmpp_stanza_release(presence);
     if (cond != PW_ERR_NONE)
         pw_component_reply_error(c, iq, cond, text);
+}
+
+static void on_decided_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t *response,
+                              void *arg)
+{
+    char text[TEXT_MAX] = "";
+    (void)c;
+    (void)arg;
+    if (outcome == PW_IQ_ERROR)
+        pw_stanza_error_parse(response, text, sizeof text);
+    if (outcome == PW_IQ_ERROR || outcome == PW_IQ_TIMEOUT)
+        pw_warn(NULL, "a presence server did not take a decision (%s): the watcher's pending "
+                "subscription waits for its expiry", outcome == PW_IQ_TIMEOUT ? "no answer" : text);
+}
+
+void pw_watcher_approval_decided(pw_watcher_t *wa, const char *presentity, const char *msisdn)
+{
+    const pw_config_list_t *ps = &wa->settings->presence_servers;
+    xmpp_ctx_t *ctx = pw_component_ctx(wa->c);
+
+    for (size_t i = 0; i < ps->n; i++) {
+        xmpp_stanza_t *iq = xmpp_iq_new(ctx, "set", NULL), *el;
+        int sent = 0;
+        if (iq && (el = pw_stanza_add_child(iq, "decided", PW_NS_CHAIN)) != NULL) {
+            xmpp_stanza_set_to(iq, ps->items[i]);
+            xmpp_stanza_set_attribute(el, "presentity", presentity);
+            xmpp_stanza_set_attribute(el, "watcher-msisdn", msisdn);
+            sent = pw_component_send_iq(wa->c, iq, 0, on_decided_answer, NULL) == PW_OK;
+        }
+        if (!sent)
+            pw_warn(NULL, "the decision of %s about %s could not be reported to %s", presentity,
+                    msisdn, ps->items[i]);
+        if (iq)
+            xmpp_stanza_release(iq);
+    }
 }
 
 pw_status_t pw_watcher_approval_register(pw_watcher_t *wa)

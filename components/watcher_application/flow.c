@@ -235,7 +235,11 @@ static void send_to_proxy(enquiry_t *e)
         fail(e, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
         return;
     }
-    n = snprintf(e->chain.ref, sizeof e->chain.ref, "%s/%s", pw_component_jid(wa->c), uuid);
+    /* a retry keeps the ref of the enquiry it repeats: charged once (docs/protocol.md §6) */
+    if (e->job.ref[0])
+        n = snprintf(e->chain.ref, sizeof e->chain.ref, "%s", e->job.ref);
+    else
+        n = snprintf(e->chain.ref, sizeof e->chain.ref, "%s/%s", pw_component_jid(wa->c), uuid);
     xmpp_free(ctx, uuid);
     if (n < 0 || (size_t)n >= sizeof e->chain.ref) {
         e->chain.ref[0] = '\0';
@@ -245,6 +249,7 @@ static void send_to_proxy(enquiry_t *e)
     snprintf(e->chain.watcher_network, sizeof e->chain.watcher_network, "%s",
              s->network && s->network[0] ? s->network : s->domain);
     e->chain.duration_s = e->job.duration_s;
+    e->chain.await_approval = e->job.await_approval;
     snprintf(e->chain.subscription, sizeof e->chain.subscription, "%s", e->job.subscription);
     iq = pw_enquiry_iq(ctx, &e->chain, s->proxy);
     if (!iq) {
@@ -300,11 +305,15 @@ static void conclude(enquiry_t *e, pw_watcher_answer_t *ans)
     char outcome[TEXT_MAX + 256];
     snprintf(ans->ref, sizeof ans->ref, "%s", e->chain.ref);
     if (e->sent)
-        pw_watcher_sent_record(e->wa, &e->chain, ans->cond == PW_ERR_NONE ? "ok" : pw_error_name(ans->cond),
+        pw_watcher_sent_record(e->wa, &e->chain,
+                               ans->cond != PW_ERR_NONE ? pw_error_name(ans->cond) : ans->pending ? "pending" : "ok",
                                ans->subscription);
     e->job.done(e->wa, &e->job, ans);
     if (ans->cond != PW_ERR_NONE)
         snprintf(outcome, sizeof outcome, "%s (%s)", pw_error_name(ans->cond), ans->text);
+    else if (ans->pending)
+        snprintf(outcome, sizeof outcome, "subscription %s until %s awaits the presentity's decision",
+                 ans->subscription, ans->expires);
     else if (ans->subscription[0])
         snprintf(outcome, sizeof outcome, "available=%s%s%s subscription %s until %s",
                  ans->state.available ? "true" : "false", ans->state.show[0] ? " show=" : "",
@@ -385,6 +394,9 @@ static pw_error_t admit(pw_watcher_t *wa, const pw_watcher_ask_t *ask, enquiry_t
 static pw_error_t take_in(pw_watcher_t *wa, enquiry_t *e, const pw_watcher_ask_t *ask, char *text,
                           size_t cap)
 {
+    e->job.await_approval = ask->await_approval && e->job.kind == PW_KIND_CHANGES;
+    if (ask->ref)
+        snprintf(e->job.ref, sizeof e->job.ref, "%s", ask->ref);
     const char *id = ask->request ? xmpp_stanza_get_id(ask->request) : NULL;
     xmpp_stanza_t *copy = NULL;
     pw_status_t rc;

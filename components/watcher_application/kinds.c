@@ -86,17 +86,19 @@ static pw_error_t answer_state(xmpp_stanza_t *answer, pw_watcher_answer_t *ans, 
     return PW_ERR_NONE;
 }
 
-/* The result of a subscription: a state and <subscription id expires/>. */
+/* The result of a subscription: a state and <subscription id expires/>; or, awaiting the
+ * presentity's decision, <subscription id expires pending='true'/> alone (docs/protocol.md §5.1). */
 static pw_error_t answer_subscription(xmpp_stanza_t *answer, pw_watcher_answer_t *ans, char *why,
                                       size_t cap)
 {
-    xmpp_stanza_t *sub;
-    const char *id, *expires;
-    pw_error_t cond = answer_state(answer, ans, why, cap);
+    xmpp_stanza_t *sub = answer ? xmpp_stanza_get_child_by_name_and_ns(answer, "subscription", PW_NS) : NULL;
+    const char *id, *expires, *pending = sub ? xmpp_stanza_get_attribute(sub, "pending") : NULL;
+    pw_error_t cond;
 
+    ans->pending = pending && strcmp(pending, "true") == 0;
+    cond = ans->pending ? PW_ERR_NONE : answer_state(answer, ans, why, cap);
     if (cond != PW_ERR_NONE)
         return cond;
-    sub = xmpp_stanza_get_child_by_name_and_ns(answer, "subscription", PW_NS);
     id = sub ? xmpp_stanza_get_attribute(sub, "id") : NULL;
     expires = sub ? xmpp_stanza_get_attribute(sub, "expires") : NULL;
     if (!id || !id[0] || strlen(id) > PW_ENQUIRY_SUBID_MAX || strpbrk(id, " \t\r\n") ||

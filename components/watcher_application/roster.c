@@ -13,6 +13,7 @@
 #include "xmpp/pw_stanza.h"
 
 #define RKEY_MAX (2 * PW_JID_MAX + 2)
+#define RETRY_MAX_MS 3600000u /* the backoff of a failing roster request stops doubling here */
 
 /* ---- presence stanzas from contact JIDs ---- */
 
@@ -71,6 +72,8 @@ static void send_stop(pw_watcher_t *wa, const char *bare, const char *address, c
 }
 
 static void roster_result(pw_watcher_sub_t *item, const pw_watcher_answer_t *ans);
+static void send_waiting(pw_watcher_sub_t *item);
+static void approve(pw_watcher_sub_t *item, const pw_presence_state_t *st);
 static void roster_end(pw_watcher_sub_t *item, const char *text, int stop_at_ps);
 
 static void roster_done(pw_watcher_t *wa, const pw_watcher_job_t *job, const pw_watcher_answer_t *ans)
@@ -99,8 +102,12 @@ static void roster_start(pw_watcher_sub_t *item)
     pw_watcher_t *wa = item->wa;
     char dur[24];
     pw_watcher_answer_t *ans;
+    /* until she decides, the PS holds the request (await-approval) instead of refusing it; a
+     * retry after a failure repeats the enquiry's ref, so it is not charged again */
     pw_watcher_ask_t ask = { .watcher = item->bare, .address = item->address, .kind = "changes",
-                             .duration = dur, .done = roster_done, .token = item->token };
+                             .duration = dur, .done = roster_done, .token = item->token,
+                             .await_approval = !item->approved,
+                             .ref = item->failures && item->ref[0] ? item->ref : NULL };
     pw_error_t cond;
 
     snprintf(dur, sizeof dur, "%lld", (long long)(wa->settings->roster_duration_ms / 1000));
@@ -137,6 +144,16 @@ static void arm(pw_watcher_sub_t *item, uint64_t delay_ms)
         pw_error(NULL, "no timer for the roster subscription of %s to %s", item->bare, item->contact);
 }
 
+/* The wait before the next attempt after the item's failures-th failure in a row: pending_retry,
+ * doubled for each further one, at most RETRY_MAX_MS. */
+static uint64_t retry_delay(const pw_watcher_sub_t *item)
+{
+    uint64_t d = (uint64_t)item->wa->settings->pending_retry_ms;
+    for (unsigned i = 1; i < item->failures && d < RETRY_MAX_MS; i++)
+        d *= 2;
+    return d < RETRY_MAX_MS ? d : RETRY_MAX_MS;
+}
+
 /* Arm a loaded roster item's timer (renewal, or a retry soon). */
 static int arm_loaded(const char *key, void *value, void *arg)
 {
@@ -151,11 +168,14 @@ static int arm_loaded(const char *key, void *value, void *arg)
     return 0;
 }
 
-/* Is a refusal worth asking again (the presentity's side may change its mind or recover)? */
-static int retryable(pw_error_t cond)
+/* Is a refusal worth asking again (a lost message, an overloaded or unreachable side)?
+ * subscription-required only before the item was approved, from a PS that does not hold
+ * requests for the decision; after it, she has removed the watcher. */
+static int retryable(const pw_watcher_sub_t *item, pw_error_t cond)
 {
     switch (cond) {
     case PW_ERR_SUBSCRIPTION_REQUIRED:
+        return !item->approved;
     case PW_ERR_REMOTE_SERVER_TIMEOUT:
     case PW_ERR_RESOURCE_CONSTRAINT:
     case PW_ERR_INTERNAL_SERVER_ERROR:
@@ -175,16 +195,19 @@ static void roster_result(pw_watcher_sub_t *item, const pw_watcher_answer_t *ans
     uint64_t now = pw_watcher_wall_now(wa), life;
 
     if (ans->cond != PW_ERR_NONE) {
-        if (retryable(ans->cond)) {
-            pw_info(NULL, "roster subscription of %s to %s: %s (%s); asking again in %lld ms",
+        if (retryable(item, ans->cond)) {
+            item->failures++;
+            if (ans->ref[0])
+                snprintf(item->ref, sizeof item->ref, "%s", ans->ref);
+            pw_info(NULL, "roster subscription of %s to %s: %s (%s); asking again in %llu ms",
                     item->bare, item->contact, pw_error_name(ans->cond), ans->text,
-                    (long long)wa->settings->pending_retry_ms);
+                    (unsigned long long)retry_delay(item));
             if (!item->id[0] && !item->renew_at_ms) {
                 item->renew_at_ms = 1; /* marks "pending": retried after pending_retry at restart */
                 pw_watcher_sub_save(item);
                 pw_watcher_commit(wa);
             }
-            arm(item, (uint64_t)wa->settings->pending_retry_ms);
+            arm(item, retry_delay(item));
             return;
         }
         pw_info(NULL, "roster subscription of %s to %s refused: %s (%s)", item->bare,
@@ -192,6 +215,7 @@ static void roster_result(pw_watcher_sub_t *item, const pw_watcher_answer_t *ans
         roster_end(item, ans->text, 1);
         return;
     }
+    item->failures = 0;
     snprintf(old, sizeof old, "%s", strcmp(item->id, ans->subscription) != 0 ? item->id : "");
     if (item->id[0] && pw_map_get(wa->subs, item->id) == item)
         pw_map_remove(wa->subs, item->id);
@@ -208,19 +232,42 @@ static void roster_result(pw_watcher_sub_t *item, const pw_watcher_answer_t *ans
         arm(item, (uint64_t)wa->settings->pending_retry_ms);
         return;
     }
-    if (!item->approved) {
-        item->approved = 1;
+    if (ans->pending) {
+        /* she has not decided: her decision comes back as a notification (docs/protocol.md §6) */
         pw_watcher_sub_save(item);
         pw_watcher_commit(wa);
-        send_presence(wa, item->contact, item->bare, "subscribed", NULL, NULL);
+        send_waiting(item);
+    } else if (!item->approved) {
+        approve(item, &ans->state);
     } else {
         pw_watcher_sub_save(item);
         pw_watcher_commit(wa);
+        send_state(wa, item->contact, item->bare, &ans->state);
     }
-    send_state(wa, item->contact, item->bare, &ans->state);
     if (old[0])
         send_stop(wa, item->bare, item->address, old);
     arm(item, item->renew_at_ms - now);
+}
+
+/* The presentity has not decided yet: the user's client shows it on the contact, as an
+ * unavailable presence with a status (RFC 6121 §4.5.3: servers deliver it whatever the
+ * subscription state). */
+static void send_waiting(pw_watcher_sub_t *item)
+{
+    char who[PW_JID_MAX + 1], text[PW_JID_MAX + 160];
+    snprintf(text, sizeof text, "Waiting for %s to approve your request to see their presence",
+             pw_watcher_display(item->address, who, sizeof who));
+    send_presence(item->wa, item->contact, item->bare, "unavailable", NULL, text);
+}
+
+/* The item is approved: 'subscribed', then the state. */
+static void approve(pw_watcher_sub_t *item, const pw_presence_state_t *st)
+{
+    item->approved = 1;
+    pw_watcher_sub_save(item);
+    pw_watcher_commit(item->wa);
+    send_presence(item->wa, item->contact, item->bare, "subscribed", NULL, NULL);
+    send_state(item->wa, item->contact, item->bare, st);
 }
 
 /* End a roster item: 'unsubscribed' (with a status text when given) and, when it had been
@@ -244,6 +291,12 @@ void pw_watcher_roster_notify(pw_watcher_sub_t *item, const pw_presence_state_t 
     pw_watcher_t *wa = item->wa;
     char text[PW_WATCHER_TEXT_MAX];
 
+    if (!ended && !item->approved) {
+        /* the first state of a pending item: she approved */
+        pw_info(NULL, "%s approved %s", item->contact, item->bare);
+        approve(item, st);
+        return;
+    }
     if (!ended) {
         send_state(wa, item->contact, item->bare, st);
         pw_watcher_sub_save(item);
@@ -398,10 +451,13 @@ static void on_presence(pw_component_t *c, xmpp_stanza_t *p, void *arg)
     }
     item = local ? pw_map_get(wa->roster, rkey) : NULL;
     if (strcmp(type, "subscribed") == 0 || (strcmp(type, "unsubscribed") == 0 && !item)) {
-        /* the presentity's answer to an approval request (docs/protocol.md §2.5): his server
-         * records it in his roster, which the PS reads at the next enquiry */
+        /* the presentity's answer to an approval request (docs/protocol.md §2.5): her server
+         * records it in her roster; the presence servers are told, so that pending
+         * subscriptions of that watcher on her are settled now */
         pw_info(id, "%s %s %s", from ? from : "?",
                 strcmp(type, "subscribed") == 0 ? "approved" : "declined or revoked", to);
+        if (local && a.kind == PW_ADDRESS_MSISDN)
+            pw_watcher_approval_decided(wa, bare, a.msisdn);
         return;
     }
     if (!local) {

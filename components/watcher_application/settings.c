@@ -30,7 +30,8 @@ static const pw_config_option_t options[] = {
       "international call prefix, 1-4 digits",
       offsetof(pw_watcher_settings_t, intl_prefix) },
     { "watcher", "presence_servers", PW_OPT_LIST, 1, 64, NULL,
-      "comma-separated JIDs of this operator's presence servers (the only senders of approval requests)",
+      "comma-separated JIDs of this operator's presence servers (the only senders of approval requests; "
+      "each is told of a user's decision about a watcher)",
       offsetof(pw_watcher_settings_t, presence_servers) },
     { "watcher", "rate_per_watcher", PW_OPT_INT, 1, 1000000, "60",
       "enquiries per minute one watcher may send (bursts up to the same number); more: resource-constraint",
@@ -45,7 +46,9 @@ static const pw_config_option_t options[] = {
       "duration of the 'changes' enquiry a roster subscription makes (renewed before it expires); at most max_duration",
       offsetof(pw_watcher_settings_t, roster_duration_ms) },
     { "watcher", "pending_retry", PW_OPT_DURATION, 100, 86400000, "1m",
-      "how often a roster subscription the presentity has not yet approved is asked again",
+      "first wait before a roster subscription whose request failed (no answer in time, an overloaded or "
+      "unreachable side) is asked again, under the same ref (not charged again); doubled after each "
+      "further failure, up to 1h",
       offsetof(pw_watcher_settings_t, pending_retry_ms) },
     { "charging", "dir", PW_OPT_PATH, 0, 4000, "",
       "where to keep a record of every enquiry sent, in the charge-record format (docs/charging.md §4), "

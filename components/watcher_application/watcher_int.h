@@ -60,6 +60,8 @@ struct pw_watcher_job {
     char address[PW_JID_PART_MAX + 1];           /**< the presentity, normalised (contact JID node) */
     char subscription[PW_ENQUIRY_SUBID_MAX + 1]; /**< stop: the one to end ("" = all of them) */
     uint64_t token;                              /**< for the done function */
+    int await_approval;                          /**< changes: hold for the presentity's decision */
+    char ref[PW_ENQUIRY_REF_MAX + 1];            /**< a retry: the ref of the enquiry it repeats, else "" */
     xmpp_stanza_t *request;                      /**< the client's IQ (a copy) or NULL */
     pw_watcher_done_fn done;
 };
@@ -70,6 +72,8 @@ struct pw_watcher_answer {
     char text[PW_WATCHER_TEXT_MAX];              /**< the error's text */
     int has_state;
     pw_presence_state_t state;
+    int pending;                                 /**< changes with await-approval: the subscription
+                                                      awaits the presentity's decision (no state) */
     char subscription[PW_ENQUIRY_SUBID_MAX + 1]; /**< changes/next: the id made by the PS */
     char expires[64];                            /**< its XEP-0082 expiry as received */
     uint64_t expires_ms;                         /**< the same, ms since 1970 */
@@ -87,6 +91,9 @@ typedef struct pw_watcher_ask {
     xmpp_stanza_t *request;   /**< the client's IQ to keep (copied), or NULL */
     pw_watcher_done_fn done;
     uint64_t token;
+    int await_approval;       /**< changes: hold for the presentity's decision (roster route) */
+    const char *ref;          /**< a retry: the ref of the enquiry it repeats (not charged
+                                   again: the PS knows the ref), or NULL */
 } pw_watcher_ask_t;
 
 /** How a subscription's notifications reach the watcher. */
@@ -110,8 +117,10 @@ typedef struct pw_watcher_sub {
     uint64_t expires_ms;                 /* wall clock; 0 = none */
     uint64_t renew_at_ms;                /* roster: when to renew (wall clock) */
     uint64_t seq;                        /* last notification delivered */
-    int approved;                        /* roster: 'subscribed' was sent */
+    int approved;                        /* roster: 'subscribed' was sent (an id without it: the
+                                            presentity has not decided yet) */
     int busy;                            /* roster: an enquiry is in flight */
+    unsigned failures;                   /* roster: failed attempts in a row (the backoff) */
     uint64_t token;                      /* roster: tells its enquiries from stale ones */
     pw_timer_t timer;                    /* IQ: forget after expiry; roster: retry or renew */
 } pw_watcher_sub_t;
@@ -415,6 +424,17 @@ pw_status_t pw_watcher_notify_register(pw_watcher_t *wa);
  * @return PW_OK or the registration status
  */
 pw_status_t pw_watcher_approval_register(pw_watcher_t *wa);
+
+/**
+ * Report a presentity's decision about a watcher (her 'subscribed' or 'unsubscribed' to the
+ * watcher's contact JID) to every configured presence server (docs/protocol.md §2.5): the one
+ * holding pending subscriptions of that watcher on her reads her roster and settles them.
+ * Fire and forget (a failure is logged).
+ * @param wa the WA
+ * @param presentity her bare JID
+ * @param msisdn the watcher's number
+ */
+void pw_watcher_approval_decided(pw_watcher_t *wa, const char *presentity, const char *msisdn);
 
 /**
  * Register the XEP-0100 jabber:iq:gateway handler (get and set).

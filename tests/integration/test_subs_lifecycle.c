@@ -50,11 +50,23 @@ Test(lifecycle, bob_revokes_alice_and_her_subscription_ends_revoked)
     subs_pair_end(&p);
 }
 
+/* pw_cdr_verify_dir()'s callback: count B's charge records of enquiries about erin. */
+static void count_about_erin(const pw_cdr_record_t *rec, void *arg)
+{
+    size_t *n = arg;
+    if (rec->kind != PW_CDR_KIND_END && strcmp(rec->presentity_msisdn, "+12025550124") == 0)
+        (*n)++;
+}
+
 Test(lifecycle, a_pending_request_completes_when_erin_approves_in_her_client)
 {
     pwt_client_t *erin = subs_login(trial, "erin"), *alice = subs_login(trial, "alice");
     subs_presence_t subscribed = { "+12025550124@watcher.opa.example", "subscribed" };
+    subs_presence_t waiting = { "+12025550124@watcher.opa.example", "unavailable" };
     xmpp_stanza_t *ask, *p;
+    pw_cdr_problem_t problem;
+    char text[512];
+    size_t charged = 0;
 
     pwt_client_presence(erin, "chat", NULL, 1);
     pwt_client_run(erin, 300);
@@ -63,13 +75,30 @@ Test(lifecycle, a_pending_request_completes_when_erin_approves_in_her_client)
     ask = pwt_client_wait(erin, chain_is_subscribe, NULL, 15000);
     cr_assert_not_null(ask, "erin is asked in her own client");
     cr_assert_str_eq(chain_attr(ask, "from"), "+447700900001@watcher.opb.example");
+    cr_assert_str_eq(pw_stanza_child_text(ask, "nick", "http://jabber.org/protocol/nick", text, sizeof text),
+                     "+447700900001 (alice@opa.example)", "the request names who asks (XEP-0172)");
     xmpp_stanza_release(ask);
-    cr_assert_null(pwt_client_wait(alice, subs_is_presence, &subscribed, 1500), "nothing yet: pending");
+    p = pwt_client_wait(alice, subs_is_presence, &waiting, 15000);
+    cr_assert_not_null(p, "alice's client is told that approval is pending");
+    cr_assert_str_eq(pw_stanza_child_text(p, "status", NULL, text, sizeof text),
+                     "Waiting for +1 202 555 0124 to approve your request to see their presence");
+    xmpp_stanza_release(p);
+    /* erin thinks it over: the trial's pending_retry is 1 s, so a polling watcher would ask
+     * again several times meanwhile */
+    cr_assert_null(pwt_client_wait(alice, subs_is_presence, &subscribed, 4000), "nothing yet: pending");
     cr_assert_eq(pwt_client_send_xml(erin, "<presence type='subscribed' to='+447700900001@watcher.opb.example'/>"),
                  PW_OK);
     p = pwt_client_wait(alice, subs_is_presence, &subscribed, 15000);
     cr_assert_not_null(p, "the pending subscription completes once erin approved");
     xmpp_stanza_release(p);
+    p = pwt_client_wait(alice, subs_is_presence, &(subs_presence_t){ "+12025550124@watcher.opa.example", NULL }, 15000);
+    cr_assert_not_null(p, "then erin's state: available");
+    cr_assert_str_eq(pw_stanza_child_text(p, "show", NULL, text, sizeof text), "chat");
+    xmpp_stanza_release(p);
+    /* the whole wait cost alice's network one charge record at B: no enquiry was made again */
+    cr_assert_eq(chain_cdr_records(pwt_trial_cdr_dir(trial, PWT_OPB), count_about_erin, &charged, &problem, NULL),
+                 PW_OK, "verify: %s", problem.text);
+    cr_assert_eq(charged, 1, "one charge record for the wait, not one per retry (%zu)", charged);
     pwt_client_destroy(alice);
     pwt_client_destroy(erin);
 }

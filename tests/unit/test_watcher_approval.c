@@ -73,11 +73,35 @@ Test(watcher_approval, malformed_approval_is_bad_request_naming_the_attribute)
     }
 }
 
-Test(watcher_approval, answers_to_approval_requests_send_nothing)
+Test(watcher_approval, a_decision_is_reported_to_the_presence_servers)
 {
-    /* bob's answer to the subscription request: his server records it, the PS reads it */
-    pwfake_watcher_deliver(tw, "<presence type='subscribed' from='bob@opa.example' to='+12025550123@" PWFAKE_WATCHER_JID "'/>");
-    pwfake_watcher_deliver(tw, "<presence type='unsubscribed' from='bob@opa.example' to='+12025550123@" PWFAKE_WATCHER_JID "'/>");
+    /* bob's answer to the subscription request: his server records it in his roster; each
+     * presence server is told, so that the one holding the watcher's pending subscription
+     * reads that roster now */
+    static const char *const types[] = { "subscribed", "unsubscribed" };
+    for (size_t i = 0; i < 2; i++) {
+        xmpp_stanza_t *iq, *el;
+        pwfake_transport_clear(tw->fake);
+        pwfake_watcher_deliver(tw, "<presence type='%s' from='bob@opa.example' to='+12025550123@" PWFAKE_WATCHER_JID "'/>",
+                               types[i]);
+        cr_assert_eq(pwfake_transport_sent_count(tw->fake), 2, "one report per presence server (ps1, ps2)");
+        for (size_t k = 0; k < 2; k++) {
+            iq = pwfake_watcher_sent(tw, k);
+            cr_assert_str_eq(pwfake_watcher_attr(iq, "to"), k == 0 ? "ps1.opa.example" : "ps2.opa.example");
+            el = xmpp_stanza_get_child_by_name_and_ns(iq, "decided", "urn:peerwatch:chain:0");
+            cr_assert_not_null(el, "a <decided/> after '%s'", types[i]);
+            cr_assert_str_eq(pwfake_watcher_attr(el, "presentity"), "bob@opa.example");
+            cr_assert_str_eq(pwfake_watcher_attr(el, "watcher-msisdn"), "+12025550123");
+        }
+    }
+    /* from someone else's user: nothing */
+    pwfake_transport_clear(tw->fake);
+    pwfake_watcher_deliver(tw, "<presence type='subscribed' from='mallory@evil.example' to='+12025550123@" PWFAKE_WATCHER_JID "'/>");
+    cr_assert_eq(pwfake_transport_sent_count(tw->fake), 0, "only users of the WA's domain decide");
+}
+
+Test(watcher_approval, plain_presence_sends_nothing)
+{
     /* plain presence (a probe to a malformed contact JID is refused: test_watcher_roster_malformed) */
     pwfake_watcher_deliver(tw, "<presence from='alice@opa.example/x' to='+12025550123@" PWFAKE_WATCHER_JID "'/>");
     pwfake_watcher_deliver(tw, "<presence from='alice@opa.example/x' to='" PWFAKE_WATCHER_JID "'/>");

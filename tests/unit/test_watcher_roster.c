@@ -74,10 +74,17 @@ Test(watcher_roster, a_second_subscribe_is_answered_without_a_new_enquiry)
     cr_assert_eq(pw_component_pending_iqs(tw->comp), 0);
 }
 
-Test(watcher_roster, pending_is_retried_until_approved)
+Test(watcher_roster, a_refused_request_is_retried_with_backoff_under_the_same_ref)
 {
+    /* subscription-required from a PS that does not hold requests for the decision */
     size_t mark;
-    mark = subscribe_to_the_proxy();
+    char ref[300];
+    xmpp_stanza_t *e;
+    pwfake_watcher_deliver(tw, SUBSCRIBE);
+    e = pwfake_watcher_hss_then_proxy(tw);
+    cr_assert_str_eq(pwfake_watcher_attr(e, "await-approval"), "true", "the PS may hold it for her decision");
+    snprintf(ref, sizeof ref, "%s", pwfake_watcher_attr(e, "ref"));
+    mark = pwfake_transport_sent_count(tw->fake);
     pwfake_watcher_proxy_error(tw, "subscription-required", "auth", "bob was asked to approve you");
     cr_assert_eq(pwfake_transport_sent_count(tw->fake), mark, "nothing to alice while pending");
     cr_assert_eq(pw_watcher_roster_items(tw->wa), 1);
@@ -86,9 +93,14 @@ Test(watcher_roster, pending_is_retried_until_approved)
     cr_assert_eq(pwfake_transport_sent_count(tw->fake), mark, "not before pending_retry");
     pwfake_watcher_advance(tw, 1);
     pwfake_watcher_last_request(tw, "hss.opa.example", "get");
-    cr_assert_str_eq(pwfake_watcher_attr(pwfake_watcher_hss_then_proxy(tw), "kind"), "changes");
+    e = pwfake_watcher_hss_then_proxy(tw);
+    cr_assert_str_eq(pwfake_watcher_attr(e, "kind"), "changes");
+    cr_assert_str_eq(pwfake_watcher_attr(e, "ref"), ref, "a retry repeats the ref: not charged again");
+    mark = pwfake_transport_sent_count(tw->fake);
     pwfake_watcher_proxy_error(tw, "subscription-required", "auth", "still waiting");
-    pwfake_watcher_advance(tw, 5000);
+    pwfake_watcher_advance(tw, 9999);
+    cr_assert_eq(pwfake_transport_sent_count(tw->fake), mark, "the second retry waits twice as long");
+    pwfake_watcher_advance(tw, 1);
     pwfake_watcher_hss_then_proxy(tw);
     mark = pwfake_transport_sent_count(tw->fake);
     pwfake_watcher_proxy_subscribed(tw, PWFAKE_WATCHER_STATE_AWAY, "sub-1", 86400);
@@ -292,5 +304,59 @@ Test(watcher_roster, only_local_users_may_subscribe)
     cr_assert_str_eq(pwfake_watcher_attr(pwfake_watcher_sent(tw, 0), "to"), "mallory@evil.example");
     pwfake_watcher_deliver(tw, "<presence type='probe' from='mallory@evil.example' to='" PWFAKE_WATCHER_CONTACT "'/>");
     cr_assert_eq(pwfake_transport_sent_count(tw->fake), 1, "probes from elsewhere get nothing");
+    cr_assert_eq(pw_watcher_roster_items(tw->wa), 0);
+}
+
+/* alice subscribes and bob's PS holds the request for his decision (a pending subscription). */
+static void subscribe_pending(void)
+{
+    char inner[512], t[64];
+    size_t mark;
+    xmpp_stanza_t *p;
+    char status[256];
+
+    pwfake_watcher_deliver(tw, SUBSCRIBE);
+    pwfake_watcher_hss_then_proxy(tw);
+    mark = pwfake_transport_sent_count(tw->fake);
+    snprintf(inner, sizeof inner, "<enquiry xmlns='urn:peerwatch:chain:0'><subscription xmlns='urn:peerwatch:0' "
+             "id='sub-p' expires='%s' pending='true'/></enquiry>", pwfake_watcher_time_in(tw, 86400, t, sizeof t));
+    pwfake_watcher_answer(tw, "proxy.opa.example", "result", inner);
+    cr_assert_eq(pwfake_transport_sent_count(tw->fake), mark + 1, "only the waiting status, no 'subscribed'");
+    p = pwfake_watcher_sent(tw, mark);
+    pwfake_watcher_assert_presence(p, "unavailable");
+    cr_assert_str_eq(pw_stanza_child_text(p, "status", NULL, status, sizeof status),
+                     "Waiting for +1 202 555 0123 to approve your request to see their presence");
+    cr_assert_eq(pw_watcher_subscriptions(tw->wa), 1, "the pending subscription is known: her decision comes to it");
+}
+
+Test(watcher_roster, a_pending_request_waits_without_polling_and_her_approval_subscribes)
+{
+    size_t mark;
+    char buf[64];
+    subscribe_pending();
+    mark = pwfake_transport_sent_count(tw->fake);
+    pwfake_watcher_advance(tw, 3600000);
+    cr_assert_eq(pwfake_transport_sent_count(tw->fake), mark, "an hour later: no enquiry was made again");
+    pwfake_watcher_notify(tw, "a1", "proxy.opa.example", "subscription='sub-p' seq='1'", PWFAKE_WATCHER_STATE_AWAY);
+    cr_assert_eq(pwfake_transport_sent_count(tw->fake), mark + 3, "subscribed, the state, the acknowledgement");
+    pwfake_watcher_assert_presence(pwfake_watcher_sent(tw, mark), "subscribed");
+    pwfake_watcher_assert_presence(pwfake_watcher_sent(tw, mark + 1), NULL);
+    cr_assert_str_eq(pw_stanza_child_text(pwfake_watcher_sent(tw, mark + 1), "show", NULL, buf, sizeof buf), "away");
+    /* then an ordinary item: the next state is plain presence */
+    pwfake_watcher_notify(tw, "a2", "proxy.opa.example", "subscription='sub-p' seq='2'", PWFAKE_WATCHER_STATE_OFF);
+    pwfake_watcher_assert_presence(pwfake_watcher_sent(tw, mark + 3), "unavailable");
+}
+
+Test(watcher_roster, her_refusal_of_a_pending_request_unsubscribes_in_words)
+{
+    size_t mark;
+    char status[256];
+    subscribe_pending();
+    mark = pwfake_transport_sent_count(tw->fake);
+    pwfake_watcher_notify(tw, "a1", "proxy.opa.example", "subscription='sub-p' seq='1' ended='declined'", "");
+    pwfake_watcher_assert_presence(pwfake_watcher_sent(tw, mark), "unsubscribed");
+    cr_assert_str_eq(pw_stanza_child_text(pwfake_watcher_sent(tw, mark), "status", NULL, status, sizeof status),
+                     "Your subscription to +1 202 555 0123 has ended: +1 202 555 0123 declined your request to "
+                     "see their presence.");
     cr_assert_eq(pw_watcher_roster_items(tw->wa), 0);
 }

@@ -102,6 +102,17 @@ pw_status_t pw_enquiry_parse(xmpp_stanza_t *el, pw_enquiry_t *out, pw_error_t *c
     }
     if (out->kind == PW_KIND_CHANGES && !has_dur)
         return fail(cond, PW_ERR_BAD_REQUEST, why, cap, "a 'changes' enquiry needs a 'duration'");
+    {
+        char flag[8];
+        int has_flag;
+        if (copy_attr(el, "await-approval", flag, sizeof flag, &has_flag) != PW_OK ||
+            (has_flag && strcmp(flag, "true") != 0 && strcmp(flag, "false") != 0))
+            return fail(cond, PW_ERR_BAD_REQUEST, why, cap, "'await-approval' must be true or false");
+        if (has_flag && out->kind != PW_KIND_CHANGES)
+            return fail(cond, PW_ERR_BAD_REQUEST, why, cap,
+                        "'await-approval' belongs to 'changes' enquiries only");
+        out->await_approval = has_flag && strcmp(flag, "true") == 0;
+    }
     if (out->kind != PW_KIND_CHANGES && has_dur)
         return fail(cond, PW_ERR_BAD_REQUEST, why, cap, "'duration' belongs to 'changes' enquiries only");
     return PW_OK;
@@ -159,6 +170,8 @@ xmpp_stanza_t *pw_enquiry_build(xmpp_ctx_t *ctx, const pw_enquiry_t *e)
     }
     set_optional(el, "subscription", e->subscription);
     set_optional(el, "proxy", e->proxy);
+    if (e->kind == PW_KIND_CHANGES && e->await_approval)
+        xmpp_stanza_set_attribute(el, "await-approval", "true");
     return el;
 }
 
@@ -252,7 +265,7 @@ const char *pw_notify_reason(const char *reason)
 {
     /* keep in step with PW_NOTIFY_REASONS */
     static const char *const reasons[] = { "expired", "stopped", "revoked", "presentity-gone",
-                                           "fulfilled" };
+                                           "fulfilled", "declined" };
     for (size_t i = 0; reason && i < sizeof reasons / sizeof reasons[0]; i++) {
         if (strcmp(reason, reasons[i]) == 0)
             return reasons[i];

@@ -45,6 +45,9 @@ typedef struct pw_enquiry {
     uint32_t duration_s;                      /**< changes only, else 0 */
     char subscription[PW_ENQUIRY_SUBID_MAX + 1]; /**< optional */
     char proxy[PW_ENQUIRY_DOMAIN_MAX + 1];    /**< added by the gateway (protocol §5.1), or "" */
+    int await_approval;                       /**< changes only: when the presentity has not yet
+                                                   decided, hold a pending subscription for her
+                                                   decision instead of refusing (protocol §5.1) */
 } pw_enquiry_t;
 
 /** A notification as it travels back PS -> GW -> WPP -> WA (docs/protocol.md §5.2). */
@@ -157,7 +160,7 @@ pw_status_t pw_notify_forward(pw_component_t *c, xmpp_stanza_t *req, const pw_no
                               const char *to, const char *timeout_text);
 
 /** The end reasons a notification's 'ended' may carry (docs/protocol.md §5.2), as people read the list. */
-#define PW_NOTIFY_REASONS "expired, stopped, revoked, presentity-gone or fulfilled"
+#define PW_NOTIFY_REASONS "expired, stopped, revoked, presentity-gone, fulfilled or declined"
 
 /**
  * The end reason as the chain spells it.
