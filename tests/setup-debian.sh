@@ -25,6 +25,8 @@ PACKAGES=(
     valgrind clang libclang-rt-14-dev lcov
     # tools the scripts use: openssl for keys, ps/kill, ip
     openssl procps iproute2
+    # what a person uses: the Profanity console client, driven in tmux by test_profanity
+    profanity tmux
 )
 
 me=$(basename "$0")

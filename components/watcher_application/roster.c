@@ -39,6 +39,29 @@ static void send_presence(pw_watcher_t *wa, const char *contact, const char *bar
     xmpp_stanza_release(p);
 }
 
+/* Refuse a subscription in words a client shows: a presence error (cond, text), which clients
+ * print (Profanity: "Error from <contact>: <text>"), then 'unsubscribed' with the same text as
+ * its status, which ends the pending state of the roster item (RFC 6121 §3.1.3, §3.2). */
+static void refuse_subscription(pw_watcher_t *wa, const char *contact, const char *bare, pw_error_t cond,
+                                const char *text)
+{
+    xmpp_stanza_t *ask = xmpp_presence_new(pw_component_ctx(wa->c)), *err = NULL;
+
+    if (ask) {
+        /* the error answers her subscribe, which the server consumed: built from its addresses */
+        xmpp_stanza_set_type(ask, "subscribe");
+        xmpp_stanza_set_from(ask, bare);
+        xmpp_stanza_set_to(ask, contact);
+        err = pw_stanza_error_reply(ask, cond, text);
+        xmpp_stanza_release(ask);
+    }
+    if (!err || pw_component_send(wa->c, err) != PW_OK)
+        pw_warn(NULL, "the refusal of %s's subscription to %s could not be sent as an error", bare, contact);
+    if (err)
+        xmpp_stanza_release(err);
+    send_presence(wa, contact, bare, "unsubscribed", NULL, text);
+}
+
 /* The presentity's state as ordinary presence (RFC 6121 §4.7). */
 static void send_state(pw_watcher_t *wa, const char *contact, const char *bare,
                        const pw_presence_state_t *st)
@@ -212,6 +235,15 @@ static void roster_result(pw_watcher_sub_t *item, const pw_watcher_answer_t *ans
         }
         pw_info(NULL, "roster subscription of %s to %s refused: %s (%s)", item->bare,
                 item->contact, pw_error_name(ans->cond), ans->text);
+        if (!item->approved) {
+            /* never subscribed: the refusal in words, then the item goes */
+            refuse_subscription(wa, item->contact, item->bare, ans->cond, ans->text);
+            if (item->id[0])
+                send_stop(wa, item->bare, item->address, item->id);
+            pw_watcher_sub_forget(item);
+            pw_watcher_commit(wa);
+            return;
+        }
         roster_end(item, ans->text, 1);
         return;
     }
@@ -389,7 +421,7 @@ static void refuse_malformed(pw_watcher_t *wa, xmpp_stanza_t *p, const char *typ
              (int)(at - to > 64 ? 64 : at - to), to, pw_watcher_address_forms(wa, forms, sizeof forms));
     pw_info(xmpp_stanza_get_id(p), "%s %s %s refused: %s", bare, type, contact, text);
     if (strcmp(type, "subscribe") == 0)
-        send_presence(wa, contact, bare, "unsubscribed", NULL, text);
+        refuse_subscription(wa, contact, bare, PW_ERR_JID_MALFORMED, text);
     else
         pw_component_reply_error(wa->c, p, PW_ERR_JID_MALFORMED, text);
 }
@@ -411,7 +443,7 @@ static void refuse_other_form(pw_watcher_t *wa, xmpp_stanza_t *p, const char *ty
              (int)(at ? at - added : 0), added, pw_watcher_display(address, who, sizeof who), contact);
     if (strcmp(type, "subscribe") == 0) {
         pw_info(xmpp_stanza_get_id(p), "%s subscribe %s refused: %s", bare, added, text);
-        send_presence(wa, added, bare, "unsubscribed", NULL, text);
+        refuse_subscription(wa, added, bare, PW_ERR_JID_MALFORMED, text);
     } else if (strcmp(type, "probe") == 0) {
         pw_component_reply_error(wa->c, p, PW_ERR_JID_MALFORMED, text);
     } else if (strcmp(type, "unsubscribe") == 0) {

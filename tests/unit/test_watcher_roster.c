@@ -120,12 +120,14 @@ Test(watcher_roster, pending_then_forbidden_is_unsubscribed)
     pwfake_watcher_hss_then_proxy(tw);
     mark = pwfake_transport_sent_count(tw->fake);
     pwfake_watcher_proxy_error(tw, "forbidden", "auth", "bob declined");
-    cr_assert_eq(pwfake_transport_sent_count(tw->fake), mark + 1, "only unsubscribed (never approved)");
-    pwfake_watcher_assert_presence(pwfake_watcher_sent(tw, mark), "unsubscribed");
-    cr_assert_str_eq(pw_stanza_child_text(pwfake_watcher_sent(tw, mark), "status", NULL, buf, sizeof buf), "bob declined");
+    cr_assert_eq(pwfake_transport_sent_count(tw->fake), mark + 2, "the error and unsubscribed (never approved)");
+    cr_assert_eq(pw_stanza_error_parse(pwfake_watcher_sent(tw, mark), buf, sizeof buf), PW_ERR_FORBIDDEN);
+    cr_assert_str_eq(buf, "bob declined");
+    pwfake_watcher_assert_presence(pwfake_watcher_sent(tw, mark + 1), "unsubscribed");
+    cr_assert_str_eq(pw_stanza_child_text(pwfake_watcher_sent(tw, mark + 1), "status", NULL, buf, sizeof buf), "bob declined");
     cr_assert_eq(pw_watcher_roster_items(tw->wa), 0);
     pwfake_watcher_advance(tw, 60000);
-    cr_assert_eq(pwfake_transport_sent_count(tw->fake), mark + 1, "no more retries");
+    cr_assert_eq(pwfake_transport_sent_count(tw->fake), mark + 2, "no more retries");
 }
 
 Test(watcher_roster, transient_failures_are_retried_and_permanent_ones_unsubscribed)
@@ -140,8 +142,10 @@ Test(watcher_roster, transient_failures_are_retried_and_permanent_ones_unsubscri
     pwfake_watcher_hss_then_proxy(tw);
     mark = pwfake_transport_sent_count(tw->fake);
     pwfake_watcher_proxy_error(tw, "item-not-found", "cancel", "+12025550123 is not allocated");
-    pwfake_watcher_assert_presence(pwfake_watcher_sent(tw, mark), "unsubscribed");
-    cr_assert_str_eq(pw_stanza_child_text(pwfake_watcher_sent(tw, mark), "status", NULL, buf, sizeof buf),
+    cr_assert_eq(pw_stanza_error_parse(pwfake_watcher_sent(tw, mark), buf, sizeof buf), PW_ERR_ITEM_NOT_FOUND,
+                 "the refusal as an error a client prints");
+    pwfake_watcher_assert_presence(pwfake_watcher_sent(tw, mark + 1), "unsubscribed");
+    cr_assert_str_eq(pw_stanza_child_text(pwfake_watcher_sent(tw, mark + 1), "status", NULL, buf, sizeof buf),
                      "+12025550123 is not allocated");
     cr_assert_eq(pw_watcher_roster_items(tw->wa), 0);
 }
@@ -152,7 +156,8 @@ Test(watcher_roster, a_watcher_without_credit_is_unsubscribed)
     pwfake_watcher_deliver(tw, SUBSCRIBE);
     mark = pwfake_transport_sent_count(tw->fake);
     pwfake_watcher_hss_subscriber(tw, "+447700900001", "alice@opa.example", "active", "prepaid", "0");
-    pwfake_watcher_assert_presence(pwfake_watcher_sent(tw, mark), "unsubscribed");
+    cr_assert_str_eq(xmpp_stanza_get_type(pwfake_watcher_sent(tw, mark)), "error");
+    pwfake_watcher_assert_presence(pwfake_watcher_sent(tw, mark + 1), "unsubscribed");
     cr_assert_eq(pw_watcher_roster_items(tw->wa), 0);
 }
 

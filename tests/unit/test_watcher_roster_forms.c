@@ -13,15 +13,16 @@ PWFAKE_WATCHER_FIXTURES(tw)
 
 TestSuite(watcher_roster_forms, .init = tw_setup, .fini = tw_teardown);
 
-/* Deliver a presence of alice to `to` and return the one stanza answered. */
-static xmpp_stanza_t *answer_to(const char *type, const char *to)
+/* Deliver a presence of alice to `to` and return the last of the `answers` stanzas answered. */
+static xmpp_stanza_t *answer_to(const char *type, const char *to, size_t answers)
 {
     size_t mark = pwfake_transport_sent_count(tw->fake);
     pwfake_watcher_deliver(tw, "<presence type='%s' id='f1' from='alice@opa.example/phone' to='%s'/>", type, to);
-    cr_assert_eq(pwfake_transport_sent_count(tw->fake), mark + 1, "one answer to the %s of %s", type, to);
+    cr_assert_eq(pwfake_transport_sent_count(tw->fake), mark + answers, "%zu answer(s) to the %s of %s", answers,
+                 type, to);
     cr_assert_eq(pw_component_pending_iqs(tw->comp), 0, "no enquiry, nothing charged");
     cr_assert_eq(pw_watcher_roster_items(tw->wa), 0, "no roster item");
-    return pwfake_watcher_sent(tw, mark);
+    return pwfake_watcher_sent(tw, mark + answers - 1);
 }
 
 Test(watcher_roster_forms, a_subscribe_names_the_contact_jid_to_add)
@@ -37,8 +38,11 @@ Test(watcher_roster_forms, a_subscribe_names_the_contact_jid_to_add)
           "address its presence comes from" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        xmpp_stanza_t *p = answer_to("subscribe", cases[i].to);
+        xmpp_stanza_t *p = answer_to("subscribe", cases[i].to, 2); /* the error, then this */
         char status[512];
+        cr_assert_eq(pw_stanza_error_parse(pwfake_watcher_sent(tw, pwfake_transport_sent_count(tw->fake) - 2),
+                                           status, sizeof status), PW_ERR_JID_MALFORMED);
+        cr_assert_str_eq(status, cases[i].status, "the error a client prints says the same");
         cr_assert_str_eq(xmpp_stanza_get_type(p), "unsubscribed");
         cr_assert_str_eq(xmpp_stanza_get_from(p), cases[i].to, "from the JID the user added");
         cr_assert_str_eq(xmpp_stanza_get_to(p), "alice@opa.example");
@@ -48,7 +52,7 @@ Test(watcher_roster_forms, a_subscribe_names_the_contact_jid_to_add)
 
 Test(watcher_roster_forms, a_probe_gets_jid_malformed_naming_the_contact_jid)
 {
-    xmpp_stanza_t *p = answer_to("probe", "+1-202-555-0123@watcher.opa.example");
+    xmpp_stanza_t *p = answer_to("probe", "+1-202-555-0123@watcher.opa.example", 1);
     char text[512];
     cr_assert_str_eq(xmpp_stanza_get_type(p), "error");
     cr_assert_str_eq(xmpp_stanza_get_id(p), "f1");

@@ -20,8 +20,14 @@ Test(watcher_roster_malformed, a_subscribe_is_answered_unsubscribed_with_the_rea
 
     pwfake_watcher_deliver(tw, "<presence type='subscribe' from='alice@opa.example/phone' "
                                "to='hello@watcher.opa.example'/>");
-    cr_assert_eq(pwfake_transport_sent_count(tw->fake), mark + 1, "one answer, no enquiry");
+    cr_assert_eq(pwfake_transport_sent_count(tw->fake), mark + 2, "the error and 'unsubscribed', no enquiry");
     p = pwfake_watcher_sent(tw, mark);
+    cr_assert_str_eq(xmpp_stanza_get_type(p), "error", "first the error a client prints");
+    cr_assert_str_eq(xmpp_stanza_get_from(p), "hello@watcher.opa.example");
+    cr_assert_str_eq(xmpp_stanza_get_to(p), "alice@opa.example");
+    cr_assert_eq(pw_stanza_error_parse(p, text, sizeof text), PW_ERR_JID_MALFORMED);
+    cr_assert_not_null(strstr(text, "'hello' is not a phone number or an XMPP address"), "%s", text);
+    p = pwfake_watcher_sent(tw, mark + 1);
     cr_assert_str_eq(xmpp_stanza_get_name(p), "presence");
     cr_assert_str_eq(xmpp_stanza_get_type(p), "unsubscribed");
     cr_assert_str_eq(xmpp_stanza_get_from(p), "hello@watcher.opa.example");
