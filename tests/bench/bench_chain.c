@@ -303,9 +303,11 @@ int main(int argc, char **argv)
     base = load(alice, 0, n, window);
     chain = load(alice, 1, n, window);
 
-    printf("\nbench_chain: %u requests, %u outstanding, one client, A on %s and B on %s, one machine\n",
+    printf("\nbench_chain: %u requests, %u outstanding, one client, A on %s%s and B on %s%s, one machine\n",
            n, window, pwt_server_kind(pwt_trial_server(t, PWT_OPA)),
-           pwt_server_kind(pwt_trial_server(t, PWT_OPB)));
+           pwt_trial_member(t, PWT_OPA) ? " (a two-node cluster)" : "",
+           pwt_server_kind(pwt_trial_server(t, PWT_OPB)),
+           pwt_trial_member(t, PWT_OPB) ? " (a two-node cluster)" : "");
     printf("  %-44s %10s %10s %10s %8s\n", "path", "req/s", "p50 ms", "p99 ms", "failed");
     printf("  %-44s %10.0f %10.2f %10.2f %8u\n", "baseline: echo relays, same hops (raw routing)",
            base.rate, base.p50_ms, base.p99_ms, base.failed);
