@@ -201,3 +201,31 @@ Test(client_view, a_registration_request_says_what_the_watcher_offers)
     xmpp_stanza_release(r);
     pwt_client_destroy(alice);
 }
+
+/* Whether the file at path holds text. */
+static int file_holds(const char *path, const char *text)
+{
+    char line[4096];
+    int found = 0;
+    FILE *f = path ? fopen(path, "r") : NULL;
+    cr_assert_not_null(f, "%s readable", path ? path : "(no path)");
+    while (!found && fgets(line, sizeof line, f))
+        found = strstr(line, text) != NULL;
+    fclose(f);
+    return found;
+}
+
+Test(client_view, an_address_of_ones_own_operator_is_served_within_it)
+{
+    /* carol is alice's fellow subscriber at opa.example (+447700900002), and has no item for
+     * alice: her own presence server answers, after asking her; nothing goes to operator B */
+    pwt_client_t *alice = chain_login("alice");
+    xmpp_stanza_t *r = chain_enquire(alice, "address='+447700900002' kind='current'");
+    char text[512];
+    cr_assert_eq(chain_error(r, text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED, "%s", text);
+    cr_assert(file_holds(pwt_trialenv("OPA_PROXY_LOG"), "network opa.example, sent to gateway gateway.opa.example"),
+              "A's proxy sends it to A's own gateway");
+    cr_assert(!file_holds(pwt_trialenv("OPB_GATEWAY_LOG"), "+447700900002"), "B never sees it");
+    xmpp_stanza_release(r);
+    pwt_client_destroy(alice);
+}
