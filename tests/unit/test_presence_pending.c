@@ -159,3 +159,29 @@ Test(presence_pending, without_await_approval_it_is_subscription_required_as_bef
     cr_assert_eq(pwfake_presence_error(&pd, "c1", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
     cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 0);
 }
+
+static int kind_cb(const pw_subs_view_t *v, void *arg)
+{
+    snprintf(arg, 16, "%s", v->kind);
+    return 1;
+}
+
+Test(presence_pending, it_stays_pending_across_a_restart_and_her_decision_still_settles_it)
+{
+    char id[64], kind[16] = "";
+    pending(id, sizeof id);
+    /* destroy the server and start a new one on the same journal */
+    pw_presence_destroy(pd.ps);
+    pd.ps = NULL;
+    cr_assert_eq(pw_presence_create(&pd.ps, pd.comp, &pd.settings), PW_OK);
+    pwfake_presence_grant(&pd, "opb.example", 2);
+    pw_subs_foreach(pw_presence_subs(pd.ps), "bob@opb.example", kind_cb, kind);
+    cr_assert_str_eq(kind, "pending", "journaled as pending");
+    pwfake_presence_bob(&pd, "dnd");
+    pwfake_presence_run(&pd, 2000);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 0, "still no notification");
+    decided(PWFAKE_PRESENCE_BOTH);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 1, "her approval after the restart activates it");
+    pw_subs_foreach(pw_presence_subs(pd.ps), "bob@opb.example", kind_cb, kind);
+    cr_assert_str_eq(kind, "changes");
+}
