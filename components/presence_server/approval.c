@@ -33,6 +33,15 @@ static int sweep_cb(const char *key, void *value, void *arg)
     return 0;
 }
 
+/* The approval table's key of a pair: the presentity's folded bare JID (into bare) and the
+ * watcher's number. */
+static void approval_key(const char *presentity, const char *msisdn, char bare[PW_JID_MAX + 1],
+                         char key[PS_KEY_MAX])
+{
+    pw_text_fold(presentity, bare, PW_JID_MAX + 1);
+    snprintf(key, PS_KEY_MAX, "%s %s", bare, msisdn);
+}
+
 /* Record that the pair is being asked now, unless it was asked within the interval. */
 static int approval_due(pw_presence_t *ps, const char *key)
 {
@@ -95,8 +104,7 @@ void pw_presence_approval_request(pw_presence_t *ps, const pw_enquiry_t *e)
     ps_areq_t *a = NULL;
     char key[PS_KEY_MAX], bare[PW_JID_MAX + 1];
 
-    pw_text_fold(e->presentity_jid, bare, sizeof bare);
-    snprintf(key, sizeof key, "%s %s", bare, e->watcher_msisdn);
+    approval_key(e->presentity_jid, e->watcher_msisdn, bare, key);
     if (!approval_due(ps, key)) {
         pw_debug(e->ref, "approval of %s for %s already requested", bare, e->watcher_msisdn);
         return;
@@ -159,8 +167,7 @@ static void on_decided(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *el, 
     /* asked again at once if she declined and is asked later */
     {
         char key[PS_KEY_MAX], folded[PW_JID_MAX + 1];
-        pw_text_fold(bare, folded, sizeof folded);
-        snprintf(key, sizeof key, "%s %s", folded, msisdn);
+        approval_key(bare, msisdn, folded, key);
         free(pw_map_remove(ps->approvals, key));
     }
     pw_component_reply_result(c, iq);

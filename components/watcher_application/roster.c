@@ -39,11 +39,10 @@ static void send_presence(pw_watcher_t *wa, const char *contact, const char *bar
     xmpp_stanza_release(p);
 }
 
-/* Refuse a subscription in words a client shows: a presence error (cond, text), which clients
- * print (Profanity: "Error from <contact>: <text>"), then 'unsubscribed' with the same text as
- * its status, which ends the pending state of the roster item (RFC 6121 §3.1.3, §3.2). */
-static void refuse_subscription(pw_watcher_t *wa, const char *contact, const char *bare, pw_error_t cond,
-                                const char *text)
+/* The presence error (cond, text) that answers her subscribe, which the server consumed: what
+ * clients print of a refusal (Profanity: "Error from <contact>: <text>"). */
+static void send_refusal_error(pw_watcher_t *wa, const char *contact, const char *bare, pw_error_t cond,
+                               const char *text)
 {
     xmpp_stanza_t *ask = xmpp_presence_new(pw_component_ctx(wa->c)), *err = NULL;
 
@@ -59,6 +58,15 @@ static void refuse_subscription(pw_watcher_t *wa, const char *contact, const cha
         pw_warn(NULL, "the refusal of %s's subscription to %s could not be sent as an error", bare, contact);
     if (err)
         xmpp_stanza_release(err);
+}
+
+/* Refuse a subscription in words a client shows: the presence error, then 'unsubscribed' with
+ * the same text as its status, which ends the pending state of the roster item (RFC 6121
+ * §3.1.3, §3.2). */
+static void refuse_subscription(pw_watcher_t *wa, const char *contact, const char *bare, pw_error_t cond,
+                                const char *text)
+{
+    send_refusal_error(wa, contact, bare, cond, text);
     send_presence(wa, contact, bare, "unsubscribed", NULL, text);
 }
 
@@ -235,15 +243,8 @@ static void roster_result(pw_watcher_sub_t *item, const pw_watcher_answer_t *ans
         }
         pw_info(NULL, "roster subscription of %s to %s refused: %s (%s)", item->bare,
                 item->contact, pw_error_name(ans->cond), ans->text);
-        if (!item->approved) {
-            /* never subscribed: the refusal in words, then the item goes */
-            refuse_subscription(wa, item->contact, item->bare, ans->cond, ans->text);
-            if (item->id[0])
-                send_stop(wa, item->bare, item->address, item->id);
-            pw_watcher_sub_forget(item);
-            pw_watcher_commit(wa);
-            return;
-        }
+        if (!item->approved) /* never subscribed: the refusal as an error a client prints first */
+            send_refusal_error(wa, item->contact, item->bare, ans->cond, ans->text);
         roster_end(item, ans->text, 1);
         return;
     }
@@ -402,23 +403,33 @@ static void roster_probe(pw_watcher_t *wa, const char *bare, const char *address
         send_presence(wa, contact, bare, "unavailable", NULL, text);
 }
 
+/* The text for a contact JID whose node is no address (to has an '@'): the node (at most 64
+ * bytes of it) and the address forms. */
+static const char *malformed_text(const pw_watcher_t *wa, const char *to, char *buf, size_t cap)
+{
+    const char *at = strchr(to, '@');
+    char forms[512];
+    snprintf(buf, cap, "'%.*s' is not a phone number or an XMPP address: %s",
+             (int)(at - to > 64 ? 64 : at - to), to, pw_watcher_address_forms(wa, forms, sizeof forms));
+    return buf;
+}
+
 /* A subscribe or probe to a contact JID whose node is no address (DESIGN.md §2, e.g. a typo
  * like hello@watcher.opa.example): the subscribe is answered 'unsubscribed' like every refused
  * roster subscription, the probe with a jid-malformed error; both say in words what a contact
  * JID looks like. Presence to the WA's own domain (no node) is no contact and stays unanswered. */
 static void refuse_malformed(pw_watcher_t *wa, xmpp_stanza_t *p, const char *type, const char *to)
 {
-    const char *from = xmpp_stanza_get_from(p), *at = strchr(to, '@');
-    char contact[PW_JID_MAX + 1], bare[PW_JID_MAX + 1], forms[512], text[1024];
+    const char *from = xmpp_stanza_get_from(p);
+    char contact[PW_JID_MAX + 1], bare[PW_JID_MAX + 1], text[1024];
 
-    if (!at || !from || pw_jid_bare(to, contact, sizeof contact) != PW_OK ||
+    if (!strchr(to, '@') || !from || pw_jid_bare(to, contact, sizeof contact) != PW_OK ||
         pw_jid_bare(from, bare, sizeof bare) != PW_OK ||
         (strcmp(type, "subscribe") != 0 && strcmp(type, "probe") != 0)) {
         pw_debug(xmpp_stanza_get_id(p), "presence %s from %s to %s ignored", type, from ? from : "?", to);
         return;
     }
-    snprintf(text, sizeof text, "'%.*s' is not a phone number or an XMPP address: %s",
-             (int)(at - to > 64 ? 64 : at - to), to, pw_watcher_address_forms(wa, forms, sizeof forms));
+    malformed_text(wa, to, text, sizeof text);
     pw_info(xmpp_stanza_get_id(p), "%s %s %s refused: %s", bare, type, contact, text);
     if (strcmp(type, "subscribe") == 0)
         refuse_subscription(wa, contact, bare, PW_ERR_JID_MALFORMED, text);
@@ -522,7 +533,7 @@ static void on_message(pw_component_t *c, xmpp_stanza_t *m, void *arg)
 {
     pw_watcher_t *wa = arg;
     const char *type = xmpp_stanza_get_type(m), *to = xmpp_stanza_get_to(m);
-    char forms[512], who[PW_JID_MAX + 1], address[PW_JID_PART_MAX + 1], text[1024];
+    char who[PW_JID_MAX + 1], address[PW_JID_PART_MAX + 1], text[1024];
     pw_address_t a;
 
     if (type && (strcmp(type, "error") == 0 || strcmp(type, "headline") == 0)) {
@@ -535,9 +546,7 @@ static void on_message(pw_component_t *c, xmpp_stanza_t *m, void *arg)
                  "'Ask about a number'", pw_component_jid(c), pw_component_jid(c));
     else if (pw_address_from_contact_jid(to, pw_component_jid(c), &wa->rules, &a) != PW_OK ||
              pw_address_to_node(&a, address, sizeof address) != PW_OK)
-        snprintf(text, sizeof text, "'%.*s' is not a phone number or an XMPP address: %s",
-                 (int)(strchr(to, '@') - to > 64 ? 64 : strchr(to, '@') - to), to,
-                 pw_watcher_address_forms(wa, forms, sizeof forms));
+        malformed_text(wa, to, text, sizeof text);
     else
         snprintf(text, sizeof text, "%s is a presence contact: it shows that person's presence "
                  "and cannot carry messages",
