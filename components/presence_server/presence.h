@@ -89,6 +89,7 @@ void pw_presence_destroy(pw_presence_t *ps);
 /** XEP-0356 permissions a server granted (bits of pw_presence_privileges()). */
 #define PW_PRESENCE_PRIV_ROSTER_GET 0x1u /**< roster get or both */
 #define PW_PRESENCE_PRIV_PRESENCE 0x2u   /**< presence managed_entity or roster */
+#define PW_PRESENCE_PRIV_ROSTER_SET 0x4u /**< roster set or both: names approved items */
 
 /**
  * The permissions a server domain advertised (XEP-0356 §4.2, urn:xmpp:privilege:1 or :2).

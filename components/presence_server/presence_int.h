@@ -19,9 +19,10 @@
  *   settings.c    the option table, the check, the role (calls lifecycle.c)
  *   lifecycle.c   life cycle: create, reload, destroy, accessors
  *   flow.c        an enquiry's path: TS 23.141 A.1 steps 7-10 and NOTES 1-2
- *   approval.c    the approval request to the own WA, once per pair per interval
+ *   approval.c    the approval request to the own WA, once per pair per interval; her
+ *                 decision, and the name of the roster item it created
  *   privilege.c   XEP-0356: the servers' privileges, their users' presences, the link
- *   roster.c      the roster read and the one verdict; subscriptions (pw_subs.h) below
+ *   roster.c      the roster read, the one verdict, the naming set; subscriptions (pw_subs.h) below
  */
 
 #define PS_TEXT_MAX 512 /* an error <text/> */
@@ -37,9 +38,9 @@ struct pw_presence {
     pw_subs_t *subs;
     pw_watchers_t *watchers;
     pw_map_t *privs;             /* server domain -> privileges (privilege.c) */
-    pw_map_t *approvals;         /* approval key -> uint64_t (loop ms of the last request) */
+    pw_map_t *approvals;         /* approval key -> approval.c's ps_asked_t (when, for whom) */
     uint64_t approvals_swept_ms;
-    pw_list_t areqs;             /* approval IQs in flight (approval.c's ps_areq_t) */
+    pw_list_t areqs;             /* approval and naming IQs in flight (approval.c's ps_areq_t) */
     pw_cdr_writer_t *cdr;
     uint64_t cdr_probe_ms;
     int cdr_probed;

@@ -57,6 +57,8 @@ static void on_message(pw_component_t *c, xmpp_stanza_t *msg, void *arg)
             continue;
         if (strcmp(access, "roster") == 0 && (strcmp(ptype, "get") == 0 || strcmp(ptype, "both") == 0))
             bits |= PW_PRESENCE_PRIV_ROSTER_GET;
+        if (strcmp(access, "roster") == 0 && (strcmp(ptype, "set") == 0 || strcmp(ptype, "both") == 0))
+            bits |= PW_PRESENCE_PRIV_ROSTER_SET;
         if (strcmp(access, "presence") == 0 &&
             (strcmp(ptype, "managed_entity") == 0 || strcmp(ptype, "roster") == 0))
             bits |= PW_PRESENCE_PRIV_PRESENCE;
@@ -75,8 +77,9 @@ static void on_message(pw_component_t *c, xmpp_stanza_t *msg, void *arg)
     }
     p->bits = bits;
     p->version = version;
-    pw_info(NULL, "%s granted privileges (urn:xmpp:privilege:%u): roster get %s, presence %s", domain,
-            version, bits & PW_PRESENCE_PRIV_ROSTER_GET ? "yes" : "NO",
+    pw_info(NULL, "%s granted privileges (urn:xmpp:privilege:%u): roster get %s, roster set %s, presence %s",
+            domain, version, bits & PW_PRESENCE_PRIV_ROSTER_GET ? "yes" : "NO",
+            bits & PW_PRESENCE_PRIV_ROSTER_SET ? "yes" : "no",
             bits & PW_PRESENCE_PRIV_PRESENCE ? "yes" : "NO");
     if (!(bits & PW_PRESENCE_PRIV_ROSTER_GET))
         pw_warn(NULL, "%s did not grant roster get: enquiries about its users cannot be authorized",

@@ -86,3 +86,63 @@ pw_presence_verdict_t pw_presence_roster_verdict(const pw_map_t *roster, const c
     b = verdict_for(roster, watcher_jid);
     return (pw_presence_verdict_t)(a > b ? a : b);
 }
+
+/* The approved, unnamed item of jid in a roster result, or NULL. */
+static xmpp_stanza_t *unnamed_approved_item(xmpp_stanza_t *response, const char *jid)
+{
+    xmpp_stanza_t *query = response ? xmpp_stanza_get_child_by_ns(response, NS_ROSTER) : NULL;
+    char want[PW_JID_MAX + 1], key[PW_JID_MAX + 1];
+
+    if (!query || !jid_key(jid, want, sizeof want))
+        return NULL;
+    for (xmpp_stanza_t *it = xmpp_stanza_get_children(query); it; it = xmpp_stanza_get_next(it)) {
+        const char *el = xmpp_stanza_get_name(it), *sub, *name;
+        if (!xmpp_stanza_is_tag(it) || !el || strcmp(el, "item") != 0 ||
+            !jid_key(xmpp_stanza_get_attribute(it, "jid"), key, sizeof key) || strcmp(key, want) != 0)
+            continue;
+        sub = xmpp_stanza_get_attribute(it, "subscription");
+        name = xmpp_stanza_get_attribute(it, "name");
+        if (sub && (strcmp(sub, "from") == 0 || strcmp(sub, "both") == 0) && (!name || !*name))
+            return it;
+        return NULL;
+    }
+    return NULL;
+}
+
+xmpp_stanza_t *pw_presence_roster_naming(xmpp_ctx_t *ctx, xmpp_stanza_t *response,
+                                         const char *presentity_jid, const char *contact_jid,
+                                         const char *name)
+{
+    xmpp_stanza_t *old = unnamed_approved_item(response, contact_jid), *iq = NULL, *query, *item;
+    char to[PW_JID_MAX + 1];
+
+    if (!old || !name || !*name)
+        return NULL;
+    iq = xmpp_iq_new(ctx, "set", NULL);
+    if (!iq || !(query = pw_stanza_add_child(iq, "query", NS_ROSTER)) ||
+        !(item = pw_stanza_add_child(query, "item", NULL)))
+        goto fail;
+    pw_text_fold(presentity_jid, to, sizeof to);
+    xmpp_stanza_set_to(iq, to);
+    xmpp_stanza_set_attribute(item, "jid", xmpp_stanza_get_attribute(old, "jid"));
+    xmpp_stanza_set_attribute(item, "name", name);
+    /* a roster set replaces the item whole: her groups go along */
+    for (xmpp_stanza_t *g = xmpp_stanza_get_children(old); g; g = xmpp_stanza_get_next(g)) {
+        const char *el = xmpp_stanza_get_name(g);
+        xmpp_stanza_t *copy;
+        int added;
+        if (!xmpp_stanza_is_tag(g) || !el || strcmp(el, "group") != 0)
+            continue;
+        if (!(copy = xmpp_stanza_copy(g)))
+            goto fail;
+        added = xmpp_stanza_add_child(item, copy) == XMPP_EOK;
+        xmpp_stanza_release(copy);
+        if (!added)
+            goto fail;
+    }
+    return iq;
+fail:
+    if (iq)
+        xmpp_stanza_release(iq);
+    return NULL;
+}

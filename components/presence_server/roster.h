@@ -46,4 +46,20 @@ pw_status_t pw_presence_roster_read(xmpp_stanza_t *response, pw_map_t **out);
 pw_presence_verdict_t pw_presence_roster_verdict(const pw_map_t *roster, const char *watcher_msisdn,
                                                  const char *watcher_domain, const char *watcher_jid);
 
+/**
+ * The roster set that names a watcher's item once the presentity approved it (XEP-0356 §5,
+ * RFC 6121 §2.3): only for an item of the contact JID with subscription from or both and no
+ * name. The set carries the item's groups unchanged and no 'subscription' (the server keeps it).
+ * @param ctx the libstrophe context
+ * @param response the roster result read on the presentity's behalf
+ * @param presentity_jid her bare JID (the set's 'to')
+ * @param contact_jid the watcher's contact JID at the own Watcher Application
+ * @param name the name to give (pw_approval_name())
+ * @return a new IQ of type set (the caller releases it); NULL when there is nothing to name
+ *         (no such item, not approved, already named) or when out of memory
+ */
+xmpp_stanza_t *pw_presence_roster_naming(xmpp_ctx_t *ctx, xmpp_stanza_t *response,
+                                         const char *presentity_jid, const char *contact_jid,
+                                         const char *name);
+
 #endif /* PS_ROSTER_H */

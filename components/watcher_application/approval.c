@@ -62,7 +62,7 @@ static xmpp_stanza_t *subscribe_request(pw_watcher_t *wa, const char *from, cons
         return NULL;
     if (pw_jid_domain(watcher_jid, domain, sizeof domain) != PW_OK)
         snprintf(domain, sizeof domain, "?");
-    snprintf(nick, sizeof nick, "%s (%s)", msisdn, watcher_jid);
+    pw_approval_name(msisdn, watcher_jid, nick, sizeof nick);
     snprintf(status, sizeof status, "%s (%s, operator %s) asks to see your presence.", msisdn,
              watcher_jid, domain);
     xmpp_stanza_set_type(p, "subscribe");

@@ -111,12 +111,15 @@ modules_enabled = {
 
 VirtualHost "@DOMAIN@"
 	-- XEP-0356 (Privileged Entity), Debian prosody-modules, namespace urn:xmpp:privilege:2.
-	-- The Presence Servers read their users' rosters (roster "get") and receive the
-	-- presence of every user of this host (presence "managed_entity").
+	-- The Presence Servers read their users' rosters and receive the presence of every
+	-- user of this host (presence "managed_entity"). Roster "both" adds set: once a user
+	-- approved a watcher, the PS that asked her names the new item "+447700900001
+	-- (alice@opa.example)", unless she named it herself. With roster = "get" everything
+	-- works the same except that the item keeps no name (as on ejabberd 23.01).
 	modules_enabled = { "privilege" }
 	privileged_entities = {
-		["ps1.@DOMAIN@"] = { roster = "get"; presence = "managed_entity" };
-		["ps2.@DOMAIN@"] = { roster = "get"; presence = "managed_entity" };
+		["ps1.@DOMAIN@"] = { roster = "both"; presence = "managed_entity" };
+		["ps2.@DOMAIN@"] = { roster = "both"; presence = "managed_entity" };
 	}
 
 ---------- The Peerwatch components (XEP-0114) ----------

@@ -220,7 +220,7 @@ Test(ejabberd, presence_server_gets_privilege_1_and_reads_rosters)
     char text[256];
 
     cr_assert_eq(pwt_component_wait_log(fx.ps, "opb.example granted privileges "
-                                               "(urn:xmpp:privilege:1): roster get yes, presence yes",
+                                               "(urn:xmpp:privilege:1): roster get yes, roster set no, presence yes",
                                         1, 5000),
                  0, "ejabberd advertised roster get and presence managed_entity");
     bob = login(fx.b, 0, "bob@opb.example", "bob-pw");

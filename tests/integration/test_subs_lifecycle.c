@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "charging/pw_cdr.h"
@@ -48,6 +49,25 @@ Test(lifecycle, bob_revokes_alice_and_her_subscription_ends_revoked)
     cr_assert_null(xmpp_stanza_get_child_by_name(subs_notify_of(m), "state"), "bob's new state is not revealed");
     xmpp_stanza_release(m);
     subs_pair_end(&p);
+}
+
+/* The name of the item for jid in c's roster ("" when it has none), or NULL without an item. */
+static const char *roster_name(pwt_client_t *c, const char *jid, char *out, size_t cap)
+{
+    xmpp_stanza_t *r = pwt_client_iq(c, "<iq type='get'><query xmlns='jabber:iq:roster'/></iq>", 5000), *q;
+    const char *found = NULL;
+
+    cr_assert_not_null(r, "the roster");
+    q = xmpp_stanza_get_child_by_ns(r, "jabber:iq:roster");
+    for (xmpp_stanza_t *it = q ? xmpp_stanza_get_children(q) : NULL; it; it = xmpp_stanza_get_next(it)) {
+        const char *j = xmpp_stanza_get_attribute(it, "jid"), *name = xmpp_stanza_get_attribute(it, "name");
+        if (j && strcasecmp(j, jid) == 0) {
+            snprintf(out, cap, "%s", name ? name : "");
+            found = out;
+        }
+    }
+    xmpp_stanza_release(r);
+    return found;
 }
 
 /* pw_cdr_verify_dir()'s callback: count B's charge records of enquiries about erin. */
@@ -99,6 +119,23 @@ Test(lifecycle, a_pending_request_completes_when_erin_approves_in_her_client)
     cr_assert_eq(chain_cdr_records(pwt_trial_cdr_dir(trial, PWT_OPB), count_about_erin, &charged, &problem, NULL),
                  PW_OK, "verify: %s", problem.text);
     cr_assert_eq(charged, 1, "one charge record for the wait, not one per retry (%zu)", charged);
+    /* the item erin's approval created has the request's name where her server lets the PS set
+     * it (Prosody: roster = "both"); ejabberd 23.01 refuses privileged roster sets
+     * (docs/ejabberd.md), so there it keeps none */
+    {
+        const char *kind = pwt_server_kind(pwt_trial_server(trial, PWT_OPB));
+        int named = strcmp(kind, "prosody") == 0;
+        const char *name = NULL;
+        for (int i = 0; i < 50; i++) {
+            name = roster_name(erin, "+447700900001@watcher.opb.example", text, sizeof text);
+            if (!name || !named || *name)
+                break;
+            pwt_client_run(erin, 100);
+        }
+        cr_assert_not_null(name, "erin's roster has the item her approval created");
+        cr_assert_str_eq(name, named ? "+447700900001 (alice@opa.example)" : "",
+                         "the item's name on %s", kind);
+    }
     pwt_client_destroy(alice);
     pwt_client_destroy(erin);
 }

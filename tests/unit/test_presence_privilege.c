@@ -56,7 +56,7 @@ Test(presence_privilege, ejabberd_v1_advertisement_is_accepted)
     advertise(1, "<perm access='roster' type='both'/><perm access='message' type='outgoing'/>"
                  "<perm access='presence' type='roster'/>");
     cr_assert_eq(pw_presence_privileges(pd.ps, "opb.example", &version),
-                 PW_PRESENCE_PRIV_ROSTER_GET | PW_PRESENCE_PRIV_PRESENCE);
+                 PW_PRESENCE_PRIV_ROSTER_GET | PW_PRESENCE_PRIV_ROSTER_SET | PW_PRESENCE_PRIV_PRESENCE);
     cr_assert_eq(version, 1);
     pwfake_presence_deliver(&pd, "<presence from='bob@opb.example/phone' to='" PWFAKE_PRESENCE_JID "'/>");
     cr_assert_eq(pw_ptable_count(pw_presence_table(pd.ps)), 1);
@@ -67,7 +67,8 @@ Test(presence_privilege, missing_permissions_are_recorded_and_presences_without_
 {
     pwfake_presence_start(&pd, NULL);
     advertise(2, "<perm access='roster' type='set'/><perm access='presence' type='none'/>");
-    cr_assert_eq(pw_presence_privileges(pd.ps, "opb.example", NULL), 0, "set is not get; none is none");
+    cr_assert_eq(pw_presence_privileges(pd.ps, "opb.example", NULL), PW_PRESENCE_PRIV_ROSTER_SET,
+                 "set is not get; none is none");
     pwfake_presence_deliver(&pd, "<presence from='bob@opb.example/phone' to='" PWFAKE_PRESENCE_JID "'/>");
     cr_assert_eq(pw_ptable_count(pw_presence_table(pd.ps)), 0);
     advertise(2, "<perm access='presence' type='managed_entity'/>");

@@ -273,6 +273,11 @@ const char *pw_notify_reason(const char *reason)
     return NULL;
 }
 
+void pw_approval_name(const char *msisdn, const char *watcher_jid, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s (%s)", msisdn, watcher_jid);
+}
+
 pw_status_t pw_notify_parse(xmpp_stanza_t *el, pw_notify_t *out, char *why, size_t cap)
 {
     int has_sub, has_ref, has_proxy, has_wj, has_p, has_pj, has_seq, has_end;

@@ -169,4 +169,15 @@ pw_status_t pw_notify_forward(pw_component_t *c, xmpp_stanza_t *req, const pw_no
  */
 const char *pw_notify_reason(const char *reason);
 
+/**
+ * The name an approval request gives the watcher (docs/protocol.md §2.5): the XEP-0172 nick of
+ * the subscription request, and the name of the roster item it creates once the presentity
+ * approved: "+447700900001 (alice@opa.example)".
+ * @param msisdn the watcher's number
+ * @param watcher_jid the watcher's bare JID
+ * @param out receives the name (truncated to cap - 1 characters)
+ * @param cap the size of out
+ */
+void pw_approval_name(const char *msisdn, const char *watcher_jid, char *out, size_t cap);
+
 #endif /* PW_ENQUIRY_H */

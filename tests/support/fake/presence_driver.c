@@ -78,9 +78,14 @@ void pwfake_presence_stop(pwfake_presence_t *d)
 
 void pwfake_presence_grant(pwfake_presence_t *d, const char *domain, int version)
 {
+    pwfake_presence_grant_roster(d, domain, version, "get");
+}
+
+void pwfake_presence_grant_roster(pwfake_presence_t *d, const char *domain, int version, const char *roster)
+{
     pwfake_presence_deliver(d, "<message from='%s' to='" PWFAKE_PRESENCE_JID "'><privilege xmlns='urn:xmpp:privilege:%d'>"
-               "<perm access='roster' type='get'/><perm access='presence' type='managed_entity'/>"
-               "</privilege></message>", domain, version);
+               "<perm access='roster' type='%s'/><perm access='presence' type='managed_entity'/>"
+               "</privilege></message>", domain, version, roster);
 }
 
 void pwfake_presence_run(pwfake_presence_t *d, uint64_t ms)

@@ -66,6 +66,9 @@ void pwfake_presence_stop(pwfake_presence_t *d);
 /** The server of domain grants roster get and presence (XEP-0356 namespace version 1 or 2). */
 void pwfake_presence_grant(pwfake_presence_t *d, const char *domain, int version);
 
+/** The same with roster access of this type ("get", "set", "both"). */
+void pwfake_presence_grant_roster(pwfake_presence_t *d, const char *domain, int version, const char *roster);
+
 /** One loop iteration (the commit hook runs), after moving the manual clock by ms. */
 void pwfake_presence_run(pwfake_presence_t *d, uint64_t ms);
 
