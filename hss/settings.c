@@ -4,11 +4,11 @@
 #include "hss.h"
 
 static const pw_config_option_t options[] = {
-    PW_CONFIG_COMMON_OPTIONS(hss_settings_t, common),
-    { "hss", "subscribers", PW_OPT_PATH, 1, 4095, NULL,
+    PW_CONFIG_ROLE_OPTIONS(hss_settings_t, common, "hss"),
+    { "hss", "subscribers", PW_OPT_PATH, 1, 4095, "${config_dir}/hss.subscribers",
       "subscriber file (format: docs/hss.md); reloaded on SIGHUP",
       offsetof(hss_settings_t, subscribers) },
-    { "hss", "allow", PW_OPT_LIST, 1, 256, NULL,
+    { "hss", "allow", PW_OPT_LIST, 1, 256, "gateway.${domain}, watcher.${domain}",
       "comma-separated bare JIDs or component domains allowed to query (everyone else: forbidden)",
       offsetof(hss_settings_t, allow) },
 };

@@ -9,15 +9,15 @@
 #include "presence.h"
 
 static const pw_config_option_t options[] = {
-    PW_CONFIG_COMMON_OPTIONS(pw_presence_settings_t, common),
-    { "presence", "gateway", PW_OPT_LIST, 1, 16, NULL,
+    PW_CONFIG_ROLE_OPTIONS(pw_presence_settings_t, common, "ps1"),
+    { "presence", "gateway", PW_OPT_LIST, 1, 16, "gateway.${domain}",
       "the operator's gateway JIDs (one per instance): the only senders of enquiries (others: "
       "forbidden); a notification its gateway does not take goes to the next",
       offsetof(pw_presence_settings_t, gateway) },
-    { "presence", "watcher", PW_OPT_DOMAIN, 1, 253, NULL,
+    { "presence", "watcher", PW_OPT_DOMAIN, 1, 253, "watcher.${domain}",
       "the own Watcher Application's domain: contact JIDs <msisdn>@<watcher>, approval requests",
       offsetof(pw_presence_settings_t, watcher) },
-    { "presence", "network", PW_OPT_DOMAIN, 1, 253, NULL,
+    { "presence", "network", PW_OPT_DOMAIN, 1, 253, "${domain}",
       "the own operator network, written as serving network in charge records",
       offsetof(pw_presence_settings_t, network) },
     { "presence", "approval_interval", PW_OPT_DURATION, 1000, 2592000000, "1d",
@@ -35,7 +35,7 @@ static const pw_config_option_t options[] = {
     { "presence", "max_status", PW_OPT_INT, 1, 1023, "1023",
       "bytes of a <status/> text kept (cut at a character boundary)",
       offsetof(pw_presence_settings_t, max_status) },
-    { "presence", "state_dir", PW_OPT_PATH, 1, 4000, NULL,
+    { "presence", "state_dir", PW_OPT_PATH, 1, 4000, "${state_dir}/presence",
       "directory of the subscription journal subs-<node>.journal; created if missing",
       offsetof(pw_presence_settings_t, state_dir) },
     { "presence", "max_duration", PW_OPT_DURATION, 1000, 31622400000, "1d",
@@ -53,7 +53,7 @@ static const pw_config_option_t options[] = {
     { "presence", "max_subscriptions", PW_OPT_INT, 1, 100000000, "2000000",
       "active subscriptions at most (beyond: resource-constraint)",
       offsetof(pw_presence_settings_t, max_subscriptions) },
-    { "charging", "dir", PW_OPT_PATH, 1, 4095, NULL,
+    { "charging", "dir", PW_OPT_PATH, 1, 4095, "${state_dir}/cdr",
       "directory of the charge-record files (docs/charging.md); created if missing",
       offsetof(pw_presence_settings_t, cdr_dir) },
     { "charging", "node", PW_OPT_STRING, 0, 127, "",

@@ -4,17 +4,17 @@
 #include "watcher.h"
 
 static const pw_config_option_t options[] = {
-    PW_CONFIG_COMMON_OPTIONS(pw_watcher_settings_t, common),
-    { "watcher", "domain", PW_OPT_DOMAIN, 1, 253, NULL,
+    PW_CONFIG_ROLE_OPTIONS(pw_watcher_settings_t, common, "watcher"),
+    { "watcher", "domain", PW_OPT_DOMAIN, 1, 253, "${domain}",
       "the operator's user domain, e.g. opa.example: only its users may send enquiries",
       offsetof(pw_watcher_settings_t, domain) },
-    { "watcher", "network", PW_OPT_STRING, 0, 253, "",
+    { "watcher", "network", PW_OPT_STRING, 0, 253, "${domain:-}",
       "the operator's network domain sent as watcher-network (charged network); empty = domain",
       offsetof(pw_watcher_settings_t, network) },
-    { "watcher", "proxy", PW_OPT_DOMAIN, 1, 253, NULL,
+    { "watcher", "proxy", PW_OPT_DOMAIN, 1, 253, "proxy.${domain}",
       "the JID of this operator's Watcher Presence Proxy, e.g. proxy.opa.example",
       offsetof(pw_watcher_settings_t, proxy) },
-    { "watcher", "hss", PW_OPT_DOMAIN, 1, 253, NULL,
+    { "watcher", "hss", PW_OPT_DOMAIN, 1, 253, "hss.${domain}",
       "the JID of this operator's HSS, e.g. hss.opa.example",
       offsetof(pw_watcher_settings_t, hss) },
     { "watcher", "price", PW_OPT_INT, 0, 1000000000, "1",
@@ -29,7 +29,7 @@ static const pw_config_option_t options[] = {
     { "watcher", "intl_prefix", PW_OPT_STRING, 1, 4, "00",
       "international call prefix, 1-4 digits",
       offsetof(pw_watcher_settings_t, intl_prefix) },
-    { "watcher", "presence_servers", PW_OPT_LIST, 1, 64, NULL,
+    { "watcher", "presence_servers", PW_OPT_LIST, 1, 64, "ps1.${domain}",
       "comma-separated JIDs of this operator's presence servers (the only senders of approval requests; "
       "each is told of a user's decision about a watcher)",
       offsetof(pw_watcher_settings_t, presence_servers) },
@@ -39,7 +39,7 @@ static const pw_config_option_t options[] = {
     { "watcher", "max_duration", PW_OPT_DURATION, 1000, 31622400000, "1d",
       "longest duration of a 'changes' enquiry (at most 366d)",
       offsetof(pw_watcher_settings_t, max_duration_ms) },
-    { "watcher", "state_dir", PW_OPT_PATH, 1, 4000, NULL,
+    { "watcher", "state_dir", PW_OPT_PATH, 1, 4000, "${state_dir}/watcher",
       "directory of the subscriptions journal (created if missing); subscriptions survive restarts",
       offsetof(pw_watcher_settings_t, state_dir) },
     { "watcher", "roster_duration", PW_OPT_DURATION, 1000, 31622400000, "1d",
@@ -50,7 +50,7 @@ static const pw_config_option_t options[] = {
       "unreachable side) is asked again, under the same ref (not charged again); doubled after each "
       "further failure, up to 1h",
       offsetof(pw_watcher_settings_t, pending_retry_ms) },
-    { "charging", "dir", PW_OPT_PATH, 0, 4000, "",
+    { "charging", "dir", PW_OPT_PATH, 0, 4000, "${state_dir:+${state_dir}/sent}",
       "where to keep a record of every enquiry sent, in the charge-record format (docs/charging.md §4), "
       "for peerwatch-cdr reconcile; empty: keep none",
       offsetof(pw_watcher_settings_t, sent_dir) },

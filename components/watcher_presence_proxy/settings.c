@@ -12,14 +12,14 @@
 #include "core/pw_text.h"
 
 static const pw_config_option_t options[] = {
-    PW_CONFIG_COMMON_OPTIONS(pw_proxy_settings_t, common),
-    { "proxy", "network", PW_OPT_DOMAIN, 1, 253, NULL,
+    PW_CONFIG_ROLE_OPTIONS(pw_proxy_settings_t, common, "proxy"),
+    { "proxy", "network", PW_OPT_DOMAIN, 1, 253, "${domain}",
       "this operator's network domain, e.g. opa.example (the network of the signatures)",
       offsetof(pw_proxy_settings_t, network) },
-    { "proxy", "watcher", PW_OPT_JID, 1, 1023, NULL,
+    { "proxy", "watcher", PW_OPT_JID, 1, 1023, "watcher.${domain}",
       "the only JID allowed to send enquiries: this operator's Watcher Application",
       offsetof(pw_proxy_settings_t, watcher) },
-    { "proxy", "signing_key", PW_OPT_PATH, 1, 4095, NULL,
+    { "proxy", "signing_key", PW_OPT_PATH, 1, 4095, "${key_dir}/${domain}.key",
       "this operator's Ed25519 private key (PEM) the enquiries to peers are signed with",
       offsetof(pw_proxy_settings_t, signing_key) },
     { "proxy", "dns_servers", PW_OPT_STRING, 0, 1023, "",
@@ -37,7 +37,7 @@ static const pw_config_option_t options[] = {
     { "proxy", "gateway_service", PW_OPT_DOMAIN, 1, 120, "_presence-gw._tcp",
       "SRV service and protocol labels put in front of a network to find its gateways",
       offsetof(pw_proxy_settings_t, gateway_service) },
-    { "proxy", "notify_from", PW_OPT_LIST, 0, 256, "",
+    { "proxy", "notify_from", PW_OPT_LIST, 0, 256, "${domain:-}",
       "networks whose gateways may deliver notifications for this operator's watcher (docs/protocol.md §5.2)",
       offsetof(pw_proxy_settings_t, notify_from) },
     { "proxy", "gateway_timeout", PW_OPT_DURATION, 100, 600000, "12s",

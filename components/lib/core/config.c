@@ -18,13 +18,39 @@
 #define CFG_JID_PART_MAX 1023 /* RFC 7622: each part of a JID at most 1023 bytes */
 #define CFG_DOMAIN_MAX 253
 #define CFG_LABEL_MAX 63
+#define CFG_OP_KEYS 6         /* rows of pw_config_operator_options */
 
-const pw_config_option_t pw_config_common_options[] = { PW_CONFIG_COMMON_OPTIONS_AT(0) };
+const pw_config_option_t pw_config_common_options[] = { PW_CONFIG_COMMON_OPTIONS_AT(0, NULL) };
 const size_t pw_config_common_count =
     sizeof pw_config_common_options / sizeof pw_config_common_options[0];
 _Static_assert(sizeof pw_config_common_options / sizeof pw_config_common_options[0] ==
                    PW_CONFIG_COMMON_COUNT,
                "PW_CONFIG_COMMON_COUNT is out of date");
+
+const pw_config_option_t pw_config_operator_options[] = {
+    { "operator", "domain", PW_OPT_DOMAIN, 1, 253, NULL,
+      "this operator's network domain, its XMPP server's host; component JIDs default to <role>.<domain>",
+      offsetof(pw_config_operator_t, domain) },
+    { "operator", "secret", PW_OPT_STRING, 1, 1023, NULL,
+      "the XEP-0114 secret of the server's component definitions, shared by every role",
+      offsetof(pw_config_operator_t, secret) },
+    { "operator", "server", PW_OPT_HOST, 0, 0, "127.0.0.1",
+      "host of the XMPP server's component listener",
+      offsetof(pw_config_operator_t, server) },
+    { "operator", "port", PW_OPT_PORT, 0, 0, "5347",
+      "TCP port of the XMPP server's component listener",
+      offsetof(pw_config_operator_t, port) },
+    { "operator", "state_dir", PW_OPT_PATH, 1, 4000, "/var/lib/peerwatch",
+      "where the roles keep journals and charge records, each in a subdirectory",
+      offsetof(pw_config_operator_t, state_dir) },
+    { "operator", "key_dir", PW_OPT_PATH, 1, 4000, "${config_dir}/keys",
+      "this operator's key pair <domain>.key and <domain>.pub, and its peers' <network>.pub",
+      offsetof(pw_config_operator_t, key_dir) },
+};
+const size_t pw_config_operator_count =
+    sizeof pw_config_operator_options / sizeof pw_config_operator_options[0];
+_Static_assert(sizeof pw_config_operator_options / sizeof pw_config_operator_options[0] == CFG_OP_KEYS,
+               "CFG_OP_KEYS is out of date");
 
 /* Cross checks between two numeric options of one section: upper must be >= lower. */
 static const struct {
@@ -63,13 +89,32 @@ typedef struct cfg_load {
     char line[CFG_LINE_MAX];
     pw_status_t status;  /* first failure, PW_OK so far */
     pw_config_error_t *err;
+    /* the operator file: include, [operator], the variables of defaults */
+    const char *path;              /* the file being read: the role's, or the one it includes */
+    char include_path[CFG_LINE_MAX];
+    int included;                  /* the include line was seen */
+    int in_include;                /* reading the included file: [operator] only */
+    int operator_only;             /* pw_config_operator_load(): other sections skipped */
+    int op_any;                    /* an [operator] key was read: the variables are set */
+    char op_file[CFG_LINE_MAX];    /* the file holding [operator] */
+    char *op_value[CFG_OP_KEYS];   /* its values as written, then with defaults (malloc'd) */
+    unsigned op_line[CFG_OP_KEYS];
+    char op_dir[CFG_LINE_MAX];     /* config_dir: the directory of op_file */
 } cfg_load_t;
 
 /* ---- small helpers ---- */
 
 static void copy_str(char *dst, size_t cap, const char *src)
 {
-    snprintf(dst, cap, "%s", src ? src : "");
+    size_t n = src ? strlen(src) : 0;
+
+    if (cap == 0)
+        return;
+    if (n >= cap)
+        n = cap - 1; /* truncated */
+    if (n)
+        memcpy(dst, src, n);
+    dst[n] = '\0';
 }
 
 /* Record the first failure; later ones are ignored. */
@@ -751,6 +796,10 @@ static const pw_config_map_t *find_map(const cfg_load_t *c, const char *section)
 
 static int section_known(const cfg_load_t *c, const char *section)
 {
+    if (strcmp(section, "operator") == 0 || c->operator_only)
+        return 1;
+    if (c->in_include)
+        return 0;
     for (size_t i = 0; i < c->nopts; i++) {
         if (strcmp(c->opts[i].section, section) == 0)
             return 1;
@@ -794,7 +843,9 @@ static pw_status_t check_line(cfg_load_t *c, char *p)
         memcpy(c->section, p + 1, n);
         c->section[n] = '\0';
         if (!section_known(c, c->section))
-            return fail(c, PW_ECONFIG, c->lineno, c->section, "", "unknown section");
+            return fail(c, PW_ECONFIG, c->lineno, c->section, "",
+                        c->in_include ? "unknown section: an operator file holds only [operator]"
+                                      : "unknown section");
         return PW_OK;
     }
     /* key = value: the first of '=', ':' or an inline comment must be '=' */
@@ -817,8 +868,10 @@ static pw_status_t check_line(cfg_load_t *c, char *p)
     name[n] = '\0';
     if (strpbrk(name, " \t\v\f"))
         return fail(c, PW_ECONFIG, c->lineno, c->section, name, "whitespace inside a key");
-    if (c->section[0] == '\0')
-        return fail(c, PW_ECONFIG, c->lineno, "", name, "key outside any [section]");
+    if (c->section[0] == '\0' && (strcmp(name, "include") != 0 || c->in_include))
+        return fail(c, PW_ECONFIG, c->lineno, "", name,
+                    c->in_include ? "key outside [operator] (an operator file includes nothing)"
+                                  : "key outside any [section] (only 'include = FILE' goes before the first)");
     return PW_OK;
 }
 
@@ -870,6 +923,134 @@ static char *cfg_reader(char *str, int num, void *stream)
     return str;
 }
 
+static int cfg_handler(void *user, const char *section, const char *name, const char *value);
+
+/* The directory of path into out ("." when it has none). */
+static void dir_of(const char *path, char *out, size_t cap)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(out, cap, ".");
+    else if (slash == path)
+        snprintf(out, cap, "/");
+    else
+        snprintf(out, cap, "%.*s", (int)(slash - path), path);
+}
+
+/* "include = FILE" before the first section: read FILE's [operator] now. Its errors name FILE
+ * and its line; the include line's own errors name the including file. */
+static int read_include(cfg_load_t *c, const char *value)
+{
+    char dir[CFG_LINE_MAX];
+    FILE *outer_file = c->file;
+    const char *outer_path = c->path;
+    unsigned outer_line = c->lineno;
+    int rc;
+
+    if (c->included) {
+        fail(c, PW_ECONFIG, c->lineno, "", "include", "only one include per file");
+        return 0;
+    }
+    c->included = 1;
+    if (!*value) {
+        fail(c, PW_ECONFIG, c->lineno, "", "include", "names no file");
+        return 0;
+    }
+    dir_of(c->path, dir, sizeof dir);
+    rc = value[0] == '/' ? snprintf(c->include_path, sizeof c->include_path, "%s", value)
+                         : snprintf(c->include_path, sizeof c->include_path, "%s/%s", dir, value);
+    if (rc < 0 || (size_t)rc >= sizeof c->include_path) {
+        fail(c, PW_ECONFIG, c->lineno, "", "include", "the file's path is too long");
+        return 0;
+    }
+    c->file = fopen(c->include_path, "r");
+    if (!c->file) {
+        c->file = outer_file;
+        fail(c, PW_ECONFIG, c->lineno, "", "include", "cannot open %s: %s", c->include_path, strerror(errno));
+        return 0;
+    }
+    copy_str(c->err->file, sizeof c->err->file, c->include_path);
+    c->path = c->include_path;
+    c->lineno = 0;
+    c->in_include = 1;
+    rc = ini_parse_stream(cfg_reader, c, cfg_handler, c);
+    fclose(c->file);
+    if (c->status == PW_OK && rc != 0)
+        fail(c, rc == -2 ? PW_ENOMEM : PW_ECONFIG, rc > 0 ? (unsigned)rc : 0, "", "", "%s",
+             rc == -2 ? pw_strerror(PW_ENOMEM) : "syntax error");
+    if (c->status == PW_OK && !c->op_any)
+        fail(c, PW_ECONFIG, 0, "operator", "", "an included operator file needs an [operator] section");
+    c->file = outer_file;
+    c->path = outer_path;
+    c->lineno = outer_line;
+    c->in_include = 0;
+    c->section[0] = '\0';
+    if (c->status != PW_OK)
+        return 0;
+    copy_str(c->err->file, sizeof c->err->file, c->path);
+    return 1;
+}
+
+/* The row of an [operator] key, or -1. */
+static int operator_key(const char *name)
+{
+    for (size_t i = 0; i < CFG_OP_KEYS; i++) {
+        if (strcmp(pw_config_operator_options[i].name, name) == 0)
+            return (int)i;
+    }
+    return -1;
+}
+
+/* Free a parsed value that is not stored. */
+static void drop_value(const pw_config_option_t *o, cfg_value_t *v)
+{
+    if (is_string_type(o->type))
+        free(v->s);
+    else if (o->type == PW_OPT_LIST)
+        list_free(&v->list);
+}
+
+/* One [operator] key: checked like an option, kept as written for the defaults. */
+static int operator_line(cfg_load_t *c, const char *name, const char *value)
+{
+    int i = operator_key(name);
+    char why[200] = "";
+    cfg_value_t v;
+    pw_status_t st;
+
+    if (i < 0) {
+        fail(c, PW_ECONFIG, c->lineno, "operator", name, "unknown key");
+        return 0;
+    }
+    if (c->op_value[i]) {
+        fail(c, PW_ECONFIG, c->lineno, "operator", name, "duplicate key (first set on line %u of %s)",
+             c->op_line[i], c->op_file);
+        return 0;
+    }
+    if (c->op_any && strcmp(c->op_file, c->path) != 0) {
+        fail(c, PW_ECONFIG, c->lineno, "operator", name, "[operator] is already in %s: write it in one file",
+             c->op_file);
+        return 0;
+    }
+    st = parse_value(&pw_config_operator_options[i], value, &v, why, sizeof why);
+    if (st != PW_OK) {
+        fail(c, st, c->lineno, "operator", name, "%s", st == PW_ENOMEM ? pw_strerror(st) : why);
+        return 0;
+    }
+    drop_value(&pw_config_operator_options[i], &v);
+    if (!(c->op_value[i] = strdup(value))) {
+        fail(c, PW_ENOMEM, c->lineno, "operator", name, "%s", pw_strerror(PW_ENOMEM));
+        return 0;
+    }
+    c->op_line[i] = c->lineno;
+    if (!c->op_any) {
+        c->op_any = 1;
+        copy_str(c->op_file, sizeof c->op_file, c->path);
+        dir_of(c->path, c->op_dir, sizeof c->op_dir);
+    }
+    return 1;
+}
+
 /* ini_handler: one "key = value" of the current line (c->lineno). Returns 1 on success. */
 static int cfg_handler(void *user, const char *section, const char *name, const char *value)
 {
@@ -883,6 +1064,12 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
 
     if (c->status != PW_OK)
         return 0;
+    if (section[0] == '\0' && strcmp(name, "include") == 0)
+        return read_include(c, value);
+    if (strcmp(section, "operator") == 0)
+        return operator_line(c, name, value);
+    if (c->operator_only)
+        return 1;
     o = find_option(c, section, name, &i);
     if (o) {
         if (c->seen[i]) {
@@ -931,13 +1118,87 @@ static pw_status_t apply_defaults(cfg_load_t *c)
         reset_field(&c->opts[i], c->settings, 0);
     for (size_t i = 0; i < c->nopts; i++) {
         const pw_config_option_t *o = &c->opts[i];
-        if (!o->def)
-            continue;
+        if (!o->def || pw_config_has_vars(o->def))
+            continue; /* a default of the operator file's comes after the file (apply_deferred) */
         why[0] = '\0';
         st = parse_value(o, o->def, &v, why, sizeof why);
         if (st != PW_OK)
             return fail(c, st, 0, o->section, o->name, "invalid built-in default \"%s\": %s",
                         o->def, st == PW_ENOMEM ? pw_strerror(st) : why);
+        store_value(o, c->settings, &v);
+    }
+    return PW_OK;
+}
+
+/* The variables of the defaults: the [operator] values and config_dir (all unset without
+ * [operator]). names and values need CFG_OP_KEYS + 1 rows. */
+static void operator_vars(const cfg_load_t *c, const char *names[], const char *values[], pw_config_vars_t *vars)
+{
+    for (size_t i = 0; i < CFG_OP_KEYS; i++) {
+        names[i] = pw_config_operator_options[i].name;
+        values[i] = c->op_any ? c->op_value[i] : NULL;
+    }
+    names[CFG_OP_KEYS] = "config_dir";
+    values[CFG_OP_KEYS] = c->op_any ? c->op_dir : NULL;
+    vars->names = names;
+    vars->values = values;
+    vars->n = CFG_OP_KEYS + 1;
+}
+
+/* After the files: the [operator] keys not written take their defaults; domain and secret
+ * are required once there is an [operator]. Errors name the file holding it. */
+static pw_status_t operator_finish(cfg_load_t *c)
+{
+    const char *names[CFG_OP_KEYS + 1], *values[CFG_OP_KEYS + 1];
+    pw_config_vars_t vars;
+    char text[CFG_LINE_MAX];
+
+    if (!c->op_any)
+        return PW_OK;
+    for (size_t i = 0; i < CFG_OP_KEYS; i++) {
+        const pw_config_option_t *o = &pw_config_operator_options[i];
+        if (c->op_value[i])
+            continue;
+        if (!o->def) {
+            copy_str(c->err->file, sizeof c->err->file, c->op_file);
+            return fail(c, PW_ECONFIG, 0, "operator", o->name, "required key missing");
+        }
+        operator_vars(c, names, values, &vars);
+        if (pw_config_expand(o->def, &vars, text, sizeof text, NULL, 0) != PW_OK ||
+            !(c->op_value[i] = strdup(text)))
+            return fail(c, PW_ENOMEM, 0, "operator", o->name, "%s", pw_strerror(PW_ENOMEM));
+    }
+    return PW_OK;
+}
+
+/* The options not written whose defaults come from the operator file ("watcher.${domain}"). */
+static pw_status_t apply_deferred(cfg_load_t *c)
+{
+    const char *names[CFG_OP_KEYS + 1], *values[CFG_OP_KEYS + 1];
+    pw_config_vars_t vars;
+    char text[CFG_LINE_MAX], missing[CFG_KEY_MAX + 1], why[200];
+    cfg_value_t v;
+    pw_status_t st;
+
+    operator_vars(c, names, values, &vars);
+    for (size_t i = 0; i < c->nopts; i++) {
+        const pw_config_option_t *o = &c->opts[i];
+        if (c->seen[i] || !o->def || !pw_config_has_vars(o->def))
+            continue;
+        st = pw_config_expand(o->def, &vars, text, sizeof text, missing, sizeof missing);
+        if (st == PW_ENOTFOUND)
+            return fail(c, PW_ECONFIG, 0, o->section, o->name,
+                        c->op_any ? "required key missing (its default \"%s\" needs [operator] %s)"
+                                  : "required key missing (or 'include' an operator file, whose [operator] "
+                                    "%s gives the default \"%s\")",
+                        c->op_any ? o->def : missing, c->op_any ? missing : o->def);
+        if (st != PW_OK)
+            return fail(c, PW_ECONFIG, 0, o->section, o->name, "invalid built-in default \"%s\"", o->def);
+        why[0] = '\0';
+        st = parse_value(o, text, &v, why, sizeof why);
+        if (st != PW_OK)
+            return fail(c, st, 0, o->section, o->name, "the default \"%s\" from %s gives \"%s\": %s", o->def,
+                        c->op_file, text, st == PW_ENOMEM ? pw_strerror(st) : why);
         store_value(o, c->settings, &v);
     }
     return PW_OK;
@@ -980,74 +1241,145 @@ static pw_status_t check_order(cfg_load_t *c)
     return PW_OK;
 }
 
+/* Free the loader's own state (the settings are the caller's). */
+static void load_free(cfg_load_t *c)
+{
+    if (!c)
+        return;
+    if (c->file)
+        fclose(c->file);
+    keyset_free(&c->mapkeys);
+    for (size_t i = 0; i < CFG_OP_KEYS; i++)
+        free(c->op_value[i]);
+    free(c->seen);
+    free(c);
+}
+
+/* Read path into c (set up by the caller): defaults, the file (and its include), the
+ * operator's defaults, the checks. */
+static pw_status_t load_file(cfg_load_t *c, const char *path)
+{
+    pw_status_t st;
+    int rc;
+
+    c->path = path;
+    st = apply_defaults(c);
+    if (st != PW_OK)
+        return st;
+    c->file = fopen(path, "r");
+    if (!c->file)
+        return fail(c, PW_EIO, 0, "", "", "cannot open: %s", strerror(errno));
+    rc = ini_parse_stream(cfg_reader, c, cfg_handler, c);
+    if (c->status != PW_OK)
+        return c->status;
+    if (rc == -2)
+        return fail(c, PW_ENOMEM, 0, "", "", "%s", pw_strerror(PW_ENOMEM));
+    if (rc != 0) /* libinih saw an error check_line() let through */
+        return fail(c, PW_ECONFIG, rc > 0 ? (unsigned)rc : 0, "", "", "syntax error");
+    if ((st = operator_finish(c)) != PW_OK || (st = check_required(c)) != PW_OK ||
+        (st = apply_deferred(c)) != PW_OK)
+        return st;
+    return check_order(c);
+}
+
+/* A loader for path, or NULL (err says why). */
+static cfg_load_t *load_new(const char *path, size_t nopts, pw_config_error_t *err)
+{
+    cfg_load_t *c;
+
+    memset(err, 0, sizeof *err);
+    copy_str(err->file, sizeof err->file, path);
+    c = calloc(1, sizeof *c);
+    if (!c || !(c->seen = calloc(nopts ? nopts : 1, sizeof *c->seen))) {
+        snprintf(err->message, sizeof err->message, "%s", pw_strerror(PW_ENOMEM));
+        free(c);
+        return NULL;
+    }
+    c->err = err;
+    return c;
+}
+
 pw_status_t pw_config_load(const char *path, const pw_config_option_t *opts, size_t nopts,
                            const pw_config_map_t *maps, size_t nmaps, void *settings,
                            pw_config_error_t *err)
 {
     pw_config_error_t local;
     cfg_load_t *c = NULL;
-    pw_status_t st = PW_OK;
-    int rc, reset = 0;
+    pw_status_t st;
 
     if (!err)
         err = &local;
-    memset(err, 0, sizeof *err);
-    copy_str(err->file, sizeof err->file, path);
     if (!path || !settings || (nopts && !opts) || (nmaps && !maps)) {
+        memset(err, 0, sizeof *err);
+        copy_str(err->file, sizeof err->file, path);
         snprintf(err->message, sizeof err->message, "invalid arguments");
         return PW_EINVAL;
     }
-    c = calloc(1, sizeof *c);
-    if (!c || !(c->seen = calloc(nopts ? nopts : 1, sizeof *c->seen))) {
-        snprintf(err->message, sizeof err->message, "%s", pw_strerror(PW_ENOMEM));
-        st = PW_ENOMEM;
-        goto done;
-    }
+    if (!(c = load_new(path, nopts, err)))
+        return PW_ENOMEM;
     c->opts = opts;
     c->nopts = nopts;
     c->maps = maps;
     c->nmaps = nmaps;
-    c->settings = settings;
-    c->err = err;
-    reset = 1; /* from here on the option fields are ours to free on failure */
-    st = apply_defaults(c);
+    c->settings = settings; /* from here on the option fields are ours to free on failure */
+    st = load_file(c, path);
+    load_free(c);
     if (st != PW_OK)
-        goto done;
-    c->file = fopen(path, "r");
-    if (!c->file) {
-        st = fail(c, PW_EIO, 0, "", "", "cannot open: %s", strerror(errno));
-        goto done;
-    }
-    rc = ini_parse_stream(cfg_reader, c, cfg_handler, c);
-    if (c->status != PW_OK) {
-        st = c->status;
-        goto done;
-    }
-    if (rc == -2) {
-        st = fail(c, PW_ENOMEM, 0, "", "", "%s", pw_strerror(PW_ENOMEM));
-        goto done;
-    }
-    if (rc != 0) { /* libinih saw an error check_line() let through */
-        st = fail(c, PW_ECONFIG, rc > 0 ? (unsigned)rc : 0, "", "", "syntax error");
-        goto done;
-    }
-    st = check_required(c);
-    if (st != PW_OK)
-        goto done;
-    st = check_order(c);
-done:
-    if (c) {
-        if (c->file)
-            fclose(c->file);
-        keyset_free(&c->mapkeys);
-        free(c->seen);
-        free(c);
-    }
-    if (st != PW_OK && reset)
         pw_config_free(opts, nopts, settings);
-    else if (st == PW_OK)
+    else
         memset(err, 0, sizeof *err);
     return st;
+}
+
+pw_status_t pw_config_operator_load(const char *path, pw_config_operator_t *out, pw_config_error_t *err)
+{
+    pw_config_error_t local;
+    cfg_load_t *c = NULL;
+    pw_status_t st = PW_OK;
+    char why[200];
+    cfg_value_t v;
+
+    if (!err)
+        err = &local;
+    if (!path || !out) {
+        memset(err, 0, sizeof *err);
+        snprintf(err->message, sizeof err->message, "invalid arguments");
+        return PW_EINVAL;
+    }
+    memset(out, 0, sizeof *out);
+    if (!(c = load_new(path, 0, err)))
+        return PW_ENOMEM;
+    c->operator_only = 1;
+    c->settings = out;
+    st = load_file(c, path);
+    if (st == PW_OK && !c->op_any) {
+        st = PW_ENOTFOUND;
+        snprintf(err->message, sizeof err->message, "no [operator] section and no include");
+    }
+    for (size_t i = 0; st == PW_OK && i < CFG_OP_KEYS; i++) {
+        st = parse_value(&pw_config_operator_options[i], c->op_value[i], &v, why, sizeof why);
+        if (st == PW_OK)
+            store_value(&pw_config_operator_options[i], out, &v);
+        else
+            fail(c, st, 0, "operator", pw_config_operator_options[i].name, "%s", why);
+    }
+    if (st == PW_OK && !(out->config_dir = strdup(c->op_dir)))
+        st = PW_ENOMEM;
+    load_free(c);
+    if (st != PW_OK)
+        pw_config_operator_free(out);
+    else
+        memset(err, 0, sizeof *err);
+    return st;
+}
+
+void pw_config_operator_free(pw_config_operator_t *op)
+{
+    if (!op)
+        return;
+    pw_config_free(pw_config_operator_options, CFG_OP_KEYS, op);
+    free(op->config_dir);
+    op->config_dir = NULL;
 }
 
 /* ---- where a key is ---- */

@@ -165,6 +165,71 @@ pw_status_t pw_config_parse_size(const char *text, int64_t *out_bytes);
  */
 pw_status_t pw_config_parse_bool(const char *text, int *out);
 
+/*
+ * The operator file (docs/config.md, "The operator file"). What every role of one operator
+ * shares is written once, in an [operator] section: in a file a role's configuration names with
+ * "include = FILE" on a line before its first section (FILE relative to the including file's
+ * directory), or in the role's file itself. Its values are the variables of built-in defaults:
+ * a role's table may give an option the default "watcher.${domain}", filled from the operator
+ * file; ${name:-text} gives text when name is unset, ${name:+text} gives text only when name is
+ * set. A default that needs an unset ${name} leaves its option required. The variables: the
+ * [operator] keys below and config_dir, the directory of the file holding [operator].
+ */
+
+/** What an operator file holds (pw_config_operator_load()). Strings are malloc'd. */
+typedef struct pw_config_operator {
+    char *domain;    /**< the operator's network domain (required) */
+    char *secret;    /**< the XEP-0114 secret of its server's component definitions (required) */
+    char *server;    /**< host of the server's component listener (127.0.0.1) */
+    int port;        /**< its port (5347) */
+    char *state_dir; /**< where the roles keep their state (/var/lib/peerwatch) */
+    char *key_dir;   /**< this operator's key pair <domain>.key/.pub and its peers' keys
+                          (${config_dir}/keys) */
+    char *config_dir; /**< the directory of the file holding [operator] */
+} pw_config_operator_t;
+
+/** The [operator] keys, with offsets into pw_config_operator_t (config_dir is no key). */
+extern const pw_config_option_t pw_config_operator_options[];
+/** Number of rows of pw_config_operator_options. */
+extern const size_t pw_config_operator_count;
+
+/**
+ * Load an operator file, or the [operator] part of a role's file (its include followed; its
+ * other sections are skipped unread).
+ * @param path the file
+ * @param out receives the values, defaults filled in (free with pw_config_operator_free())
+ * @param err receives the error on failure (may be NULL): file, line, key, message
+ * @return PW_OK; PW_ENOTFOUND when the file has no [operator] section and no include;
+ *         PW_EIO; PW_ENOMEM; PW_ECONFIG
+ */
+pw_status_t pw_config_operator_load(const char *path, pw_config_operator_t *out, pw_config_error_t *err);
+
+/** Free what pw_config_operator_load() stored (NULL and a zeroed struct are fine). @param op the values */
+void pw_config_operator_free(pw_config_operator_t *op);
+
+/** Variables for pw_config_expand(): names[i] has values[i] (NULL: unset). */
+typedef struct pw_config_vars {
+    const char *const *names;
+    const char *const *values;
+    size_t n;
+} pw_config_vars_t;
+
+/**
+ * Expand ${name}, ${name:-text} and ${name:+text} (text may hold more of them).
+ * @param text the text
+ * @param vars the variables (NULL: none set)
+ * @param out receives the expansion
+ * @param cap size of out
+ * @param missing receives the name of the first unset variable a plain ${name} needed (may be NULL)
+ * @param mcap size of missing
+ * @return PW_OK; PW_ENOTFOUND (an unset ${name}); PW_EINVAL (a malformed ${...}); PW_ERANGE (out too small)
+ */
+pw_status_t pw_config_expand(const char *text, const pw_config_vars_t *vars, char *out, size_t cap,
+                             char *missing, size_t mcap);
+
+/** @return 1 when text holds a "${": a default filled from the operator file, else 0 */
+int pw_config_has_vars(const char *text);
+
 /** The options every component has; roles embed it as `pw_config_common_t common;`. */
 typedef struct pw_config_common {
     char *jid;                  /**< [component] jid: the component's domain (required) */
@@ -182,17 +247,17 @@ typedef struct pw_config_common {
  * The common option rows with offsets into a struct where pw_config_common_t sits at byte
  * offset BASE. Use PW_CONFIG_COMMON_OPTIONS() in a role's table instead of this.
  */
-#define PW_CONFIG_COMMON_OPTIONS_AT(base)                                                        \
-    { "component", "jid", PW_OPT_DOMAIN, 1, 253, NULL,                                           \
+#define PW_CONFIG_COMMON_OPTIONS_AT(base, jid_default)                                           \
+    { "component", "jid", PW_OPT_DOMAIN, 1, 253, (jid_default),                                  \
       "the component's domain (its JID), e.g. hss.opa.example",                                 \
       (base) + offsetof(pw_config_common_t, jid) },                                              \
-    { "component", "secret", PW_OPT_STRING, 1, 1023, NULL,                                       \
+    { "component", "secret", PW_OPT_STRING, 1, 1023, "${secret}",                                \
       "XEP-0114 shared secret, as in the server's component definition",                         \
       (base) + offsetof(pw_config_common_t, secret) },                                           \
-    { "component", "server", PW_OPT_HOST, 0, 0, "127.0.0.1",                                     \
+    { "component", "server", PW_OPT_HOST, 0, 0, "${server:-127.0.0.1}",                          \
       "host of the XMPP server's component listener",                                            \
       (base) + offsetof(pw_config_common_t, server) },                                           \
-    { "component", "port", PW_OPT_PORT, 0, 0, "5347",                                            \
+    { "component", "port", PW_OPT_PORT, 0, 0, "${port:-5347}",                                   \
       "TCP port of the XMPP server's component listener",                                        \
       (base) + offsetof(pw_config_common_t, port) },                                             \
     { "component", "connect_timeout", PW_OPT_DURATION, 100, 600000, "10s",                       \
@@ -227,7 +292,14 @@ typedef struct pw_config_common {
  *
  * then load, free and print with that one table.
  */
-#define PW_CONFIG_COMMON_OPTIONS(type, member) PW_CONFIG_COMMON_OPTIONS_AT(offsetof(type, member))
+#define PW_CONFIG_COMMON_OPTIONS(type, member) PW_CONFIG_COMMON_OPTIONS_AT(offsetof(type, member), NULL)
+
+/**
+ * The same for a role whose component JID defaults to "<label>.${domain}" of the operator
+ * file (docs/config.md): PW_CONFIG_ROLE_OPTIONS(hss_settings_t, common, "hss").
+ */
+#define PW_CONFIG_ROLE_OPTIONS(type, member, label)                                                \
+    PW_CONFIG_COMMON_OPTIONS_AT(offsetof(type, member), label ".${domain}")
 
 /** The common rows alone, with offsets into pw_config_common_t itself. */
 extern const pw_config_option_t pw_config_common_options[];

@@ -238,6 +238,9 @@ int pw_runtime_main(const pw_role_t *role, int argc, char **argv)
         case 'c': rt.config_path = optarg; break;
         case 'k': check_only = 1; break;
         case 'H':
+            printf("# the operator file (include = FILE before the first section; docs/config.md)\n");
+            pw_config_print_reference(stdout, pw_config_operator_options, pw_config_operator_count, NULL, 0);
+            printf("\n# this role's own file\n");
             pw_config_print_reference(stdout, role->options, role->noptions, role->maps, role->nmaps);
             return 0;
         case 'h': usage(role, stdout); return 0;
