@@ -25,6 +25,9 @@ typedef struct pwt_trial_opts {
     const char *base_dir;    /**< where to put everything; NULL: a fresh temp dir */
     int verbose;             /**< print each step to stdout */
     int bench;               /**< declare tests/bench/bench_chain's echo relays on both servers */
+    int servers_only;        /**< dnsmasq, both servers, users and rosters, but no component: for
+                                  components set up and started by someone else (the deployment
+                                  test follows docs/operating.md) */
     const char *servers[2];  /**< each operator's XMPP server (A's, B's): "prosody",
                                   "ejabberd", or "ejabberd-cluster" (two nodes: the second on
                                   127.0.0.4 for B, 127.0.0.5 for A, with ps2 and a second

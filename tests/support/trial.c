@@ -345,7 +345,7 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
                  pwt_ejabberd_node(t->member[op]), second_node_ips[op]);
         }
     }
-    for (int op = 0; op < nops; op++) {
+    for (int op = 0; op < nops && !(o && o->servers_only); op++) {
         for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
             pwt_server_t *node = roles[i].node == 1 && t->member[op] ? t->member[op] : t->server[op];
             if ((roles[i].opb_only && op != PWT_OPB) || (roles[i].cluster_only && !t->member[op]))
@@ -425,6 +425,9 @@ pw_status_t pwt_trial_write_env(const pwt_trial_t *t, const char *path, int pid)
         fprintf(f, "%s_DOMAIN=%s\n%s_C2S=%s:%d\n%s_CDR_DIR=%s\n%s_SENT_DIR=%s\n%s_SERVER=%s\n", p,
                 domains[op], p, ips[op], pwt_server_c2s_port(t->server[op]), p, t->cdr_dir[op], p,
                 t->sent_dir[op], p, t->kind[op]);
+        /* where components attach: the server's component listener and its secret */
+        fprintf(f, "%s_COMPONENT=%s:%d\n%s_SECRET=%s\n", p, pwt_server_ip(t->server[op]),
+                pwt_server_component_port(t->server[op]), p, pwt_server_secret(t->server[op]));
         if (t->member[op]) /* a cluster's second node: the same users log in there too */
             fprintf(f, "%s_C2S_NODE2=%s:%d\n", p, second_node_ips[op],
                     pwt_server_c2s_port(t->member[op]));

@@ -17,7 +17,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: pw-trial [--servers A,B] [--hss-only] [--keep]\n"
-            "       pw-trial --up [--servers A,B] [--env FILE]\n"
+            "       pw-trial --up [--servers A,B] [--servers-only] [--env FILE]\n"
             "       pw-trial --down [--env FILE]\n"
             "\n"
             "Without a mode: bring the two-operator trial up (dnsmasq, an XMPP server for opa.example\n"
@@ -29,6 +29,8 @@ static void usage(FILE *out)
             "  --hss-only  only operator A's server and HSS; print an HSS lookup made by a client\n"
             "  --keep      keep the trial's directory (configs, logs, charge records) afterwards\n"
             "  --up        bring the trial up, write FILE (default ./trial.env), stay up in the background\n"
+            "  --servers-only  with --up: dnsmasq and the two servers with their users, no component\n"
+            "              (FILE says where components attach: OPA_COMPONENT, OPA_SECRET...)\n"
             "  --down      stop the trial described by FILE (default ./trial.env)\n"
             "Exit status: 0 success, 1 the trial failed, 2 usage error.\n");
 }
@@ -265,12 +267,13 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--up") == 0) up = 1;
         else if (strcmp(argv[i], "--down") == 0) down = 1;
         else if (strcmp(argv[i], "--hss-only") == 0) hss_only = 1;
+        else if (strcmp(argv[i], "--servers-only") == 0) o.servers_only = 1;
         else if (strcmp(argv[i], "--keep") == 0) keep = 1;
         else if (strcmp(argv[i], "--env") == 0 && i + 1 < argc) env = argv[++i];
         else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) { usage(stdout); return 0; }
         else { usage(stderr); return 2; }
     }
-    if (up + down > 1) {
+    if (up + down > 1 || (o.servers_only && !up)) {
         usage(stderr);
         return 2;
     }
