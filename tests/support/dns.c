@@ -31,6 +31,12 @@ struct pwt_dnsmasq {
 pw_status_t pwt_dnsmasq_start(pwt_dnsmasq_t **out, const char *template_path,
                               const char *const vars[])
 {
+    return pwt_dnsmasq_start_on(out, template_path, vars, 0);
+}
+
+pw_status_t pwt_dnsmasq_start_on(pwt_dnsmasq_t **out, const char *template_path,
+                                 const char *const vars[], int port)
+{
     pw_status_t st = PW_EINVAL;
     pwt_dnsmasq_t *d = NULL;
     char template_abs[PWT_PATH_MAX];
@@ -65,7 +71,7 @@ pw_status_t pwt_dnsmasq_start(pwt_dnsmasq_t **out, const char *template_path,
     if (st != PW_OK)
         goto done;
     st = PW_EIO;
-    d->port = pwt_port_pick_udp_tcp(LISTEN_IP);
+    d->port = port > 0 ? port : pwt_port_pick_udp_tcp(LISTEN_IP);
     if (d->port < 0)
         goto done;
     snprintf(d->server, sizeof d->server, "%s@%d", LISTEN_IP, d->port);

@@ -20,6 +20,13 @@ typedef struct pwt_dnsmasq pwt_dnsmasq_t;
 pw_status_t pwt_dnsmasq_start(pwt_dnsmasq_t **out, const char *template_path,
                               const char *const vars[]);
 
+/**
+ * The same on a port the caller picked (pwt_port_pick_udp_tcp()), for a test that must name
+ * the server in configurations written before it starts; port 0 picks one.
+ */
+pw_status_t pwt_dnsmasq_start_on(pwt_dnsmasq_t **out, const char *template_path,
+                                 const char *const vars[], int port);
+
 /** @return the port it listens on (UDP and TCP, 127.0.0.1), or -1 for NULL */
 int pwt_dnsmasq_port(const pwt_dnsmasq_t *d);
 
