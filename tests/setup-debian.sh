@@ -27,6 +27,8 @@ PACKAGES=(
     openssl procps iproute2
     # what a person uses: the Profanity console client, driven in tmux by test_profanity
     profanity tmux
+    # what an operator's host uses: systemd (test_install checks the units with systemd-analyze)
+    systemd
 )
 
 me=$(basename "$0")

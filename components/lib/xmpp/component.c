@@ -11,6 +11,7 @@
 
 #include "core/pw_log.h"
 #include "core/pw_map.h"
+#include "core/pw_sdnotify.h"
 
 #define NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
 #define NS_DISCO_ITEMS "http://jabber.org/protocol/disco#items"
@@ -471,6 +472,11 @@ void pw_component_transport_up(pw_component_t *c)
     }
     c->online = 1;
     pw_info(NULL, "%s is online", c->jid);
+    {
+        char state[PW_SDNOTIFY_STATE_MAX];
+        snprintf(state, sizeof state, "READY=1\nSTATUS=online as %s", c->jid);
+        pw_sdnotify(state); /* a Type=notify unit is ready once the handshake succeeded */
+    }
     if (c->on_link)
         c->on_link(c, 1, c->on_link_arg);
 }
@@ -480,7 +486,10 @@ void pw_component_transport_down(pw_component_t *c)
     int was = c->online;
     c->online = 0;
     if (was) {
+        char state[PW_SDNOTIFY_STATE_MAX];
         pw_warn(NULL, "%s lost its connection to the server", c->jid);
+        snprintf(state, sizeof state, "STATUS=%s lost its connection to the server: reconnecting", c->jid);
+        pw_sdnotify(state);
         if (c->on_link)
             c->on_link(c, 0, c->on_link_arg);
     }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/pw_log.h"
+#include "core/pw_sdnotify.h"
 #include "xmpp/pw_transport.h"
 
 #define STOP_GRACE_MS 3000
@@ -98,19 +99,18 @@ static void on_stop_signal(pw_loop_t *loop, int signo, void *arg)
 {
     runtime_t *rt = arg;
     pw_info(NULL, "signal %d: stopping", signo);
+    pw_sdnotify("STOPPING=1\nSTATUS=stopping");
     rt->stopping = 1;
     pw_loop_stop(loop);
 }
 
-static void on_reload_signal(pw_loop_t *loop, int signo, void *arg)
+/* Reload the configuration; the running one stays when the new one is refused. */
+static void reload(runtime_t *rt)
 {
-    runtime_t *rt = arg;
     const pw_role_t *role = rt->role;
     void *fresh = calloc(1, role->settings_size);
     char why[1024];
     pw_config_common_t *old_common, *new_common;
-    (void)loop;
-    (void)signo;
 
     if (!fresh)
         return;
@@ -143,6 +143,16 @@ static void on_reload_signal(pw_loop_t *loop, int signo, void *arg)
     }
     pw_log_setup(NULL, common_of(role, rt->settings)->log_level);
     pw_info(NULL, "configuration reloaded from %s", rt->config_path);
+}
+
+/* SIGHUP (systemctl reload): the service manager is told while it lasts. */
+static void on_reload_signal(pw_loop_t *loop, int signo, void *arg)
+{
+    (void)loop;
+    (void)signo;
+    pw_sdnotify("RELOADING=1\nSTATUS=reloading the configuration");
+    reload(arg);
+    pw_sdnotify("READY=1\nSTATUS=running (the log says whether the reload took)");
 }
 
 static int run(runtime_t *rt)
