@@ -230,7 +230,7 @@ static void name_item(pw_presence_t *ps, const char *presentity, const char *msi
                  presentity, msisdn);
         return;
     }
-    snprintf(contact, sizeof contact, "%s@%s", msisdn, ps->s->watcher);
+    pw_presence_contact_jid(msisdn, ps->s->watcher, contact, sizeof contact);
     pw_approval_name(msisdn, watcher_jid, name, sizeof name);
     a = calloc(1, sizeof *a);
     if (!a || !(a->presentity = strdup(presentity)) || !(a->contact = strdup(contact)) ||

@@ -35,6 +35,27 @@ static int jid_key(const char *jid, char *out, size_t cap)
     return 1;
 }
 
+/* A roster <item/>'s key (jid_key() of its 'jid') into key; 0 when it is no item with a JID. */
+static int item_key(xmpp_stanza_t *it, char *key, size_t cap)
+{
+    const char *name = xmpp_stanza_get_name(it);
+    return xmpp_stanza_is_tag(it) && name && strcmp(name, "item") == 0 &&
+           jid_key(xmpp_stanza_get_attribute(it, "jid"), key, cap);
+}
+
+/* Does the item let its contact see the user's presence (subscription from or both)? None, to
+ * or an absent subscription (none) do not. */
+static int item_allows(xmpp_stanza_t *it)
+{
+    const char *sub = xmpp_stanza_get_attribute(it, "subscription");
+    return sub && (strcmp(sub, "from") == 0 || strcmp(sub, "both") == 0);
+}
+
+void pw_presence_contact_jid(const char *watcher_msisdn, const char *watcher_domain, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s@%s", watcher_msisdn, watcher_domain);
+}
+
 pw_status_t pw_presence_roster_read(xmpp_stanza_t *response, pw_map_t **out)
 {
     xmpp_stanza_t *query = response ? xmpp_stanza_get_child_by_ns(response, NS_ROSTER) : NULL;
@@ -46,15 +67,11 @@ pw_status_t pw_presence_roster_read(xmpp_stanza_t *response, pw_map_t **out)
         return PW_ENOMEM;
     for (xmpp_stanza_t *it = query ? xmpp_stanza_get_children(query) : NULL; it;
          it = xmpp_stanza_get_next(it)) {
-        const char *sub, *name = xmpp_stanza_get_name(it);
         uintptr_t v, old;
-        if (!xmpp_stanza_is_tag(it) || !name || strcmp(name, "item") != 0 ||
-            !jid_key(xmpp_stanza_get_attribute(it, "jid"), key, sizeof key))
+        if (!item_key(it, key, sizeof key))
             continue;
-        sub = xmpp_stanza_get_attribute(it, "subscription");
-        /* none, to (or absent: none) declines; another item for the same JID may still allow */
-        v = (sub && (strcmp(sub, "from") == 0 || strcmp(sub, "both") == 0)) ? PW_PRESENCE_ALLOWED
-                                                                              : PW_PRESENCE_DECLINED;
+        /* another item for the same JID may still allow */
+        v = item_allows(it) ? PW_PRESENCE_ALLOWED : PW_PRESENCE_DECLINED;
         old = (uintptr_t)pw_map_get(m, key);
         if (v + 1 > old && pw_map_put(m, key, (void *)(v + 1), NULL) != PW_OK) {
             pw_map_destroy(m);
@@ -81,7 +98,7 @@ pw_presence_verdict_t pw_presence_roster_verdict(const pw_map_t *roster, const c
 {
     char contact[PW_JID_MAX + 1];
     uintptr_t a, b;
-    snprintf(contact, sizeof contact, "%s@%s", watcher_msisdn, watcher_domain);
+    pw_presence_contact_jid(watcher_msisdn, watcher_domain, contact, sizeof contact);
     a = verdict_for(roster, contact);
     b = verdict_for(roster, watcher_jid);
     return (pw_presence_verdict_t)(a > b ? a : b);
@@ -96,15 +113,11 @@ static xmpp_stanza_t *unnamed_approved_item(xmpp_stanza_t *response, const char 
     if (!query || !jid_key(jid, want, sizeof want))
         return NULL;
     for (xmpp_stanza_t *it = xmpp_stanza_get_children(query); it; it = xmpp_stanza_get_next(it)) {
-        const char *el = xmpp_stanza_get_name(it), *sub, *name;
-        if (!xmpp_stanza_is_tag(it) || !el || strcmp(el, "item") != 0 ||
-            !jid_key(xmpp_stanza_get_attribute(it, "jid"), key, sizeof key) || strcmp(key, want) != 0)
+        const char *name;
+        if (!item_key(it, key, sizeof key) || strcmp(key, want) != 0)
             continue;
-        sub = xmpp_stanza_get_attribute(it, "subscription");
         name = xmpp_stanza_get_attribute(it, "name");
-        if (sub && (strcmp(sub, "from") == 0 || strcmp(sub, "both") == 0) && (!name || !*name))
-            return it;
-        return NULL;
+        return item_allows(it) && (!name || !*name) ? it : NULL;
     }
     return NULL;
 }

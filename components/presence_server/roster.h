@@ -23,6 +23,16 @@ typedef enum pw_presence_verdict {
 xmpp_stanza_t *pw_presence_roster_request(xmpp_ctx_t *ctx, const char *presentity_jid);
 
 /**
+ * A watcher's contact JID at the own Watcher Application: <msisdn>@<watcher domain>, the JID
+ * a presentity's roster holds for it.
+ * @param watcher_msisdn the watcher's MSISDN
+ * @param watcher_domain the own Watcher Application's domain
+ * @param out receives the JID (truncated to cap - 1 characters)
+ * @param cap the size of out
+ */
+void pw_presence_contact_jid(const char *watcher_msisdn, const char *watcher_domain, char *out, size_t cap);
+
+/**
  * Read a roster result into a verdict table: each item's bare JID (normalised and folded)
  * with the highest verdict of its items.
  * @param response the roster result (its <query xmlns='jabber:iq:roster'/>; none: empty)
