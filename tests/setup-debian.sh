@@ -13,6 +13,8 @@ PACKAGES=(
     build-essential autoconf automake libtool pkg-config git ca-certificates
     # libraries the components link: libstrophe + expat, OpenSSL, c-ares, libinih, jansson
     libstrophe-dev libexpat1-dev libssl-dev libc-ares-dev libinih-dev libjansson-dev
+    # the metrics endpoint (libmicrohttpd) and readiness for systemd (libsystemd's sd_notify)
+    libmicrohttpd-dev libsystemd-dev
     # unit and integration tests
     libcriterion-dev
     # servers the integration tests and the trial drive: Prosody 0.12 with mod_privilege
@@ -27,8 +29,9 @@ PACKAGES=(
     openssl procps iproute2
     # what a person uses: the Profanity console client, driven in tmux by test_profanity
     profanity tmux
-    # what an operator's host uses: systemd (test_install checks the units with systemd-analyze)
-    systemd
+    # what an operator's host uses: systemd (test_install checks the units with systemd-analyze),
+    # man to render the manual pages
+    systemd man-db groff-base
 )
 
 me=$(basename "$0")
