@@ -6,6 +6,7 @@
 #include <strophe.h>
 
 #include "core/pw_loop.h"
+#include "core/pw_metrics.h"
 #include "xmpp/pw_stanza.h"
 #include "core/pw_status.h"
 
@@ -48,6 +49,7 @@ typedef struct pw_component_opts {
     const char *disco_type;     /**< XEP-0030 identity type, e.g. "generic" */
     const char *disco_name;     /**< XEP-0030 identity name (human readable) */
     uint64_t iq_timeout_ms;     /**< default timeout of outgoing IQs (0: 10 s) */
+    pw_metrics_t *metrics;      /**< the process's metrics (borrowed, may be NULL: none kept) */
 } pw_component_opts_t;
 
 /**
@@ -82,6 +84,9 @@ const char *pw_component_jid(const pw_component_t *c);
 xmpp_ctx_t *pw_component_ctx(const pw_component_t *c);
 /** @return the event loop */
 pw_loop_t *pw_component_loop(const pw_component_t *c);
+/** @return the process's metrics registry for the role's figures (NULL: none kept; every
+ *          pw_metrics function accepts NULL) */
+pw_metrics_t *pw_component_metrics(const pw_component_t *c);
 /** @return non-zero while the transport is up (handshake done) */
 int pw_component_online(const pw_component_t *c);
 
