@@ -98,6 +98,27 @@ void pw_histogram_observe(pw_histogram_t *h, double v);
 /** @return how many observations a histogram holds (0 for NULL) */
 uint64_t pw_histogram_count(const pw_histogram_t *h);
 
+/**
+ * Write one label, name="value", with value escaped for the exposition format (\\, \" and
+ * newline), e.g. to build a label set from a value read off the wire.
+ * @param buf receives the NUL-terminated text
+ * @param cap its size
+ * @param name the label name, [a-zA-Z_][a-zA-Z0-9_]*
+ * @param value the raw value
+ * @return PW_OK; PW_EINVAL (bad name, NULL); PW_ERANGE (does not fit); PW_ENOMEM
+ */
+pw_status_t pw_metrics_label(char *buf, size_t cap, const char *name, const char *value);
+
+/**
+ * Write a value as the exposition format does: NaN, +Inf, -Inf, else the shortest decimal that
+ * reads back exactly (1, 0.25, 1e-05).
+ * @param v the value
+ * @param buf receives the NUL-terminated text; 32 bytes are enough
+ * @param cap its size
+ * @return PW_OK, PW_ERANGE (does not fit) or PW_ENOMEM
+ */
+pw_status_t pw_metrics_format_value(double v, char *buf, size_t cap);
+
 /** Default buckets for latencies in seconds: 0.5 ms .. 10 s. */
 #define PW_METRICS_LATENCY_BOUNDS_N 14
 extern const double PW_METRICS_LATENCY_BOUNDS[PW_METRICS_LATENCY_BOUNDS_N];
