@@ -18,6 +18,7 @@ typedef struct gw_call {
     pw_gateway_t *gw;
     pw_enquiry_t e;                        /* as parsed, completed from the HSS record */
     char ps[PW_ENQUIRY_DOMAIN_MAX + 1];    /* the presence server, once known */
+    uint64_t started_ms;                   /* when it arrived (loop clock): its latency */
 } gw_call_t;
 
 /* The steps, in the seeds' order. */
@@ -54,19 +55,19 @@ static void on_enquiry(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payl
     gw_call_t *k;
 
     if (pw_enquiry_parse(payload, &e, &cond, why, sizeof why) != PW_OK) {
-        pw_component_reply_error(c, iq, cond, why);
+        pw_enquiry_refuse(c, iq, NULL, cond, why);
         return;
     }
     cond = authorize(gw, iq, payload, &e, &network, why, sizeof why);
     if (cond != PW_ERR_NONE) {
         pw_debug(id, "enquiry %s refused: %s", e.ref, why); /* the reply is logged too */
-        pw_component_reply_error(c, iq, cond, why);
+        pw_enquiry_refuse(c, iq, &e, cond, why);
         return;
     }
     if (!rate_admits(gw, network)) {
         snprintf(why, sizeof why, "%s sends more than %lld enquiries per second", network,
                  (long long)gw->settings->rate_per_peer);
-        pw_component_reply_error(c, iq, PW_ERR_RESOURCE_CONSTRAINT, why);
+        pw_enquiry_refuse(c, iq, &e, PW_ERR_RESOURCE_CONSTRAINT, why);
         return;
     }
     /* where notifications of a subscription go back to (docs/protocol.md §5.1): the sender */
@@ -75,11 +76,12 @@ static void on_enquiry(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payl
     k = calloc(1, sizeof *k);
     if (!k || pw_calls_add(gw->calls, &k->call, iq) != PW_OK) {
         free(k);
-        pw_component_reply_error(c, iq, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
+        pw_enquiry_refuse(c, iq, &e, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
         return;
     }
     k->gw = gw;
     k->e = e;
+    k->started_ms = pw_loop_now(pw_component_loop(c));
     lookup_in_hss(k);
 }
 
@@ -242,7 +244,7 @@ static void on_ps_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza
     gw_call_t *k = arg;
     const pw_gateway_settings_t *s = k->gw->settings;
     char text[1024];
-    pw_error_t cond;
+    pw_error_t cond = outcome == PW_IQ_RESULT ? PW_ERR_NONE : PW_ERR_REMOTE_SERVER_TIMEOUT;
 
     if (hop_cancelled(k, outcome))
         return;
@@ -259,6 +261,7 @@ static void on_ps_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza
         }
     }
     snprintf(text, sizeof text, "the presence service of %s did not answer in time", s->network);
+    pw_enquiry_answered(c, k->e.kind, cond, k->started_ms);
     pw_enquiry_relay(c, k->call.req, outcome, response, text);
     pw_calls_end(&k->call);
 }
@@ -305,7 +308,7 @@ pw_status_t gw_flow_attach(pw_gateway_t *gw)
 
 /* ---- helpers ---- */
 
-/* Answer the peer's proxy with an error whose text is formatted, and end the call. */
+/* Answer the peer's proxy with an error whose text is formatted, and end the call (counted). */
 static void fail(gw_call_t *k, pw_error_t cond, const char *fmt, ...)
 {
     char text[PW_JID_MAX + 1024];
@@ -313,6 +316,7 @@ static void fail(gw_call_t *k, pw_error_t cond, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    pw_enquiry_answered(k->gw->c, k->e.kind, cond, k->started_ms);
     pw_calls_fail(&k->call, cond, text);
 }
 

@@ -14,6 +14,12 @@ static void set_closing_text(pw_gateway_t *gw)
     pw_calls_set_closing_text(gw->calls, text);
 }
 
+/* Sampled at scrape time (docs/metrics.md). */
+static double in_flight(void *gw)
+{
+    return (double)pw_gateway_in_flight(gw);
+}
+
 pw_status_t pw_gateway_create(pw_gateway_t **out, pw_component_t *c,
                               pw_gateway_settings_t *settings)
 {
@@ -37,7 +43,8 @@ pw_status_t pw_gateway_create(pw_gateway_t **out, pw_component_t *c,
                                        (size_t)settings->max_nonces)) != PW_OK ||
         (rc = pw_ratelimit_create(&gw->rates, (uint32_t)settings->rate_per_peer, 1000, 100000)) != PW_OK ||
         (rc = gw_flow_attach(gw)) != PW_OK ||
-        (rc = pw_component_add_feature(c, PW_NS_CHAIN)) != PW_OK)
+        (rc = pw_component_add_feature(c, PW_NS_CHAIN)) != PW_OK ||
+        (rc = pw_enquiry_gauge(c, PW_GAUGE_IN_FLIGHT, in_flight, gw)) != PW_OK)
         goto done;
     set_closing_text(gw);
     pw_info(NULL, "gateway of %s: %zu peer networks, HSS %s", settings->network,
@@ -65,6 +72,7 @@ void pw_gateway_destroy(pw_gateway_t *gw)
 {
     if (!gw)
         return;
+    pw_metrics_forget(pw_component_metrics(gw->c), gw);
     pw_calls_destroy(gw->calls); /* answers every enquiry in flight first */
     pw_ratelimit_destroy(gw->rates);
     pw_peering_replay_destroy(gw->replay);

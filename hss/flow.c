@@ -17,6 +17,8 @@ static int sender_allowed(const hss_t *hss, const char *from);
 static pw_error_t find_subscriber(const hss_t *hss, xmpp_stanza_t *lookup, hss_subscriber_t *sub,
                                   char *key, size_t keycap, char *why, size_t whycap);
 static void answer_record(pw_component_t *c, xmpp_stanza_t *iq, const hss_subscriber_t *s);
+static void refuse(pw_component_t *c, xmpp_stanza_t *iq, pw_error_t cond, const char *text);
+static void count(pw_component_t *c, pw_error_t cond);
 
 /*
  * A lookup arrives: <lookup msisdn='…'/> or <lookup jid='…'/> from one of the operator's own
@@ -32,13 +34,12 @@ static void on_lookup(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *looku
     pw_error_t cond;
 
     if (!sender_allowed(hss, xmpp_stanza_get_from(iq))) {
-        pw_component_reply_error(c, iq, PW_ERR_FORBIDDEN,
-                                 "only this operator's own components may query the HSS");
+        refuse(c, iq, PW_ERR_FORBIDDEN, "only this operator's own components may query the HSS");
         return;
     }
     cond = find_subscriber(hss, lookup, &sub, key, sizeof key, why, sizeof why);
     if (cond != PW_ERR_NONE) {
-        pw_component_reply_error(c, iq, cond, why);
+        refuse(c, iq, cond, why);
         return;
     }
     pw_debug(xmpp_stanza_get_id(iq), "lookup %s -> %s", key, sub.jid);
@@ -124,7 +125,7 @@ static void answer_record(pw_component_t *c, xmpp_stanza_t *iq, const hss_subscr
     if (copy_field(r.msisdn, sizeof r.msisdn, s->msisdn) != 0 ||
         copy_field(r.jid, sizeof r.jid, s->jid) != 0 ||
         copy_field(r.presence_server, sizeof r.presence_server, s->presence_server) != 0) {
-        pw_component_reply_error(c, iq, PW_ERR_INTERNAL_SERVER_ERROR, "subscriber record too long");
+        refuse(c, iq, PW_ERR_INTERNAL_SERVER_ERROR, "subscriber record too long");
         return;
     }
     r.active = !s->barred;
@@ -134,11 +135,30 @@ static void answer_record(pw_component_t *c, xmpp_stanza_t *iq, const hss_subscr
     r.balance = (long long)s->balance;
     sub = pw_hss_record_build(pw_component_ctx(c), &r);
     if (!sub) {
-        pw_component_reply_error(c, iq, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
+        refuse(c, iq, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
         return;
     }
     pw_component_reply_payload(c, iq, sub);
     xmpp_stanza_release(sub);
+    count(c, PW_ERR_NONE);
+}
+
+/* Answer a lookup with an error, counted. */
+static void refuse(pw_component_t *c, xmpp_stanza_t *iq, pw_error_t cond, const char *text)
+{
+    pw_component_reply_error(c, iq, cond, text);
+    count(c, cond);
+}
+
+/* Count a lookup answered in peerwatch_hss_lookups_total{outcome} (docs/metrics.md): "answered"
+ * with a record, else the condition (item-not-found: no such subscriber). */
+static void count(pw_component_t *c, pw_error_t cond)
+{
+    char labels[64];
+    snprintf(labels, sizeof labels, "outcome=\"%s\"", cond == PW_ERR_NONE ? "answered" : pw_error_name(cond));
+    pw_counter_inc(pw_metrics_counter(pw_component_metrics(c), "peerwatch_hss_lookups_total",
+                                      "Subscriber lookups answered, by outcome (answered or the error condition)",
+                                      labels));
 }
 
 /* ---- registration ---- */

@@ -50,6 +50,12 @@ static void on_reload_done(pw_loop_t *loop, int fd, unsigned events, void *arg)
 
 /* ---- lifecycle ---- */
 
+/* Sampled at scrape time (docs/metrics.md). */
+static double subscribers(void *hss)
+{
+    return (double)hss_db_count(((hss_t *)hss)->db);
+}
+
 pw_status_t hss_create(hss_t **out, pw_component_t *c, hss_settings_t *settings)
 {
     hss_t *hss = NULL;
@@ -73,7 +79,9 @@ pw_status_t hss_create(hss_t **out, pw_component_t *c, hss_settings_t *settings)
         goto done;
     }
     pw_info(NULL, "%zu subscribers loaded from %s", hss_db_count(hss->db), settings->subscribers);
-    if ((rc = hss_flow_attach(hss)) != PW_OK)
+    if ((rc = hss_flow_attach(hss)) != PW_OK ||
+        (rc = pw_metrics_gauge_fn(pw_component_metrics(c), "peerwatch_hss_subscribers",
+                                  "Subscribers in the subscriber file served", NULL, subscribers, hss)) != PW_OK)
         goto done;
     *out = hss;
     hss = NULL;
@@ -93,6 +101,7 @@ void hss_destroy(hss_t *hss)
 {
     if (!hss)
         return;
+    pw_metrics_forget(pw_component_metrics(hss->component), hss);
     if (hss->reload) {
         hss_db_t *pending = NULL;
         char err[64];

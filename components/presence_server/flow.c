@@ -43,6 +43,7 @@ typedef struct ps_job {
     int journaled;              /* the answer also waits for the journal's commit */
     int queued;                 /* in the commit queue (else awaiting the roster) */
     uint64_t seq;               /* the charge record that must be durable first */
+    uint64_t started_ms;        /* when it arrived (loop clock): its latency */
     pw_link_t qlink;            /* in the commit queue */
 } ps_job_t;
 
@@ -60,6 +61,7 @@ static void set_outcome(ps_job_t *j, pw_error_t cond, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static const char *presentity_label(const pw_enquiry_t *e);
 static void refuse_uncharged(ps_job_t *j);
+static void count_written(pw_presence_t *ps);
 static void job_free(ps_job_t *j);
 
 /* ------------------------------------------------------------------ step 7: the query arrives */
@@ -74,40 +76,41 @@ static void on_enquiry(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payl
     char why[PS_TEXT_MAX];
 
     if (!from_gateway(ps, xmpp_stanza_get_from(iq))) {
-        pw_component_reply_error(c, iq, PW_ERR_FORBIDDEN,
-                                 "only this operator's gateway may send enquiries to its presence server");
+        pw_enquiry_refuse(c, iq, NULL, PW_ERR_FORBIDDEN,
+                          "only this operator's gateway may send enquiries to its presence server");
         return;
     }
     j = calloc(1, sizeof *j);
     if (!j) {
-        pw_component_reply_error(c, iq, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
+        pw_enquiry_refuse(c, iq, NULL, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
         return;
     }
     if (pw_enquiry_parse(payload, &j->e, &cond, why, sizeof why) != PW_OK) {
-        pw_component_reply_error(c, iq, cond, why);
+        pw_enquiry_refuse(c, iq, NULL, cond, why);
         goto refused;
     }
     if (!j->e.presentity_jid[0]) {
-        pw_component_reply_error(c, iq, PW_ERR_BAD_REQUEST,
-                                 "'presentity-jid' is required (the gateway adds it)");
+        pw_enquiry_refuse(c, iq, &j->e, PW_ERR_BAD_REQUEST,
+                          "'presentity-jid' is required (the gateway adds it)");
         goto refused;
     }
     if ((j->e.kind == PW_KIND_CHANGES || j->e.kind == PW_KIND_NEXT) && !j->e.proxy[0]) {
-        pw_component_reply_error(c, iq, PW_ERR_BAD_REQUEST,
-                                 "'proxy' is required for subscriptions (the gateway adds it)");
+        pw_enquiry_refuse(c, iq, &j->e, PW_ERR_BAD_REQUEST,
+                          "'proxy' is required for subscriptions (the gateway adds it)");
         goto refused;
     }
     if (j->e.kind == PW_KIND_CHANGES && (int64_t)j->e.duration_s * 1000 > ps->s->max_duration_ms) {
         snprintf(why, sizeof why, "'duration' must not exceed %lld seconds on this presence server",
                  (long long)(ps->s->max_duration_ms / 1000));
-        pw_component_reply_error(c, iq, PW_ERR_BAD_REQUEST, why);
+        pw_enquiry_refuse(c, iq, &j->e, PW_ERR_BAD_REQUEST, why);
         goto refused;
     }
     if (pw_calls_add(ps->calls, &j->call, iq) != PW_OK) {
-        pw_component_reply_error(c, iq, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
+        pw_enquiry_refuse(c, iq, &j->e, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
         goto refused;
     }
     j->ps = ps;
+    j->started_ms = pw_loop_now(pw_component_loop(c));
     pw_debug(j->e.ref, "enquiry %s about %s from %s (%s)", pw_enquiry_kind_name(j->e.kind),
              j->e.presentity_jid, j->e.watcher_msisdn, j->e.watcher_network);
     if (j->e.kind == PW_KIND_STOP)
@@ -310,6 +313,7 @@ static void commit_hook(pw_loop_t *loop, void *arg)
     if (!journal_ok)
         pw_error(NULL, "the subscription journal could not be committed");
     durable = pw_cdr_writer_committed_seq(ps->cdr);
+    count_written(ps);
     for (l = pw_list_take_all(&ps->queue); l; l = next) {
         ps_job_t *j = PW_LIST_ITEM(l, ps_job_t, qlink);
         next = l->next;
@@ -336,6 +340,7 @@ static void send_answer(pw_presence_t *ps, ps_job_t *j)
     xmpp_stanza_t *payload = NULL, *state = NULL, *sub;
     char expires[PW_CDR_TIME_TEXT];
 
+    pw_enquiry_answered(ps->c, j->e.kind, j->cond, j->started_ms);
     if (j->cond != PW_ERR_NONE) {
         pw_calls_fail(&j->call, j->cond, j->text);
         return;
@@ -420,7 +425,17 @@ static const char *presentity_label(const pw_enquiry_t *e)
 /* Answer that charging failed, and end the job. */
 static void refuse_uncharged(ps_job_t *j)
 {
+    pw_enquiry_answered(j->ps->c, j->e.kind, PW_ERR_INTERNAL_SERVER_ERROR, j->started_ms);
     pw_calls_fail(&j->call, PW_ERR_INTERNAL_SERVER_ERROR, "charging is unavailable; try again later");
+}
+
+/* Count the charge records made durable since the last count. */
+static void count_written(pw_presence_t *ps)
+{
+    pw_cdr_writer_stats_t st;
+    pw_cdr_writer_stats(ps->cdr, &st);
+    pw_enquiry_count_charged(ps->c, st.records - ps->cdr_counted);
+    ps->cdr_counted = st.records;
 }
 
 /* End the job unanswered. */

@@ -45,6 +45,31 @@ static const char *node_of(const pw_presence_settings_t *s, pw_component_t *c)
     return s->cdr_node && s->cdr_node[0] ? s->cdr_node : pw_component_jid(c);
 }
 
+/* The figures sampled at scrape time (docs/metrics.md). */
+static double in_progress(void *ps)
+{
+    return (double)pw_presence_in_progress(ps);
+}
+
+static double subscriptions(void *ps)
+{
+    return (double)pw_subs_count(((pw_presence_t *)ps)->subs);
+}
+
+static double unacked(void *ps)
+{
+    return (double)pw_subs_unacked(((pw_presence_t *)ps)->subs);
+}
+
+static pw_status_t metrics_open(pw_presence_t *ps)
+{
+    pw_status_t rc;
+    if ((rc = pw_enquiry_gauge(ps->c, PW_GAUGE_IN_FLIGHT, in_progress, ps)) != PW_OK ||
+        (rc = pw_enquiry_gauge(ps->c, PW_GAUGE_SUBSCRIPTIONS, subscriptions, ps)) != PW_OK)
+        return rc;
+    return pw_enquiry_gauge(ps->c, PW_GAUGE_UNACKED, unacked, ps);
+}
+
 pw_status_t pw_presence_create(pw_presence_t **out, pw_component_t *c,
                                const pw_presence_settings_t *settings)
 {
@@ -84,7 +109,8 @@ pw_status_t pw_presence_create(pw_presence_t **out, pw_component_t *c,
     if ((rc = pw_subs_create(&ps->subs, c, &sc, ps->table, ps->cdr)) != PW_OK ||
         (rc = pw_presence_flow_start(ps)) != PW_OK ||
         (rc = pw_watchers_create(&ps->watchers, c, ps->subs, serves_domain, ps)) != PW_OK ||
-        (rc = pw_presence_privilege_start(ps)) != PW_OK)
+        (rc = pw_presence_privilege_start(ps)) != PW_OK ||
+        (rc = metrics_open(ps)) != PW_OK)
         goto done;
     pw_info(NULL, "presence server for %s: enquiries from %s%s, approvals via %s, charge records "
             "in %s, %zu subscriptions", settings->network, settings->gateway.items[0],
@@ -125,6 +151,7 @@ void pw_presence_destroy(pw_presence_t *ps)
 {
     if (!ps)
         return;
+    pw_metrics_forget(pw_component_metrics(ps->c), ps);
     pw_presence_privilege_stop(ps);
     pw_presence_flow_stop(ps);
     pw_presence_approval_fini(ps);

@@ -42,6 +42,7 @@ struct pw_presence {
     uint64_t approvals_swept_ms;
     pw_list_t areqs;             /* approval and naming IQs in flight (approval.c's ps_areq_t) */
     pw_cdr_writer_t *cdr;
+    uint64_t cdr_counted;        /* charge records counted as written (flow.c's commit hook) */
     uint64_t cdr_probe_ms;
     int cdr_probed;
     pw_cdr_record_t rec;         /* scratch (large) */

@@ -144,6 +144,9 @@ void pw_subs_flush(pw_subs_t *s);
 /** @return the number of active subscriptions */
 size_t pw_subs_count(const pw_subs_t *s);
 
+/** @return the number of notifications sent and not yet acknowledged (nor given up) */
+size_t pw_subs_unacked(const pw_subs_t *s);
+
 /** One subscription as the watchers command lists it. Pointers valid during the callback. */
 typedef struct pw_subs_view {
     const char *id;

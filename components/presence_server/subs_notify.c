@@ -61,6 +61,7 @@ pw_status_t pw_subs_notify_send(pw_subs_t *s, ps_sub_t *sub, const char *reason,
         sub->out = o;
     o = NULL;
     s->stats.notifications++;
+    pw_notify_count_sent(s->c);
     pw_debug(n->ref, "notify %s seq %u to %s%s%s", n->subscription, (unsigned)n->seq, n->proxy,
              reason ? " ended=" : "", reason ? reason : "");
 done:
@@ -139,7 +140,6 @@ static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_st
     ps_sub_t *sub = o->sub;
     char text[256], id[PW_SUBS_ID_TEXT];
     pw_error_t cond = PW_ERR_NONE;
-    (void)c;
 
     pw_list_unlink(&s->outs, &o->link);
     if (sub)
@@ -149,6 +149,7 @@ static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_st
         break;
     case PW_IQ_RESULT:
         s->stats.acked++;
+        pw_notify_count_acked(c);
         if (sub)
             s->on_acked(s, sub);
         break;
@@ -194,6 +195,14 @@ static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_st
         break;
     }
     out_free(o);
+}
+
+size_t pw_subs_unacked(const pw_subs_t *s)
+{
+    size_t n = 0;
+    for (const pw_link_t *l = s ? s->outs.head : NULL; l; l = l->next)
+        n++;
+    return n;
 }
 
 void pw_subs_notify_cancel_all(pw_subs_t *s)

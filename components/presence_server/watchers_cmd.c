@@ -16,7 +16,7 @@
 #include "pw_watchers.h"
 
 #define NS_COMMANDS "http://jabber.org/protocol/commands"
-#define NS_DISCO_ITEMS "http://jabber.org/protocol/disco#items"
+#define WATCHERS_NAME "Who watches me"
 #define NS_DATA "jabber:x:data"
 
 struct pw_watchers {
@@ -179,35 +179,6 @@ static void on_command(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payl
     pw_debug(NULL, "%s listed its watchers", bare);
 }
 
-/* XEP-0030 disco#items: the command list under node http://jabber.org/protocol/commands. */
-static void on_items(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg)
-{
-    pw_watchers_t *w = arg;
-    const char *node = xmpp_stanza_get_attribute(payload, "node");
-    xmpp_stanza_t *query, *item;
-
-    if (node && strcmp(node, NS_COMMANDS) != 0) {
-        pw_component_reply_error(c, iq, PW_ERR_ITEM_NOT_FOUND, "no such disco node");
-        return;
-    }
-    query = xmpp_stanza_new(pw_component_ctx(c));
-    if (!query)
-        return;
-    xmpp_stanza_set_name(query, "query");
-    xmpp_stanza_set_ns(query, NS_DISCO_ITEMS);
-    if (node) {
-        xmpp_stanza_set_attribute(query, "node", node);
-        item = w ? pw_stanza_add_child(query, "item", NULL) : NULL;
-        if (item) {
-            xmpp_stanza_set_attribute(item, "jid", pw_component_jid(c));
-            xmpp_stanza_set_attribute(item, "node", PW_WATCHERS_NODE);
-            xmpp_stanza_set_attribute(item, "name", "Who watches me");
-        }
-    }
-    pw_component_reply_payload(c, iq, query);
-    xmpp_stanza_release(query);
-}
-
 pw_status_t pw_watchers_create(pw_watchers_t **out, pw_component_t *c, pw_subs_t *subs,
                                pw_watchers_local_fn local, void *arg)
 {
@@ -224,9 +195,8 @@ pw_status_t pw_watchers_create(pw_watchers_t **out, pw_component_t *c, pw_subs_t
     w->subs = subs;
     w->local = local;
     w->arg = arg;
-    if ((rc = pw_component_on_iq(c, NS_COMMANDS, "command", PW_IQ_SET, on_command, w)) != PW_OK ||
-        (rc = pw_component_on_iq(c, NS_DISCO_ITEMS, "query", PW_IQ_GET, on_items, w)) != PW_OK ||
-        (rc = pw_component_add_feature(c, NS_COMMANDS)) != PW_OK)
+    /* the component core routes the node here and lists it in disco#items (XEP-0050 §2.2) */
+    if ((rc = pw_component_add_command(c, PW_WATCHERS_NODE, WATCHERS_NAME, on_command, w)) != PW_OK)
         goto done;
     *out = w;
     w = NULL;
@@ -240,7 +210,7 @@ void pw_watchers_destroy(pw_watchers_t *w)
 {
     if (!w)
         return;
-    pw_component_on_iq(w->c, NS_COMMANDS, "command", PW_IQ_SET, on_command, NULL);
-    pw_component_on_iq(w->c, NS_DISCO_ITEMS, "query", PW_IQ_GET, on_items, NULL);
+    /* a command that arrives after this is answered "stopping" (on_command with no state) */
+    pw_component_add_command(w->c, PW_WATCHERS_NODE, WATCHERS_NAME, on_command, NULL);
     free(w);
 }

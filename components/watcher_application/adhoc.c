@@ -350,40 +350,13 @@ static void on_command(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *cmd,
     }
 }
 
-/* XEP-0030 items: the commands node (XEP-0050 §2.2) and the WA itself (no node: what a person
- * browsing the service with /disco items finds) list the command; other nodes are empty. */
-static void on_disco_items(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *query, void *arg)
-{
-    const char *node = xmpp_stanza_get_attribute(query, "node");
-    xmpp_stanza_t *answer = xmpp_stanza_new(pw_component_ctx(c)), *item;
-    (void)arg;
-
-    if (!answer)
-        return;
-    xmpp_stanza_set_name(answer, "query");
-    xmpp_stanza_set_ns(answer, PW_WATCHER_NS_DISCO_ITEMS);
-    if (node)
-        xmpp_stanza_set_attribute(answer, "node", node);
-    if (!node || strcmp(node, PW_WATCHER_NS_COMMANDS) == 0) {
-        item = pw_stanza_add_child(answer, "item", NULL);
-        if (item) {
-            xmpp_stanza_set_attribute(item, "jid", pw_component_jid(c));
-            xmpp_stanza_set_attribute(item, "node", NODE);
-            xmpp_stanza_set_attribute(item, "name", NODE_NAME);
-        }
-    }
-    pw_component_reply_payload(c, iq, answer);
-    xmpp_stanza_release(answer);
-}
-
 pw_status_t pw_watcher_adhoc_register(pw_watcher_t *wa)
 {
     pw_status_t rc = pw_map_create(&wa->sessions);
-    if (rc == PW_OK)
-        rc = pw_component_on_iq(wa->c, PW_WATCHER_NS_COMMANDS, "command", PW_IQ_SET, on_command, wa);
-    if (rc == PW_OK)
-        rc = pw_component_on_iq(wa->c, PW_WATCHER_NS_DISCO_ITEMS, "query", PW_IQ_GET,
-                                on_disco_items, wa);
+    if (rc == PW_OK) /* the component core lists it in disco#items (XEP-0050 §2.2) */
+        rc = pw_component_add_command(wa->c, NODE, NODE_NAME, on_command, wa);
+    if (rc == PW_OK) /* and in the WA's own items: what a person browsing the service finds */
+        pw_component_list_commands_at_root(wa->c);
     return rc;
 }
 

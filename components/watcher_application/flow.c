@@ -24,6 +24,7 @@ typedef struct enquiry {
     char client_id[CLIENT_ID_MAX + 1];
     pw_enquiry_t chain;     /* filled step by step; ref "" until step 3 */
     int sent;               /* the chain enquiry is on its way (recorded as sent when it ends) */
+    uint64_t started_ms;    /* when it was taken in (loop clock): its latency */
 } enquiry_t;
 
 /* The steps, in the seeds' order. */
@@ -50,6 +51,7 @@ static answer_t answer_of(enquiry_t *e, pw_iq_outcome_t outcome, xmpp_stanza_t *
                           const char *timeout_text, pw_error_t *cond, char text[TEXT_MAX]);
 static void fail(enquiry_t *e, pw_error_t cond, const char *text);
 static void finish(enquiry_t *e, const char *outcome);
+static const char *asked_kind(const pw_watcher_ask_t *ask);
 
 /* ---- TS 23.141 A.1 step 1, gateway method step 1: alice asks her WA about B ---- */
 
@@ -105,6 +107,8 @@ pw_error_t pw_watcher_ask(pw_watcher_t *wa, const pw_watcher_ask_t *ask, char *t
     }
     e = NULL; /* e is in flight now */
 done:
+    if (cond != PW_ERR_NONE)
+        pw_enquiry_count(wa->c, asked_kind(ask), cond);
     free(e); /* refused before being put in flight */
     return cond;
 }
@@ -309,6 +313,7 @@ static void conclude(enquiry_t *e, pw_watcher_answer_t *ans)
                                ans->cond != PW_ERR_NONE ? pw_error_name(ans->cond) : ans->pending ? "pending" : "ok",
                                ans->subscription);
     e->job.done(e->wa, &e->job, ans);
+    pw_enquiry_answered(e->wa->c, e->job.kind, ans->cond, e->started_ms);
     if (ans->cond != PW_ERR_NONE)
         snprintf(outcome, sizeof outcome, "%s (%s)", pw_error_name(ans->cond), ans->text);
     else if (ans->pending)
@@ -424,6 +429,7 @@ static pw_error_t take_in(pw_watcher_t *wa, enquiry_t *e, const pw_watcher_ask_t
     e->job.done = ask->done;
     e->job.token = ask->token;
     e->wa = wa;
+    e->started_ms = pw_loop_now(pw_component_loop(wa->c));
     return PW_ERR_NONE;
 }
 
@@ -471,6 +477,13 @@ static void finish(enquiry_t *e, const char *outcome)
             e->chain.ref[0] ? e->chain.ref : "-", e->job.watcher,
             pw_enquiry_kind_name(e->chain.kind), e->job.address, outcome);
     pw_calls_end(&e->call);
+}
+
+/* The kind asked, as counted: its name, or NULL when it is none. */
+static const char *asked_kind(const pw_watcher_ask_t *ask)
+{
+    pw_enquiry_kind_t k;
+    return pw_enquiry_kind_parse(ask->kind, &k) == PW_OK ? pw_enquiry_kind_name(k) : NULL;
 }
 
 pw_status_t pw_watcher_flow_open(pw_watcher_t *wa)

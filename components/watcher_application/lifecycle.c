@@ -47,12 +47,29 @@ static uint64_t wall_default(void *arg)
     return pw_clock_wall_ms();
 }
 
+/* The figures sampled at scrape time (docs/metrics.md). */
+static double in_flight(void *wa)
+{
+    return (double)pw_watcher_inflight(wa);
+}
+
+static double subscriptions(void *wa)
+{
+    return (double)pw_watcher_subscriptions(wa);
+}
+
+static pw_status_t metrics_open(pw_watcher_t *wa)
+{
+    pw_status_t rc = pw_enquiry_gauge(wa->c, PW_GAUGE_IN_FLIGHT, in_flight, wa);
+    return rc == PW_OK ? pw_enquiry_gauge(wa->c, PW_GAUGE_SUBSCRIPTIONS, subscriptions, wa) : rc;
+}
+
 /* The WA's parts, set up in this order by create (their handlers on the component, their files),
  * and the disco features it then announces. */
 static pw_status_t (*const parts_open[])(pw_watcher_t *wa) = {
     pw_watcher_subs_open,         pw_watcher_sent_open,         pw_watcher_flow_open,
     pw_watcher_notify_register,   pw_watcher_approval_register, pw_watcher_gateway_register,
-    pw_watcher_adhoc_register,
+    pw_watcher_adhoc_register,    metrics_open,
 };
 static const char *const features[] = { PW_NS, PW_WATCHER_NS_GATEWAY, PW_WATCHER_NS_COMMANDS };
 
@@ -116,6 +133,7 @@ void pw_watcher_destroy(pw_watcher_t *wa)
     if (!wa)
         return;
     wa->closing = 1;
+    pw_metrics_forget(pw_component_metrics(wa->c), wa);
     pw_watcher_flow_close(wa);
     pw_watcher_roster_stop(wa);
     pw_watcher_adhoc_close(wa);

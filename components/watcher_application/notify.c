@@ -118,6 +118,7 @@ static void on_notify(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *el, v
     }
     pw_info(xmpp_stanza_get_id(iq), "notification %" PRIu64 " of %s for %s about %s%s%s", seq, id,
             sub->bare, sub->address, ended ? ": ended " : "", ended ? ended : "");
+    pw_notify_count_sent(c); /* to the watcher's client */
     if (sub->route == PW_WATCHER_ROUTE_ROSTER) {
         sub->seq = seq;
         pw_watcher_roster_notify(sub, ended ? NULL : stp, ended); /* may forget sub */

@@ -10,9 +10,15 @@
 static void commit_hook(pw_loop_t *loop, void *arg)
 {
     pw_watcher_t *wa = arg;
+    pw_cdr_writer_stats_t st;
     (void)loop;
-    if (wa->sent && pw_cdr_writer_pending(wa->sent) > 0 && pw_cdr_writer_commit(wa->sent) != PW_OK)
+    if (!wa->sent || pw_cdr_writer_pending(wa->sent) == 0)
+        return;
+    if (pw_cdr_writer_commit(wa->sent) != PW_OK)
         pw_error(NULL, "the record of enquiries sent cannot be written (retried at the next enquiry)");
+    pw_cdr_writer_stats(wa->sent, &st);
+    pw_enquiry_count_charged(wa->c, st.records - wa->sent_counted);
+    wa->sent_counted = st.records;
 }
 
 pw_status_t pw_watcher_sent_open(pw_watcher_t *wa)
@@ -31,6 +37,7 @@ pw_status_t pw_watcher_sent_open(pw_watcher_t *wa)
         pw_error(NULL, "cannot open the record of enquiries sent in %s: %s", dir, pw_strerror(rc));
         return rc;
     }
+    pw_enquiry_count_charged(wa->c, 0); /* listed from the start */
     return pw_loop_hook_add(pw_component_loop(wa->c), commit_hook, wa);
 }
 

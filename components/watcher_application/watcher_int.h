@@ -150,6 +150,7 @@ struct pw_watcher {
     pw_map_t *load_drop;            /* while the journal is opened: keys to delete */
     pw_map_t *sessions;             /* ad-hoc session id -> session */
     pw_cdr_writer_t *sent;          /* records of the enquiries sent, or NULL */
+    uint64_t sent_counted;          /* of them, those counted as written (sent.c) */
 };
 
 /**

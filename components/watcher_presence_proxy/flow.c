@@ -33,6 +33,8 @@ static void on_gateway_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_s
                               void *arg);
 static void give_up(pw_proxy_call_t *k);
 /* helpers */
+static void fail(pw_proxy_call_t *k, pw_error_t cond, const char *text);
+static void relay(pw_proxy_call_t *k, pw_error_t cond, xmpp_stanza_t *response);
 static int from_watcher(const pw_proxy_t *p, const char *from);
 static const char *call_id(const pw_proxy_call_t *k);
 static const char *status_reason(pw_status_t st);
@@ -53,17 +55,17 @@ void pw_proxy_on_enquiry(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *pa
     if (!from_watcher(p, xmpp_stanza_get_from(iq))) {
         snprintf(why, sizeof why, "only %.300s may send enquiries to the presence proxy of %.253s",
                  p->settings->watcher, p->settings->network);
-        pw_component_reply_error(c, iq, PW_ERR_FORBIDDEN, why);
+        pw_enquiry_refuse(c, iq, NULL, PW_ERR_FORBIDDEN, why);
         return;
     }
     if (pw_enquiry_parse(payload, &e, &cond, why, sizeof why) != PW_OK) {
-        pw_component_reply_error(c, iq, cond, why);
+        pw_enquiry_refuse(c, iq, NULL, cond, why);
         return;
     }
     if (strcasecmp(e.watcher_network, p->settings->network) != 0) {
         snprintf(why, sizeof why, "watcher-network %s is not this operator's network %s",
                  e.watcher_network, p->settings->network);
-        pw_component_reply_error(c, iq, PW_ERR_BAD_REQUEST, why);
+        pw_enquiry_refuse(c, iq, &e, PW_ERR_BAD_REQUEST, why);
         return;
     }
     k = calloc(1, sizeof *k);
@@ -73,14 +75,15 @@ void pw_proxy_on_enquiry(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *pa
         if (rc == PW_EFULL) {
             snprintf(why, sizeof why, "the presence proxy of %s has too many enquiries in flight",
                      p->settings->network);
-            pw_component_reply_error(c, iq, PW_ERR_RESOURCE_CONSTRAINT, why);
+            pw_enquiry_refuse(c, iq, &e, PW_ERR_RESOURCE_CONSTRAINT, why);
         } else {
-            pw_component_reply_error(c, iq, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
+            pw_enquiry_refuse(c, iq, &e, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
         }
         return;
     }
     k->p = p;
     k->e = e;
+    k->started_ms = pw_loop_now(pw_component_loop(c));
     pw_debug(xmpp_stanza_get_id(iq), "enquiry %s (%s) for %s", e.ref, pw_enquiry_kind_name(e.kind),
              e.presentity[0] ? e.presentity : e.presentity_jid);
     derive_network(k);
@@ -102,7 +105,7 @@ static void derive_network(pw_proxy_call_t *k)
         strlen(domain) > PW_ENQUIRY_DOMAIN_MAX) {
         char text[PW_JID_MAX + 64];
         snprintf(text, sizeof text, "presentity-jid %s has no usable domain", k->e.presentity_jid);
-        pw_calls_fail(&k->call, PW_ERR_JID_MALFORMED, text);
+        fail(k, PW_ERR_JID_MALFORMED, text);
         return;
     }
     network_found(k, domain);
@@ -129,7 +132,7 @@ static void by_enum(pw_proxy_call_t *k)
     }
     l = pw_proxy_lookup_new(k, name);
     if (!l) {
-        pw_calls_fail(&k->call, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
+        fail(k, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
         return;
     }
     rc = pw_proxy_lookup_naptr(l, enum_answer);
@@ -186,7 +189,7 @@ static void by_prefix(pw_proxy_call_t *k, const char *why, fallback_level_t leve
         pw_debug(call_id(k), "ENUM %s: %s; %s", k->e.presentity, why, then);
     if (!net) {
         snprintf(text, sizeof text, "cannot tell which network %s belongs to", k->e.presentity);
-        pw_calls_fail(&k->call, PW_ERR_REMOTE_SERVER_NOT_FOUND, text);
+        fail(k, PW_ERR_REMOTE_SERVER_NOT_FOUND, text);
         return;
     }
     network_found(k, net);
@@ -217,7 +220,7 @@ static void locate_gateways(pw_proxy_call_t *k)
     len = snprintf(name, sizeof name, "%s.%s", p->settings->gateway_service, k->network);
     if (len < 0 || (size_t)len > PW_RESOLVER_NAME_MAX) {
         pw_info(call_id(k), "SRV name for %s is too long", k->network);
-        pw_calls_fail(&k->call, PW_ERR_REMOTE_SERVER_NOT_FOUND, text);
+        fail(k, PW_ERR_REMOTE_SERVER_NOT_FOUND, text);
         return;
     }
     if (pw_dnscache_get_srv(p->cache, name, &st, &rrs, &n) == PW_OK) {
@@ -226,14 +229,14 @@ static void locate_gateways(pw_proxy_call_t *k)
     }
     l = pw_proxy_lookup_new(k, name);
     if (!l) {
-        pw_calls_fail(&k->call, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
+        fail(k, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
         return;
     }
     rc = pw_proxy_lookup_srv(l, srv_answer);
     if (rc != PW_OK) {
         pw_warn(call_id(k), "SRV %s: the lookup could not start (%s)", name, pw_strerror(rc));
-        pw_calls_fail(&k->call, rc == PW_ENOMEM ? PW_ERR_INTERNAL_SERVER_ERROR
-                                                : PW_ERR_REMOTE_SERVER_NOT_FOUND, text);
+        fail(k, rc == PW_ENOMEM ? PW_ERR_INTERNAL_SERVER_ERROR : PW_ERR_REMOTE_SERVER_NOT_FOUND,
+             text);
     }
 }
 
@@ -251,12 +254,12 @@ static void srv_answer(pw_proxy_call_t *k, pw_status_t st, const pw_srv_rr_t *rr
             pw_info(id, "SRV %s.%s: no record (%s negative answer)", service, k->network, how);
         else
             pw_warn(id, "SRV %s.%s: %s", service, k->network, status_reason(st));
-        pw_calls_fail(&k->call, PW_ERR_REMOTE_SERVER_NOT_FOUND, text);
+        fail(k, PW_ERR_REMOTE_SERVER_NOT_FOUND, text);
         return;
     }
     rc = pw_proxy_targets_set(k, rrs, n);
     if (rc == PW_ENOMEM) {
-        pw_calls_fail(&k->call, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
+        fail(k, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
         return;
     }
     if (rc != PW_OK) {
@@ -265,7 +268,7 @@ static void srv_answer(pw_proxy_call_t *k, pw_status_t st, const pw_srv_rr_t *rr
                     service, k->network);
         else
             pw_warn(id, "SRV %s.%s: unusable answer (%s)", service, k->network, pw_strerror(rc));
-        pw_calls_fail(&k->call, PW_ERR_REMOTE_SERVER_NOT_FOUND, text);
+        fail(k, PW_ERR_REMOTE_SERVER_NOT_FOUND, text);
         return;
     }
     k->last_timeout = 0;
@@ -297,14 +300,14 @@ static void send_to_gateways(pw_proxy_call_t *k)
         }
         if (rc == PW_ECRYPTO) {
             pw_error(call_id(k), "could not sign the enquiry for %s", k->target);
-            pw_calls_fail(&k->call, PW_ERR_INTERNAL_SERVER_ERROR, "the enquiry could not be signed");
+            fail(k, PW_ERR_INTERNAL_SERVER_ERROR, "the enquiry could not be signed");
         } else if (rc == PW_ECLOSED) {
             char text[PW_ENQUIRY_DOMAIN_MAX + 64];
             snprintf(text, sizeof text, "the presence proxy of %s is not connected",
                      k->p->settings->network);
-            pw_calls_fail(&k->call, PW_ERR_SERVICE_UNAVAILABLE, text);
+            fail(k, PW_ERR_SERVICE_UNAVAILABLE, text);
         } else {
-            pw_calls_fail(&k->call, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
+            fail(k, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
         }
         return;
     }
@@ -363,16 +366,14 @@ static void on_gateway_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_s
         return;
     case PW_IQ_RESULT:
         pw_proxy_failure_forget(k->p, k->target);
-        pw_enquiry_relay(c, k->call.req, outcome, response, NULL);
-        pw_calls_end(&k->call);
+        relay(k, PW_ERR_NONE, response);
         return;
     case PW_IQ_ERROR:
         cond = pw_stanza_error_parse(response, text, sizeof text);
         if (!pw_proxy_fails_over_on(cond)) {
             /* the gateway answered: its verdict goes to the watcher as it is */
             pw_proxy_failure_forget(k->p, k->target);
-            pw_enquiry_relay(c, k->call.req, outcome, response, NULL);
-            pw_calls_end(&k->call);
+            relay(k, cond, response);
             return;
         }
         k->last_timeout = cond == PW_ERR_REMOTE_SERVER_TIMEOUT;
@@ -405,14 +406,14 @@ static void give_up(pw_proxy_call_t *k)
 
     if (k->last_timeout) {
         snprintf(text, sizeof text, "no gateway of %s answered in time", k->network);
-        pw_calls_fail(&k->call, PW_ERR_REMOTE_SERVER_TIMEOUT, text);
+        fail(k, PW_ERR_REMOTE_SERVER_TIMEOUT, text);
     } else if (k->last_cond != PW_ERR_NONE) {
         snprintf(text, sizeof text, "no gateway of %s answered (%s)", k->network,
                  pw_error_name(k->last_cond));
-        pw_calls_fail(&k->call, k->last_cond, text);
+        fail(k, k->last_cond, text);
     } else {
         snprintf(text, sizeof text, "no presence gateway found for %s", k->network);
-        pw_calls_fail(&k->call, PW_ERR_REMOTE_SERVER_NOT_FOUND, text);
+        fail(k, PW_ERR_REMOTE_SERVER_NOT_FOUND, text);
     }
 }
 
@@ -448,6 +449,23 @@ void pw_proxy_on_notify(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *pay
 }
 
 /* ---- helpers ---- */
+
+/* Answer the watcher with an error and end the call, counted. */
+static void fail(pw_proxy_call_t *k, pw_error_t cond, const char *text)
+{
+    pw_enquiry_answered(k->p->c, k->e.kind, cond, k->started_ms);
+    pw_calls_fail(&k->call, cond, text);
+}
+
+/* Relay the gateway's answer (cond PW_ERR_NONE: B's state; else its verdict) to the watcher as
+ * it is and end the call, counted. */
+static void relay(pw_proxy_call_t *k, pw_error_t cond, xmpp_stanza_t *response)
+{
+    pw_component_t *c = k->p->c;
+    pw_enquiry_answered(c, k->e.kind, cond, k->started_ms);
+    pw_enquiry_relay(c, k->call.req, cond == PW_ERR_NONE ? PW_IQ_RESULT : PW_IQ_ERROR, response, NULL);
+    pw_calls_end(&k->call);
+}
 
 /* Is from the configured watcher (bare JIDs compared, ignoring ASCII case)? */
 static int from_watcher(const pw_proxy_t *p, const char *from)

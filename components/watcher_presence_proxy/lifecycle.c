@@ -35,6 +35,12 @@ static void set_closing_text(pw_proxy_t *p)
 }
 
 /* The calls table's free function: what a call holds beyond pw_call_t (its lookup is orphaned). */
+/* Sampled at scrape time (docs/metrics.md). */
+static double in_flight(void *p)
+{
+    return (double)pw_proxy_in_flight(p);
+}
+
 static void call_free(pw_call_t *call)
 {
     pw_proxy_call_t *k = (pw_proxy_call_t *)call;
@@ -87,7 +93,8 @@ pw_status_t pw_proxy_create_with_resolver(pw_proxy_t **out, pw_component_t *c,
         (rc = make_cache(&p->cache, c, settings)) != PW_OK ||
         (rc = pw_component_on_iq(c, PW_NS_CHAIN, "enquiry", PW_IQ_SET, pw_proxy_on_enquiry, p)) != PW_OK ||
         (rc = pw_component_on_iq(c, PW_NS_CHAIN, "notify", PW_IQ_SET, pw_proxy_on_notify, p)) != PW_OK ||
-        (rc = pw_component_add_feature(c, PW_NS_CHAIN)) != PW_OK)
+        (rc = pw_component_add_feature(c, PW_NS_CHAIN)) != PW_OK ||
+        (rc = pw_enquiry_gauge(c, PW_GAUGE_IN_FLIGHT, in_flight, p)) != PW_OK)
         goto done;
     pw_info(NULL, "presence proxy of %s for %s: ENUM under %s, %zu prefixes, gateways at %s.<network>, "
             "DNS %s", settings->network, settings->watcher, settings->enum_suffix,
@@ -136,6 +143,7 @@ void pw_proxy_destroy(pw_proxy_t *p)
     if (!p)
         return;
     p->closing = 1;
+    pw_metrics_forget(pw_component_metrics(p->c), p);
     if (p->own_resolver) {
         /* pending lookups fire with PW_ECLOSED: their calls are answered there */
         pw_resolver_destroy(p->resolver);

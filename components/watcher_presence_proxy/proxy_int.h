@@ -75,6 +75,7 @@ struct pw_proxy_call {
     char target[PW_ENQUIRY_DOMAIN_MAX + 1]; /* the gateway being tried */
     int last_timeout;                       /* the last target's failure was a timeout */
     pw_error_t last_cond;                   /* the last target's error condition */
+    uint64_t started_ms;                    /* when it arrived (loop clock): its latency */
 };
 
 struct pw_proxy {

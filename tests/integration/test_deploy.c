@@ -3,13 +3,18 @@
  * guide's own shell blocks, keys from `peerwatch-peer keygen`, cards exchanged with card/import,
  * the DNS records of `peerwatch-peer dns` served by a real dnsmasq, the daemons started by their
  * installed units' ExecStart lines on private servers, then an enquiry across the operators
- * answered. (The guide's metrics step comes with the metrics endpoint.) */
+ * answered and counted in the figures the daemons serve on GET /metrics (the guide's Watch
+ * section). */
+#include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,14 +48,15 @@ typedef struct op {
     const char *subscribers;   /* its users, from the trial's fixtures */
     char dir[PWT_PATH_MAX];    /* its host: the staging root's copy of /etc, its state, its files */
     char etc[PWT_PATH_MAX];
+    int metrics_port;          /* the guide's METRICS_PORT: the watcher's; proxy +1 ... presence +4 */
     pwt_proc_t *daemon[ROLES];
 } op_t;
 
 static pwt_trial_t *trial;
 static char *root;      /* the staging root of make install */
 static op_t ops[2] = {
-    { PWT_OPA, "opa.example", "+4477009", "conf/hss-opa.subscribers", "", "", { NULL } },
-    { PWT_OPB, "opb.example", "+1202555", "conf/hss-opb.subscribers", "", "", { NULL } },
+    { PWT_OPA, "opa.example", "+4477009", "conf/hss-opa.subscribers", "", "", 0, { NULL } },
+    { PWT_OPB, "opb.example", "+1202555", "conf/hss-opb.subscribers", "", "", 0, { NULL } },
 };
 static int dns_port;
 static pwt_dnsmasq_t *dns;
@@ -270,6 +276,91 @@ static void start_daemons(op_t *o)
     }
 }
 
+/* Can a TCP port on 127.0.0.1 be bound now? */
+static int port_free(int port)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok;
+}
+
+/* The first of n consecutive free TCP ports on 127.0.0.1 (the guide gives one per daemon). */
+static int pick_ports(int n)
+{
+    for (int tries = 0; tries < 100; tries++) {
+        int base = pwt_port_pick("127.0.0.1"), ok = base > 0 && base + n <= 65535;
+        for (int i = 1; ok && i < n; i++)
+            ok = port_free(base + i);
+        if (ok)
+            return base;
+    }
+    cr_assert_fail("no %d consecutive free ports on 127.0.0.1", n);
+    return -1;
+}
+
+/* GET /metrics from 127.0.0.1:port, as a scraper would (HTTP/1.0: the server closes); the body,
+ * malloc'd. */
+static char *get_metrics(int port)
+{
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+    struct timeval tv = { .tv_sec = 5 };
+    static const char req[] = "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    size_t len = 0, cap = 1 << 16;
+    char *buf = malloc(cap), *body;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ssize_t n;
+
+    cr_assert_not_null(buf);
+    cr_assert_geq(fd, 0);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0, "GET /metrics: connect to port %d: %s",
+                 port, strerror(errno));
+    cr_assert_eq(write(fd, req, sizeof req - 1), (ssize_t)(sizeof req - 1));
+    while ((n = read(fd, buf + len, cap - len - 1)) > 0) {
+        len += (size_t)n;
+        if (len + 1 == cap) {
+            cap *= 2;
+            buf = realloc(buf, cap);
+            cr_assert_not_null(buf);
+        }
+    }
+    close(fd);
+    buf[len] = '\0';
+    cr_assert(strncmp(buf, "HTTP/1.", 7) == 0 && strncmp(buf + 8, " 200", 4) == 0,
+              "GET /metrics on port %d answers 200: %.200s", port, buf);
+    body = strstr(buf, "\r\n\r\n");
+    cr_assert_not_null(body);
+    memmove(buf, body + 4, strlen(body + 4) + 1);
+    return buf;
+}
+
+/* Does the exposition text hold this sample line exactly? */
+static int has_line(const char *text, const char *line)
+{
+    size_t n = strlen(line);
+    for (const char *p = text; (p = strstr(p, line)) != NULL; p += n) {
+        if ((p == text || p[-1] == '\n') && (p[n] == '\n' || p[n] == '\0'))
+            return 1;
+    }
+    return 0;
+}
+
+/* Assert that daemon r of o serves line on GET /metrics. */
+static void assert_figure(const op_t *o, int r, const char *line)
+{
+    static const int offset[ROLES] = { 3, 4, 2, 1, 0 }; /* roles[] against the guide's port order */
+    char *text = get_metrics(o->metrics_port + offset[r]);
+    if (!has_line(text, line))
+        fprintf(stderr, "GET /metrics of %s's %s:\n%s\n", o->domain, roles[r], text);
+    cr_expect(has_line(text, line), "%s's %s serves \"%s\"", o->domain, roles[r], line);
+    free(text);
+}
+
 Test(deploy, two_operators_set_up_by_the_guide_answer_an_enquiry_across)
 {
     pwt_trial_opts_t topts = { .log_level = "info", .servers_only = 1 };
@@ -305,6 +396,10 @@ Test(deploy, two_operators_set_up_by_the_guide_answer_an_enquiry_across)
         run_step(&ops[o], "import", extra); /* again: idempotent */
         run_step(&ops[o], "check", NULL);
         run_step(&ops[o], "dns", NULL);
+        /* 7. Watch: GET /metrics on the loopback, one port per daemon (read at start) */
+        ops[o].metrics_port = pick_ports(ROLES);
+        snprintf(extra, sizeof extra, "METRICS_PORT=%d", ops[o].metrics_port);
+        run_step(&ops[o], "metrics", extra);
     }
     /* 5. what they published, on a real DNS server the proxies ask */
     serve_published_records();
@@ -332,6 +427,32 @@ Test(deploy, two_operators_set_up_by_the_guide_answer_an_enquiry_across)
     cr_assert_not_null(xmpp_stanza_get_child_by_name(xmpp_stanza_get_children(r), "state"),
                        "the answer carries bob's state");
     xmpp_stanza_release(r);
+    /* and one refused at once: a kind the service does not know */
+    r = pwt_client_iq(alice, "<iq type='set' to='watcher.opa.example'><enquiry xmlns='urn:peerwatch:0' "
+                             "address='+12025550123' kind='sometimes'/></iq>", 20000);
+    cr_assert(r && strcmp(xmpp_stanza_get_type(r), "error") == 0, "an unknown kind is refused");
+    xmpp_stanza_release(r);
     pwt_client_destroy(alice);
 
+    /* 7. Watch: the enquiry in the figures of the daemons it went through */
+    assert_figure(&ops[0], 4, "peerwatch_up{program=\"peerwatch-watcher\"} 1");
+    assert_figure(&ops[0], 4, "peerwatch_enquiries_total{kind=\"current\",outcome=\"answered\"} 1");
+    assert_figure(&ops[0], 4, "peerwatch_enquiry_seconds_count{kind=\"current\"} 1");
+    assert_figure(&ops[0], 4, "peerwatch_enquiries_total{kind=\"invalid\",outcome=\"bad-request\"} 1");
+    assert_figure(&ops[0], 4, "peerwatch_charge_records_written_total 1");
+    assert_figure(&ops[0], 3, "peerwatch_enquiries_total{kind=\"current\",outcome=\"answered\"} 1");
+    assert_figure(&ops[1], 2, "peerwatch_up{program=\"peerwatch-gateway\"} 1");
+    assert_figure(&ops[1], 2, "peerwatch_enquiries_total{kind=\"current\",outcome=\"answered\"} 1");
+    assert_figure(&ops[1], 1, "peerwatch_enquiries_total{kind=\"current\",outcome=\"answered\"} 1");
+    assert_figure(&ops[1], 1, "peerwatch_charge_records_written_total 1");
+    assert_figure(&ops[1], 0, "peerwatch_hss_lookups_total{outcome=\"answered\"} 1");
+    /* and the guide's own command, where curl is installed */
+    if (sh("command -v curl >/dev/null") == 0) {
+        char log[PWT_PATH_MAX + 32];
+        snprintf(extra, sizeof extra, "METRICS_PORT=%d", ops[0].metrics_port);
+        run_step(&ops[0], "scrape", extra);
+        snprintf(log, sizeof log, "%s/step-scrape.log", ops[0].dir);
+        cr_expect_eq(sh("grep -qx 'peerwatch_enquiries_total{kind=\"current\",outcome=\"answered\"} 1' '%s'", log), 0,
+                     "the guide's curl shows the enquiry (%s)", log);
+    }
 }

@@ -353,6 +353,72 @@ xmpp_stanza_t *pw_notify_iq(xmpp_ctx_t *ctx, const pw_notify_t *n, const char *t
     return adopt(iq_set(ctx, to), pw_notify_build(ctx, n));
 }
 
+void pw_enquiry_count(pw_component_t *c, const char *kind, pw_error_t cond)
+{
+    char labels[96];
+    snprintf(labels, sizeof labels, "kind=\"%s\",outcome=\"%s\"", kind ? kind : "invalid",
+             cond == PW_ERR_NONE ? "answered" : pw_error_name(cond));
+    pw_counter_inc(pw_metrics_counter(pw_component_metrics(c), "peerwatch_enquiries_total",
+                                      "Enquiries answered, by kind and outcome (answered or the error condition)",
+                                      labels));
+}
+
+pw_status_t pw_enquiry_refuse(pw_component_t *c, xmpp_stanza_t *iq, const pw_enquiry_t *e,
+                              pw_error_t cond, const char *text)
+{
+    pw_enquiry_count(c, e ? pw_enquiry_kind_name(e->kind) : NULL, cond);
+    return pw_component_reply_error(c, iq, cond, text);
+}
+
+void pw_enquiry_answered(pw_component_t *c, pw_enquiry_kind_t kind, pw_error_t cond,
+                         uint64_t started_ms)
+{
+    pw_metrics_t *m = pw_component_metrics(c);
+    uint64_t now = pw_loop_now(pw_component_loop(c));
+    char labels[48];
+
+    pw_enquiry_count(c, pw_enquiry_kind_name(kind), cond);
+    if (!m)
+        return;
+    snprintf(labels, sizeof labels, "kind=\"%s\"", pw_enquiry_kind_name(kind));
+    pw_histogram_observe(pw_metrics_histogram(m, "peerwatch_enquiry_seconds",
+                                              "Time from an enquiry's arrival to its answer, in seconds",
+                                              labels, NULL, 0),
+                         now > started_ms ? (double)(now - started_ms) / 1000.0 : 0.0);
+}
+
+void pw_enquiry_count_charged(pw_component_t *c, uint64_t n)
+{
+    pw_counter_add(pw_metrics_counter(pw_component_metrics(c), "peerwatch_charge_records_written_total",
+                                      "Charge records made durable", NULL), n);
+}
+
+pw_status_t pw_enquiry_gauge(pw_component_t *c, pw_enquiry_gauge_t which, pw_gauge_fn fn,
+                             void *owner)
+{
+    static const char *const gauges[][2] = {
+        { "peerwatch_enquiries_in_flight", "Enquiries arrived and not yet answered" },
+        { "peerwatch_subscriptions_active", "Subscriptions held" },
+        { "peerwatch_notifications_unacked", "Notifications sent and not yet acknowledged" },
+    };
+    if ((unsigned)which >= sizeof gauges / sizeof gauges[0])
+        return PW_EINVAL;
+    return pw_metrics_gauge_fn(pw_component_metrics(c), gauges[which][0], gauges[which][1], NULL, fn,
+                               owner);
+}
+
+void pw_notify_count_sent(pw_component_t *c)
+{
+    pw_counter_inc(pw_metrics_counter(pw_component_metrics(c), "peerwatch_notifications_sent_total",
+                                      "Notifications sent on (to the next hop or the watcher's client)", NULL));
+}
+
+void pw_notify_count_acked(pw_component_t *c)
+{
+    pw_counter_inc(pw_metrics_counter(pw_component_metrics(c), "peerwatch_notifications_acked_total",
+                                      "Notifications sent whose acknowledgement came back", NULL));
+}
+
 /* A notification on its way through a relay: the request to answer and the timeout text. */
 typedef struct notify_hop {
     xmpp_stanza_t *req;
@@ -363,6 +429,8 @@ static void on_notify_hop_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmp
                                  void *arg)
 {
     notify_hop_t *hop = arg;
+    if (outcome == PW_IQ_RESULT)
+        pw_notify_count_acked(c);
     if (outcome == PW_IQ_CANCELLED)
         pw_component_reply_error(c, hop->req, PW_ERR_SERVICE_UNAVAILABLE, "the relay is shutting down");
     else
@@ -390,6 +458,7 @@ pw_status_t pw_notify_forward(pw_component_t *c, xmpp_stanza_t *req, const pw_no
         xmpp_stanza_release(hop->req);
         goto done;
     }
+    pw_notify_count_sent(c);
     pw_debug(xmpp_stanza_get_id(req), "notification %u of %s -> %s", (unsigned)n->seq, n->subscription, to);
     hop = NULL; /* owned by the pending IQ now */
 done:

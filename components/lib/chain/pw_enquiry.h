@@ -126,6 +126,71 @@ pw_status_t pw_enquiry_relay(pw_component_t *c, xmpp_stanza_t *req, pw_iq_outcom
                              xmpp_stanza_t *response, const char *timeout_text);
 
 /**
+ * Count one enquiry this component answered in peerwatch_enquiries_total{kind,outcome}
+ * (docs/metrics.md): outcome "answered" for a result, else the condition's name, as answered.
+ * @param c the component (its metrics registry; none: nothing is counted)
+ * @param kind the kind's name (pw_enquiry_kind_name()), or NULL for an enquiry refused before
+ *        its kind was read (counted as "invalid")
+ * @param cond PW_ERR_NONE for a result, else the condition of the error answered
+ */
+void pw_enquiry_count(pw_component_t *c, const char *kind, pw_error_t cond);
+
+/**
+ * Answer an enquiry refused on its arrival with an error, and count it (pw_enquiry_count()).
+ * @param c the component
+ * @param iq the enquiry's IQ
+ * @param e the enquiry as parsed, or NULL when it could not be (its kind is then "invalid")
+ * @param cond the condition
+ * @param text the readable <text/>
+ * @return the send status
+ */
+pw_status_t pw_enquiry_refuse(pw_component_t *c, xmpp_stanza_t *iq, const pw_enquiry_t *e,
+                              pw_error_t cond, const char *text);
+
+/**
+ * As pw_enquiry_count(), for an enquiry that was in flight: also records the time from its
+ * arrival to its answer in peerwatch_enquiry_seconds{kind}.
+ * @param started_ms when it arrived, on the component's loop clock (pw_loop_now())
+ */
+void pw_enquiry_answered(pw_component_t *c, pw_enquiry_kind_t kind, pw_error_t cond,
+                         uint64_t started_ms);
+
+/** Count one notification this component sent on (to the next hop, or to the watcher's client)
+ *  in peerwatch_notifications_sent_total (no registry: nothing is counted). @param c the component */
+void pw_notify_count_sent(pw_component_t *c);
+
+/** Count one acknowledgement of a notification sent, in peerwatch_notifications_acked_total.
+ *  @param c the component */
+void pw_notify_count_acked(pw_component_t *c);
+
+/**
+ * Count charge records made durable (or the watcher side's records of enquiries sent), in
+ * peerwatch_charge_records_written_total: the growth of pw_cdr_writer_stats()'s records.
+ * @param c the component (no registry: nothing is counted)
+ * @param n how many since the last count
+ */
+void pw_enquiry_count_charged(pw_component_t *c, uint64_t n);
+
+/** The gauges the roles sample at scrape time (docs/metrics.md), one spelling for all. */
+typedef enum pw_enquiry_gauge {
+    PW_GAUGE_IN_FLIGHT = 0, /**< peerwatch_enquiries_in_flight: arrived, not yet answered */
+    PW_GAUGE_SUBSCRIPTIONS, /**< peerwatch_subscriptions_active: subscriptions held */
+    PW_GAUGE_UNACKED        /**< peerwatch_notifications_unacked: sent, awaiting acknowledgement */
+} pw_enquiry_gauge_t;
+
+/**
+ * Register one of those gauges on the component's registry; pw_metrics_forget() with
+ * the same owner removes it before the owner is freed.
+ * @param c the component (no registry: PW_OK, nothing kept)
+ * @param which the gauge
+ * @param fn samples it
+ * @param owner fn's argument, the role's state
+ * @return PW_OK, PW_EINVAL or PW_ENOMEM
+ */
+pw_status_t pw_enquiry_gauge(pw_component_t *c, pw_enquiry_gauge_t which, pw_gauge_fn fn,
+                             void *owner);
+
+/**
  * Parse and validate a <notify xmlns='urn:peerwatch:chain:0'/> (docs/protocol.md §5.2).
  * @param why receives a readable reason naming the attribute on failure
  * @return PW_OK or PW_EINVAL (answer bad-request)
@@ -148,7 +213,8 @@ xmpp_stanza_t *pw_notify_iq(xmpp_ctx_t *ctx, const pw_notify_t *n, const char *t
  * Pass a notification on to the next hop and relay its acknowledgement (or error, or a
  * remote-server-timeout with timeout_text) back to the sender of req, keeping nothing once it
  * is answered (docs/protocol.md §5.2: no per-subscription state in relays). Answers req with an
- * error itself when the notification cannot be sent.
+ * error itself when the notification cannot be sent. Counts peerwatch_notifications_sent_total
+ * and, for each acknowledgement, peerwatch_notifications_acked_total.
  * @param c the relaying component
  * @param req the notify IQ received (the caller keeps its reference)
  * @param n the parsed notification (rebuilt, so only valid attributes travel on)

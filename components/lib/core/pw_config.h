@@ -241,6 +241,9 @@ typedef struct pw_config_common {
     int64_t reconnect_max_ms;   /**< [component] reconnect_max: backoff ceiling (30s), >= min */
     int64_t iq_timeout_ms;      /**< [component] iq_timeout (10s) */
     pw_log_level_t log_level;   /**< [log] level (info) */
+    char *metrics_listen;       /**< [metrics] listen: HOST:PORT of GET /metrics ("": none) */
+    int metrics_allow_remote;   /**< [metrics] allow_remote: may listen be non-loopback (no) */
+    pw_config_list_t metrics_admins; /**< [metrics] admins: bare JIDs allowed the admin command */
 } pw_config_common_t;
 
 /**
@@ -274,10 +277,19 @@ typedef struct pw_config_common {
       (base) + offsetof(pw_config_common_t, iq_timeout_ms) },                                    \
     { "log", "level", PW_OPT_LOGLEVEL, 0, 0, "info",                                             \
       "log threshold: error, warn, info or debug",                                               \
-      (base) + offsetof(pw_config_common_t, log_level) }
+      (base) + offsetof(pw_config_common_t, log_level) },                                        \
+    { "metrics", "listen", PW_OPT_STRING, 0, 80, "",                                             \
+      "HOST:PORT or [V6]:PORT serving Prometheus GET /metrics, e.g. 127.0.0.1:9464; empty: off", \
+      (base) + offsetof(pw_config_common_t, metrics_listen) },                                   \
+    { "metrics", "allow_remote", PW_OPT_BOOL, 0, 0, "no",                                        \
+      "allow a listen address that is not a loopback address (127.0.0.0/8, ::1)",                \
+      (base) + offsetof(pw_config_common_t, metrics_allow_remote) },                             \
+    { "metrics", "admins", PW_OPT_LIST, 0, 64, "",                                               \
+      "bare JIDs allowed the XEP-0050 command urn:peerwatch:metrics; empty: nobody",             \
+      (base) + offsetof(pw_config_common_t, metrics_admins) }
 
 /** Number of rows PW_CONFIG_COMMON_OPTIONS() expands to. */
-#define PW_CONFIG_COMMON_COUNT 9
+#define PW_CONFIG_COMMON_COUNT 12
 
 /**
  * The common option rows for a role's own table, with offsets into the role's struct TYPE whose

@@ -1,5 +1,6 @@
-/* component.c: stanza dispatch, the outgoing-IQ table with timeouts, and the
- * XEP-0030 (disco), XEP-0092 (version) and XEP-0199 (ping) answers every role gives. */
+/* component.c: stanza dispatch, the outgoing-IQ table with timeouts, the
+ * XEP-0030 (disco), XEP-0092 (version) and XEP-0199 (ping) answers every role gives, the
+ * XEP-0050 command table (§3 routing by node, §2.2-2.3 discovery) and the component's figures. */
 #include "config.h"
 
 #include "xmpp/pw_component.h"
@@ -17,8 +18,22 @@
 #define NS_DISCO_ITEMS "http://jabber.org/protocol/disco#items"
 #define NS_VERSION "jabber:iq:version"
 #define NS_PING "urn:xmpp:ping"
+#define NS_COMMANDS "http://jabber.org/protocol/commands"
+#define NS_DATA "jabber:x:data"
 #define MAX_FEATURES 32
 #define MAX_IQ_ROUTES 32
+#define MAX_COMMANDS 8
+
+/* The stanza kinds counted by peerwatch_stanzas_*_total{kind}. */
+static const char *const stanza_kinds[] = { "iq", "message", "presence" };
+#define NKINDS (sizeof stanza_kinds / sizeof stanza_kinds[0])
+
+/* The component's own figures (docs/metrics.md); every one NULL without a registry. */
+typedef struct component_figures {
+    pw_counter_t *received[NKINDS], *sent[NKINDS];
+    pw_counter_t *reconnects, *iq_timeouts;
+    pw_gauge_t *connected;
+} component_figures_t;
 
 typedef struct iq_route {
     char *ns;
@@ -27,6 +42,13 @@ typedef struct iq_route {
     pw_iq_handler fn;
     void *arg;
 } iq_route_t;
+
+/* An XEP-0050 command offered by pw_component_add_command(). */
+typedef struct command {
+    char *node, *name;
+    pw_iq_handler fn;
+    void *arg;
+} command_t;
 
 typedef struct pending_iq {
     pw_timer_t timer;
@@ -44,11 +66,17 @@ struct pw_component {
     char *jid, *name, *version, *disco_category, *disco_type, *disco_name;
     uint64_t iq_timeout_ms;
     int online;
+    pw_metrics_t *metrics; /* borrowed, may be NULL */
+    component_figures_t figures;
+    int was_online; /* the link was up once: the next up is a reconnection */
 
     iq_route_t routes[MAX_IQ_ROUTES];
     size_t nroutes;
     char *features[MAX_FEATURES];
     size_t nfeatures;
+    command_t commands[MAX_COMMANDS];
+    size_t ncommands;
+    int commands_at_root; /* list them in disco#items without a node too */
 
     pw_stanza_handler on_message, on_presence;
     void *on_message_arg, *on_presence_arg;
@@ -63,6 +91,44 @@ struct pw_component {
 static char *dup_or_empty(const char *s)
 {
     return strdup(s ? s : "");
+}
+
+/* @return the index of a stanza name in stanza_kinds, or -1 */
+static int stanza_kind(const char *name)
+{
+    for (size_t i = 0; name && i < NKINDS; i++)
+        if (strcmp(name, stanza_kinds[i]) == 0)
+            return (int)i;
+    return -1;
+}
+
+static double sample_pending_iqs(void *arg)
+{
+    return (double)pw_component_pending_iqs(arg);
+}
+
+/* Register the component's figures (nothing without a registry; a figure that cannot be made
+ * stays NULL and is not counted). */
+static void figures_register(pw_component_t *c)
+{
+    component_figures_t *f = &c->figures;
+    char label[32];
+
+    for (size_t i = 0; i < NKINDS; i++) {
+        snprintf(label, sizeof label, "kind=\"%s\"", stanza_kinds[i]);
+        f->received[i] = pw_metrics_counter(c->metrics, "peerwatch_stanzas_received_total",
+                                            "stanzas received from the XMPP server, by kind", label);
+        f->sent[i] = pw_metrics_counter(c->metrics, "peerwatch_stanzas_sent_total",
+                                        "stanzas sent to the XMPP server, by kind", label);
+    }
+    f->reconnects = pw_metrics_counter(c->metrics, "peerwatch_reconnects_total",
+                                       "connections to the XMPP server made again after a loss", NULL);
+    f->connected = pw_metrics_gauge(c->metrics, "peerwatch_connected",
+                                    "1 while the component is connected to its XMPP server", NULL);
+    pw_metrics_gauge_fn(c->metrics, "peerwatch_iq_pending",
+                        "outgoing IQs awaiting an answer", NULL, sample_pending_iqs, c);
+    f->iq_timeouts = pw_metrics_counter(c->metrics, "peerwatch_iq_timeouts_total",
+                                        "outgoing IQs that got no answer in time", NULL);
 }
 
 pw_status_t pw_component_create(pw_component_t **out, pw_loop_t *loop, xmpp_ctx_t *ctx,
@@ -93,6 +159,7 @@ pw_status_t pw_component_create(pw_component_t **out, pw_loop_t *loop, xmpp_ctx_
     c->disco_type = dup_or_empty(opts->disco_type ? opts->disco_type : "generic");
     c->disco_name = dup_or_empty(opts->disco_name ? opts->disco_name : c->name);
     c->iq_timeout_ms = opts->iq_timeout_ms ? opts->iq_timeout_ms : 10000;
+    c->metrics = opts->metrics;
     /* ids start with a per-process prefix so a restarted component never matches an answer
      * meant for its previous life */
     snprintf(c->id_prefix, sizeof c->id_prefix, "%08llx",
@@ -103,6 +170,8 @@ pw_status_t pw_component_create(pw_component_t **out, pw_loop_t *loop, xmpp_ctx_
         goto done;
     }
     rc = pw_map_create(&c->pending);
+    if (rc == PW_OK)
+        figures_register(c);
 done:
     if (rc != PW_OK) {
         if (c)
@@ -140,6 +209,7 @@ void pw_component_destroy(pw_component_t *c)
 {
     if (!c)
         return;
+    pw_metrics_forget(c->metrics, c);
     if (c->pending) {
         pw_map_foreach(c->pending, cancel_all, NULL);
         pw_map_destroy(c->pending);
@@ -152,6 +222,10 @@ void pw_component_destroy(pw_component_t *c)
     }
     for (size_t i = 0; i < c->nfeatures; i++)
         free(c->features[i]);
+    for (size_t i = 0; i < c->ncommands; i++) {
+        free(c->commands[i].node);
+        free(c->commands[i].name);
+    }
     free(c->jid);
     free(c->name);
     free(c->version);
@@ -175,6 +249,7 @@ const char *pw_component_jid(const pw_component_t *c) { return c->jid; }
 xmpp_ctx_t *pw_component_ctx(const pw_component_t *c) { return c->ctx; }
 pw_loop_t *pw_component_loop(const pw_component_t *c) { return c->loop; }
 int pw_component_online(const pw_component_t *c) { return c->online; }
+pw_metrics_t *pw_component_metrics(const pw_component_t *c) { return c ? c->metrics : NULL; }
 
 pw_status_t pw_component_on_iq(pw_component_t *c, const char *ns, const char *name,
                                unsigned types, pw_iq_handler fn, void *arg)
@@ -224,6 +299,9 @@ void pw_component_on_link(pw_component_t *c, pw_link_handler fn, void *arg)
 
 pw_status_t pw_component_add_feature(pw_component_t *c, const char *ns)
 {
+    for (size_t i = 0; i < c->nfeatures; i++)
+        if (strcmp(c->features[i], ns) == 0)
+            return PW_OK;
     if (c->nfeatures == MAX_FEATURES)
         return PW_EFULL;
     c->features[c->nfeatures] = strdup(ns);
@@ -233,15 +311,94 @@ pw_status_t pw_component_add_feature(pw_component_t *c, const char *ns)
     return PW_OK;
 }
 
+/* ---- XEP-0050 ad-hoc commands ---- */
+
+static const command_t *find_command(const pw_component_t *c, const char *node)
+{
+    for (size_t i = 0; node && i < c->ncommands; i++)
+        if (strcmp(c->commands[i].node, node) == 0)
+            return &c->commands[i];
+    return NULL;
+}
+
+/* XEP-0050 §3: a <command/> goes to its node's handler. */
+static void dispatch_command(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg)
+{
+    const command_t *cmd = find_command(c, xmpp_stanza_get_attribute(payload, "node"));
+    (void)arg;
+    if (!cmd) {
+        pw_component_reply_error(c, iq, PW_ERR_ITEM_NOT_FOUND, "no such command");
+        return;
+    }
+    cmd->fn(c, iq, payload, cmd->arg);
+}
+
+pw_status_t pw_component_add_command(pw_component_t *c, const char *node, const char *name,
+                                     pw_iq_handler fn, void *arg)
+{
+    pw_status_t rc = PW_OK;
+    command_t *cmd;
+    char *copy;
+
+    if (!c || !node || !*node || !name || !fn)
+        return PW_EINVAL;
+    cmd = (command_t *)find_command(c, node);
+    if (cmd) { /* offered again (a role made anew on the same component): the newer wins */
+        if (!(copy = strdup(name)))
+            return PW_ENOMEM;
+        free(cmd->name);
+        cmd->name = copy;
+        cmd->fn = fn;
+        cmd->arg = arg;
+        return PW_OK;
+    }
+    for (size_t i = 0; i < c->nroutes; i++)
+        if (strcmp(c->routes[i].ns, NS_COMMANDS) == 0 && c->routes[i].fn != dispatch_command)
+            return PW_EEXIST; /* the role answers XEP-0050 itself */
+    if (c->ncommands == MAX_COMMANDS)
+        return PW_EFULL;
+    if (c->ncommands == 0) {
+        rc = pw_component_on_iq(c, NS_COMMANDS, "command", PW_IQ_SET, dispatch_command, NULL);
+        if (rc == PW_OK)
+            rc = pw_component_add_feature(c, NS_COMMANDS);
+        if (rc != PW_OK)
+            return rc;
+    }
+    cmd = &c->commands[c->ncommands];
+    cmd->node = strdup(node);
+    cmd->name = strdup(name);
+    if (!cmd->node || !cmd->name) {
+        free(cmd->node);
+        free(cmd->name);
+        return PW_ENOMEM;
+    }
+    cmd->fn = fn;
+    cmd->arg = arg;
+    c->ncommands++;
+    return PW_OK;
+}
+
+void pw_component_list_commands_at_root(pw_component_t *c)
+{
+    c->commands_at_root = 1;
+}
+
 /* ---- sending ---- */
 
 pw_status_t pw_component_send(pw_component_t *c, xmpp_stanza_t *stanza)
 {
+    pw_status_t rc;
+    int kind;
+
     if (!c->online)
         return PW_ECLOSED;
     if (!xmpp_stanza_get_from(stanza))
         xmpp_stanza_set_from(stanza, c->jid);
-    return c->transport->ops->send(c->transport, stanza);
+    rc = c->transport->ops->send(c->transport, stanza);
+    kind = stanza_kind(xmpp_stanza_get_name(stanza));
+    if (rc == PW_OK && kind >= 0)
+        pw_counter_inc(c->figures.sent[kind]);
+    return rc;
 }
 
 pw_status_t pw_component_reply_result(pw_component_t *c, xmpp_stanza_t *request)
@@ -302,6 +459,7 @@ static void on_iq_timeout(pw_timer_t *timer, void *arg)
     pending_iq_t *p = arg;
     (void)timer;
     pw_info(p->id, "no answer from %s in time", p->to);
+    pw_counter_inc(p->c->figures.iq_timeouts);
     finish_pending(p, PW_IQ_TIMEOUT, NULL);
 }
 
@@ -403,14 +561,29 @@ static void answer_disco_info(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_
 {
     xmpp_stanza_t *query, *id;
     static const char *const builtin[] = { NS_DISCO_INFO, NS_DISCO_ITEMS, NS_PING, NS_VERSION };
+    const char *node = xmpp_stanza_get_attribute(payload, "node");
+    const command_t *cmd = find_command(c, node);
     (void)arg;
-    if (xmpp_stanza_get_attribute(payload, "node")) {
+    if (node && !cmd) {
         pw_component_reply_error(c, iq, PW_ERR_ITEM_NOT_FOUND, "no such disco node");
         return;
     }
     query = pw_stanza_element(c->ctx, "query", NS_DISCO_INFO);
     if (!query)
         return;
+    if (cmd) { /* XEP-0050 §2.3: a command's node */
+        static const char *const command_features[] = { NS_COMMANDS, NS_DATA };
+        xmpp_stanza_set_attribute(query, "node", node);
+        id = pw_stanza_add_child(query, "identity", NULL);
+        if (id) {
+            xmpp_stanza_set_attribute(id, "category", "automation");
+            xmpp_stanza_set_attribute(id, "type", "command-node");
+            xmpp_stanza_set_attribute(id, "name", cmd->name);
+        }
+        add_features(query, command_features, 2);
+        reply_query(c, iq, query);
+        return;
+    }
     id = pw_stanza_add_child(query, "identity", NULL);
     if (id) {
         xmpp_stanza_set_attribute(id, "category", c->disco_category);
@@ -422,11 +595,28 @@ static void answer_disco_info(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_
     reply_query(c, iq, query);
 }
 
+/* XEP-0050 §2.2: the commands node lists the commands (and, when asked for, the component's own
+ * items do too); other nodes are empty. */
 static void answer_disco_items(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg)
 {
-    (void)payload;
+    const char *node = xmpp_stanza_get_attribute(payload, "node");
+    xmpp_stanza_t *query = pw_stanza_element(c->ctx, "query", NS_DISCO_ITEMS), *item;
     (void)arg;
-    reply_query(c, iq, pw_stanza_element(c->ctx, "query", NS_DISCO_ITEMS));
+    if (!query)
+        return;
+    if (node)
+        xmpp_stanza_set_attribute(query, "node", node);
+    if (node ? strcmp(node, NS_COMMANDS) == 0 : c->commands_at_root) {
+        for (size_t i = 0; i < c->ncommands; i++) {
+            item = pw_stanza_add_child(query, "item", NULL);
+            if (!item)
+                break;
+            xmpp_stanza_set_attribute(item, "jid", c->jid);
+            xmpp_stanza_set_attribute(item, "node", c->commands[i].node);
+            xmpp_stanza_set_attribute(item, "name", c->commands[i].name);
+        }
+    }
+    reply_query(c, iq, query);
 }
 
 static void answer_version(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg)
@@ -471,6 +661,10 @@ void pw_component_transport_up(pw_component_t *c)
             pw_component_on_iq(c, builtin[i].ns, builtin[i].name, builtin[i].types, builtin[i].fn, NULL);
     }
     c->online = 1;
+    if (c->was_online)
+        pw_counter_inc(c->figures.reconnects);
+    c->was_online = 1;
+    pw_gauge_set(c->figures.connected, 1);
     pw_info(NULL, "%s is online", c->jid);
     {
         char state[PW_SDNOTIFY_STATE_MAX];
@@ -485,6 +679,7 @@ void pw_component_transport_down(pw_component_t *c)
 {
     int was = c->online;
     c->online = 0;
+    pw_gauge_set(c->figures.connected, 0);
     if (was) {
         char state[PW_SDNOTIFY_STATE_MAX];
         pw_warn(NULL, "%s lost its connection to the server", c->jid);
@@ -548,6 +743,8 @@ void pw_component_deliver(pw_component_t *c, xmpp_stanza_t *stanza)
 
     if (!name)
         return;
+    if (stanza_kind(name) >= 0)
+        pw_counter_inc(c->figures.received[stanza_kind(name)]);
     if (strcmp(name, "iq") == 0) {
         if (!type)
             pw_component_reply_error(c, stanza, PW_ERR_BAD_REQUEST, "IQ without a type");

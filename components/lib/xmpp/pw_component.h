@@ -1,4 +1,4 @@
-/* pw_component.h: the component core: stanza dispatch, outgoing-IQ table, disco/version/ping, transport interface. */
+/* pw_component.h: the component core: stanza dispatch, outgoing-IQ table, disco/version/ping, XEP-0050 commands, transport interface. */
 #ifndef PW_COMPONENT_H
 #define PW_COMPONENT_H
 
@@ -6,6 +6,7 @@
 #include <strophe.h>
 
 #include "core/pw_loop.h"
+#include "core/pw_metrics.h"
 #include "xmpp/pw_stanza.h"
 #include "core/pw_status.h"
 
@@ -48,6 +49,7 @@ typedef struct pw_component_opts {
     const char *disco_type;     /**< XEP-0030 identity type, e.g. "generic" */
     const char *disco_name;     /**< XEP-0030 identity name (human readable) */
     uint64_t iq_timeout_ms;     /**< default timeout of outgoing IQs (0: 10 s) */
+    pw_metrics_t *metrics;      /**< the process's metrics (borrowed, may be NULL: none kept) */
 } pw_component_opts_t;
 
 /**
@@ -82,6 +84,9 @@ const char *pw_component_jid(const pw_component_t *c);
 xmpp_ctx_t *pw_component_ctx(const pw_component_t *c);
 /** @return the event loop */
 pw_loop_t *pw_component_loop(const pw_component_t *c);
+/** @return the process's metrics registry for the role's figures (NULL: none kept; every
+ *          pw_metrics function accepts NULL) */
+pw_metrics_t *pw_component_metrics(const pw_component_t *c);
 /** @return non-zero while the transport is up (handshake done) */
 int pw_component_online(const pw_component_t *c);
 
@@ -129,10 +134,35 @@ void pw_component_on_link(pw_component_t *c, pw_link_handler fn, void *arg);
 
 /**
  * Advertise a feature in XEP-0030 disco#info (the runtime already lists disco#info,
- * disco#items, urn:xmpp:ping and jabber:iq:version).
+ * disco#items, urn:xmpp:ping and jabber:iq:version). A feature advertised already is not
+ * listed twice.
  * @return PW_OK, PW_ENOMEM or PW_EFULL (more than 32 features)
  */
 pw_status_t pw_component_add_feature(pw_component_t *c, const char *ns);
+
+/* ---- XEP-0050 ad-hoc commands ---- */
+
+/**
+ * Offer an XEP-0050 command. The component then owns the commands namespace: it routes each
+ * <command xmlns='http://jabber.org/protocol/commands' node=.../> set to the node's handler (an
+ * unknown node gets item-not-found), lists the commands in disco#items of the node
+ * 'http://jabber.org/protocol/commands' (XEP-0050 §2.2), answers disco#info of a command's node
+ * (§2.3) and advertises the commands feature. The handler answers like any pw_iq_handler
+ * (payload is the <command/> element) and checks who may run it.
+ * @param node the command's node (copied), e.g. "urn:peerwatch:metrics"
+ * @param name its human-readable name (copied)
+ * Offering a node again replaces its name, handler and argument.
+ * @return PW_OK; PW_EEXIST (a role routes the commands namespace itself with
+ *         pw_component_on_iq()); PW_EFULL (more than 8); PW_EINVAL; PW_ENOMEM
+ */
+pw_status_t pw_component_add_command(pw_component_t *c, const char *node, const char *name,
+                                     pw_iq_handler fn, void *arg);
+
+/**
+ * List the commands in the component's own disco#items (no node) too, where a person browsing
+ * the service finds them.
+ */
+void pw_component_list_commands_at_root(pw_component_t *c);
 
 /* ---- sending ---- */
 

@@ -90,14 +90,19 @@ typedef struct pw_role {
  *   --check-config            load and check the configuration, then exit
  *   --help-config             print every option (type, bounds, default)
  *   -h | --help, -V | --version
- * connects to the server, answers until SIGTERM/SIGINT, reloads on SIGHUP.
+ * connects to the server, answers until SIGTERM/SIGINT, reloads on SIGHUP. It makes the
+ * process's metrics registry (pw_component_metrics() gives it to the role), offers the XEP-0050
+ * command urn:peerwatch:metrics once the role is set up, and serves GET /metrics when
+ * [metrics] listen is set (docs/metrics.md).
  * @return the process exit status: 0 after a clean stop, 1 on a configuration error,
  *         2 on a usage error, 3 when the role or the runtime could not start
  */
 int pw_runtime_main(const pw_role_t *role, int argc, char **argv);
 
 /**
- * Load a role's configuration (used by pw_runtime_main() and by tests).
+ * Load a role's configuration (used by pw_runtime_main() and by tests), then check the
+ * [metrics] section every role has (listen address, loopback rule, admins) and the role's own
+ * cross-field rules.
  * @param settings a zeroed struct of role->settings_size bytes
  * @param why receives "FILE:LINE: [section] key: message" on failure
  * @return PW_OK, or the loader's status (the settings are then already freed)

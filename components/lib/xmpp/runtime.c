@@ -10,7 +10,10 @@
 #include <string.h>
 
 #include "core/pw_log.h"
+#include "core/pw_metrics.h"
+#include "core/pw_metrics_http.h"
 #include "core/pw_sdnotify.h"
+#include "xmpp/pw_metrics_cmd.h"
 #include "xmpp/pw_transport.h"
 
 #define STOP_GRACE_MS 3000
@@ -24,6 +27,9 @@ typedef struct runtime {
     pw_component_t *component;
     void *state;
     int stopping;
+    pw_metrics_t *metrics;     /* the process's figures (docs/metrics.md) */
+    pw_metrics_http_t *http;   /* GET /metrics, when [metrics] listen is set */
+    pw_metrics_cmd_t *command; /* the XEP-0050 command urn:peerwatch:metrics */
 } runtime_t;
 
 static pw_config_common_t *common_of(const pw_role_t *role, void *settings)
@@ -46,6 +52,34 @@ static void blame_line(const char *path, const char *reason, char *why, size_t c
         snprintf(why, cap, "%s: %s", path, reason);
 }
 
+/* The [metrics] section every role has: a listen address we can bind, loopback unless
+ * allow_remote says otherwise, bare JIDs as admins. Says "[metrics] key: reason" on a refusal. */
+static pw_status_t check_metrics(const pw_config_common_t *common, char *reason, size_t cap)
+{
+    char host[PW_METRICS_HOST_MAX];
+    unsigned port;
+    const char *listen = common->metrics_listen ? common->metrics_listen : "";
+
+    if (*listen && (pw_metrics_http_parse_listen(listen, host, &port) != PW_OK || port == 0)) {
+        snprintf(reason, cap, "[metrics] listen: \"%s\" is not HOST:PORT or [IPV6]:PORT "
+                 "(an IP address or localhost, a port 1-65535)", listen);
+        return PW_ECONFIG;
+    }
+    if (*listen && !common->metrics_allow_remote && !pw_metrics_http_is_loopback(host)) {
+        snprintf(reason, cap, "[metrics] listen: %s is not a loopback address; the metrics are "
+                 "served beyond this host only with allow_remote = yes", host);
+        return PW_ECONFIG;
+    }
+    for (size_t i = 0; i < common->metrics_admins.n; i++) {
+        const char *jid = common->metrics_admins.items[i];
+        if (!*jid || strpbrk(jid, "/ \t") || jid[0] == '@' || jid[strlen(jid) - 1] == '@') {
+            snprintf(reason, cap, "[metrics] admins: \"%s\" is not a bare JID (user@domain)", jid);
+            return PW_ECONFIG;
+        }
+    }
+    return PW_OK;
+}
+
 pw_status_t pw_runtime_load_config(const pw_role_t *role, const char *path, void *settings,
                                    char *why, size_t cap)
 {
@@ -58,9 +92,11 @@ pw_status_t pw_runtime_load_config(const pw_role_t *role, const char *path, void
             role->free_maps(settings);
         return rc;
     }
-    if (role->check) {
+    {
         char reason[512] = "";
-        rc = role->check(settings, reason, sizeof reason);
+        rc = check_metrics(common_of(role, settings), reason, sizeof reason);
+        if (rc == PW_OK && role->check)
+            rc = role->check(settings, reason, sizeof reason);
         if (rc != PW_OK) {
             blame_line(path, reason, why, cap);
             pw_runtime_free_config(role, settings);
@@ -155,6 +191,45 @@ static void on_reload_signal(pw_loop_t *loop, int signo, void *arg)
     pw_sdnotify("READY=1\nSTATUS=running (the log says whether the reload took)");
 }
 
+/* The figures: the registry (before the component, which counts into it). */
+static pw_status_t metrics_open(runtime_t *rt)
+{
+    pw_status_t rc = pw_metrics_create(&rt->metrics, rt->role->program);
+    if (rc != PW_OK)
+        pw_error(NULL, "metrics: %s", pw_strerror(rc));
+    return rc;
+}
+
+/* Once the role is up: the XEP-0050 command and, when [metrics] listen is set, the HTTP
+ * endpoint. A listen address that cannot be bound stops the start-up. */
+static pw_status_t metrics_serve(runtime_t *rt, const pw_config_common_t *common)
+{
+    char host[PW_METRICS_HOST_MAX], why[256];
+    unsigned port;
+    pw_status_t rc = pw_metrics_cmd_create(&rt->command, rt->component, rt->metrics,
+                                           common->metrics_admins.items, common->metrics_admins.n);
+
+    if (rc == PW_EEXIST)
+        pw_warn(NULL, "%s answers XEP-0050 itself: the command %s is not offered",
+                rt->role->program, PW_METRICS_CMD_NODE);
+    else if (rc != PW_OK)
+        return rc;
+    if (!common->metrics_listen || !*common->metrics_listen)
+        return PW_OK;
+    rc = pw_metrics_http_parse_listen(common->metrics_listen, host, &port);
+    if (rc == PW_OK)
+        rc = pw_metrics_http_create(&rt->http, rt->loop, rt->metrics, host, port,
+                                    common->metrics_allow_remote, why, sizeof why);
+    else
+        snprintf(why, sizeof why, "not HOST:PORT");
+    if (rc != PW_OK) {
+        pw_error(NULL, "metrics: cannot serve http://%s/metrics: %s", common->metrics_listen, why);
+        return rc;
+    }
+    pw_info(NULL, "metrics: serving http://%s/metrics", common->metrics_listen);
+    return PW_OK;
+}
+
 static int run(runtime_t *rt)
 {
     const pw_role_t *role = rt->role;
@@ -181,8 +256,9 @@ static int run(runtime_t *rt)
     copts.disco_name = role->disco_name;
     copts.iq_timeout_ms = (uint64_t)common->iq_timeout_ms;
 
-    if (pw_loop_create(&rt->loop) != PW_OK)
+    if (pw_loop_create(&rt->loop) != PW_OK || metrics_open(rt) != PW_OK)
         goto done;
+    copts.metrics = rt->metrics;
     xmpp_initialize();
     rt->ctx = xmpp_ctx_new(NULL, common->log_level >= PW_LOG_DEBUG
                                      ? xmpp_get_default_logger(XMPP_LEVEL_DEBUG) : NULL);
@@ -196,6 +272,8 @@ static int run(runtime_t *rt)
         pw_error(NULL, "%s could not start", role->program);
         goto done;
     }
+    if (metrics_serve(rt, common) != PW_OK)
+        goto done;
     pw_loop_signal(rt->loop, SIGTERM, on_stop_signal, rt);
     pw_loop_signal(rt->loop, SIGINT, on_stop_signal, rt);
     pw_loop_signal(rt->loop, SIGHUP, on_reload_signal, rt);
@@ -216,7 +294,11 @@ static int run(runtime_t *rt)
 done:
     if (rt->component && role->fini)
         role->fini(rt->state);
+    /* the endpoint first (it samples the component's figures), the registry last */
+    pw_metrics_http_destroy(rt->http);
     pw_component_destroy(rt->component);
+    pw_metrics_cmd_destroy(rt->command);
+    pw_metrics_destroy(rt->metrics);
     if (rt->ctx)
         xmpp_ctx_free(rt->ctx);
     xmpp_shutdown();
