@@ -11,8 +11,9 @@ set -euo pipefail
 PACKAGES=(
     # toolchain and autotools
     build-essential autoconf automake libtool pkg-config git ca-certificates
-    # libraries the components link: libstrophe + expat, OpenSSL, c-ares, libinih, jansson
-    libstrophe-dev libexpat1-dev libssl-dev libc-ares-dev libinih-dev libjansson-dev
+    # libraries the components link: libstrophe + expat, OpenSSL, c-ares, libinih, jansson,
+    # libsystemd (sd_notify)
+    libstrophe-dev libexpat1-dev libssl-dev libc-ares-dev libinih-dev libjansson-dev libsystemd-dev
     # unit and integration tests
     libcriterion-dev
     # servers the integration tests and the trial drive: Prosody 0.12 with mod_privilege
