@@ -199,12 +199,18 @@ Test(role_cli, a_gateway_that_is_no_bare_jid_names_its_line)
     free(dir);
 }
 
-Test(role_cli, help_config_and_version_exit_0)
+Test(role_cli, help_config_its_man_form_and_version_exit_0)
 {
     char out[65536];
     for (size_t i = 0; i < NROLES; i++) {
         cr_expect_eq(run_role(&roles[i], out, sizeof out, "--help-config"), 0, "%s", roles[i].program);
         cr_expect_not_null(strstr(out, "[component]"), "the reference lists [component]: %.300s", out);
+        cr_expect_eq(run_role(&roles[i], out, sizeof out, "--help-config=man"), 0, "%s", roles[i].program);
+        cr_expect_not_null(strstr(out, "\n.SS [operator]\n.TP\n\\fBdomain\\fR = \\fIdomain\\fR\n"),
+                           "the roff reference starts with the operator file: %.300s", out);
+        cr_expect_not_null(strstr(out, "\n.SS [component]\n"), "then the role's own file: %.300s", out);
+        cr_expect_eq(run_role(&roles[i], out, sizeof out, "--help-config=html"), 2, "%s", roles[i].program);
+        cr_expect_not_null(strstr(out, "--help-config=html: the forms are text and man"), "%.300s", out);
         cr_expect_eq(run_role(&roles[i], out, sizeof out, "--version"), 0, "%s", roles[i].program);
         cr_expect_not_null(strstr(out, strrchr(roles[i].program, '/') + 1), "%s", out);
     }

@@ -690,15 +690,33 @@ Test(config, parse_helpers)
     cr_assert_eq(pw_config_parse_bool("nope", &b), PW_EINVAL);
 }
 
-Test(config, reference_lists_every_option_and_map)
+/* What pw_config_print_reference_as() prints for a table, as a malloc'd string. */
+static char *reference(const pw_config_option_t *opts, size_t nopts, const pw_config_map_t *maps,
+                       size_t nmaps, pw_config_format_t fmt)
 {
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
 
     cr_assert_not_null(f);
+    pw_config_print_reference_as(f, opts, nopts, maps, nmaps, fmt);
+    fclose(f);
+    return text;
+}
+
+Test(config, reference_lists_every_option_and_map)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    char *same;
+
+    cr_assert_not_null(f);
     pw_config_print_reference(f, t_opts, T_NOPTS, t_maps, T_NMAPS);
     fclose(f);
+    same = reference(t_opts, T_NOPTS, t_maps, T_NMAPS, PW_CONFIG_FORMAT_TEXT);
+    cr_assert_str_eq(same, text, "pw_config_print_reference() is the text form");
+    free(same);
     cr_assert(strstr(text, "[component]\n") != NULL, "%s", text);
     cr_assert(strstr(text, "jid              domain, 1..253 characters; required") != NULL, "%s", text);
     cr_assert(strstr(text, "port             port, 1..65535; default ${port:-5347}") != NULL, "%s", text);
@@ -710,5 +728,50 @@ Test(config, reference_lists_every_option_and_map)
     cr_assert(strstr(text, "E.164 prefix = network domain") != NULL, "%s", text);
     for (size_t i = 0; i < T_NOPTS; i++)
         cr_assert(strstr(text, t_opts[i].help) != NULL, "%s", t_opts[i].help);
+    free(text);
+}
+
+Test(config, man_reference_is_roff_with_a_paragraph_per_option)
+{
+    static const char head[] = ".SS [component]\n.TP\n\\fBjid\\fR = \\fIdomain\\fR\n";
+    char *text = reference(t_opts, T_NOPTS, t_maps, T_NMAPS, PW_CONFIG_FORMAT_MAN);
+
+    cr_assert(strncmp(text, head, sizeof head - 1) == 0, "%s", text);
+    cr_assert(strstr(text, ".TP\n\\fBport\\fR = \\fIport\\fR\nTCP port of the XMPP server's component listener\n"
+                           ".br\nDefault: \\fB${port:\\-5347}\\fR; 1..65535.\n") != NULL, "%s", text);
+    cr_assert(strstr(text, "Required; 1..253 characters.\n") != NULL, "jid has no default: %s", text);
+    cr_assert(strstr(text, ".SS [log]\n.TP\n\\fBlevel\\fR = \\fIlog level\\fR\n") != NULL, "%s", text);
+    cr_assert(strstr(text, "Default: \\fB16k\\fR; 1k..1G.\n") != NULL, "%s", text);
+    cr_assert(strstr(text, "Default: \\fBno\\fR; yes/no.\n") != NULL, "%s", text);
+    cr_assert(strstr(text, "Default: \\fB7\\fR; \\-5..100.\n") != NULL, "a minus sign: %s", text);
+    cr_assert(strstr(text, ".SS [prefixes]\nA map section") != NULL, "%s", text);
+    cr_assert(strstr(text, "\nE.164 prefix = network domain\n") != NULL, "%s", text);
+    for (size_t i = 0; i < T_NOPTS; i++) {
+        char tag[64];
+        snprintf(tag, sizeof tag, ".TP\n\\fB%s\\fR = ", t_opts[i].name);
+        cr_assert(strstr(text, tag) != NULL, "%s", t_opts[i].name);
+    }
+    free(text);
+}
+
+Test(config, man_reference_escapes_what_roff_would_read_as_requests)
+{
+    static const pw_config_option_t opts[] = {
+        { "a-b", "x", PW_OPT_STRING, 0, 0, "C:\\dir-1", ".so /etc/passwd\n'br and a \\ backslash",
+          0 },
+        { "a-b", "y", PW_OPT_STRING, 0, 0, "", "'quoted", 0 },
+    };
+    char *text = reference(opts, 2, NULL, 0, PW_CONFIG_FORMAT_MAN);
+
+    cr_assert(strstr(text, ".SS [a\\-b]\n") != NULL, "%s", text);
+    cr_assert(strstr(text, "\n\\&.so /etc/passwd\n\\&'br and a \\(rs backslash\n") != NULL,
+              "a leading dot or quote is made plain, a backslash printed: %s", text);
+    cr_assert(strstr(text, "Default: \\fBC:\\(rsdir\\-1\\fR;") != NULL, "%s", text);
+    cr_assert(strstr(text, "\n\\&'quoted\n") != NULL, "%s", text);
+    cr_assert(strstr(text, "Default: \\fB\"\"\\fR;") != NULL, "an empty default shows as \"\": %s", text);
+    for (const char *p = text; (p = strchr(p, '\n')) != NULL; p++)
+        cr_assert(p[1] != '\'' && (p[1] != '.' || strncmp(p + 1, ".SS ", 4) == 0 ||
+                                    strncmp(p + 1, ".TP\n", 4) == 0 || strncmp(p + 1, ".br\n", 4) == 0),
+                  "only the printer's own requests start a line: %s", p + 1);
     free(text);
 }

@@ -1,5 +1,5 @@
-/* test_sdnotify.c: the service manager notification: one datagram per call to $NOTIFY_SOCKET
- * (a path or an abstract "@name"), nothing without it, a bad value refused. */
+/* test_sdnotify.c: the service manager notification (libsystemd's sd_notify()): one datagram per
+ * call to $NOTIFY_SOCKET (a path or an abstract "@name"), nothing without it, a bad value refused. */
 #include <criterion/criterion.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -77,8 +77,14 @@ Test(sdnotify, an_abstract_socket_name_works_too)
 
 Test(sdnotify, without_a_service_manager_nothing_is_sent_and_a_bad_value_is_refused)
 {
+    char name[64], buf[16];
+    snprintf(name, sizeof name, "@pw-sdnotify-unset-%d", (int)getpid());
+    listen_on(name);
     unsetenv("NOTIFY_SOCKET");
     cr_assert_eq(pw_sdnotify("READY=1"), PW_OK, "not started by systemd: nothing to tell");
+    cr_assert_lt(recv(fd, buf, sizeof buf, MSG_DONTWAIT), 0, "no datagram without $NOTIFY_SOCKET");
+    setenv("NOTIFY_SOCKET", name, 1);
+    cr_assert_eq(pw_sdnotify(NULL), PW_EINVAL, "no state");
     setenv("NOTIFY_SOCKET", "relative/path", 1);
     cr_assert_eq(pw_sdnotify("READY=1"), PW_EINVAL);
     setenv("NOTIFY_SOCKET", "/nonexistent/pw-sdnotify", 1);

@@ -1442,8 +1442,9 @@ const char *pw_config_error_text(const pw_config_error_t *e, char *buf, size_t c
     return buf;
 }
 
-/* "type, bounds" of an option for the reference. */
-static void describe(const pw_config_option_t *o, char *buf, size_t cap)
+/* The bounds of an option in words ("1..253 characters", "at least 1s", "yes/no"); "" when its
+ * type has none worth saying (an integer of any value). */
+static void describe_bounds(const pw_config_option_t *o, char *buf, size_t cap)
 {
     int64_t lo, hi;
     char a[32], b[32];
@@ -1452,40 +1453,53 @@ static void describe(const pw_config_option_t *o, char *buf, size_t cap)
     format_number(a, sizeof a, o->type, lo);
     format_number(b, sizeof b, o->type, hi);
     switch (o->type) {
-    case PW_OPT_BOOL: snprintf(buf, cap, "boolean (yes/no)"); break;
-    case PW_OPT_LOGLEVEL: snprintf(buf, cap, "log level (error, warn, info, debug)"); break;
+    case PW_OPT_BOOL: snprintf(buf, cap, "yes/no"); break;
+    case PW_OPT_LOGLEVEL: snprintf(buf, cap, "error, warn, info, debug"); break;
     case PW_OPT_LIST:
         if (hi == INT64_MAX)
-            snprintf(buf, cap, "list, at least %s items", a);
+            snprintf(buf, cap, "at least %s items", a);
         else
-            snprintf(buf, cap, "list, %s..%s items", a, b);
+            snprintf(buf, cap, "%s..%s items", a, b);
         break;
     case PW_OPT_STRING:
     case PW_OPT_JID:
     case PW_OPT_DOMAIN:
     case PW_OPT_HOST:
     case PW_OPT_PATH:
-        snprintf(buf, cap, "%s, %s..%s characters", type_name(o->type), a, b);
+        snprintf(buf, cap, "%s..%s characters", a, b);
         break;
     default:
         if (lo == INT64_MIN && hi == INT64_MAX)
-            snprintf(buf, cap, "%s", type_name(o->type));
+            snprintf(buf, cap, "%s", "");
         else if (hi == INT64_MAX)
-            snprintf(buf, cap, "%s, at least %s", type_name(o->type), a);
+            snprintf(buf, cap, "at least %s", a);
         else
-            snprintf(buf, cap, "%s, %s..%s", type_name(o->type), a, b);
+            snprintf(buf, cap, "%s..%s", a, b);
         break;
     }
 }
 
-void pw_config_print_reference(FILE *out, const pw_config_option_t *opts, size_t nopts,
-                               const pw_config_map_t *maps, size_t nmaps)
+/* "type, bounds" of an option for the text reference ("boolean (yes/no)" for the enumerations). */
+static void describe(const pw_config_option_t *o, char *buf, size_t cap)
+{
+    char bounds[96];
+
+    describe_bounds(o, bounds, sizeof bounds);
+    if (!bounds[0])
+        snprintf(buf, cap, "%s", type_name(o->type));
+    else if (o->type == PW_OPT_BOOL || o->type == PW_OPT_LOGLEVEL)
+        snprintf(buf, cap, "%s (%s)", type_name(o->type), bounds);
+    else
+        snprintf(buf, cap, "%s, %s", type_name(o->type), bounds);
+}
+
+/* The text reference: "[section]", then per option "name  type, bounds; default X" and its help. */
+static void print_text(FILE *out, const pw_config_option_t *opts, size_t nopts,
+                       const pw_config_map_t *maps, size_t nmaps)
 {
     const char *section = NULL;
     char what[128];
 
-    if (!out)
-        return;
     for (size_t i = 0; opts && i < nopts; i++) {
         const pw_config_option_t *o = &opts[i];
         if (!section || strcmp(section, o->section) != 0) {
@@ -1504,4 +1518,85 @@ void pw_config_print_reference(FILE *out, const pw_config_option_t *opts, size_t
         fprintf(out, "%-16s map section: every line is \"key = value\" data\n", "KEY = VALUE");
         fprintf(out, "%-16s %s\n", "", maps[i].help ? maps[i].help : "");
     }
+}
+
+/* Text as roff (man(7)) prints it: a backslash as \(rs, a hyphen as \- (a minus, so that it is
+ * searched and copied as one), a '.' or '\'' that would start a line as a request made plain by
+ * \&. at_line_start says whether text starts a line of the output. */
+static void roff_put(FILE *out, const char *text, int at_line_start)
+{
+    for (const char *p = text ? text : ""; *p; p++) {
+        if (at_line_start && (*p == '.' || *p == '\''))
+            fputs("\\&", out);
+        at_line_start = *p == '\n';
+        if (*p == '\\')
+            fputs("\\(rs", out);
+        else if (*p == '-')
+            fputs("\\-", out);
+        else
+            fputc(*p, out);
+    }
+}
+
+/* The roff reference for a man page: ".SS [section]", then per option a ".TP" paragraph
+ * "\fBname\fR = \fItype\fR" over its help, its default (or "required") and its bounds. */
+static void print_man(FILE *out, const pw_config_option_t *opts, size_t nopts,
+                      const pw_config_map_t *maps, size_t nmaps)
+{
+    const char *section = NULL;
+    char bounds[96];
+
+    for (size_t i = 0; opts && i < nopts; i++) {
+        const pw_config_option_t *o = &opts[i];
+        if (!section || strcmp(section, o->section) != 0) {
+            fputs(".SS [", out);
+            roff_put(out, o->section, 0);
+            fputs("]\n", out);
+            section = o->section;
+        }
+        fputs(".TP\n\\fB", out);
+        roff_put(out, o->name, 0);
+        fputs("\\fR = \\fI", out);
+        roff_put(out, type_name(o->type), 0);
+        fputs("\\fR\n", out);
+        roff_put(out, o->help, 1);
+        fputs("\n.br\n", out);
+        if (!o->def) {
+            fputs("Required", out);
+        } else {
+            fputs("Default: \\fB", out);
+            roff_put(out, o->def[0] ? o->def : "\"\"", 0);
+            fputs("\\fR", out);
+        }
+        describe_bounds(o, bounds, sizeof bounds);
+        if (bounds[0]) {
+            fputs("; ", out);
+            roff_put(out, bounds, 0);
+        }
+        fputs(".\n", out);
+    }
+    for (size_t i = 0; maps && i < nmaps; i++) {
+        fputs(".SS [", out);
+        roff_put(out, maps[i].section, 0);
+        fputs("]\nA map section: every line is \\fIkey\\fR = \\fIvalue\\fR data.\n.br\n", out);
+        roff_put(out, maps[i].help, 1);
+        fputs("\n", out);
+    }
+}
+
+void pw_config_print_reference_as(FILE *out, const pw_config_option_t *opts, size_t nopts,
+                                  const pw_config_map_t *maps, size_t nmaps, pw_config_format_t fmt)
+{
+    if (!out)
+        return;
+    if (fmt == PW_CONFIG_FORMAT_MAN)
+        print_man(out, opts, nopts, maps, nmaps);
+    else
+        print_text(out, opts, nopts, maps, nmaps);
+}
+
+void pw_config_print_reference(FILE *out, const pw_config_option_t *opts, size_t nopts,
+                               const pw_config_map_t *maps, size_t nmaps)
+{
+    pw_config_print_reference_as(out, opts, nopts, maps, nmaps, PW_CONFIG_FORMAT_TEXT);
 }

@@ -130,8 +130,8 @@ unsigned pw_config_line_of(const char *path, const char *section, const char *ke
 const char *pw_config_error_text(const pw_config_error_t *e, char *buf, size_t cap);
 
 /**
- * Print the reference of a table (for --help-config): for each section its options with
- * type, bounds, default or "required", and help; then the map sections.
+ * Print the reference of a table as text (for --help-config): for each section its options
+ * with type, bounds, default or "required", and help; then the map sections.
  * @param out where to print
  * @param opts the option table
  * @param nopts number of rows
@@ -140,6 +140,29 @@ const char *pw_config_error_text(const pw_config_error_t *e, char *buf, size_t c
  */
 void pw_config_print_reference(FILE *out, const pw_config_option_t *opts, size_t nopts,
                                const pw_config_map_t *maps, size_t nmaps);
+
+/** The forms of the option reference. */
+typedef enum pw_config_format {
+    PW_CONFIG_FORMAT_TEXT, /**< plain text, as pw_config_print_reference() prints it */
+    PW_CONFIG_FORMAT_MAN   /**< roff for a man page (man(7)): ".SS [section]", a ".TP" per option */
+} pw_config_format_t;
+
+/**
+ * Print the reference of a table in a given form: PW_CONFIG_FORMAT_TEXT is
+ * pw_config_print_reference(); PW_CONFIG_FORMAT_MAN is roff to put into a man page (the
+ * program's --help-config=man, which docs/man/mkman.sh puts into the pages at build time): a
+ * ".SS [section]" per section, per option a ".TP" paragraph "\fBname\fR = \fItype\fR" with its
+ * help, its default or "Required", and its bounds; then each map section with its help. Text
+ * from the table is escaped (backslashes, hyphens as \-, a leading '.' or '\'').
+ * @param out where to print (NULL: nothing is printed)
+ * @param opts the option table
+ * @param nopts number of rows
+ * @param maps the map sections (may be NULL)
+ * @param nmaps number of rows in maps
+ * @param fmt the form
+ */
+void pw_config_print_reference_as(FILE *out, const pw_config_option_t *opts, size_t nopts,
+                                  const pw_config_map_t *maps, size_t nmaps, pw_config_format_t fmt);
 
 /**
  * Parse a duration ("1500ms", "30s", "5m", "2h", "1d", bare integer = seconds); for map handlers.

@@ -88,7 +88,8 @@ typedef struct pw_role {
  * Run a role as a program: parses the command line
  *   -c FILE | --config FILE   the configuration (required)
  *   --check-config            load and check the configuration, then exit
- *   --help-config             print every option (type, bounds, default)
+ *   --help-config[=man]       print every option (type, bounds, default); =man as roff
+ *                             for the man pages (pw_config_print_reference_as())
  *   -h | --help, -V | --version
  * connects to the server, answers until SIGTERM/SIGINT, reloads on SIGHUP. It makes the
  * process's metrics registry (pw_component_metrics() gives it to the role), offers the XEP-0050

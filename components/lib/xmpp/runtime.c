@@ -119,16 +119,43 @@ static void usage(const pw_role_t *role, FILE *out)
 {
     fprintf(out,
             "Usage: %s -c FILE [--check-config]\n"
-            "       %s --help-config | --help | --version\n"
+            "       %s --help-config[=man] | --help | --version\n"
             "\n%s\n\n"
             "  -c, --config FILE   configuration file (see --help-config and conf/)\n"
             "      --check-config  load and check the configuration, print the result, exit\n"
-            "      --help-config   print every configuration option with its type and default\n"
+            "      --help-config[=man]  print every configuration option with its type and\n"
+            "                      default (=man: as roff, for the man pages)\n"
             "  -h, --help          this text\n"
             "  -V, --version       print the version\n"
             "\nSignals: SIGTERM/SIGINT stop cleanly; SIGHUP reloads the configuration.\n"
             "Exit status: 0 clean stop, 1 configuration error, 2 usage error, 3 start-up failure.\n",
             role->program, role->program, role->summary);
+}
+
+/* --help-config[=text|man]: the operator file's options, then the role's own; as text, or as roff
+ * for the man pages (docs/man/mkman.sh). */
+static int print_reference(const pw_role_t *role, const char *form)
+{
+    pw_config_format_t fmt;
+
+    if (!form || strcmp(form, "text") == 0) {
+        fmt = PW_CONFIG_FORMAT_TEXT;
+    } else if (strcmp(form, "man") == 0) {
+        fmt = PW_CONFIG_FORMAT_MAN;
+    } else {
+        fprintf(stderr, "%s: --help-config=%s: the forms are text and man\n\n", role->program, form);
+        usage(role, stderr);
+        return 2;
+    }
+    if (fmt == PW_CONFIG_FORMAT_TEXT)
+        printf("# the operator file (include = FILE before the first section; docs/config.md)\n");
+    else
+        printf(".\\\" the operator file, then this role's own file (%s --help-config=man)\n", role->program);
+    pw_config_print_reference_as(stdout, pw_config_operator_options, pw_config_operator_count, NULL, 0, fmt);
+    if (fmt == PW_CONFIG_FORMAT_TEXT)
+        printf("\n# this role's own file\n");
+    pw_config_print_reference_as(stdout, role->options, role->noptions, role->maps, role->nmaps, fmt);
+    return 0;
 }
 
 static void on_stop_signal(pw_loop_t *loop, int signo, void *arg)
@@ -181,14 +208,22 @@ static void reload(runtime_t *rt)
     pw_info(NULL, "configuration reloaded from %s", rt->config_path);
 }
 
-/* SIGHUP (systemctl reload): the service manager is told while it lasts. */
+/* SIGHUP (systemctl reload): the service manager is told while it lasts. Only a component that
+ * is online has told it READY=1 (or will again on its next handshake): one that is not yet (still
+ * connecting, or reconnecting) gets STATUS lines alone, so that a reload neither declares it
+ * ready early nor leaves the manager waiting in "reloading" for a READY=1 the reload cannot give. */
 static void on_reload_signal(pw_loop_t *loop, int signo, void *arg)
 {
+    runtime_t *rt = arg;
+    int was_ready = pw_component_online(rt->component);
+
     (void)loop;
     (void)signo;
-    pw_sdnotify("RELOADING=1\nSTATUS=reloading the configuration");
-    reload(arg);
-    pw_sdnotify("READY=1\nSTATUS=running (the log says whether the reload took)");
+    pw_sdnotify(was_ready ? "RELOADING=1\nSTATUS=reloading the configuration"
+                          : "STATUS=reloading the configuration (not connected yet)");
+    reload(rt);
+    pw_sdnotify(was_ready ? "READY=1\nSTATUS=running (the log says whether the reload took)"
+                          : "STATUS=connecting (the log says whether the reload took)");
 }
 
 /* The figures: the registry (before the component, which counts into it). */
@@ -312,7 +347,7 @@ int pw_runtime_main(const pw_role_t *role, int argc, char **argv)
     static const struct option longopts[] = {
         { "config", required_argument, NULL, 'c' },
         { "check-config", no_argument, NULL, 'k' },
-        { "help-config", no_argument, NULL, 'H' },
+        { "help-config", optional_argument, NULL, 'H' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -329,12 +364,7 @@ int pw_runtime_main(const pw_role_t *role, int argc, char **argv)
         switch (opt) {
         case 'c': rt.config_path = optarg; break;
         case 'k': check_only = 1; break;
-        case 'H':
-            printf("# the operator file (include = FILE before the first section; docs/config.md)\n");
-            pw_config_print_reference(stdout, pw_config_operator_options, pw_config_operator_count, NULL, 0);
-            printf("\n# this role's own file\n");
-            pw_config_print_reference(stdout, role->options, role->noptions, role->maps, role->nmaps);
-            return 0;
+        case 'H': return print_reference(role, optarg);
         case 'h': usage(role, stdout); return 0;
         case 'V': printf("%s %s\n", role->program, PACKAGE_VERSION); return 0;
         default:
