@@ -196,7 +196,7 @@ pw_status_t pw_watchers_create(pw_watchers_t **out, pw_component_t *c, pw_subs_t
     w->local = local;
     w->arg = arg;
     /* the component core routes the node here and lists it in disco#items (XEP-0050 §2.2) */
-    if ((rc = pw_component_add_command(c, PW_WATCHERS_NODE, WATCHERS_NAME, on_command, w)) != PW_OK)
+    if ((rc = pw_component_add_command(c, PW_WATCHERS_NODE, WATCHERS_NAME, on_command, NULL, w)) != PW_OK)
         goto done;
     *out = w;
     w = NULL;
@@ -211,6 +211,6 @@ void pw_watchers_destroy(pw_watchers_t *w)
     if (!w)
         return;
     /* a command that arrives after this is answered "stopping" (on_command with no state) */
-    pw_component_add_command(w->c, PW_WATCHERS_NODE, WATCHERS_NAME, on_command, NULL);
+    pw_component_add_command(w->c, PW_WATCHERS_NODE, WATCHERS_NAME, on_command, NULL, NULL);
     free(w);
 }

@@ -354,7 +354,7 @@ pw_status_t pw_watcher_adhoc_register(pw_watcher_t *wa)
 {
     pw_status_t rc = pw_map_create(&wa->sessions);
     if (rc == PW_OK) /* the component core lists it in disco#items (XEP-0050 §2.2) */
-        rc = pw_component_add_command(wa->c, NODE, NODE_NAME, on_command, wa);
+        rc = pw_component_add_command(wa->c, NODE, NODE_NAME, on_command, NULL, wa);
     if (rc == PW_OK) /* and in the WA's own items: what a person browsing the service finds */
         pw_component_list_commands_at_root(wa->c);
     return rc;

@@ -187,6 +187,56 @@ Test(client_view, service_discovery_shows_what_runs)
     pwt_client_destroy(alice);
 }
 
+/* The value of the form field VAR of a completed command, or NULL. */
+static const char *field_value(xmpp_stanza_t *command, const char *var)
+{
+    xmpp_stanza_t *x = xmpp_stanza_get_child_by_name(command, "x");
+    for (xmpp_stanza_t *f = x ? xmpp_stanza_get_children(x) : NULL; f; f = xmpp_stanza_get_next(f)) {
+        const char *v = xmpp_stanza_is_tag(f) ? xmpp_stanza_get_attribute(f, "var") : NULL;
+        xmpp_stanza_t *value = v && strcmp(v, var) == 0 ? xmpp_stanza_get_child_by_name(f, "value") : NULL;
+        if (value) {
+            static char text[256];
+            char *t = xmpp_stanza_get_text(value);
+            snprintf(text, sizeof text, "%s", t ? t : "");
+            xmpp_free(xmpp_stanza_get_context(value), t);
+            return text;
+        }
+    }
+    return NULL;
+}
+
+/* The operator's NOC (dave, in the trial's [metrics] admins) finds the metrics command and runs
+ * it from a client; a user who is no admin neither sees it nor may run it. */
+Test(client_view, an_admin_reads_the_figures_through_the_metrics_command)
+{
+    pwt_client_t *dave = chain_login("dave"), *alice = chain_login("alice");
+    const char *run = "<iq type='set' to='watcher.opa.example'><command "
+                      "xmlns='http://jabber.org/protocol/commands' node='urn:peerwatch:metrics' "
+                      "action='execute'/></iq>";
+    char items[1024], text[512];
+    const char *up;
+    xmpp_stanza_t *r;
+
+    items_of(dave, "watcher.opa.example", items, sizeof items);
+    cr_assert_str_eq(items, " watcher.opa.example#enquiry watcher.opa.example#urn:peerwatch:metrics",
+                     "the admin sees the metrics command too");
+    r = pwt_client_iq(dave, run, 10000);
+    cr_assert_str_eq(xmpp_stanza_get_type(r), "result", "the admin runs it");
+    cr_assert_str_eq(xmpp_stanza_get_attribute(pw_stanza_payload(r), "status"), "completed");
+    up = field_value(pw_stanza_payload(r), "peerwatch_up{program=\"peerwatch-watcher\"}");
+    cr_assert_not_null(up, "the form holds peerwatch_up of the watcher");
+    cr_assert_str_eq(up, "1");
+    cr_assert_not_null(field_value(pw_stanza_payload(r), "peerwatch_stanzas_received_total{kind=\"iq\"}"),
+                       "and the component's figures");
+    xmpp_stanza_release(r);
+    r = pwt_client_iq(alice, run, 10000);
+    cr_assert_eq(chain_error(r, text, sizeof text), PW_ERR_FORBIDDEN, "a user who is no admin may not");
+    cr_assert_not_null(strstr(text, "admins"), "and is told why: %s", text);
+    xmpp_stanza_release(r);
+    pwt_client_destroy(alice);
+    pwt_client_destroy(dave);
+}
+
 Test(client_view, a_registration_request_says_what_the_watcher_offers)
 {
     pwt_client_t *alice = chain_login("alice");

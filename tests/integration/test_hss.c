@@ -1,5 +1,6 @@
 /* test_hss.c: peerwatch-hss behind a real private Prosody or ejabberd (PWT_SERVERS), queried by real XMPP clients:
- * allowed and forbidden lookups, unknown and malformed keys, reload on SIGHUP (good and bad file),
+ * allowed and forbidden lookups, unknown and malformed keys, reload on SIGHUP (good and bad file, the
+ * metrics admins),
  * and the runtime's disco/version/ping answered through the server. */
 #include <criterion/criterion.h>
 #include <signal.h>
@@ -177,6 +178,34 @@ Test(hss, reload_serves_a_good_file_and_refuses_a_bad_one)
     cr_assert_str_eq(xmpp_stanza_get_type(r), "result");
     xmpp_stanza_release(r);
     (void)text;
+}
+
+/* Run the metrics command as c; returns the IQ's type ("result" or "error"). */
+static int metrics_command_allowed(pwt_client_t *c)
+{
+    xmpp_stanza_t *r = pwt_client_iq(c, "<iq type='set' to='hss.opa.example'><command "
+                                        "xmlns='http://jabber.org/protocol/commands' "
+                                        "node='urn:peerwatch:metrics' action='execute'/></iq>", 5000);
+    int allowed;
+    cr_assert_not_null(r);
+    allowed = strcmp(xmpp_stanza_get_type(r), "result") == 0;
+    xmpp_stanza_release(r);
+    return allowed;
+}
+
+/* [metrics] admins take effect on SIGHUP: the operator adds a NOC account without a restart. */
+Test(hss, reload_renews_the_metrics_admins)
+{
+    FILE *f;
+    cr_assert_not(metrics_command_allowed(alice), "nobody is an admin at first");
+    f = fopen(pwt_component_config(hss), "a");
+    cr_assert_not_null(f);
+    fputs("\n[metrics]\nadmins = alice@opa.example\n", f);
+    fclose(f);
+    cr_assert_eq(pwt_component_signal(hss, SIGHUP), PW_OK);
+    cr_assert_eq(pwt_component_wait_log(hss, "configuration reloaded", 1, 5000), 0);
+    cr_assert(metrics_command_allowed(alice), "alice is an admin after the reload");
+    cr_assert_not(metrics_command_allowed(mallory), "mallory is not");
 }
 
 Test(hss, disco_version_and_ping_through_the_server)

@@ -1,6 +1,6 @@
 /* test_metrics_command.c: the XEP-0050 command urn:peerwatch:metrics through the component core
  * on the fake transport: an admin gets a completed result form of the figures, a stranger
- * forbidden; the command is discoverable (XEP-0050 §2.2, §2.3). */
+ * forbidden; the command is discoverable by the admins (XEP-0050 §2.2, §2.3). */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -129,6 +129,10 @@ Test(metrics_command, the_command_is_discoverable)
     cr_assert_str_eq(pwfake_attr(item, "node"), "urn:peerwatch:metrics");
     cr_assert_str_eq(pwfake_attr(item, "name"), "Peerwatch metrics");
     cr_assert_str_eq(pwfake_attr(item, "jid"), JID);
+    pwfake_component_deliver(fc, "<iq type='get' id='d1b' from='alice@opa.example/x' to='" JID "'>"
+                             "<query xmlns='http://jabber.org/protocol/disco#items' node='" NS_CMD "'/></iq>");
+    cr_assert_null(xmpp_stanza_get_child_by_name(pw_stanza_payload(pwfake_transport_last(fc->fake)), "item"),
+                   "a user who is no admin does not see the command listed (XEP-0050 §2.2)");
     pwfake_component_deliver(fc, "<iq type='get' id='d2' from='ops@opa.example/x' to='" JID "'>"
                              "<query xmlns='http://jabber.org/protocol/disco#items'/></iq>");
     cr_assert_null(xmpp_stanza_get_child_by_name(pw_stanza_payload(pwfake_transport_last(fc->fake)), "item"),

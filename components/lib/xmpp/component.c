@@ -47,6 +47,7 @@ typedef struct iq_route {
 typedef struct command {
     char *node, *name;
     pw_iq_handler fn;
+    pw_command_visible_fn visible; /* NULL: listed to everyone */
     void *arg;
 } command_t;
 
@@ -334,7 +335,7 @@ static void dispatch_command(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t
 }
 
 pw_status_t pw_component_add_command(pw_component_t *c, const char *node, const char *name,
-                                     pw_iq_handler fn, void *arg)
+                                     pw_iq_handler fn, pw_command_visible_fn visible, void *arg)
 {
     pw_status_t rc = PW_OK;
     command_t *cmd;
@@ -349,6 +350,7 @@ pw_status_t pw_component_add_command(pw_component_t *c, const char *node, const 
         free(cmd->name);
         cmd->name = copy;
         cmd->fn = fn;
+        cmd->visible = visible;
         cmd->arg = arg;
         return PW_OK;
     }
@@ -373,6 +375,7 @@ pw_status_t pw_component_add_command(pw_component_t *c, const char *node, const 
         return PW_ENOMEM;
     }
     cmd->fn = fn;
+    cmd->visible = visible;
     cmd->arg = arg;
     c->ncommands++;
     return PW_OK;
@@ -595,8 +598,8 @@ static void answer_disco_info(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_
     reply_query(c, iq, query);
 }
 
-/* XEP-0050 §2.2: the commands node lists the commands (and, when asked for, the component's own
- * items do too); other nodes are empty. */
+/* XEP-0050 §2.2: the commands node lists the commands the requester may see (and, when asked
+ * for, the component's own items do too); other nodes are empty. */
 static void answer_disco_items(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg)
 {
     const char *node = xmpp_stanza_get_attribute(payload, "node");
@@ -608,6 +611,9 @@ static void answer_disco_items(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza
         xmpp_stanza_set_attribute(query, "node", node);
     if (node ? strcmp(node, NS_COMMANDS) == 0 : c->commands_at_root) {
         for (size_t i = 0; i < c->ncommands; i++) {
+            const command_t *cmd = &c->commands[i];
+            if (cmd->visible && !cmd->visible(xmpp_stanza_get_from(iq), cmd->arg))
+                continue;
             item = pw_stanza_add_child(query, "item", NULL);
             if (!item)
                 break;

@@ -32,6 +32,12 @@ static int is_admin(const pw_metrics_cmd_t *cmd, const char *from)
     return 0;
 }
 
+/* XEP-0050 §2.2: only the admins see the command listed. */
+static int admin_sees(const char *from, void *arg)
+{
+    return is_admin(arg, from);
+}
+
 /* Building the form: one field per figure (pw_metrics_each()). */
 typedef struct form_builder {
     xmpp_stanza_t *x;
@@ -143,7 +149,7 @@ pw_status_t pw_metrics_cmd_create(pw_metrics_cmd_t **out, pw_component_t *c, pw_
             goto done;
         }
     }
-    rc = pw_component_add_command(c, PW_METRICS_CMD_NODE, PW_METRICS_CMD_NAME, on_command, cmd);
+    rc = pw_component_add_command(c, PW_METRICS_CMD_NODE, PW_METRICS_CMD_NAME, on_command, admin_sees, cmd);
 done:
     if (rc != PW_OK) {
         pw_metrics_cmd_destroy(cmd);

@@ -142,6 +142,9 @@ pw_status_t pw_component_add_feature(pw_component_t *c, const char *ns);
 
 /* ---- XEP-0050 ad-hoc commands ---- */
 
+/** Whether the sender of a disco#items request (its full JID, may be NULL) sees a command. */
+typedef int (*pw_command_visible_fn)(const char *from, void *arg);
+
 /**
  * Offer an XEP-0050 command. The component then owns the commands namespace: it routes each
  * <command xmlns='http://jabber.org/protocol/commands' node=.../> set to the node's handler (an
@@ -151,12 +154,16 @@ pw_status_t pw_component_add_feature(pw_component_t *c, const char *ns);
  * (payload is the <command/> element) and checks who may run it.
  * @param node the command's node (copied), e.g. "urn:peerwatch:metrics"
  * @param name its human-readable name (copied)
- * Offering a node again replaces its name, handler and argument.
+ * @param fn the handler
+ * @param visible who sees the command listed (§2.2 lets the list depend on the requester):
+ *        visible(from, arg) non-zero; NULL: everyone. The handler still checks who runs it.
+ * @param arg the handler's and visible's argument
+ * Offering a node again replaces its name, handler, visibility and argument.
  * @return PW_OK; PW_EEXIST (a role routes the commands namespace itself with
  *         pw_component_on_iq()); PW_EFULL (more than 8); PW_EINVAL; PW_ENOMEM
  */
 pw_status_t pw_component_add_command(pw_component_t *c, const char *node, const char *name,
-                                     pw_iq_handler fn, void *arg);
+                                     pw_iq_handler fn, pw_command_visible_fn visible, void *arg);
 
 /**
  * List the commands in the component's own disco#items (no node) too, where a person browsing

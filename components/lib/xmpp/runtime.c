@@ -167,6 +167,23 @@ static void on_stop_signal(pw_loop_t *loop, int signo, void *arg)
     pw_loop_stop(loop);
 }
 
+/* A reload takes [metrics] admins at once: the command is offered anew with them, replacing the
+ * old one (a changed listen address waits for a restart: reload() says so). */
+static void metrics_reload(runtime_t *rt, const pw_config_common_t *now)
+{
+    pw_metrics_cmd_t *fresh = NULL;
+
+    if (!rt->command)
+        return; /* the role answers XEP-0050 itself: no command to renew */
+    if (pw_metrics_cmd_create(&fresh, rt->component, rt->metrics, now->metrics_admins.items,
+                              now->metrics_admins.n) != PW_OK) {
+        pw_error(NULL, "reload: [metrics] admins could not be renewed; the running ones stay");
+        return;
+    }
+    pw_metrics_cmd_destroy(rt->command);
+    rt->command = fresh;
+}
+
 /* Reload the configuration; the running one stays when the new one is refused. */
 static void reload(runtime_t *rt)
 {
@@ -188,14 +205,19 @@ static void reload(runtime_t *rt)
         strcmp(old_common->secret, new_common->secret) != 0 ||
         strcmp(old_common->server, new_common->server) != 0 || old_common->port != new_common->port)
         pw_warn(NULL, "reload: [component] connection settings changed; they take effect at the next restart");
+    if (strcmp(old_common->metrics_listen ? old_common->metrics_listen : "",
+               new_common->metrics_listen ? new_common->metrics_listen : "") != 0 ||
+        old_common->metrics_allow_remote != new_common->metrics_allow_remote)
+        pw_warn(NULL, "reload: [metrics] listen and allow_remote take effect at the next restart");
     if (role->reload && role->reload(rt->state, fresh) != PW_OK) {
         pw_error(NULL, "reload refused by %s, keeping the running configuration", role->program);
         pw_runtime_free_config(role, fresh);
         free(fresh);
         return;
     }
+    metrics_reload(rt, new_common);
     if (!role->reload) {
-        /* without a role hook only the log settings change; keep the running ones */
+        /* without a role hook only the log and metrics settings change; keep the running ones */
         old_common->log_level = new_common->log_level;
         pw_runtime_free_config(role, fresh);
         free(fresh);
