@@ -29,6 +29,7 @@ static void setup(void)
     o.metrics = metrics;
     cr_assert_eq(pwfake_component_create_opts(&fc, &o), PW_OK);
     pw_counter_add(pw_metrics_counter(metrics, "t_lookups_total", "subscriber lookups", "outcome=\"found\""), 7);
+    pw_histogram_observe(pw_metrics_histogram(metrics, "t_lookup_seconds", "lookup time", NULL, NULL, 0), 0.25);
     cr_assert_eq(pw_metrics_cmd_create(&cmd, fc->comp, metrics, admins, 2), PW_OK);
     pwfake_transport_up(fc->fake);
 }
@@ -82,8 +83,12 @@ Test(metrics_command, an_admin_gets_the_figures)
     cr_assert_not_null(x);
     cr_assert_str_eq(pwfake_attr(x, "type"), "result");
     cr_assert_str_eq(field_value(x, "t_lookups_total{outcome=\"found\"}", &label), "7");
-    cr_assert_str_eq(label, "subscriber lookups");
+    cr_assert_str_eq(label, "subscriber lookups (outcome=found)", "the label says which series");
     cr_assert_str_eq(field_value(x, "peerwatch_up{program=\"peerwatch-hss\"}", NULL), "1");
+    cr_assert_str_eq(field_value(x, "t_lookup_seconds_count", &label), "1");
+    cr_assert_str_eq(label, "lookup time: number of observations", "a histogram's two figures say which");
+    cr_assert_str_eq(field_value(x, "t_lookup_seconds_sum", &label), "0.25");
+    cr_assert_str_eq(label, "lookup time: sum of observations");
     cr_assert_str_eq(field_value(x, "peerwatch_stanzas_received_total{kind=\"iq\"}", NULL), "1",
                      "the component counts the command's own IQ");
     cr_assert_str_eq(field_value(x, "peerwatch_connected", NULL), "1");

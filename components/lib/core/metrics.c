@@ -393,9 +393,9 @@ pw_status_t pw_metrics_create(pw_metrics_t **out, const char *program)
     if (rc != PW_OK)
         goto done;
     {
-        pw_gauge_t *up = pw_metrics_gauge(m, "peerwatch_up", "1 while the process runs", label);
+        pw_gauge_t *up = pw_metrics_gauge(m, "peerwatch_up", "Running (1)", label);
         pw_gauge_t *start = pw_metrics_gauge(m, "peerwatch_start_time_seconds",
-                                             "when the process started, in seconds since the Unix epoch",
+                                             "When the process started, in seconds since the Unix epoch",
                                              NULL);
         if (!up || !start) {
             rc = PW_ENOMEM;
@@ -651,7 +651,7 @@ pw_status_t pw_metrics_render(pw_metrics_t *m, char **out, size_t *len)
 
 void pw_metrics_each(pw_metrics_t *m, pw_metrics_visit_fn fn, void *arg)
 {
-    char name[NAME_MAX_LEN + 16];
+    char name[NAME_MAX_LEN + 16], help[HELP_MAX_LEN + 32];
 
     if (!m || !fn)
         return;
@@ -666,11 +666,13 @@ void pw_metrics_each(pw_metrics_t *m, pw_metrics_visit_fn fn, void *arg)
             case KIND_GAUGE:
                 fn(f->name, s->labels, f->help, gauge_sample(s), arg);
                 break;
-            case KIND_HISTOGRAM:
+            case KIND_HISTOGRAM: /* its two figures, each with a help that says which */
                 snprintf(name, sizeof name, "%s_count", f->name);
-                fn(name, s->labels, f->help, (double)s->count, arg);
+                snprintf(help, sizeof help, "%s: number of observations", f->help);
+                fn(name, s->labels, help, (double)s->count, arg);
                 snprintf(name, sizeof name, "%s_sum", f->name);
-                fn(name, s->labels, f->help, s->value, arg);
+                snprintf(help, sizeof help, "%s: sum of observations", f->help);
+                fn(name, s->labels, help, s->value, arg);
                 break;
             }
         }

@@ -138,8 +138,9 @@ typedef void (*pw_metrics_visit_fn)(const char *name, const char *labels, const 
                                     double value, void *arg);
 
 /**
- * Visit every counter and gauge, and each histogram's _count and _sum, with its current value:
- * the same figures as pw_metrics_render(), for the XEP-0050 admin command.
+ * Visit every counter and gauge, and each histogram's _count and _sum (their help says which:
+ * "HELP: number of observations", "HELP: sum of observations"), with its current value: the same
+ * figures as pw_metrics_render(), for the XEP-0050 admin command.
  */
 void pw_metrics_each(pw_metrics_t *m, pw_metrics_visit_fn fn, void *arg);
 

@@ -118,18 +118,18 @@ static void figures_register(pw_component_t *c)
     for (size_t i = 0; i < NKINDS; i++) {
         snprintf(label, sizeof label, "kind=\"%s\"", stanza_kinds[i]);
         f->received[i] = pw_metrics_counter(c->metrics, "peerwatch_stanzas_received_total",
-                                            "stanzas received from the XMPP server, by kind", label);
+                                            "Stanzas received from the XMPP server, by kind", label);
         f->sent[i] = pw_metrics_counter(c->metrics, "peerwatch_stanzas_sent_total",
-                                        "stanzas sent to the XMPP server, by kind", label);
+                                        "Stanzas sent to the XMPP server, by kind", label);
     }
     f->reconnects = pw_metrics_counter(c->metrics, "peerwatch_reconnects_total",
-                                       "connections to the XMPP server made again after a loss", NULL);
+                                       "Connections to the XMPP server made again after a loss", NULL);
     f->connected = pw_metrics_gauge(c->metrics, "peerwatch_connected",
-                                    "1 while the component is connected to its XMPP server", NULL);
+                                    "Connected to the XMPP server (1) or not (0)", NULL);
     pw_metrics_gauge_fn(c->metrics, "peerwatch_iq_pending",
-                        "outgoing IQs awaiting an answer", NULL, sample_pending_iqs, c);
+                        "Outgoing IQs awaiting an answer", NULL, sample_pending_iqs, c);
     f->iq_timeouts = pw_metrics_counter(c->metrics, "peerwatch_iq_timeouts_total",
-                                        "outgoing IQs that got no answer in time", NULL);
+                                        "Outgoing IQs that got no answer in time", NULL);
 }
 
 pw_status_t pw_component_create(pw_component_t **out, pw_loop_t *loop, xmpp_ctx_t *ctx,

@@ -44,11 +44,31 @@ typedef struct form_builder {
     int failed;
 } form_builder_t;
 
+/* What a person reads beside a figure: its help and, for one of several series, which one, as
+ * "stanzas received from the XMPP server, by kind (kind=iq)" (the label values unquoted). */
+static void label_of(const char *name, const char *labels, const char *help, char *out, size_t cap)
+{
+    size_t n = (size_t)snprintf(out, cap, "%s", *help ? help : name);
+    if (!*labels || n + 3 >= cap)
+        return;
+    n += (size_t)snprintf(out + n, cap - n, " (");
+    for (const char *l = labels; *l && n + 2 < cap; l++) {
+        if (*l == '\\' && l[1])
+            out[n++] = *++l; /* an escaped character of a value, as itself */
+        else if (*l == ',') {
+            out[n++] = ',';
+            out[n++] = ' ';
+        } else if (*l != '"')
+            out[n++] = *l;
+    }
+    snprintf(out + n, cap - n, ")");
+}
+
 static void add_figure(const char *name, const char *labels, const char *help, double value,
                        void *arg)
 {
     form_builder_t *fb = arg;
-    char var[VAR_MAX], text[40];
+    char var[VAR_MAX], label[VAR_MAX + 256], text[40];
     xmpp_stanza_t *field;
 
     if (fb->failed)
@@ -65,7 +85,8 @@ static void add_figure(const char *name, const char *labels, const char *help, d
     }
     xmpp_stanza_set_attribute(field, "var", var);
     xmpp_stanza_set_attribute(field, "type", "text-single");
-    xmpp_stanza_set_attribute(field, "label", *help ? help : name);
+    label_of(name, labels, help, label, sizeof label);
+    xmpp_stanza_set_attribute(field, "label", label);
 }
 
 /* <command node status sessionid/>, with the result form when status is "completed". */
