@@ -6,6 +6,8 @@
 #   tests/trial.sh --up        bring it up and stay up; writes ./trial.env for any XMPP client
 #   tests/trial.sh --down      stop the trial described by ./trial.env
 #   tests/trial.sh --hss-only  only operator A's Prosody and HSS, answering a client's lookup
+#   tests/trial.sh --tls ...   the same with TLS everywhere; trial.env names the CA as TRIAL_CA
+#   (every option goes to pw-trial: tests/trial.sh --help)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)

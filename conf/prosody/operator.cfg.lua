@@ -15,6 +15,11 @@
 --   @SECRET@          the shared secret of every component (XEP-0114 handshake)
 --   @WITH_PS2@        true when the second Presence Server (ps2) runs, else false
 --   @WITH_BENCH@      true while tests/bench/bench_chain runs, else false
+--   @TLS@             true when the server has certificates from the trial's private CA, else false
+--   @TLS_MODULE@      with TLS, "tls" (an item of modules_enabled), else nothing
+--   @TLS_CERT@        with TLS, the certificate (the domain and its component domains), else nil
+--   @TLS_KEY@         with TLS, its private key, else nil
+--   @TLS_CA@          with TLS, the CA certificate s2s peers must chain to, else nil
 -- Rendering fails if a placeholder is left unknown, so a typo never reaches Prosody.
 --
 -- Start it in the foreground so the starter owns its PID (never use `prosody --version`:
@@ -22,7 +27,9 @@
 --   prosody -F --config /path/to/rendered.cfg.lua
 -- The old `daemonize` option is deprecated in 0.12 (it logs a warning); -F replaces it.
 --
--- Everything here is plain text on loopback: no TLS, no certificates. Never expose it.
+-- Without TLS (@TLS@ false) everything is plain text on loopback: no certificates. Never
+-- expose it. With TLS, clients must use STARTTLS, and s2s is TLS with certificates verified
+-- against the trial's CA, without dialback fallback.
 
 ---------- Process ----------
 
@@ -75,14 +82,23 @@ unbound = {
 	forward = "@DNS_SERVER@";
 }
 
----------- Security (plain loopback trial) ----------
+---------- Security ----------
 
--- No certificates exist: clients and servers talk plain text, servers authenticate each
--- other with dialback (XEP-0220) over DNS we control.
-c2s_require_encryption = false
-s2s_require_encryption = false
-s2s_secure_auth = false
-allow_unencrypted_plain_auth = true
+-- Without TLS no certificates exist: clients and servers talk plain text, servers
+-- authenticate each other with dialback (XEP-0220) over DNS we control (all nil below).
+-- With TLS one certificate serves the domain and every component domain (s2s from
+-- watcher.@DOMAIN@ and its siblings presents it too), and a peer's certificate must chain
+-- to the trial's CA and name the peer's domain (s2s_secure_auth): a peer that cannot prove
+-- its name is refused, dialback or not.
+ssl = {
+	certificate = @TLS_CERT@;
+	key = @TLS_KEY@;
+	cafile = @TLS_CA@;
+}
+c2s_require_encryption = @TLS@
+s2s_require_encryption = @TLS@
+s2s_secure_auth = @TLS@
+allow_unencrypted_plain_auth = not @TLS@
 
 -- Passwords stored as given, so the harness can create accounts by writing
 -- accounts/<user>.dat directly before the server starts.
@@ -105,6 +121,7 @@ modules_enabled = {
 	"version";   -- XEP-0092 software version
 	"uptime";    -- XEP-0012 last activity of the server
 	"dialback";  -- XEP-0220 server dialback (s2s without certificates)
+	@TLS_MODULE@
 }
 
 ---------- The operator's domain ----------

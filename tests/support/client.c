@@ -94,15 +94,22 @@ static void run_while(pwt_client_t *c, client_state_t from, unsigned timeout_ms)
         xmpp_run_once(c->ctx, SLICE_MS);
 }
 
-pw_status_t pwt_client_connect(pwt_client_t **out, const char *jid, const char *password,
-                               const char *host, int port, unsigned timeout_ms)
+/* The cafile of connect_client() that trusts any certificate (pwt_client_connect_tls()). */
+static const char TRUST_ANY[] = "";
+
+/* pwt_client_connect() and pwt_client_connect_tls(): cafile NULL is plain text, TRUST_ANY is
+ * TLS without verification. */
+static pw_status_t connect_client(pwt_client_t **out, const char *jid, const char *password,
+                                  const char *host, int port, const char *cafile,
+                                  unsigned timeout_ms)
 {
     pw_status_t st = PW_EINVAL;
     pwt_client_t *c = NULL;
     xmpp_log_t *log = NULL;
 
     if (!out || !jid || !password || !host || !*jid || strlen(jid) > FIELD_MAX ||
-        strlen(password) > FIELD_MAX || strlen(host) > FIELD_MAX || port <= 0 || port > 65535)
+        strlen(password) > FIELD_MAX || strlen(host) > FIELD_MAX || port <= 0 || port > 65535 ||
+        (cafile && cafile != TRUST_ANY && (!*cafile || strlen(cafile) > FIELD_MAX)))
         goto done;
     *out = NULL;
     st = PW_ENOMEM;
@@ -119,8 +126,20 @@ pw_status_t pwt_client_connect(pwt_client_t **out, const char *jid, const char *
     c->conn = xmpp_conn_new(c->ctx);
     if (!c->conn)
         goto done;
-    /* Plain text on loopback: the test servers have no certificates. */
-    xmpp_conn_set_flags(c->conn, XMPP_CONN_FLAG_DISABLE_TLS | XMPP_CONN_FLAG_DISABLE_SM);
+    if (cafile == TRUST_ANY) {
+        /* STARTTLS, any certificate: an impostor's own client in a negative test */
+        xmpp_conn_set_flags(c->conn, XMPP_CONN_FLAG_MANDATORY_TLS | XMPP_CONN_FLAG_TRUST_TLS |
+                                         XMPP_CONN_FLAG_DISABLE_SM);
+    } else if (cafile) {
+        /* STARTTLS or nothing; libstrophe checks the chain against cafile (and the system
+         * CAs, none of which signs a trial domain) and the name against the JID's domain,
+         * and fails the connection when either is wrong. */
+        xmpp_conn_set_flags(c->conn, XMPP_CONN_FLAG_MANDATORY_TLS | XMPP_CONN_FLAG_DISABLE_SM);
+        xmpp_conn_set_cafile(c->conn, cafile);
+    } else {
+        /* Plain text on loopback: the test servers have no certificates. */
+        xmpp_conn_set_flags(c->conn, XMPP_CONN_FLAG_DISABLE_TLS | XMPP_CONN_FLAG_DISABLE_SM);
+    }
     xmpp_conn_set_jid(c->conn, jid);
     xmpp_conn_set_pass(c->conn, password);
     xmpp_handler_add(c->conn, on_stanza, NULL, NULL, NULL, c);
@@ -148,6 +167,19 @@ pw_status_t pwt_client_connect(pwt_client_t **out, const char *jid, const char *
 done:
     pwt_client_destroy(c);
     return st;
+}
+
+pw_status_t pwt_client_connect(pwt_client_t **out, const char *jid, const char *password,
+                               const char *host, int port, unsigned timeout_ms)
+{
+    return connect_client(out, jid, password, host, port, NULL, timeout_ms);
+}
+
+pw_status_t pwt_client_connect_tls(pwt_client_t **out, const char *jid, const char *password,
+                                   const char *host, int port, const char *cafile,
+                                   unsigned timeout_ms)
+{
+    return connect_client(out, jid, password, host, port, cafile ? cafile : TRUST_ANY, timeout_ms);
 }
 
 pw_status_t pwt_client_send_xml(pwt_client_t *c, const char *xml)

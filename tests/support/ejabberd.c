@@ -303,6 +303,11 @@ static pw_status_t create_node(pwt_server_t **out, const pwt_server_spec_t *o,
     *out = NULL;
     if (!yaml_safe(o->domain) || !yaml_safe(o->ip) || (o->secret && !yaml_safe(o->secret)))
         goto done;
+    if (o->tls) { /* not yet: rather refuse than serve plain text where TLS was asked for */
+        pw_error(NULL, "pwt: ejabberd for %s: TLS (pwt_server_spec_t.tls) is not supported yet",
+                 o->domain);
+        goto done;
+    }
     st = PW_ENOMEM;
     s = calloc(1, sizeof *s);
     if (!s)

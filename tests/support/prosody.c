@@ -30,6 +30,7 @@ typedef struct pwt_prosody {
     pwt_server_t *srv;              /* domain, address, ports, secret, temp dir, process */
     char *dns_server;
     unsigned optional;              /* PWT_SERVER_WITH_* */
+    char *tls_cert, *tls_key, *tls_ca; /* all NULL: plain text (pwt_server_spec_t.tls) */
     char data_dir[PWT_PATH_MAX];
     char pid_path[PWT_PATH_MAX];
 } pwt_prosody_t;
@@ -71,6 +72,26 @@ static void lua_quote(FILE *f, const char *s)
             fprintf(f, "\\%03u", (unsigned)*p);
     }
     fputc('"', f);
+}
+
+/* s as a Lua string literal (lua_quote()) in a new string, or "nil" for NULL; NULL when out
+ * of memory. The caller frees it. */
+static char *lua_literal(const char *s)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return NULL;
+    if (s)
+        lua_quote(f, s);
+    else
+        fputs("nil", f);
+    if (fclose(f) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
 }
 
 /* Open data/<host>/<store>/<user>.dat~ for writing; *final receives the file's real path. */
@@ -173,9 +194,18 @@ static pw_status_t render_config(pwt_prosody_t *s)
     char c2s[16], s2s[16], comp[16];
     const char *level = getenv("PWT_PROSODY_DEBUG") ? "debug" : "info";
     pw_status_t st = pwt_srcpath(template_path, sizeof template_path, TEMPLATE);
+    char *cert = NULL, *key = NULL, *ca = NULL;
+    const char *tls = s->tls_cert ? "true" : "false";
 
     if (st != PW_OK)
         return st;
+    cert = lua_literal(s->tls_cert);
+    key = lua_literal(s->tls_key);
+    ca = lua_literal(s->tls_ca);
+    if (!cert || !key || !ca) {
+        st = PW_ENOMEM;
+        goto done;
+    }
     snprintf(c2s, sizeof c2s, "%d", pwt_server_c2s_port(s->srv));
     snprintf(s2s, sizeof s2s, "%d", pwt_server_s2s_port(s->srv));
     snprintf(comp, sizeof comp, "%d", pwt_server_component_port(s->srv));
@@ -188,10 +218,17 @@ static pw_status_t render_config(pwt_prosody_t *s)
             "LOG_LEVEL", level,                      "DNS_SERVER", s->dns_server,
             "SECRET", pwt_server_secret(s->srv),
             "WITH_PS2", (s->optional & PWT_SERVER_WITH_PS2) ? "true" : "false",
-            "WITH_BENCH", (s->optional & PWT_SERVER_WITH_BENCH) ? "true" : "false", NULL,
+            "WITH_BENCH", (s->optional & PWT_SERVER_WITH_BENCH) ? "true" : "false",
+            "TLS", tls, "TLS_MODULE", s->tls_cert ? "\"tls\"; -- STARTTLS (RFC 6120 5)" : "",
+            "TLS_CERT", cert, "TLS_KEY", key, "TLS_CA", ca, NULL,
         };
-        return pwt_render(template_path, pwt_server_config_path(s->srv), vars);
+        st = pwt_render(template_path, pwt_server_config_path(s->srv), vars);
     }
+done:
+    free(cert);
+    free(key);
+    free(ca);
+    return st;
 }
 
 static pw_status_t prosody_set_dns_server(pwt_prosody_t *s, const char *dns_server);
@@ -246,6 +283,17 @@ pw_status_t pwt_prosody_create(pwt_server_t **out, const pwt_server_spec_t *o)
         goto done;
     st = PW_EINVAL;
     s->optional = o->optional;
+    if (o->tls) {
+        if (!o->tls->cert || !o->tls->key || !o->tls->ca)
+            goto done;
+        st = PW_ENOMEM;
+        s->tls_cert = pwt_strdup_bounded(o->tls->cert, PWT_PATH_MAX);
+        s->tls_key = pwt_strdup_bounded(o->tls->key, PWT_PATH_MAX);
+        s->tls_ca = pwt_strdup_bounded(o->tls->ca, PWT_PATH_MAX);
+        if (!s->tls_cert || !s->tls_key || !s->tls_ca)
+            goto done;
+        st = PW_EINVAL;
+    }
     s->dns_server = pwt_strdup_bounded(o->dns_server ? o->dns_server : NO_DNS, FIELD_MAX);
     if (!s->dns_server)
         goto done;
@@ -389,5 +437,8 @@ static void prosody_destroy(pwt_prosody_t *s)
     prosody_stop(s);
     pwt_server_free(s->srv);
     free(s->dns_server);
+    free(s->tls_cert);
+    free(s->tls_key);
+    free(s->tls_ca);
     free(s);
 }

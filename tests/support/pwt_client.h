@@ -34,6 +34,23 @@ pw_status_t pwt_client_connect(pwt_client_t **out, const char *jid, const char *
                                const char *host, int port, unsigned timeout_ms);
 
 /**
+ * pwt_client_connect() over STARTTLS, which the server must offer: the server's certificate
+ * must chain to cafile and name the JID's domain, else the login fails.
+ * @param out receives the client (caller destroys with pwt_client_destroy())
+ * @param jid bare or full JID, e.g. "alice@opa.example"
+ * @param password the password
+ * @param host server address, e.g. "127.0.0.2"
+ * @param port c2s port
+ * @param cafile PEM file of the CA to trust, e.g. the trial's TRIAL_CA; NULL: STARTTLS but
+ *        any certificate is accepted (only for an impostor's own client in a negative test)
+ * @param timeout_ms how long login may take
+ * @return as pwt_client_connect(); PW_EDENIED also when TLS or the certificate failed
+ */
+pw_status_t pwt_client_connect_tls(pwt_client_t **out, const char *jid, const char *password,
+                                   const char *host, int port, const char *cafile,
+                                   unsigned timeout_ms);
+
+/**
  * Send presence: available with an optional show and status.
  * @param c the client
  * @param show "away", "chat", "dnd", "xa", or NULL for plain available

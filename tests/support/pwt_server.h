@@ -9,6 +9,13 @@
 /** A private server of either kind (pwt_prosody.h, pwt_ejabberd.h). Opaque. */
 typedef struct pwt_server pwt_server_t;
 
+/** A server's TLS: its certificate and key, and the CA its peers' certificates must chain to. */
+typedef struct pwt_server_tls {
+    const char *cert; /**< PEM certificate for the domain and its component domains */
+    const char *key;  /**< PEM private key of cert */
+    const char *ca;   /**< PEM CA certificate that s2s peers (and clients) verify against */
+} pwt_server_tls_t;
+
 /** What a private server serves, whatever its kind. Strings are copied. */
 typedef struct pwt_server_spec {
     const char *domain;     /**< the served domain, e.g. "opa.example" (required) */
@@ -19,6 +26,10 @@ typedef struct pwt_server_spec {
                                  those are declared, so the server's disco#items lists only
                                  components that run (Prosody lists every declared one;
                                  ejabberd only connected ones) */
+    const pwt_server_tls_t *tls; /**< NULL: plain text everywhere (c2s, s2s with dialback);
+                                      else c2s requires STARTTLS and s2s requires TLS with
+                                      certificates verified against tls->ca (no dialback
+                                      fallback). Prosody only: ejabberd refuses it (PW_EINVAL) */
 } pwt_server_spec_t;
 
 /** Optional components of pwt_server_spec_t.optional. */

@@ -33,6 +33,10 @@ typedef struct pwt_trial_opts {
                                   127.0.0.4 for B, 127.0.0.5 for A, with ps2 and a second
                                   gateway instance); NULL: PWT_SERVERS or "prosody"
                                   (pwt_trial_server_kind_ok()) */
+    int tls;                 /**< TLS everywhere: a private CA (DIR/ca/trial-ca.crt, TRIAL_CA in
+                                  trial.env) certifies each operator's domain and component
+                                  domains; c2s requires STARTTLS, s2s requires TLS with verified
+                                  certificates. Prosody only for now */
 } pwt_trial_opts_t;
 
 /**
@@ -96,19 +100,25 @@ const char *pwt_trial_sent_dir(const pwt_trial_t *t, int op);
 /** @return the trial's directory (configs, logs, data) */
 const char *pwt_trial_dir(const pwt_trial_t *t);
 
+/** @return the CA certificate file of a TLS trial (pwt_trial_opts_t.tls), or NULL */
+const char *pwt_trial_ca(const pwt_trial_t *t);
+
 /** @return the dnsmasq instance */
 pwt_dnsmasq_t *pwt_trial_dns(pwt_trial_t *t);
 
 /**
- * Log a fixture user in ("alice", "bob", …: the operator follows from the fixture table).
+ * Log a fixture user in ("alice", "bob", …: the operator follows from the fixture table);
+ * in a TLS trial over STARTTLS, verifying the server against the trial's CA.
  * @param resource the resource to bind (NULL: a generated one)
  * @return PW_OK or the client's failure
  */
 pw_status_t pwt_trial_login(pwt_trial_t *t, const char *user, pwt_client_t **out);
 
 /**
- * Write the trial's shell environment (KEY=VALUE lines: OPA_DOMAIN, OPA_C2S, OPB_DOMAIN,
- * OPB_C2S, PASSWORD, OPA_CDR_DIR, OPB_CDR_DIR, TRIAL_PID, TRIAL_DIR).
+ * Write the trial's shell environment (KEY=VALUE lines: OPA_DOMAIN, OPA_C2S, OPA_SERVER_LOG,
+ * OPB_DOMAIN, OPB_C2S, OPB_SERVER_LOG, PASSWORD, OPA_CDR_DIR, OPB_CDR_DIR, TRIAL_PID,
+ * TRIAL_DIR; in a TLS trial also TRIAL_CA, the CA certificate a client verifies the servers
+ * with).
  * @param pid the value of TRIAL_PID
  */
 pw_status_t pwt_trial_write_env(const pwt_trial_t *t, const char *path, int pid);

@@ -13,6 +13,13 @@
  */
 void pwt_trialenv_up(void);
 
+/**
+ * pwt_trialenv_up(), choosing plain text or TLS (pwt_trial_opts_t.tls; trial.env then names
+ * TRIAL_CA, and pwt_trialenv_login() logs in over STARTTLS verifying the servers with it).
+ * @param tls 1 for TLS everywhere, 0 for plain text
+ */
+void pwt_trialenv_up_tls(int tls);
+
 /** Stop the trial again (call from ReportHook(POST_ALL)). */
 void pwt_trialenv_down(void);
 
@@ -23,7 +30,8 @@ void pwt_trialenv_down(void);
 const char *pwt_trialenv(const char *key);
 
 /**
- * Log in a fixture user ("alice", "bob", …) of the running trial.
+ * Log in a fixture user ("alice", "bob", …) of the running trial (over STARTTLS, verifying
+ * the server with TRIAL_CA, when trial.env names one).
  * @return PW_OK, PW_ENOTFOUND for an unknown user or no trial, or the client's failure
  */
 pw_status_t pwt_trialenv_login(const char *user, pwt_client_t **out);

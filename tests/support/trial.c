@@ -10,6 +10,7 @@
 
 #include "core/pw_log.h"
 #include "keys.h"
+#include "pwt_ca.h"
 #include "pwt_ejabberd.h"
 #include "pwt_prosody.h"
 #include "pwt_util.h"
@@ -79,6 +80,8 @@ struct pwt_trial {
     char sent_dir[2][PWT_PATH_MAX + 64];
     char state_dir[2][PWT_PATH_MAX + 64];
     char key[2][PWT_PATH_MAX + 64], pub[2][PWT_PATH_MAX + 64];
+    char ca[PWT_PATH_MAX];                              /* TLS: the CA certificate, else "" */
+    char tls_cert[2][PWT_PATH_MAX], tls_key[2][PWT_PATH_MAX]; /* TLS: each operator's */
     struct {
         char name[32];
         pwt_component_t *c;
@@ -228,9 +231,11 @@ pw_status_t pwt_trial_server_create(pwt_server_t **out, int op, const pwt_server
 static pw_status_t prepare_server(pwt_trial_t *t, int op, const char *kind, int bench)
 {
     /* only the components that run are declared (the roles table: ps2 for B only) */
+    const pwt_server_tls_t tls = { .cert = t->tls_cert[op], .key = t->tls_key[op], .ca = t->ca };
     pwt_server_spec_t po = { .domain = domains[op], .ip = ips[op],
                              .optional = (op == PWT_OPB ? PWT_SERVER_WITH_PS2 : 0u) |
-                                         (bench ? PWT_SERVER_WITH_BENCH : 0u) };
+                                         (bench ? PWT_SERVER_WITH_BENCH : 0u),
+                             .tls = t->ca[0] ? &tls : NULL };
     pw_status_t rc = create_server(&t->server[op], kind, &po);
     if (rc != PW_OK)
         return rc;
@@ -254,6 +259,27 @@ static pw_status_t prepare_server(pwt_trial_t *t, int op, const char *kind, int 
     }
     if (strcmp(kind, "prosody") != 0)
         rc = add_presence_server_items(t, op);
+    return rc;
+}
+
+/* A TLS trial's private CA in DIR/ca and each operator's certificate (of nops operators). */
+static pw_status_t make_certificates(pwt_trial_t *t, int nops)
+{
+    char dir[PWT_PATH_MAX];
+    pwt_ca_t *ca = NULL;
+    pw_status_t rc = pwt_path_join(dir, t->dir, "ca");
+
+    if (rc == PW_OK && !make_dir(dir))
+        rc = PW_EIO;
+    if (rc == PW_OK)
+        rc = pwt_ca_create(&ca, dir, "trial");
+    for (int op = 0; rc == PW_OK && op < nops; op++)
+        rc = pwt_ca_issue_operator(ca, domains[op], t->tls_cert[op], t->tls_key[op]);
+    if (rc == PW_OK) {
+        snprintf(t->ca, sizeof t->ca, "%s", pwt_ca_cert_path(ca));
+        step(t, "a private CA (%s) certified each operator's domains", t->ca);
+    }
+    pwt_ca_destroy(ca);
     return rc;
 }
 
@@ -306,6 +332,8 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
         t->own_dir = 1;
     }
     nops = o && o->hss_only ? 1 : 2;
+    if (o && o->tls && (rc = make_certificates(t, nops)) != PW_OK)
+        goto done;
     for (int op = 0; op < nops; op++) {
         char kinds[2][PWT_TRIAL_KIND_MAX];
         const char *kind = o && o->servers[op] ? o->servers[op] : default_kind(op, kinds);
@@ -397,6 +425,7 @@ const char *pwt_trial_cdr_dir(const pwt_trial_t *t, int op) { return t->cdr_dir[
 const char *pwt_trial_dir(const pwt_trial_t *t) { return t->dir; }
 const char *pwt_trial_sent_dir(const pwt_trial_t *t, int op) { return t->sent_dir[op]; }
 pwt_dnsmasq_t *pwt_trial_dns(pwt_trial_t *t) { return t->dns; }
+const char *pwt_trial_ca(const pwt_trial_t *t) { return t->ca[0] ? t->ca : NULL; }
 
 pw_status_t pwt_trial_login(pwt_trial_t *t, const char *user, pwt_client_t **out)
 {
@@ -406,6 +435,9 @@ pw_status_t pwt_trial_login(pwt_trial_t *t, const char *user, pwt_client_t **out
         if (strcmp(fixture_users[i].user, user) != 0 || !t->server[op])
             continue;
         snprintf(jid, sizeof jid, "%s@%s", user, domains[op]);
+        if (t->ca[0])
+            return pwt_client_connect_tls(out, jid, PWT_TRIAL_PASSWORD, ips[op],
+                                          pwt_server_c2s_port(t->server[op]), t->ca, 5000);
         return pwt_client_connect(out, jid, PWT_TRIAL_PASSWORD, ips[op],
                                   pwt_server_c2s_port(t->server[op]), 5000);
     }
@@ -428,6 +460,8 @@ pw_status_t pwt_trial_write_env(const pwt_trial_t *t, const char *path, int pid)
         /* where components attach: the server's component listener and its secret */
         fprintf(f, "%s_COMPONENT=%s:%d\n%s_SECRET=%s\n", p, pwt_server_ip(t->server[op]),
                 pwt_server_component_port(t->server[op]), p, pwt_server_secret(t->server[op]));
+        /* the server's own log (e.g. for the s2s sessions it accepted or refused) */
+        fprintf(f, "%s_SERVER_LOG=%s\n", p, pwt_server_log_path(t->server[op]));
         if (t->member[op]) /* a cluster's second node: the same users log in there too */
             fprintf(f, "%s_C2S_NODE2=%s:%d\n", p, second_node_ips[op],
                     pwt_server_c2s_port(t->member[op]));
@@ -435,6 +469,8 @@ pw_status_t pwt_trial_write_env(const pwt_trial_t *t, const char *path, int pid)
     fprintf(f, "PASSWORD=%s\nTRIAL_PID=%d\nTRIAL_DIR=%s\n", PWT_TRIAL_PASSWORD, pid, t->dir);
     if (t->dns)
         fprintf(f, "DNS_SERVER=127.0.0.1:%d\n", pwt_dnsmasq_port(t->dns));
+    if (t->ca[0]) /* the CA that certifies both servers: a client verifies them with it */
+        fprintf(f, "TRIAL_CA=%s\n", t->ca);
     /* each component's PID and log, e.g. OPB_PS1_PID=1234, OPB_PS1_LOG=/tmp/…/opb-ps1.log */
     for (size_t i = 0; i < t->ncomps; i++) {
         char key[40];

@@ -16,8 +16,8 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: pw-trial [--servers A,B] [--hss-only] [--keep]\n"
-            "       pw-trial --up [--servers A,B] [--servers-only] [--env FILE]\n"
+            "Usage: pw-trial [--servers A,B] [--tls] [--hss-only] [--keep]\n"
+            "       pw-trial --up [--servers A,B] [--tls] [--servers-only] [--env FILE]\n"
             "       pw-trial --down [--env FILE]\n"
             "\n"
             "Without a mode: bring the two-operator trial up (dnsmasq, an XMPP server for opa.example\n"
@@ -26,6 +26,9 @@ static void usage(FILE *out)
             "answer, and stop everything.\n"
             "  --servers A,B  operator A's server, then B's: prosody, ejabberd, or ejabberd-cluster\n"
             "                 (two ejabberd nodes; default prosody,prosody)\n"
+            "  --tls       TLS everywhere: a private CA certifies both operators (Prosody only); clients\n"
+            "              must use STARTTLS, s2s is TLS with verified certificates; FILE names the CA\n"
+            "              as TRIAL_CA\n"
             "  --hss-only  only operator A's server and HSS; print an HSS lookup made by a client\n"
             "  --keep      keep the trial's directory (configs, logs, charge records) afterwards\n"
             "  --up        bring the trial up, write FILE (default ./trial.env), stay up in the background\n"
@@ -267,6 +270,7 @@ int main(int argc, char **argv)
         } else if (strcmp(argv[i], "--up") == 0) up = 1;
         else if (strcmp(argv[i], "--down") == 0) down = 1;
         else if (strcmp(argv[i], "--hss-only") == 0) hss_only = 1;
+        else if (strcmp(argv[i], "--tls") == 0) o.tls = 1;
         else if (strcmp(argv[i], "--servers-only") == 0) o.servers_only = 1;
         else if (strcmp(argv[i], "--keep") == 0) keep = 1;
         else if (strcmp(argv[i], "--env") == 0 && i + 1 < argc) env = argv[++i];

@@ -15,7 +15,13 @@ static char runner_env[PWT_PATH_MAX];
 
 void pwt_trialenv_up(void)
 {
-    pwt_trial_opts_t o = { .log_level = getenv("PWT_TRIAL_LOGLEVEL") ? getenv("PWT_TRIAL_LOGLEVEL") : "info" };
+    pwt_trialenv_up_tls(0);
+}
+
+void pwt_trialenv_up_tls(int tls)
+{
+    pwt_trial_opts_t o = { .log_level = getenv("PWT_TRIAL_LOGLEVEL") ? getenv("PWT_TRIAL_LOGLEVEL") : "info",
+                           .tls = tls };
     char *dir = pwt_tmpdir("trialenv");
     snprintf(runner_env, sizeof runner_env, "%s/trial.env", dir ? dir : "/nonexistent");
     free(dir);
@@ -91,5 +97,8 @@ pw_status_t pwt_trialenv_login(const char *user, pwt_client_t **out)
         return PW_ENOTFOUND;
     snprintf(host, sizeof host, "%.*s", (int)(colon - c2s), c2s);
     snprintf(jid, sizeof jid, "%s@%s", user, domain);
+    if (pwt_trialenv("TRIAL_CA")) /* a TLS trial: STARTTLS, verifying the server */
+        return pwt_client_connect_tls(out, jid, password, host, atoi(colon + 1),
+                                      pwt_trialenv("TRIAL_CA"), 5000);
     return pwt_client_connect(out, jid, password, host, atoi(colon + 1), 5000);
 }
