@@ -118,3 +118,36 @@ pw_status_t chain_cdr_records(const char *dir, chain_record_fn fn, void *arg, pw
     chain_records_t r = { fn, arg };
     return pw_cdr_verify_dir(dir, NULL, chain_record, &r, problem, sum);
 }
+
+/* How many bytes the log at path holds now (where the next enquiry's lines will start). */
+long chain_log_size(const char *path)
+{
+    FILE *f = path ? fopen(path, "r") : NULL;
+    long size;
+    cr_assert_not_null(f, "log %s readable", path ? path : "(none)");
+    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+    size = ftell(f);
+    fclose(f);
+    return size;
+}
+
+/* The first log line from byte from on that contains every one of the texts (NULL-ended);
+ * copies its stanza id (the "[id=…]" the runtime's logger writes) into id. 1 when found. */
+int chain_log_find(const char *path, long from, const char *const texts[], char *id, size_t cap)
+{
+    char line[4096];
+    int found = 0;
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "log %s readable", path);
+    cr_assert_eq(fseek(f, from, SEEK_SET), 0);
+    while (!found && fgets(line, sizeof line, f)) {
+        const char *tag = strstr(line, "[id=");
+        found = 1;
+        for (size_t i = 0; found && texts[i]; i++)
+            found = strstr(line, texts[i]) != NULL;
+        if (found && id)
+            snprintf(id, cap, "%.*s", tag ? (int)strcspn(tag + 4, "]") : 0, tag ? tag + 4 : "");
+    }
+    fclose(f);
+    return found;
+}

@@ -108,4 +108,23 @@ typedef void (*chain_record_fn)(const pw_cdr_record_t *rec, void *arg);
 pw_status_t chain_cdr_records(const char *dir, chain_record_fn fn, void *arg, pw_cdr_problem_t *problem,
                               pw_cdr_verify_summary_t *sum);
 
+/**
+ * How many bytes a log holds now: where the lines of what a test does next will start.
+ * @param path the log (asserted readable)
+ * @return its size
+ */
+long chain_log_size(const char *path);
+
+/**
+ * Find the first line of a log, from byte from on, that contains every one of texts.
+ * @param path the log (asserted readable)
+ * @param from where to start (chain_log_size() before the action)
+ * @param texts the texts, NULL-ended
+ * @param id receives the line's stanza id (the "[id=...]" the runtime's logger writes), or ""
+ *        without one; may be NULL
+ * @param cap size of id
+ * @return 1 when such a line is there, else 0
+ */
+int chain_log_find(const char *path, long from, const char *const texts[], char *id, size_t cap);
+
 #endif /* CHAIN_UTIL_H */

@@ -7,39 +7,6 @@
 
 TestSuite(routing, .timeout = 120);
 
-/* How many bytes the log at path holds now (where the next enquiry's lines will start). */
-static long log_size(const char *path)
-{
-    FILE *f = path ? fopen(path, "r") : NULL;
-    long size;
-    cr_assert_not_null(f, "log %s readable", path ? path : "(none)");
-    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
-    size = ftell(f);
-    fclose(f);
-    return size;
-}
-
-/* The first log line from byte from on that contains every one of the texts (NULL-ended);
- * copies its stanza id (the "[id=…]" the runtime's logger writes) into id. 1 when found. */
-static int find_logged(const char *path, long from, const char *const texts[], char *id, size_t cap)
-{
-    char line[4096];
-    int found = 0;
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f, "log %s readable", path);
-    cr_assert_eq(fseek(f, from, SEEK_SET), 0);
-    while (!found && fgets(line, sizeof line, f)) {
-        const char *tag = strstr(line, "[id=");
-        found = 1;
-        for (size_t i = 0; found && texts[i]; i++)
-            found = strstr(line, texts[i]) != NULL;
-        if (found && id)
-            snprintf(id, cap, "%.*s", tag ? (int)strcspn(tag + 4, "]") : 0, tag ? tag + 4 : "");
-    }
-    fclose(f);
-    return found;
-}
-
 Test(routing, first_gateway_target_down_fails_over_to_the_second)
 {
     /* B's _presence-gw._tcp SRV lists gw-down.opb.example (priority 10, its s2s port refuses)
@@ -48,7 +15,7 @@ Test(routing, first_gateway_target_down_fails_over_to_the_second)
      * here on, tied together by the proxy's stanza id. */
     const char *log = pwt_trialenv("OPA_PROXY_LOG");
     const char *b_kind = pwt_trialenv("OPB_SERVER");
-    long from = log_size(log);
+    long from = chain_log_size(log);
     pwt_client_t *alice = chain_login("alice");
     xmpp_stanza_t *r = chain_enquire(alice, "address='+12025550123' kind='current'");
     const char *sent[] = { "for +12025550123: network opb.example, sent to gateway gateway.opb.example", NULL };
@@ -58,12 +25,12 @@ Test(routing, first_gateway_target_down_fails_over_to_the_second)
 
     chain_state(r);
     xmpp_stanza_release(r);
-    cr_assert(find_logged(log, from, sent, id, sizeof id) ||
-              (b_kind && !strcmp(b_kind, "ejabberd-cluster") && find_logged(log, from, sent2, id, sizeof id)),
+    cr_assert(chain_log_find(log, from, sent, id, sizeof id) ||
+              (b_kind && !strcmp(b_kind, "ejabberd-cluster") && chain_log_find(log, from, sent2, id, sizeof id)),
               "the proxy sent this enquiry to a gateway of the second priority");
     cr_assert_neq(id[0], '\0', "the proxy logged the enquiry with its stanza id");
     snprintf(tag, sizeof tag, "[id=%s]", id);
-    cr_assert(find_logged(log, from, failed, NULL, 0), "the proxy tried the first target and moved on");
+    cr_assert(chain_log_find(log, from, failed, NULL, 0), "the proxy tried the first target and moved on");
     pwt_client_destroy(alice);
 }
 

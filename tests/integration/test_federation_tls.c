@@ -34,30 +34,11 @@ ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 
 TestSuite(federation_tls, .timeout = 120);
 
-/* How many bytes the file at path holds now (where the next lines will start). */
-static long file_size(const char *path)
-{
-    FILE *f = path ? fopen(path, "r") : NULL;
-    long size;
-    cr_assert_not_null(f, "%s readable", path ? path : "(no path in trial.env)");
-    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
-    size = ftell(f);
-    fclose(f);
-    return size;
-}
-
-/* Whether a line of the file from byte from on contains both texts (b may be NULL). */
+/* Whether a line of the log from byte from on contains both texts (b may be NULL). */
 static int logged(const char *path, long from, const char *a, const char *b)
 {
-    char line[4096];
-    int found = 0;
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f, "%s readable", path);
-    cr_assert_eq(fseek(f, from, SEEK_SET), 0);
-    while (!found && fgets(line, sizeof line, f))
-        found = strstr(line, a) && (!b || strstr(line, b));
-    fclose(f);
-    return found;
+    const char *const texts[] = { a, b, NULL };
+    return chain_log_find(path, from, texts, NULL, 0);
 }
 
 /* Whether the server log at path shows an s2s session that completed the way text says (e.g.
@@ -98,13 +79,13 @@ Test(federation_tls, trial_env_names_the_ca)
 {
     const char *ca = pwt_trialenv("TRIAL_CA");
     cr_assert_not_null(ca, "trial.env has TRIAL_CA");
-    cr_assert_gt(file_size(ca), 0, "%s holds the CA certificate", ca);
+    cr_assert_gt(chain_log_size(ca), 0, "%s holds the CA certificate", ca);
 }
 
 Test(federation_tls, enquiry_across_tls_s2s_is_answered)
 {
     const char *log = pwt_trialenv("OPB_SERVER_LOG");
-    long from = file_size(log);
+    long from = chain_log_size(log);
     pwt_client_t *bob = chain_login("bob"), *alice = chain_login("alice"); /* STARTTLS */
     xmpp_stanza_t *r, *st;
 
@@ -183,7 +164,7 @@ static void impostor_of_b_is_refused(const char *cert, const char *key, const ch
     pwt_server_t *rogue = NULL;
     pwt_client_t *alice, *mallory = NULL;
     xmpp_stanza_t *bounce, *got;
-    long from = file_size(a_log);
+    long from = chain_log_size(a_log);
 
     cr_assert_not_null(dns, "trial.env has DNS_SERVER");
     snprintf(dns_server, sizeof dns_server, "%s", dns);
