@@ -3,7 +3,11 @@
 -- The test harness (tests/support/prosody.c) and the trial script render this file,
 -- replacing every placeholder (a name between two at-signs):
 --   @DOMAIN@          the operator's XMPP domain, e.g. opa.example
---   @IP@              the loopback address the server listens on, e.g. 127.0.0.2
+--   @IP@              the address of the c2s and s2s listeners: the operator's loopback address,
+--                     e.g. 127.0.0.2, or its address on its own network (pw-trial --netns)
+--   @COMPONENT_IP@    the address of the component listener: the same loopback address, or
+--                     one on the loopback of the operator's own network namespace, which no
+--                     other network can reach
 --   @C2S_PORT@        client-to-server port (RFC 6120)
 --   @S2S_PORT@        server-to-server port (federation with the other operator)
 --   @COMPONENT_PORT@  XEP-0114 external component port (the Peerwatch roles connect here)
@@ -11,7 +15,7 @@
 --   @PID_FILE@        pid file written by mod_posix
 --   @LOG_FILE@        log file
 --   @LOG_LEVEL@       lowest log level written: "info", or "debug" when PWT_PROSODY_DEBUG is set
---   @DNS_SERVER@      DNS server libunbound forwards to, "127.0.0.1@PORT" (the trial's dnsmasq)
+--   @DNS_SERVER@      DNS server libunbound forwards to, "IP@PORT" (the trial's dnsmasq)
 --   @SECRET@          the shared secret of every component (XEP-0114 handshake)
 --   @WITH_PS2@        true when the second Presence Server (ps2) runs, else false
 --   @WITH_BENCH@      true while tests/bench/bench_chain runs, else false
@@ -58,14 +62,14 @@ plugin_paths = {}
 
 ---------- Network ----------
 
--- Listen only on this operator's loopback address: each operator has its own 127.0.0.x,
--- so both servers can use any ports without colliding.
+-- Listen only on this operator's address: on one machine each operator has its own
+-- 127.0.0.x, so both servers can use any ports without colliding.
 interfaces = { "@IP@" }
 c2s_ports = { @C2S_PORT@ }
 s2s_ports = { @S2S_PORT@ }
 
--- Components listen on 127.0.0.1 only unless told otherwise.
-component_interfaces = { "@IP@" }
+-- The components' port: only the operator's own components may reach it, never a peer.
+component_interfaces = { "@COMPONENT_IP@" }
 component_ports = { @COMPONENT_PORT@ }
 
 -- Send every stanza at once: small stanzas and latency figures matter here.

@@ -69,6 +69,21 @@ void chain_present(pwt_client_t *c, const char *show, const char *status, int pr
     pwt_client_run(c, 300);
 }
 
+void chain_assert_bob_seen_away(void)
+{
+    pwt_client_t *bob = chain_login("bob"), *alice = chain_login("alice");
+    xmpp_stanza_t *r, *st;
+
+    chain_present(bob, "away", "In a meeting", 5);
+    r = chain_enquire(alice, "address='+12025550123' kind='current'");
+    st = chain_state(r);
+    cr_assert_str_eq(chain_attr(st, "available"), "true");
+    cr_assert_str_eq(chain_attr(st, "show"), "away");
+    xmpp_stanza_release(r);
+    pwt_client_destroy(alice);
+    pwt_client_destroy(bob);
+}
+
 pw_error_t chain_refused(const char *user, const char *attrs, char *text, size_t cap)
 {
     pwt_client_t *c = chain_login(user);

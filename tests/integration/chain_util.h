@@ -69,6 +69,12 @@ const char *chain_attr(xmpp_stanza_t *s, const char *name);
 void chain_present(pwt_client_t *c, const char *show, const char *status, int priority);
 
 /**
+ * The trial's first enquiry, asserted: bob logs in and is away ("In a meeting"), alice asks
+ * her watcher about +12025550123 (current state) and gets available, away. Both log out.
+ */
+void chain_assert_bob_seen_away(void);
+
+/**
  * A whole refused enquiry: log user in, send the enquiry, assert the answer is an error, log out.
  * @param user the asking fixture user
  * @param attrs the <enquiry/> attributes

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "pwt_netns.h"
 #include "pwt_proc.h"
 #include "pwt_util.h"
 
@@ -15,16 +17,25 @@ struct pwt_component {
     char program[PWT_PATH_MAX];
     char config[PWT_PATH_MAX];
     char log[PWT_PATH_MAX];
+    int netns_fd; /* the network namespace it was first started in: it restarts there */
 };
 
 static pw_status_t spawn(pwt_component_t *c)
 {
     char *argv[] = { c->program, "-c", c->config, NULL };
+    pw_status_t rc;
+    int saved;
+
     if (c->proc) {
         pwt_proc_destroy(c->proc);
         c->proc = NULL;
     }
-    return pwt_proc_start(&c->proc, c->name, argv, NULL, c->log);
+    saved = pwt_netns_enter_fd(c->netns_fd);
+    if (saved < 0)
+        return PW_EIO;
+    rc = pwt_proc_start(&c->proc, c->name, argv, NULL, c->log);
+    pwt_netns_leave(saved);
+    return rc;
 }
 
 pw_status_t pwt_component_start(pwt_component_t **out, const char *program, const char *template_rel,
@@ -37,6 +48,7 @@ pw_status_t pwt_component_start(pwt_component_t **out, const char *program, cons
     *out = NULL;
     if (!c)
         return PW_ENOMEM;
+    c->netns_fd = pwt_netns_here();
     snprintf(c->name, sizeof c->name, "%s", name);
     snprintf(c->program, sizeof c->program, "%s/%s", pwt_builddir(), program);
     snprintf(c->config, sizeof c->config, "%s/%s.conf", dir, name);
@@ -124,5 +136,7 @@ void pwt_component_destroy(pwt_component_t *c)
         return;
     if (c->proc)
         pwt_proc_destroy(c->proc);
+    if (c->netns_fd >= 0)
+        close(c->netns_fd);
     free(c);
 }

@@ -1,4 +1,4 @@
-/* dns.c: a private dnsmasq per test, on 127.0.0.1 and a free port, serving a rendered template. */
+/* dns.c: a private dnsmasq per test, on 127.0.0.1 (or an address of a test network namespace) and a free port, serving a rendered template. */
 #include "pwt_dns.h"
 
 #include <stdio.h>
@@ -23,7 +23,8 @@ struct pwt_dnsmasq {
     char config_path[PWT_PATH_MAX];
     char log_path[PWT_PATH_MAX];
     char pid_path[PWT_PATH_MAX];
-    char server[32]; /* "127.0.0.1@PORT" */
+    char ip[16];     /* where it listens */
+    char server[32]; /* "IP@PORT" */
     int port;
     pwt_proc_t *proc;
 };
@@ -37,16 +38,23 @@ pw_status_t pwt_dnsmasq_start(pwt_dnsmasq_t **out, const char *template_path,
 pw_status_t pwt_dnsmasq_start_on(pwt_dnsmasq_t **out, const char *template_path,
                                  const char *const vars[], int port)
 {
+    return pwt_dnsmasq_start_at(out, template_path, vars, LISTEN_IP, port);
+}
+
+pw_status_t pwt_dnsmasq_start_at(pwt_dnsmasq_t **out, const char *template_path,
+                                 const char *const vars[], const char *ip, int port)
+{
     pw_status_t st = PW_EINVAL;
     pwt_dnsmasq_t *d = NULL;
     char template_abs[PWT_PATH_MAX];
     char conf_arg[PWT_PATH_MAX + 16];
     char pid_arg[PWT_PATH_MAX + 16];
     char port_arg[32];
+    char listen_arg[48];
     char *argv[12];
     int argc = 0;
 
-    if (!out || !template_path || !vars)
+    if (!out || !template_path || !vars || !ip || strlen(ip) >= sizeof d->ip)
         goto done;
     *out = NULL;
     st = pwt_srcpath(template_abs, sizeof template_abs, template_path);
@@ -57,6 +65,7 @@ pw_status_t pwt_dnsmasq_start_on(pwt_dnsmasq_t **out, const char *template_path,
     if (!d)
         goto done;
     st = PW_EIO;
+    snprintf(d->ip, sizeof d->ip, "%s", ip);
     d->dir = pwt_tmpdir("dnsmasq");
     if (!d->dir)
         goto done;
@@ -71,10 +80,11 @@ pw_status_t pwt_dnsmasq_start_on(pwt_dnsmasq_t **out, const char *template_path,
     if (st != PW_OK)
         goto done;
     st = PW_EIO;
-    d->port = port > 0 ? port : pwt_port_pick_udp_tcp(LISTEN_IP);
+    d->port = port > 0 ? port : pwt_port_pick_udp_tcp(d->ip);
     if (d->port < 0)
         goto done;
-    snprintf(d->server, sizeof d->server, "%s@%d", LISTEN_IP, d->port);
+    snprintf(d->server, sizeof d->server, "%s@%d", d->ip, d->port);
+    snprintf(listen_arg, sizeof listen_arg, "--listen-address=%s", d->ip);
     snprintf(conf_arg, sizeof conf_arg, "--conf-file=%s", d->config_path);
     snprintf(pid_arg, sizeof pid_arg, "--pid-file=%s", d->pid_path);
     snprintf(port_arg, sizeof port_arg, "--port=%d", d->port);
@@ -82,7 +92,7 @@ pw_status_t pwt_dnsmasq_start_on(pwt_dnsmasq_t **out, const char *template_path,
     argv[argc++] = "--keep-in-foreground";
     argv[argc++] = conf_arg;
     argv[argc++] = port_arg;
-    argv[argc++] = "--listen-address=" LISTEN_IP;
+    argv[argc++] = listen_arg;
     argv[argc++] = "--bind-interfaces";
     argv[argc++] = pid_arg;
     if (geteuid() == 0)
@@ -100,7 +110,7 @@ pw_status_t pwt_dnsmasq_start_on(pwt_dnsmasq_t **out, const char *template_path,
                 st = PW_EIO;
                 break;
             }
-            if (pwt_port_wait(LISTEN_IP, d->port, 0) == 0) {
+            if (pwt_port_wait(d->ip, d->port, 0) == 0) {
                 st = PW_OK;
                 break;
             }
@@ -121,6 +131,11 @@ done:
 int pwt_dnsmasq_port(const pwt_dnsmasq_t *d)
 {
     return d ? d->port : -1;
+}
+
+const char *pwt_dnsmasq_ip(const pwt_dnsmasq_t *d)
+{
+    return d ? d->ip : "";
 }
 
 const char *pwt_dnsmasq_server(const pwt_dnsmasq_t *d)

@@ -212,6 +212,7 @@ static pw_status_t render_config(pwt_prosody_t *s)
     {
         const char *const vars[] = {
             "DOMAIN", pwt_server_domain(s->srv),     "IP", pwt_server_ip(s->srv),
+            "COMPONENT_IP", pwt_server_component_ip(s->srv),
             "C2S_PORT", c2s,                         "S2S_PORT", s2s,
             "COMPONENT_PORT", comp,                  "DATA_DIR", s->data_dir,
             "PID_FILE", s->pid_path,                 "LOG_FILE", pwt_server_log_path(s->srv),

@@ -8,7 +8,8 @@
 typedef struct pwt_component pwt_component_t;
 
 /**
- * Render a config template and start the program.
+ * Render a config template and start the program, in the network namespace the calling
+ * thread is in (pwt_netns.h), where pwt_component_restart() starts it again.
  * @param out receives the component (pwt_component_destroy())
  * @param program path relative to the build tree, e.g. "hss/peerwatch-hss"
  * @param template_rel config template relative to the source tree, e.g. "conf/trial/hss.conf"

@@ -1,4 +1,4 @@
-/* pwt_dns.h: a private dnsmasq per test, on 127.0.0.1 and a free port, serving a rendered template. */
+/* pwt_dns.h: a private dnsmasq per test, on 127.0.0.1 (or an address of a test network namespace) and a free port, serving a rendered template. */
 #ifndef PWT_DNS_H
 #define PWT_DNS_H
 
@@ -27,10 +27,21 @@ pw_status_t pwt_dnsmasq_start(pwt_dnsmasq_t **out, const char *template_path,
 pw_status_t pwt_dnsmasq_start_on(pwt_dnsmasq_t **out, const char *template_path,
                                  const char *const vars[], int port);
 
-/** @return the port it listens on (UDP and TCP, 127.0.0.1), or -1 for NULL */
+/**
+ * As pwt_dnsmasq_start_on(), listening on ip instead of 127.0.0.1: an address of the network
+ * namespace the calling thread is in (pwt_netns.h), where dnsmasq runs and stays.
+ * @param ip an IPv4 address of that namespace, e.g. "198.51.100.1"
+ */
+pw_status_t pwt_dnsmasq_start_at(pwt_dnsmasq_t **out, const char *template_path,
+                                 const char *const vars[], const char *ip, int port);
+
+/** @return the address it listens on, or "" for NULL */
+const char *pwt_dnsmasq_ip(const pwt_dnsmasq_t *d);
+
+/** @return the port it listens on (UDP and TCP, on pwt_dnsmasq_ip()), or -1 for NULL */
 int pwt_dnsmasq_port(const pwt_dnsmasq_t *d);
 
-/** @return "127.0.0.1@PORT", the form Prosody's unbound forward option takes, or "" for NULL */
+/** @return "IP@PORT", e.g. "127.0.0.1@5353", the form Prosody's unbound forward option takes, or "" for NULL */
 const char *pwt_dnsmasq_server(const pwt_dnsmasq_t *d);
 
 /** @return its PID, or -1 for NULL */

@@ -19,7 +19,12 @@ typedef struct pwt_server_tls {
 /** What a private server serves, whatever its kind. Strings are copied. */
 typedef struct pwt_server_spec {
     const char *domain;     /**< the served domain, e.g. "opa.example" (required) */
-    const char *ip;         /**< loopback address to listen on, e.g. "127.0.0.2" (required) */
+    const char *ip;         /**< address of the c2s and s2s listeners, e.g. "127.0.0.2"
+                                 (required); the ports are picked free there */
+    const char *component_ip; /**< address of the XEP-0114 component listener; NULL: ip. In
+                                   an operator's own network namespace, a loopback address
+                                   there, so that no other network reaches it. Prosody only
+                                   (ejabberd refuses another address than ip) */
     const char *dns_server; /**< "127.0.0.1@PORT": the DNS server for s2s; NULL: none */
     const char *secret;     /**< component secret; NULL: "pwt-secret" */
     unsigned optional;      /**< the optional components that run (PWT_SERVER_WITH_*): only
@@ -124,6 +129,8 @@ const char *pwt_server_secret(const pwt_server_t *s);
 int pwt_server_c2s_port(const pwt_server_t *s);
 /** @return the s2s port, or -1 for NULL */
 int pwt_server_s2s_port(const pwt_server_t *s);
+/** @return the component listener's address (pwt_server_spec_t.component_ip), or "" for NULL */
+const char *pwt_server_component_ip(const pwt_server_t *s);
 /** @return the XEP-0114 component port, or -1 for NULL */
 int pwt_server_component_port(const pwt_server_t *s);
 /** @return the temp dir holding config, data and logs, or "" for NULL */
@@ -151,7 +158,9 @@ typedef struct pwt_server_base {
 
 /**
  * The common part: a fresh temp dir "pwt-KIND-XXXXXX" and three distinct free ports (c2s,
- * s2s, component) on spec->ip; no process yet.
+ * s2s, component) on spec->ip; no process yet. The server belongs to the network namespace
+ * the calling thread is in (pwt_netns.h): its ports are picked, and it starts and restarts,
+ * there.
  * @param out receives it (the kind's object frees it with pwt_server_free())
  * @param base the kind and its object
  * @param spec what it serves (domain, ip, secret are copied; dns_server is the kind's)

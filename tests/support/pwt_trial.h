@@ -6,6 +6,7 @@
 #include "pwt_client.h"
 #include "pwt_component.h"
 #include "pwt_dns.h"
+#include "pwt_netns.h"
 #include "pwt_prosody.h"
 
 /** The password every fixture user shares. */
@@ -37,6 +38,16 @@ typedef struct pwt_trial_opts {
                                   trial.env) certifies each operator's domain and component
                                   domains; c2s requires STARTTLS, s2s requires TLS with verified
                                   certificates. Prosody only for now */
+    int netns;               /**< each operator on its own network (pwt_network_t of
+                                  pwt_netns.h): its server and components in its own network
+                                  namespace, c2s and s2s on its address there, the component
+                                  port on that namespace's loopback; dnsmasq in the
+                                  inter-operator namespace. Implies tls. Prosody only for now */
+    const pwt_wan_t *wan;    /**< with netns (implied): operator B's link to the
+                                  inter-operator network is a WAN (pwt_network_create()); NULL:
+                                  PWT_TRIAL_WAN="DELAY,JITTER,LOSS" from the environment if set
+                                  (how the integration tests run under WAN conditions), else
+                                  none */
 } pwt_trial_opts_t;
 
 /**
@@ -71,7 +82,8 @@ pw_status_t pwt_trial_server_create(pwt_server_t **out, int op, const pwt_server
 
 /**
  * Bring the trial up: dnsmasq with the operators' SRV and ENUM NAPTR records, operator A
- * (opa.example on 127.0.0.2) and B (opb.example on 127.0.0.3) federating over s2s, the fixture
+ * (opa.example on 127.0.0.2; with netns on 198.51.100.10) and B (opb.example on 127.0.0.3; with
+ * netns on 203.0.113.10) federating over s2s, the fixture
  * users and rosters, operator keys, and the ten components (A: watcher, proxy, gateway, hss,
  * ps1; B: the same plus ps2), each waited for until online.
  * @param out receives the trial (pwt_trial_destroy())
@@ -103,6 +115,16 @@ const char *pwt_trial_dir(const pwt_trial_t *t);
 /** @return the CA certificate file of a TLS trial (pwt_trial_opts_t.tls), or NULL */
 const char *pwt_trial_ca(const pwt_trial_t *t);
 
+/** @return the trial's networks (pwt_trial_opts_t.netns), or NULL */
+pwt_network_t *pwt_trial_network(pwt_trial_t *t);
+
+/**
+ * @param op PWT_OPA or PWT_OPB
+ * @return where operator op's server takes c2s and s2s ("127.0.0.2"; with netns its address on
+ *         its network, "198.51.100.10"), or NULL
+ */
+const char *pwt_trial_server_ip(const pwt_trial_t *t, int op);
+
 /** @return the dnsmasq instance */
 pwt_dnsmasq_t *pwt_trial_dns(pwt_trial_t *t);
 
@@ -118,7 +140,7 @@ pw_status_t pwt_trial_login(pwt_trial_t *t, const char *user, pwt_client_t **out
  * Write the trial's shell environment (KEY=VALUE lines: OPA_DOMAIN, OPA_C2S, OPA_SERVER_LOG,
  * OPB_DOMAIN, OPB_C2S, OPB_SERVER_LOG, PASSWORD, OPA_CDR_DIR, OPB_CDR_DIR, TRIAL_PID,
  * TRIAL_DIR; in a TLS trial also TRIAL_CA, the CA certificate a client verifies the servers
- * with).
+ * with; with netns OPA_NETNS and OPB_NETNS, the namespaces where OPx_COMPONENT is reached).
  * @param pid the value of TRIAL_PID
  */
 pw_status_t pwt_trial_write_env(const pwt_trial_t *t, const char *path, int pid);

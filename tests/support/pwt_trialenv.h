@@ -4,6 +4,7 @@
 
 #include "core/pw_status.h"
 #include "pwt_client.h"
+#include "pwt_trial.h"
 
 /**
  * Bring the two-operator trial up in the Criterion runner process (call from
@@ -19,6 +20,13 @@ void pwt_trialenv_up(void);
  * @param tls 1 for TLS everywhere, 0 for plain text
  */
 void pwt_trialenv_up_tls(int tls);
+
+/**
+ * pwt_trialenv_up() with any of the trial's options (e.g. netns: each operator on its own
+ * network; trial.env then names OPA_NETNS and OPB_NETNS).
+ * @param opts the options (log_level NULL: PWT_TRIAL_LOGLEVEL or "info")
+ */
+void pwt_trialenv_up_with(const pwt_trial_opts_t *opts);
 
 /** Stop the trial again (call from ReportHook(POST_ALL)). */
 void pwt_trialenv_down(void);

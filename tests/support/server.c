@@ -5,8 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/pw_log.h"
+#include "pwt_netns.h"
 #include "pwt_util.h"
 
 #define FIELD_MAX 256u
@@ -17,6 +19,8 @@ struct pwt_server {
     void *owner;
     char domain[FIELD_MAX + 1];
     char ip[INET_ADDRSTRLEN];
+    char component_ip[INET_ADDRSTRLEN];
+    int netns_fd; /* the network namespace it was made in: it starts there (pwt_netns_here()) */
     char secret[FIELD_MAX + 1];
     char *dir;
     char config_path[PWT_PATH_MAX];
@@ -46,7 +50,7 @@ static pw_status_t pick_ports(pwt_server_t *s)
     for (int attempt = 0; attempt < 20; attempt++) {
         s->c2s_port = pwt_port_pick(s->ip);
         s->s2s_port = pwt_port_pick(s->ip);
-        s->component_port = pwt_port_pick(s->ip);
+        s->component_port = pwt_port_pick(s->component_ip);
         if (s->c2s_port < 0 || s->s2s_port < 0 || s->component_port < 0)
             return PW_EIO;
         if (s->c2s_port != s->s2s_port && s->c2s_port != s->component_port &&
@@ -69,6 +73,8 @@ pw_status_t pwt_server_create(pwt_server_t **out, const pwt_server_base_t *base,
     *out = NULL;
     st = PW_ENOMEM;
     s = calloc(1, sizeof *s);
+    if (s)
+        s->netns_fd = -1;
     if (!s || pwt_accounts_create(&s->accounts) != PW_OK)
         goto done;
     s->ops = base->ops;
@@ -77,11 +83,14 @@ pw_status_t pwt_server_create(pwt_server_t **out, const pwt_server_base_t *base,
     st = PW_EINVAL;
     if (!copy_field(s->domain, sizeof s->domain, spec->domain) ||
         !copy_field(s->ip, sizeof s->ip, spec->ip) ||
+        !copy_field(s->component_ip, sizeof s->component_ip,
+                    spec->component_ip ? spec->component_ip : spec->ip) ||
         !copy_field(s->secret, sizeof s->secret, spec->secret ? spec->secret : "pwt-secret"))
         goto done;
     st = PW_EIO;
+    s->netns_fd = pwt_netns_here();
     s->dir = pwt_tmpdir(s->ops->kind);
-    if (!s->dir)
+    if (s->netns_fd < 0 || !s->dir)
         goto done;
     snprintf(output, sizeof output, "%s.out", s->ops->kind);
     st = pwt_path_join(s->config_path, s->dir, base->config);
@@ -102,19 +111,27 @@ done:
 
 pw_status_t pwt_server_run(pwt_server_t *s, char *const argv[], unsigned timeout_ms)
 {
-    const int ports[3] = { s ? s->c2s_port : 0, s ? s->s2s_port : 0, s ? s->component_port : 0 };
+    const int ports[2] = { s ? s->c2s_port : 0, s ? s->s2s_port : 0 };
     pw_status_t st;
+    int saved;
 
     if (!s || !argv)
         return PW_EINVAL;
     if (pwt_server_running(s))
         return PW_EEXIST;
     pwt_server_release_proc(s);
+    /* in its own network namespace: the process, and the connections that see it listen */
+    saved = pwt_netns_enter_fd(s->netns_fd);
+    if (saved < 0)
+        return PW_EIO;
     st = pwt_proc_start(&s->proc, s->ops->kind, argv, NULL, s->output_path);
-    if (st != PW_OK)
-        return st;
-    s->last_pid = pwt_proc_pid(s->proc);
-    st = pwt_proc_wait_ports(s->proc, s->ip, ports, 3, timeout_ms);
+    if (st == PW_OK) {
+        s->last_pid = pwt_proc_pid(s->proc);
+        st = pwt_proc_wait_ports(s->proc, s->ip, ports, 2, timeout_ms);
+        if (st == PW_OK)
+            st = pwt_proc_wait_ports(s->proc, s->component_ip, &s->component_port, 1, timeout_ms);
+    }
+    pwt_netns_leave(saved);
     if (st == PW_ECLOSED) {
         pw_error(NULL, "pwt: %s for %s exited during start-up", s->ops->kind, s->domain);
         st = PW_EIO;
@@ -149,6 +166,7 @@ pwt_accounts_t *pwt_server_accounts(const pwt_server_t *s) { return s ? s->accou
 const char *pwt_server_kind(const pwt_server_t *s) { return s ? s->ops->kind : ""; }
 const char *pwt_server_domain(const pwt_server_t *s) { return s ? s->domain : ""; }
 const char *pwt_server_ip(const pwt_server_t *s) { return s ? s->ip : ""; }
+const char *pwt_server_component_ip(const pwt_server_t *s) { return s ? s->component_ip : ""; }
 const char *pwt_server_secret(const pwt_server_t *s) { return s ? s->secret : ""; }
 int pwt_server_c2s_port(const pwt_server_t *s) { return s ? s->c2s_port : -1; }
 int pwt_server_s2s_port(const pwt_server_t *s) { return s ? s->s2s_port : -1; }
@@ -177,6 +195,8 @@ void pwt_server_free(pwt_server_t *s)
     if (s->dir && !getenv("PWT_KEEP"))
         pwt_rmtree(s->dir);
     pwt_accounts_destroy(s->accounts);
+    if (s->netns_fd >= 0)
+        close(s->netns_fd);
     free(s->dir);
     free(s);
 }

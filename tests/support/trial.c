@@ -62,6 +62,9 @@ static const struct {
 };
 
 static const char *const domains[2] = { "opa.example", "opb.example" };
+/* Each operator's loopback address: where everything listens on one machine; with netns, where
+ * its components attach inside its own namespace (the server's c2s and s2s are then on its
+ * address on its network, pwt_network_ip()). */
 static const char *const ips[2] = { "127.0.0.2", "127.0.0.3" };
 static const char *const second_node_ips[2] = { "127.0.0.5", "127.0.0.4" };
 
@@ -72,6 +75,7 @@ struct pwt_trial {
     int own_dir;
     int verbose;
     char log_level[16];
+    pwt_network_t *net;        /* netns: each operator's namespace, the inter-operator one */
     pwt_dnsmasq_t *dns;
     pwt_server_t *server[2];
     pwt_server_t *member[2];   /* a cluster's second node, or NULL */
@@ -104,6 +108,20 @@ static void step(const pwt_trial_t *t, const char *fmt, ...)
     fflush(stdout);
 }
 
+/* Where operator op's server takes c2s and s2s. */
+static const char *server_ip(const pwt_trial_t *t, int op)
+{
+    return t->net ? pwt_network_ip(op) : ips[op];
+}
+
+/* Move the calling thread into operator op's network namespace (PWT_NET_TRANSIT: the
+ * inter-operator one), so that what it starts runs there; a handle for pwt_netns_leave(), or
+ * -1. Without netns the thread stays where it is. */
+static int enter_network(const pwt_trial_t *t, int which)
+{
+    return pwt_netns_enter(pwt_network_ns(t->net, which));
+}
+
 static int make_dir(const char *path)
 {
     return mkdir(path, 0700) == 0 || errno == EEXIST;
@@ -121,7 +139,8 @@ static pw_status_t start_component(pwt_trial_t *t, int op, pwt_server_t *server,
     snprintf(jid, sizeof jid, "%s.%s", role, d);
     snprintf(port, sizeof port, "%d", pwt_server_component_port(server));
     snprintf(name, sizeof name, "%s-%.20s", op == PWT_OPA ? "opa" : "opb", instance);
-    snprintf(dns, sizeof dns, "127.0.0.1:%d", t->dns ? pwt_dnsmasq_port(t->dns) : 53);
+    snprintf(dns, sizeof dns, "%s:%d", t->dns ? pwt_dnsmasq_ip(t->dns) : "127.0.0.1",
+             t->dns ? pwt_dnsmasq_port(t->dns) : 53);
     snprintf(node, sizeof node, "%s", jid);
     if (pwt_srcpath(subs, sizeof subs, op == PWT_OPA ? "conf/hss-opa.subscribers"
                                                      : "conf/hss-opb.subscribers") != PW_OK)
@@ -140,14 +159,18 @@ static pw_status_t start_component(pwt_trial_t *t, int op, pwt_server_t *server,
         snprintf(watcher, sizeof watcher, "watcher.%s", d);
         snprintf(pslist, sizeof pslist, "ps1.%s, ps2.%s", d, d);
         const char *vars[] = {
-            "JID", jid, "SECRET", pwt_server_secret(server), "SERVER", pwt_server_ip(server),
+            "JID", jid, "SECRET", pwt_server_secret(server), "SERVER", pwt_server_component_ip(server),
             "PORT", port, "LOGLEVEL", t->log_level, "DOMAIN", d, "NETWORK", d,
             "PEER_NETWORK", peer, "SUBSCRIBERS", subs, "ALLOW", allow, "PROXY", proxy,
             "HSS", hss, "GATEWAY", gateway, "WATCHER", watcher, "PSLIST", pslist,
             "KEY", t->key[op], "PEER_PUBKEY", t->pub[1 - op], "OWN_PUBKEY", t->pub[op], "DNS", dns,
             "CDR_DIR", t->cdr_dir[op], "SENT_DIR", t->sent_dir[op], "NODE", node, "STATE_DIR", t->state_dir[op], NULL
         };
+        int saved = enter_network(t, op); /* it runs, and restarts, in its operator's network */
+        if (saved < 0)
+            return PW_EIO;
         rc = pwt_component_start(&c, program, tpl, vars, t->dir, name);
+        pwt_netns_leave(saved);
     }
     if (rc != PW_OK)
         return rc;
@@ -232,11 +255,14 @@ static pw_status_t prepare_server(pwt_trial_t *t, int op, const char *kind, int 
 {
     /* only the components that run are declared (the roles table: ps2 for B only) */
     const pwt_server_tls_t tls = { .cert = t->tls_cert[op], .key = t->tls_key[op], .ca = t->ca };
-    pwt_server_spec_t po = { .domain = domains[op], .ip = ips[op],
+    pwt_server_spec_t po = { .domain = domains[op], .ip = server_ip(t, op), .component_ip = ips[op],
                              .optional = (op == PWT_OPB ? PWT_SERVER_WITH_PS2 : 0u) |
                                          (bench ? PWT_SERVER_WITH_BENCH : 0u),
                              .tls = t->ca[0] ? &tls : NULL };
-    pw_status_t rc = create_server(&t->server[op], kind, &po);
+    int saved = enter_network(t, op); /* the server belongs to its operator's network */
+    pw_status_t rc = saved < 0 ? PW_EIO : create_server(&t->server[op], kind, &po);
+
+    pwt_netns_leave(saved);
     if (rc != PW_OK)
         return rc;
     snprintf(t->kind[op], sizeof t->kind[op], "%s", kind);
@@ -290,17 +316,29 @@ static pw_status_t start_dns(pwt_trial_t *t)
         ? "srv-host=_presence-gw._tcp.opb.example,gateway2.opb.example,5269,20,100"
         : "# (operator B runs one gateway instance)";
     char tpl[PWT_PATH_MAX], a_s2s[16], b_s2s[16], down[16];
-    int down_port = pwt_port_pick(ips[PWT_OPB]); /* nothing will listen there: the down gateway */
+    pw_status_t rc;
+    int down_port, saved = enter_network(t, PWT_OPB);
+
+    if (saved < 0)
+        return PW_EIO;
+    down_port = pwt_port_pick(server_ip(t, PWT_OPB)); /* nothing will listen there: the down gateway */
+    pwt_netns_leave(saved);
     snprintf(a_s2s, sizeof a_s2s, "%d", pwt_server_s2s_port(t->server[PWT_OPA]));
     snprintf(b_s2s, sizeof b_s2s, "%d", pwt_server_s2s_port(t->server[PWT_OPB]));
     snprintf(down, sizeof down, "%d", down_port);
     if (pwt_srcpath(tpl, sizeof tpl, "conf/dnsmasq/trial.conf") != PW_OK)
         return PW_EIO;
     {
-        const char *vars[] = { "OPA_IP", ips[PWT_OPA], "OPA_S2S_PORT", a_s2s, "OPB_IP", ips[PWT_OPB],
-                               "OPB_S2S_PORT", b_s2s, "DOWN_PORT", down, "OPB_GATEWAY2", b_gateway2,
-                               NULL };
-        return pwt_dnsmasq_start(&t->dns, tpl, vars);
+        const char *vars[] = { "OPA_IP", server_ip(t, PWT_OPA), "OPA_S2S_PORT", a_s2s,
+                               "OPB_IP", server_ip(t, PWT_OPB), "OPB_S2S_PORT", b_s2s,
+                               "DOWN_PORT", down, "OPB_GATEWAY2", b_gateway2, NULL };
+        /* with netns in the inter-operator network, where both operators reach it */
+        if ((saved = enter_network(t, PWT_NET_TRANSIT)) < 0)
+            return PW_EIO;
+        rc = t->net ? pwt_dnsmasq_start_at(&t->dns, tpl, vars, pwt_network_ip(PWT_NET_TRANSIT), 0)
+                    : pwt_dnsmasq_start(&t->dns, tpl, vars);
+        pwt_netns_leave(saved);
+        return rc;
     }
 }
 
@@ -308,7 +346,9 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
 {
     pw_status_t rc = PW_OK;
     pwt_trial_t *t = calloc(1, sizeof *t);
-    int nops;
+    pwt_wan_t wan = { 0 };
+    const char *wan_env;
+    int nops, with_wan = 0;
 
     *out = NULL;
     if (!t)
@@ -332,7 +372,42 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
         t->own_dir = 1;
     }
     nops = o && o->hss_only ? 1 : 2;
-    if (o && o->tls && (rc = make_certificates(t, nops)) != PW_OK)
+    if (o && o->wan) {
+        wan = *o->wan;
+        with_wan = 1;
+    } else if ((wan_env = getenv("PWT_TRIAL_WAN")) != NULL) {
+        if (!pwt_wan_parse(wan_env, &wan)) {
+            pw_error(NULL, "pwt: PWT_TRIAL_WAN='%s': give DELAY,JITTER,LOSS (ms, ms, %%), e.g. "
+                           "40,10,1", wan_env);
+            rc = PW_EINVAL;
+            goto done;
+        }
+        with_wan = 1;
+    }
+    if ((o && o->netns) || with_wan) {
+        for (int op = 0; op < nops; op++) {
+            char kinds[2][PWT_TRIAL_KIND_MAX];
+            const char *kind = o && o->servers[op] ? o->servers[op] : default_kind(op, kinds);
+            if (strcmp(kind, "prosody") != 0) { /* not yet: its ejabberdctl calls run outside */
+                pw_error(NULL, "pwt: a trial on separate networks (netns) runs on Prosody only so "
+                               "far, not on %s", kind);
+                rc = PW_EINVAL;
+                goto done;
+            }
+        }
+        if ((rc = pwt_network_create(&t->net, with_wan ? &wan : NULL)) != PW_OK)
+            goto done;
+        if (with_wan)
+            step(t, "operator B's link is a WAN: %u ms ± %u ms each way, %g %% of frames lost "
+                    "(pwt-wire, %s)", wan.delay_ms, wan.jitter_ms, wan.loss_percent,
+                 pwt_network_wan_log(t->net));
+        step(t, "operator A's network (%s, %s), B's (%s, %s) and the inter-operator network "
+                "(%s) are namespaces joined by veth links",
+             pwt_netns_name(pwt_network_ns(t->net, PWT_NET_OPA)), pwt_network_ip(PWT_NET_OPA),
+             pwt_netns_name(pwt_network_ns(t->net, PWT_NET_OPB)), pwt_network_ip(PWT_NET_OPB),
+             pwt_netns_name(pwt_network_ns(t->net, PWT_NET_TRANSIT)));
+    }
+    if ((t->net || (o && o->tls)) && (rc = make_certificates(t, nops)) != PW_OK)
         goto done;
     for (int op = 0; op < nops; op++) {
         char kinds[2][PWT_TRIAL_KIND_MAX];
@@ -351,11 +426,11 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
         }
     }
     if (nops == 2) {
-        char server[64];
+        const char *server;
         if ((rc = start_dns(t)) != PW_OK)
             goto done;
         step(t, "dnsmasq serves SRV and ENUM NAPTR records on %s", pwt_dnsmasq_server(t->dns));
-        snprintf(server, sizeof server, "127.0.0.1@%d", pwt_dnsmasq_port(t->dns));
+        server = pwt_dnsmasq_server(t->dns);
         for (int op = 0; op < 2; op++) {
             if ((rc = pwt_server_set_dns_server(t->server[op], server)) != PW_OK ||
                 (t->member[op] && (rc = pwt_server_set_dns_server(t->member[op], server)) != PW_OK))
@@ -365,7 +440,8 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
     for (int op = 0; op < nops; op++) {
         if ((rc = pwt_server_start(t->server[op])) != PW_OK)
             goto done;
-        step(t, "%s for %s listens on %s", pwt_server_kind(t->server[op]), domains[op], ips[op]);
+        step(t, "%s for %s listens on %s", pwt_server_kind(t->server[op]), domains[op],
+             server_ip(t, op));
         if (t->member[op]) {
             if ((rc = pwt_server_start(t->member[op])) != PW_OK)
                 goto done;
@@ -425,6 +501,12 @@ const char *pwt_trial_cdr_dir(const pwt_trial_t *t, int op) { return t->cdr_dir[
 const char *pwt_trial_dir(const pwt_trial_t *t) { return t->dir; }
 const char *pwt_trial_sent_dir(const pwt_trial_t *t, int op) { return t->sent_dir[op]; }
 pwt_dnsmasq_t *pwt_trial_dns(pwt_trial_t *t) { return t->dns; }
+pwt_network_t *pwt_trial_network(pwt_trial_t *t) { return t->net; }
+
+const char *pwt_trial_server_ip(const pwt_trial_t *t, int op)
+{
+    return op == PWT_OPA || op == PWT_OPB ? server_ip(t, op) : NULL;
+}
 const char *pwt_trial_ca(const pwt_trial_t *t) { return t->ca[0] ? t->ca : NULL; }
 
 pw_status_t pwt_trial_login(pwt_trial_t *t, const char *user, pwt_client_t **out)
@@ -436,9 +518,9 @@ pw_status_t pwt_trial_login(pwt_trial_t *t, const char *user, pwt_client_t **out
             continue;
         snprintf(jid, sizeof jid, "%s@%s", user, domains[op]);
         if (t->ca[0])
-            return pwt_client_connect_tls(out, jid, PWT_TRIAL_PASSWORD, ips[op],
+            return pwt_client_connect_tls(out, jid, PWT_TRIAL_PASSWORD, server_ip(t, op),
                                           pwt_server_c2s_port(t->server[op]), t->ca, 5000);
-        return pwt_client_connect(out, jid, PWT_TRIAL_PASSWORD, ips[op],
+        return pwt_client_connect(out, jid, PWT_TRIAL_PASSWORD, server_ip(t, op),
                                   pwt_server_c2s_port(t->server[op]), 5000);
     }
     return PW_ENOTFOUND;
@@ -455,11 +537,14 @@ pw_status_t pwt_trial_write_env(const pwt_trial_t *t, const char *path, int pid)
         if (!t->server[op])
             continue;
         fprintf(f, "%s_DOMAIN=%s\n%s_C2S=%s:%d\n%s_CDR_DIR=%s\n%s_SENT_DIR=%s\n%s_SERVER=%s\n", p,
-                domains[op], p, ips[op], pwt_server_c2s_port(t->server[op]), p, t->cdr_dir[op], p,
+                domains[op], p, server_ip(t, op), pwt_server_c2s_port(t->server[op]), p, t->cdr_dir[op], p,
                 t->sent_dir[op], p, t->kind[op]);
         /* where components attach: the server's component listener and its secret */
-        fprintf(f, "%s_COMPONENT=%s:%d\n%s_SECRET=%s\n", p, pwt_server_ip(t->server[op]),
+        fprintf(f, "%s_COMPONENT=%s:%d\n%s_SECRET=%s\n", p, pwt_server_component_ip(t->server[op]),
                 pwt_server_component_port(t->server[op]), p, pwt_server_secret(t->server[op]));
+        /* netns: its network namespace, where OPx_COMPONENT is (ip netns exec NAME …) */
+        if (t->net)
+            fprintf(f, "%s_NETNS=%s\n", p, pwt_netns_name(pwt_network_ns(t->net, op)));
         /* the server's own log (e.g. for the s2s sessions it accepted or refused) */
         fprintf(f, "%s_SERVER_LOG=%s\n", p, pwt_server_log_path(t->server[op]));
         if (t->member[op]) /* a cluster's second node: the same users log in there too */
@@ -468,7 +553,7 @@ pw_status_t pwt_trial_write_env(const pwt_trial_t *t, const char *path, int pid)
     }
     fprintf(f, "PASSWORD=%s\nTRIAL_PID=%d\nTRIAL_DIR=%s\n", PWT_TRIAL_PASSWORD, pid, t->dir);
     if (t->dns)
-        fprintf(f, "DNS_SERVER=127.0.0.1:%d\n", pwt_dnsmasq_port(t->dns));
+        fprintf(f, "DNS_SERVER=%s:%d\n", pwt_dnsmasq_ip(t->dns), pwt_dnsmasq_port(t->dns));
     if (t->ca[0]) /* the CA that certifies both servers: a client verifies them with it */
         fprintf(f, "TRIAL_CA=%s\n", t->ca);
     /* each component's PID and log, e.g. OPB_PS1_PID=1234, OPB_PS1_LOG=/tmp/…/opb-ps1.log */
@@ -503,6 +588,7 @@ void pwt_trial_destroy(pwt_trial_t *t)
         pwt_server_destroy(t->server[op]);
     }
     pwt_dnsmasq_destroy(t->dns);
+    pwt_network_destroy(t->net); /* last: nothing runs in its namespaces any more */
     if (t->own_dir && !getenv("PWT_KEEP"))
         pwt_rmtree(t->dir);
     free(t);

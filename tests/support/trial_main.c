@@ -16,8 +16,9 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: pw-trial [--servers A,B] [--tls] [--hss-only] [--keep]\n"
-            "       pw-trial --up [--servers A,B] [--tls] [--servers-only] [--env FILE]\n"
+            "Usage: pw-trial [--servers A,B] [--tls] [--netns] [--wan D,J,L] [--hss-only] [--keep]\n"
+            "       pw-trial --up [--servers A,B] [--tls] [--netns] [--wan D,J,L] [--servers-only]\n"
+            "                [--env FILE]\n"
             "       pw-trial --down [--env FILE]\n"
             "\n"
             "Without a mode: bring the two-operator trial up (dnsmasq, an XMPP server for opa.example\n"
@@ -29,6 +30,14 @@ static void usage(FILE *out)
             "  --tls       TLS everywhere: a private CA certifies both operators (Prosody only); clients\n"
             "              must use STARTTLS, s2s is TLS with verified certificates; FILE names the CA\n"
             "              as TRIAL_CA\n"
+            "  --netns     each operator on its own network: its server and components in its own\n"
+            "              network namespace (A on 198.51.100.10, B on 203.0.113.10), joined through an\n"
+            "              inter-operator namespace that holds the DNS server (198.51.100.65); only c2s\n"
+            "              and s2s are reachable from outside an operator's network; implies --tls\n"
+            "              (Prosody only; needs root)\n"
+            "  --wan D,J,L with --netns (implied): operator B's link is a WAN, each way D ms ± J ms\n"
+            "              late and L %% of frames lost, e.g. --wan 40,10,1 (a userspace link,\n"
+            "              tests/support/pwt-wire; PWT_TRIAL_WAN=D,J,L in the environment does the same)\n"
             "  --hss-only  only operator A's server and HSS; print an HSS lookup made by a client\n"
             "  --keep      keep the trial's directory (configs, logs, charge records) afterwards\n"
             "  --up        bring the trial up, write FILE (default ./trial.env), stay up in the background\n"
@@ -259,6 +268,7 @@ int main(int argc, char **argv)
     pwt_trial_t *t = NULL;
     pwt_trial_opts_t o = { .verbose = 1 };
     char kinds[2][PWT_TRIAL_KIND_MAX];
+    pwt_wan_t wan;
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--servers") == 0 && i + 1 < argc) {
@@ -271,6 +281,15 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--down") == 0) down = 1;
         else if (strcmp(argv[i], "--hss-only") == 0) hss_only = 1;
         else if (strcmp(argv[i], "--tls") == 0) o.tls = 1;
+        else if (strcmp(argv[i], "--netns") == 0) o.netns = 1;
+        else if (strcmp(argv[i], "--wan") == 0 && i + 1 < argc) {
+            if (!pwt_wan_parse(argv[++i], &wan)) {
+                fprintf(stderr, "pw-trial: --wan '%s': give DELAY,JITTER,LOSS: milliseconds each way, "
+                                "milliseconds (at most DELAY), percent of frames lost, e.g. --wan 40,10,1\n", argv[i]);
+                return 2;
+            }
+            o.wan = &wan;
+        }
         else if (strcmp(argv[i], "--servers-only") == 0) o.servers_only = 1;
         else if (strcmp(argv[i], "--keep") == 0) keep = 1;
         else if (strcmp(argv[i], "--env") == 0 && i + 1 < argc) env = argv[++i];

@@ -20,9 +20,17 @@ void pwt_trialenv_up(void)
 
 void pwt_trialenv_up_tls(int tls)
 {
-    pwt_trial_opts_t o = { .log_level = getenv("PWT_TRIAL_LOGLEVEL") ? getenv("PWT_TRIAL_LOGLEVEL") : "info",
-                           .tls = tls };
+    const pwt_trial_opts_t o = { .tls = tls };
+    pwt_trialenv_up_with(&o);
+}
+
+void pwt_trialenv_up_with(const pwt_trial_opts_t *opts)
+{
+    pwt_trial_opts_t o = *opts;
     char *dir = pwt_tmpdir("trialenv");
+
+    if (!o.log_level)
+        o.log_level = getenv("PWT_TRIAL_LOGLEVEL") ? getenv("PWT_TRIAL_LOGLEVEL") : "info";
     snprintf(runner_env, sizeof runner_env, "%s/trial.env", dir ? dir : "/nonexistent");
     free(dir);
     setenv("PWT_TRIAL_ENV", runner_env, 1);
