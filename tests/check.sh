@@ -4,7 +4,10 @@
 #   tests/check.sh            everything: unit + integration tests (A and B on Prosody), the
 #                             integration tests again on the other server pairs (ejabberd,ejabberd;
 #                             prosody,ejabberd; ejabberd,prosody; prosody,ejabberd-cluster: B on
-#                             two ejabberd nodes), the unit tests under valgrind,
+#                             two ejabberd nodes), the TLS trial on ejabberd,ejabberd
+#                             (make check-tls-pair), the chain and subscription tests with
+#                             each operator on its own network and a WAN of 40 ms ± 10 ms and
+#                             1 % loss between them (make check-wan), the unit tests under valgrind,
 #                             an ASan/UBSan build of the suite, the fuzz targets (20 s each),
 #                             and make distcheck
 #   tests/check.sh --quick    unit + integration tests on prosody,prosody only
@@ -55,13 +58,15 @@ run_suite() { # name, configure args...
     return $rc
 }
 
-# The integration tests that run on any pair (Makefile.am PW_PAIR_TESTS), on one pair A,B.
-run_pair() { # pair
-    local pair=$1 dir="$top/build/plain" rc=0 p f
-    say "integration tests on $pair (operator A's server, B's)"
+# Integration tests on one pair A,B: by default those that run on any pair (make check-pair,
+# Makefile.am PW_PAIR_TESTS); with a target, what that one runs (check-tls-pair: the TLS trial;
+# check-wan: the chain and subscription tests over a WAN, on Prosody).
+run_pair() { # pair [target]
+    local pair=$1 target=${2:-check-pair} dir="$top/build/plain" rc=0 p f
+    say "integration tests on $pair (operator A's server, B's): make $target"
     rm -f "$dir/test-suite.log"
     touch "$dir/pair-start.stamp"
-    (cd "$dir" && PWT_SERVERS=$pair make -s check-pair) || rc=$?
+    (cd "$dir" && PWT_SERVERS=$pair make -s "$target") || rc=$?
     p=$(awk '/^# PASS:/ { n += $3 } END { print n + 0 }' "$dir/test-suite.log" 2>/dev/null)
     f=$(awk '/^# (FAIL|ERROR|XPASS):/ { n += $3 } END { print n + 0 }' "$dir/test-suite.log" 2>/dev/null)
     passed=$((passed + ${p:-0}))
@@ -84,6 +89,9 @@ if [ $quick -eq 0 ]; then
     for pair in ejabberd,ejabberd prosody,ejabberd ejabberd,prosody prosody,ejabberd-cluster; do
         run_pair "$pair" || status=1
     done
+    # the TLS trial on one pair with ejabberd, not on every pair: CI time (Makefile.am)
+    run_pair ejabberd,ejabberd check-tls-pair || status=1
+    run_pair prosody,prosody check-wan || status=1
 
     say "unit tests under valgrind"
     vg_fail=0

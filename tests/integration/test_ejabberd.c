@@ -1,13 +1,15 @@
-/* test_ejabberd.c: two private ejabberd 23.01 side by side: logins, s2s through dnsmasq, the real presence server on XEP-0356 privilege:1, and nothing left behind. */
+/* test_ejabberd.c: two private ejabberd 23.01 side by side: logins, s2s through dnsmasq, the real presence server on XEP-0356 privilege:1, nothing left behind, and the TLS config. */
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "xmpp/pw_stanza.h"
+#include "pwt_ca.h"
 #include "pwt_client.h"
 #include "pwt_component.h"
 #include "pwt_dns.h"
@@ -382,4 +384,88 @@ Test(ejabberd_restart, keeps_accounts_and_takes_new_ones_while_running, .timeout
     pwt_server_destroy(s);
     cr_expect(nothing_runs_with(dir), "nothing runs with %s", dir);
     cr_expect(access(dir, F_OK) != 0 || getenv("PWT_KEEP"), "%s is removed", dir);
+}
+
+/* Whether a line of the file at path starts with prefix (a whole line, or its beginning). */
+static int has_line_starting(const char *path, const char *prefix)
+{
+    char line[4096];
+    int found = 0;
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s readable", path);
+    while (!found && fgets(line, sizeof line, f))
+        found = strncmp(line, prefix, strlen(prefix)) == 0;
+    fclose(f);
+    return found;
+}
+
+/* Whether the file copy holds what original holds and only its owner may read it. */
+static int private_copy(const char *original, const char *copy)
+{
+    char a[8192], b[8192];
+    struct stat sb;
+    FILE *fa = fopen(original, "rb"), *fb = fopen(copy, "rb");
+    size_t na = fa ? fread(a, 1, sizeof a, fa) : 0, nb = fb ? fread(b, 1, sizeof b, fb) : 1;
+
+    if (fa)
+        fclose(fa);
+    if (fb)
+        fclose(fb);
+    return na > 0 && na == nb && memcmp(a, b, na) == 0 && stat(copy, &sb) == 0 &&
+           (sb.st_mode & 0777) == 0600;
+}
+
+/* With pwt_server_spec_t.tls the node gets copies of the certificate, key and CA that its user
+ * can be given (the originals stay as they are), c2s requires STARTTLS, s2s requires TLS with
+ * peers verified against the CA, and no dialback is loaded to fall back to (with
+ * mod_s2s_dialback, ejabberd 23.01 does not verify the certificate of an outgoing s2s peer).
+ * Without TLS the config stays plain text with dialback. No node runs: test_federation_tls
+ * proves the behaviour. */
+Test(ejabberd_tls, takes_private_copies_of_its_certificates_and_loads_no_dialback, .timeout = 30)
+{
+    char *work = pwt_tmpdir("ejtls");
+    char cert[PWT_PATH_MAX], key[PWT_PATH_MAX], copy[PWT_PATH_MAX], line[3 * PWT_PATH_MAX];
+    pwt_ca_t *ca = NULL;
+    pwt_server_t *s = NULL, *plain = NULL;
+    pwt_server_tls_t tls;
+    pwt_server_spec_t o = { .domain = "opc.example", .ip = OPA_IP, .tls = &tls };
+    const char *dir, *yml;
+    struct stat sb;
+
+    cr_assert_not_null(work);
+    cr_assert_eq(pwt_ca_create(&ca, work, "test"), PW_OK);
+    cr_assert_eq(pwt_ca_issue_operator(ca, "opc.example", cert, key), PW_OK);
+    tls = (pwt_server_tls_t){ .cert = cert, .key = key, .ca = pwt_ca_cert_path(ca) };
+    cr_assert_eq(pwt_ejabberd_create(&s, &o), PW_OK);
+    dir = pwt_server_dir(s);
+    yml = pwt_server_config_path(s);
+    snprintf(copy, sizeof copy, "%s/tls/cert.pem", dir);
+    cr_assert(private_copy(cert, copy), "%s: a private copy of %s", copy, cert);
+    snprintf(copy, sizeof copy, "%s/tls/key.pem", dir);
+    cr_assert(private_copy(key, copy), "%s: a private copy of %s", copy, key);
+    snprintf(copy, sizeof copy, "%s/tls/ca.pem", dir);
+    cr_assert(private_copy(pwt_ca_cert_path(ca), copy), "%s: a private copy of the CA", copy);
+    cr_assert(stat(cert, &sb) == 0 && (sb.st_mode & 0777) == 0644, "the original stays 0644");
+    snprintf(line, sizeof line, "certfiles: [\"%s/tls/cert.pem\", \"%s/tls/key.pem\"]\n", dir, dir);
+    cr_assert(has_line_starting(yml, line), "%s: %s", yml, line);
+    snprintf(line, sizeof line, "s2s_cafile: \"%s/tls/ca.pem\"\n", dir);
+    cr_assert(has_line_starting(yml, line), "%s: %s", yml, line);
+    cr_assert(has_line_starting(yml, "s2s_use_starttls: required\n"), "%s: s2s requires TLS", yml);
+    cr_assert(has_line_starting(yml, "    starttls_required: true\n"), "%s: c2s requires STARTTLS", yml);
+    cr_assert_not(has_line_starting(yml, "  mod_s2s_dialback:"), "%s: no dialback", yml);
+
+    o.tls = NULL;
+    cr_assert_eq(pwt_ejabberd_create(&plain, &o), PW_OK);
+    yml = pwt_server_config_path(plain);
+    cr_assert(has_line_starting(yml, "certfiles: []\n"), "%s: no certificates", yml);
+    cr_assert_not(has_line_starting(yml, "s2s_cafile:"), "%s: no CA", yml);
+    cr_assert(has_line_starting(yml, "s2s_use_starttls: false\n"), "%s: plain s2s", yml);
+    cr_assert(has_line_starting(yml, "    starttls_required: false\n"), "%s: plain c2s", yml);
+    cr_assert(has_line_starting(yml, "  mod_s2s_dialback: {}\n"), "%s: dialback", yml);
+
+    pwt_server_destroy(plain);
+    pwt_server_destroy(s);
+    pwt_ca_destroy(ca);
+    pwt_rmtree(work);
+    free(work);
 }

@@ -39,6 +39,7 @@
 #define GONE_TIMEOUT_MS 5000u
 #define ARGV_MAX 32u             /* ejabberdctl's command line, NULL included */
 #define LEFTOVERS_MAX 16u
+#define NO_DIALBACK "# mod_s2s_dialback: not loaded (TLS: certificates only, no dialback fallback)"
 
 /* One instance: the server's common part and what only ejabberd has. */
 typedef struct pwt_ejabberd {
@@ -59,6 +60,11 @@ typedef struct pwt_ejabberd {
     char error_log_path[PWT_PATH_MAX];
     char ctl_output_path[PWT_PATH_MAX];
     char import_path[PWT_PATH_MAX];
+    char tls_dir[PWT_PATH_MAX];      /* TLS: copies the node can read (pwt_server_spec_t.tls) */
+    char tls_cert_path[PWT_PATH_MAX];
+    char tls_key_path[PWT_PATH_MAX];
+    char tls_ca_path[PWT_PATH_MAX];
+    int tls;                         /* the copies exist: TLS everywhere, else plain text */
     int dist_port;
     uid_t uid;
     gid_t gid;
@@ -207,9 +213,16 @@ static pw_status_t render_inetrc(const pwt_ejabberd_t *s)
 static pw_status_t render_config(const pwt_ejabberd_t *s)
 {
     char c2s[16], s2s[16], comp[16], dist[16];
+    char certfiles[2 * PWT_PATH_MAX + 16] = "[]";
+    char cafile[PWT_PATH_MAX + 32] = "# s2s_cafile: none (no TLS)";
     const char *level = getenv("PWT_EJABBERD_DEBUG") ? "debug" : "info";
     pw_status_t st;
 
+    if (s->tls) { /* the paths are the temp dir's, checked by copy_tls() */
+        snprintf(certfiles, sizeof certfiles, "[\"%s\", \"%s\"]", s->tls_cert_path,
+                 s->tls_key_path);
+        snprintf(cafile, sizeof cafile, "s2s_cafile: \"%s\"", s->tls_ca_path);
+    }
     snprintf(c2s, sizeof c2s, "%d", pwt_server_c2s_port(s->srv));
     snprintf(s2s, sizeof s2s, "%d", pwt_server_s2s_port(s->srv));
     snprintf(comp, sizeof comp, "%d", pwt_server_component_port(s->srv));
@@ -219,7 +232,10 @@ static pw_status_t render_config(const pwt_ejabberd_t *s)
             "DOMAIN", pwt_server_domain(s->srv), "IP", pwt_server_ip(s->srv),
             "C2S_PORT", c2s,                     "S2S_PORT", s2s,
             "COMPONENT_PORT", comp,              "LOG_LEVEL", level,
-            "SECRET", pwt_server_secret(s->srv), NULL,
+            "SECRET", pwt_server_secret(s->srv), "TLS", s->tls ? "true" : "false",
+            "CERTFILES", certfiles,              "S2S_CAFILE", cafile,
+            "S2S_USE_STARTTLS", s->tls ? "required" : "false",
+            "DIALBACK_MODULE", s->tls ? NO_DIALBACK : "mod_s2s_dialback: {}", NULL,
         };
         st = render(TEMPLATE_YML, pwt_server_config_path(s->srv), vars);
     }
@@ -275,6 +291,10 @@ static pw_status_t make_paths(pwt_ejabberd_t *s)
         { offsetof(pwt_ejabberd_t, error_log_path), "logs/error.log" },
         { offsetof(pwt_ejabberd_t, ctl_output_path), "ejabberdctl.out" },
         { offsetof(pwt_ejabberd_t, import_path), "accounts.xml" },
+        { offsetof(pwt_ejabberd_t, tls_dir), "tls" },
+        { offsetof(pwt_ejabberd_t, tls_cert_path), "tls/cert.pem" },
+        { offsetof(pwt_ejabberd_t, tls_key_path), "tls/key.pem" },
+        { offsetof(pwt_ejabberd_t, tls_ca_path), "tls/ca.pem" },
     };
     const char *dir = pwt_server_dir(s->srv);
     const char *suffix = strrchr(dir, '-'); /* pwt_tmpdir(): .../pwt-ejabberd-XXXXXX */
@@ -287,6 +307,30 @@ static pw_status_t make_paths(pwt_ejabberd_t *s)
     snprintf(s->node, sizeof s->node, "pwt_%s@%s", suffix ? suffix + 1 : "node",
              pwt_server_ip(s->srv));
     return erlang_ip(pwt_server_ip(s->srv), s->dist_ip, sizeof s->dist_ip);
+}
+
+/* Copy the certificate, its key and the CA of tls into the instance's tls/ (mode 0600; the
+ * node's user gets them with the rest of the dir, see ctl_argv()): the originals may be where
+ * that user cannot read, and stay as they are. */
+static pw_status_t copy_tls(pwt_ejabberd_t *s, const pwt_server_tls_t *tls)
+{
+    pw_status_t st = PW_EINVAL;
+
+    if (!tls->cert || !tls->key || !tls->ca || !yaml_safe(s->tls_dir))
+        goto done;
+    st = PW_EIO;
+    if (pwt_mkdir(s->tls_dir) != 0) {
+        pw_error(NULL, "pwt: mkdir %s: %s", s->tls_dir, strerror(errno));
+        goto done;
+    }
+    st = pwt_file_copy(tls->cert, s->tls_cert_path);
+    if (st == PW_OK)
+        st = pwt_file_copy(tls->key, s->tls_key_path);
+    if (st == PW_OK)
+        st = pwt_file_copy(tls->ca, s->tls_ca_path);
+    s->tls = st == PW_OK;
+done:
+    return st;
 }
 
 /* Prepare a node: a standalone one (first NULL), or a member of first's cluster (the same
@@ -303,11 +347,6 @@ static pw_status_t create_node(pwt_server_t **out, const pwt_server_spec_t *o,
     *out = NULL;
     if (!yaml_safe(o->domain) || !yaml_safe(o->ip) || (o->secret && !yaml_safe(o->secret)))
         goto done;
-    if (o->tls) { /* not yet: rather refuse than serve plain text where TLS was asked for */
-        pw_error(NULL, "pwt: ejabberd for %s: TLS (pwt_server_spec_t.tls) is not supported yet",
-                 o->domain);
-        goto done;
-    }
     st = PW_ENOMEM;
     s = calloc(1, sizeof *s);
     if (!s)
@@ -339,6 +378,8 @@ static pw_status_t create_node(pwt_server_t **out, const pwt_server_spec_t *o,
         pw_error(NULL, "pwt: mkdir in %s: %s", pwt_server_dir(s->srv), strerror(errno));
         goto done;
     }
+    if (o->tls && (st = copy_tls(s, o->tls)) != PW_OK)
+        goto done;
     if (first) {
         /* Erlang's distribution without epmd (ERL_DIST_PORT) dials every node on its own
          * port: the members share it, each on its own address */
@@ -375,6 +416,7 @@ pw_status_t pwt_ejabberd_create_member(pwt_server_t **out, const pwt_server_spec
 {
     const pwt_ejabberd_t *f = pwt_server_owner(first, &ejabberd_ops);
     pwt_server_spec_t o;
+    pwt_server_tls_t tls;
 
     if (!out || !spec || !spec->ip || !f || f->join_node[0] ||
         strcmp(spec->ip, pwt_server_ip(first)) == 0)
@@ -382,6 +424,12 @@ pw_status_t pwt_ejabberd_create_member(pwt_server_t **out, const pwt_server_spec
     o = *spec;
     o.domain = pwt_server_domain(first);
     o.secret = pwt_server_secret(first);
+    o.tls = NULL;
+    if (f->tls) { /* the cluster's: the first node's copies */
+        tls = (pwt_server_tls_t){ .cert = f->tls_cert_path, .key = f->tls_key_path,
+                                  .ca = f->tls_ca_path };
+        o.tls = &tls;
+    }
     return create_node(out, &o, f);
 }
 

@@ -14,6 +14,13 @@
  * (its user "ejabberd" runs the node). Set PWT_EJABBERD_DEBUG in the environment for
  * debug logs.
  *
+ * With spec->tls, the certificate, key and CA are copied into DIR/tls (mode 0600, owned by
+ * the ejabberd user like the rest of the dir; the originals are left as they are): c2s
+ * requires STARTTLS (starttls_required), s2s requires TLS (s2s_use_starttls: required) and
+ * authenticates peers by certificate only (SASL EXTERNAL against s2s_cafile, the CA copy;
+ * mod_s2s_dialback not loaded). A peer whose certificate chains to another CA or names
+ * another domain is refused; ejabberd.log says "Failed inbound s2s EXTERNAL authentication".
+ *
  * What the pwt_server_*() calls do on it:
  * - pwt_server_start(): `ejabberdctl --config-dir DIR ... foreground` as user ejabberd, its
  *   beam.smp dying with the caller (parent-death signals, even on SIGKILL); waits up to 30 s
@@ -43,7 +50,8 @@ pw_status_t pwt_ejabberd_create(pwt_server_t **out, const pwt_server_spec_t *spe
  * accounts, rosters and routes (a component attached to either node is reached from both).
  * pwt_server_add_user() and pwt_server_set_roster() on a member work only while it runs
  * (PW_EINVAL before its first start: add the cluster's accounts on first). The rest is as
- * for pwt_ejabberd_create(); destroy members before first.
+ * for pwt_ejabberd_create(); destroy members before first. A member of a first node with TLS
+ * has TLS too, with the first node's certificate and CA (spec->tls is not used).
  * @param out receives the member (pwt_server_destroy())
  * @param spec only spec->ip (not first's) and spec->dns_server are used
  * @param first the cluster's first node (pwt_ejabberd_create())

@@ -34,7 +34,8 @@ typedef struct pwt_server_spec {
     const pwt_server_tls_t *tls; /**< NULL: plain text everywhere (c2s, s2s with dialback);
                                       else c2s requires STARTTLS and s2s requires TLS with
                                       certificates verified against tls->ca (no dialback
-                                      fallback). Prosody only: ejabberd refuses it (PW_EINVAL) */
+                                      fallback), on either kind; the files are read, not
+                                      changed (ejabberd reads copies in its temp dir) */
 } pwt_server_spec_t;
 
 /** Optional components of pwt_server_spec_t.optional. */

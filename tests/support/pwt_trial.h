@@ -37,7 +37,8 @@ typedef struct pwt_trial_opts {
     int tls;                 /**< TLS everywhere: a private CA (DIR/ca/trial-ca.crt, TRIAL_CA in
                                   trial.env) certifies each operator's domain and component
                                   domains; c2s requires STARTTLS, s2s requires TLS with verified
-                                  certificates. Prosody only for now */
+                                  certificates (pwt_server_spec_t.tls), on Prosody, ejabberd and
+                                  ejabberd-cluster alike */
     int netns;               /**< each operator on its own network (pwt_network_t of
                                   pwt_netns.h): its server and components in its own network
                                   namespace, c2s and s2s on its address there, the component

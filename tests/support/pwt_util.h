@@ -1,4 +1,4 @@
-/* pwt_util.h: integration-harness helpers: tree paths, clock, ports, temp dirs, template rendering. */
+/* pwt_util.h: integration-harness helpers: tree paths, clock, ports, temp dirs, template rendering, file copies. */
 #ifndef PWT_UTIL_H
 #define PWT_UTIL_H
 
@@ -123,6 +123,15 @@ int pwt_rmtree(const char *path);
  *         PW_EINVAL otherwise
  */
 pw_status_t pwt_render(const char *template_path, const char *out_path, const char *const vars[]);
+
+/**
+ * Copy a file (at most 1 MiB) to a new private one: created or truncated, mode 0600, owned by
+ * the caller (e.g. a certificate for a server that runs as another user: chown the copy).
+ * @param src the file to copy
+ * @param dst the copy (removed again on failure)
+ * @return PW_OK; PW_EINVAL; PW_EIO (logged); PW_ERANGE (too large); PW_ENOMEM
+ */
+pw_status_t pwt_file_copy(const char *src, const char *dst);
 
 /**
  * Print the last lines of a text file to stderr, framed with its path (for failing tests).

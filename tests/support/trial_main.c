@@ -27,7 +27,7 @@ static void usage(FILE *out)
             "answer, and stop everything.\n"
             "  --servers A,B  operator A's server, then B's: prosody, ejabberd, or ejabberd-cluster\n"
             "                 (two ejabberd nodes; default prosody,prosody)\n"
-            "  --tls       TLS everywhere: a private CA certifies both operators (Prosody only); clients\n"
+            "  --tls       TLS everywhere: a private CA certifies both operators (any servers); clients\n"
             "              must use STARTTLS, s2s is TLS with verified certificates; FILE names the CA\n"
             "              as TRIAL_CA\n"
             "  --netns     each operator on its own network: its server and components in its own\n"

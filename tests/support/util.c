@@ -1,4 +1,4 @@
-/* util.c: integration-harness helpers: tree paths, clock, ports, temp dirs, template rendering. */
+/* util.c: integration-harness helpers: tree paths, clock, ports, temp dirs, template rendering, file copies. */
 #include "pwt_util.h"
 
 #include <arpa/inet.h>
@@ -26,6 +26,7 @@
 #define RENDER_MAX_INPUT (1024u * 1024u)
 #define RENDER_MAX_NAME 64u
 #define TAG_MAX 32u
+#define COPY_MAX_INPUT (1024u * 1024u)
 
 const char *pwt_srcdir(void)
 {
@@ -298,6 +299,21 @@ static size_t name_length(const char *s)
     return n;
 }
 
+/* Create or truncate path for writing, mode 0600 (only its owner reads it); NULL on error
+ * (logged). */
+static FILE *create_private(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+
+    if (!f) {
+        pw_error(NULL, "pwt: cannot write %s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+    }
+    return f;
+}
+
 pw_status_t pwt_render(const char *template_path, const char *out_path, const char *const vars[])
 {
     pw_status_t st = PW_EINVAL;
@@ -305,7 +321,6 @@ pw_status_t pwt_render(const char *template_path, const char *out_path, const ch
     size_t len = 0;
     unsigned line = 1;
     FILE *out = NULL;
-    int fd = -1;
 
     if (!template_path || !out_path || !vars)
         goto done;
@@ -320,12 +335,9 @@ pw_status_t pwt_render(const char *template_path, const char *out_path, const ch
     if (st != PW_OK)
         goto done;
     st = PW_EIO;
-    fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0 || !(out = fdopen(fd, "w"))) {
-        pw_error(NULL, "pwt: cannot write %s: %s", out_path, strerror(errno));
+    out = create_private(out_path);
+    if (!out)
         goto done;
-    }
-    fd = -1;
     for (size_t i = 0; i < len; i++) {
         size_t n;
         const char *value;
@@ -358,10 +370,31 @@ pw_status_t pwt_render(const char *template_path, const char *out_path, const ch
 done:
     if (out && fclose(out) != 0 && st == PW_OK)
         st = PW_EIO;
-    if (fd >= 0)
-        close(fd);
     if (st != PW_OK && out_path && st != PW_EINVAL)
         unlink(out_path);
+    free(text);
+    return st;
+}
+
+pw_status_t pwt_file_copy(const char *src, const char *dst)
+{
+    pw_status_t st = PW_EINVAL;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out;
+
+    if (!src || !dst)
+        goto done;
+    st = read_file(src, COPY_MAX_INPUT, &text, &len);
+    if (st != PW_OK)
+        goto done;
+    out = create_private(dst);
+    st = out && fwrite(text, 1, len, out) == len ? PW_OK : PW_EIO;
+    if (out && pwt_file_close(out, dst) != PW_OK)
+        st = PW_EIO;
+    if (st != PW_OK)
+        unlink(dst);
+done:
     free(text);
     return st;
 }
