@@ -85,6 +85,22 @@ static void on_enquiry(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payl
     lookup_in_hss(k);
 }
 
+/* An enquiry held up on the way (a WAN outage) until its asker has given up on it (the peer's
+ * proxy answered remote-server-timeout after its gateway_timeout) is not served: serving it
+ * would charge an answer nobody receives (docs/protocol.md §3).
+ * @return PW_ERR_NONE when timestamp (verified) is within max_age, else
+ *         PW_ERR_REMOTE_SERVER_TIMEOUT with its text in why */
+static pw_error_t too_old(const pw_gateway_t *gw, const char *timestamp, char *why, size_t cap)
+{
+    uint64_t ts, now = pw_clock_wall_ms(), max = (uint64_t)gw->settings->max_age_ms;
+    if (max == 0 || pw_clock_parse(timestamp, &ts) != PW_OK || ts >= now || now - ts <= max)
+        return PW_ERR_NONE;
+    snprintf(why, cap, "the enquiry reached the gateway of %s %llu ms after it was signed, later "
+             "than its max_age of %llu ms: its asker has given up on it (not served, not charged)",
+             gw->settings->network, (unsigned long long)(now - ts), (unsigned long long)max);
+    return PW_ERR_REMOTE_SERVER_TIMEOUT;
+}
+
 /* Gateway method step 4c; TS 23.141 A.1 step 5 NOTE (authentication between the networks):
  * is the sender a peer, is the enquiry signed by it, and is the signature fresh (not a replay)?
  * @return PW_ERR_NONE when accepted (network then names the peer network), else the
@@ -143,7 +159,7 @@ static pw_error_t authorize(pw_gateway_t *gw, xmpp_stanza_t *iq, xmpp_stanza_t *
         snprintf(why, cap, "%s", reason);
         return PW_ERR_NOT_AUTHORIZED;
     }
-    return PW_ERR_NONE;
+    return too_old(gw, xmpp_stanza_get_attribute(sig, "timestamp"), why, cap);
 }
 
 /* After gateway method step 4c: the per-peer rate limit (a token bucket per peer network).

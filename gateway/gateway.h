@@ -15,6 +15,7 @@ typedef struct pw_gateway_settings {
     char *network;             /**< [gateway] network: this operator's network domain */
     char *hss;                 /**< [gateway] hss: JID of this operator's HSS */
     int64_t max_skew_ms;       /**< [gateway] max_skew: accepted signature clock skew */
+    int64_t max_age_ms;        /**< [gateway] max_age: older enquiries are not served (0: off) */
     int64_t max_nonces;        /**< [gateway] max_nonces: bound of the replay table */
     int64_t rate_per_peer;     /**< [gateway] rate_per_peer: enquiries/s per peer network */
     pw_peering_peers_t *peers; /**< [peers] network = public key file */

@@ -16,6 +16,10 @@ static const pw_config_option_t options[] = {
     { "gateway", "max_skew", PW_OPT_DURATION, 1000, 3600000, "5m",
       "refuse signatures whose timestamp is further than this from the gateway's clock",
       offsetof(pw_gateway_settings_t, max_skew_ms) },
+    { "gateway", "max_age", PW_OPT_DURATION, 0, 3600000, "10s",
+      "do not serve (nor charge) an enquiry signed longer ago than this: its asker has given up "
+      "(keep it below the peers' proxy gateway_timeout); 0: no limit",
+      offsetof(pw_gateway_settings_t, max_age_ms) },
     { "gateway", "max_nonces", PW_OPT_INT, 1, 100000000, "1000000",
       "most nonces remembered against replay (about 48 bytes each); beyond: resource-constraint",
       offsetof(pw_gateway_settings_t, max_nonces) },

@@ -25,6 +25,9 @@ typedef struct pw_subs_config {
     uint64_t notify_interval_ms;/**< at most one notification per subscription per interval */
     uint64_t notify_timeout_ms; /**< wait this long for a notification's acknowledgement */
     unsigned notify_retries;    /**< resends of a timed-out notification before giving up */
+    uint64_t notify_grace_ms;   /**< after those: keep the subscription this long from its
+                                     first unacknowledged notification, sending the latest
+                                     state every notify_timeout (0: end it at once) */
     const char *const *gateways;/**< the operator's gateway instances (borrowed): a notification
                                      its subscription's gateway does not take goes to the others,
                                      in this order (docs/protocol.md §5.2) */

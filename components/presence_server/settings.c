@@ -48,8 +48,12 @@ static const pw_config_option_t options[] = {
       "wait this long for the gateway to acknowledge a notification",
       offsetof(pw_presence_settings_t, notify_timeout_ms) },
     { "presence", "notify_retries", PW_OPT_INT, 0, 100, "3",
-      "resend a timed-out notification this many times, then end the subscription",
+      "resend a timed-out notification this many times (then notify_grace)",
       offsetof(pw_presence_settings_t, notify_retries) },
+    { "presence", "notify_grace", PW_OPT_DURATION, 0, 86400000, "5m",
+      "then keep the subscription this long from its first unacknowledged notification, sending "
+      "the latest state every notify_timeout; then end it (watcher-unreachable); 0: end at once",
+      offsetof(pw_presence_settings_t, notify_grace_ms) },
     { "presence", "max_subscriptions", PW_OPT_INT, 1, 100000000, "2000000",
       "active subscriptions at most (beyond: resource-constraint)",
       offsetof(pw_presence_settings_t, max_subscriptions) },

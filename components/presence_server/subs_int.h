@@ -85,6 +85,8 @@ typedef struct ps_sub {
     uint64_t hold_ms;      /* loop clock: no notification before */
     uint64_t last_hash;    /* of the last state sent (or answered) */
     uint32_t seq;          /* of the last notification sent */
+    uint32_t unacked_s;    /* loop clock, seconds + 1: its notifications go unacknowledged
+                              since (0: the last one was acknowledged) */
     uint8_t id[16];
     uint8_t flags;
     char data[];           /* ref NUL watcher-msisdn NUL presentity-msisdn NUL */

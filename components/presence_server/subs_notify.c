@@ -132,6 +132,16 @@ static int fail_over(ps_out_t *o, pw_iq_outcome_t outcome, xmpp_stanza_t *respon
     return 1;
 }
 
+/* Whether a subscription whose notification went unacknowledged is still within
+ * notify_grace of its first unacknowledged one (from now on, if this is it). */
+static int within_grace(pw_subs_t *s, ps_sub_t *sub)
+{
+    uint32_t now_s = (uint32_t)(pw_subs_loop_now(s) / 1000u) + 1u;
+    if (!sub->unacked_s)
+        sub->unacked_s = now_s;
+    return (uint64_t)(now_s - sub->unacked_s) * 1000u < s->cfg.notify_grace_ms;
+}
+
 static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t *response,
                              void *arg)
 {
@@ -148,6 +158,8 @@ static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_st
     case PW_IQ_CANCELLED:
         break;
     case PW_IQ_RESULT:
+        if (sub)
+            sub->unacked_s = 0;
         s->stats.acked++;
         pw_notify_count_acked(c);
         if (sub)
@@ -175,16 +187,22 @@ static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_st
             o->target = 0; /* each retry starts again at the subscription's own gateway */
             if (resend(o, o->own_gateway) == 0)
                 return;
-            if (sub && !pw_component_online(s->c)) {
-                /* our own link is down: not the watcher's fault; send the latest state (a new
-                 * number) once it is back */
-                sub->flags |= SF_DIRTY;
-                sub->last_hash = 0;
-                sub->hold_ms = pw_subs_loop_now(s) + s->cfg.notify_interval_ms;
-                pw_subs_arm(s, sub);
-                out_free(o);
-                return;
-            }
+        }
+        if (sub && (!pw_component_online(s->c) || within_grace(s, sub))) {
+            /* our own link is down (not the watcher's fault), or the watcher's network has not
+             * answered for less than notify_grace (a WAN outage, its server restarting): send
+             * the latest state, a new number, later instead of this one */
+            pw_subs_id_format(sub->id, id);
+            pw_info(pw_subs_sub_ref(sub), "subscription %s: notification %u unacknowledged; the "
+                    "latest state follows", id, (unsigned)sub->seq);
+            sub->flags |= SF_DIRTY;
+            sub->last_hash = 0;
+            sub->hold_ms = pw_subs_loop_now(s) + (pw_component_online(s->c)
+                                                      ? s->cfg.notify_timeout_ms
+                                                      : s->cfg.notify_interval_ms);
+            pw_subs_arm(s, sub);
+            out_free(o);
+            return;
         }
         if (sub) {
             pw_subs_id_format(sub->id, id);

@@ -4,6 +4,7 @@
  * while a trial on separate networks runs (they would share the same addresses). */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <signal.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -98,11 +99,26 @@ Test(networks, leftovers_of_a_killed_harness_are_removed)
         _exit(0);
     cr_assert_eq(waitpid(gone, NULL, 0), gone); /* a PID that no process has now */
     snprintf(name, sizeof name, "pwt%da", (int)gone);
-    /* as a harness killed before it could clean up leaves it */
+    pid_t orphan;
+    int status = 0;
+
+    /* as a harness killed before it could clean up leaves it, with a process still in it */
     cr_assert_eq(pwt_netns_ip(NULL, (const char *const[]){ "netns", "add", name, NULL }), PW_OK);
     cr_assert(ns_exists(name));
+    orphan = fork();
+    cr_assert_geq(orphan, 0);
+    if (orphan == 0) {
+        if (pwt_netns_enter_named(name) < 0)
+            _exit(2);
+        pause();
+        _exit(3);
+    }
+    pwt_sleep_ms(200); /* it has entered the namespace */
     cr_assert_eq(pwt_network_create(&net, NULL), PW_OK);
     cr_assert_not(ns_exists(name), "the next harness removed %s", name);
+    cr_assert_eq(waitpid(orphan, &status, 0), orphan);
+    cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+              "the process left in %s was stopped (status %#x)", name, status);
     pwt_network_destroy(net);
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -220,6 +221,75 @@ struct pwt_network {
     char wire_log[PWT_PATH_MAX];
 };
 
+/* Stop (SIGKILL, by PID) every process in the namespace at path: what a harness that was
+ * killed left there (e.g. dnsmasq, which drops the harness's parent-death signal when it
+ * changes its credentials); it would keep the namespace and its links alive. */
+static void kill_processes_in(const char *path)
+{
+    struct stat ns, other;
+    DIR *d;
+    struct dirent *e;
+
+    if (stat(path, &ns) != 0 || !(d = opendir("/proc")))
+        return;
+    while ((e = readdir(d)) != NULL) {
+        char link[64];
+        long pid = strtol(e->d_name, NULL, 10);
+        if (pid <= 0 || pid == (long)getpid())
+            continue;
+        snprintf(link, sizeof link, "/proc/%ld/ns/net", pid);
+        if (stat(link, &other) == 0 && other.st_ino == ns.st_ino && other.st_dev == ns.st_dev) {
+            pw_warn(NULL, "pwt: stopping process %ld left in %s", pid, path);
+            kill((pid_t)pid, SIGKILL);
+        }
+    }
+    closedir(d);
+}
+
+/* The PID in a name of the trial's networks, "pwt<PID>S" with S one character of suffixes (put
+ * in *which); 0 for any other name. */
+static long owner_pid(const char *name, const char *suffixes, char *which)
+{
+    char *end;
+    long pid;
+    if (strncmp(name, "pwt", 3) != 0 || !name_ok(name))
+        return 0;
+    pid = strtol(name + 3, &end, 10);
+    if (end == name + 3 || pid <= 0 || !*end || end[1] || !strchr(suffixes, *end))
+        return 0;
+    *which = *end;
+    return pid;
+}
+
+/* Whether process pid is gone. */
+static int gone(long pid)
+{
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
+/* Remove the links "pwt<PID>r" where the harness runs whose process is gone (their routes go
+ * with them): left when something still held its transit namespace. */
+static void sweep_root_links(void)
+{
+    DIR *d = opendir("/sys/class/net");
+    struct dirent *e;
+
+    if (!d)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        char which;
+        long pid = owner_pid(e->d_name, "r", &which);
+        if (!pid || !gone(pid))
+            continue;
+        {
+            const char *del[] = { "link", "del", e->d_name, NULL };
+            pw_warn(NULL, "pwt: removing link %s left by process %ld", e->d_name, pid);
+            (void)run_ip(NULL, del);
+        }
+    }
+    closedir(d);
+}
+
 /* Remove the namespaces (and so their links) of harness processes that are gone. Another
  * live process's transit namespace means its networks hold the addresses: 0, named in
  * busy (NAME_MAX_LEN + 1 bytes). */
@@ -232,15 +302,12 @@ static int sweep_leftovers(char *busy)
     if (!d)
         return 1;
     while ((e = readdir(d)) != NULL) {
-        char *end;
-        long pid;
-        if (strncmp(e->d_name, "pwt", 3) != 0 || !name_ok(e->d_name))
+        char which;
+        long pid = owner_pid(e->d_name, "abx", &which);
+        if (!pid)
             continue;
-        pid = strtol(e->d_name + 3, &end, 10);
-        if (end == e->d_name + 3 || pid <= 0 || strchr("abx", *end) == NULL || !*end || end[1])
-            continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) { /* its owner lives */
-            if (*end == 'x' && pid != (long)getpid()) {
+        if (!gone(pid)) { /* its owner lives */
+            if (which == 'x' && pid != (long)getpid()) {
                 snprintf(busy, NAME_MAX_LEN + 1, "%.15s", e->d_name);
                 free_here = 0;
             }
@@ -248,11 +315,15 @@ static int sweep_leftovers(char *busy)
         }
         {
             const char *del[] = { "netns", "del", e->d_name, NULL };
+            char path[sizeof RUN_NETNS + NAME_MAX_LEN + 2];
+            snprintf(path, sizeof path, RUN_NETNS "/%.15s", e->d_name);
             pw_warn(NULL, "pwt: removing network namespace %s left by process %ld", e->d_name, pid);
+            kill_processes_in(path);
             (void)run_ip(NULL, del);
         }
     }
     closedir(d);
+    sweep_root_links();
     return free_here;
 }
 
@@ -436,6 +507,19 @@ pw_status_t pwt_network_link(pwt_network_t *net, int op, int up)
         return PW_EINVAL;
     snprintf(far, sizeof far, "pwt%d%cx", net->pid, ns_suffix[op]);
     return NS_IP(net->ns[PWT_NET_TRANSIT], "link", "set", far, up ? "up" : "down");
+}
+
+pw_status_t pwt_network_partition(pwt_network_t *net, int cut)
+{
+    const char *verb = cut ? "add" : "del";
+    pw_status_t st;
+    if (!net)
+        return PW_EINVAL;
+    /* policy routing in the transit namespace: a blackhole rule each way */
+    st = NS_IP(net->ns[PWT_NET_TRANSIT], "rule", verb, "from", op_net[0], "to", op_net[1], "blackhole");
+    if (st == PW_OK)
+        st = NS_IP(net->ns[PWT_NET_TRANSIT], "rule", verb, "from", op_net[1], "to", op_net[0], "blackhole");
+    return st;
 }
 
 void pwt_network_destroy(pwt_network_t *net)

@@ -20,6 +20,7 @@ typedef int (*pwt_match_fn)(xmpp_stanza_t *stanza, void *arg);
 /**
  * Connect to host:port without TLS, authenticate (SASL) as jid and bind a resource.
  * No presence is sent. Every stanza received from then on is queued for pwt_client_wait().
+ * The process ignores SIGPIPE from then on: a client may outlive its server.
  * Set PWT_CLIENT_DEBUG in the environment to see libstrophe's debug log on stderr.
  * @param out receives the client (caller destroys with pwt_client_destroy())
  * @param jid bare or full JID, e.g. "alice@opa.example"

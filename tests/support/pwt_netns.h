@@ -162,6 +162,16 @@ const char *pwt_network_ip(int which);
  */
 pw_status_t pwt_network_link(pwt_network_t *net, int op, int up);
 
+/**
+ * Cut the path between the two operators, or heal it: the inter-operator network drops
+ * (silently, as a WAN outage does) every packet from one operator's network to the other's,
+ * while each stays reachable from where the trial runs and reaches the DNS server.
+ * @param net the networks
+ * @param cut 1: cut, 0: heal
+ * @return PW_OK; PW_EINVAL; PW_EIO (ip(8) failed, e.g. cut twice)
+ */
+pw_status_t pwt_network_partition(pwt_network_t *net, int cut);
+
 /** Remove the namespaces and links. NULL is fine. */
 void pwt_network_destroy(pwt_network_t *net);
 

@@ -48,6 +48,8 @@ static const row_t sample_rows[] = {
     { S, "opa/2", CUR, "ok", T0 + 10, "watcher.opa", 2 },
     { S, "opa/3", CUR, "remote-server-timeout", T0 + 20, "watcher.opa", 3 },
     { S, "opa/4", CUR, "ok", T0 + 30, "watcher.opa", 4 },
+    { S, "opa/5", CUR, "remote-server-timeout", T0 + 35, "watcher.opa", 5 }, /* not served: agreed */
+    { S, "opa/6", PW_CDR_KIND_CHANGES, "pending", T0 + 36, "watcher.opa", 6 }, /* served, not charged */
     { C, "opa/1", CUR, "ok", T0 + 1, "ps1.opb", 11 },
     { C, "opa/2", CUR, "ok", T0 + 11, "ps1.opb", 12 },
     { C, "opa/2", CUR, "ok", T0 + 12, "ps2.opb", 5 },  /* charged twice, by two servers */
@@ -70,7 +72,7 @@ static pw_cdr_reconcile_t *sample(void)
 Test(cdr_reconcile, lists_what_one_side_has_and_the_other_lacks)
 {
     pw_cdr_reconcile_t *r = sample();
-    run(r, 4);
+    run(r, 5);
     const pw_cdr_diff_t *d = pw_cdr_reconcile_diff(r, 0);
     cr_assert_eq(d->kind, PW_CDR_DIFF_DUPLICATE);
     cr_assert_str_eq(d->enquiry_ref, "opa/2");
@@ -87,9 +89,12 @@ Test(cdr_reconcile, lists_what_one_side_has_and_the_other_lacks)
     cr_assert_str_eq(d->enquiry_ref, "opa/4");
     cr_assert_null(d->charged);
     d = pw_cdr_reconcile_diff(r, 3);
+    cr_assert_eq(d->kind, PW_CDR_DIFF_ONLY_SENT, "a pending subscription was served");
+    cr_assert_str_eq(d->enquiry_ref, "opa/6");
+    d = pw_cdr_reconcile_diff(r, 4);
     cr_assert_eq(d->kind, PW_CDR_DIFF_ONLY_CHARGED);
     cr_assert_str_eq(d->enquiry_ref, "opa/9");
-    cr_assert_null(pw_cdr_reconcile_diff(r, 4));
+    cr_assert_null(pw_cdr_reconcile_diff(r, 5), "opa/5, an error B never charged, is no difference");
     cr_assert_str_eq(pw_cdr_diff_name(PW_CDR_DIFF_ONLY_SENT), "only-sent");
     pw_cdr_reconcile_destroy(r);
 }
@@ -147,7 +152,7 @@ static char *render(const pw_cdr_reconcile_t *r, pw_cdr_output_t fmt)
 Test(cdr_reconcile, outputs)
 {
     pw_cdr_reconcile_t *r = sample();
-    run(r, 4);
+    run(r, 5);
     char *csv = render(r, PW_CDR_OUT_CSV);
     cr_assert_not_null(strstr(csv, "difference,enquiry_ref,sent_node,sent_seq,sent_time,sent_kind,sent_outcome,"
                                    "charged_node,charged_seq,charged_time,charged_kind,charged_outcome\r\n"));
@@ -155,11 +160,11 @@ Test(cdr_reconcile, outputs)
     cr_assert_not_null(strstr(csv, "mismatch,opa/3,watcher.opa,3,2023-11-14T22:13:20.020Z,current,remote-server-timeout,"
                                    "ps1.opb,13,2023-11-14T22:13:20.021Z,current,ok\r\n"), "%s", csv);
     char *json = render(r, PW_CDR_OUT_JSON);
-    cr_assert_eq(strncmp(json, "{\"sent\":4,\"charged\":5,\"differences\":[{\"difference\":\"duplicate\"", 62), 0, "%s", json);
+    cr_assert_eq(strncmp(json, "{\"sent\":6,\"charged\":5,\"differences\":[{\"difference\":\"duplicate\"", 62), 0, "%s", json);
     cr_assert_not_null(strstr(json, "{\"difference\":\"only-charged\",\"enquiry_ref\":\"opa/9\",\"sent\":null,"
                                     "\"charged\":{\"node\":\"ps1.opb\",\"seq\":14,"), "%s", json);
     char *table = render(r, PW_CDR_OUT_TABLE);
-    cr_assert_not_null(strstr(table, "4 difference(s)"), "%s", table);
+    cr_assert_not_null(strstr(table, "5 difference(s)"), "%s", table);
     free(csv);
     free(json);
     free(table);

@@ -361,6 +361,17 @@ Test(gateway, stale_or_future_signature_is_not_authorized)
     expect_refused(&e, PROXY, &so, PW_ERR_NOT_AUTHORIZED, "timestamp");
 }
 
+Test(gateway, an_enquiry_held_up_past_max_age_is_not_served)
+{
+    pw_enquiry_t e = bob_enquiry();
+    /* signed 11 s ago (a WAN outage held it): the asker has given up (max_age 10 s) */
+    sign_opts_t so = { d->k_opa, "opa.example", PROXY, -11000 };
+    expect_refused(&e, PROXY, &so, PW_ERR_REMOTE_SERVER_TIMEOUT, "max_age");
+    so.skew_ms = -8000; /* within it: served */
+    deliver_enquiry(&e, PROXY, "fresh", &so);
+    expect_hss_lookup("msisdn", "+12025550123");
+}
+
 Test(gateway, malformed_enquiries_get_their_condition)
 {
     char text[512];
@@ -549,6 +560,7 @@ Test(gateway, example_configs_load_and_a_gateway_without_peers_only_warns)
         cr_assert_eq(pw_runtime_load_config(&pw_gateway_role, path, &s, why, sizeof why), PW_OK, "%s", why);
         cr_assert_eq(pw_peering_peers_count(s.peers), 1);
         cr_assert_eq(s.max_skew_ms, 300000);
+        cr_assert_eq(s.max_age_ms, 10000);
         cr_assert_eq(s.max_nonces, 1000000);
         cr_assert_eq(s.rate_per_peer, 200);
         cr_assert_eq(s.common.iq_timeout_ms, 5000);

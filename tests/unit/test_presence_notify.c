@@ -243,7 +243,7 @@ Test(presence_notify, a_watcher_gone_ends_without_retries)
 
 Test(presence_notify, a_timeout_is_retried_then_the_subscription_ends)
 {
-    notified("notify_timeout = 2s\nnotify_retries = 2", "o1", NULL, 0);
+    notified("notify_timeout = 2s\nnotify_retries = 2\nnotify_grace = 0", "o1", NULL, 0);
     cr_assert_eq(pwfake_presence_notify_count(&pd), 1);
     pwfake_presence_run(&pd, 2001);
     cr_assert_eq(pwfake_presence_notify_count(&pd), 2, "first retry");
@@ -261,6 +261,58 @@ Test(presence_notify, a_timeout_is_retried_then_the_subscription_ends)
     cr_assert_eq(pwfake_presence_notify_count(&pd), 3, "no more than notify_retries resends");
     cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 0);
     expect_one_end("watcher-unreachable");
+    pwfake_presence_stop(&pd);
+}
+
+/* Let ms pass, answering every roster read the PS makes meanwhile (bob's roster grants both). */
+static void run_answering_rosters(uint64_t ms)
+{
+    for (uint64_t done = 0; done < ms; done += 500) {
+        size_t gets = pwfake_presence_roster_gets(&pd);
+        pwfake_presence_run(&pd, 500);
+        if (pwfake_presence_roster_gets(&pd) > gets) {
+            pwfake_presence_roster(&pd, PWFAKE_PRESENCE_BOTH);
+            pwfake_presence_run(&pd, 0);
+        }
+    }
+}
+
+Test(presence_notify, within_the_grace_the_latest_state_follows_then_it_ends)
+{
+    size_t gets;
+    notified("notify_timeout = 2s\nnotify_retries = 1\nnotify_grace = 10s", "g2", NULL, 0);
+    pwfake_presence_run(&pd, 2001);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 2, "the retry");
+    pwfake_presence_run(&pd, 2001); /* retries spent: the grace begins, the subscription stays */
+    pwfake_presence_run(&pd, 0);
+    cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 1, "kept within notify_grace");
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 2, "nothing before notify_timeout has passed");
+    gets = pwfake_presence_roster_gets(&pd);
+    pwfake_presence_run(&pd, 2001);
+    cr_assert_eq(pwfake_presence_roster_gets(&pd), gets + 1, "re-authorized first (a revocation holds)");
+    pwfake_presence_roster(&pd, PWFAKE_PRESENCE_BOTH);
+    pwfake_presence_run(&pd, 0);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 3, "then the latest state");
+    cr_assert_str_eq(attr(pwfake_presence_notify(&pd, 2, NULL), "seq"), "2", "as a new notification");
+    run_answering_rosters(14000); /* unacknowledged past the grace */
+    pwfake_presence_run(&pd, 0);
+    cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 0, "ended once the grace has passed");
+    expect_one_end("watcher-unreachable");
+    pwfake_presence_stop(&pd);
+}
+
+Test(presence_notify, an_ack_within_the_grace_keeps_the_subscription)
+{
+    size_t n;
+    notified("notify_timeout = 2s\nnotify_retries = 0\nnotify_grace = 5s", "g3", NULL, 0);
+    pwfake_presence_run(&pd, 2001); /* no retry: the grace at once */
+    run_answering_rosters(2500);
+    n = pwfake_presence_notify_count(&pd);
+    cr_assert_eq(n, 2, "the latest state after notify_timeout");
+    pwfake_presence_ack(&pd, pwfake_presence_notify(&pd, 1, NULL));
+    run_answering_rosters(30000);
+    cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 1, "acknowledged: it lives on");
+    cr_assert_eq(pwfake_presence_notify_count(&pd), n, "and nothing more is sent");
     pwfake_presence_stop(&pd);
 }
 

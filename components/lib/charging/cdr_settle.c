@@ -375,6 +375,15 @@ static pw_status_t add_diff(pw_cdr_reconcile_t *r, pw_cdr_diff_kind_t kind, cons
     return PW_OK;
 }
 
+/* Whether the watcher side's record says the serving side served the enquiry: an answer
+ * (ok) or a subscription awaiting approval (pending). An error there without a charge on the
+ * serving side means it was not served (refused or lost on the way, e.g. remote-server-timeout
+ * in a WAN outage): both sides agree that nothing is owed. */
+static int served(const rc_entry_t *sent)
+{
+    return strcmp(sent->outcome, "ok") == 0 || strcmp(sent->outcome, "pending") == 0;
+}
+
 pw_status_t pw_cdr_reconcile_run(pw_cdr_reconcile_t *r, size_t *count_out)
 {
     pw_status_t st = PW_OK;
@@ -401,9 +410,10 @@ pw_status_t pw_cdr_reconcile_run(pw_cdr_reconcile_t *r, size_t *count_out)
         int relevant = (s0 && in_period(r->from_ms, r->to_ms, s0->e.time_ms)) ||
                        (c0 && in_period(r->from_ms, r->to_ms, c0->e.time_ms));
         if (relevant) {
-            if (!c0)
-                st = add_diff(r, PW_CDR_DIFF_ONLY_SENT, s0, NULL);
-            else if (!s0)
+            if (!c0) {
+                if (served(s0))
+                    st = add_diff(r, PW_CDR_DIFF_ONLY_SENT, s0, NULL);
+            } else if (!s0)
                 st = add_diff(r, PW_CDR_DIFF_ONLY_CHARGED, NULL, c0);
             else if (s0->e.kind != c0->e.kind || strcmp(s0->outcome, c0->outcome) != 0)
                 st = add_diff(r, PW_CDR_DIFF_MISMATCH, s0, c0);

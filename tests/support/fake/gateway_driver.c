@@ -49,6 +49,7 @@ pw_status_t pwfake_gateway_create(pwfake_gateway_t **out, char *why, size_t cap)
     d->settings.network = "opb.example";
     d->settings.hss = PWFAKE_GATEWAY_HSS;
     d->settings.max_skew_ms = 300000;
+    d->settings.max_age_ms = 10000; /* the default */
     d->settings.max_nonces = 1000;
     d->settings.rate_per_peer = 200;
     if ((rc = pw_peering_peers_create(&d->settings.peers)) != PW_OK ||
