@@ -5,9 +5,11 @@
 #                             integration tests again on the other server pairs (ejabberd,ejabberd;
 #                             prosody,ejabberd; ejabberd,prosody; prosody,ejabberd-cluster: B on
 #                             two ejabberd nodes), the TLS trial on ejabberd,ejabberd
-#                             (make check-tls-pair), the chain and subscription tests with
-#                             each operator on its own network and a WAN of 40 ms ± 10 ms and
-#                             1 % loss between them (make check-wan), the unit tests under valgrind,
+#                             (make check-tls-pair), each operator on its own network on
+#                             prosody,ejabberd (make check-netns-pair), the chain and
+#                             subscription tests with each operator on its own network and a
+#                             WAN of 40 ms ± 10 ms and 1 % loss between them (make check-wan),
+#                             the unit tests under valgrind,
 #                             an ASan/UBSan build of the suite, the fuzz targets (20 s each),
 #                             and make distcheck (make distcheck-lean: from the tarball, the unit
 #                             tests, the installed layout and one trial)
@@ -61,7 +63,8 @@ run_suite() { # name, configure args...
 
 # Integration tests on one pair A,B: by default those that run on any pair (make check-pair,
 # Makefile.am PW_PAIR_TESTS); with a target, what that one runs (check-tls-pair: the TLS trial;
-# check-wan: the chain and subscription tests over a WAN, on Prosody).
+# check-netns-pair: the trial on separate networks; check-wan: the chain and subscription
+# tests over a WAN, on Prosody).
 run_pair() { # pair [target]
     local pair=$1 target=${2:-check-pair} dir="$top/build/plain" rc=0 p f
     say "integration tests on $pair (operator A's server, B's): make $target"
@@ -92,6 +95,8 @@ if [ $quick -eq 0 ]; then
     done
     # the TLS trial on one pair with ejabberd, not on every pair: CI time (Makefile.am)
     run_pair ejabberd,ejabberd check-tls-pair || status=1
+    # separate networks with ejabberd beside Prosody (on prosody,prosody in run_suite above)
+    run_pair prosody,ejabberd check-netns-pair || status=1
     run_pair prosody,prosody check-wan || status=1
 
     say "unit tests under valgrind"

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/pw_log.h"
+#include "pwt_netns.h"
 #include "pwt_server.h"
 #include "pwt_util.h"
 
@@ -46,8 +47,9 @@ typedef struct pwt_ejabberd {
     pwt_server_t *srv;              /* domain, address, ports, secret, temp dir, process */
     char dns_ip[24];                /* an Erlang tuple, e.g. {127,0,0,1} */
     int dns_port;
-    char node[64];                  /* pwt_XXXXXX@127.0.0.3: a long name on the node's address */
-    char dist_ip[24];               /* the address as an Erlang tuple, e.g. {127,0,0,3} */
+    char node[64];                  /* pwt_XXXXXX@127.0.0.3: a long name on the dist address */
+    char dist_ip[24];               /* the distribution's address (the component listener's, on
+                                       loopback) as an Erlang tuple, e.g. {127,0,0,3} */
     char join_node[64];             /* a cluster member: the first node's name; else "" */
     char cookie[33];
     char home_env[PWT_PATH_MAX + 8]; /* HOME=<dir>: erl looks there, never in /root */
@@ -154,12 +156,13 @@ static pw_status_t make_cookie(pwt_ejabberd_t *s)
     return PW_OK;
 }
 
-/* Pick the Erlang distribution's port on the node's address (ejabberdctl's control nodes
- * reach the node there), apart from the server's own ports. */
+/* Pick the Erlang distribution's port on its address, the component listener's
+ * (ejabberdctl's control nodes reach the node there), apart from the server's own ports. Called
+ * in the server's network namespace (create_node()). */
 static pw_status_t pick_dist_port(pwt_ejabberd_t *s)
 {
     for (int attempt = 0; attempt < 20; attempt++) {
-        s->dist_port = pwt_port_pick(pwt_server_ip(s->srv));
+        s->dist_port = pwt_port_pick(pwt_server_component_ip(s->srv));
         if (s->dist_port < 0)
             return PW_EIO;
         if (s->dist_port != pwt_server_c2s_port(s->srv) &&
@@ -231,6 +234,7 @@ static pw_status_t render_config(const pwt_ejabberd_t *s)
         const char *const vars[] = {
             "DOMAIN", pwt_server_domain(s->srv), "IP", pwt_server_ip(s->srv),
             "C2S_PORT", c2s,                     "S2S_PORT", s2s,
+            "COMPONENT_IP", pwt_server_component_ip(s->srv),
             "COMPONENT_PORT", comp,              "LOG_LEVEL", level,
             "SECRET", pwt_server_secret(s->srv), "TLS", s->tls ? "true" : "false",
             "CERTFILES", certfiles,              "S2S_CAFILE", cafile,
@@ -304,9 +308,11 @@ static pw_status_t make_paths(pwt_ejabberd_t *s)
             return PW_ERANGE;
     }
     snprintf(s->home_env, sizeof s->home_env, "HOME=%s", dir);
+    /* the distribution beside the component listener: in an operator's own network namespace
+     * that is its loopback, which the other operator cannot reach (c2s and s2s are on ip) */
     snprintf(s->node, sizeof s->node, "pwt_%s@%s", suffix ? suffix + 1 : "node",
-             pwt_server_ip(s->srv));
-    return erlang_ip(pwt_server_ip(s->srv), s->dist_ip, sizeof s->dist_ip);
+             pwt_server_component_ip(s->srv));
+    return erlang_ip(pwt_server_component_ip(s->srv), s->dist_ip, sizeof s->dist_ip);
 }
 
 /* Copy the certificate, its key and the CA of tls into the instance's tls/ (mode 0600; the
@@ -345,7 +351,8 @@ static pw_status_t create_node(pwt_server_t **out, const pwt_server_spec_t *o,
     if (!out || !o || !o->domain || !o->ip)
         goto done;
     *out = NULL;
-    if (!yaml_safe(o->domain) || !yaml_safe(o->ip) || (o->secret && !yaml_safe(o->secret)))
+    if (!yaml_safe(o->domain) || !yaml_safe(o->ip) ||
+        (o->component_ip && !yaml_safe(o->component_ip)) || (o->secret && !yaml_safe(o->secret)))
         goto done;
     st = PW_ENOMEM;
     s = calloc(1, sizeof *s);
@@ -418,8 +425,11 @@ pw_status_t pwt_ejabberd_create_member(pwt_server_t **out, const pwt_server_spec
     pwt_server_spec_t o;
     pwt_server_tls_t tls;
 
+    /* its own address, and its own distribution address (the port is the cluster's) */
     if (!out || !spec || !spec->ip || !f || f->join_node[0] ||
-        strcmp(spec->ip, pwt_server_ip(first)) == 0)
+        strcmp(spec->ip, pwt_server_ip(first)) == 0 ||
+        strcmp(spec->component_ip ? spec->component_ip : spec->ip,
+               pwt_server_component_ip(first)) == 0)
         return PW_EINVAL;
     o = *spec;
     o.domain = pwt_server_domain(first);
@@ -480,13 +490,14 @@ static pw_status_t ctl_argv(pwt_ejabberd_t *s, const char *const args[], char *a
     return PW_OK;
 }
 
-/* Run one ejabberdctl command to its end (output appended to ejabberdctl.out). */
+/* Run one ejabberdctl command to its end (output appended to ejabberdctl.out), in the server's
+ * network namespace: its control node reaches the node's distribution there. */
 static pw_status_t ctl(pwt_ejabberd_t *s, const char *const args[])
 {
     char *argv[ARGV_MAX];
     pwt_proc_t *p = NULL;
     pw_status_t st;
-    int status = -1;
+    int status = -1, saved;
     FILE *f = fopen(s->ctl_output_path, "a");
 
     if (f) {
@@ -497,8 +508,13 @@ static pw_status_t ctl(pwt_ejabberd_t *s, const char *const args[])
         fclose(f);
     }
     st = ctl_argv(s, args, argv);
-    if (st == PW_OK)
-        st = pwt_proc_start(&p, "ejabberdctl", argv, NULL, s->ctl_output_path);
+    if (st != PW_OK)
+        goto done;
+    st = PW_EIO;
+    if ((saved = pwt_server_enter_netns(s->srv)) < 0)
+        goto done;
+    st = pwt_proc_start(&p, "ejabberdctl", argv, NULL, s->ctl_output_path);
+    pwt_netns_leave(saved);
     if (st != PW_OK)
         goto done;
     st = pwt_proc_wait(p, CTL_TIMEOUT_MS, &status);
@@ -648,17 +664,11 @@ static size_t kill_leftovers(const pwt_ejabberd_t *s)
 static pw_status_t join_cluster(pwt_ejabberd_t *s)
 {
     const char *const args[] = { "join_cluster", s->join_node, NULL };
-    const int ports[] = { pwt_server_c2s_port(s->srv), pwt_server_s2s_port(s->srv),
-                          pwt_server_component_port(s->srv) };
     pw_status_t st = ctl(s, args);
 
-    for (size_t i = 0; st == PW_OK && i < sizeof ports / sizeof ports[0]; i++) {
-        if (pwt_port_wait(pwt_server_ip(s->srv), ports[i], START_TIMEOUT_MS) != 0) {
-            pw_error(NULL, "pwt: ejabberd node %s: port %d closed after joining %s", s->node,
-                     ports[i], s->join_node);
-            st = PW_ETIMEOUT;
-        }
-    }
+    if (st == PW_OK && (st = pwt_server_wait_ports(s->srv, START_TIMEOUT_MS)) != PW_OK)
+        pw_error(NULL, "pwt: ejabberd node %s: ports closed after joining %s", s->node,
+                 s->join_node);
     return st;
 }
 

@@ -8,11 +8,17 @@
 /**
  * Prepare a private ejabberd without starting it, as a server of the harness (pwt_server.h):
  * a temp dir that is its config dir (ejabberd.yml rendered from conf/ejabberd/operator.yml,
- * ejabberdctl.cfg, vm.args, inetrc), with spool/ (Mnesia) and logs/ below it; free c2s, s2s and
- * component ports on spec->ip; its own Erlang node name (pwt_XXXXXX@<spec->ip>), distribution
- * port (on spec->ip, no epmd) and cookie, so that several run side by side. Needs root and Debian's ejabberd
+ * ejabberdctl.cfg, vm.args, inetrc), with spool/ (Mnesia) and logs/ below it; free c2s
+ * and s2s ports on spec->ip and a component port on spec->component_ip (NULL: spec->ip); its
+ * own Erlang node name (pwt_XXXXXX@<component ip>), distribution port (on the component ip,
+ * no epmd) and cookie, so that several run side by side. Needs root and Debian's ejabberd
  * (its user "ejabberd" runs the node). Set PWT_EJABBERD_DEBUG in the environment for
  * debug logs.
+ *
+ * The server belongs to the network namespace the caller is in (pwt_server_create()): the
+ * node, every ejabberdctl call and every wait for its ports run there, so with an operator's
+ * own namespace (pw-trial --netns) the component listener and the distribution are on that
+ * namespace's loopback and only c2s and s2s are reachable from outside.
  *
  * With spec->tls, the certificate, key and CA are copied into DIR/tls (mode 0600, owned by
  * the ejabberd user like the rest of the dir; the originals are left as they are): c2s
@@ -53,15 +59,19 @@ pw_status_t pwt_ejabberd_create(pwt_server_t **out, const pwt_server_spec_t *spe
  * for pwt_ejabberd_create(); destroy members before first. A member of a first node with TLS
  * has TLS too, with the first node's certificate and CA (spec->tls is not used).
  * @param out receives the member (pwt_server_destroy())
- * @param spec only spec->ip (not first's) and spec->dns_server are used
+ * @param spec only spec->ip (not first's), spec->component_ip (NULL: spec->ip; not first's
+ *        either: the node's distribution is there, on the cluster's port) and
+ *        spec->dns_server are used
  * @param first the cluster's first node (pwt_ejabberd_create())
- * @return PW_OK; PW_EINVAL (first is no ejabberd, is a member, or has the same ip); as
+ * @return PW_OK; PW_EINVAL (first is no ejabberd, is a member, or has the same ip or
+ *         component ip); as
  *         pwt_ejabberd_create()
  */
 pw_status_t pwt_ejabberd_create_member(pwt_server_t **out, const pwt_server_spec_t *spec,
                                        const pwt_server_t *first);
 
-/** @return the Erlang distribution port (on the node's address), or -1 if s is not an ejabberd */
+/** @return the Erlang distribution port (on the component listener's address), or -1 if s is
+ *          not an ejabberd */
 int pwt_ejabberd_dist_port(const pwt_server_t *s);
 
 /** @return the Erlang node name, e.g. "pwt_Ab12Cd@127.0.0.3", or "" if s is not an ejabberd */

@@ -23,8 +23,8 @@ typedef struct pwt_server_spec {
                                  (required); the ports are picked free there */
     const char *component_ip; /**< address of the XEP-0114 component listener; NULL: ip. In
                                    an operator's own network namespace, a loopback address
-                                   there, so that no other network reaches it. Prosody only
-                                   (ejabberd refuses another address than ip) */
+                                   there, so that no other network reaches it. ejabberd
+                                   also puts its Erlang distribution there */
     const char *dns_server; /**< "127.0.0.1@PORT": the DNS server for s2s; NULL: none */
     const char *secret;     /**< component secret; NULL: "pwt-secret" */
     unsigned optional;      /**< the optional components that run (PWT_SERVER_WITH_*): only
@@ -171,8 +171,9 @@ pw_status_t pwt_server_create(pwt_server_t **out, const pwt_server_base_t *base,
                               const pwt_server_spec_t *spec);
 
 /**
- * Start the server program (stdout and stderr to DIR/KIND.out; see pwt_proc_start()) and
- * wait until its c2s, s2s and component ports accept.
+ * Start the server program (stdout and stderr to DIR/KIND.out; see pwt_proc_start()) in the
+ * server's network namespace and wait until its c2s, s2s and component ports accept
+ * (pwt_server_wait_ports()).
  * @param s the server (no process running)
  * @param argv the program and its arguments
  * @param timeout_ms how long the ports may take
@@ -180,6 +181,28 @@ pw_status_t pwt_server_create(pwt_server_t **out, const pwt_server_base_t *base,
  *         start-up; PW_ETIMEOUT (both logged; the process is left for the caller to stop)
  */
 pw_status_t pwt_server_run(pwt_server_t *s, char *const argv[], unsigned timeout_ms);
+
+/**
+ * Wait until the server's c2s, s2s and component ports accept again, connecting from its
+ * network namespace (e.g. after the kind restarted the server inside its process).
+ * @param s the server (its process started by pwt_server_run())
+ * @param timeout_ms how long the ports may take
+ * @return PW_OK; PW_EINVAL without a process; PW_EIO if the process exited (or the
+ *         namespace could not be entered); PW_ETIMEOUT (both logged)
+ */
+pw_status_t pwt_server_wait_ports(pwt_server_t *s, unsigned timeout_ms);
+
+/**
+ * Move the calling thread into the server's network namespace (the one pwt_server_create()
+ * found it in), so that the processes a kind's module starts for it (e.g. ejabberdctl) and
+ * the connections it makes to it run there, as the server does. The server keeps its own
+ * handle on the namespace; the handle returned is the caller's.
+ * @param s the server
+ * @return a handle on the namespace the thread was in, which the caller must give to
+ *         pwt_netns_leave() (that moves the thread back and closes it); -1 on failure (logged;
+ *         the thread has not moved; nothing to leave)
+ */
+int pwt_server_enter_netns(const pwt_server_t *s);
 
 /**
  * @param s the server

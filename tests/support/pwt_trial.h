@@ -43,7 +43,9 @@ typedef struct pwt_trial_opts {
                                   pwt_netns.h): its server and components in its own network
                                   namespace, c2s and s2s on its address there, the component
                                   port on that namespace's loopback; dnsmasq in the
-                                  inter-operator namespace. Implies tls. Prosody only for now */
+                                  inter-operator namespace. Implies tls. On prosody and
+                                  ejabberd (its Erlang distribution on that loopback too), not
+                                  ejabberd-cluster (pwt_trial_start() refuses: PW_EINVAL) */
     const pwt_wan_t *wan;    /**< with netns (implied): operator B's link to the
                                   inter-operator network is a WAN (pwt_network_create()); NULL:
                                   PWT_TRIAL_WAN="DELAY,JITTER,LOSS" from the environment if set

@@ -109,28 +109,25 @@ done:
     return st;
 }
 
-pw_status_t pwt_server_run(pwt_server_t *s, char *const argv[], unsigned timeout_ms)
+int pwt_server_enter_netns(const pwt_server_t *s)
+{
+    return s ? pwt_netns_enter_fd(s->netns_fd) : -1;
+}
+
+pw_status_t pwt_server_wait_ports(pwt_server_t *s, unsigned timeout_ms)
 {
     const int ports[2] = { s ? s->c2s_port : 0, s ? s->s2s_port : 0 };
     pw_status_t st;
     int saved;
 
-    if (!s || !argv)
+    if (!s || !s->proc)
         return PW_EINVAL;
-    if (pwt_server_running(s))
-        return PW_EEXIST;
-    pwt_server_release_proc(s);
-    /* in its own network namespace: the process, and the connections that see it listen */
-    saved = pwt_netns_enter_fd(s->netns_fd);
+    saved = pwt_server_enter_netns(s); /* where the server listens */
     if (saved < 0)
         return PW_EIO;
-    st = pwt_proc_start(&s->proc, s->ops->kind, argv, NULL, s->output_path);
-    if (st == PW_OK) {
-        s->last_pid = pwt_proc_pid(s->proc);
-        st = pwt_proc_wait_ports(s->proc, s->ip, ports, 2, timeout_ms);
-        if (st == PW_OK)
-            st = pwt_proc_wait_ports(s->proc, s->component_ip, &s->component_port, 1, timeout_ms);
-    }
+    st = pwt_proc_wait_ports(s->proc, s->ip, ports, 2, timeout_ms);
+    if (st == PW_OK)
+        st = pwt_proc_wait_ports(s->proc, s->component_ip, &s->component_port, 1, timeout_ms);
     pwt_netns_leave(saved);
     if (st == PW_ECLOSED) {
         pw_error(NULL, "pwt: %s for %s exited during start-up", s->ops->kind, s->domain);
@@ -140,6 +137,27 @@ pw_status_t pwt_server_run(pwt_server_t *s, char *const argv[], unsigned timeout
                  timeout_ms);
     }
     return st;
+}
+
+pw_status_t pwt_server_run(pwt_server_t *s, char *const argv[], unsigned timeout_ms)
+{
+    pw_status_t st;
+    int saved;
+
+    if (!s || !argv)
+        return PW_EINVAL;
+    if (pwt_server_running(s))
+        return PW_EEXIST;
+    pwt_server_release_proc(s);
+    saved = pwt_server_enter_netns(s); /* the process runs in the server's own namespace */
+    if (saved < 0)
+        return PW_EIO;
+    st = pwt_proc_start(&s->proc, s->ops->kind, argv, NULL, s->output_path);
+    pwt_netns_leave(saved);
+    if (st != PW_OK)
+        return st;
+    s->last_pid = pwt_proc_pid(s->proc);
+    return pwt_server_wait_ports(s, timeout_ms);
 }
 
 pwt_proc_t *pwt_server_proc(const pwt_server_t *s)

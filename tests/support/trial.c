@@ -388,9 +388,9 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
         for (int op = 0; op < nops; op++) {
             char kinds[2][PWT_TRIAL_KIND_MAX];
             const char *kind = o && o->servers[op] ? o->servers[op] : default_kind(op, kinds);
-            if (strcmp(kind, "prosody") != 0) { /* not yet: its ejabberdctl calls run outside */
-                pw_error(NULL, "pwt: a trial on separate networks (netns) runs on Prosody only so "
-                               "far, not on %s", kind);
+            if (strcmp(kind, KIND_CLUSTER) == 0) { /* its second node has no place there yet */
+                pw_error(NULL, "pwt: a trial on separate networks (netns) runs on prosody or "
+                               "ejabberd, not on " KIND_CLUSTER);
                 rc = PW_EINVAL;
                 goto done;
             }

@@ -34,7 +34,7 @@ static void usage(FILE *out)
             "              network namespace (A on 198.51.100.10, B on 203.0.113.10), joined through an\n"
             "              inter-operator namespace that holds the DNS server (198.51.100.65); only c2s\n"
             "              and s2s are reachable from outside an operator's network; implies --tls\n"
-            "              (Prosody only; needs root)\n"
+            "              (prosody or ejabberd, not ejabberd-cluster; needs root)\n"
             "  --wan D,J,L with --netns (implied): operator B's link is a WAN, each way D ms ± J ms\n"
             "              late and L %% of frames lost, e.g. --wan 40,10,1 (a userspace link,\n"
             "              tests/support/pwt-wire; PWT_TRIAL_WAN=D,J,L in the environment does the same)\n"
