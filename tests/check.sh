@@ -10,7 +10,8 @@
 #                             subscription tests with each operator on its own network and a
 #                             WAN of 40 ms ± 10 ms and 1 % loss between them (make check-wan),
 #                             the unit tests under valgrind,
-#                             an ASan/UBSan build of the suite, the fuzz targets (20 s each),
+#                             an ASan/UBSan build of the suite (but test_federation_faults:
+#                             make check-sanitizers), the fuzz targets (20 s each),
 #                             and make distcheck (make distcheck-lean: from the tarball, the unit
 #                             tests, the installed layout and one trial)
 #   tests/check.sh --quick    unit + integration tests on prosody,prosody only
@@ -42,15 +43,15 @@ count_results() {
     failed=$((failed + f))
 }
 
-run_suite() { # name, configure args...
-    local name=$1; shift
+run_suite() { # name, make target, configure args...
+    local name=$1 target=$2; shift 2
     local dir="$top/build/$name"
     say "build $name ($*)"
     mkdir -p "$dir"
     (cd "$dir" && "$top/configure" -q "$@" && make -s -j"$jobs")
     say "test $name"
     local rc=0
-    (cd "$dir" && make -s -j1 check) || rc=$?
+    (cd "$dir" && make -s -j1 "$target") || rc=$?
     count_results "$dir"
     if [ $rc -ne 0 ]; then
         for log in "$dir"/tests/*/*.log; do
@@ -87,7 +88,7 @@ run_pair() { # pair [target]
 }
 
 status=0
-run_suite plain || status=1
+run_suite plain check || status=1
 
 if [ $quick -eq 0 ]; then
     for pair in ejabberd,ejabberd prosody,ejabberd ejabberd,prosody prosody,ejabberd-cluster; do
@@ -121,7 +122,7 @@ if [ $quick -eq 0 ]; then
     done
     [ $vg_fail -eq 0 ] || status=1
 
-    run_suite asan --enable-sanitizers || status=1
+    run_suite asan check-sanitizers --enable-sanitizers || status=1
 
     say "fuzz (CC=clang --enable-fuzzing, 20 s per target)"
     fz_dir="$top/build/fuzz"

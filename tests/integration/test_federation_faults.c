@@ -210,6 +210,10 @@ Test(federation_faults, other_server_restarted)
     /* refused at once (remote-server-not-found: nothing listens) or timed out, nothing else */
     cr_assert_eq(during.other, during.not_found, "every enquiry: remote-server-not-found or -timeout");
     cr_assert_leq(during.slowest_ms, WATCHER_TIMEOUT_MS + SLACK_MS, "none hung past the watcher's timeout");
+    /* bob comes back once B's presence server has reattached: ejabberd forwards a presence
+     * only to a managed entity that is connected when it is sent (docs/ejabberd.md) */
+    cr_assert_eq(pwt_component_wait_online(pwt_trial_component(t, "opb-ps1"), 2, 30000), 0,
+                 "B's presence server reattached");
     pwt_client_destroy(p.bob); /* bob's session went with his server */
     cr_assert_eq(pwt_trial_login(t, "bob", &p.bob), PW_OK, "bob logs in again");
     assert_recovered(t, &p, "xa");
