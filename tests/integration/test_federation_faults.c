@@ -47,17 +47,18 @@ static pwt_trial_t *start_trial(void)
     return trial;
 }
 
-/* One current-state enquiry by c about bob: its outcome counted in tl. */
-static pw_error_t enquire(pwt_client_t *c, tally_t *tl)
+#define ENQUIRY_XML "<iq type='set' id='%s' to='watcher.opa.example'><enquiry xmlns='urn:peerwatch:0' " \
+                    "address='+12025550123' kind='current'/></iq>"
+#define STREAM_GAP_MS 1000u /* between two enquiries of a stream */
+#define STREAM_MAX 64
+
+/* Count the answer r to an enquiry that took ms in tl; its condition. */
+static pw_error_t count(tally_t *tl, xmpp_stanza_t *r, uint64_t ms)
 {
-    char text[256];
-    uint64_t t0 = pwt_now_ms(), ms;
-    xmpp_stanza_t *r = chain_enquire(c, "address='+12025550123' kind='current'");
+    char text[256] = "";
     const char *type = xmpp_stanza_get_type(r);
     pw_error_t cond = type && strcmp(type, "result") == 0 ? PW_ERR_NONE : chain_error(r, text, sizeof text);
 
-    ms = pwt_now_ms() - t0;
-    xmpp_stanza_release(r);
     tl->made++;
     tl->slowest_ms = ms > tl->slowest_ms ? ms : tl->slowest_ms;
     if (cond == PW_ERR_NONE)
@@ -67,19 +68,91 @@ static pw_error_t enquire(pwt_client_t *c, tally_t *tl)
     else
         tl->other++;
     tl->not_found += cond == PW_ERR_REMOTE_SERVER_NOT_FOUND;
-    cr_log_info("enquiry %u: %s in %llu ms%s%s", tl->made, cond == PW_ERR_NONE ? "answered" : pw_error_name(cond),
-                (unsigned long long)ms, cond == PW_ERR_NONE ? "" : ": ", cond == PW_ERR_NONE ? "" : text);
+    cr_log_info("enquiry %s: %s in %llu ms%s%s", xmpp_stanza_get_id(r),
+                cond == PW_ERR_NONE ? "answered" : pw_error_name(cond), (unsigned long long)ms,
+                text[0] ? ": " : "", text);
     return cond;
 }
 
-/* Enquiries one after another for ms milliseconds. */
-static void enquire_for(pwt_client_t *c, unsigned ms, tally_t *tl)
+/* One current-state enquiry by c about bob, waited for: its outcome counted in tl. */
+static pw_error_t enquire(pwt_client_t *c, tally_t *tl)
 {
-    uint64_t until = pwt_now_ms() + ms;
-    while (pwt_now_ms() < until) {
-        enquire(c, tl);
-        pwt_client_run(c, 200);
+    uint64_t t0 = pwt_now_ms();
+    xmpp_stanza_t *r = chain_enquire(c, "address='+12025550123' kind='current'");
+    pw_error_t cond = count(tl, r, pwt_now_ms() - t0);
+    xmpp_stanza_release(r);
+    return cond;
+}
+
+/* A stream of enquiries: their ids and when each was sent (0 once answered). */
+typedef struct stream {
+    char id[STREAM_MAX][16];
+    uint64_t sent[STREAM_MAX];
+    unsigned n;
+} stream_t;
+
+/* How many enquiries of the stream have no answer yet. */
+static unsigned waiting(const stream_t *s)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < s->n; i++)
+        n += s->sent[i] != 0;
+    return n;
+}
+
+/* pwt_match_fn: an answer to an enquiry of the stream still waiting. */
+static int is_stream_answer(xmpp_stanza_t *st, void *arg)
+{
+    const stream_t *s = arg;
+    const char *id = xmpp_stanza_get_id(st);
+    for (unsigned i = 0; id && i < s->n; i++) {
+        if (s->sent[i] && strcmp(s->id[i], id) == 0)
+            return 1;
     }
+    return 0;
+}
+
+/* Take the answers that have come, waiting up to wait_ms for the first; each counted with the
+ * time since its enquiry was sent. */
+static void take_answers(pwt_client_t *c, stream_t *s, tally_t *tl, unsigned wait_ms)
+{
+    xmpp_stanza_t *r;
+    while ((r = pwt_client_wait(c, is_stream_answer, s, wait_ms)) != NULL) {
+        for (unsigned i = 0; i < s->n; i++) {
+            if (s->sent[i] && strcmp(s->id[i], xmpp_stanza_get_id(r)) == 0) {
+                count(tl, r, pwt_now_ms() - s->sent[i]);
+                s->sent[i] = 0;
+            }
+        }
+        xmpp_stanza_release(r);
+        wait_ms = 0;
+    }
+}
+
+/* An enquiry every STREAM_GAP_MS for ms, not waiting for the answers (as many users would ask),
+ * then every answer, each timed from its own enquiry (to within STREAM_GAP_MS); an enquiry
+ * without an answer past the watcher's timeout fails the test. */
+static void enquire_stream(pwt_client_t *c, unsigned ms, tally_t *tl)
+{
+    static unsigned streams;
+    stream_t s = { .n = 0 };
+    uint64_t until = pwt_now_ms() + ms, last;
+
+    streams++;
+    while (pwt_now_ms() < until && s.n < STREAM_MAX) {
+        char xml[512];
+        snprintf(s.id[s.n], sizeof s.id[s.n], "s%u-%u", streams, s.n + 1);
+        snprintf(xml, sizeof xml, ENQUIRY_XML, s.id[s.n]);
+        cr_assert_eq(pwt_client_send_xml(c, xml), PW_OK);
+        s.sent[s.n] = pwt_now_ms();
+        for (uint64_t next = s.sent[s.n++] + STREAM_GAP_MS, now; (now = pwt_now_ms()) < next;)
+            take_answers(c, &s, tl, (unsigned)(next - now));
+    }
+    last = pwt_now_ms();
+    while (waiting(&s) > 0 && pwt_now_ms() - last < WATCHER_TIMEOUT_MS + SLACK_MS)
+        take_answers(c, &s, tl, 1000);
+    cr_assert_eq(waiting(&s), 0, "every enquiry of the stream is answered (%u of %u unanswered), "
+                 "none hangs", waiting(&s), s.n);
 }
 
 /* Enquire until one is answered (the fault is over for the chain), at most ms. */
@@ -179,12 +252,12 @@ Test(federation_faults, link_down_for_30s)
     tally_t before = { 0 }, during = { 0 };
 
     subs_pair_start(&p, t, "address='+12025550123' kind='changes' duration='3600'");
-    enquire_for(p.alice, 1, &before);
+    enquire(p.alice, &before);
     cr_assert_eq(before.answered, before.made, "answered before the fault");
 
     cr_assert_eq(pwt_network_partition(pwt_trial_network(t), 1), PW_OK, "the operators cut apart");
     chain_present(p.bob, "dnd", "Outage", 1); /* B's PS notifies into the outage */
-    enquire_for(p.alice, OUTAGE_MS, &during);
+    enquire_stream(p.alice, OUTAGE_MS, &during);
     cr_assert_eq(pwt_network_partition(pwt_trial_network(t), 0), PW_OK, "and joined again");
     report("link down", &during);
     cr_assert_eq(during.other, 0, "every enquiry during the outage: answered or remote-server-timeout");
@@ -203,7 +276,7 @@ Test(federation_faults, other_server_restarted)
 
     subs_pair_start(&p, t, "address='+12025550123' kind='changes' duration='3600'");
     cr_assert_eq(pwt_server_stop(b), PW_OK, "B's server stopped");
-    enquire_for(p.alice, 5000, &during);
+    enquire_stream(p.alice, 5000, &during);
     cr_assert_eq(pwt_server_start(b), PW_OK, "B's server started again");
     report("B's server down", &during);
     cr_assert_eq(during.answered, 0);
