@@ -6,6 +6,8 @@
  * the presentity's latest state; the charge records agree (peerwatch-cdr reconcile). */
 #include "subs_util.h"
 
+#include <criterion/hooks.h>
+#include <criterion/options.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,13 @@ static void stop_trial(void)
 {
     pwt_trial_destroy(trial);
     trial = NULL;
+}
+
+/* One test at a time: two trials on separate networks would use the same addresses. */
+ReportHook(PRE_ALL)(struct criterion_test_set *set)
+{
+    (void)set;
+    criterion_options.jobs = 1;
 }
 
 TestSuite(federation_faults, .timeout = 300, .fini = stop_trial);

@@ -9,9 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include "core/pw_log.h"
 #include "pwt_proc.h"
@@ -520,6 +527,98 @@ pw_status_t pwt_network_partition(pwt_network_t *net, int cut)
     if (st == PW_OK)
         st = NS_IP(net->ns[PWT_NET_TRANSIT], "rule", verb, "from", op_net[1], "to", op_net[0], "blackhole");
     return st;
+}
+
+/* A TCP socket made inside namespace which of net, or -1. */
+static int tcp_socket_in(const pwt_network_t *net, int which)
+{
+    int saved = pwt_netns_enter(pwt_network_ns(net, which)), fd;
+    if (saved < 0)
+        return -1;
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    pwt_netns_leave(saved);
+    return fd;
+}
+
+/* No Nagle, and no read or accept that waits more than 5 s. */
+static void tcp_quick(int fd)
+{
+    const struct timeval tv = { .tv_sec = 5 };
+    int one = 1;
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    (void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
+/* One byte there and back: written on c, read and written back on s, read again on c. */
+static int echo_once(int c, int s)
+{
+    char b = 'x';
+    return write(c, &b, 1) == 1 && read(s, &b, 1) == 1 && write(s, &b, 1) == 1 && read(c, &b, 1) == 1;
+}
+
+static double monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static int cmp_ms(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+pw_status_t pwt_network_rtt(const pwt_network_t *net, int from, int to, unsigned count, pwt_rtt_t *out)
+{
+    struct sockaddr_in sa = { .sin_family = AF_INET };
+    socklen_t len = sizeof sa;
+    const char *ip = pwt_network_ip(to);
+    int lfd = -1, c = -1, s = -1;
+    pw_status_t rc = PW_EIO;
+    double *ms;
+
+    if (!net || !out || !ip || !pwt_network_ip(from) || count == 0 || count > 100000)
+        return PW_EINVAL;
+    if (!(ms = calloc(count, sizeof *ms)))
+        return PW_ENOMEM;
+    inet_pton(AF_INET, ip, &sa.sin_addr);
+    if ((lfd = tcp_socket_in(net, to)) < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) != 0 ||
+        listen(lfd, 1) != 0 || getsockname(lfd, (struct sockaddr *)&sa, &len) != 0 ||
+        (c = tcp_socket_in(net, from)) < 0 || connect(c, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        pw_error(NULL, "pwt: TCP round trip %s -> %s: %s", pwt_network_ip(from), ip, strerror(errno));
+        goto out;
+    }
+    tcp_quick(lfd);
+    if ((s = accept(lfd, NULL, NULL)) < 0) {
+        pw_error(NULL, "pwt: TCP round trip %s -> %s: accept: %s", pwt_network_ip(from), ip, strerror(errno));
+        goto out;
+    }
+    tcp_quick(c);
+    tcp_quick(s);
+    for (unsigned i = 0; i < count; i++) {
+        double t0 = monotonic_ms();
+        if (!echo_once(c, s)) {
+            pw_error(NULL, "pwt: TCP round trip %s -> %s: echo %u of %u lost (%s)", pwt_network_ip(from), ip,
+                     i + 1, count, strerror(errno));
+            goto out;
+        }
+        ms[i] = monotonic_ms() - t0;
+    }
+    qsort(ms, count, sizeof *ms, cmp_ms);
+    out->p50_ms = ms[count / 2];
+    out->p99_ms = ms[(size_t)count * 99 / 100 < count ? (size_t)count * 99 / 100 : count - 1];
+    out->count = count;
+    rc = PW_OK;
+out:
+    if (s >= 0)
+        close(s);
+    if (c >= 0)
+        close(c);
+    if (lfd >= 0)
+        close(lfd);
+    free(ms);
+    return rc;
 }
 
 void pwt_network_destroy(pwt_network_t *net)

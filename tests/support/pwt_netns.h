@@ -172,6 +172,30 @@ pw_status_t pwt_network_link(pwt_network_t *net, int op, int up);
  */
 pw_status_t pwt_network_partition(pwt_network_t *net, int cut);
 
+/** The round-trip time between two of the trial's namespaces (pwt_network_rtt()). */
+typedef struct pwt_rtt {
+    double p50_ms, p99_ms; /**< median and 99th percentile of the round trips, in ms */
+    unsigned count;        /**< how many round trips were timed */
+} pwt_rtt_t;
+
+/**
+ * Time the TCP round trip between two of the trial's namespaces directly, the floor under
+ * anything that crosses that path: a listener made inside namespace to on its address
+ * (pwt_network_ip(), a port the kernel picks), a client socket made inside namespace from,
+ * then count one-byte echoes one after the other (TCP_NODELAY both ways; the echo is answered
+ * on the calling thread, which is not timed apart: a few µs). With a WAN on B's link the A↔B
+ * round trip is about twice its delay; a lost frame shows as a TCP retransmission (≥ 200 ms)
+ * in p99.
+ * @param net the networks
+ * @param from PWT_NET_OPA, PWT_NET_OPB or PWT_NET_TRANSIT: where the client is
+ * @param to the same set: where the listener is
+ * @param count round trips to time (1..100000)
+ * @param out receives the figures
+ * @return PW_OK; PW_EINVAL; PW_EIO when a socket cannot be made, connected or an echo does not
+ *         come back within 5 s (logged)
+ */
+pw_status_t pwt_network_rtt(const pwt_network_t *net, int from, int to, unsigned count, pwt_rtt_t *out);
+
 /** Remove the namespaces and links. NULL is fine. */
 void pwt_network_destroy(pwt_network_t *net);
 
