@@ -187,12 +187,6 @@ typedef struct run_stats {
     unsigned ok, failed;
 } run_stats_t;
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static double now_s(void)
 {
     struct timespec ts;
@@ -263,11 +257,7 @@ static run_stats_t load(pwt_client_t *c, int chain, unsigned n, unsigned window)
     }
     st.seconds = now_s() - start;
     st.rate = st.ok / st.seconds;
-    qsort(lat, nlat, sizeof *lat, cmp_double);
-    if (nlat) {
-        st.p50_ms = lat[nlat / 2];
-        st.p99_ms = lat[(size_t)((double)nlat * 0.99) < nlat ? (size_t)((double)nlat * 0.99) : nlat - 1];
-    }
+    pwt_percentiles(lat, nlat, &st.p50_ms, &st.p99_ms);
     free(sent_at);
     free(lat);
     return st;

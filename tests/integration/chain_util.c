@@ -2,6 +2,7 @@
 #include "chain_util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 pwt_client_t *chain_login(const char *user)
@@ -67,6 +68,16 @@ void chain_present(pwt_client_t *c, const char *show, const char *status, int pr
 {
     cr_assert_eq(pwt_client_presence(c, show, status, priority), PW_OK);
     pwt_client_run(c, 300);
+}
+
+int chain_env_host_port(const char *key, char *host, size_t cap)
+{
+    const char *v = pwt_trialenv(key), *colon;
+    cr_assert_not_null(v, "trial.env names %s (is the trial up? see the runner's output)", key);
+    colon = strrchr(v, ':');
+    cr_assert_not_null(colon, "%s=%s is HOST:PORT", key, v);
+    snprintf(host, cap, "%.*s", (int)(colon - v), v);
+    return atoi(colon + 1);
 }
 
 void chain_assert_bob_seen_away(void)

@@ -69,6 +69,15 @@ const char *chain_attr(xmpp_stanza_t *s, const char *name);
 void chain_present(pwt_client_t *c, const char *show, const char *status, int priority);
 
 /**
+ * A "HOST:PORT" value of trial.env (e.g. OPA_C2S), asserted present.
+ * @param key the key
+ * @param host receives HOST
+ * @param cap its size
+ * @return PORT
+ */
+int chain_env_host_port(const char *key, char *host, size_t cap);
+
+/**
  * The trial's first enquiry, asserted: bob logs in and is away ("In a meeting"), alice asks
  * her watcher about +12025550123 (current state) and gets available, away. Both log out.
  */

@@ -51,15 +51,6 @@ static const char *env(const char *key)
     return v;
 }
 
-/* "HOST:PORT" of trial.env's key into host; the port. */
-static int host_port(const char *key, char *host, size_t cap)
-{
-    const char *v = env(key), *colon = strrchr(v, ':');
-    cr_assert_not_null(colon, "%s=%s is HOST:PORT", key, v);
-    snprintf(host, cap, "%.*s", (int)(colon - v), v);
-    return atoi(colon + 1);
-}
-
 /* The TCP ports listening in the calling thread's namespace, and whether each listens on
  * loopback only (127.0.0.0/8 or ::1). */
 static size_t listeners(int *ports, int *loopback_only, size_t max)
@@ -154,11 +145,11 @@ static void assert_only_c2s_and_s2s(const char *op, const char *other)
     int saved;
 
     snprintf(key, sizeof key, "%s_C2S", op);
-    c2s = host_port(key, ip, sizeof ip);
+    c2s = chain_env_host_port(key, ip, sizeof ip);
     snprintf(key, sizeof key, "%s_COMPONENT", op);
     {
         char cip[64];
-        component = host_port(key, cip, sizeof cip);
+        component = chain_env_host_port(key, cip, sizeof cip);
         cr_assert(strncmp(cip, "127.", 4) == 0, "%s's component listener is on loopback (%s)", op, cip);
     }
     snprintf(ns_key, sizeof ns_key, "%s_NETNS", op);
@@ -191,9 +182,9 @@ static void assert_only_c2s_and_s2s(const char *op, const char *other)
 Test(federation_netns, trial_env_names_each_network)
 {
     char host[64];
-    host_port("OPA_C2S", host, sizeof host);
+    chain_env_host_port("OPA_C2S", host, sizeof host);
     cr_assert_str_eq(host, pwt_network_ip(PWT_NET_OPA), "A's clients connect on A's network");
-    host_port("OPB_C2S", host, sizeof host);
+    chain_env_host_port("OPB_C2S", host, sizeof host);
     cr_assert_str_eq(host, pwt_network_ip(PWT_NET_OPB));
     cr_assert(access(env("TRIAL_CA"), R_OK) == 0, "a separate-networks trial is a TLS trial");
     cr_assert_str_neq(env("OPA_NETNS"), env("OPB_NETNS"));
@@ -225,7 +216,7 @@ Test(federation_netns, every_component_runs_in_its_operators_network)
 Test(federation_netns, dns_server_is_reachable_from_both_operators)
 {
     char ip[64];
-    int port = host_port("DNS_SERVER", ip, sizeof ip);
+    int port = chain_env_host_port("DNS_SERVER", ip, sizeof ip);
     cr_assert_str_eq(ip, pwt_network_ip(PWT_NET_TRANSIT), "DNS is in the inter-operator network");
     for (int op = 0; op < 2; op++) {
         int saved = pwt_netns_enter_named(env(op == 0 ? "OPA_NETNS" : "OPB_NETNS"));

@@ -102,20 +102,6 @@ static void b_accepted_a_over_tls(const char *log, long from)
                   "B refused no s2s session of A");
 }
 
-/* The c2s host and port of operator op ("OPA" or "OPB") from trial.env. */
-static int c2s_of(const char *op, char *host, size_t cap)
-{
-    char key[16];
-    const char *c2s, *colon;
-    snprintf(key, sizeof key, "%s_C2S", op);
-    c2s = pwt_trialenv(key);
-    cr_assert_not_null(c2s, "the trial is up (see the runner's output above)");
-    colon = strchr(c2s, ':');
-    cr_assert_not_null(colon);
-    snprintf(host, cap, "%.*s", (int)(colon - c2s), c2s);
-    return atoi(colon + 1);
-}
-
 Test(federation_tls, trial_env_names_the_ca)
 {
     const char *ca = pwt_trialenv("TRIAL_CA");
@@ -135,7 +121,7 @@ Test(federation_tls, enquiry_across_tls_s2s_is_answered)
 Test(federation_tls, plain_text_login_is_refused)
 {
     char host[64];
-    int port = c2s_of("OPA", host, sizeof host);
+    int port = chain_env_host_port("OPA_C2S", host, sizeof host);
     pwt_client_t *c = NULL;
     cr_assert_eq(pwt_client_connect(&c, "alice@opa.example", pwt_trialenv("PASSWORD"), host, port,
                                     5000),
@@ -156,7 +142,7 @@ Test(federation_tls, client_refuses_a_server_it_cannot_verify)
     char *dir = pwt_tmpdir("rogue-ca");
     pwt_ca_t *ca;
     char host[64];
-    int port = c2s_of("OPA", host, sizeof host);
+    int port = chain_env_host_port("OPA_C2S", host, sizeof host);
     pwt_client_t *c = NULL;
 
     cr_assert_not_null(dir);

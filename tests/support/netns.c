@@ -563,12 +563,6 @@ static double monotonic_ms(void)
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-static int cmp_ms(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 pw_status_t pwt_network_rtt(const pwt_network_t *net, int from, int to, unsigned count, pwt_rtt_t *out)
 {
     struct sockaddr_in sa = { .sin_family = AF_INET };
@@ -605,9 +599,7 @@ pw_status_t pwt_network_rtt(const pwt_network_t *net, int from, int to, unsigned
         }
         ms[i] = monotonic_ms() - t0;
     }
-    qsort(ms, count, sizeof *ms, cmp_ms);
-    out->p50_ms = ms[count / 2];
-    out->p99_ms = ms[(size_t)count * 99 / 100 < count ? (size_t)count * 99 / 100 : count - 1];
+    pwt_percentiles(ms, count, &out->p50_ms, &out->p99_ms);
     out->count = count;
     rc = PW_OK;
 out:

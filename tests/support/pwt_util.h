@@ -36,6 +36,15 @@ pw_status_t pwt_srcpath(char *buf, unsigned size, const char *rel);
 uint64_t pwt_now_ms(void);
 
 /**
+ * The median and 99th percentile of samples (the element at n/2 and at 99 % of n, once sorted).
+ * @param v the samples, sorted ascending in place
+ * @param n how many (0: both results 0)
+ * @param p50 receives the median
+ * @param p99 receives the 99th percentile
+ */
+void pwt_percentiles(double *v, size_t n, double *p50, double *p99);
+
+/**
  * Sleep for a number of milliseconds (restarts after signals).
  * @param ms how long
  */

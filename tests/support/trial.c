@@ -347,7 +347,8 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
     pw_status_t rc = PW_OK;
     pwt_trial_t *t = calloc(1, sizeof *t);
     pwt_wan_t wan = { 0 };
-    const char *wan_env;
+    const char *wan_env, *kind[2];
+    char kinds[2][PWT_TRIAL_KIND_MAX]; /* PWT_SERVERS, split */
     int nops, with_wan = 0;
 
     *out = NULL;
@@ -372,6 +373,8 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
         t->own_dir = 1;
     }
     nops = o && o->hss_only ? 1 : 2;
+    for (int op = 0; op < 2; op++)
+        kind[op] = o && o->servers[op] ? o->servers[op] : default_kind(op, kinds);
     if (o && o->wan) {
         wan = *o->wan;
         with_wan = 1;
@@ -386,9 +389,7 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
     }
     if ((o && o->netns) || with_wan) {
         for (int op = 0; op < nops; op++) {
-            char kinds[2][PWT_TRIAL_KIND_MAX];
-            const char *kind = o && o->servers[op] ? o->servers[op] : default_kind(op, kinds);
-            if (strcmp(kind, KIND_CLUSTER) == 0) { /* its second node has no place there yet */
+            if (strcmp(kind[op], KIND_CLUSTER) == 0) { /* its second node has no place there yet */
                 pw_error(NULL, "pwt: a trial on separate networks (netns) runs on prosody or "
                                "ejabberd, not on " KIND_CLUSTER);
                 rc = PW_EINVAL;
@@ -410,9 +411,7 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
     if ((t->net || (o && o->tls)) && (rc = make_certificates(t, nops)) != PW_OK)
         goto done;
     for (int op = 0; op < nops; op++) {
-        char kinds[2][PWT_TRIAL_KIND_MAX];
-        const char *kind = o && o->servers[op] ? o->servers[op] : default_kind(op, kinds);
-        if ((rc = prepare_server(t, op, kind, o && o->bench)) != PW_OK)
+        if ((rc = prepare_server(t, op, kind[op], o && o->bench)) != PW_OK)
             goto done;
         snprintf(t->cdr_dir[op], sizeof t->cdr_dir[op], "%s/cdr-%s", t->dir, domains[op]);
         snprintf(t->state_dir[op], sizeof t->state_dir[op], "%s/state-%s", t->dir, domains[op]);

@@ -61,6 +61,22 @@ uint64_t pwt_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+void pwt_percentiles(double *v, size_t n, double *p50, double *p99)
+{
+    *p50 = *p99 = 0;
+    if (n == 0)
+        return;
+    qsort(v, n, sizeof *v, cmp_double);
+    *p50 = v[n / 2];
+    *p99 = v[n * 99 / 100 < n ? n * 99 / 100 : n - 1];
+}
+
 void pwt_sleep_ms(unsigned ms)
 {
     struct timespec ts = { .tv_sec = ms / 1000u, .tv_nsec = (long)(ms % 1000u) * 1000000L };
