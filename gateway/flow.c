@@ -175,8 +175,8 @@ static void lookup_in_hss(gw_call_t *k)
 {
     const pw_enquiry_t *e = &k->e;
     int by_number = e->presentity[0] != '\0';
-    pw_status_t rc = pw_hss_lookup(k->gw->c, k->gw->settings->hss, by_number ? e->presentity : NULL,
-                                   by_number ? NULL : e->presentity_jid, on_hss_answer, k);
+    pw_status_t rc = pw_hss_client_lookup(k->gw->hss, by_number ? e->presentity : NULL,
+                                          by_number ? NULL : e->presentity_jid, on_hss_answer, k);
     if (rc != PW_OK)
         fail(k, rc == PW_ENOMEM ? PW_ERR_INTERNAL_SERVER_ERROR : PW_ERR_SERVICE_UNAVAILABLE,
              "the subscriber database of %s is unreachable", k->gw->settings->network);

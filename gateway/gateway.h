@@ -14,6 +14,7 @@ typedef struct pw_gateway_settings {
     pw_config_common_t common;
     char *network;             /**< [gateway] network: this operator's network domain */
     char *hss;                 /**< [gateway] hss: JID of this operator's HSS */
+    int64_t hss_cache;         /**< [gateway] hss_cache: HSS answers kept (0: none) */
     int64_t max_skew_ms;       /**< [gateway] max_skew: accepted signature clock skew */
     int64_t max_age_ms;        /**< [gateway] max_age: older enquiries are not served (0: off) */
     int64_t max_nonces;        /**< [gateway] max_nonces: bound of the replay table */

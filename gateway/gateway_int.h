@@ -3,6 +3,7 @@
 #define PW_GATEWAY_INT_H
 
 #include "gateway.h"
+#include "chain/pw_hss.h"
 #include "core/pw_ratelimit.h"
 #include "xmpp/pw_calls.h"
 
@@ -12,6 +13,7 @@ struct pw_gateway {
     pw_peering_replay_t *replay; /* nonces seen, against replay */
     pw_ratelimit_t *rates;       /* per peer network */
     pw_calls_t *calls;           /* enquiries in flight */
+    pw_hss_client_t *hss;        /* the link to the own HSS, with its cache */
 };
 
 /**

@@ -42,6 +42,7 @@ pw_status_t pw_gateway_create(pw_gateway_t **out, pw_component_t *c,
         (rc = pw_peering_replay_create(&gw->replay, (uint64_t)settings->max_skew_ms,
                                        (size_t)settings->max_nonces)) != PW_OK ||
         (rc = pw_ratelimit_create(&gw->rates, (uint32_t)settings->rate_per_peer, 1000, 100000)) != PW_OK ||
+        (rc = pw_hss_client_update(&gw->hss, c, settings->hss, (size_t)settings->hss_cache)) != PW_OK ||
         (rc = gw_flow_attach(gw)) != PW_OK ||
         (rc = pw_component_add_feature(c, PW_NS_CHAIN)) != PW_OK ||
         (rc = pw_enquiry_gauge(c, PW_GAUGE_IN_FLIGHT, in_flight, gw)) != PW_OK)
@@ -63,6 +64,8 @@ pw_status_t pw_gateway_reload(pw_gateway_t *gw, pw_gateway_settings_t *settings)
         settings->max_nonces != gw->settings->max_nonces)
         pw_warn(NULL, "max_skew and max_nonces take effect at the next start");
     pw_ratelimit_set_rate(gw->rates, (uint32_t)settings->rate_per_peer);
+    if (pw_hss_client_update(&gw->hss, gw->c, settings->hss, (size_t)settings->hss_cache) != PW_OK)
+        return PW_ENOMEM;
     gw->settings = settings;
     set_closing_text(gw);
     return PW_OK;
@@ -76,6 +79,7 @@ void pw_gateway_destroy(pw_gateway_t *gw)
     pw_calls_destroy(gw->calls); /* answers every enquiry in flight first */
     pw_ratelimit_destroy(gw->rates);
     pw_peering_replay_destroy(gw->replay);
+    pw_hss_client_destroy(gw->hss);
     free(gw);
 }
 

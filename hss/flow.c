@@ -10,6 +10,7 @@
 #include "address/pw_msisdn.h"
 #include "chain/pw_hss.h"
 #include "core/pw_log.h"
+#include "xmpp/pw_stanza.h"
 
 
 static void on_lookup(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *lookup, void *arg);
@@ -163,9 +164,59 @@ static void count(pw_component_t *c, pw_error_t cond)
 
 /* ---- registration ---- */
 
+/* ---- docs/hss.md, "Changes told": telling the components that keep answers when the records change ---- */
+
+/*
+ * A component asks for the promise (<changes/>): only the components of the allow list are
+ * told of changes, so only they may keep answers; a user JID on the list keeps nothing.
+ */
+static void on_changes(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg)
+{
+    hss_t *hss = arg;
+    const char *from = xmpp_stanza_get_from(iq);
+    (void)payload;
+
+    if (!sender_allowed(hss, from) || strchr(from, '@')) {
+        refuse(c, iq, PW_ERR_FORBIDDEN,
+               "only this operator's own components (the [hss] allow list) are told of changes");
+        return;
+    }
+    pw_component_reply_result(c, iq);
+}
+
+static void on_changed_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t *response,
+                              void *arg)
+{
+    (void)c;
+    (void)response;
+    (void)arg;
+    if (outcome == PW_IQ_ERROR || outcome == PW_IQ_TIMEOUT) /* it is away: it forgets on reconnecting */
+        pw_debug(NULL, "a component was not told of the change (%s)",
+                 outcome == PW_IQ_ERROR ? "error" : "no answer");
+}
+
+void hss_flow_tell_changed(hss_t *hss, const pw_config_list_t *components)
+{
+    for (size_t i = 0; i < components->n; i++) {
+        xmpp_stanza_t *iq;
+        if (strchr(components->items[i], '@')) /* a user: keeps nothing */
+            continue;
+        iq = xmpp_iq_new(pw_component_ctx(hss->component), "set", NULL);
+        if (!iq)
+            return;
+        xmpp_stanza_set_to(iq, components->items[i]);
+        if (!pw_stanza_add_child(iq, PW_HSS_CHANGED, PW_HSS_NS) ||
+            pw_component_send_iq(hss->component, iq, 0, on_changed_answer, hss) != PW_OK)
+            pw_warn(NULL, "cannot tell %s that the records changed", components->items[i]);
+        xmpp_stanza_release(iq);
+    }
+}
+
 pw_status_t hss_flow_attach(hss_t *hss)
 {
     pw_status_t rc = pw_component_on_iq(hss->component, PW_HSS_NS, "lookup", PW_IQ_GET, on_lookup, hss);
+    if (rc == PW_OK)
+        rc = pw_component_on_iq(hss->component, PW_HSS_NS, PW_HSS_CHANGES, PW_IQ_GET, on_changes, hss);
     if (rc == PW_OK)
         rc = pw_component_add_feature(hss->component, PW_HSS_NS);
     return rc;

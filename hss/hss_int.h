@@ -6,7 +6,8 @@
  * The files in layers (a file calls only those below it):
  *   settings.c         the option table and the role (calls lifecycle.c)
  *   lifecycle.c        create, SIGHUP reload in the background, destroy
- *   flow.c             a lookup's path: arrives, sender checked, subscriber found, answered
+ *   flow.c             a lookup's path: arrives, sender checked, subscriber found, answered;
+ *                      the components told when the records change
  *   subscriber_db.c    the subscriber file, its indexes and lookups
  */
 
@@ -29,5 +30,14 @@ struct hss {
  * @return PW_OK or PW_ENOMEM
  */
 pw_status_t hss_flow_attach(hss_t *hss);
+
+/**
+ * Tell the components of a list that the records changed (<changed/>, docs/hss.md, "Changes told"), so
+ * that they drop the answers they keep. User JIDs on the list are skipped. A component that
+ * is away is not told; it drops what it keeps when it reconnects.
+ * @param hss the HSS
+ * @param components the [hss] allow list (or the part of an old one a reload dropped)
+ */
+void hss_flow_tell_changed(hss_t *hss, const pw_config_list_t *components);
 
 #endif /* HSS_INT_H */

@@ -36,6 +36,7 @@ static void on_reload_done(pw_loop_t *loop, int fd, unsigned events, void *arg)
     if (hss_db_reload_finish(hss->reload, &fresh, err, sizeof err) == PW_OK) {
         hss_db_destroy(hss->db);
         hss->db = fresh;
+        hss_flow_tell_changed(hss, &hss->settings->allow); /* what they keep may be stale now */
         pw_info(NULL, "subscriber file reloaded: %zu subscribers", hss_db_count(fresh));
     } else {
         pw_error(NULL, "subscriber file refused, still serving the previous %zu subscribers: %s",
@@ -49,6 +50,16 @@ static void on_reload_done(pw_loop_t *loop, int fd, unsigned events, void *arg)
 }
 
 /* ---- lifecycle ---- */
+
+/* Each time the HSS (re)connects: it may have restarted with other records than the ones the
+ * components keep answers of (docs/hss.md, "Changes told"). */
+static void on_link(pw_component_t *c, int online, void *arg)
+{
+    hss_t *hss = arg;
+    (void)c;
+    if (online)
+        hss_flow_tell_changed(hss, &hss->settings->allow);
+}
 
 /* Sampled at scrape time (docs/metrics.md). */
 static double subscribers(void *hss)
@@ -79,6 +90,7 @@ pw_status_t hss_create(hss_t **out, pw_component_t *c, hss_settings_t *settings)
         goto done;
     }
     pw_info(NULL, "%zu subscribers loaded from %s", hss_db_count(hss->db), settings->subscribers);
+    pw_component_on_link(c, on_link, hss);
     if ((rc = hss_flow_attach(hss)) != PW_OK ||
         (rc = pw_metrics_gauge_fn(pw_component_metrics(c), "peerwatch_hss_subscribers",
                                   "Subscribers in the subscriber file served", NULL, subscribers, hss)) != PW_OK)
@@ -92,6 +104,8 @@ done:
 
 pw_status_t hss_reload(hss_t *hss, hss_settings_t *settings)
 {
+    /* a component the new allow list drops is told too, so it keeps nothing */
+    hss_flow_tell_changed(hss, &hss->settings->allow);
     hss->settings = settings;
     start_db_reload(hss);
     return PW_OK;
@@ -102,6 +116,8 @@ void hss_destroy(hss_t *hss)
     if (!hss)
         return;
     pw_metrics_forget(pw_component_metrics(hss->component), hss);
+    pw_component_on_link(hss->component, NULL, NULL);
+    pw_component_cancel_iqs(hss->component, hss);
     if (hss->reload) {
         hss_db_t *pending = NULL;
         char err[64];

@@ -119,7 +119,7 @@ done:
 static pw_status_t ask_hss(enquiry_t *e)
 {
     pw_watcher_t *wa = e->wa;
-    return pw_hss_lookup(wa->c, wa->settings->hss, NULL, e->chain.watcher_jid, on_hss_answer, e);
+    return pw_hss_client_lookup(wa->hss, NULL, e->chain.watcher_jid, on_hss_answer, e);
 }
 
 static void on_hss_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t *response,

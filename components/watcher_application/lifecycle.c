@@ -33,6 +33,8 @@ static pw_status_t apply(pw_watcher_t *wa, const pw_watcher_settings_t *s)
         rc = pw_ratelimit_create(&wa->limiter, (uint32_t)s->rate_per_watcher, 60000,
                                  PW_WATCHER_LIMITER_KEYS);
     }
+    if (rc == PW_OK)
+        rc = pw_hss_client_update(&wa->hss, wa->c, s->hss, (size_t)s->hss_cache);
     if (rc != PW_OK)
         return rc;
     wa->rules = r;
@@ -140,6 +142,7 @@ void pw_watcher_destroy(pw_watcher_t *wa)
     pw_watcher_subs_close(wa);
     pw_watcher_sent_close(wa);
     pw_ratelimit_destroy(wa->limiter);
+    pw_hss_client_destroy(wa->hss);
     free(wa);
 }
 

@@ -29,6 +29,7 @@ typedef struct pw_watcher_settings {
     char *network;                     /**< the operator's network domain ("" = domain) */
     char *proxy;                       /**< the own WPP's JID */
     char *hss;                         /**< the own HSS's JID */
+    int64_t hss_cache;                 /**< HSS answers kept (0: none) */
     int64_t price;                     /**< credit units an enquiry costs (prepaid check) */
     char *country_code;                /**< national numbers: country code ("" = none) */
     char *trunk_prefix;                /**< national numbers: trunk prefix */

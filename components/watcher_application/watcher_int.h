@@ -19,6 +19,7 @@
 
 #include "address/pw_msisdn.h"
 #include "chain/pw_enquiry.h"
+#include "chain/pw_hss.h"
 #include "charging/pw_cdr.h"
 #include "core/pw_map.h"
 #include "core/pw_ratelimit.h"
@@ -138,6 +139,7 @@ struct pw_watcher {
     const pw_watcher_settings_t *settings;
     pw_msisdn_rules_t rules;        /* from country_code/trunk_prefix/intl_prefix */
     pw_ratelimit_t *limiter;
+    pw_hss_client_t *hss;           /* the link to the own HSS, with its cache */
     pw_calls_t *calls;              /* the client enquiries in flight (flow.c) */
     int closing;                    /* pw_watcher_destroy() is running */
     pw_watcher_wallclock_fn wall;

@@ -100,6 +100,10 @@ pwt_server_t *pwt_trial_member(pwt_trial_t *t, int op);
 /** @return operator op's server (PWT_OPA or PWT_OPB; a cluster's first node), or NULL */
 pwt_server_t *pwt_trial_server(pwt_trial_t *t, int op);
 
+/** Each operator's HSS reads a copy of conf/hss-op?.subscribers in the trial's directory
+ *  (pwt_trial_dir()), named with "opa" or "opb" here: a test may rewrite it and SIGHUP the HSS. */
+#define PWT_TRIAL_SUBSCRIBERS "hss-%s.subscribers"
+
 /**
  * @param name "opa-watcher", "opb-ps2", … (operator prefix and role)
  * @return the component, or NULL when not started

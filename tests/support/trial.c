@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -131,7 +132,7 @@ static pw_status_t start_component(pwt_trial_t *t, int op, pwt_server_t *server,
                                    const char *role, const char *instance, const char *program,
                                    const char *tpl)
 {
-    char jid[128], port[16], name[32], subs[PWT_PATH_MAX], dns[64], allow[512], node[128];
+    char jid[128], port[16], name[32], subs[PWT_PATH_MAX], subs_src[PWT_PATH_MAX], dns[64], allow[512], node[128];
     const char *d = domains[op], *peer = domains[1 - op];
     pwt_component_t *c = NULL;
     pw_status_t rc;
@@ -142,8 +143,14 @@ static pw_status_t start_component(pwt_trial_t *t, int op, pwt_server_t *server,
     snprintf(dns, sizeof dns, "%s:%d", t->dns ? pwt_dnsmasq_ip(t->dns) : "127.0.0.1",
              t->dns ? pwt_dnsmasq_port(t->dns) : 53);
     snprintf(node, sizeof node, "%s", jid);
-    if (pwt_srcpath(subs, sizeof subs, op == PWT_OPA ? "conf/hss-opa.subscribers"
-                                                     : "conf/hss-opb.subscribers") != PW_OK)
+    /* the HSS reads a copy in the trial's directory, which a test may change (then SIGHUP) */
+    if (pwt_srcpath(subs_src, sizeof subs_src, op == PWT_OPA ? "conf/hss-opa.subscribers"
+                                                             : "conf/hss-opb.subscribers") != PW_OK)
+        return PW_EIO;
+    if (snprintf(subs, sizeof subs, "%s/" PWT_TRIAL_SUBSCRIBERS, t->dir,
+                 op == PWT_OPA ? "opa" : "opb") >= (int)sizeof subs)
+        return PW_EIO;
+    if (access(subs, F_OK) != 0 && pwt_file_copy(subs_src, subs) != PW_OK)
         return PW_EIO;
     snprintf(allow, sizeof allow, "watcher.%s, proxy.%s, gateway.%s, gateway2.%s, ps1.%s, ps2.%s%s",
              d, d, d, d, d, d, t->dns ? "" : ", alice@opa.example");

@@ -320,3 +320,67 @@ Test(hss_flow, disco_lists_the_lookup_feature)
     }
     cr_assert(found);
 }
+
+/* ---- docs/hss.md, "Changes told" ---- */
+
+/* Deliver <changes/> from 'from'; @return the one answer. */
+static xmpp_stanza_t *ask_changes(const char *from)
+{
+    char xml[512];
+    size_t before = pwfake_transport_sent_count(fx->fc->fake);
+    snprintf(xml, sizeof xml, "<iq type='get' id='c1' from='%s' to='" HSS_JID "'><changes xmlns='"
+             PW_HSS_NS "'/></iq>", from);
+    cr_assert_eq(pwfake_transport_deliver_xml(fx->fc->fake, xml), 0);
+    cr_assert_eq(pwfake_transport_sent_count(fx->fc->fake), before + 1, "one answer");
+    return pwfake_transport_last(fx->fc->fake);
+}
+
+/* How many <changed/> went to 'to' since the transport was last cleared. */
+static int changed_sent_to(const char *to)
+{
+    int n = 0;
+    for (size_t i = 0; i < pwfake_transport_sent_count(fx->fc->fake); i++) {
+        xmpp_stanza_t *s = pwfake_transport_sent(fx->fc->fake, i);
+        if (strcmp(pwfake_attr(s, "to"), to) == 0 && strcmp(pwfake_attr(s, "type"), "set") == 0 &&
+            xmpp_stanza_get_child_by_name_and_ns(s, PW_HSS_CHANGED, PW_HSS_NS))
+            n++;
+    }
+    return n;
+}
+
+Test(hss_flow, the_components_of_the_allow_list_are_promised_changes)
+{
+    cr_assert_str_eq(pwfake_attr(ask_changes("watcher.opa.example"), "type"), "result");
+    cr_assert_str_eq(pwfake_attr(ask_changes("gateway.opa.example"), "type"), "result");
+}
+
+Test(hss_flow, anyone_else_asking_for_changes_is_forbidden_in_words)
+{
+    char text[256];
+    cr_assert_eq(error_of(ask_changes("mallory.opb.example"), text, sizeof text), PW_ERR_FORBIDDEN);
+    cr_assert(strstr(text, "allow") != NULL, "the text names the list: %s", text);
+    cr_assert_eq(error_of(ask_changes("alice@opa.example/phone"), text, sizeof text), PW_ERR_FORBIDDEN);
+}
+
+Test(hss_flow, changes_are_told_at_each_connection)
+{
+    pwfake_transport_clear(fx->fc->fake);
+    pwfake_transport_down(fx->fc->fake);
+    pwfake_transport_up(fx->fc->fake);
+    cr_assert_eq(changed_sent_to("watcher.opa.example"), 1);
+    cr_assert_eq(changed_sent_to("gateway.opa.example"), 1);
+}
+
+Test(hss_flow, changes_are_told_when_a_reload_has_swapped_in_the_new_file)
+{
+    write_subscribers("+447700900001 alice@opa.example ps1.opa.example barred prepaid 100\n");
+    pwfake_transport_clear(fx->fc->fake);
+    cr_assert_eq(hss_reload(fx->hss, &fx->settings), PW_OK);
+    cr_assert_eq(changed_sent_to("watcher.opa.example"), 1, "told as the reload starts");
+    for (int i = 0; i < 500 && changed_sent_to("watcher.opa.example") < 2; i++)
+        pw_loop_run_once(fx->fc->loop, 10);
+    cr_assert_eq(changed_sent_to("watcher.opa.example"), 2, "told again once the new file serves");
+    cr_assert_eq(changed_sent_to("gateway.opa.example"), 2);
+    xmpp_stanza_t *sub = result_record(lookup("watcher.opa.example", "jid='alice@opa.example'"));
+    cr_assert_str_eq(pwfake_attr(sub, "status"), "barred", "what a component asks after <changed/> is new");
+}

@@ -58,6 +58,8 @@ typedef struct pending_iq {
     char *to; /* where the request went: only it may answer */
     pw_iq_result_cb cb;
     void *arg;
+    void *cancel_key;     /* what pw_component_cancel_iqs() matches: arg, or the caller's own */
+    xmpp_stanza_t *local; /* an answer given without the network (pw_component_answer_iq_later()) */
 } pending_iq_t;
 
 struct pw_component {
@@ -70,6 +72,7 @@ struct pw_component {
     pw_metrics_t *metrics; /* borrowed, may be NULL */
     component_figures_t figures;
     int was_online; /* the link was up once: the next up is a reconnection */
+    unsigned long links; /* how many times the link came up */
 
     iq_route_t routes[MAX_IQ_ROUTES];
     size_t nroutes;
@@ -190,12 +193,15 @@ static void finish_pending(pending_iq_t *p, pw_iq_outcome_t outcome, xmpp_stanza
     pw_component_t *c = p->c;
     pw_iq_result_cb cb = p->cb;
     void *arg = p->arg;
+    xmpp_stanza_t *local = p->local;
 
     pw_timer_stop(c->loop, &p->timer);
     pw_map_remove(c->pending, p->id);
     free(p->to);
     free(p);
     cb(c, outcome, response, arg);
+    if (local)
+        xmpp_stanza_release(local);
 }
 
 static int cancel_all(const char *key, void *value, void *arg)
@@ -469,6 +475,12 @@ static void on_iq_timeout(pw_timer_t *timer, void *arg)
 pw_status_t pw_component_send_iq(pw_component_t *c, xmpp_stanza_t *iq, uint64_t timeout_ms,
                                  pw_iq_result_cb cb, void *arg)
 {
+    return pw_component_send_iq_keyed(c, iq, timeout_ms, cb, arg, arg);
+}
+
+pw_status_t pw_component_send_iq_keyed(pw_component_t *c, xmpp_stanza_t *iq, uint64_t timeout_ms,
+                                       pw_iq_result_cb cb, void *arg, void *cancel_key)
+{
     pw_status_t rc = PW_OK;
     pending_iq_t *p = NULL;
     const char *to = xmpp_stanza_get_to(iq), *id;
@@ -493,6 +505,7 @@ pw_status_t pw_component_send_iq(pw_component_t *c, xmpp_stanza_t *iq, uint64_t 
     p->c = c;
     p->cb = cb;
     p->arg = arg;
+    p->cancel_key = cancel_key;
     p->to = strdup(to);
     if (!p->to) {
         rc = PW_ENOMEM;
@@ -517,10 +530,61 @@ done:
     return rc;
 }
 
+static void on_local_answer(pw_timer_t *timer, void *arg)
+{
+    pending_iq_t *p = arg;
+    (void)timer;
+    finish_pending(p, PW_IQ_RESULT, p->local);
+}
+
+pw_status_t pw_component_answer_iq_later(pw_component_t *c, xmpp_stanza_t *response,
+                                         pw_iq_result_cb cb, void *arg, void *cancel_key)
+{
+    pw_status_t rc = PW_EINVAL;
+    pending_iq_t *p = NULL;
+
+    if (!response || !cb)
+        goto done;
+    rc = PW_ENOMEM;
+    p = calloc(1, sizeof *p);
+    if (!p)
+        goto done;
+    pw_component_new_id(c, p->id, sizeof p->id);
+    p->c = c;
+    p->cb = cb;
+    p->arg = arg;
+    p->cancel_key = cancel_key;
+    p->to = dup_or_empty(xmpp_stanza_get_from(response));
+    if (!p->to)
+        goto done;
+    rc = pw_map_put(c->pending, p->id, p, NULL);
+    if (rc != PW_OK)
+        goto done;
+    pw_timer_init(&p->timer, on_local_answer, p);
+    rc = pw_timer_start(c->loop, &p->timer, 0);
+    if (rc != PW_OK) {
+        pw_map_remove(c->pending, p->id);
+        goto done;
+    }
+    p->local = xmpp_stanza_clone(response);
+    p = NULL;
+done:
+    if (p) {
+        free(p->to);
+        free(p);
+    }
+    return rc;
+}
+
+unsigned long pw_component_link_count(const pw_component_t *c)
+{
+    return c->links;
+}
+
 static int sent_with_arg(const void *value, void *arg)
 {
     const pending_iq_t *p = value;
-    return p->arg == arg;
+    return p->cancel_key == arg;
 }
 
 static void cancel_pending(void *value, void *arg)
@@ -667,6 +731,7 @@ void pw_component_transport_up(pw_component_t *c)
             pw_component_on_iq(c, builtin[i].ns, builtin[i].name, builtin[i].types, builtin[i].fn, NULL);
     }
     c->online = 1;
+    c->links++;
     if (c->was_online)
         pw_counter_inc(c->figures.reconnects);
     c->was_online = 1;

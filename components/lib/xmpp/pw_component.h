@@ -220,7 +220,34 @@ pw_status_t pw_component_send_iq(pw_component_t *c, xmpp_stanza_t *iq, uint64_t 
                                  pw_iq_result_cb cb, void *arg);
 
 /**
- * Cancel the pending IQs whose callback argument is arg (e.g. before freeing arg): their
+ * As pw_component_send_iq(), for a wrapper whose callback argument is its own state:
+ * pw_component_cancel_iqs(c, cancel_key) cancels this IQ (the wrapper's callback is then
+ * told PW_IQ_CANCELLED), so the caller's own argument still cancels what it started.
+ * @param cancel_key what pw_component_cancel_iqs() matches (pw_component_send_iq(): arg)
+ * @return as pw_component_send_iq()
+ */
+pw_status_t pw_component_send_iq_keyed(pw_component_t *c, xmpp_stanza_t *iq, uint64_t timeout_ms,
+                                       pw_iq_result_cb cb, void *arg, void *cancel_key);
+
+/**
+ * Answer a request without the network, e.g. from a cache: cb is called once, from the loop
+ * (never from within this call), with PW_IQ_RESULT and a clone of response, exactly as if the
+ * answer had arrived; until then it counts as a pending IQ, and pw_component_cancel_iqs(c,
+ * cancel_key) or pw_component_destroy() cancel it like one. Works while the link is down too.
+ * @param response the answer to give (cloned: the caller keeps its reference)
+ * @return PW_OK; PW_EINVAL without response or cb; PW_ENOMEM
+ */
+pw_status_t pw_component_answer_iq_later(pw_component_t *c, xmpp_stanza_t *response,
+                                         pw_iq_result_cb cb, void *arg, void *cancel_key);
+
+/**
+ * @return how many times the link came up since the component was created: a value that
+ *         changes whenever the component may have missed stanzas sent to it (a reconnection)
+ */
+unsigned long pw_component_link_count(const pw_component_t *c);
+
+/**
+ * Cancel the pending IQs whose callback argument (or cancel key) is arg (e.g. before freeing arg): their
  * callbacks fire now with PW_IQ_CANCELLED.
  * @return how many were cancelled
  */
