@@ -15,8 +15,8 @@ static void end_record(pw_subs_t *s, const ps_sub_t *sub, const char *reason)
     r->kind = PW_CDR_KIND_END;
     SUBS_COPY(r->outcome, reason);
     SUBS_COPY(r->enquiry_ref, pw_subs_sub_ref(sub));
-    SUBS_COPY(r->peer, sub->network->s);
-    SUBS_COPY(r->charged_network, sub->network->s);
+    SUBS_COPY(r->peer, sub->route->network);
+    SUBS_COPY(r->charged_network, sub->route->network);
     SUBS_COPY(r->serving_network, s->cfg.network);
     SUBS_COPY(r->watcher_msisdn, pw_subs_sub_msisdn(sub));
     SUBS_COPY(r->watcher_jid, sub->w->jid);

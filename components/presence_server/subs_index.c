@@ -1,5 +1,6 @@
-/* subs_index.c: the subscription objects and their indexes (by presentity, by watcher, by id), the interned strings, the clocks and each subscription's one timer. */
+/* subs_index.c: the subscription objects and their indexes (by presentity, by watcher, by id), the interned routes (network, proxy, gateway), the clocks and each subscription's one timer. */
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,15 +32,27 @@ const char *pw_subs_kind_name(const ps_sub_t *sub)
     return (sub->flags & SF_NEXT) ? "next" : (sub->flags & SF_PENDING) ? "pending" : "changes";
 }
 
+/* The MSISDN behind a node's JID. */
+static const char *node_msisdn(const char *jid)
+{
+    return jid + strlen(jid) + 1;
+}
+
 const char *pw_subs_sub_msisdn(const ps_sub_t *sub)
 {
-    return sub->data + strlen(sub->data) + 1;
+    if (sub->flags & SF_OWN_WMS)
+        return sub->data + strlen(sub->data) + 1;
+    return node_msisdn(sub->w->jid);
 }
 
 const char *pw_subs_sub_pmsisdn(const ps_sub_t *sub)
 {
-    const char *m = pw_subs_sub_msisdn(sub);
-    return m + strlen(m) + 1;
+    const char *m = sub->data + strlen(sub->data) + 1;
+    if (!(sub->flags & SF_OWN_PMS))
+        return node_msisdn(sub->p->jid);
+    if (sub->flags & SF_OWN_WMS)
+        m += strlen(m) + 1;
+    return m;
 }
 
 void pw_subs_id_format(const uint8_t id[16], char out[PW_SUBS_ID_TEXT])
@@ -96,33 +109,58 @@ uint64_t pw_subs_state_hash(const pw_presence_state_t *st)
 
 /* ------------------------------------------------------------------ interning and nodes */
 
-static ps_istr_t *intern(pw_subs_t *s, const char *str)
+/* The interned routes' key: the three strings, the first two prefixed by their lengths. */
+static void route_key(char *key, size_t cap, const char *network, const char *proxy, const char *gateway)
 {
-    ps_istr_t *i = pw_map_get(s->interned, str);
-    size_t len;
-    if (i) {
-        i->refs++;
-        return i;
-    }
-    len = strlen(str);
-    i = malloc(sizeof *i + len + 1);
-    if (!i)
-        return NULL;
-    i->refs = 1;
-    memcpy(i->s, str, len + 1);
-    if (pw_map_put(s->interned, str, i, NULL) != PW_OK) {
-        free(i);
-        return NULL;
-    }
-    return i;
+    snprintf(key, cap, "%zu:%s%zu:%s%s", strlen(network), network, strlen(proxy), proxy, gateway);
 }
 
-static void unintern(pw_subs_t *s, ps_istr_t *i)
+static ps_route_t *route_get(pw_subs_t *s, const char *network, const char *proxy, const char *gateway)
 {
-    if (i && --i->refs == 0) {
-        pw_map_remove(s->interned, i->s);
-        free(i);
+    size_t ln = strlen(network), lp = strlen(proxy), lg = strlen(gateway), cap = ln + lp + lg + 64, lk;
+    char *key = malloc(cap);
+    ps_route_t *r = NULL;
+    if (!key)
+        return NULL;
+    route_key(key, cap, network, proxy, gateway);
+    r = pw_map_get(s->interned, key);
+    if (r) {
+        r->refs++;
+        goto done;
     }
+    lk = strlen(key);
+    r = malloc(sizeof *r + lk + ln + lp + lg + 4);
+    if (!r)
+        goto done;
+    r->refs = 1;
+    memcpy(r->text, key, lk + 1);
+    r->network = r->text + lk + 1;
+    r->proxy = r->network + ln + 1;
+    r->gateway = r->proxy + lp + 1;
+    memcpy((char *)r->network, network, ln + 1);
+    memcpy((char *)r->proxy, proxy, lp + 1);
+    memcpy((char *)r->gateway, gateway, lg + 1);
+    if (pw_map_put(s->interned, key, r, NULL) != PW_OK) {
+        free(r);
+        r = NULL;
+    }
+done:
+    free(key);
+    return r;
+}
+
+ps_route_t *pw_subs_route_hold(ps_route_t *r)
+{
+    r->refs++;
+    return r;
+}
+
+void pw_subs_route_release(pw_subs_t *s, ps_route_t *r)
+{
+    if (!r || --r->refs > 0)
+        return;
+    pw_map_remove(s->interned, r->text);
+    free(r);
 }
 
 void pw_subs_cache_drop(pw_subs_t *s, ps_pnode_t *p)
@@ -151,18 +189,21 @@ void pw_subs_wnode_maybe_free(pw_subs_t *s, ps_wnode_t *w)
     free(w);
 }
 
-/* The node of a folded JID in map, made (zeroed, the JID copied to jid_at) when missing. */
-static void *node_get(pw_map_t *map, const char *folded, size_t size, size_t jid_at)
+/* The node of a folded JID in map, made (zeroed, the JID and msisdn copied to jid_at) when
+ * missing. */
+static void *node_get(pw_map_t *map, const char *folded, const char *msisdn, size_t size, size_t jid_at)
 {
     char *n = pw_map_get(map, folded);
-    size_t len;
+    size_t len, lm;
     if (n)
         return n;
     len = strlen(folded);
-    n = calloc(1, size + len + 1);
+    lm = strlen(msisdn);
+    n = calloc(1, size + len + lm + 2);
     if (!n)
         return NULL;
     memcpy(n + jid_at, folded, len + 1);
+    memcpy(n + jid_at + len + 1, msisdn, lm + 1);
     if (pw_map_put(map, folded, n, NULL) != PW_OK) {
         free(n);
         return NULL;
@@ -170,17 +211,17 @@ static void *node_get(pw_map_t *map, const char *folded, size_t size, size_t jid
     return n;
 }
 
-static ps_pnode_t *pnode_get(pw_subs_t *s, const char *folded)
+static ps_pnode_t *pnode_get(pw_subs_t *s, const char *folded, const char *msisdn)
 {
-    ps_pnode_t *p = node_get(s->pnodes, folded, sizeof *p, offsetof(ps_pnode_t, jid));
+    ps_pnode_t *p = node_get(s->pnodes, folded, msisdn, sizeof *p, offsetof(ps_pnode_t, jid));
     if (p)
         p->owner = s;
     return p;
 }
 
-static ps_wnode_t *wnode_get(pw_subs_t *s, const char *folded)
+static ps_wnode_t *wnode_get(pw_subs_t *s, const char *folded, const char *msisdn)
 {
-    return node_get(s->wnodes, folded, sizeof(ps_wnode_t), offsetof(ps_wnode_t, jid));
+    return node_get(s->wnodes, folded, msisdn, sizeof(ps_wnode_t), offsetof(ps_wnode_t, jid));
 }
 
 /* ------------------------------------------------------------------ id index */
@@ -231,38 +272,41 @@ ps_sub_t *pw_subs_sub_new(pw_subs_t *s, const uint8_t id[16], int next, const ch
                          const char *network, const char *proxy, const char *gateway)
 {
     char pf[PW_JID_MAX + 1], wf[PW_JID_MAX + 1];
-    size_t lr = strlen(ref), lm = strlen(wmsisdn), lp = strlen(pmsisdn);
-    ps_sub_t *sub;
+    size_t lr = strlen(ref), lm = strlen(wmsisdn), lp = strlen(pmsisdn), o;
+    ps_sub_t *sub = NULL;
+    ps_pnode_t *p = NULL;
+    ps_wnode_t *w = NULL;
+    ps_route_t *route = NULL;
+    int own_w, own_p;
     size_t k;
 
     if (s->count + 1 > s->nbuckets && pw_subs_index_grow(s) != PW_OK)
         return NULL;
-    sub = calloc(1, sizeof *sub + lr + lm + lp + 3);
-    if (!sub)
-        return NULL;
-    memcpy(sub->data, ref, lr + 1);
-    memcpy(sub->data + lr + 1, wmsisdn, lm + 1);
-    memcpy(sub->data + lr + lm + 2, pmsisdn, lp + 1);
-    memcpy(sub->id, id, 16);
-    sub->flags = next ? SF_NEXT : 0;
     pw_text_fold(pjid, pf, sizeof pf);
     pw_text_fold(wjid, wf, sizeof wf);
-    sub->network = intern(s, network);
-    sub->proxy = intern(s, proxy);
-    sub->gateway = intern(s, gateway);
-    sub->p = pnode_get(s, pf);
-    sub->w = wnode_get(s, wf);
-    if (!sub->network || !sub->proxy || !sub->gateway || !sub->p || !sub->w) {
-        unintern(s, sub->network);
-        unintern(s, sub->proxy);
-        unintern(s, sub->gateway);
-        if (sub->p)
-            pw_subs_pnode_maybe_free(s, sub->p);
-        if (sub->w)
-            pw_subs_wnode_maybe_free(s, sub->w);
-        free(sub);
-        return NULL;
+    route = route_get(s, network, proxy, gateway);
+    p = pnode_get(s, pf, pmsisdn);
+    w = wnode_get(s, wf, wmsisdn);
+    if (!route || !p || !w)
+        goto done;
+    own_w = strcmp(node_msisdn(w->jid), wmsisdn) != 0;
+    own_p = strcmp(node_msisdn(p->jid), pmsisdn) != 0;
+    sub = calloc(1, sizeof *sub + lr + 1 + (own_w ? lm + 1 : 0) + (own_p ? lp + 1 : 0));
+    if (!sub)
+        goto done;
+    memcpy(sub->data, ref, lr + 1);
+    o = lr + 1;
+    if (own_w) {
+        memcpy(sub->data + o, wmsisdn, lm + 1);
+        o += lm + 1;
     }
+    if (own_p)
+        memcpy(sub->data + o, pmsisdn, lp + 1);
+    memcpy(sub->id, id, 16);
+    sub->flags = (uint8_t)((next ? SF_NEXT : 0) | (own_w ? SF_OWN_WMS : 0) | (own_p ? SF_OWN_PMS : 0));
+    sub->route = route;
+    sub->p = p;
+    sub->w = w;
     pw_timer_init(&sub->timer, s->on_timer, s);
     pw_list_push_front(&sub->p->subs, &sub->plink);
     sub->p->count++;
@@ -272,6 +316,14 @@ ps_sub_t *pw_subs_sub_new(pw_subs_t *s, const uint8_t id[16], int next, const ch
     sub->hnext = s->buckets[k];
     s->buckets[k] = sub;
     s->count++;
+done:
+    if (!sub) {
+        pw_subs_route_release(s, route);
+        if (p)
+            pw_subs_pnode_maybe_free(s, p);
+        if (w)
+            pw_subs_wnode_maybe_free(s, w);
+    }
     return sub;
 }
 
@@ -297,14 +349,13 @@ void pw_subs_sub_unlink(pw_subs_t *s, ps_sub_t *sub)
 
 void pw_subs_sub_free(pw_subs_t *s, ps_sub_t *sub)
 {
-    unintern(s, sub->network);
-    unintern(s, sub->proxy);
-    unintern(s, sub->gateway);
+    pw_subs_route_release(s, sub->route);
     free(sub);
 }
 /* (Re)start the timer: at the expiry, or at the end of the throttle when a change waits. */
 void pw_subs_arm(pw_subs_t *s, ps_sub_t *sub)
 {
+    pw_loop_t *loop = pw_component_loop(s->c);
     uint64_t wall = pw_subs_wall_now(s), due, now;
     if (sub->flags & SF_ENDED)
         return;
@@ -316,7 +367,9 @@ void pw_subs_arm(pw_subs_t *s, ps_sub_t *sub)
         else if (sub->hold_ms - now < due)
             due = sub->hold_ms - now;
     }
-    if (pw_timer_start(pw_component_loop(s->c), &sub->timer, due) != PW_OK)
+    if (pw_timer_active(&sub->timer) && pw_timer_due(&sub->timer) == pw_loop_now(loop) + due)
+        return; /* already due then (most re-arms after a notification): no heap moves */
+    if (pw_timer_start(loop, &sub->timer, due) != PW_OK)
         pw_error(pw_subs_sub_ref(sub), "no timer for a subscription: out of memory");
 }
 

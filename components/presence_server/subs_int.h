@@ -10,10 +10,12 @@
 #include "core/pw_map.h"
 #include "core/pw_store.h"
 #include "pw_subs.h"
+#include "xmpp/pw_xml_text.h"
 
 /*
- * Memory: one ps_sub_t per subscription (fixed part + ref and two numbers packed behind it);
- * presentity (fan-out) and watcher (stop) nodes and the network/proxy/gateway strings are shared;
+ * Memory: one ps_sub_t per subscription (fixed part + ref packed behind it, and the watcher's
+ * and the presentity's MSISDN only when they differ from the ones their nodes hold);
+ * presentity (fan-out) and watcher (stop) nodes and the network/proxy/gateway route are shared;
  * the id index is a chained table of the subscriptions themselves. One pw_timer_t per
  * subscription serves both its expiry and its throttle.
  *
@@ -39,15 +41,19 @@ enum {
     SF_READY = 0x04,   /* in the ready list: to be sent after the journal commit */
     SF_ENDED = 0x08,   /* ended; memory kept only until the ready list lets go */
     SF_NEXT = 0x10,    /* kind 'next' (else 'changes') */
-    SF_PENDING = 0x20  /* a 'changes' awaiting the presentity's decision: no notifications until
+    SF_PENDING = 0x20, /* a 'changes' awaiting the presentity's decision: no notifications until
                           she approves (then a state notification) or declines (ended='declined') */
+    SF_OWN_WMS = 0x40, /* the watcher's MSISDN is in data (it differs from its node's) */
+    SF_OWN_PMS = 0x80  /* the presentity's MSISDN is in data (it differs from its node's) */
 };
 
-/* An interned string (networks, proxies, gateways). */
-typedef struct ps_istr {
+/* An interned route: a watcher's network, its proxy and the gateway notifications go to, shared
+ * by every subscription (and notification in flight) with the same three. */
+typedef struct ps_route {
     uint32_t refs;
-    char s[];
-} ps_istr_t;
+    const char *network, *proxy, *gateway; /* in text */
+    char text[];                           /* map key NUL network NUL proxy NUL gateway NUL */
+} ps_route_t;
 
 struct ps_sub;
 
@@ -61,7 +67,7 @@ typedef struct ps_pnode {
     pw_map_t *roster;            /* cache: the roster's verdict table (roster.h) */
     uint64_t roster_ms;          /* loop time it was read */
     pw_link_t clink;             /* in the list of cached rosters, oldest first */
-    char jid[];                  /* folded bare JID */
+    char jid[];                  /* folded bare JID NUL MSISDN (of its first subscription) NUL */
 } ps_pnode_t;
 
 /* A watcher with subscriptions. */
@@ -69,7 +75,7 @@ typedef struct ps_wnode {
     pw_list_t subs; /* its subscriptions, by their wlink */
     uint32_t count;
     uint16_t pinned;
-    char jid[]; /* folded bare JID */
+    char jid[]; /* folded bare JID NUL MSISDN (of its first subscription) NUL */
 } ps_wnode_t;
 
 typedef struct ps_sub {
@@ -78,7 +84,7 @@ typedef struct ps_sub {
     struct ps_sub *hnext, *rnext; /* in the id index's chain; in the ready list (or the loaded expired) */
     ps_pnode_t *p;
     ps_wnode_t *w;
-    ps_istr_t *network, *proxy, *gateway;
+    ps_route_t *route;     /* network, proxy, gateway */
     struct ps_out *out;    /* its state notification in flight */
     uint64_t created_ms;   /* wall clock */
     uint64_t expires_ms;   /* wall clock */
@@ -89,18 +95,20 @@ typedef struct ps_sub {
                               since (0: the last one was acknowledged) */
     uint8_t id[16];
     uint8_t flags;
-    char data[];           /* ref NUL watcher-msisdn NUL presentity-msisdn NUL */
+    char data[];           /* ref NUL [watcher-msisdn NUL (SF_OWN_WMS)] [presentity-msisdn NUL
+                              (SF_OWN_PMS)] */
 } ps_sub_t;
 
 /* A notification in flight. */
 typedef struct ps_out {
     struct pw_subs *s;
     ps_sub_t *sub;        /* NULL for an ended notification or once the subscription ended */
-    xmpp_stanza_t *iq;
     unsigned retries;
     unsigned target;      /* 0: sent to the subscription's gateway; k: to the k-th other one */
-    char *own_gateway;    /* the subscription's gateway (the iq's first 'to') */
+    ps_route_t *route;    /* held: route->gateway is the subscription's own (the iq's first 'to') */
+    const char *to;       /* where it went last (route->gateway or a configured gateway) */
     pw_link_t link;       /* in the subscriptions' outs */
+    char payload[];       /* the <notify/> element as XML text (each try sends it in a new IQ) */
 } ps_out_t;
 
 struct pw_subs {
@@ -109,7 +117,7 @@ struct pw_subs {
     const pw_ptable_t *table;
     pw_cdr_writer_t *cdr;
     pw_store_t *store;
-    pw_map_t *interned;          /* string -> ps_istr_t */
+    pw_map_t *interned;          /* route key -> ps_route_t */
     pw_map_t *pnodes;            /* folded presentity JID -> ps_pnode_t */
     pw_map_t *wnodes;            /* folded watcher JID -> ps_wnode_t */
     ps_sub_t **buckets;          /* id index */
@@ -121,6 +129,7 @@ struct pw_subs {
     pw_subs_stats_t stats;
     pw_cdr_record_t rec;         /* scratch (large) */
     pw_notify_t n;               /* scratch (large) */
+    pw_xml_text_t text;          /* scratch: a notification's <notify/> as text */
     pw_presence_state_t st;      /* scratch */
     ps_sub_t *loaded_expired;    /* during create */
     /* set by subscriptions.c: how the lower layers call up */
@@ -205,7 +214,7 @@ ps_sub_t *pw_subs_index_find(const pw_subs_t *s, const uint8_t id[16]);
 
 /**
  * A new subscription in every index (not journaled, timer initialised with s->on_timer but
- * not started). Strings are copied (network, proxy and gateway interned).
+ * not started). Strings are copied (network, proxy and gateway interned as one route).
  * @param s the subscriptions
  * @param id its id
  * @param next non-zero for kind 'next', else 'changes'
@@ -230,6 +239,20 @@ ps_sub_t *pw_subs_sub_new(pw_subs_t *s, const uint8_t id[16], int next, const ch
  * @param sub the subscription
  */
 void pw_subs_sub_unlink(pw_subs_t *s, ps_sub_t *sub);
+
+/**
+ * Hold a route once more.
+ * @param r the route
+ * @return r
+ */
+ps_route_t *pw_subs_route_hold(ps_route_t *r);
+
+/**
+ * Let go of a route (freed with its last holder).
+ * @param s the subscriptions
+ * @param r the route, or NULL
+ */
+void pw_subs_route_release(pw_subs_t *s, ps_route_t *r);
 
 /**
  * Free an unlinked subscription.

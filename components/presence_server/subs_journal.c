@@ -65,18 +65,41 @@ static int unescape(char *t)
     return 0;
 }
 
+/* v in decimal (as "%llu" writes it) into out (24 bytes). */
+static void put_dec(uint64_t v, char out[24])
+{
+    char tmp[24];
+    size_t n = 0, o = 0;
+    do {
+        tmp[n++] = (char)('0' + v % 10u);
+        v /= 10u;
+    } while (v);
+    while (n)
+        out[o++] = tmp[--n];
+    out[o] = '\0';
+}
+
+/* v as 16 lower-case hex digits (as "%016llx" writes it) into out (24 bytes). */
+static void put_hex16(uint64_t v, char out[24])
+{
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 15; i >= 0; i--, v >>= 4)
+        out[i] = hex[v & 15u];
+    out[16] = '\0';
+}
+
 pw_status_t pw_subs_journal_put(pw_subs_t *s, pw_store_t *store, const ps_sub_t *sub)
 {
     char buf[PW_STORE_VALUE_MAX + 1], num[4][24], key[PW_SUBS_ID_TEXT];
     size_t len = 0;
-    snprintf(num[0], sizeof num[0], "%llu", (unsigned long long)sub->created_ms);
-    snprintf(num[1], sizeof num[1], "%llu", (unsigned long long)sub->expires_ms);
-    snprintf(num[2], sizeof num[2], "%u", (unsigned)sub->seq);
-    snprintf(num[3], sizeof num[3], "%016llx", (unsigned long long)sub->last_hash);
+    put_dec(sub->created_ms, num[0]);
+    put_dec(sub->expires_ms, num[1]);
+    put_dec(sub->seq, num[2]);
+    put_hex16(sub->last_hash, num[3]);
     {
         const char *f[SUBS_FIELDS] = { SUBS_FORMAT, pw_subs_kind_name(sub),
-                                       num[0], num[1], num[2], num[3], sub->network->s,
-                                       sub->proxy->s, sub->gateway->s, pw_subs_sub_msisdn(sub), sub->w->jid,
+                                       num[0], num[1], num[2], num[3], sub->route->network,
+                                       sub->route->proxy, sub->route->gateway, pw_subs_sub_msisdn(sub), sub->w->jid,
                                        sub->p->jid, pw_subs_sub_pmsisdn(sub), pw_subs_sub_ref(sub) };
         for (int i = 0; i < SUBS_FIELDS; i++) {
             if (put_field(buf, sizeof buf, &len, f[i]) != 0)
@@ -168,6 +191,13 @@ static pw_status_t rewrite_cb(void *arg, pw_store_t *store)
     return PW_OK;
 }
 
+/* The journal's live keys: the subscriptions in the id index (the store keeps no copy). */
+static size_t live_count(void *arg)
+{
+    const pw_subs_t *s = arg;
+    return s->count;
+}
+
 pw_status_t pw_subs_journal_open(pw_subs_t *s, const char *name)
 {
     pw_status_t rc;
@@ -179,5 +209,7 @@ pw_status_t pw_subs_journal_open(pw_subs_t *s, const char *name)
     if (rc != PW_OK)
         pw_error(NULL, "cannot open the subscription journal %s/%s.journal: %s", s->cfg.state_dir, name,
                  pw_strerror(rc));
+    else
+        pw_store_keys_by_owner(s->store, live_count);
     return rc;
 }

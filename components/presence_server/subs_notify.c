@@ -12,9 +12,7 @@
 
 static void out_free(ps_out_t *o)
 {
-    if (o->iq)
-        xmpp_stanza_release(o->iq);
-    free(o->own_gateway);
+    pw_subs_route_release(o->s, o->route);
     free(o);
 }
 
@@ -24,16 +22,14 @@ static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_st
 pw_status_t pw_subs_notify_send(pw_subs_t *s, ps_sub_t *sub, const char *reason,
                                const pw_presence_state_t *state)
 {
-    xmpp_ctx_t *ctx = pw_component_ctx(s->c);
     pw_notify_t *n = &s->n;
-    xmpp_stanza_t *iq = NULL;
     ps_out_t *o = NULL;
     pw_status_t rc = PW_ENOMEM;
 
     memset(n, 0, offsetof(pw_notify_t, state));
     pw_subs_id_format(sub->id, n->subscription);
     SUBS_COPY(n->ref, pw_subs_sub_ref(sub));
-    SUBS_COPY(n->proxy, sub->proxy->s);
+    SUBS_COPY(n->proxy, sub->route->proxy);
     SUBS_COPY(n->watcher_jid, sub->w->jid);
     SUBS_COPY(n->presentity, pw_subs_sub_pmsisdn(sub));
     SUBS_COPY(n->presentity_jid, sub->p->jid);
@@ -43,16 +39,19 @@ pw_status_t pw_subs_notify_send(pw_subs_t *s, ps_sub_t *sub, const char *reason,
     n->has_state = state != NULL;
     if (state)
         n->state = *state;
-    o = calloc(1, sizeof *o);
-    iq = pw_notify_iq(ctx, n, sub->gateway->s);
-    if (!o || !iq || !(o->own_gateway = strdup(sub->gateway->s)))
+    pw_xml_text_reset(&s->text);
+    if (pw_notify_text(n, &s->text) != PW_OK)
         goto done;
+    o = calloc(1, sizeof *o + s->text.len + 1);
+    if (!o)
+        goto done;
+    memcpy(o->payload, s->text.buf, s->text.len + 1);
     o->s = s;
-    o->iq = iq;
-    iq = NULL;
+    o->route = pw_subs_route_hold(sub->route);
+    o->to = o->route->gateway;
     o->sub = reason ? NULL : sub;
     pw_list_push_front(&s->outs, &o->link);
-    rc = pw_component_send_iq(s->c, o->iq, s->cfg.notify_timeout_ms, on_notify_answer, o);
+    rc = pw_component_send_iq_text(s->c, o->to, o->payload, s->cfg.notify_timeout_ms, on_notify_answer, o);
     if (rc != PW_OK) {
         pw_list_unlink(&s->outs, &o->link);
         goto done;
@@ -68,8 +67,6 @@ done:
     if (rc != PW_OK)
         pw_warn(n->ref, "notification %u of %s not sent: %s", (unsigned)n->seq, n->subscription,
                 pw_strerror(rc));
-    if (iq)
-        xmpp_stanza_release(iq);
     if (o)
         out_free(o);
     return rc;
@@ -97,10 +94,9 @@ static const char *other_gateway(const pw_subs_t *s, const char *own, unsigned k
 static int resend(ps_out_t *o, const char *to)
 {
     pw_subs_t *s = o->s;
-    xmpp_stanza_del_attribute(o->iq, "id");
-    xmpp_stanza_set_to(o->iq, to);
+    o->to = to;
     pw_list_push_front(&s->outs, &o->link);
-    if (pw_component_send_iq(s->c, o->iq, s->cfg.notify_timeout_ms, on_notify_answer, o) != PW_OK) {
+    if (pw_component_send_iq_text(s->c, to, o->payload, s->cfg.notify_timeout_ms, on_notify_answer, o) != PW_OK) {
         pw_list_unlink(&s->outs, &o->link);
         return -1;
     }
@@ -114,7 +110,7 @@ static int resend(ps_out_t *o, const char *to)
  * stanzas to a missing component). 1 when it went out there. */
 static int fail_over(ps_out_t *o, pw_iq_outcome_t outcome, xmpp_stanza_t *response)
 {
-    const char *next = other_gateway(o->s, o->own_gateway, o->target + 1);
+    const char *next = other_gateway(o->s, o->route->gateway, o->target + 1);
     char text[256] = "no answer in time";
 
     if (!next)
@@ -125,7 +121,7 @@ static int fail_over(ps_out_t *o, pw_iq_outcome_t outcome, xmpp_stanza_t *respon
             snprintf(text, sizeof text, "%s", pw_error_name(cond));
     }
     pw_info(NULL, "notification to %s failed (%s); trying gateway %s",
-            xmpp_stanza_get_to(o->iq), text, next);
+            o->to, text, next);
     if (resend(o, next) != 0)
         return 0;
     o->target++;
@@ -185,7 +181,7 @@ static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_st
             o->retries++;
             s->stats.retries++;
             o->target = 0; /* each retry starts again at the subscription's own gateway */
-            if (resend(o, o->own_gateway) == 0)
+            if (resend(o, o->route->gateway) == 0)
                 return;
         }
         if (sub && (!pw_component_online(s->c) || within_grace(s, sub))) {

@@ -73,7 +73,7 @@ static pw_status_t create(pw_subs_t *s, const pw_enquiry_t *e, const char *gatew
     p = pw_cdr_writer_lookup(s->cdr, e->watcher_network, e->ref, &seq) == PW_OK
             ? pw_map_get(s->pnodes, pf) : NULL;
     for (sub = p ? PS_SUB_OF_P(p->subs.head) : NULL; sub; sub = PS_SUB_OF_P(sub->plink.next)) {
-        if (strcmp(pw_subs_sub_ref(sub), e->ref) == 0 && strcmp(sub->network->s, e->watcher_network) == 0) {
+        if (strcmp(pw_subs_sub_ref(sub), e->ref) == 0 && strcmp(sub->route->network, e->watcher_network) == 0) {
             pw_subs_id_format(sub->id, out->id);
             out->expires_ms = sub->expires_ms;
             return PW_OK; /* a retried enquiry: the same subscription */
@@ -230,6 +230,8 @@ pw_status_t pw_subs_commit(pw_subs_t *s)
 void pw_subs_flush(pw_subs_t *s)
 {
     ps_sub_t *sub, *next;
+    const ps_pnode_t *last = NULL; /* s->st and hash hold its state (a fan-out's run of subs) */
+    uint64_t hash = 0;
     if (!s)
         return;
     sub = s->ready;
@@ -242,8 +244,12 @@ void pw_subs_flush(pw_subs_t *s)
             pw_subs_sub_free(s, sub);
             continue;
         }
-        pw_ptable_state(s->table, sub->p->jid, &s->st);
-        sub->last_hash = pw_subs_state_hash(&s->st);
+        if (sub->p != last) {
+            pw_ptable_state(s->table, sub->p->jid, &s->st);
+            hash = pw_subs_state_hash(&s->st);
+            last = sub->p;
+        }
+        sub->last_hash = hash;
         if (pw_subs_notify_send(s, sub, NULL, &s->st) != PW_OK) {
             /* try again after the interval, with the next number */
             sub->flags |= SF_DIRTY;
@@ -274,7 +280,7 @@ size_t pw_subs_foreach(pw_subs_t *s, const char *bare,
         v.id = id;
         v.watcher_msisdn = pw_subs_sub_msisdn(sub);
         v.watcher_jid = sub->w->jid;
-        v.network = sub->network->s;
+        v.network = sub->route->network;
         v.kind = pw_subs_kind_name(sub);
         v.created_ms = sub->created_ms;
         v.expires_ms = sub->expires_ms;
@@ -383,5 +389,6 @@ void pw_subs_destroy(pw_subs_t *s)
     pw_map_destroy_values(s->pnodes, free_pnode);
     pw_map_destroy_values(s->wnodes, free);
     pw_map_destroy_values(s->interned, free);
+    pw_xml_text_free(&s->text);
     free(s);
 }

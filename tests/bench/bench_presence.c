@@ -13,6 +13,7 @@
 #include "presence.h"
 #include "pw_subs.h"
 #include "fake_transport.h"
+#include "xmpp/pw_xml_text.h"
 
 /*
  * Usage: bench_presence [N [P [R]]]   (default: N = 1000000 subscriptions over P = 10000
@@ -29,10 +30,13 @@
  *   3. fan-out: every presentity changes state (R times, the clock moved past notify_interval in
  *      between); each change is re-authorized with one roster read and notified to all its
  *      watchers, each notification journaled and acknowledged: notifications/s;
- *   4. baseline: building and sending the same number of bare <notify/> IQs through the same fake
- *      transport, no subscription logic: notifications/s; the ratio fan-out / baseline.
+ *   4. baselines: building and sending the same number of bare <notify/> IQs through the same fake
+ *      transport, no subscription logic: (a) built through libstrophe's object model and sent as
+ *      a stanza, (b) serialized as text (pw_notify_text(), the way the PS sends them) and sent
+ *      with the transport's send_raw: notifications/s; the ratios fan-out / each baseline.
  * Time spent by the fake server and gateway (reading what was sent, building roster results and
- * acks; not the PS's handling of them) is measured apart and reported; the rates include it.
+ * acks — one result stanza reused for every ack, its id changed; not the PS's handling of them)
+ * is measured apart and reported; the rates include it.
  */
 
 #define BATCH_ENQ 300   /* enquiries per loop iteration (the fake keeps at most 1024 stanzas) */
@@ -114,6 +118,24 @@ static void deliver(xmpp_stanza_t *st)
     xmpp_stanza_release(st);
 }
 
+/* A notification the PS sent as text: its IQ's id and to (the harness's own JIDs and ids need
+ * no unescaping). 0 when it is one. */
+static int text_notify(const char *raw, char *id, size_t idcap, char *to, size_t tocap)
+{
+    const char *end = strchr(raw, '>'), *a, *b;
+    if (strncmp(raw, "<iq type=\"set\" ", 15) != 0 || !end || !strstr(end, "<notify "))
+        return -1;
+    a = strstr(raw, " id=\"");
+    b = strstr(raw, " to=\"");
+    if (!a || !b || a > end || b > end)
+        return -1;
+    a += 5;
+    b += 5;
+    snprintf(id, idcap, "%.*s", (int)(strchr(a, '"') - a), a);
+    snprintf(to, tocap, "%.*s", (int)(strchr(b, '"') - b), b);
+    return 0;
+}
+
 /* The fake server and gateway: answer roster gets (items for the presentity's watchers, or only
  * the asking watcher when only is given) and acknowledge notifications; then forget what was
  * sent. Returns the number of notifications acknowledged. */
@@ -123,12 +145,23 @@ static size_t answer_all(size_t only_watcher, int single)
     double t0 = secs(), tcopy;
     /* copy what we need first: delivering may send more */
     struct pend { char id[64]; char to[128]; int roster; } *p = calloc(n ? n : 1, sizeof *p);
+    xmpp_stanza_t *ack = NULL;
     size_t np = 0;
     if (!p)
         die("out of memory");
     for (size_t i = 0; i < n; i++) {
-        xmpp_stanza_t *st = pwfake_transport_sent(fake, i), *el = xmpp_stanza_get_children(st);
-        const char *type = xmpp_stanza_get_type(st), *name = el ? xmpp_stanza_get_name(el) : NULL;
+        const char *raw = pwfake_transport_sent_text(fake, i);
+        xmpp_stanza_t *st, *el;
+        const char *type, *name;
+        if (raw) {
+            if (text_notify(raw, p[np].id, sizeof p[np].id, p[np].to, sizeof p[np].to) == 0)
+                p[np++].roster = 0;
+            continue;
+        }
+        st = pwfake_transport_sent(fake, i);
+        el = xmpp_stanza_get_children(st);
+        type = xmpp_stanza_get_type(st);
+        name = el ? xmpp_stanza_get_name(el) : NULL;
         if (!type || !name || !xmpp_stanza_get_id(st))
             continue;
         if (strcmp(type, "get") == 0 && strcmp(name, "query") == 0) {
@@ -146,25 +179,43 @@ static size_t answer_all(size_t only_watcher, int single)
     pwfake_transport_clear(fake);
     for (size_t i = 0; i < np; i++) {
         double tb = secs();
-        xmpp_stanza_t *res = xmpp_iq_new(ctx, "result", p[i].id);
+        xmpp_stanza_t *res, *q;
+        size_t pres;
+        char jid[64];
+        if (!p[i].roster) {
+            /* an acknowledgement: one result stanza, its id and from changed for each (the
+             * PS reads an answer only during the delivery) */
+            const char *from = ack ? xmpp_stanza_get_from(ack) : NULL;
+            if (!ack) {
+                ack = xmpp_iq_new(ctx, "result", p[i].id);
+                xmpp_stanza_set_to(ack, PS_JID);
+            } else {
+                xmpp_stanza_set_id(ack, p[i].id);
+            }
+            if (!from || strcmp(from, p[i].to) != 0)
+                xmpp_stanza_set_from(ack, p[i].to);
+            acks++;
+            harness_s += secs() - tb;
+            pw_component_deliver(comp, ack);
+            continue;
+        }
+        /* a roster result */
+        res = xmpp_iq_new(ctx, "result", p[i].id);
         xmpp_stanza_set_from(res, p[i].to);
         xmpp_stanza_set_to(res, PS_JID);
-        if (p[i].roster) {
-            xmpp_stanza_t *q = pw_stanza_add_child(res, "query", "jabber:iq:roster");
-            size_t pres = (size_t)atol(p[i].to + 1);
-            char jid[64];
-            for (size_t j = 0; j < (single ? 1 : per_p); j++) {
-                xmpp_stanza_t *it = pw_stanza_add_child(q, "item", NULL);
-                snprintf(jid, sizeof jid, "w%07zu@opa.example", single ? only_watcher : watcher_of(pres, j));
-                xmpp_stanza_set_attribute(it, "jid", jid);
-                xmpp_stanza_set_attribute(it, "subscription", "both");
-            }
-        } else {
-            acks++;
+        q = pw_stanza_add_child(res, "query", "jabber:iq:roster");
+        pres = (size_t)atol(p[i].to + 1);
+        for (size_t j = 0; j < (single ? 1 : per_p); j++) {
+            xmpp_stanza_t *it = pw_stanza_add_child(q, "item", NULL);
+            snprintf(jid, sizeof jid, "w%07zu@opa.example", single ? only_watcher : watcher_of(pres, j));
+            xmpp_stanza_set_attribute(it, "jid", jid);
+            xmpp_stanza_set_attribute(it, "subscription", "both");
         }
         harness_s += secs() - tb; /* building the answer; delivering it is the PS's work */
         deliver(res);
     }
+    if (ack)
+        xmpp_stanza_release(ack);
     free(p);
     harness_s += tcopy;
     return acks;
@@ -279,25 +330,23 @@ static size_t fan_out(const char *show)
     return acks;
 }
 
-static double baseline(size_t n)
+/* The bare notification both baselines send (the i-th one). */
+static void bare_notify(pw_notify_t *nt, size_t i)
 {
-    pw_notify_t nt;
+    snprintf(nt->ref, sizeof nt->ref, "watcher.opa.example/%zu", i);
+    snprintf(nt->watcher_jid, sizeof nt->watcher_jid, "w%07zu@opa.example", i % 100000);
+    nt->seq = (uint32_t)(i % 7 + 1);
+}
+
+/* Baseline (a): built through libstrophe's object model, sent as a stanza. */
+static double baseline(pw_notify_t *nt, size_t n)
+{
     double t0 = secs();
-    memset(&nt, 0, sizeof nt);
-    snprintf(nt.subscription, sizeof nt.subscription, "5b3c1e7a-0d6f-4c55-9a0f-6c51c8b1a2d4");
-    snprintf(nt.proxy, sizeof nt.proxy, "proxy.opa.example");
-    snprintf(nt.presentity, sizeof nt.presentity, "+12020000001");
-    snprintf(nt.presentity_jid, sizeof nt.presentity_jid, "u000001@opb.example");
-    nt.has_state = 1;
-    nt.state.available = 1;
-    snprintf(nt.state.show, sizeof nt.state.show, "away");
     for (size_t i = 0; i < n; i++) {
         xmpp_stanza_t *iq = xmpp_iq_new(ctx, "set", NULL), *el;
         char id[32];
-        snprintf(nt.ref, sizeof nt.ref, "watcher.opa.example/%zu", i);
-        snprintf(nt.watcher_jid, sizeof nt.watcher_jid, "w%07zu@opa.example", i % 100000);
-        nt.seq = (uint32_t)(i % 7 + 1);
-        el = pw_notify_build(ctx, &nt);
+        bare_notify(nt, i);
+        el = pw_notify_build(ctx, nt);
         xmpp_stanza_set_id(iq, pw_component_new_id(comp, id, sizeof id));
         xmpp_stanza_set_to(iq, GW_JID);
         xmpp_stanza_add_child(iq, el);
@@ -312,11 +361,53 @@ static double baseline(size_t n)
     return (double)n / (secs() - t0);
 }
 
+/* Baseline (b): serialized as text (the IQ around pw_notify_text()), sent with send_raw. */
+static double baseline_text(pw_notify_t *nt, size_t n)
+{
+    pw_transport_t *tr = pwfake_transport_base(fake);
+    pw_xml_text_t x = { NULL, 0, 0, 0 };
+    double t0 = secs();
+    for (size_t i = 0; i < n; i++) {
+        char id[32];
+        bare_notify(nt, i);
+        pw_xml_text_reset(&x);
+        pw_xml_text_open(&x, "iq");
+        pw_xml_text_attr(&x, "type", "set");
+        pw_xml_text_attr(&x, "id", pw_component_new_id(comp, id, sizeof id));
+        pw_xml_text_attr(&x, "to", GW_JID);
+        pw_xml_text_attr(&x, "from", PS_JID);
+        pw_xml_text_start_end(&x);
+        if (pw_notify_text(nt, &x) != PW_OK)
+            die("baseline text");
+        pw_xml_text_close(&x, "iq");
+        if (x.failed || tr->ops->send_raw(tr, x.buf, x.len) != PW_OK)
+            die("baseline send_raw");
+        if (pwfake_transport_sent_count(fake) >= 1000)
+            pwfake_transport_clear(fake);
+    }
+    pwfake_transport_clear(fake);
+    pw_xml_text_free(&x);
+    return (double)n / (secs() - t0);
+}
+
+static void baseline_notify(pw_notify_t *nt)
+{
+    memset(nt, 0, sizeof *nt);
+    snprintf(nt->subscription, sizeof nt->subscription, "5b3c1e7a-0d6f-4c55-9a0f-6c51c8b1a2d4");
+    snprintf(nt->proxy, sizeof nt->proxy, "proxy.opa.example");
+    snprintf(nt->presentity, sizeof nt->presentity, "+12020000001");
+    snprintf(nt->presentity_jid, sizeof nt->presentity_jid, "u000001@opb.example");
+    nt->has_state = 1;
+    nt->state.available = 1;
+    snprintf(nt->state.show, sizeof nt->state.show, "away");
+}
+
 int main(int argc, char **argv)
 {
     size_t heap0, heap1;
     long rss0, rss1;
-    double t0, create_s, fan_s, h0, base_rate, fan_rate;
+    double t0, create_s, fan_s, h0, base_rate, text_rate, fan_rate;
+    pw_notify_t nt;
     size_t acks = 0, rounds;
     pw_subs_stats_t st;
     char cmd[600];
@@ -364,9 +455,15 @@ int main(int argc, char **argv)
     printf("fan-out: %.0f notifications/s (%zu in %.1f s; %llu roster reads; %.1f s of it in the fake "
            "server and gateway; %.0f/s without it)\n", fan_rate, acks, fan_s,
            (unsigned long long)st.roster_reads, h0, (double)acks / (fan_s - h0));
-    base_rate = baseline(acks);
-    printf("baseline: %.0f bare notify stanzas/s built and sent through the same fake transport\n", base_rate);
-    printf("ratio: fan-out / baseline = %.2f\n", fan_rate / base_rate);
+    baseline_notify(&nt);
+    base_rate = baseline(&nt, acks);
+    text_rate = baseline_text(&nt, acks);
+    printf("baseline (a): %.0f bare notify stanzas/s built through libstrophe's object model and sent "
+           "through the same fake transport\n", base_rate);
+    printf("baseline (b): %.0f bare notify stanzas/s serialized as text and sent with send_raw through "
+           "the same fake transport\n", text_rate);
+    printf("ratio: fan-out / baseline (a) = %.2f; fan-out / baseline (b) = %.2f\n", fan_rate / base_rate,
+           fan_rate / text_rate);
 
     pw_presence_destroy(ps);
     pw_component_destroy(comp);

@@ -117,6 +117,95 @@ Test(presence_persist, subscriptions_come_back_with_their_expiry_and_expired_one
     pwfake_presence_stop(&pd);
 }
 
+typedef struct numbers {
+    char id[4][64], msisdn[4][32];
+    size_t n;
+} numbers_t;
+
+static int numbers_cb(const pw_subs_view_t *v, void *arg)
+{
+    numbers_t *s = arg;
+    if (s->n < 4) {
+        snprintf(s->id[s->n], sizeof s->id[s->n], "%s", v->id);
+        snprintf(s->msisdn[s->n], sizeof s->msisdn[s->n], "%s", v->watcher_msisdn);
+    }
+    s->n++;
+    return 0;
+}
+
+/* The watcher's MSISDN of subscription id in a listing ("" when absent). */
+static const char *msisdn_of(const numbers_t *s, const char *id)
+{
+    for (size_t i = 0; i < s->n && i < 4; i++) {
+        if (strcmp(s->id[i], id) == 0)
+            return s->msisdn[i];
+    }
+    return "";
+}
+
+/* The presentity= of the notification of subscription id among those sent ("" when none). */
+static const char *notified_presentity(const char *id)
+{
+    for (size_t i = 0; i < pwfake_presence_notify_count(&pd); i++) {
+        xmpp_stanza_t *el = pwfake_presence_notify_el(pwfake_presence_notify(&pd, i, NULL));
+        const char *p = xmpp_stanza_get_attribute(el, "presentity");
+        if (strcmp(xmpp_stanza_get_attribute(el, "subscription"), id) == 0)
+            return p ? p : "";
+    }
+    return "";
+}
+
+/* One watcher JID and one presentity JID under different MSISDNs in two enquiries: each
+ * subscription keeps its own numbers (the nodes share the first ones), also after a restart. */
+static void notify_both(void)
+{
+    pwfake_transport_clear(pd.fake);
+    pwfake_presence_bob(&pd, "away");
+    pwfake_presence_roster(&pd, PWFAKE_PRESENCE_BOTH);
+    pwfake_presence_run(&pd, 0);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 2);
+}
+
+Test(presence_persist, subscriptions_of_one_jid_under_other_numbers_keep_their_own)
+{
+    char first[64], second[64];
+    numbers_t before, after;
+
+    pwfake_presence_start(&pd, NULL);
+    pwfake_presence_grant(&pd, "opb.example", 2);
+    pwfake_presence_subscribe(&pd, "n1", "changes", PWFAKE_PRESENCE_BOTH);
+    pwfake_presence_subscription(&pd, "n1", first, sizeof first);
+    pwfake_presence_deliver(&pd, "<iq type='set' id='n2' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+               "<enquiry xmlns='urn:peerwatch:chain:0' ref='n2' kind='changes' duration='60' "
+               "proxy='proxy.opa.example' presentity='+12025550199' presentity-jid='bob@opb.example' "
+               "watcher-msisdn='+447700900099' watcher-jid='alice@opa.example' watcher-network='opa.example'/></iq>");
+    pwfake_presence_roster(&pd, PWFAKE_PRESENCE_BOTH);
+    pwfake_presence_run(&pd, 0);
+    pwfake_presence_subscription(&pd, "n2", second, sizeof second);
+    memset(&before, 0, sizeof before);
+    pw_subs_foreach(pw_presence_subs(pd.ps), "bob@opb.example", numbers_cb, &before);
+    cr_assert_eq(before.n, 2);
+    cr_assert_str_eq(msisdn_of(&before, first), "+447700900001");
+    cr_assert_str_eq(msisdn_of(&before, second), "+447700900099");
+    notify_both();
+    cr_assert_str_eq(notified_presentity(first), "+12025550123");
+    cr_assert_str_eq(notified_presentity(second), "+12025550199");
+    pwfake_presence_ack(&pd, pwfake_presence_notify(&pd, 0, NULL));
+    pwfake_presence_ack(&pd, pwfake_presence_notify(&pd, 1, NULL));
+
+    restart(2000);
+    memset(&after, 0, sizeof after);
+    pw_subs_foreach(pw_presence_subs(pd.ps), "bob@opb.example", numbers_cb, &after);
+    cr_assert_eq(after.n, 2);
+    cr_assert_str_eq(msisdn_of(&after, first), "+447700900001");
+    cr_assert_str_eq(msisdn_of(&after, second), "+447700900099");
+    pwfake_presence_grant(&pd, "opb.example", 2);
+    notify_both();
+    cr_assert_str_eq(notified_presentity(first), "+12025550123");
+    cr_assert_str_eq(notified_presentity(second), "+12025550199");
+    pwfake_presence_stop(&pd);
+}
+
 Test(presence_persist, an_acknowledged_subscription_is_on_disk_a_stopped_one_is_gone)
 {
     char a[64], b[64];

@@ -230,6 +230,66 @@ Test(store, compaction_keeps_exactly_the_live_records)
     pw_map_destroy(a.data);
 }
 
+static size_t app_count(void *arg)
+{
+    const app_t *a = arg;
+    return pw_map_count(a->data);
+}
+
+/* The owner keeps the keys (pw_store_keys_by_owner): the same records, deletions and compaction. */
+Test(store, an_owner_counting_the_keys_gets_the_same_journal)
+{
+    app_t a;
+    pw_store_t *s;
+    char key[32], val[32], path[256];
+    long one, after;
+    FILE *f;
+
+    cr_assert_eq(pw_map_create(&a.data), PW_OK);
+    cr_assert_eq(pw_store_open(&s, dir, "subs", load_app, rewrite_app, &a), PW_OK);
+    pw_store_keys_by_owner(s, app_count);
+    for (int round = 0; round < 4; round++) {
+        for (int i = 0; i < 1000; i++) {
+            void *old = NULL;
+            snprintf(key, sizeof key, "k%d", i);
+            snprintf(val, sizeof val, "v%d-%d", i, round);
+            pw_map_put(a.data, key, strdup(val), &old);
+            free(old);
+            cr_assert_eq(pw_store_put(s, key, val), PW_OK);
+        }
+        if (round == 0) {
+            cr_assert_eq(pw_store_commit(s), PW_OK);
+            journal_path(path, sizeof path);
+            f = fopen(path, "r");
+            fseek(f, 0, SEEK_END);
+            one = ftell(f);
+            fclose(f);
+        }
+    }
+    free(pw_map_remove(a.data, "k5"));
+    cr_assert_eq(pw_store_del(s, "k5"), PW_OK);
+    cr_assert_eq(pw_store_del(s, "never-put"), PW_OK); /* written, ignored when loading */
+    cr_assert_eq(pw_store_count(s), 999);
+    cr_assert_eq(pw_store_commit(s), PW_OK); /* 4002 records for 999 live: compacts */
+    f = fopen(path, "r");
+    fseek(f, 0, SEEK_END);
+    after = ftell(f);
+    fclose(f);
+    cr_assert(after < one, "compacted to the 999 live records (%ld bytes; 1000 records: %ld)", after, one);
+    pw_store_close(s);
+    pw_map_foreach(a.data, free_it, NULL);
+    pw_map_destroy(a.data);
+    cr_assert_eq(pw_map_create(&a.data), PW_OK);
+    cr_assert_eq(pw_store_open(&s, dir, "subs", load_app, rewrite_app, &a), PW_OK);
+    cr_assert_eq(pw_map_count(a.data), 999);
+    cr_assert_null(pw_map_get(a.data, "k5"));
+    cr_assert_null(pw_map_get(a.data, "never-put"));
+    cr_assert_str_eq(pw_map_get(a.data, "k7"), "v7-3");
+    pw_store_close(s);
+    pw_map_foreach(a.data, free_it, NULL);
+    pw_map_destroy(a.data);
+}
+
 Test(store, a_failing_disk_keeps_records_buffered_until_it_recovers)
 {
     loaded_t l = { 0 };

@@ -348,6 +348,49 @@ xmpp_stanza_t *pw_notify_build(xmpp_ctx_t *ctx, const pw_notify_t *n)
     return n->has_state ? adopt(el, pw_state_build(ctx, &n->state)) : el;
 }
 
+static void text_optional(pw_xml_text_t *x, const char *name, const char *value)
+{
+    if (value[0])
+        pw_xml_text_attr(x, name, value);
+}
+
+pw_status_t pw_notify_text(const pw_notify_t *n, pw_xml_text_t *x)
+{
+    char seq[16];
+    pw_xml_text_open(x, "notify");
+    pw_xml_text_attr(x, "xmlns", PW_NS_CHAIN);
+    pw_xml_text_attr(x, "subscription", n->subscription);
+    pw_xml_text_attr(x, "ref", n->ref);
+    pw_xml_text_attr(x, "proxy", n->proxy);
+    pw_xml_text_attr(x, "watcher-jid", n->watcher_jid);
+    text_optional(x, "presentity", n->presentity);
+    text_optional(x, "presentity-jid", n->presentity_jid);
+    snprintf(seq, sizeof seq, "%u", (unsigned)n->seq);
+    pw_xml_text_attr(x, "seq", seq);
+    text_optional(x, "ended", n->ended);
+    if (!n->has_state) {
+        pw_xml_text_empty_end(x);
+        return x->failed ? PW_ENOMEM : PW_OK;
+    }
+    pw_xml_text_start_end(x);
+    pw_xml_text_open(x, "state");
+    pw_xml_text_attr(x, "xmlns", PW_NS);
+    pw_xml_text_attr(x, "available", n->state.available ? "true" : "false");
+    if (n->state.available && n->state.show[0])
+        pw_xml_text_attr(x, "show", n->state.show);
+    if (n->state.status[0]) {
+        pw_xml_text_start_end(x);
+        pw_xml_text_raw(x, "<status>", 8);
+        pw_xml_text_chars(x, n->state.status);
+        pw_xml_text_close(x, "status");
+        pw_xml_text_close(x, "state");
+    } else {
+        pw_xml_text_empty_end(x);
+    }
+    pw_xml_text_close(x, "notify");
+    return x->failed ? PW_ENOMEM : PW_OK;
+}
+
 xmpp_stanza_t *pw_notify_iq(xmpp_ctx_t *ctx, const pw_notify_t *n, const char *to)
 {
     return adopt(iq_set(ctx, to), pw_notify_build(ctx, n));

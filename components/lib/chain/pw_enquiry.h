@@ -10,6 +10,7 @@
 #include "address/pw_jid.h"
 #include "address/pw_msisdn.h"
 #include "xmpp/pw_stanza.h"
+#include "xmpp/pw_xml_text.h"
 
 /** Namespace of the inter-component chain. */
 #define PW_NS_CHAIN "urn:peerwatch:chain:0"
@@ -202,6 +203,15 @@ pw_status_t pw_notify_parse(xmpp_stanza_t *el, pw_notify_t *out, char *why, size
  * @return a new element the caller releases, or NULL
  */
 xmpp_stanza_t *pw_notify_build(xmpp_ctx_t *ctx, const pw_notify_t *n);
+
+/**
+ * Write the <notify/> element pw_notify_build() builds as XML text instead (no object tree):
+ * the same attributes and <state/>, escaped (pw_xml_text.h).
+ * @param n the notification
+ * @param x the text it is appended to
+ * @return PW_OK, or PW_ENOMEM (x->failed)
+ */
+pw_status_t pw_notify_text(const pw_notify_t *n, pw_xml_text_t *x);
 
 /**
  * Build an IQ set carrying the notification, addressed to 'to'.

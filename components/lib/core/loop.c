@@ -215,6 +215,11 @@ int pw_timer_active(const pw_timer_t *timer)
     return timer->heap_index != SIZE_MAX;
 }
 
+uint64_t pw_timer_due(const pw_timer_t *timer)
+{
+    return timer->due_ms;
+}
+
 size_t pw_loop_timer_count(const pw_loop_t *loop)
 {
     return loop->heap_len;

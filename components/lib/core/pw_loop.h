@@ -92,6 +92,12 @@ void pw_timer_stop(pw_loop_t *loop, pw_timer_t *timer);
 /** @return non-zero when the timer is started and has not yet fired */
 int pw_timer_active(const pw_timer_t *timer);
 
+/**
+ * @param timer a started timer
+ * @return the loop time (ms) it is due at (meaningless when it is not started)
+ */
+uint64_t pw_timer_due(const pw_timer_t *timer);
+
 /** @return the number of started timers (for tests and statistics) */
 size_t pw_loop_timer_count(const pw_loop_t *loop);
 

@@ -60,8 +60,18 @@ pw_status_t pw_store_del(pw_store_t *s, const char *key);
  */
 pw_status_t pw_store_commit(pw_store_t *s);
 
-/** @return the number of live keys */
+/** @return the number of live keys (the owner's count after pw_store_keys_by_owner()) */
 size_t pw_store_count(const pw_store_t *s);
+
+/**
+ * Let the owner keep track of which keys are live, after pw_store_open() has loaded them: the
+ * store drops its own set of live keys (a copy of every key); from then on pw_store_del() writes
+ * its record whatever the key (a deletion of a key that is not live is ignored at loading, so the
+ * owner need not check), and pw_store_count() (the compaction's measure) asks live_count.
+ * @param s the store, or NULL (nothing done)
+ * @param live_count returns the number of live keys; called with the arg given at opening
+ */
+void pw_store_keys_by_owner(pw_store_t *s, size_t (*live_count)(void *arg));
 
 /** @return non-zero when records wait for pw_store_commit() */
 int pw_store_pending(const pw_store_t *s);

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,9 @@
 struct pw_store {
     char path[4096], tmp_path[4096], dir[4096];
     int fd;
-    pw_map_t *live;            /* key -> (void *)1 */
+    pw_map_t *live;            /* key -> (void *)1; NULL once the owner counts the keys */
+    size_t (*owner_count)(void *arg); /* the owner's count of live keys (pw_store_keys_by_owner) */
+    EVP_MD *sha256;            /* fetched once: the check of every line */
     size_t records;            /* lines in the journal */
     char *buf;                 /* buffered lines */
     size_t len, cap;
@@ -34,10 +37,11 @@ struct pw_store {
     void *arg;
 };
 
-static void check_of(const char *line, size_t len, char out[CHECK_HEX + 1])
+static void check_of(const pw_store_t *s, const char *line, size_t len, char out[CHECK_HEX + 1])
 {
     unsigned char md[SHA256_DIGEST_LENGTH];
-    SHA256((const unsigned char *)line, len, md);
+    if (!s->sha256 || !EVP_Digest(line, len, md, NULL, s->sha256, NULL))
+        SHA256((const unsigned char *)line, len, md);
     pw_text_hex(md, CHECK_HEX / 2, out);
 }
 
@@ -54,11 +58,18 @@ static int text_ok(const char *s, size_t max)
 static pw_status_t append_line(pw_store_t *s, char op, const char *key, const char *value)
 {
     char line[LINE_MAX_BYTES], check[CHECK_HEX + 1];
-    int n = snprintf(line, sizeof line, "%c\t%s\t%s\t", op, key, value ? value : "");
-    size_t need;
-    if (n < 0 || (size_t)n >= sizeof line - CHECK_HEX - 2)
+    size_t lk = strlen(key), lv = value ? strlen(value) : 0, n = lk + lv + 4, need;
+    if (n >= sizeof line - CHECK_HEX - 2)
         return PW_ERANGE;
-    check_of(line, (size_t)n - 1, check);
+    /* op TAB key TAB value TAB (as "%c\t%s\t%s\t") */
+    line[0] = op;
+    line[1] = '\t';
+    memcpy(line + 2, key, lk);
+    line[2 + lk] = '\t';
+    if (lv)
+        memcpy(line + 3 + lk, value, lv);
+    line[3 + lk + lv] = '\t';
+    check_of(s, line, (size_t)n - 1, check);
     need = (size_t)n + CHECK_HEX + 1;
     if (pw_array_grow(&s->buf, &s->cap, s->len + need, 1, 65536) != PW_OK)
         return PW_ENOMEM;
@@ -77,7 +88,7 @@ pw_status_t pw_store_put(pw_store_t *s, const char *key, const char *value)
     if (s->failing && s->len > 16 * 1024 * 1024)
         return PW_EIO;
     rc = append_line(s, 'P', key, value);
-    if (rc == PW_OK)
+    if (rc == PW_OK && s->live)
         rc = pw_map_put(s->live, key, (void *)1, NULL);
     if (rc == PW_OK)
         s->records++;
@@ -89,11 +100,12 @@ pw_status_t pw_store_del(pw_store_t *s, const char *key)
     pw_status_t rc;
     if (!key || !*key || !text_ok(key, PW_STORE_KEY_MAX))
         return PW_EINVAL;
-    if (!pw_map_get(s->live, key))
+    if (s->live && !pw_map_get(s->live, key))
         return PW_OK;
     rc = append_line(s, 'D', key, NULL);
     if (rc == PW_OK) {
-        pw_map_remove(s->live, key);
+        if (s->live)
+            pw_map_remove(s->live, key);
         s->records++;
     }
     return rc;
@@ -132,7 +144,7 @@ static pw_status_t compact(pw_store_t *s)
     size_t old_len = s->len, old_cap = s->cap, old_records = s->records;
     int fd;
 
-    if (pw_map_create(&s->live) != PW_OK) {
+    if (old_live && pw_map_create(&s->live) != PW_OK) {
         s->live = old_live;
         return PW_ENOMEM;
     }
@@ -154,7 +166,8 @@ static pw_status_t compact(pw_store_t *s)
     if (rc != PW_OK) {
         /* keep going on the old journal */
         unlink(s->tmp_path);
-        pw_map_destroy(s->live);
+        if (old_live)
+            pw_map_destroy(s->live);
         free(s->buf);
         s->live = old_live;
         s->buf = old_buf;
@@ -178,7 +191,7 @@ static pw_status_t compact(pw_store_t *s)
 
 pw_status_t pw_store_commit(pw_store_t *s)
 {
-    size_t live = pw_map_count(s->live);
+    size_t live = pw_store_count(s);
     if (s->rewrite && s->records > 2 * live && s->records - live >= 1024) {
         /* buffered records are live ones too: the rewrite re-emits them */
         if (compact(s) == PW_OK) {
@@ -207,7 +220,16 @@ pw_status_t pw_store_commit(pw_store_t *s)
 
 size_t pw_store_count(const pw_store_t *s)
 {
-    return pw_map_count(s->live);
+    return s->live ? pw_map_count(s->live) : s->owner_count(s->arg);
+}
+
+void pw_store_keys_by_owner(pw_store_t *s, size_t (*live_count)(void *arg))
+{
+    if (!s || !live_count)
+        return;
+    pw_map_destroy(s->live);
+    s->live = NULL;
+    s->owner_count = live_count;
 }
 
 int pw_store_pending(const pw_store_t *s)
@@ -247,7 +269,7 @@ static pw_status_t parse_line(char *line, size_t len, pw_store_t *s, replay_t *r
     t3 = line + len - CHECK_HEX - 1;
     if (*t3 != '\t')
         return PW_ECORRUPT;
-    check_of(line, (size_t)(t3 - line), check);
+    check_of(s, line, (size_t)(t3 - line), check);
     sum = t3 + 1;
     if (memcmp(sum, check, CHECK_HEX) != 0)
         return PW_ECORRUPT;
@@ -330,6 +352,7 @@ pw_status_t pw_store_open(pw_store_t **out, const char *dir, const char *name, p
     if (!s)
         return PW_ENOMEM;
     s->fd = -1;
+    s->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
     s->rewrite = rewrite;
     s->arg = arg;
     snprintf(s->dir, sizeof s->dir, "%s", dir);
@@ -377,6 +400,7 @@ void pw_store_close(pw_store_t *s)
     if (s->fd >= 0)
         close(s->fd);
     pw_map_destroy(s->live);
+    EVP_MD_free(s->sha256);
     free(s->buf);
     free(s);
 }

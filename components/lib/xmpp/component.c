@@ -13,6 +13,7 @@
 #include "core/pw_log.h"
 #include "core/pw_map.h"
 #include "core/pw_sdnotify.h"
+#include "xmpp/pw_xml_text.h"
 
 #define NS_DISCO_INFO "http://jabber.org/protocol/disco#info"
 #define NS_DISCO_ITEMS "http://jabber.org/protocol/disco#items"
@@ -88,6 +89,7 @@ struct pw_component {
     void *on_link_arg;
 
     pw_map_t *pending; /* id -> pending_iq_t */
+    pw_xml_text_t text; /* scratch: pw_component_send_iq_text()'s stanza */
     uint64_t next_id;
     char id_prefix[12];
 };
@@ -239,6 +241,7 @@ void pw_component_destroy(pw_component_t *c)
     free(c->disco_category);
     free(c->disco_type);
     free(c->disco_name);
+    pw_xml_text_free(&c->text);
     free(c);
 }
 
@@ -472,36 +475,21 @@ static void on_iq_timeout(pw_timer_t *timer, void *arg)
     finish_pending(p, PW_IQ_TIMEOUT, NULL);
 }
 
-pw_status_t pw_component_send_iq(pw_component_t *c, xmpp_stanza_t *iq, uint64_t timeout_ms,
-                                 pw_iq_result_cb cb, void *arg)
-{
-    return pw_component_send_iq_keyed(c, iq, timeout_ms, cb, arg, arg);
-}
-
-pw_status_t pw_component_send_iq_keyed(pw_component_t *c, xmpp_stanza_t *iq, uint64_t timeout_ms,
-                                       pw_iq_result_cb cb, void *arg, void *cancel_key)
+/* Register a request about to be sent: its answer (or timeout) will call cb. *out is the
+ * pending IQ (the map owns it; pending_drop() when the request could not be sent). */
+static pw_status_t pending_add(pw_component_t *c, const char *id, const char *to, uint64_t timeout_ms,
+                               pw_iq_result_cb cb, void *arg, void *cancel_key, pending_iq_t **out)
 {
     pw_status_t rc = PW_OK;
     pending_iq_t *p = NULL;
-    const char *to = xmpp_stanza_get_to(iq), *id;
 
-    if (!to || !cb)
-        return PW_EINVAL;
-    if (!c->online)
-        return PW_ECLOSED;
+    *out = NULL;
+    if (pw_map_get(c->pending, id))
+        return PW_EEXIST;
     p = calloc(1, sizeof *p);
     if (!p)
         return PW_ENOMEM;
-    id = xmpp_stanza_get_id(iq);
-    if (!id || !*id || strlen(id) >= sizeof p->id) {
-        xmpp_stanza_set_id(iq, pw_component_new_id(c, p->id, sizeof p->id));
-    } else {
-        snprintf(p->id, sizeof p->id, "%s", id);
-    }
-    if (pw_map_get(c->pending, p->id)) {
-        rc = PW_EEXIST;
-        goto done;
-    }
+    snprintf(p->id, sizeof p->id, "%s", id);
     p->c = c;
     p->cb = cb;
     p->arg = arg;
@@ -516,17 +504,104 @@ pw_status_t pw_component_send_iq_keyed(pw_component_t *c, xmpp_stanza_t *iq, uin
         goto done;
     pw_timer_init(&p->timer, on_iq_timeout, p);
     rc = pw_timer_start(c->loop, &p->timer, timeout_ms ? timeout_ms : c->iq_timeout_ms);
-    if (rc == PW_OK)
-        rc = pw_component_send(c, iq);
-    if (rc != PW_OK) {
-        pw_timer_stop(c->loop, &p->timer);
+    if (rc != PW_OK)
         pw_map_remove(c->pending, p->id);
-    }
 done:
-    if (rc != PW_OK && p) {
+    if (rc != PW_OK) {
         free(p->to);
         free(p);
+        return rc;
     }
+    *out = p;
+    return PW_OK;
+}
+
+/* Undo pending_add() for a request that could not be sent (no callback). */
+static void pending_drop(pw_component_t *c, pending_iq_t *p)
+{
+    pw_timer_stop(c->loop, &p->timer);
+    pw_map_remove(c->pending, p->id);
+    free(p->to);
+    free(p);
+}
+
+pw_status_t pw_component_send_iq(pw_component_t *c, xmpp_stanza_t *iq, uint64_t timeout_ms,
+                                 pw_iq_result_cb cb, void *arg)
+{
+    return pw_component_send_iq_keyed(c, iq, timeout_ms, cb, arg, arg);
+}
+
+pw_status_t pw_component_send_iq_keyed(pw_component_t *c, xmpp_stanza_t *iq, uint64_t timeout_ms,
+                                       pw_iq_result_cb cb, void *arg, void *cancel_key)
+{
+    pw_status_t rc;
+    pending_iq_t *p = NULL;
+    const char *to = xmpp_stanza_get_to(iq), *id;
+    char fresh[sizeof p->id];
+
+    if (!to || !cb)
+        return PW_EINVAL;
+    if (!c->online)
+        return PW_ECLOSED;
+    id = xmpp_stanza_get_id(iq);
+    if (!id || !*id || strlen(id) >= sizeof fresh) {
+        xmpp_stanza_set_id(iq, pw_component_new_id(c, fresh, sizeof fresh));
+        id = fresh;
+    }
+    rc = pending_add(c, id, to, timeout_ms, cb, arg, cancel_key, &p);
+    if (rc == PW_OK && (rc = pw_component_send(c, iq)) != PW_OK)
+        pending_drop(c, p);
+    return rc;
+}
+
+/* A whole stanza as text to the transport: through its send_raw, or parsed back into a stanza
+ * for a transport without one. */
+static pw_status_t send_text(pw_component_t *c, const char *text, size_t len)
+{
+    xmpp_stanza_t *st;
+    pw_status_t rc;
+    if (c->transport->ops->send_raw)
+        return c->transport->ops->send_raw(c->transport, text, len);
+    st = xmpp_stanza_new_from_string(c->ctx, text);
+    if (!st)
+        return PW_ENOMEM;
+    rc = c->transport->ops->send(c->transport, st);
+    xmpp_stanza_release(st);
+    return rc;
+}
+
+pw_status_t pw_component_send_iq_text(pw_component_t *c, const char *to, const char *payload,
+                                      uint64_t timeout_ms, pw_iq_result_cb cb, void *arg)
+{
+    pw_status_t rc;
+    pending_iq_t *p = NULL;
+    pw_xml_text_t *x = &c->text;
+    char id[sizeof p->id];
+
+    if (!to || !payload || !cb)
+        return PW_EINVAL;
+    if (!c->online)
+        return PW_ECLOSED;
+    pw_component_new_id(c, id, sizeof id);
+    pw_xml_text_reset(x);
+    pw_xml_text_open(x, "iq");
+    pw_xml_text_attr(x, "type", "set");
+    pw_xml_text_attr(x, "id", id);
+    pw_xml_text_attr(x, "to", to);
+    pw_xml_text_attr(x, "from", c->jid);
+    pw_xml_text_start_end(x);
+    pw_xml_text_raw(x, payload, strlen(payload));
+    pw_xml_text_close(x, "iq");
+    if (x->failed)
+        return PW_ENOMEM;
+    rc = pending_add(c, id, to, timeout_ms, cb, arg, arg, &p);
+    if (rc != PW_OK)
+        return rc;
+    rc = send_text(c, x->buf, x->len);
+    if (rc != PW_OK)
+        pending_drop(c, p);
+    else
+        pw_counter_inc(c->figures.sent[0]); /* stanza_kinds[0]: iq */
     return rc;
 }
 

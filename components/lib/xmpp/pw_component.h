@@ -32,6 +32,9 @@ typedef struct pw_transport_ops {
     void (*stop)(pw_transport_t *t);
     /** Free the transport (called by pw_component_destroy()). */
     void (*destroy)(pw_transport_t *t);
+    /** Queue a stanza serialized already (len bytes of XML text, one whole stanza); the
+     *  transport copies what it keeps. */
+    pw_status_t (*send_raw)(pw_transport_t *t, const char *text, size_t len);
 } pw_transport_ops_t;
 
 /** The base every transport starts with. */
@@ -245,6 +248,19 @@ pw_status_t pw_component_answer_iq_later(pw_component_t *c, xmpp_stanza_t *respo
  *         changes whenever the component may have missed stanzas sent to it (a reconnection)
  */
 unsigned long pw_component_link_count(const pw_component_t *c);
+
+/**
+ * pw_component_send_iq() for an IQ set whose payload is XML text already (no libstrophe object
+ * tree is built): <iq type="set" id=ID to=TO from=JID>payload</iq> goes out through the
+ * transport's send_raw, with a new id; its answer is handled as pw_component_send_iq()'s.
+ * @param to the address ('to'), escaped here
+ * @param payload one whole element as XML text (escaped by its writer, see pw_xml_text.h)
+ * @param timeout_ms 0 for the component's default
+ * @param cb called exactly once (not from within this call) unless this call fails
+ * @return PW_OK; PW_ECLOSED while the transport is down; PW_EINVAL; PW_ENOMEM
+ */
+pw_status_t pw_component_send_iq_text(pw_component_t *c, const char *to, const char *payload,
+                                      uint64_t timeout_ms, pw_iq_result_cb cb, void *arg);
 
 /**
  * Cancel the pending IQs whose callback argument (or cancel key) is arg (e.g. before freeing arg): their

@@ -268,6 +268,16 @@ static pw_status_t strophe_send(pw_transport_t *base, xmpp_stanza_t *stanza)
     return PW_OK;
 }
 
+static pw_status_t strophe_send_raw(pw_transport_t *base, const char *text, size_t len)
+{
+    strophe_transport_t *t = (strophe_transport_t *)base;
+    if (!t->up || !t->conn)
+        return PW_ECLOSED;
+    xmpp_send_raw(t->conn, text, len);
+    pw_loop_wakeup(t->loop);
+    return PW_OK;
+}
+
 static void strophe_stop(pw_transport_t *base)
 {
     strophe_transport_t *t = (strophe_transport_t *)base;
@@ -304,7 +314,7 @@ static void strophe_destroy(pw_transport_t *base)
 }
 
 static const pw_transport_ops_t strophe_ops = {
-    strophe_start, strophe_send, strophe_stop, strophe_destroy,
+    strophe_start, strophe_send, strophe_stop, strophe_destroy, strophe_send_raw,
 };
 
 pw_status_t pw_transport_strophe_create(pw_transport_t **out, pw_loop_t *loop, xmpp_ctx_t *ctx,

@@ -2,6 +2,7 @@
 #include "fake_transport.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #define FAKE_MAX_SENT 1024
 
@@ -9,6 +10,7 @@ struct pwfake_transport {
     pw_transport_t base;
     xmpp_ctx_t *ctx;
     xmpp_stanza_t *sent[FAKE_MAX_SENT];
+    char *raw[FAKE_MAX_SENT]; /* a stanza sent as text, parsed into sent[] when first read */
     size_t nsent;
     int started, stopped;
 };
@@ -28,6 +30,22 @@ static pw_status_t fake_send(pw_transport_t *t, xmpp_stanza_t *stanza)
     return PW_OK;
 }
 
+static pw_status_t fake_send_raw(pw_transport_t *t, const char *text, size_t len)
+{
+    pwfake_transport_t *f = (pwfake_transport_t *)t;
+    char *copy;
+    if (f->nsent == FAKE_MAX_SENT)
+        return PW_EFULL;
+    copy = malloc(len + 1);
+    if (!copy)
+        return PW_ENOMEM;
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    f->sent[f->nsent] = NULL;
+    f->raw[f->nsent++] = copy;
+    return PW_OK;
+}
+
 static void fake_stop(pw_transport_t *t)
 {
     ((pwfake_transport_t *)t)->stopped = 1;
@@ -40,7 +58,7 @@ static void fake_destroy(pw_transport_t *t)
     free(f);
 }
 
-static const pw_transport_ops_t fake_ops = { fake_start, fake_send, fake_stop, fake_destroy };
+static const pw_transport_ops_t fake_ops = { fake_start, fake_send, fake_stop, fake_destroy, fake_send_raw };
 
 pwfake_transport_t *pwfake_transport_create(xmpp_ctx_t *ctx)
 {
@@ -61,18 +79,37 @@ int pwfake_transport_stopped(const pwfake_transport_t *f) { return f->stopped; }
 
 xmpp_stanza_t *pwfake_transport_sent(const pwfake_transport_t *f, size_t i)
 {
-    return i < f->nsent ? f->sent[i] : NULL;
+    pwfake_transport_t *m = (pwfake_transport_t *)f; /* the parse is a cache: f is not const */
+    if (i >= f->nsent)
+        return NULL;
+    if (!m->sent[i] && m->raw[i]) {
+        m->sent[i] = xmpp_stanza_new_from_string(m->ctx, m->raw[i]);
+        if (m->sent[i]) {
+            free(m->raw[i]);
+            m->raw[i] = NULL;
+        }
+    }
+    return m->sent[i];
 }
 
 xmpp_stanza_t *pwfake_transport_last(const pwfake_transport_t *f)
 {
-    return f->nsent ? f->sent[f->nsent - 1] : NULL;
+    return f->nsent ? pwfake_transport_sent(f, f->nsent - 1) : NULL;
+}
+
+const char *pwfake_transport_sent_text(const pwfake_transport_t *f, size_t i)
+{
+    return i < f->nsent ? f->raw[i] : NULL;
 }
 
 void pwfake_transport_clear(pwfake_transport_t *f)
 {
-    for (size_t i = 0; i < f->nsent; i++)
-        xmpp_stanza_release(f->sent[i]);
+    for (size_t i = 0; i < f->nsent; i++) {
+        if (f->sent[i])
+            xmpp_stanza_release(f->sent[i]);
+        free(f->raw[i]);
+        f->raw[i] = NULL;
+    }
     f->nsent = 0;
 }
 

@@ -38,9 +38,17 @@ size_t pwfake_transport_sent_count(const pwfake_transport_t *f);
 
 /**
  * @param i index, 0 = first sent
- * @return the i-th sent stanza (owned by the fake), or NULL
+ * @return the i-th sent stanza (owned by the fake; one sent as text is parsed at its first
+ *         read), or NULL
  */
 xmpp_stanza_t *pwfake_transport_sent(const pwfake_transport_t *f, size_t i);
+
+/**
+ * @param i index, 0 = first sent
+ * @return the text of the i-th stanza when it was sent as text (send_raw) and not read with
+ *         pwfake_transport_sent() yet (owned by the fake), else NULL
+ */
+const char *pwfake_transport_sent_text(const pwfake_transport_t *f, size_t i);
 
 /** @return the last sent stanza (owned by the fake), or NULL */
 xmpp_stanza_t *pwfake_transport_last(const pwfake_transport_t *f);
