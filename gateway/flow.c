@@ -70,6 +70,12 @@ static void on_enquiry(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payl
         pw_enquiry_refuse(c, iq, &e, PW_ERR_RESOURCE_CONSTRAINT, why);
         return;
     }
+    if ((int64_t)pw_calls_count(gw->calls) >= gw->settings->max_in_flight) {
+        snprintf(why, sizeof why, "the gateway of %s is busy (%lld enquiries in progress); try again "
+                 "in a moment", gw->settings->network, (long long)gw->settings->max_in_flight);
+        pw_enquiry_refuse(c, iq, &e, PW_ERR_RESOURCE_CONSTRAINT, why);
+        return;
+    }
     /* where notifications of a subscription go back to (docs/protocol.md §5.1): the sender */
     if (pw_jid_domain(xmpp_stanza_get_from(iq), e.proxy, sizeof e.proxy) != PW_OK)
         e.proxy[0] = '\0';

@@ -19,6 +19,7 @@ typedef struct pw_gateway_settings {
     int64_t max_age_ms;        /**< [gateway] max_age: older enquiries are not served (0: off) */
     int64_t max_nonces;        /**< [gateway] max_nonces: bound of the replay table */
     int64_t rate_per_peer;     /**< [gateway] rate_per_peer: enquiries/s per peer network */
+    int64_t max_in_flight;     /**< [gateway] max_in_flight: most enquiries in progress at once */
     pw_peering_peers_t *peers; /**< [peers] network = public key file */
 } pw_gateway_settings_t;
 

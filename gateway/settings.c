@@ -29,6 +29,10 @@ static const pw_config_option_t options[] = {
     { "gateway", "rate_per_peer", PW_OPT_INT, 1, 1000000, "200",
       "enquiries per second accepted from each peer network (burst = rate)",
       offsetof(pw_gateway_settings_t, rate_per_peer) },
+    { "gateway", "max_in_flight", PW_OPT_INT, 1, 1000000, "4096",
+      "most enquiries in progress at once, from all peers (bounds memory and how late an answer "
+      "comes when the presence servers fall behind); more: answered at once with resource-constraint",
+      offsetof(pw_gateway_settings_t, max_in_flight) },
 };
 
 /* A [peers] line: network = public key file (PEM). */

@@ -25,6 +25,7 @@ typedef struct enquiry {
     pw_enquiry_t chain;     /* filled step by step; ref "" until step 3 */
     int sent;               /* the chain enquiry is on its way (recorded as sent when it ends) */
     uint64_t started_ms;    /* when it was taken in (loop clock): its latency */
+    int counted;            /* counted in wa->in_flight under job.bare */
 } enquiry_t;
 
 /* The steps, in the seeds' order. */
@@ -45,6 +46,9 @@ static pw_error_t admit(pw_watcher_t *wa, const pw_watcher_ask_t *ask, enquiry_t
                         size_t cap);
 static pw_error_t take_in(pw_watcher_t *wa, enquiry_t *e, const pw_watcher_ask_t *ask, char *text,
                           size_t cap);
+static pw_error_t limit_in_flight(pw_watcher_t *wa, const enquiry_t *e, char *text, size_t cap);
+static void count_in_flight(pw_watcher_t *wa, enquiry_t *e, int delta);
+static void free_enquiry(pw_call_t *call);
 /* What came back for one of our IQs. */
 typedef enum { ANSWER_NONE, ANSWER_ERROR, ANSWER_RESULT } answer_t;
 static answer_t answer_of(enquiry_t *e, pw_iq_outcome_t outcome, xmpp_stanza_t *response,
@@ -405,7 +409,10 @@ static pw_error_t take_in(pw_watcher_t *wa, enquiry_t *e, const pw_watcher_ask_t
     const char *id = ask->request ? xmpp_stanza_get_id(ask->request) : NULL;
     xmpp_stanza_t *copy = NULL;
     pw_status_t rc;
+    pw_error_t cond = limit_in_flight(wa, e, text, cap);
 
+    if (cond != PW_ERR_NONE)
+        return cond;
     if (ask->request) {
         copy = xmpp_stanza_copy(ask->request); /* iq_done() changes it */
         if (!copy) {
@@ -424,6 +431,7 @@ static pw_error_t take_in(pw_watcher_t *wa, enquiry_t *e, const pw_watcher_ask_t
         snprintf(text, cap, "out of memory");
         return PW_ERR_INTERNAL_SERVER_ERROR;
     }
+    count_in_flight(wa, e, +1);
     e->job.request = e->call.req;
     snprintf(e->client_id, sizeof e->client_id, "%s", id ? id : "");
     e->job.done = ask->done;
@@ -431,6 +439,57 @@ static pw_error_t take_in(pw_watcher_t *wa, enquiry_t *e, const pw_watcher_ask_t
     e->wa = wa;
     e->started_ms = pw_loop_now(pw_component_loop(wa->c));
     return PW_ERR_NONE;
+}
+
+/* Admission under overload, before anything is asked of anyone (so the refusal leaves at
+ * once): at most max_in_flight enquiries in progress in all, and at most
+ * max_in_flight_per_watcher of one watcher, so that one flooding watcher holds only its share
+ * of the slots and the others are still served. */
+static pw_error_t limit_in_flight(pw_watcher_t *wa, const enquiry_t *e, char *text, size_t cap)
+{
+    const pw_watcher_settings_t *s = wa->settings;
+    uintptr_t mine = (uintptr_t)pw_map_get(wa->in_flight, e->job.bare);
+
+    if ((int64_t)mine >= s->max_in_flight_per_watcher) {
+        snprintf(text, cap, "%s has %llu enquiries in progress, the most one watcher may have at "
+                 "once; wait for their answers, then ask again", e->job.bare, (unsigned long long)mine);
+        return PW_ERR_RESOURCE_CONSTRAINT;
+    }
+    if ((int64_t)pw_calls_count(wa->calls) >= s->max_in_flight) {
+        snprintf(text, cap, "the watcher service is busy (%lld enquiries in progress); try again "
+                 "in a moment", (long long)s->max_in_flight);
+        return PW_ERR_RESOURCE_CONSTRAINT;
+    }
+    return PW_ERR_NONE;
+}
+
+/* Count e in (+1, once it is in flight) or out (-1, as it is freed) of its watcher's enquiries
+ * in flight; the key goes once the count is 0. */
+static void count_in_flight(pw_watcher_t *wa, enquiry_t *e, int delta)
+{
+    uintptr_t n;
+
+    if (delta < 0 && !e->counted)
+        return;
+    n = (uintptr_t)pw_map_get(wa->in_flight, e->job.bare);
+    if (delta > 0) {
+        /* out of memory: e is simply not counted (the global cap still holds) */
+        e->counted = pw_map_put(wa->in_flight, e->job.bare, (void *)(n + 1), NULL) == PW_OK;
+        return;
+    }
+    e->counted = 0;
+    if (n <= 1)
+        pw_map_remove(wa->in_flight, e->job.bare);
+    else
+        pw_map_put(wa->in_flight, e->job.bare, (void *)(n - 1), NULL); /* an existing key: no allocation */
+}
+
+/* The calls table's free function: e leaves its watcher's count, then goes. */
+static void free_enquiry(pw_call_t *call)
+{
+    enquiry_t *e = (enquiry_t *)call;
+    count_in_flight(e->wa, e, -1);
+    free(e);
 }
 
 /* A call of e's that ended without an answer fails e: the WA is stopping (its calls are
@@ -488,7 +547,9 @@ static const char *asked_kind(const pw_watcher_ask_t *ask)
 
 pw_status_t pw_watcher_flow_open(pw_watcher_t *wa)
 {
-    pw_status_t rc = pw_calls_create(&wa->calls, wa->c, PW_WATCHER_MAX_INFLIGHT, NULL);
+    pw_status_t rc = pw_map_create(&wa->in_flight);
+    if (rc == PW_OK)
+        rc = pw_calls_create(&wa->calls, wa->c, PW_WATCHER_MAX_INFLIGHT, free_enquiry);
     if (rc == PW_OK)
         rc = pw_component_on_iq(wa->c, PW_NS, "enquiry", PW_IQ_SET, on_enquiry, wa);
     return rc;
@@ -498,8 +559,11 @@ void pw_watcher_flow_close(pw_watcher_t *wa)
 {
     pw_call_t *call;
 
-    if (!wa->calls)
+    if (!wa->calls) {
+        pw_map_destroy(wa->in_flight);
+        wa->in_flight = NULL;
         return;
+    }
     while ((call = pw_calls_first(wa->calls)) != NULL) {
         enquiry_t *e = (enquiry_t *)call;
         /* the callback answers and ends e; an enquiry with no IQ pending cannot exist, but
@@ -509,4 +573,6 @@ void pw_watcher_flow_close(pw_watcher_t *wa)
     }
     pw_calls_destroy(wa->calls);
     wa->calls = NULL;
+    pw_map_destroy(wa->in_flight);
+    wa->in_flight = NULL;
 }

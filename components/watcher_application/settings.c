@@ -39,6 +39,14 @@ static const pw_config_option_t options[] = {
     { "watcher", "rate_per_watcher", PW_OPT_INT, 1, 1000000, "60",
       "enquiries per minute one watcher may send (bursts up to the same number); more: resource-constraint",
       offsetof(pw_watcher_settings_t, rate_per_watcher) },
+    { "watcher", "max_in_flight", PW_OPT_INT, 1, 1000000, "4096",
+      "most enquiries in progress at once, all watchers together (bounds memory and the answers' "
+      "latency under overload); more: answered at once with resource-constraint",
+      offsetof(pw_watcher_settings_t, max_in_flight) },
+    { "watcher", "max_in_flight_per_watcher", PW_OPT_INT, 1, 1000000, "16",
+      "most enquiries in progress at once from one watcher, so that one flooding watcher takes only "
+      "its share; more: answered at once with resource-constraint",
+      offsetof(pw_watcher_settings_t, max_in_flight_per_watcher) },
     { "watcher", "max_duration", PW_OPT_DURATION, 1000, 31622400000, "1d",
       "longest duration of a 'changes' enquiry (at most 366d)",
       offsetof(pw_watcher_settings_t, max_duration_ms) },

@@ -36,6 +36,8 @@ typedef struct pw_watcher_settings {
     char *intl_prefix;                 /**< international call prefix */
     pw_config_list_t presence_servers; /**< own PS JIDs allowed to send approval requests */
     int64_t rate_per_watcher;          /**< enquiries per minute per watcher */
+    int64_t max_in_flight;             /**< most client enquiries in flight at once, all watchers */
+    int64_t max_in_flight_per_watcher; /**< most client enquiries in flight at once, one watcher */
     int64_t max_duration_ms;           /**< bound of a 'changes' duration */
     char *state_dir;                   /**< where the subscriptions journal lives */
     char *sent_dir;                    /**< [charging] dir: records of the enquiries sent ("": none) */

@@ -34,8 +34,8 @@
 #define PW_WATCHER_NS_DATA "jabber:x:data"
 #define PW_WATCHER_NS_DISCO_ITEMS "http://jabber.org/protocol/disco#items"
 
-/** Most client enquiries in flight at once (further ones get resource-constraint). */
-#define PW_WATCHER_MAX_INFLIGHT 16384u
+/** Hard bound on client enquiries in flight at once, above [watcher] max_in_flight's maximum. */
+#define PW_WATCHER_MAX_INFLIGHT 1000000u
 /** Watcher buckets kept before forgetting refilled ones. */
 #define PW_WATCHER_LIMITER_KEYS 65536u
 /** Longest readable text (error texts, notification bodies). */
@@ -141,6 +141,8 @@ struct pw_watcher {
     pw_ratelimit_t *limiter;
     pw_hss_client_t *hss;           /* the link to the own HSS, with its cache */
     pw_calls_t *calls;              /* the client enquiries in flight (flow.c) */
+    pw_map_t *in_flight;            /* bare JID of a watcher -> its enquiries in flight (a count
+                                       cast to a pointer; absent when none) (flow.c) */
     int closing;                    /* pw_watcher_destroy() is running */
     pw_watcher_wallclock_fn wall;
     void *wall_arg;

@@ -68,13 +68,18 @@ void pw_proxy_on_enquiry(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *pa
         pw_enquiry_refuse(c, iq, &e, PW_ERR_BAD_REQUEST, why);
         return;
     }
-    k = calloc(1, sizeof *k);
-    rc = k ? pw_calls_add(p->calls, &k->call, iq) : PW_ENOMEM;
+    if ((int64_t)pw_calls_count(p->calls) >= p->settings->max_in_flight) {
+        k = NULL;
+        rc = PW_EFULL; /* [proxy] max_in_flight */
+    } else {
+        k = calloc(1, sizeof *k);
+        rc = k ? pw_calls_add(p->calls, &k->call, iq) : PW_ENOMEM;
+    }
     if (rc != PW_OK) {
         free(k);
         if (rc == PW_EFULL) {
-            snprintf(why, sizeof why, "the presence proxy of %s has too many enquiries in flight",
-                     p->settings->network);
+            snprintf(why, sizeof why, "the presence proxy of %s is busy (%lld enquiries in progress); "
+                     "try again in a moment", p->settings->network, (long long)p->settings->max_in_flight);
             pw_enquiry_refuse(c, iq, &e, PW_ERR_RESOURCE_CONSTRAINT, why);
         } else {
             pw_enquiry_refuse(c, iq, &e, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");

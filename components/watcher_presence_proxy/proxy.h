@@ -24,6 +24,7 @@ typedef struct pw_proxy_settings {
     char *enum_suffix;          /**< [proxy] enum_suffix: the ENUM tree (e164.arpa) */
     char *gateway_service;      /**< [proxy] gateway_service: SRV service and protocol labels */
     int64_t gateway_timeout_ms; /**< [proxy] gateway_timeout: wait per SRV target */
+    int64_t max_in_flight;      /**< [proxy] max_in_flight: most enquiries in progress at once */
     int64_t cache_min_ttl_ms;   /**< [proxy] cache_min_ttl */
     int64_t cache_max_ttl_ms;   /**< [proxy] cache_max_ttl */
     int64_t negative_ttl_ms;    /**< [proxy] negative_ttl */

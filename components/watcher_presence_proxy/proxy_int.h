@@ -25,8 +25,8 @@
  *   notify.c    who may send notifications
  */
 
-/** Most enquiries in flight at once (further ones get resource-constraint). */
-#define PW_PROXY_MAX_INFLIGHT 65536u
+/** Hard bound on enquiries in flight at once, at least [proxy] max_in_flight's maximum. */
+#define PW_PROXY_MAX_INFLIGHT 1000000u
 
 /** Longest DNS name the proxy queries, plus room for a trailing dot and the NUL. */
 #define PW_PROXY_NAME_CAP (PW_RESOLVER_NAME_MAX + 2)

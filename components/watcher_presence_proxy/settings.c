@@ -43,6 +43,10 @@ static const pw_config_option_t options[] = {
     { "proxy", "gateway_timeout", PW_OPT_DURATION, 100, 600000, "12s",
       "how long to wait for each gateway (SRV target) before trying the next",
       offsetof(pw_proxy_settings_t, gateway_timeout_ms) },
+    { "proxy", "max_in_flight", PW_OPT_INT, 1, 1000000, "4096",
+      "most enquiries in progress at once (bounds memory and how late an answer comes under "
+      "overload); more: answered at once with resource-constraint",
+      offsetof(pw_proxy_settings_t, max_in_flight) },
     { "proxy", "cache_min_ttl", PW_OPT_DURATION, 0, 86400000, "1s",
       "DNS answers are cached at least this long",
       offsetof(pw_proxy_settings_t, cache_min_ttl_ms) },

@@ -39,6 +39,7 @@ static void fz_configure(void)
     fz_settings.max_skew_ms = 300000;
     fz_settings.max_nonces = 1000;
     fz_settings.rate_per_peer = 200;
+    fz_settings.max_in_flight = 4096;
     if (pw_peering_peers_create(&fz_settings.peers) != PW_OK ||
         pw_peering_peers_add(fz_settings.peers, "opa.example", PWT_SRCDIR "/conf/keys/opa.pub", why,
                              sizeof why) != PW_OK) {

@@ -518,6 +518,30 @@ Test(gateway, rate_per_peer_is_a_token_bucket)
     cr_assert_eq(last_error_to_proxy("a5", text, sizeof text), PW_ERR_RESOURCE_CONSTRAINT);
 }
 
+/* max_in_flight: beyond it every peer is refused at once (nothing asked of the HSS), with a
+ * temporary condition (type wait) and a text that says so. */
+Test(gateway, beyond_max_in_flight_enquiries_are_refused_at_once)
+{
+    pw_enquiry_t e = bob_enquiry();
+    char text[512];
+    size_t before;
+
+    d->settings.max_in_flight = 2;
+    cr_assert_eq(pw_gateway_reload(d->gw, &d->settings), PW_OK);
+    deliver_signed(&e, "b1");
+    expect_hss_lookup("msisdn", "+12025550123");
+    deliver_signed(&e, "b2");
+    expect_hss_lookup("msisdn", "+12025550123");
+    before = pwfake_transport_sent_count(d->fake);
+    deliver_signed(&e, "b3");
+    cr_assert_eq(pwfake_transport_sent_count(d->fake), before + 1, "only the refusal is sent");
+    cr_assert_eq(last_error_to_proxy("b3", text, sizeof text), PW_ERR_RESOURCE_CONSTRAINT);
+    cr_assert(strstr(text, "the gateway of opb.example is busy (2 enquiries in progress)"), "%s", text);
+    cr_assert_str_eq(xmpp_stanza_get_type(xmpp_stanza_get_child_by_name(pwfake_transport_last(d->fake), "error")),
+                     "wait");
+    cr_assert_eq(pw_gateway_in_flight(d->gw), 2);
+}
+
 /* ---- lifecycle, disco, config ---- */
 
 Test(gateway, shutdown_answers_enquiries_in_flight)

@@ -52,6 +52,7 @@ pw_status_t pwfake_gateway_create(pwfake_gateway_t **out, char *why, size_t cap)
     d->settings.max_age_ms = 10000; /* the default */
     d->settings.max_nonces = 1000;
     d->settings.rate_per_peer = 200;
+    d->settings.max_in_flight = 4096; /* the default */
     if ((rc = pw_peering_peers_create(&d->settings.peers)) != PW_OK ||
         (rc = pw_peering_peers_add(d->settings.peers, "opa.example", d->opa.pub, why, cap)) != PW_OK ||
         (rc = pw_peering_peers_add(d->settings.peers, "opc.example", d->opc.pub, why, cap)) != PW_OK)
