@@ -330,24 +330,6 @@ pw_status_t pw_notify_parse(xmpp_stanza_t *el, pw_notify_t *out, char *why, size
     return PW_OK;
 }
 
-xmpp_stanza_t *pw_notify_build(xmpp_ctx_t *ctx, const pw_notify_t *n)
-{
-    xmpp_stanza_t *el = pw_stanza_element(ctx, "notify", PW_NS_CHAIN);
-    char seq[16];
-    if (!el)
-        return NULL;
-    xmpp_stanza_set_attribute(el, "subscription", n->subscription);
-    xmpp_stanza_set_attribute(el, "ref", n->ref);
-    xmpp_stanza_set_attribute(el, "proxy", n->proxy);
-    xmpp_stanza_set_attribute(el, "watcher-jid", n->watcher_jid);
-    set_optional(el, "presentity", n->presentity);
-    set_optional(el, "presentity-jid", n->presentity_jid);
-    snprintf(seq, sizeof seq, "%u", (unsigned)n->seq);
-    xmpp_stanza_set_attribute(el, "seq", seq);
-    set_optional(el, "ended", n->ended);
-    return n->has_state ? adopt(el, pw_state_build(ctx, &n->state)) : el;
-}
-
 static void text_optional(pw_xml_text_t *x, const char *name, const char *value)
 {
     if (value[0])
@@ -389,6 +371,18 @@ pw_status_t pw_notify_text(const pw_notify_t *n, pw_xml_text_t *x)
     }
     pw_xml_text_close(x, "notify");
     return x->failed ? PW_ENOMEM : PW_OK;
+}
+
+/* The element is written once, as text (pw_notify_text()), and read back for the object tree:
+ * one definition of a notification's form on the wire. */
+xmpp_stanza_t *pw_notify_build(xmpp_ctx_t *ctx, const pw_notify_t *n)
+{
+    pw_xml_text_t x = { 0 };
+    xmpp_stanza_t *el = NULL;
+    if (pw_notify_text(n, &x) == PW_OK)
+        el = xmpp_stanza_new_from_string(ctx, x.buf);
+    pw_xml_text_free(&x);
+    return el;
 }
 
 xmpp_stanza_t *pw_notify_iq(xmpp_ctx_t *ctx, const pw_notify_t *n, const char *to)
