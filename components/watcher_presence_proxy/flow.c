@@ -158,7 +158,11 @@ static void enum_answer(pw_proxy_call_t *k, pw_status_t st, const pw_naptr_t *rr
     case PW_OK:
         if (pw_enum_domain_for(k->e.presentity, rrs, n, domain, sizeof domain, uri, sizeof uri) ==
             PW_OK) {
-            pw_info(call_id(k), "ENUM %s: %s (%s) -> network %s", k->e.presentity, uri, how, domain);
+            /* a DNS answer is news; the cache's repeats it on every enquiry (debug) */
+            if (level == FALLBACK_QUIET)
+                pw_debug(call_id(k), "ENUM %s: %s (%s) -> network %s", k->e.presentity, uri, how, domain);
+            else
+                pw_info(call_id(k), "ENUM %s: %s (%s) -> network %s", k->e.presentity, uri, how, domain);
             network_found(k, domain);
             return;
         }
