@@ -334,6 +334,12 @@ xmpp_stanza_t *pwt_client_iqf(pwt_client_t *c, unsigned timeout_ms, const char *
     return reply;
 }
 
+void pwt_client_poll(pwt_client_t *c)
+{
+    if (c && c->state != CLIENT_CLOSED)
+        xmpp_run_once(c->ctx, 0);
+}
+
 void pwt_client_run(pwt_client_t *c, unsigned ms)
 {
     uint64_t deadline;

@@ -10,8 +10,9 @@
 #define PWT_ACCOUNTS_FIELD_MAX 256u
 /** Longest roster item JID (bytes). */
 #define PWT_ACCOUNTS_JID_MAX 1024u
-/** Most users, and most roster items over all users. */
-#define PWT_ACCOUNTS_MAX 1024u
+/** Most users, and most roster items over all users (the trial's crowd, pwt_trial_opts_t, sets
+ *  N × N authorisations; items are found by a linear search, so N past a few hundred is slow). */
+#define PWT_ACCOUNTS_MAX 1048576u
 
 /** Users (name, password) and roster items (owner, contact JID, subscription). Opaque. */
 typedef struct pwt_accounts pwt_accounts_t;

@@ -112,6 +112,13 @@ xmpp_stanza_t *pwt_client_iqf(pwt_client_t *c, unsigned timeout_ms, const char *
  */
 void pwt_client_run(pwt_client_t *c, unsigned ms);
 
+/**
+ * Run the event loop once without waiting, queueing what has arrived (for a process that
+ * serves many clients in turn). NULL or a closed client: nothing.
+ * @param c the client
+ */
+void pwt_client_poll(pwt_client_t *c);
+
 /** @return the full JID bound by the server, or "" for NULL */
 const char *pwt_client_jid(const pwt_client_t *c);
 

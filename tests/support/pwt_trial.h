@@ -51,7 +51,47 @@ typedef struct pwt_trial_opts {
                                   PWT_TRIAL_WAN="DELAY,JITTER,LOSS" from the environment if set
                                   (how the integration tests run under WAN conditions), else
                                   none */
+    unsigned crowd;          /**< 0 (the default): only the fixture users. N (at most
+                                  PWT_TRIAL_CROWD_MAX): N generated subscribers more on each
+                                  operator, for benchmarks at scale (pwt_trial_crowd_user(),
+                                  pwt_trial_crowd_number()): accounts (password
+                                  PWT_TRIAL_PASSWORD), HSS entries (A's: prepaid with balance
+                                  PWT_TRIAL_CROWD_BALANCE, on ps1; B's: postpaid, on ps1), and on
+                                  B every crowd user's roster authorising every crowd user of A
+                                  (an item "+NUMBER@watcher.opb.example" with subscription
+                                  "from"), all written before the servers and HSSes start
+                                  (N × N roster items: 100 sets up in seconds on Prosody; on
+                                  ejabberd each item is an ejabberdctl call) */
 } pwt_trial_opts_t;
+
+/** Most generated subscribers per operator (pwt_trial_opts_t.crowd). */
+#define PWT_TRIAL_CROWD_MAX 1000u
+
+/** The balance of each of operator A's generated subscribers. */
+#define PWT_TRIAL_CROWD_BALANCE 100000000
+
+/**
+ * The user name of a generated subscriber (pwt_trial_opts_t.crowd): "crowda0007" is the eighth
+ * of operator A ("crowdb…" of B); pwt_trial_login() logs it in.
+ * @param op PWT_OPA or PWT_OPB
+ * @param i 0..PWT_TRIAL_CROWD_MAX-1
+ * @param buf receives the name (11 bytes suffice)
+ * @param cap size of buf
+ * @return buf, or NULL for a bad op or i, or a buf too small
+ */
+const char *pwt_trial_crowd_user(int op, unsigned i, char *buf, size_t cap);
+
+/**
+ * The number of a generated subscriber (pwt_trial_opts_t.crowd): A's i-th is +44770096NNNN
+ * (routed to A by the proxies' prefix +4477009), B's i-th +12025559NNN (prefix +1202555); no
+ * fixture user has one of them.
+ * @param op PWT_OPA or PWT_OPB
+ * @param i 0..PWT_TRIAL_CROWD_MAX-1
+ * @param buf receives the number in international form (14 bytes suffice)
+ * @param cap size of buf
+ * @return buf, or NULL for a bad op or i, or a buf too small
+ */
+const char *pwt_trial_crowd_number(int op, unsigned i, char *buf, size_t cap);
 
 /**
  * Whether the trial can run an operator on a server of this kind.
@@ -136,7 +176,8 @@ const char *pwt_trial_server_ip(const pwt_trial_t *t, int op);
 pwt_dnsmasq_t *pwt_trial_dns(pwt_trial_t *t);
 
 /**
- * Log a fixture user in ("alice", "bob", …: the operator follows from the fixture table);
+ * Log a fixture user in ("alice", "bob", …: the operator follows from the fixture table), or a
+ * generated one of the trial's crowd (pwt_trial_crowd_user());
  * in a TLS trial over STARTTLS, verifying the server against the trial's CA.
  * @param resource the resource to bind (NULL: a generated one)
  * @return PW_OK or the client's failure

@@ -84,6 +84,8 @@ struct pwt_trial {
     char cdr_dir[2][PWT_PATH_MAX + 64];
     char sent_dir[2][PWT_PATH_MAX + 64];
     char state_dir[2][PWT_PATH_MAX + 64];
+    char subscribers[2][PWT_PATH_MAX + 64];            /* the HSS's file (write_subscribers()) */
+    unsigned crowd;                                    /* pwt_trial_opts_t.crowd */
     char key[2][PWT_PATH_MAX + 64], pub[2][PWT_PATH_MAX + 64];
     char ca[PWT_PATH_MAX];                              /* TLS: the CA certificate, else "" */
     char tls_cert[2][PWT_PATH_MAX], tls_key[2][PWT_PATH_MAX]; /* TLS: each operator's */
@@ -132,7 +134,7 @@ static pw_status_t start_component(pwt_trial_t *t, int op, pwt_server_t *server,
                                    const char *role, const char *instance, const char *program,
                                    const char *tpl)
 {
-    char jid[128], port[16], name[32], subs[PWT_PATH_MAX], subs_src[PWT_PATH_MAX], dns[64], allow[512], node[128];
+    char jid[128], port[16], name[32], subs[PWT_PATH_MAX + 64], dns[64], allow[512], node[128];
     const char *d = domains[op], *peer = domains[1 - op];
     pwt_component_t *c = NULL;
     pw_status_t rc;
@@ -143,14 +145,8 @@ static pw_status_t start_component(pwt_trial_t *t, int op, pwt_server_t *server,
     snprintf(dns, sizeof dns, "%s:%d", t->dns ? pwt_dnsmasq_ip(t->dns) : "127.0.0.1",
              t->dns ? pwt_dnsmasq_port(t->dns) : 53);
     snprintf(node, sizeof node, "%s", jid);
-    /* the HSS reads a copy in the trial's directory, which a test may change (then SIGHUP) */
-    if (pwt_srcpath(subs_src, sizeof subs_src, op == PWT_OPA ? "conf/hss-opa.subscribers"
-                                                             : "conf/hss-opb.subscribers") != PW_OK)
-        return PW_EIO;
-    if (snprintf(subs, sizeof subs, "%s/" PWT_TRIAL_SUBSCRIBERS, t->dir,
-                 op == PWT_OPA ? "opa" : "opb") >= (int)sizeof subs)
-        return PW_EIO;
-    if (access(subs, F_OK) != 0 && pwt_file_copy(subs_src, subs) != PW_OK)
+    /* the HSS reads the trial's own copy (write_subscribers()), which a test may change (then SIGHUP) */
+    if (snprintf(subs, sizeof subs, "%s", t->subscribers[op]) >= (int)sizeof subs || !subs[0])
         return PW_EIO;
     snprintf(allow, sizeof allow, "watcher.%s, proxy.%s, gateway.%s, gateway2.%s, ps1.%s, ps2.%s%s",
              d, d, d, d, d, d, t->dns ? "" : ", alice@opa.example");
@@ -219,6 +215,79 @@ int pwt_trial_server_kind_ok(const char *kind)
                     strcmp(kind, KIND_CLUSTER) == 0);
 }
 
+const char *pwt_trial_crowd_user(int op, unsigned i, char *buf, size_t cap)
+{
+    if ((op != PWT_OPA && op != PWT_OPB) || i >= PWT_TRIAL_CROWD_MAX || !buf ||
+        snprintf(buf, cap, "crowd%c%04u", op == PWT_OPA ? 'a' : 'b', i) >= (int)cap)
+        return NULL;
+    return buf;
+}
+
+const char *pwt_trial_crowd_number(int op, unsigned i, char *buf, size_t cap)
+{
+    int n;
+    if ((op != PWT_OPA && op != PWT_OPB) || i >= PWT_TRIAL_CROWD_MAX || !buf)
+        return NULL;
+    n = op == PWT_OPA ? snprintf(buf, cap, "+44770096%04u", i) : snprintf(buf, cap, "+12025559%03u", i);
+    return n < (int)cap ? buf : NULL;
+}
+
+/* The crowd's accounts on operator op's server and, on B, every crowd user's roster items
+ * authorising each crowd user of A (pwt_trial_opts_t.crowd). */
+static pw_status_t add_crowd(pwt_trial_t *t, int op)
+{
+    char user[16], number[16], contact[64];
+    pw_status_t rc = PW_OK;
+
+    for (unsigned i = 0; rc == PW_OK && i < t->crowd; i++) {
+        pwt_trial_crowd_user(op, i, user, sizeof user);
+        rc = pwt_server_add_user(t->server[op], user, PWT_TRIAL_PASSWORD);
+        for (unsigned j = 0; rc == PW_OK && op == PWT_OPB && j < t->crowd; j++) {
+            snprintf(contact, sizeof contact, "%s@watcher.%s",
+                     pwt_trial_crowd_number(PWT_OPA, j, number, sizeof number), domains[op]);
+            rc = pwt_server_set_roster(t->server[op], user, contact, "from");
+        }
+    }
+    return rc;
+}
+
+/* Operator op's HSS file, DIR/hss-opa.subscribers (PWT_TRIAL_SUBSCRIBERS), is a copy of the
+ * fixture file of conf/, followed with a crowd by a line per crowd user. */
+static pw_status_t write_subscribers(pwt_trial_t *t, int op)
+{
+    char src[PWT_PATH_MAX], line[512], user[16], number[16];
+    FILE *in = NULL, *out = NULL;
+    pw_status_t rc = PW_EIO;
+    char path[sizeof t->subscribers[op]];
+    snprintf(path, sizeof path, "%s/" PWT_TRIAL_SUBSCRIBERS, t->dir, op == PWT_OPA ? "opa" : "opb");
+    memcpy(t->subscribers[op], path, sizeof path);
+    if (pwt_srcpath(src, sizeof src, op == PWT_OPA ? "conf/hss-opa.subscribers"
+                                                   : "conf/hss-opb.subscribers") != PW_OK ||
+        !(in = fopen(src, "r")) || !(out = fopen(t->subscribers[op], "w")))
+        goto done;
+    while (fgets(line, sizeof line, in))
+        fputs(line, out);
+    if (t->crowd > 0)
+        fprintf(out, "# the trial's crowd (pwt_trial_opts_t.crowd)\n");
+    for (unsigned i = 0; i < t->crowd; i++) {
+        pwt_trial_crowd_number(op, i, number, sizeof number);
+        pwt_trial_crowd_user(op, i, user, sizeof user);
+        if (op == PWT_OPA)
+            fprintf(out, "%s %s@%s ps1.%s active prepaid %d\n", number, user, domains[op],
+                    domains[op], PWT_TRIAL_CROWD_BALANCE);
+        else
+            fprintf(out, "%s %s@%s ps1.%s active postpaid -\n", number, user, domains[op],
+                    domains[op]);
+    }
+    rc = ferror(in) ? PW_EIO : PW_OK;
+done:
+    if (in)
+        fclose(in);
+    if (out && fclose(out) != 0)
+        rc = PW_EIO;
+    return rc;
+}
+
 /* On ejabberd, each user's roster holds the user's presence server with subscription "from"
  * (docs/ejabberd.md, "a vanished user"): ejabberd forwards to a managed entity only the
  * presences a client sends, but broadcasts "unavailable" to every "from" contact when a
@@ -234,6 +303,12 @@ static pw_status_t add_presence_server_items(pwt_trial_t *t, int op)
             continue;
         snprintf(ps, sizeof ps, "%s.%s", fixture_users[i].ps, domains[op]);
         rc = pwt_server_set_roster(t->server[op], fixture_users[i].user, ps, "from");
+    }
+    for (unsigned i = 0; rc == PW_OK && i < t->crowd; i++) {
+        char user[16];
+        snprintf(ps, sizeof ps, "ps1.%s", domains[op]);
+        rc = pwt_server_set_roster(t->server[op], pwt_trial_crowd_user(op, i, user, sizeof user),
+                                   ps, "from");
     }
     return rc;
 }
@@ -290,6 +365,8 @@ static pw_status_t prepare_server(pwt_trial_t *t, int op, const char *kind, int 
                                         fixture_rosters[i].subscription)) != PW_OK)
             return rc;
     }
+    if ((rc = add_crowd(t, op)) != PW_OK)
+        return rc;
     if (strcmp(kind, "prosody") != 0)
         rc = add_presence_server_items(t, op);
     return rc;
@@ -380,6 +457,12 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
         t->own_dir = 1;
     }
     nops = o && o->hss_only ? 1 : 2;
+    t->crowd = o ? o->crowd : 0;
+    if (t->crowd > PWT_TRIAL_CROWD_MAX) {
+        pw_error(NULL, "pwt: a crowd of %u: at most %u", t->crowd, PWT_TRIAL_CROWD_MAX);
+        rc = PW_EINVAL;
+        goto done;
+    }
     for (int op = 0; op < 2; op++)
         kind[op] = o && o->servers[op] ? o->servers[op] : default_kind(op, kinds);
     if (o && o->wan) {
@@ -425,7 +508,8 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
         snprintf(t->sent_dir[op], sizeof t->sent_dir[op], "%s/sent-%s", t->dir, domains[op]);
         snprintf(t->key[op], sizeof t->key[op], "%s/%s.key", t->dir, domains[op]);
         snprintf(t->pub[op], sizeof t->pub[op], "%s/%s.pub", t->dir, domains[op]);
-        if (!make_dir(t->cdr_dir[op]) || !make_dir(t->state_dir[op]) ||
+        if (write_subscribers(t, op) != PW_OK ||
+            !make_dir(t->cdr_dir[op]) || !make_dir(t->state_dir[op]) ||
             pwfake_keys_write_ed25519(t->key[op], t->pub[op]) != PW_OK) {
             rc = PW_EIO;
             goto done;
@@ -517,10 +601,15 @@ const char *pwt_trial_ca(const pwt_trial_t *t) { return t->ca[0] ? t->ca : NULL;
 
 pw_status_t pwt_trial_login(pwt_trial_t *t, const char *user, pwt_client_t **out)
 {
-    char jid[128];
-    for (size_t i = 0; i < sizeof fixture_users / sizeof fixture_users[0]; i++) {
-        int op = fixture_users[i].op;
-        if (strcmp(fixture_users[i].user, user) != 0 || !t->server[op])
+    char jid[128], name[16];
+    for (size_t i = 0; i < sizeof fixture_users / sizeof fixture_users[0] + 2 * t->crowd; i++) {
+        size_t k = i - sizeof fixture_users / sizeof fixture_users[0];
+        int op = i < sizeof fixture_users / sizeof fixture_users[0] ? fixture_users[i].op
+                                                                     : (int)(k % 2);
+        const char *known = i < sizeof fixture_users / sizeof fixture_users[0]
+                                ? fixture_users[i].user
+                                : pwt_trial_crowd_user(op, (unsigned)(k / 2), name, sizeof name);
+        if (strcmp(known, user) != 0 || !t->server[op])
             continue;
         snprintf(jid, sizeof jid, "%s@%s", user, domains[op]);
         if (t->ca[0])
