@@ -43,9 +43,10 @@ static const pw_config_option_t options[] = {
       "most enquiries in progress at once, all watchers together (bounds memory and the answers' "
       "latency under overload); more: answered at once with resource-constraint",
       offsetof(pw_watcher_settings_t, max_in_flight) },
-    { "watcher", "max_in_flight_per_watcher", PW_OPT_INT, 1, 1000000, "16",
+    { "watcher", "max_in_flight_per_watcher", PW_OPT_INT, 1, 1000000, "64",
       "most enquiries in progress at once from one watcher, so that one flooding watcher takes only "
-      "its share; more: answered at once with resource-constraint",
+      "its share (not below a client's burst at login: a probe per roster contact); more: "
+      "answered at once with resource-constraint",
       offsetof(pw_watcher_settings_t, max_in_flight_per_watcher) },
     { "watcher", "max_duration", PW_OPT_DURATION, 1000, 31622400000, "1d",
       "longest duration of a 'changes' enquiry (at most 366d)",

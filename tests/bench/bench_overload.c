@@ -127,7 +127,7 @@ static int stream_send(stream_t *s, pwt_client_t *c, const char *address)
 }
 
 /* Count an error answer by its condition and the start of its text up to the first digit,
- * which tells who refused ("alice@opa.example has 16 enquiries in progress": the watcher; "opa.example
+ * which tells who refused ("alice@opa.example has 64 enquiries in progress": the watcher; "opa.example
  * sends more than 339 enquiries per second": B's gateway); the whole text is kept as a sample
  * the first time. */
 static void count_cond(stream_t *s, xmpp_stanza_t *r)

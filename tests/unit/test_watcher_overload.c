@@ -91,9 +91,22 @@ Test(watcher_overload, defaults_and_bounds)
 
     cr_assert_eq(pwfake_watcher_load(NULL, &s, PWFAKE_WATCHER_CONFIG, why, sizeof why), PW_OK, "%s", why);
     cr_assert_eq(s.max_in_flight, 4096);
-    cr_assert_eq(s.max_in_flight_per_watcher, 16);
+    cr_assert_eq(s.max_in_flight_per_watcher, 64);
     pw_config_free(pw_watcher_role.options, pw_watcher_role.noptions, &s);
     cr_assert_neq(pwfake_watcher_load(NULL, &s, PWFAKE_WATCHER_CONFIG "max_in_flight = 0\n", why, sizeof why), PW_OK);
     cr_assert_neq(pwfake_watcher_load(NULL, &s, PWFAKE_WATCHER_CONFIG "max_in_flight_per_watcher = 0\n", why,
                                       sizeof why), PW_OK);
+}
+
+/* A client logging in probes every phone-number contact of its roster at once: with the
+ * default share, a roster of 40 contacts gets 40 enquiries, none refused. */
+Test(watcher_overload, the_default_share_takes_a_login_burst_of_probes)
+{
+    for (int i = 0; i < 40; i++)
+        pwfake_watcher_deliver(tw, "<presence type='probe' from='alice@opa.example' "
+                               "to='+120255501%02d@watcher.opa.example'/>", i);
+    cr_assert_eq(pw_watcher_inflight(tw->wa), 40, "every probe became an enquiry");
+    for (size_t i = 0; i < pwfake_transport_sent_count(tw->fake); i++)
+        cr_assert_str_neq(pwfake_attr(pwfake_transport_sent(tw->fake, i), "type"), "unavailable",
+                          "no contact shown unavailable for the watcher's own burst");
 }
