@@ -477,8 +477,13 @@ static void on_iq_timeout(pw_timer_t *timer, void *arg)
 
 /* Register a request about to be sent: its answer (or timeout) will call cb. *out is the
  * pending IQ (the map owns it; pending_drop() when the request could not be sent). */
-static pw_status_t pending_add(pw_component_t *c, const char *id, const char *to, uint64_t timeout_ms,
-                               pw_iq_result_cb cb, void *arg, void *cancel_key, pending_iq_t **out)
+/* Register a pending IQ whose timer fires after delay_ms with fire: on_iq_timeout() for a
+ * request sent (its answer normally comes first), on_local_answer() for an answer given from
+ * here. *out is the pending IQ (the map owns it; pending_drop() when the request could not be
+ * sent). */
+static pw_status_t pending_add(pw_component_t *c, const char *id, const char *to, uint64_t delay_ms,
+                               pw_timer_cb fire, pw_iq_result_cb cb, void *arg, void *cancel_key,
+                               pending_iq_t **out)
 {
     pw_status_t rc = PW_OK;
     pending_iq_t *p = NULL;
@@ -502,8 +507,8 @@ static pw_status_t pending_add(pw_component_t *c, const char *id, const char *to
     rc = pw_map_put(c->pending, p->id, p, NULL);
     if (rc != PW_OK)
         goto done;
-    pw_timer_init(&p->timer, on_iq_timeout, p);
-    rc = pw_timer_start(c->loop, &p->timer, timeout_ms ? timeout_ms : c->iq_timeout_ms);
+    pw_timer_init(&p->timer, fire, p);
+    rc = pw_timer_start(c->loop, &p->timer, delay_ms);
     if (rc != PW_OK)
         pw_map_remove(c->pending, p->id);
 done:
@@ -548,7 +553,8 @@ pw_status_t pw_component_send_iq_keyed(pw_component_t *c, xmpp_stanza_t *iq, uin
         xmpp_stanza_set_id(iq, pw_component_new_id(c, fresh, sizeof fresh));
         id = fresh;
     }
-    rc = pending_add(c, id, to, timeout_ms, cb, arg, cancel_key, &p);
+    rc = pending_add(c, id, to, timeout_ms ? timeout_ms : c->iq_timeout_ms, on_iq_timeout, cb, arg,
+                     cancel_key, &p);
     if (rc == PW_OK && (rc = pw_component_send(c, iq)) != PW_OK)
         pending_drop(c, p);
     return rc;
@@ -594,7 +600,8 @@ pw_status_t pw_component_send_iq_text(pw_component_t *c, const char *to, const c
     pw_xml_text_close(x, "iq");
     if (x->failed)
         return PW_ENOMEM;
-    rc = pending_add(c, id, to, timeout_ms, cb, arg, arg, &p);
+    rc = pending_add(c, id, to, timeout_ms ? timeout_ms : c->iq_timeout_ms, on_iq_timeout, cb, arg,
+                     arg, &p);
     if (rc != PW_OK)
         return rc;
     rc = send_text(c, x->buf, x->len);
@@ -615,39 +622,17 @@ static void on_local_answer(pw_timer_t *timer, void *arg)
 pw_status_t pw_component_answer_iq_later(pw_component_t *c, xmpp_stanza_t *response,
                                          pw_iq_result_cb cb, void *arg, void *cancel_key)
 {
-    pw_status_t rc = PW_EINVAL;
+    const char *from = response ? xmpp_stanza_get_from(response) : NULL;
     pending_iq_t *p = NULL;
+    char id[sizeof p->id];
+    pw_status_t rc;
 
     if (!response || !cb)
-        goto done;
-    rc = PW_ENOMEM;
-    p = calloc(1, sizeof *p);
-    if (!p)
-        goto done;
-    pw_component_new_id(c, p->id, sizeof p->id);
-    p->c = c;
-    p->cb = cb;
-    p->arg = arg;
-    p->cancel_key = cancel_key;
-    p->to = dup_or_empty(xmpp_stanza_get_from(response));
-    if (!p->to)
-        goto done;
-    rc = pw_map_put(c->pending, p->id, p, NULL);
-    if (rc != PW_OK)
-        goto done;
-    pw_timer_init(&p->timer, on_local_answer, p);
-    rc = pw_timer_start(c->loop, &p->timer, 0);
-    if (rc != PW_OK) {
-        pw_map_remove(c->pending, p->id);
-        goto done;
-    }
-    p->local = xmpp_stanza_clone(response);
-    p = NULL;
-done:
-    if (p) {
-        free(p->to);
-        free(p);
-    }
+        return PW_EINVAL;
+    pw_component_new_id(c, id, sizeof id);
+    rc = pending_add(c, id, from ? from : "", 0, on_local_answer, cb, arg, cancel_key, &p);
+    if (rc == PW_OK)
+        p->local = xmpp_stanza_clone(response);
     return rc;
 }
 
