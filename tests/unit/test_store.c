@@ -179,50 +179,65 @@ static pw_status_t load_app(void *arg, const char *key, const char *value)
     return pw_map_put(a->data, key, strdup(value), NULL);
 }
 
+/* One round of the compaction tests: keys k0..k999 given the values vI-ROUND, in the app's
+ * map and in the store. */
+static void put_round(app_t *a, pw_store_t *s, int round)
+{
+    char key[32], val[32];
+    for (int i = 0; i < 1000; i++) {
+        void *old = NULL;
+        snprintf(key, sizeof key, "k%d", i);
+        snprintf(val, sizeof val, "v%d-%d", i, round);
+        pw_map_put(a->data, key, strdup(val), &old);
+        free(old);
+        cr_assert_eq(pw_store_put(s, key, val), PW_OK);
+    }
+}
+
+/* @return the journal's size in bytes */
+static long journal_size(void)
+{
+    char path[256];
+    long size;
+    FILE *f;
+    journal_path(path, sizeof path);
+    f = fopen(path, "r");
+    cr_assert_not_null(f);
+    fseek(f, 0, SEEK_END);
+    size = ftell(f);
+    fclose(f);
+    return size;
+}
+
+/* Close the store, empty the app, open both again: what the journal gives back. */
+static void reopen(app_t *a, pw_store_t **s)
+{
+    pw_store_close(*s);
+    pw_map_foreach(a->data, free_it, NULL);
+    pw_map_destroy(a->data);
+    cr_assert_eq(pw_map_create(&a->data), PW_OK);
+    cr_assert_eq(pw_store_open(s, dir, "subs", load_app, rewrite_app, a), PW_OK);
+}
+
 Test(store, compaction_keeps_exactly_the_live_records)
 {
     app_t a;
     pw_store_t *s;
-    char key[32], val[32], path[256];
     long before, after;
-    FILE *f;
 
     cr_assert_eq(pw_map_create(&a.data), PW_OK);
     cr_assert_eq(pw_store_open(&s, dir, "subs", load_app, rewrite_app, &a), PW_OK);
-    for (int round = 0; round < 5; round++) {
-        for (int i = 0; i < 1000; i++) {
-            void *old = NULL;
-            snprintf(key, sizeof key, "k%d", i);
-            snprintf(val, sizeof val, "v%d-%d", i, round);
-            pw_map_put(a.data, key, strdup(val), &old);
-            free(old);
-            cr_assert_eq(pw_store_put(s, key, val), PW_OK);
-        }
-        if (round == 0) {
-            /* one generation on disk: the size of 1000 live records */
-            cr_assert_eq(pw_store_commit(s), PW_OK);
-            journal_path(path, sizeof path);
-            f = fopen(path, "r");
-            fseek(f, 0, SEEK_END);
-            before = ftell(f);
-            fclose(f);
-        }
-        if (round == 3)
-            break;
-    }
+    put_round(&a, s, 0);
+    cr_assert_eq(pw_store_commit(s), PW_OK);
+    before = journal_size(); /* one generation on disk: the size of 1000 live records */
+    for (int round = 1; round < 4; round++)
+        put_round(&a, s, round);
     cr_assert_eq(pw_store_commit(s), PW_OK); /* 4000 records for 1000 live: compacts */
-    f = fopen(path, "r");
-    fseek(f, 0, SEEK_END);
-    after = ftell(f);
-    fclose(f);
+    after = journal_size();
     cr_assert_eq(after, before, "the journal holds one record per live key (%ld bytes, one generation %ld)",
                  after, before);
     cr_assert_eq(pw_store_count(s), 1000);
-    pw_store_close(s);
-    pw_map_foreach(a.data, free_it, NULL);
-    pw_map_destroy(a.data);
-    cr_assert_eq(pw_map_create(&a.data), PW_OK);
-    cr_assert_eq(pw_store_open(&s, dir, "subs", load_app, rewrite_app, &a), PW_OK);
+    reopen(&a, &s);
     cr_assert_eq(pw_map_count(a.data), 1000);
     cr_assert_str_eq(pw_map_get(a.data, "k7"), "v7-3");
     pw_store_close(s);
@@ -241,46 +256,24 @@ Test(store, an_owner_counting_the_keys_gets_the_same_journal)
 {
     app_t a;
     pw_store_t *s;
-    char key[32], val[32], path[256];
     long one, after;
-    FILE *f;
 
     cr_assert_eq(pw_map_create(&a.data), PW_OK);
     cr_assert_eq(pw_store_open(&s, dir, "subs", load_app, rewrite_app, &a), PW_OK);
     pw_store_keys_by_owner(s, app_count);
-    for (int round = 0; round < 4; round++) {
-        for (int i = 0; i < 1000; i++) {
-            void *old = NULL;
-            snprintf(key, sizeof key, "k%d", i);
-            snprintf(val, sizeof val, "v%d-%d", i, round);
-            pw_map_put(a.data, key, strdup(val), &old);
-            free(old);
-            cr_assert_eq(pw_store_put(s, key, val), PW_OK);
-        }
-        if (round == 0) {
-            cr_assert_eq(pw_store_commit(s), PW_OK);
-            journal_path(path, sizeof path);
-            f = fopen(path, "r");
-            fseek(f, 0, SEEK_END);
-            one = ftell(f);
-            fclose(f);
-        }
-    }
+    put_round(&a, s, 0);
+    cr_assert_eq(pw_store_commit(s), PW_OK);
+    one = journal_size();
+    for (int round = 1; round < 4; round++)
+        put_round(&a, s, round);
     free(pw_map_remove(a.data, "k5"));
     cr_assert_eq(pw_store_del(s, "k5"), PW_OK);
     cr_assert_eq(pw_store_del(s, "never-put"), PW_OK); /* written, ignored when loading */
     cr_assert_eq(pw_store_count(s), 999);
     cr_assert_eq(pw_store_commit(s), PW_OK); /* 4002 records for 999 live: compacts */
-    f = fopen(path, "r");
-    fseek(f, 0, SEEK_END);
-    after = ftell(f);
-    fclose(f);
+    after = journal_size();
     cr_assert(after < one, "compacted to the 999 live records (%ld bytes; 1000 records: %ld)", after, one);
-    pw_store_close(s);
-    pw_map_foreach(a.data, free_it, NULL);
-    pw_map_destroy(a.data);
-    cr_assert_eq(pw_map_create(&a.data), PW_OK);
-    cr_assert_eq(pw_store_open(&s, dir, "subs", load_app, rewrite_app, &a), PW_OK);
+    reopen(&a, &s);
     cr_assert_eq(pw_map_count(a.data), 999);
     cr_assert_null(pw_map_get(a.data, "k5"));
     cr_assert_null(pw_map_get(a.data, "never-put"));
