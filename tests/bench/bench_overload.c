@@ -442,29 +442,22 @@ static int reload(pwt_component_t *c, const char *text)
     return pwt_component_signal(c, SIGHUP) == PW_OK && pwt_component_wait_log(c, text, n + 1, 10000) == 0;
 }
 
-/* heidi: a second watcher of operator A, approved by bob, postpaid. A's HSS gets a copy of the
- * fixture file with her line (then a reload), A's server her account, B's bob the roster item. */
+/* heidi: a second watcher of operator A, approved by bob, postpaid. Her line goes at the end
+ * of A's HSS file (the trial's own copy, PWT_TRIAL_SUBSCRIBERS; then a reload), her account on
+ * A's server, the roster item on B's bob. */
 static int add_heidi(pwt_trial_t *t)
 {
-    char src[1024], dst[1024];
+    char path[1024];
     pwt_component_t *hss = pwt_trial_component(t, "opa-hss");
-    FILE *in, *out;
+    FILE *out;
     int ok;
 
-    snprintf(dst, sizeof dst, "%s/bench-overload-opa.subscribers", pwt_trial_dir(t));
-    if (pwt_srcpath(src, sizeof src, "conf/hss-opa.subscribers") != PW_OK || !(in = fopen(src, "r")))
+    snprintf(path, sizeof path, "%s/" PWT_TRIAL_SUBSCRIBERS, pwt_trial_dir(t), "opa");
+    if (!(out = fopen(path, "a")))
         return 0;
-    if (!(out = fopen(dst, "w"))) {
-        fclose(in);
-        return 0;
-    }
-    for (int ch; (ch = fgetc(in)) != EOF;)
-        fputc(ch, out);
-    fclose(in);
     fprintf(out, "+447700900004   heidi@opa.example   ps1.opa.example     active  postpaid  -\n");
     ok = fclose(out) == 0;
-    return ok && hss && set_option(hss, "hss", "subscribers", dst) &&
-           reload(hss, "subscriber file reloaded") &&
+    return ok && hss && reload(hss, "subscriber file reloaded") &&
            pwt_server_add_user(pwt_trial_server(t, PWT_OPA), "heidi", PWT_TRIAL_PASSWORD) == PW_OK &&
            pwt_server_set_roster(pwt_trial_server(t, PWT_OPB), "bob", "+447700900004@watcher.opb.example",
                                  "from") == PW_OK;
