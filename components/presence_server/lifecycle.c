@@ -26,6 +26,7 @@ static void subs_config(const pw_presence_settings_t *s, const char *node, pw_su
     sc->notify_timeout_ms = (uint64_t)s->notify_timeout_ms;
     sc->notify_retries = (unsigned)s->notify_retries;
     sc->notify_grace_ms = (uint64_t)s->notify_grace_ms;
+    sc->notify_window = (size_t)s->notify_window;
     sc->gateways = (const char *const *)s->gateway.items;
     sc->ngateways = s->gateway.n;
     sc->max_subscriptions = (size_t)s->max_subscriptions;

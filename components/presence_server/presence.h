@@ -29,6 +29,7 @@ typedef struct pw_presence_settings {
     int64_t notify_interval_ms;   /**< [presence] notify_interval: per-subscription throttle */
     int64_t notify_timeout_ms;    /**< [presence] notify_timeout: wait for a notification's ack */
     int64_t notify_retries;       /**< [presence] notify_retries: resends after a timeout */
+    int64_t notify_window;        /**< [presence] notify_window: notifications in flight at most */
     int64_t notify_grace_ms;      /**< [presence] notify_grace: how long unacknowledged, at most */
     int64_t max_subscriptions;    /**< [presence] max_subscriptions: active at most */
     char *cdr_dir;                /**< [charging] dir */

@@ -32,6 +32,8 @@ typedef struct pw_subs_config {
                                      its subscription's gateway does not take goes to the others,
                                      in this order (docs/protocol.md §5.2) */
     size_t ngateways;           /**< how many (0: only the subscription's gateway)*/
+    size_t notify_window;       /**< state notifications in flight at most (0: no bound); the
+                                     others wait in turn and carry the state of their turn */
     size_t max_subscriptions;   /**< active subscriptions at most */
     pw_cdr_clock_fn wall_clock; /**< ms since the epoch; NULL: CLOCK_REALTIME */
     void *wall_clock_arg;       /**< passed to wall_clock */

@@ -50,6 +50,10 @@ static const pw_config_option_t options[] = {
     { "presence", "notify_retries", PW_OPT_INT, 0, 100, "3",
       "resend a timed-out notification this many times (then notify_grace)",
       offsetof(pw_presence_settings_t, notify_retries) },
+    { "presence", "notify_window", PW_OPT_INT, 1, 1000000, "256",
+      "notifications in flight to the gateway at once; the others wait their turn and then carry "
+      "the presentity's state of that moment (a fan-out to many watchers is paced, not timed out)",
+      offsetof(pw_presence_settings_t, notify_window) },
     { "presence", "notify_grace", PW_OPT_DURATION, 0, 86400000, "5m",
       "then keep the subscription this long from its first unacknowledged notification, sending "
       "the latest state every notify_timeout; then end it (watcher-unreachable); 0: end at once",

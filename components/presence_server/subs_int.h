@@ -38,7 +38,8 @@
 enum {
     SF_DIRTY = 0x01,   /* the presentity changed since the last notification */
     SF_WAITING = 0x02, /* waiting for the presentity's roster */
-    SF_READY = 0x04,   /* in the ready list: to be sent after the journal commit */
+    SF_READY = 0x04,   /* in the ready list (to be sent after the journal commit) or in the
+                          queue for notify_window */
     SF_ENDED = 0x08,   /* ended; memory kept only until the ready list lets go */
     SF_NEXT = 0x10,    /* kind 'next' (else 'changes') */
     SF_PENDING = 0x20, /* a 'changes' awaiting the presentity's decision: no notifications until
@@ -123,7 +124,10 @@ struct pw_subs {
     ps_sub_t **buckets;          /* id index */
     size_t nbuckets, count;
     ps_sub_t *ready, *ready_tail;
+    ps_sub_t *queued, *queued_tail; /* ready, committed, waiting for room in notify_window (by
+                                       rnext; SF_READY stays set) */
     pw_list_t outs;              /* ps_out_t by link */
+    size_t nouts;                /* how many in outs */
     pw_list_t cached;            /* ps_pnode_t by clink, oldest first */
     pw_timer_t sweep;
     pw_subs_stats_t stats;
@@ -324,6 +328,14 @@ pw_status_t pw_subs_journal_put(pw_subs_t *s, pw_store_t *store, const ps_sub_t 
  */
 pw_status_t pw_subs_notify_send(pw_subs_t *s, ps_sub_t *sub, const char *reason,
                                 const pw_presence_state_t *state);
+
+/**
+ * Send the queued subscriptions' state notifications, each with the presentity's state now,
+ * while notify_window has room (pw_subs_flush() queues the ready ones; each answer to a
+ * notification makes room). Frees the ended ones it meets.
+ * @param s the subscriptions
+ */
+void pw_subs_send_queued(pw_subs_t *s);
 
 /**
  * Cancel every notification in flight (their callbacks free them).

@@ -19,6 +19,19 @@ static void out_free(ps_out_t *o)
 static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza_t *response,
                              void *arg);
 
+/* Track a notification in flight (s->outs, s->nouts: what notify_window counts). */
+static void outs_add(pw_subs_t *s, ps_out_t *o)
+{
+    pw_list_push_front(&s->outs, &o->link);
+    s->nouts++;
+}
+
+static void outs_remove(pw_subs_t *s, ps_out_t *o)
+{
+    pw_list_unlink(&s->outs, &o->link);
+    s->nouts--;
+}
+
 pw_status_t pw_subs_notify_send(pw_subs_t *s, ps_sub_t *sub, const char *reason,
                                const pw_presence_state_t *state)
 {
@@ -50,10 +63,10 @@ pw_status_t pw_subs_notify_send(pw_subs_t *s, ps_sub_t *sub, const char *reason,
     o->route = pw_subs_route_hold(sub->route);
     o->to = o->route->gateway;
     o->sub = reason ? NULL : sub;
-    pw_list_push_front(&s->outs, &o->link);
+    outs_add(s, o);
     rc = pw_component_send_iq_text(s->c, o->to, o->payload, s->cfg.notify_timeout_ms, on_notify_answer, o);
     if (rc != PW_OK) {
-        pw_list_unlink(&s->outs, &o->link);
+        outs_remove(s, o);
         goto done;
     }
     if (!reason)
@@ -95,9 +108,9 @@ static int resend(ps_out_t *o, const char *to)
 {
     pw_subs_t *s = o->s;
     o->to = to;
-    pw_list_push_front(&s->outs, &o->link);
+    outs_add(s, o);
     if (pw_component_send_iq_text(s->c, to, o->payload, s->cfg.notify_timeout_ms, on_notify_answer, o) != PW_OK) {
-        pw_list_unlink(&s->outs, &o->link);
+        outs_remove(s, o);
         return -1;
     }
     if (o->sub)
@@ -147,7 +160,7 @@ static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_st
     char text[256], id[PW_SUBS_ID_TEXT];
     pw_error_t cond = PW_ERR_NONE;
 
-    pw_list_unlink(&s->outs, &o->link);
+    outs_remove(s, o);
     if (sub)
         sub->out = NULL;
     switch (outcome) {
@@ -197,8 +210,7 @@ static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_st
                                                       ? s->cfg.notify_timeout_ms
                                                       : s->cfg.notify_interval_ms);
             pw_subs_arm(s, sub);
-            out_free(o);
-            return;
+            break;
         }
         if (sub) {
             pw_subs_id_format(sub->id, id);
@@ -209,14 +221,13 @@ static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_st
         break;
     }
     out_free(o);
+    if (outcome != PW_IQ_CANCELLED)
+        pw_subs_send_queued(s); /* room in notify_window */
 }
 
 size_t pw_subs_unacked(const pw_subs_t *s)
 {
-    size_t n = 0;
-    for (const pw_link_t *l = s ? s->outs.head : NULL; l; l = l->next)
-        n++;
-    return n;
+    return s ? s->nouts : 0;
 }
 
 void pw_subs_notify_cancel_all(pw_subs_t *s)
@@ -224,7 +235,7 @@ void pw_subs_notify_cancel_all(pw_subs_t *s)
     while (s->outs.head) {
         ps_out_t *o = PW_LIST_ITEM(s->outs.head, ps_out_t, link);
         if (pw_component_cancel_iqs(s->c, o) == 0) {
-            pw_list_unlink(&s->outs, &o->link);
+            outs_remove(s, o);
             out_free(o);
         }
     }

@@ -227,17 +227,22 @@ pw_status_t pw_subs_commit(pw_subs_t *s)
     return pw_store_commit(s->store);
 }
 
-void pw_subs_flush(pw_subs_t *s)
+/* Whether notify_window is full: the next state notification waits in the queue. */
+static int window_full(const pw_subs_t *s)
 {
-    ps_sub_t *sub, *next;
+    return s->cfg.notify_window && s->nouts >= s->cfg.notify_window;
+}
+
+void pw_subs_send_queued(pw_subs_t *s)
+{
+    ps_sub_t *sub;
     const ps_pnode_t *last = NULL; /* s->st and hash hold its state (a fan-out's run of subs) */
     uint64_t hash = 0;
-    if (!s)
-        return;
-    sub = s->ready;
-    s->ready = s->ready_tail = NULL;
-    for (; sub; sub = next) {
-        next = sub->rnext;
+
+    while ((sub = s->queued) != NULL && !window_full(s)) {
+        s->queued = sub->rnext;
+        if (!s->queued)
+            s->queued_tail = NULL;
         sub->rnext = NULL;
         sub->flags &= (uint8_t)~SF_READY;
         if (sub->flags & SF_ENDED) {
@@ -257,6 +262,20 @@ void pw_subs_flush(pw_subs_t *s)
         }
         pw_subs_arm(s, sub);
     }
+}
+
+void pw_subs_flush(pw_subs_t *s)
+{
+    if (!s || !s->ready)
+        return;
+    /* the ready ones join the queue's tail, so that a burst waits behind an earlier one */
+    if (s->queued_tail)
+        s->queued_tail->rnext = s->ready;
+    else
+        s->queued = s->ready;
+    s->queued_tail = s->ready_tail;
+    s->ready = s->ready_tail = NULL;
+    pw_subs_send_queued(s);
 }
 
 size_t pw_subs_count(const pw_subs_t *s)
@@ -299,8 +318,10 @@ void pw_subs_stats(const pw_subs_t *s, pw_subs_stats_t *out)
 
 void pw_subs_set_config(pw_subs_t *s, const pw_subs_config_t *cfg)
 {
-    if (s && cfg)
-        s->cfg = *cfg;
+    if (!s || !cfg)
+        return;
+    s->cfg = *cfg;
+    pw_subs_send_queued(s); /* a wider notify_window */
 }
 
 /* ------------------------------------------------------------------ life cycle */
@@ -376,6 +397,11 @@ void pw_subs_destroy(pw_subs_t *s)
         next = sub->rnext;
         if (sub->flags & SF_ENDED)
             free(sub); /* interned strings go with the table below */
+    }
+    for (ps_sub_t *sub = s->queued, *next; sub; sub = next) {
+        next = sub->rnext;
+        if (sub->flags & SF_ENDED)
+            free(sub);
     }
     for (size_t i = 0; i < s->nbuckets; i++) {
         for (ps_sub_t *sub = s->buckets[i], *next; sub; sub = next) {

@@ -1,4 +1,4 @@
-/* test_presence_notify.c: notifications of a subscription (docs/protocol.md §5.2): seq, acks, throttling with the latest state, expiry, 'next', retries, a watcher gone, and failover to the operator's other gateway instances. */
+/* test_presence_notify.c: notifications of a subscription (docs/protocol.md §5.2): seq, acks, throttling with the latest state, expiry, 'next', retries, the window of notifications in flight, a watcher gone, and failover to the operator's other gateway instances. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,6 +275,49 @@ static void run_answering_rosters(uint64_t ms)
             pwfake_presence_run(&pd, 0);
         }
     }
+}
+
+/* A fan-out wider than notify_window: that many in flight, the others wait their turn and go
+ * as acknowledgements make room, each with the presentity's state of its turn. */
+Test(presence_notify, a_fan_out_beyond_the_window_waits_its_turn_with_the_state_of_its_turn)
+{
+    pw_presence_state_t st;
+    char ref[8];
+    pwfake_presence_start(&pd, "notify_window = 2");
+    pwfake_presence_grant(&pd, "opb.example", 2);
+    pwfake_presence_bob(&pd, "");
+    for (int i = 0; i < 5; i++) {
+        snprintf(ref, sizeof ref, "w%d", i);
+        pwfake_presence_subscribe(&pd, ref, "changes", PWFAKE_PRESENCE_BOTH);
+    }
+    cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 5);
+    change("away");
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 2, "as many as the window");
+    cr_assert_eq(pw_subs_unacked(pw_presence_subs(pd.ps)), 2);
+    /* bob changes again while three wait: they will carry his state of their turn */
+    pwfake_presence_bob(&pd, "dnd");
+    pwfake_presence_run(&pd, 0);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 2, "nothing more while the window is full");
+    for (size_t acked = 0; acked < 3; acked++) {
+        pwfake_presence_ack(&pd, pwfake_presence_notify(&pd, acked, NULL));
+        cr_assert_eq(pwfake_presence_notify_count(&pd), acked + 3, "an acknowledgement makes room for one");
+        cr_assert_eq(pw_subs_unacked(pw_presence_subs(pd.ps)), 2);
+        state_of(pwfake_presence_notify(&pd, acked + 2, NULL), &st);
+        cr_assert_str_eq(st.show, "dnd", "the state of its turn, not of the change that queued it");
+        cr_assert_str_eq(attr(pwfake_presence_notify(&pd, acked + 2, NULL), "seq"), "1");
+    }
+    for (size_t i = 3; i < 5; i++)
+        pwfake_presence_ack(&pd, pwfake_presence_notify(&pd, i, NULL));
+    cr_assert_eq(pw_subs_unacked(pw_presence_subs(pd.ps)), 0);
+    /* the two sent first, with 'away', get 'dnd' after the throttle, still two at a time */
+    run_answering_rosters(1000);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 7);
+    for (size_t i = 5; i < 7; i++) {
+        state_of(pwfake_presence_notify(&pd, i, NULL), &st);
+        cr_assert_str_eq(st.show, "dnd");
+        cr_assert_str_eq(attr(pwfake_presence_notify(&pd, i, NULL), "seq"), "2");
+    }
+    pwfake_presence_stop(&pd);
 }
 
 Test(presence_notify, within_the_grace_the_latest_state_follows_then_it_ends)
