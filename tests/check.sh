@@ -17,6 +17,9 @@
 #   tests/check.sh --quick    unit + integration tests on prosody,prosody only
 #
 # Builds happen out of tree under build/ (build/plain, build/asan, build/fuzz); nothing else is written.
+# Each stage's heading gives the minutes since the start. The ASan and fuzzing builds compile at
+# nice 19 while the server pairs' tests run (those mostly wait on servers and timers), so that the
+# whole run stays within CI's budget on a 2-core machine.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +27,8 @@ quick=0
 [ "${1:-}" = "--quick" ] && quick=1
 jobs=$(nproc 2>/dev/null || echo 2)
 
-say() { printf '\n== %s\n' "$*"; }
+started=$(date +%s)
+say() { printf '\n== [%d:%02d] %s\n' $((($(date +%s) - started) / 60)) $((($(date +%s) - started) % 60)) "$*"; }
 
 say "installing Debian packages (if missing)"
 "$top/tests/setup-debian.sh"
@@ -43,12 +47,45 @@ count_results() {
     failed=$((failed + f))
 }
 
-run_suite() { # name, make target, configure args...
+# Configure and build one tree under build/, with its test programs (the make target "tests")
+# or one make target: build NAME tests|TARGET [ENV=VALUE...] -- CONFIGURE-ARGS...
+build() {
+    local name=$1 target=$2; shift 2
+    local dir="$top/build/$name" envs=()
+    while [ "$1" != "--" ]; do envs+=("$1"); shift; done
+    shift
+    mkdir -p "$dir"
+    (cd "$dir" && env "${envs[@]}" "$top/configure" -q "$@" || exit
+     if [ "$target" = tests ]; then
+         make -s -j"$jobs" && make -s -j"$jobs" check TESTS= >/dev/null
+     else
+         make -s -j"$jobs" "$target"
+     fi)
+}
+
+# Start build() at nice 19 in the background, its output in build/NAME.log; wait_build NAME
+# waits for it, prints that log if it failed, and returns its status.
+declare -A build_pid
+build_in_background() {
+    local name=$1
+    mkdir -p "$top/build"
+    (renice -n 19 -p "$BASHPID" >/dev/null; build "$@") >"$top/build/$name.log" 2>&1 &
+    build_pid[$name]=$!
+}
+wait_build() {
+    local name=$1 rc=0
+    wait "${build_pid[$name]}" || rc=$?
+    [ $rc -eq 0 ] || { echo "build $name failed:"; tail -n 60 "$top/build/$name.log"; }
+    return $rc
+}
+
+run_suite() { # name, make target, configure args...; with PW_PREBUILT=1 the tree is built already
     local name=$1 target=$2; shift 2
     local dir="$top/build/$name"
-    say "build $name ($*)"
-    mkdir -p "$dir"
-    (cd "$dir" && "$top/configure" -q "$@" && make -s -j"$jobs")
+    if [ "${PW_PREBUILT:-0}" != 1 ]; then
+        say "build $name ($*)"
+        build "$name" tests -- "$@"
+    fi
     say "test $name"
     local rc=0
     (cd "$dir" && make -s -j1 "$target") || rc=$?
@@ -91,6 +128,9 @@ status=0
 run_suite plain check || status=1
 
 if [ $quick -eq 0 ]; then
+    say "building the ASan/UBSan and fuzzing trees in the background (nice 19)"
+    build_in_background asan tests -- --enable-sanitizers
+    build_in_background fuzz fuzz-targets CC=clang -- --enable-fuzzing
     for pair in ejabberd,ejabberd prosody,ejabberd ejabberd,prosody prosody,ejabberd-cluster; do
         run_pair "$pair" || status=1
     done
@@ -122,12 +162,16 @@ if [ $quick -eq 0 ]; then
     done
     [ $vg_fail -eq 0 ] || status=1
 
-    run_suite asan check-sanitizers --enable-sanitizers || status=1
+    say "waiting for the ASan/UBSan build"
+    if wait_build asan; then
+        PW_PREBUILT=1 run_suite asan check-sanitizers --enable-sanitizers || status=1
+    else
+        failed=$((failed + 1)); status=1
+    fi
 
     say "fuzz (CC=clang --enable-fuzzing, 20 s per target)"
     fz_dir="$top/build/fuzz"
-    mkdir -p "$fz_dir"
-    if (cd "$fz_dir" && CC=clang "$top/configure" -q --enable-fuzzing && make -s -j"$jobs" fuzz-targets); then
+    if wait_build fuzz; then
         fz_rc=0
         "$top/tests/fuzz/run.sh" "$fz_dir" 20 >"$fz_dir/fuzz.log" 2>&1 || fz_rc=$?
         cat "$fz_dir/fuzz.log"
