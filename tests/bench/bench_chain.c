@@ -22,6 +22,8 @@
  *   runtime relays  the same relays on the same component domains, built on our component
  *                   runtime (pw_component, libstrophe)
  *   chain           the current enquiry through the real roles
+ * and a fourth, the chain again at half the rate it has just sustained, offered open loop
+ * (request i sent at i / rate; ENQUIRIES / 2 of them): its p99 is the latency with headroom.
  * The relays' path: client → relay-WA (asks relay-HSS of A, then relay-WPP) → relay-WPP → s2s →
  * relay-GW of B (asks relay-HSS of B, then relay-PS) → relay-PS (pings its server, like the
  * roster read) → back along the same way. The ratios runtime/raw and chain/raw tell what our
@@ -432,7 +434,19 @@ static void request_xml(char *buf, size_t cap, int chain, unsigned i)
                            "<data>%0120u</data></echo></iq>", i, 0u);
 }
 
-static run_stats_t load(pwt_client_t *c, int chain, unsigned n, unsigned window)
+/* Whether request i may leave now: the window has room and, at a given rate (open loop), its
+ * time start + i / rate has come. */
+static int may_send(unsigned i, unsigned done, unsigned window, double rate, double start, double now)
+{
+    return i - done < window && (rate <= 0 || now >= start + i / rate);
+}
+
+/*
+ * n requests on one path (chain: the enquiry, else the relays' echo), at most window
+ * outstanding; with rate > 0 open loop as well: request i leaves at start + i / rate, not
+ * before (the window then only caps a backlog). A latency runs from the request's send.
+ */
+static run_stats_t load(pwt_client_t *c, int chain, unsigned n, unsigned window, double rate)
 {
     run_stats_t st = { 0 };
     double *sent_at = calloc(n, sizeof *sent_at), *lat = calloc(n, sizeof *lat);
@@ -441,13 +455,18 @@ static run_stats_t load(pwt_client_t *c, int chain, unsigned n, unsigned window)
     char xml[1024];
 
     while (done < n) {
-        while (next < n && next - done < window) {
+        int wait_ms = 30000;
+        while (next < n && may_send(next, done, window, rate, start, now_s())) {
             request_xml(xml, sizeof xml, chain, next);
             sent_at[next] = now_s();
             pwt_client_send_xml(c, xml);
             next++;
         }
-        xmpp_stanza_t *r = pwt_client_wait(c, match_iq_answer, NULL, 30000);
+        if (rate > 0 && next < n && next - done < window) /* wake up for the next one's time */
+            wait_ms = (int)((start + next / rate - now_s()) * 1000.0) + 1;
+        xmpp_stanza_t *r = pwt_client_wait(c, match_iq_answer, NULL, wait_ms > 0 ? wait_ms : 1);
+        if (!r && wait_ms < 30000)
+            continue;
         if (!r) {
             fprintf(stderr, "bench_chain: no answer within 30 s (%u of %u done)\n", done, n);
             st.failed += n - done;
@@ -879,9 +898,9 @@ static int relay_phase(pwt_trial_t *t, pwt_client_t *alice, relays_body_t body, 
 {
     if (!start_relays(t, PWT_OPA, body, &relays[PWT_OPA]) || !start_relays(t, PWT_OPB, body, &relays[PWT_OPB]))
         return 0;
-    load(alice, 0, 20, 4); /* warm up (s2s connections, DNS caches, the relays' first stanzas) */
+    load(alice, 0, 20, 4, 0); /* warm up (s2s connections, DNS caches, the relays' first stanzas) */
     phase_begin(ph, t, title, relays);
-    phase_end(ph, load(alice, 0, bo->n, bo->window), bo->n);
+    phase_end(ph, load(alice, 0, bo->n, bo->window, 0), bo->n);
     stop_relays(&relays[PWT_OPA]);
     stop_relays(&relays[PWT_OPB]);
     return 1;
@@ -893,7 +912,9 @@ int main(int argc, char **argv)
     pwt_trial_t *t = NULL;
     pwt_trial_opts_t o = { .log_level = "info", .bench = 1 }; /* the harness waits for the "is online" info line */
     pwt_client_t *alice = NULL, *bob = NULL;
-    static phase_t raw, base, chain; /* large: not on the stack */
+    static phase_t raw, base, chain, half; /* large: not on the stack */
+    double half_rate = 0;
+    char half_row[64];
     pwt_rtt_t rtt = { 0 };
     int status = 1;
     pid_t relays[2] = { -1, -1 };
@@ -927,9 +948,14 @@ int main(int argc, char **argv)
     if (!relay_phase(t, alice, run_raw_relays, &bo, "raw relays", &raw, relays) ||
         !relay_phase(t, alice, run_relays, &bo, "runtime relays", &base, relays))
         goto done;
-    load(alice, 1, 20, 4);
+    load(alice, 1, 20, 4, 0);
     phase_begin(&chain, t, "chain", NULL);
-    phase_end(&chain, load(alice, 1, bo.n, bo.window), bo.n);
+    phase_end(&chain, load(alice, 1, bo.n, bo.window, 0), bo.n);
+    /* then half of the rate the chain just sustained, offered open loop: the latency an operator
+     * sees with headroom; half as many requests, so about as long as the phase before */
+    half_rate = chain.st.rate / 2;
+    phase_begin(&half, t, "chain at half of its rate", NULL);
+    phase_end(&half, load(alice, 1, bo.n / 2, 4 * bo.window, half_rate), bo.n / 2);
     if (bo.netns &&
         pwt_network_rtt(pwt_trial_network(t), PWT_NET_OPA, PWT_NET_OPB, 100, &rtt) != PW_OK)
         goto done;
@@ -948,6 +974,8 @@ int main(int argc, char **argv)
     print_row("raw relays: expat + sockets, same hops", raw.st.rate, raw.st.p50_ms, raw.st.p99_ms, raw.st.failed);
     print_row("runtime relays: our runtime, same hops", base.st.rate, base.st.p50_ms, base.st.p99_ms, base.st.failed);
     print_row("chain: current enquiry alice -> bob", chain.st.rate, chain.st.p50_ms, chain.st.p99_ms, chain.st.failed);
+    snprintf(half_row, sizeof half_row, "chain, %.0f req/s offered (half of the above)", half_rate);
+    print_row(half_row, half.st.rate, half.st.p50_ms, half.st.p99_ms, half.st.failed);
     if (bo.netns) {
         char what[64];
         snprintf(what, sizeof what, "link: TCP round trip A <-> B (%u echoes)", rtt.count);
@@ -967,7 +995,8 @@ int main(int argc, char **argv)
     phase_print(&raw);
     phase_print(&base);
     phase_print(&chain);
-    status = chain.st.failed || base.st.failed || raw.st.failed ? 1 : 0;
+    phase_print(&half);
+    status = chain.st.failed || half.st.failed || base.st.failed || raw.st.failed ? 1 : 0;
 done:
     stop_relays(&relays[PWT_OPA]);
     stop_relays(&relays[PWT_OPB]);
