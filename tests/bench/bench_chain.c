@@ -22,8 +22,10 @@
  *   runtime relays  the same relays on the same component domains, built on our component
  *                   runtime (pw_component, libstrophe)
  *   chain           the current enquiry through the real roles
- * and a fourth, the chain again at half the rate it has just sustained, offered open loop
- * (request i sent at i / rate; ENQUIRIES / 2 of them): its p99 is the latency with headroom.
+ * Each path is then run again at half the rate it has just sustained, offered open loop
+ * (request i sent at i / rate; ENQUIRIES / 2 of them): the p99 with headroom, the chain's beside
+ * the relays' (what the servers' own tails are at that load). Only the chain's cost is printed
+ * for it.
  * The relays' path: client → relay-WA (asks relay-HSS of A, then relay-WPP) → relay-WPP → s2s →
  * relay-GW of B (asks relay-HSS of B, then relay-PS) → relay-PS (pings its server, like the
  * roster read) → back along the same way. The ratios runtime/raw and chain/raw tell what our
@@ -887,20 +889,42 @@ static void print_row(const char *path, double rate, double p50, double p99, uns
     printf("  %-44s %10.0f %10.2f %10.2f %8u\n", path, rate, p50, p99, failed);
 }
 
+/* One row of the table for a path at half of its rate: what was offered, what came. */
+static void print_half_row(const char *path, const phase_t *saturated, const phase_t *half)
+{
+    char what[64];
+    snprintf(what, sizeof what, "%s, %.0f req/s offered", path, saturated->st.rate / 2);
+    print_row(what, half->st.rate, half->st.p50_ms, half->st.p99_ms, half->st.failed);
+}
+
 static double ratio(double a, double b)
 {
     return b > 0 ? a / b : 0.0;
 }
 
-/* Run one relay phase: start both operators' relays (body), warm up, measure, stop them. */
-static int relay_phase(pwt_trial_t *t, pwt_client_t *alice, relays_body_t body, const bench_opts_t *bo,
-                       const char *title, phase_t *ph, pid_t relays[2])
+/* The phase at half of the rate its path has just sustained, offered open loop (request i at
+ * i / rate; ENQUIRIES / 2 of them, about as long as the phase before): the latency with
+ * headroom. */
+static void half_rate_phase(pwt_trial_t *t, pwt_client_t *alice, int chain, const bench_opts_t *bo,
+                            const phase_t *saturated, const char *title, phase_t *ph, const pid_t *relays)
 {
+    phase_begin(ph, t, title, relays);
+    phase_end(ph, load(alice, chain, bo->n / 2, 4 * bo->window, saturated->st.rate / 2), bo->n / 2);
+}
+
+/* Run one relay phase: start both operators' relays (body), warm up, measure at saturation
+ * (ph) and at half that rate (half), stop them. */
+static int relay_phase(pwt_trial_t *t, pwt_client_t *alice, relays_body_t body, const bench_opts_t *bo,
+                       const char *title, phase_t *ph, phase_t *half, pid_t relays[2])
+{
+    char half_title[80];
     if (!start_relays(t, PWT_OPA, body, &relays[PWT_OPA]) || !start_relays(t, PWT_OPB, body, &relays[PWT_OPB]))
         return 0;
     load(alice, 0, 20, 4, 0); /* warm up (s2s connections, DNS caches, the relays' first stanzas) */
     phase_begin(ph, t, title, relays);
     phase_end(ph, load(alice, 0, bo->n, bo->window, 0), bo->n);
+    snprintf(half_title, sizeof half_title, "%s at half of their rate", title);
+    half_rate_phase(t, alice, 0, bo, ph, half_title, half, relays);
     stop_relays(&relays[PWT_OPA]);
     stop_relays(&relays[PWT_OPB]);
     return 1;
@@ -912,9 +936,7 @@ int main(int argc, char **argv)
     pwt_trial_t *t = NULL;
     pwt_trial_opts_t o = { .log_level = "info", .bench = 1 }; /* the harness waits for the "is online" info line */
     pwt_client_t *alice = NULL, *bob = NULL;
-    static phase_t raw, base, chain, half; /* large: not on the stack */
-    double half_rate = 0;
-    char half_row[64];
+    static phase_t raw, base, chain, raw_half, base_half, half; /* large: not on the stack */
     pwt_rtt_t rtt = { 0 };
     int status = 1;
     pid_t relays[2] = { -1, -1 };
@@ -945,17 +967,13 @@ int main(int argc, char **argv)
 
     /* the three phases one after the other: the raw relays, then the runtime relays on the same
      * domains, then the chain (warmed up first, as the relays are in relay_phase()) */
-    if (!relay_phase(t, alice, run_raw_relays, &bo, "raw relays", &raw, relays) ||
-        !relay_phase(t, alice, run_relays, &bo, "runtime relays", &base, relays))
+    if (!relay_phase(t, alice, run_raw_relays, &bo, "raw relays", &raw, &raw_half, relays) ||
+        !relay_phase(t, alice, run_relays, &bo, "runtime relays", &base, &base_half, relays))
         goto done;
     load(alice, 1, 20, 4, 0);
     phase_begin(&chain, t, "chain", NULL);
     phase_end(&chain, load(alice, 1, bo.n, bo.window, 0), bo.n);
-    /* then half of the rate the chain just sustained, offered open loop: the latency an operator
-     * sees with headroom; half as many requests, so about as long as the phase before */
-    half_rate = chain.st.rate / 2;
-    phase_begin(&half, t, "chain at half of its rate", NULL);
-    phase_end(&half, load(alice, 1, bo.n / 2, 4 * bo.window, half_rate), bo.n / 2);
+    half_rate_phase(t, alice, 1, &bo, &chain, "chain at half of its rate", &half, NULL);
     if (bo.netns &&
         pwt_network_rtt(pwt_trial_network(t), PWT_NET_OPA, PWT_NET_OPB, 100, &rtt) != PW_OK)
         goto done;
@@ -974,8 +992,10 @@ int main(int argc, char **argv)
     print_row("raw relays: expat + sockets, same hops", raw.st.rate, raw.st.p50_ms, raw.st.p99_ms, raw.st.failed);
     print_row("runtime relays: our runtime, same hops", base.st.rate, base.st.p50_ms, base.st.p99_ms, base.st.failed);
     print_row("chain: current enquiry alice -> bob", chain.st.rate, chain.st.p50_ms, chain.st.p99_ms, chain.st.failed);
-    snprintf(half_row, sizeof half_row, "chain, %.0f req/s offered (half of the above)", half_rate);
-    print_row(half_row, half.st.rate, half.st.p50_ms, half.st.p99_ms, half.st.failed);
+    printf("  at half of each path's rate, offered open loop:\n");
+    print_half_row("raw relays", &raw, &raw_half);
+    print_half_row("runtime relays", &base, &base_half);
+    print_half_row("chain", &chain, &half);
     if (bo.netns) {
         char what[64];
         snprintf(what, sizeof what, "link: TCP round trip A <-> B (%u echoes)", rtt.count);
@@ -996,7 +1016,8 @@ int main(int argc, char **argv)
     phase_print(&base);
     phase_print(&chain);
     phase_print(&half);
-    status = chain.st.failed || half.st.failed || base.st.failed || raw.st.failed ? 1 : 0;
+    status = chain.st.failed || half.st.failed || base.st.failed || base_half.st.failed || raw.st.failed ||
+             raw_half.st.failed ? 1 : 0;
 done:
     stop_relays(&relays[PWT_OPA]);
     stop_relays(&relays[PWT_OPB]);
