@@ -10,6 +10,7 @@
 #include "chain/pw_hss.h"
 #include "core/pw_clock.h"
 #include "gateway_driver.h"
+#include "keys.h"
 
 #define GW PWFAKE_GATEWAY_JID
 #define HSS PWFAKE_GATEWAY_HSS
@@ -39,19 +40,6 @@ static const char *attr(xmpp_stanza_t *s, const char *name)
 {
     const char *v = s ? xmpp_stanza_get_attribute(s, name) : NULL;
     return v ? v : "";
-}
-
-static pw_enquiry_t bob_enquiry(void)
-{
-    pw_enquiry_t e;
-    memset(&e, 0, sizeof e);
-    snprintf(e.ref, sizeof e.ref, "watcher.opa.example/0b6c9a8e-2f0e-4a55-9a0f-6c51c8b1a2d4");
-    e.kind = PW_KIND_CURRENT;
-    snprintf(e.presentity, sizeof e.presentity, "+12025550123");
-    snprintf(e.watcher_msisdn, sizeof e.watcher_msisdn, "+447700900001");
-    snprintf(e.watcher_jid, sizeof e.watcher_jid, "alice@opa.example");
-    snprintf(e.watcher_network, sizeof e.watcher_network, "opa.example");
-    return e;
 }
 
 /* How to sign a test enquiry. */
@@ -196,7 +184,7 @@ static void deliver_until_the_ps(const pw_enquiry_t *e, const char *id)
 
 Test(gateway, signed_enquiry_goes_to_hss_then_ps_and_the_state_comes_back)
 {
-    pw_enquiry_t e = bob_enquiry();
+    pw_enquiry_t e = pwfake_keys_alice_enquiry();
     char xml[768], hss_id[64], ps_id[64];
     xmpp_stanza_t *res, *el, *state;
 
@@ -232,7 +220,7 @@ Test(gateway, signed_enquiry_goes_to_hss_then_ps_and_the_state_comes_back)
 
 Test(gateway, enquiry_by_jid_is_looked_up_by_jid)
 {
-    pw_enquiry_t e = bob_enquiry();
+    pw_enquiry_t e = pwfake_keys_alice_enquiry();
     char hss_id[64];
     e.presentity[0] = '\0';
     snprintf(e.presentity_jid, sizeof e.presentity_jid, "bob@opb.example");
@@ -244,7 +232,7 @@ Test(gateway, enquiry_by_jid_is_looked_up_by_jid)
 
 Test(gateway, subdomain_of_a_peer_may_send_and_other_peers_too)
 {
-    pw_enquiry_t e = bob_enquiry();
+    pw_enquiry_t e = pwfake_keys_alice_enquiry();
     sign_opts_t so = { d->k_opa, "opa.example", "eu.proxy.opa.example", 0 };
     deliver_enquiry(&e, "eu.proxy.opa.example", "s1", &so);
     expect_hss_lookup("msisdn", "+12025550123");
@@ -278,7 +266,7 @@ static void expect_refused(const pw_enquiry_t *e, const char *from, const sign_o
 
 Test(gateway, sender_without_peering_agreement_is_not_authorized)
 {
-    pw_enquiry_t e = bob_enquiry();
+    pw_enquiry_t e = pwfake_keys_alice_enquiry();
     sign_opts_t so = { d->k_rogue, "opa.example", "proxy.evil.example", 0 };
     expect_refused(&e, "proxy.evil.example", &so, PW_ERR_NOT_AUTHORIZED, "no peering agreement");
     so.signed_from = "proxy.evilopa.example";
@@ -289,7 +277,7 @@ Test(gateway, sender_without_peering_agreement_is_not_authorized)
 
 Test(gateway, watcher_network_must_be_the_senders_network)
 {
-    pw_enquiry_t e = bob_enquiry();
+    pw_enquiry_t e = pwfake_keys_alice_enquiry();
     sign_opts_t so = { d->k_opc, "opc.example", PROXY, 0 };
     snprintf(e.watcher_network, sizeof e.watcher_network, "opc.example");
     expect_refused(&e, PROXY, &so, PW_ERR_NOT_AUTHORIZED, "watcher-network");
@@ -297,20 +285,20 @@ Test(gateway, watcher_network_must_be_the_senders_network)
 
 Test(gateway, unsigned_enquiry_is_not_authorized)
 {
-    pw_enquiry_t e = bob_enquiry();
+    pw_enquiry_t e = pwfake_keys_alice_enquiry();
     expect_refused(&e, PROXY, NULL, PW_ERR_NOT_AUTHORIZED, "no operator signature");
 }
 
 Test(gateway, signature_of_another_network_is_not_authorized)
 {
-    pw_enquiry_t e = bob_enquiry();
+    pw_enquiry_t e = pwfake_keys_alice_enquiry();
     sign_opts_t so = { d->k_opc, "opc.example", PROXY, 0 };
     expect_refused(&e, PROXY, &so, PW_ERR_NOT_AUTHORIZED, "signature's network");
 }
 
 Test(gateway, signature_with_the_wrong_key_is_not_authorized)
 {
-    pw_enquiry_t e = bob_enquiry();
+    pw_enquiry_t e = pwfake_keys_alice_enquiry();
     sign_opts_t so = { d->k_rogue, "opa.example", PROXY, 0 };
     expect_refused(&e, PROXY, &so, PW_ERR_NOT_AUTHORIZED, "does not verify");
     so = (sign_opts_t){ d->k_opa, "opa.example", "proxy2.opa.example", 0 };
@@ -328,7 +316,7 @@ static void expect_not_authorized(const char *id, const char *word, size_t sent)
 
 Test(gateway, tampered_enquiry_is_not_authorized)
 {
-    pw_enquiry_t e = bob_enquiry();
+    pw_enquiry_t e = pwfake_keys_alice_enquiry();
     sign_opts_t so = { d->k_opa, "opa.example", PROXY, 0 };
     char *xml = enquiry_xml(&e, PROXY, "t1", &so), *p;
     /* change the watcher after signing */
@@ -342,7 +330,7 @@ Test(gateway, tampered_enquiry_is_not_authorized)
 
 Test(gateway, replayed_enquiry_is_not_authorized)
 {
-    pw_enquiry_t e = bob_enquiry();
+    pw_enquiry_t e = pwfake_keys_alice_enquiry();
     sign_opts_t so = { d->k_opa, "opa.example", PROXY, 0 };
     char *xml = enquiry_xml(&e, PROXY, "r1", &so);
     cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
@@ -354,7 +342,7 @@ Test(gateway, replayed_enquiry_is_not_authorized)
 
 Test(gateway, stale_or_future_signature_is_not_authorized)
 {
-    pw_enquiry_t e = bob_enquiry();
+    pw_enquiry_t e = pwfake_keys_alice_enquiry();
     sign_opts_t so = { d->k_opa, "opa.example", PROXY, -600000 };
     expect_refused(&e, PROXY, &so, PW_ERR_NOT_AUTHORIZED, "timestamp");
     so.skew_ms = 600000;
@@ -363,7 +351,7 @@ Test(gateway, stale_or_future_signature_is_not_authorized)
 
 Test(gateway, an_enquiry_held_up_past_max_age_is_not_served)
 {
-    pw_enquiry_t e = bob_enquiry();
+    pw_enquiry_t e = pwfake_keys_alice_enquiry();
     /* signed 11 s ago (a WAN outage held it): the asker has given up (max_age 10 s) */
     sign_opts_t so = { d->k_opa, "opa.example", PROXY, -11000 };
     expect_refused(&e, PROXY, &so, PW_ERR_REMOTE_SERVER_TIMEOUT, "max_age");
@@ -397,7 +385,7 @@ Test(gateway, malformed_enquiries_get_their_condition)
 static pw_error_t hss_error_to_proxy(const char *id, const char *type, const char *condition, const char *hss_text,
                                      char *text, size_t cap)
 {
-    pw_enquiry_t e = bob_enquiry();
+    pw_enquiry_t e = pwfake_keys_alice_enquiry();
     deliver_signed(&e, id);
     answer_error(HSS, expect_hss_lookup("msisdn", "+12025550123"), type, condition, hss_text);
     assert_no_internal_address(pwfake_transport_last(d->fake));
@@ -436,7 +424,7 @@ static void expect_timeout_after(uint64_t ms, const char *id, char *text, size_t
 
 Test(gateway, hss_timeout_is_remote_server_timeout)
 {
-    pw_enquiry_t e = bob_enquiry();
+    pw_enquiry_t e = pwfake_keys_alice_enquiry();
     char text[512];
     deliver_signed(&e, "t1");
     expect_hss_lookup("msisdn", "+12025550123");
@@ -449,7 +437,7 @@ Test(gateway, hss_timeout_is_remote_server_timeout)
 
 Test(gateway, ps_timeout_is_remote_server_timeout)
 {
-    pw_enquiry_t e = bob_enquiry();
+    pw_enquiry_t e = pwfake_keys_alice_enquiry();
     char text[512];
     deliver_until_the_ps(&e, "t2");
     expect_ps_enquiry();
@@ -459,7 +447,7 @@ Test(gateway, ps_timeout_is_remote_server_timeout)
 
 Test(gateway, ps_errors_are_relayed_but_never_its_address)
 {
-    pw_enquiry_t e = bob_enquiry();
+    pw_enquiry_t e = pwfake_keys_alice_enquiry();
     char text[512];
 
     deliver_until_the_ps(&e, "p1");
@@ -475,7 +463,7 @@ Test(gateway, ps_errors_are_relayed_but_never_its_address)
 
 Test(gateway, bad_hss_record_is_an_internal_error)
 {
-    pw_enquiry_t e = bob_enquiry();
+    pw_enquiry_t e = pwfake_keys_alice_enquiry();
     char xml[768], text[512];
     deliver_signed(&e, "b1");
     snprintf(xml, sizeof xml, "<iq type='result' id='%s' from='" HSS "' to='" GW "'>"
@@ -490,7 +478,7 @@ Test(gateway, bad_hss_record_is_an_internal_error)
 
 Test(gateway, rate_per_peer_is_a_token_bucket)
 {
-    pw_enquiry_t e = bob_enquiry();
+    pw_enquiry_t e = pwfake_keys_alice_enquiry();
     char text[512];
     d->settings.rate_per_peer = 2;
     cr_assert_eq(pw_gateway_reload(d->gw, &d->settings), PW_OK, "a reload applies the new rate");
@@ -522,7 +510,7 @@ Test(gateway, rate_per_peer_is_a_token_bucket)
  * temporary condition (type wait) and a text that says so. */
 Test(gateway, beyond_max_in_flight_enquiries_are_refused_at_once)
 {
-    pw_enquiry_t e = bob_enquiry();
+    pw_enquiry_t e = pwfake_keys_alice_enquiry();
     char text[512];
     size_t before;
 
@@ -546,7 +534,7 @@ Test(gateway, beyond_max_in_flight_enquiries_are_refused_at_once)
 
 Test(gateway, shutdown_answers_enquiries_in_flight)
 {
-    pw_enquiry_t e = bob_enquiry();
+    pw_enquiry_t e = pwfake_keys_alice_enquiry();
     char text[512];
     deliver_signed(&e, "d1");
     expect_hss_lookup("msisdn", "+12025550123");

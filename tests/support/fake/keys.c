@@ -1,5 +1,6 @@
 /* keys.c: operator key pairs for tests (see keys.h), made with OpenSSL. */
 #include <stdio.h>
+#include <string.h>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -29,4 +30,17 @@ done:
     EVP_PKEY_free(pkey);
     EVP_PKEY_CTX_free(kctx);
     return rc;
+}
+
+pw_enquiry_t pwfake_keys_alice_enquiry(void)
+{
+    pw_enquiry_t e;
+    memset(&e, 0, sizeof e);
+    snprintf(e.ref, sizeof e.ref, "watcher.opa.example/0b6c9a8e-2f0e-4a55-9a0f-6c51c8b1a2d4");
+    e.kind = PW_KIND_CURRENT;
+    snprintf(e.presentity, sizeof e.presentity, "+12025550123");
+    snprintf(e.watcher_msisdn, sizeof e.watcher_msisdn, "+447700900001");
+    snprintf(e.watcher_jid, sizeof e.watcher_jid, "alice@opa.example");
+    snprintf(e.watcher_network, sizeof e.watcher_network, "opa.example");
+    return e;
 }

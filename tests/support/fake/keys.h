@@ -1,7 +1,8 @@
-/* keys.h: operator key pairs for tests: a fresh Ed25519 key written as the PEM files the peering configuration names. */
+/* keys.h: operator key pairs for tests: a fresh Ed25519 key written as the PEM files the peering configuration names, and the enquiry the tests sign with them. */
 #ifndef PWFAKE_KEYS_H
 #define PWFAKE_KEYS_H
 
+#include "chain/pw_enquiry.h"
 #include "core/pw_status.h"
 
 /**
@@ -13,5 +14,12 @@
  * @return PW_OK, or PW_ECRYPTO when generating or writing failed (the files may be partly written)
  */
 pw_status_t pwfake_keys_write_ed25519(const char *key_path, const char *pub_path);
+
+/**
+ * The enquiry a proxy of opa.example signs for a gateway: alice@opa.example (+447700900001)
+ * asks for the current state of +12025550123.
+ * @return it, by value
+ */
+pw_enquiry_t pwfake_keys_alice_enquiry(void);
 
 #endif /* PWFAKE_KEYS_H */
