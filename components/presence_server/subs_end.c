@@ -5,6 +5,8 @@
 #include "core/pw_log.h"
 #include "subs_int.h"
 
+_Static_assert(PW_CDR_REF_MAX >= PS_REF_CAP, "a record's enquiry_ref holds any ref");
+
 /* The end record (docs/charging.md): duration and notifications, charged to the watcher's network. */
 static void end_record(pw_subs_t *s, const ps_sub_t *sub, const char *reason)
 {
@@ -14,7 +16,7 @@ static void end_record(pw_subs_t *s, const ps_sub_t *sub, const char *reason)
     memset(r, 0, sizeof *r);
     r->kind = PW_CDR_KIND_END;
     SUBS_COPY(r->outcome, reason);
-    SUBS_COPY(r->enquiry_ref, pw_subs_sub_ref(sub));
+    pw_subs_sub_ref(sub, r->enquiry_ref);
     SUBS_COPY(r->peer, sub->route->network);
     SUBS_COPY(r->charged_network, sub->route->network);
     SUBS_COPY(r->serving_network, s->cfg.network);
@@ -27,14 +29,14 @@ static void end_record(pw_subs_t *s, const ps_sub_t *sub, const char *reason)
     r->notifications = sub->seq;
     rc = pw_cdr_writer_append(s->cdr, r, &seq);
     if (rc != PW_OK)
-        pw_error(pw_subs_sub_ref(sub), "no end record for subscription %s (%s): %s", r->subscription_id,
+        pw_error(r->enquiry_ref, "no end record for subscription %s (%s): %s", r->subscription_id,
                  reason, pw_strerror(rc));
 }
 
 void pw_subs_end(pw_subs_t *s, ps_sub_t *sub, const char *reason, int notify,
                  const pw_presence_state_t *state)
 {
-    char key[PW_SUBS_ID_TEXT];
+    char key[PW_SUBS_ID_TEXT], ref[PS_REF_CAP];
     if (sub->flags & SF_ENDED)
         return;
     sub->flags |= SF_ENDED;
@@ -50,7 +52,7 @@ void pw_subs_end(pw_subs_t *s, ps_sub_t *sub, const char *reason, int notify,
     pw_subs_id_format(sub->id, key);
     pw_store_del(s->store, key);
     s->stats.ended++;
-    pw_info(pw_subs_sub_ref(sub), "subscription %s of %s on %s ended: %s (%u notifications)", key,
+    pw_info(pw_subs_sub_ref(sub, ref), "subscription %s of %s on %s ended: %s (%u notifications)", key,
             sub->w->jid, sub->p->jid, reason, (unsigned)sub->seq);
     pw_subs_sub_unlink(s, sub);
     if (!(sub->flags & SF_READY))

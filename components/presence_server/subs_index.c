@@ -1,9 +1,10 @@
-/* subs_index.c: the subscription objects and their indexes (by presentity, by watcher, by id), the interned routes (network, proxy, gateway), the clocks and each subscription's one timer. */
+/* subs_index.c: the subscription objects and their indexes (by presentity, by watcher, by id), the interned routes (network, proxy, gateway, ref domain), the clocks and the subscriptions' timer heap. */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/pw_array.h"
 #include "core/pw_clock.h"
 #include "core/pw_log.h"
 #include "core/pw_text.h"
@@ -22,9 +23,47 @@ uint64_t pw_subs_wall_now(const pw_subs_t *s)
     return pw_clock_wall_ms();
 }
 
-const char *pw_subs_sub_ref(const ps_sub_t *sub)
+const char *pw_subs_sub_ref(const ps_sub_t *sub, char buf[PS_REF_CAP])
 {
-    return sub->data;
+    char uuid[PW_SUBS_ID_TEXT];
+    const char *rest = sub->data;
+    if (sub->route->ref_uuid) {
+        pw_subs_id_format((const uint8_t *)sub->data, uuid);
+        rest = uuid;
+    }
+    snprintf(buf, PS_REF_CAP, "%s%s", sub->route->ref_domain, rest);
+    return buf;
+}
+
+int pw_subs_sub_ref_is(const ps_sub_t *sub, const char *ref)
+{
+    char own[PS_REF_CAP];
+    return strcmp(pw_subs_sub_ref(sub, own), ref) == 0;
+}
+
+/* The length of a ref's domain: up to its first '/' included (0 without one). */
+static size_t ref_domain_len(const char *ref)
+{
+    const char *slash = strchr(ref, '/');
+    return slash ? (size_t)(slash - ref) + 1 : 0;
+}
+
+/* Whether the rest of a ref (after its domain) is a UUID as pw_subs_id_format() writes it (the
+ * protocol's refs are: it is then held as its 16 bytes, and written back the same); id receives
+ * them. */
+static int ref_rest_is_uuid(const char *rest, uint8_t id[16])
+{
+    char again[PW_SUBS_ID_TEXT];
+    if (pw_subs_id_parse(rest, id) != 0)
+        return 0;
+    pw_subs_id_format(id, again);
+    return strcmp(again, rest) == 0;
+}
+
+/* Where the MSISDNs a subscription holds begin: behind its ref's rest. */
+static const char *after_ref(const ps_sub_t *sub)
+{
+    return sub->route->ref_uuid ? sub->data + 16 : sub->data + strlen(sub->data) + 1;
 }
 
 const char *pw_subs_kind_name(const ps_sub_t *sub)
@@ -41,13 +80,13 @@ static const char *node_msisdn(const char *jid)
 const char *pw_subs_sub_msisdn(const ps_sub_t *sub)
 {
     if (sub->flags & SF_OWN_WMS)
-        return sub->data + strlen(sub->data) + 1;
+        return after_ref(sub);
     return node_msisdn(sub->w->jid);
 }
 
 const char *pw_subs_sub_pmsisdn(const ps_sub_t *sub)
 {
-    const char *m = sub->data + strlen(sub->data) + 1;
+    const char *m = after_ref(sub);
     if (!(sub->flags & SF_OWN_PMS))
         return node_msisdn(sub->p->jid);
     if (sub->flags & SF_OWN_WMS)
@@ -109,37 +148,47 @@ uint64_t pw_subs_state_hash(const pw_presence_state_t *st)
 
 /* ------------------------------------------------------------------ interning and nodes */
 
-/* The interned routes' key: the three strings, the first two prefixed by their lengths. */
-static void route_key(char *key, size_t cap, const char *network, const char *proxy, const char *gateway)
+/* The interned routes' key: the four strings, the first three prefixed by their lengths, and
+ * whether the refs' rest is a UUID (before the domain). */
+static void route_key(char *key, size_t cap, const char *network, const char *proxy, const char *gateway,
+                      const char *domain, size_t ld, int uuid)
 {
-    snprintf(key, cap, "%zu:%s%zu:%s%s", strlen(network), network, strlen(proxy), proxy, gateway);
+    snprintf(key, cap, "%zu:%s%zu:%s%zu:%s%c%.*s", strlen(network), network, strlen(proxy), proxy,
+             strlen(gateway), gateway, uuid ? 'u' : '-', (int)ld, domain);
 }
 
-static ps_route_t *route_get(pw_subs_t *s, const char *network, const char *proxy, const char *gateway)
+/* The interned route of the three, the ref domain (its first ld bytes) and whether the refs'
+ * rest is a UUID, held once more. */
+static ps_route_t *route_get(pw_subs_t *s, const char *network, const char *proxy, const char *gateway,
+                             const char *domain, size_t ld, int uuid)
 {
-    size_t ln = strlen(network), lp = strlen(proxy), lg = strlen(gateway), cap = ln + lp + lg + 64, lk;
+    size_t ln = strlen(network), lp = strlen(proxy), lg = strlen(gateway), cap = ln + lp + lg + ld + 96, lk;
     char *key = malloc(cap);
     ps_route_t *r = NULL;
     if (!key)
         return NULL;
-    route_key(key, cap, network, proxy, gateway);
+    route_key(key, cap, network, proxy, gateway, domain, ld, uuid);
     r = pw_map_get(s->interned, key);
     if (r) {
         r->refs++;
         goto done;
     }
     lk = strlen(key);
-    r = malloc(sizeof *r + lk + ln + lp + lg + 4);
+    r = malloc(sizeof *r + lk + ln + lp + lg + ld + 5);
     if (!r)
         goto done;
     r->refs = 1;
+    r->ref_uuid = uuid != 0;
     memcpy(r->text, key, lk + 1);
     r->network = r->text + lk + 1;
     r->proxy = r->network + ln + 1;
     r->gateway = r->proxy + lp + 1;
+    r->ref_domain = r->gateway + lg + 1;
     memcpy((char *)r->network, network, ln + 1);
     memcpy((char *)r->proxy, proxy, lp + 1);
     memcpy((char *)r->gateway, gateway, lg + 1);
+    memcpy((char *)r->ref_domain, domain, ld);
+    ((char *)r->ref_domain)[ld] = '\0';
     if (pw_map_put(s->interned, key, r, NULL) != PW_OK) {
         free(r);
         r = NULL;
@@ -272,7 +321,9 @@ ps_sub_t *pw_subs_sub_new(pw_subs_t *s, const uint8_t id[16], int next, const ch
                          const char *network, const char *proxy, const char *gateway)
 {
     char pf[PW_JID_MAX + 1], wf[PW_JID_MAX + 1];
-    size_t lr = strlen(ref), lm = strlen(wmsisdn), lp = strlen(pmsisdn), o;
+    size_t ld = ref_domain_len(ref), lr, lm = strlen(wmsisdn), lp = strlen(pmsisdn), o;
+    uint8_t uuid[16];
+    int is_uuid = ref_rest_is_uuid(ref + ld, uuid);
     ps_sub_t *sub = NULL;
     ps_pnode_t *p = NULL;
     ps_wnode_t *w = NULL;
@@ -284,18 +335,19 @@ ps_sub_t *pw_subs_sub_new(pw_subs_t *s, const uint8_t id[16], int next, const ch
         return NULL;
     pw_text_fold(pjid, pf, sizeof pf);
     pw_text_fold(wjid, wf, sizeof wf);
-    route = route_get(s, network, proxy, gateway);
+    route = route_get(s, network, proxy, gateway, ref, ld, is_uuid);
     p = pnode_get(s, pf, pmsisdn);
     w = wnode_get(s, wf, wmsisdn);
     if (!route || !p || !w)
         goto done;
     own_w = strcmp(node_msisdn(w->jid), wmsisdn) != 0;
     own_p = strcmp(node_msisdn(p->jid), pmsisdn) != 0;
-    sub = calloc(1, sizeof *sub + lr + 1 + (own_w ? lm + 1 : 0) + (own_p ? lp + 1 : 0));
+    lr = is_uuid ? sizeof uuid : strlen(ref + ld) + 1; /* the rest held: 16 bytes or a string */
+    sub = calloc(1, offsetof(ps_sub_t, data) + lr + (own_w ? lm + 1 : 0) + (own_p ? lp + 1 : 0));
     if (!sub)
         goto done;
-    memcpy(sub->data, ref, lr + 1);
-    o = lr + 1;
+    memcpy(sub->data, is_uuid ? (const char *)uuid : ref + ld, lr);
+    o = lr;
     if (own_w) {
         memcpy(sub->data + o, wmsisdn, lm + 1);
         o += lm + 1;
@@ -307,10 +359,11 @@ ps_sub_t *pw_subs_sub_new(pw_subs_t *s, const uint8_t id[16], int next, const ch
     sub->route = route;
     sub->p = p;
     sub->w = w;
-    pw_timer_init(&sub->timer, s->on_timer, s);
+    sub->heap_index = PS_UNARMED;
     pw_list_push_front(&sub->p->subs, &sub->plink);
     sub->p->count++;
-    pw_list_push_front(&sub->w->subs, &sub->wlink);
+    sub->wnext = w->subs;
+    w->subs = sub;
     sub->w->count++;
     k = id_bucket(s, id);
     sub->hnext = s->buckets[k];
@@ -327,18 +380,24 @@ done:
     return sub;
 }
 
+static void timer_stop(pw_subs_t *s, ps_sub_t *sub);
+
 /* Take a subscription out of every index (memory stays). */
 void pw_subs_sub_unlink(pw_subs_t *s, ps_sub_t *sub)
 {
     ps_sub_t **pp = &s->buckets[id_bucket(s, sub->id)];
-    pw_timer_stop(pw_component_loop(s->c), &sub->timer);
+    timer_stop(s, sub);
     while (*pp && *pp != sub)
         pp = &(*pp)->hnext;
     if (*pp)
         *pp = sub->hnext;
     pw_list_unlink(&sub->p->subs, &sub->plink);
     sub->p->count--;
-    pw_list_unlink(&sub->w->subs, &sub->wlink);
+    for (pp = &sub->w->subs; *pp && *pp != sub; pp = &(*pp)->wnext)
+        ;
+    if (*pp)
+        *pp = sub->wnext;
+    sub->wnext = NULL;
     sub->w->count--;
     pw_subs_pnode_maybe_free(s, sub->p);
     pw_subs_wnode_maybe_free(s, sub->w);
@@ -352,6 +411,161 @@ void pw_subs_sub_free(pw_subs_t *s, ps_sub_t *sub)
     pw_subs_route_release(s, sub->route);
     free(sub);
 }
+
+/* ------------------------------------------------------------------ timer heap */
+
+/* Whether a fires before b: due first, then armed first. tseq wraps: renumber() keeps every
+ * armed one within 2^30 of s->tseq, so the signed difference orders them. */
+static int fires_before(const ps_sub_t *a, const ps_sub_t *b)
+{
+    return a->due_ms < b->due_ms || (a->due_ms == b->due_ms && (int32_t)(a->tseq - b->tseq) < 0);
+}
+
+static void heap_place(pw_subs_t *s, size_t i, ps_sub_t *sub)
+{
+    s->heap[i] = sub;
+    sub->heap_index = (uint32_t)i;
+}
+
+static void heap_up(pw_subs_t *s, size_t i)
+{
+    ps_sub_t *sub = s->heap[i];
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!fires_before(sub, s->heap[parent]))
+            break;
+        heap_place(s, i, s->heap[parent]);
+        i = parent;
+    }
+    heap_place(s, i, sub);
+}
+
+static void heap_down(pw_subs_t *s, size_t i)
+{
+    ps_sub_t *sub = s->heap[i];
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        const ps_sub_t *best = sub;
+        if (l < s->heap_len && fires_before(s->heap[l], best)) {
+            m = l;
+            best = s->heap[l];
+        }
+        if (r < s->heap_len && fires_before(s->heap[r], best))
+            m = r;
+        if (m == i)
+            break;
+        heap_place(s, i, s->heap[m]);
+        i = m;
+    }
+    heap_place(s, i, sub);
+}
+
+/* Start, move or stop the loop timer so that it fires with the heap's first (not while the due
+ * ones run: tick() does it after them). */
+static void tick_update(pw_subs_t *s)
+{
+    pw_loop_t *loop = pw_component_loop(s->c);
+    uint64_t now = pw_loop_now(loop), due;
+    if (s->draining)
+        return;
+    if (!s->heap_len) {
+        pw_timer_stop(loop, &s->tick);
+        return;
+    }
+    due = s->heap[0]->due_ms;
+    if (pw_timer_active(&s->tick) && pw_timer_due(&s->tick) == due)
+        return;
+    if (pw_timer_start(loop, &s->tick, due > now ? due - now : 0) != PW_OK)
+        pw_error(NULL, "no timer for the subscriptions: out of memory");
+}
+
+/* Take a subscription's timer out of the heap (harmless when it is stopped). */
+static void heap_remove(pw_subs_t *s, ps_sub_t *sub)
+{
+    size_t i = sub->heap_index;
+    if (i == PS_UNARMED)
+        return;
+    sub->heap_index = PS_UNARMED;
+    s->heap_len--;
+    if (i == s->heap_len)
+        return;
+    {
+        ps_sub_t *moved = s->heap[s->heap_len];
+        heap_place(s, i, moved);
+        heap_up(s, i);
+        heap_down(s, moved->heap_index);
+    }
+}
+
+static void timer_stop(pw_subs_t *s, ps_sub_t *sub)
+{
+    heap_remove(s, sub);
+    tick_update(s);
+}
+
+/* Every 2^29 armings, bring older arming numbers up to 2^29 behind: a monotonic change that
+ * keeps the heap's order and every armed one within 2^30 of s->tseq. */
+static void renumber(pw_subs_t *s)
+{
+    uint32_t floor = s->tseq - (1u << 29);
+    for (size_t i = 0; i < s->heap_len; i++) {
+        if ((int32_t)(s->heap[i]->tseq - floor) < 0)
+            s->heap[i]->tseq = floor;
+    }
+}
+
+/* Start (or restart) a subscription's timer to fire at due (loop clock). */
+static pw_status_t timer_start(pw_subs_t *s, ps_sub_t *sub, uint64_t due)
+{
+    heap_remove(s, sub);
+    if (pw_array_grow(&s->heap, &s->heap_cap, s->heap_len + 1, sizeof *s->heap, 1024) != PW_OK) {
+        tick_update(s);
+        return PW_ENOMEM;
+    }
+    sub->due_ms = due;
+    sub->tseq = s->tseq++;
+    if ((s->tseq & ((1u << 29) - 1)) == 0)
+        renumber(s);
+    heap_place(s, s->heap_len++, sub);
+    heap_up(s, sub->heap_index);
+    tick_update(s);
+    return PW_OK;
+}
+
+/* The loop timer: run the due subscriptions' timers, those armed before this run in order
+ * (one armed during it fires on a later loop iteration, as the loop's own timers do). */
+static void tick(pw_timer_t *t, void *arg)
+{
+    pw_subs_t *s = arg;
+    uint64_t now = pw_loop_now(pw_component_loop(s->c));
+    uint32_t limit = s->tseq;
+    (void)t;
+    s->draining = 1;
+    while (s->heap_len && s->heap[0]->due_ms <= now && (int32_t)(s->heap[0]->tseq - limit) < 0) {
+        ps_sub_t *sub = s->heap[0];
+        heap_remove(s, sub);
+        s->on_timer(s, sub);
+    }
+    s->draining = 0;
+    tick_update(s);
+}
+
+void pw_subs_timers_init(pw_subs_t *s)
+{
+    pw_timer_init(&s->tick, tick, s);
+}
+
+void pw_subs_timers_fini(pw_subs_t *s)
+{
+    pw_timer_stop(pw_component_loop(s->c), &s->tick);
+    for (size_t i = 0; i < s->heap_len; i++)
+        s->heap[i]->heap_index = PS_UNARMED;
+    s->heap_len = 0;
+    free(s->heap);
+    s->heap = NULL;
+    s->heap_cap = 0;
+}
+
 /* (Re)start the timer: at the expiry, or at the end of the throttle when a change waits. */
 void pw_subs_arm(pw_subs_t *s, ps_sub_t *sub)
 {
@@ -360,16 +574,18 @@ void pw_subs_arm(pw_subs_t *s, ps_sub_t *sub)
     if (sub->flags & SF_ENDED)
         return;
     due = sub->expires_ms > wall ? sub->expires_ms - wall : 0;
-    if ((sub->flags & SF_DIRTY) && !(sub->flags & (SF_WAITING | SF_READY)) && !sub->out) {
+    if ((sub->flags & SF_DIRTY) && !(sub->flags & (SF_WAITING | SF_READY | SF_PENDING)) && !sub->out) {
         now = pw_subs_loop_now(s);
         if (sub->hold_ms <= now)
             due = 0;
         else if (sub->hold_ms - now < due)
             due = sub->hold_ms - now;
     }
-    if (pw_timer_active(&sub->timer) && pw_timer_due(&sub->timer) == pw_loop_now(loop) + due)
+    if (sub->heap_index != PS_UNARMED && sub->due_ms == pw_loop_now(loop) + due)
         return; /* already due then (most re-arms after a notification): no heap moves */
-    if (pw_timer_start(loop, &sub->timer, due) != PW_OK)
-        pw_error(pw_subs_sub_ref(sub), "no timer for a subscription: out of memory");
+    if (timer_start(s, sub, pw_loop_now(loop) + due) != PW_OK) {
+        char ref[PS_REF_CAP];
+        pw_error(pw_subs_sub_ref(sub, ref), "no timer for a subscription: out of memory");
+    }
 }
 

@@ -13,11 +13,12 @@
 #include "xmpp/pw_xml_text.h"
 
 /*
- * Memory: one ps_sub_t per subscription (fixed part + ref packed behind it, and the watcher's
- * and the presentity's MSISDN only when they differ from the ones their nodes hold);
- * presentity (fan-out) and watcher (stop) nodes and the network/proxy/gateway route are shared;
- * the id index is a chained table of the subscriptions themselves. One pw_timer_t per
- * subscription serves both its expiry and its throttle.
+ * Memory: one ps_sub_t per subscription (fixed part + the ref's part after its domain packed
+ * behind it, as 16 bytes when it is a UUID, and the watcher's and the presentity's MSISDN only
+ * when they differ from the ones their nodes hold); presentity (fan-out) and watcher (stop) nodes and the route (network,
+ * proxy, gateway and the ref's domain) are shared; the id index is a chained table of the
+ * subscriptions themselves. One due time per subscription serves both its expiry and its
+ * throttle: the subscriptions' own timer heap (subs_index.c), driven by one loop timer.
  *
  * Layers (a file calls only the layers below it; upward through the callbacks in pw_subs):
  *   subscriptions.c   public operations, the throttle (timer callback), life cycle
@@ -48,12 +49,18 @@ enum {
     SF_OWN_PMS = 0x80  /* the presentity's MSISDN is in data (it differs from its node's) */
 };
 
-/* An interned route: a watcher's network, its proxy and the gateway notifications go to, shared
- * by every subscription (and notification in flight) with the same three. */
+/* An interned route: a watcher's network, its proxy and the gateway notifications go to, and
+ * the domain part of its refs, shared by every subscription (and notification in flight) with
+ * the same four. */
 typedef struct ps_route {
     uint32_t refs;
+    uint8_t ref_uuid;                      /* the refs' rest (after ref_domain) is a UUID: each
+                                              subscription holds it as 16 bytes */
     const char *network, *proxy, *gateway; /* in text */
-    char text[];                           /* map key NUL network NUL proxy NUL gateway NUL */
+    const char *ref_domain;                /* in text: the refs' part up to their first '/'
+                                              included ("" for a ref without one) */
+    char text[];                           /* map key NUL network NUL proxy NUL gateway NUL
+                                              ref_domain NUL */
 } ps_route_t;
 
 struct ps_sub;
@@ -73,32 +80,39 @@ typedef struct ps_pnode {
 
 /* A watcher with subscriptions. */
 typedef struct ps_wnode {
-    pw_list_t subs; /* its subscriptions, by their wlink */
+    struct ps_sub *subs; /* its subscriptions, by their wnext (a watcher has few: unlinking
+                            walks them) */
     uint32_t count;
     uint16_t pinned;
     char jid[]; /* folded bare JID NUL MSISDN (of its first subscription) NUL */
 } ps_wnode_t;
 
 typedef struct ps_sub {
-    pw_timer_t timer; /* first: the timer callback finds the subscription from it */
-    pw_link_t plink, wlink; /* in its presentity's and its watcher's list */
+    pw_link_t plink;       /* in its presentity's list */
+    struct ps_sub *wnext;  /* in its watcher's list */
     struct ps_sub *hnext, *rnext; /* in the id index's chain; in the ready list (or the loaded expired) */
     ps_pnode_t *p;
     ps_wnode_t *w;
-    ps_route_t *route;     /* network, proxy, gateway */
+    ps_route_t *route;     /* network, proxy, gateway, the ref's domain */
     struct ps_out *out;    /* its state notification in flight */
     uint64_t created_ms;   /* wall clock */
     uint64_t expires_ms;   /* wall clock */
     uint64_t hold_ms;      /* loop clock: no notification before */
     uint64_t last_hash;    /* of the last state sent (or answered) */
+    uint64_t due_ms;       /* loop clock: its timer fires then (while armed) */
+    uint32_t heap_index;   /* in s->heap; PS_UNARMED when its timer is stopped */
+    uint32_t tseq;         /* arming order: subscriptions due at the same time fire in it */
     uint32_t seq;          /* of the last notification sent */
     uint32_t unacked_s;    /* loop clock, seconds + 1: its notifications go unacknowledged
                               since (0: the last one was acknowledged) */
     uint8_t id[16];
     uint8_t flags;
-    char data[];           /* ref NUL [watcher-msisdn NUL (SF_OWN_WMS)] [presentity-msisdn NUL
-                              (SF_OWN_PMS)] */
+    char data[];           /* the ref after route->ref_domain: 16 bytes (route->ref_uuid) or
+                              text NUL; then [watcher-msisdn NUL (SF_OWN_WMS)]
+                              [presentity-msisdn NUL (SF_OWN_PMS)] */
 } ps_sub_t;
+
+#define PS_UNARMED UINT32_MAX /* ps_sub_t.heap_index of a subscription whose timer is stopped */
 
 /* A notification in flight. */
 typedef struct ps_out {
@@ -130,6 +144,11 @@ struct pw_subs {
     size_t nouts;                /* how many in outs */
     pw_list_t cached;            /* ps_pnode_t by clink, oldest first */
     pw_timer_t sweep;
+    pw_timer_t tick;             /* due with the heap's first subscription */
+    ps_sub_t **heap;             /* armed subscriptions: a binary min-heap by (due_ms, tseq) */
+    size_t heap_len, heap_cap;
+    uint32_t tseq;               /* the next arming's tseq */
+    int draining;                /* the tick is running the due subscriptions */
     pw_subs_stats_t stats;
     pw_cdr_record_t rec;         /* scratch (large) */
     pw_notify_t n;               /* scratch (large) */
@@ -137,7 +156,7 @@ struct pw_subs {
     pw_presence_state_t st;      /* scratch */
     ps_sub_t *loaded_expired;    /* during create */
     /* set by subscriptions.c: how the lower layers call up */
-    pw_timer_cb on_timer;        /* a subscription's timer fired (arg: the pw_subs_t) */
+    void (*on_timer)(struct pw_subs *s, ps_sub_t *sub); /* a subscription's timer fired */
     void (*on_acked)(struct pw_subs *s, ps_sub_t *sub); /* its notification was acknowledged */
     void (*on_lost)(struct pw_subs *s, ps_sub_t *sub, const char *reason); /* end it: the
                                      watcher is gone or unreachable (reason as in ended=) */
@@ -145,8 +164,6 @@ struct pw_subs {
 
 /* The subscription of a presentity's list link (NULL for NULL): walk p->subs with it. */
 #define PS_SUB_OF_P(link) PW_LIST_ITEM((link), ps_sub_t, plink)
-/* The subscription of a watcher's list link (NULL for NULL): walk w->subs with it. */
-#define PS_SUB_OF_W(link) PW_LIST_ITEM((link), ps_sub_t, wlink)
 
 /* ------------------------------------------------------------------ subs_index.c */
 
@@ -156,11 +173,22 @@ struct pw_subs {
  */
 uint64_t pw_subs_loop_now(const pw_subs_t *s);
 
+/** Room for a ref (pw_subs_sub_ref()). */
+#define PS_REF_CAP (PW_ENQUIRY_REF_MAX + 1)
+
 /**
  * @param sub a subscription
- * @return its enquiry ref (held in the subscription)
+ * @param buf receives its enquiry ref (its route's ref domain, then the rest it holds)
+ * @return buf
  */
-const char *pw_subs_sub_ref(const ps_sub_t *sub);
+const char *pw_subs_sub_ref(const ps_sub_t *sub, char buf[PS_REF_CAP]);
+
+/**
+ * @param sub a subscription
+ * @param ref an enquiry ref
+ * @return non-zero when ref is the subscription's
+ */
+int pw_subs_sub_ref_is(const ps_sub_t *sub, const char *ref);
 
 /**
  * @param sub a subscription
@@ -217,8 +245,8 @@ pw_status_t pw_subs_index_grow(pw_subs_t *s);
 ps_sub_t *pw_subs_index_find(const pw_subs_t *s, const uint8_t id[16]);
 
 /**
- * A new subscription in every index (not journaled, timer initialised with s->on_timer but
- * not started). Strings are copied (network, proxy and gateway interned as one route).
+ * A new subscription in every index (not journaled, its timer not started). Strings are
+ * copied (network, proxy, gateway and the ref's domain interned as one route).
  * @param s the subscriptions
  * @param id its id
  * @param next non-zero for kind 'next', else 'changes'
@@ -288,11 +316,24 @@ void pw_subs_wnode_maybe_free(pw_subs_t *s, ps_wnode_t *w);
 
 /**
  * (Re)start a subscription's timer: at its expiry, or at the end of the throttle when a
- * change waits (nothing for an ended subscription).
+ * change waits (nothing for an ended subscription). When it fires, s->on_timer runs (one
+ * started while due ones run fires on a later loop iteration, as the loop's own timers do).
  * @param s the subscriptions
  * @param sub the subscription
  */
 void pw_subs_arm(pw_subs_t *s, ps_sub_t *sub);
+
+/**
+ * Set the subscriptions' timers up (before the first pw_subs_arm()).
+ * @param s the subscriptions
+ */
+void pw_subs_timers_init(pw_subs_t *s);
+
+/**
+ * Stop every subscription's timer and free the heap (at destroy).
+ * @param s the subscriptions
+ */
+void pw_subs_timers_fini(pw_subs_t *s);
 
 /* ------------------------------------------------------------------ subs_journal.c */
 

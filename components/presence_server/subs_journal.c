@@ -90,7 +90,7 @@ static void put_hex16(uint64_t v, char out[24])
 
 pw_status_t pw_subs_journal_put(pw_subs_t *s, pw_store_t *store, const ps_sub_t *sub)
 {
-    char buf[PW_STORE_VALUE_MAX + 1], num[4][24], key[PW_SUBS_ID_TEXT];
+    char buf[PW_STORE_VALUE_MAX + 1], num[4][24], key[PW_SUBS_ID_TEXT], ref[PS_REF_CAP];
     size_t len = 0;
     put_dec(sub->created_ms, num[0]);
     put_dec(sub->expires_ms, num[1]);
@@ -100,7 +100,7 @@ pw_status_t pw_subs_journal_put(pw_subs_t *s, pw_store_t *store, const ps_sub_t 
         const char *f[SUBS_FIELDS] = { SUBS_FORMAT, pw_subs_kind_name(sub),
                                        num[0], num[1], num[2], num[3], sub->route->network,
                                        sub->route->proxy, sub->route->gateway, pw_subs_sub_msisdn(sub), sub->w->jid,
-                                       sub->p->jid, pw_subs_sub_pmsisdn(sub), pw_subs_sub_ref(sub) };
+                                       sub->p->jid, pw_subs_sub_pmsisdn(sub), pw_subs_sub_ref(sub, ref) };
         for (int i = 0; i < SUBS_FIELDS; i++) {
             if (put_field(buf, sizeof buf, &len, f[i]) != 0)
                 return PW_ERANGE;

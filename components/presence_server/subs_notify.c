@@ -41,7 +41,7 @@ pw_status_t pw_subs_notify_send(pw_subs_t *s, ps_sub_t *sub, const char *reason,
 
     memset(n, 0, offsetof(pw_notify_t, state));
     pw_subs_id_format(sub->id, n->subscription);
-    SUBS_COPY(n->ref, pw_subs_sub_ref(sub));
+    pw_subs_sub_ref(sub, n->ref);
     SUBS_COPY(n->proxy, sub->route->proxy);
     SUBS_COPY(n->watcher_jid, sub->w->jid);
     SUBS_COPY(n->presentity, pw_subs_sub_pmsisdn(sub));
@@ -157,7 +157,7 @@ static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_st
     ps_out_t *o = arg;
     pw_subs_t *s = o->s;
     ps_sub_t *sub = o->sub;
-    char text[256], id[PW_SUBS_ID_TEXT];
+    char text[256], id[PW_SUBS_ID_TEXT], ref[PS_REF_CAP];
     pw_error_t cond = PW_ERR_NONE;
 
     outs_remove(s, o);
@@ -183,7 +183,7 @@ static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_st
             cond = pw_stanza_error_parse(response, text, sizeof text);
             if (sub) {
                 pw_subs_id_format(sub->id, id);
-                pw_info(pw_subs_sub_ref(sub), "subscription %s: the watcher is gone (%s: %s); ending it",
+                pw_info(pw_subs_sub_ref(sub, ref), "subscription %s: the watcher is gone (%s: %s); ending it",
                         id, pw_error_name(cond), text);
                 s->on_lost(s, sub, "watcher-gone");
             }
@@ -202,7 +202,7 @@ static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_st
              * answered for less than notify_grace (a WAN outage, its server restarting): send
              * the latest state, a new number, later instead of this one */
             pw_subs_id_format(sub->id, id);
-            pw_info(pw_subs_sub_ref(sub), "subscription %s: notification %u unacknowledged; the "
+            pw_info(pw_subs_sub_ref(sub, ref), "subscription %s: notification %u unacknowledged; the "
                     "latest state follows", id, (unsigned)sub->seq);
             sub->flags |= SF_DIRTY;
             sub->last_hash = 0;
@@ -214,7 +214,7 @@ static void on_notify_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_st
         }
         if (sub) {
             pw_subs_id_format(sub->id, id);
-            pw_warn(pw_subs_sub_ref(sub), "subscription %s: notification %u unacknowledged after %u tries; ending it",
+            pw_warn(pw_subs_sub_ref(sub, ref), "subscription %s: notification %u unacknowledged after %u tries; ending it",
                     id, (unsigned)sub->seq, o->retries + 1);
             s->on_lost(s, sub, "watcher-unreachable");
         }

@@ -14,6 +14,7 @@ static void decide(pw_subs_t *s, ps_sub_t *sub)
 {
     pw_presence_verdict_t verdict = pw_presence_roster_verdict(sub->p->roster, pw_subs_sub_msisdn(sub),
                                                                 s->cfg.watcher, sub->w->jid);
+    char ref[PS_REF_CAP];
     if ((sub->flags & SF_PENDING) && verdict == PW_PRESENCE_NO_ITEM) {
         pw_subs_arm(s, sub);
         return;
@@ -28,7 +29,7 @@ static void decide(pw_subs_t *s, ps_sub_t *sub)
     }
     if (sub->flags & SF_PENDING) {
         sub->flags &= (uint8_t)~SF_PENDING;
-        pw_info(pw_subs_sub_ref(sub), "%s approved %s: the subscription is active", sub->p->jid,
+        pw_info(pw_subs_sub_ref(sub, ref), "%s approved %s: the subscription is active", sub->p->jid,
                 pw_subs_sub_msisdn(sub));
     }
     if (sub->flags & SF_NEXT) {
@@ -41,7 +42,7 @@ static void decide(pw_subs_t *s, ps_sub_t *sub)
     sub->flags |= SF_READY;
     sub->hold_ms = pw_subs_loop_now(s) + s->cfg.notify_interval_ms;
     if (pw_subs_journal_put(s, s->store, sub) != PW_OK)
-        pw_warn(pw_subs_sub_ref(sub), "notification %u could not be journaled", (unsigned)sub->seq);
+        pw_warn(pw_subs_sub_ref(sub, ref), "notification %u could not be journaled", (unsigned)sub->seq);
     sub->rnext = NULL;
     if (s->ready_tail)
         s->ready_tail->rnext = sub;

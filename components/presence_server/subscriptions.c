@@ -16,10 +16,8 @@
 static void kick(pw_subs_t *s, ps_sub_t *sub);
 
 /* A subscription's timer: its expiry, or the end of its throttle. */
-static void on_timer(pw_timer_t *t, void *arg)
+static void on_timer(pw_subs_t *s, ps_sub_t *sub)
 {
-    pw_subs_t *s = arg;
-    ps_sub_t *sub = (ps_sub_t *)t;
     if (pw_subs_wall_now(s) >= sub->expires_ms) {
         pw_subs_end(s, sub, "expired", 1, NULL);
         return;
@@ -73,7 +71,7 @@ static pw_status_t create(pw_subs_t *s, const pw_enquiry_t *e, const char *gatew
     p = pw_cdr_writer_lookup(s->cdr, e->watcher_network, e->ref, &seq) == PW_OK
             ? pw_map_get(s->pnodes, pf) : NULL;
     for (sub = p ? PS_SUB_OF_P(p->subs.head) : NULL; sub; sub = PS_SUB_OF_P(sub->plink.next)) {
-        if (strcmp(pw_subs_sub_ref(sub), e->ref) == 0 && strcmp(sub->route->network, e->watcher_network) == 0) {
+        if (pw_subs_sub_ref_is(sub, e->ref) && strcmp(sub->route->network, e->watcher_network) == 0) {
             pw_subs_id_format(sub->id, out->id);
             out->expires_ms = sub->expires_ms;
             return PW_OK; /* a retried enquiry: the same subscription */
@@ -187,8 +185,8 @@ size_t pw_subs_stop(pw_subs_t *s, const pw_enquiry_t *e)
     if (!w)
         return 0;
     w->pinned++;
-    for (sub = PS_SUB_OF_W(w->subs.head); sub; sub = next) {
-        next = PS_SUB_OF_W(sub->wlink.next);
+    for (sub = w->subs; sub; sub = next) {
+        next = sub->wnext;
         if (strcmp(sub->p->jid, pf) != 0 || (by_id && memcmp(sub->id, id, 16) != 0))
             continue;
         pw_subs_end(s, sub, "stopped", 1, NULL);
@@ -349,6 +347,7 @@ pw_status_t pw_subs_create(pw_subs_t **out, pw_component_t *c, const pw_subs_con
     s->on_acked = kick;
     s->on_lost = lost;
     pw_subs_reauth_init(s);
+    pw_subs_timers_init(s);
     if (pw_map_create(&s->interned) != PW_OK || pw_map_create(&s->pnodes) != PW_OK ||
         pw_map_create(&s->wnodes) != PW_OK || pw_subs_index_grow(s) != PW_OK)
         goto done;
@@ -387,10 +386,8 @@ static void free_pnode(void *value)
 
 void pw_subs_destroy(pw_subs_t *s)
 {
-    pw_loop_t *loop;
     if (!s)
         return;
-    loop = pw_component_loop(s->c);
     pw_subs_notify_cancel_all(s);
     pw_subs_reauth_fini(s);
     for (ps_sub_t *sub = s->ready, *next; sub; sub = next) {
@@ -403,10 +400,10 @@ void pw_subs_destroy(pw_subs_t *s)
         if (sub->flags & SF_ENDED)
             free(sub);
     }
+    pw_subs_timers_fini(s);
     for (size_t i = 0; i < s->nbuckets; i++) {
         for (ps_sub_t *sub = s->buckets[i], *next; sub; sub = next) {
             next = sub->hnext;
-            pw_timer_stop(loop, &sub->timer);
             free(sub);
         }
     }

@@ -193,6 +193,58 @@ Test(presence_notify, changes_expire_on_time_with_the_ended_notification_and_rec
     pwfake_presence_stop(&pd);
 }
 
+/* alice subscribes to bob's changes for duration_s with this ref (also the request id). */
+static void subscribe_for(const char *ref, unsigned duration_s)
+{
+    pwfake_presence_deliver(&pd, "<iq type='set' id='%s' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+                            "<enquiry xmlns='urn:peerwatch:chain:0' ref='%s' kind='changes' duration='%u' "
+                            "proxy='proxy.opa.example' " PWFAKE_PRESENCE_ATTRS "/></iq>", ref, ref, duration_s);
+    pwfake_presence_roster(&pd, PWFAKE_PRESENCE_BOTH);
+    pwfake_presence_run(&pd, 0);
+    cr_assert_not_null(pwfake_presence_answer(&pd, ref), "answer to %s", ref);
+}
+
+/* The subscriptions' timers (one heap per PS): each subscription expires at its own time
+ * whatever the order they were made in, those due at the same time in the order they were made. */
+Test(presence_notify, subscriptions_expire_in_the_order_of_their_expiry_then_of_their_making)
+{
+    /* made 700 ms apart: {ref, duration_s}; expiries 62.0, 60.0 | 60.7, 60.7 | 61.4 x3, 60.4 s */
+    static const struct { const char *ref; unsigned duration_s; } made[3][4] = {
+        { { "y9", 62 }, { "x1", 60 } },
+        { { "x2", 60 }, { "x3", 60 } },
+        { { "x4", 60 }, { "x5", 60 }, { "x6", 60 }, { "y8", 59 } },
+    };
+    static const char *const ended[] = { "x1", "y8", "x2", "x3", "x4", "x5", "x6", "y9" };
+    static const size_t left_at[] = { 7, 6, 4, 1, 0 }; /* after 60.0, 60.4, 60.7, 61.4, 62.0 s */
+    static const uint64_t steps[] = { 400, 300, 700, 600 };
+    pwfake_presence_start(&pd, NULL);
+    pwfake_presence_grant(&pd, "opb.example", 2);
+    for (size_t t = 0; t < 3; t++) {
+        for (size_t k = 0; k < 4 && made[t][k].ref; k++)
+            subscribe_for(made[t][k].ref, made[t][k].duration_s);
+        if (t < 2)
+            pwfake_presence_run(&pd, 700);
+    }
+    cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 8);
+    pwfake_presence_run(&pd, 60000 - 1400 - 1);
+    cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 8, "none before its expiry");
+    pwfake_presence_run(&pd, 1);
+    cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), left_at[0]);
+    for (size_t i = 0; i < 4; i++) {
+        pwfake_presence_run(&pd, steps[i] - 1);
+        cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), left_at[i], "none before its expiry (%zu)", i);
+        pwfake_presence_run(&pd, 1);
+        cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), left_at[i + 1], "at its expiry (%zu)", i);
+    }
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 8);
+    for (size_t i = 0; i < 8; i++) {
+        xmpp_stanza_t *n = pwfake_presence_notify(&pd, i, NULL);
+        cr_assert_str_eq(attr(n, "ended"), "expired");
+        cr_assert_str_eq(attr(n, "ref"), ended[i], "ended notification %zu", i);
+    }
+    pwfake_presence_stop(&pd);
+}
+
 Test(presence_notify, next_fires_once_with_the_state_and_ends)
 {
     pw_presence_state_t st;

@@ -143,16 +143,22 @@ static const char *msisdn_of(const numbers_t *s, const char *id)
     return "";
 }
 
-/* The presentity= of the notification of subscription id among those sent ("" when none). */
-static const char *notified_presentity(const char *id)
+/* The attribute name of the notification of subscription id among those sent ("" when none). */
+static const char *notified_attr(const char *id, const char *name)
 {
     for (size_t i = 0; i < pwfake_presence_notify_count(&pd); i++) {
         xmpp_stanza_t *el = pwfake_presence_notify_el(pwfake_presence_notify(&pd, i, NULL));
-        const char *p = xmpp_stanza_get_attribute(el, "presentity");
+        const char *p = xmpp_stanza_get_attribute(el, name);
         if (strcmp(xmpp_stanza_get_attribute(el, "subscription"), id) == 0)
             return p ? p : "";
     }
     return "";
+}
+
+/* The presentity= of the notification of subscription id among those sent ("" when none). */
+static const char *notified_presentity(const char *id)
+{
+    return notified_attr(id, "presentity");
 }
 
 /* One watcher JID and one presentity JID under different MSISDNs in two enquiries: each
@@ -247,5 +253,78 @@ Test(presence_persist, a_damaged_journal_refuses_the_start)
     fclose(f);
     cr_assert_eq(pw_presence_create(&ps, pd.comp, &pd.settings), PW_ECORRUPT);
     cr_assert_null(ps);
+    pwfake_presence_stop(&pd);
+}
+
+/* A 'changes' enquiry (request id) with this ref and these numbers, answered from a roster
+ * granting both; out receives the subscription's id. */
+static void subscribe_ref(const char *id, const char *ref, const char *presentity, const char *watcher_msisdn,
+                          char *out, size_t cap)
+{
+    pwfake_presence_deliver(&pd, "<iq type='set' id='%s' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+               "<enquiry xmlns='urn:peerwatch:chain:0' ref='%s' kind='changes' duration='60' "
+               "proxy='proxy.opa.example' presentity='%s' presentity-jid='bob@opb.example' "
+               "watcher-msisdn='%s' watcher-jid='alice@opa.example' watcher-network='opa.example'/></iq>",
+               id, ref, presentity, watcher_msisdn);
+    pwfake_presence_roster(&pd, PWFAKE_PRESENCE_BOTH);
+    pwfake_presence_run(&pd, 0);
+    pwfake_presence_subscription(&pd, id, out, cap);
+}
+
+/* The refs of the subscriptions below, as the enquiries gave them. */
+static const char *const refs[4] = {
+    "watcher.opa.example/k1",
+    "watcher.opa.example/00000000-0000-4000-8000-000000000001", /* a UUID (held as its bytes) */
+    "watcher.opa.example/0B6C9A8E-2F0E-4A55-9A0F-6C51C8B1A2D4", /* not as we write UUIDs */
+    "plain-ref",                                                /* no domain */
+};
+
+/* bob changes: each subscription's notification carries its ref whole, and the second its own
+ * numbers (held behind its ref). */
+static void notify_refs(const char ids[4][64], const char *show)
+{
+    numbers_t listed;
+    pwfake_transport_clear(pd.fake);
+    pwfake_presence_bob(&pd, show);
+    pwfake_presence_roster(&pd, PWFAKE_PRESENCE_BOTH);
+    pwfake_presence_run(&pd, 0);
+    cr_assert_eq(pwfake_presence_notify_count(&pd), 4);
+    for (size_t i = 0; i < 4; i++)
+        cr_assert_str_eq(notified_attr(ids[i], "ref"), refs[i]);
+    cr_assert_str_eq(notified_presentity(ids[1]), "+12025550199");
+    cr_assert_str_eq(notified_presentity(ids[0]), "+12025550123");
+    memset(&listed, 0, sizeof listed);
+    pw_subs_foreach(pw_presence_subs(pd.ps), "bob@opb.example", numbers_cb, &listed);
+    cr_assert_eq(listed.n, 4);
+    cr_assert_str_eq(msisdn_of(&listed, ids[1]), "+447700900099");
+    cr_assert_str_eq(msisdn_of(&listed, ids[2]), "+447700900001");
+    for (size_t i = 0; i < 4; i++)
+        pwfake_presence_ack(&pd, pwfake_presence_notify(&pd, i, NULL));
+}
+
+/* A subscription keeps its ref apart from its domain (and a UUID as its 16 bytes): the ref comes
+ * back whole in notifications, to a retried enquiry and after a restart. */
+Test(presence_persist, refs_come_back_whole_with_or_without_a_domain_or_a_uuid)
+{
+    char ids[4][64], again[64], req[8];
+    pwfake_presence_start(&pd, NULL);
+    pwfake_presence_grant(&pd, "opb.example", 2);
+    for (size_t i = 0; i < 4; i++) {
+        snprintf(req, sizeof req, "s%zu", i);
+        subscribe_ref(req, refs[i], i == 1 ? "+12025550199" : "+12025550123",
+                      i == 1 ? "+447700900099" : "+447700900001", ids[i], sizeof ids[i]);
+    }
+    cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 4);
+    /* the gateway retries the UUID one and the upper-case one: the same subscriptions */
+    subscribe_ref("r1", refs[1], "+12025550199", "+447700900099", again, sizeof again);
+    cr_assert_str_eq(again, ids[1]);
+    subscribe_ref("r2", refs[2], "+12025550123", "+447700900001", again, sizeof again);
+    cr_assert_str_eq(again, ids[2]);
+    cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 4);
+    notify_refs((const char (*)[64])ids, "away");
+
+    restart(1000);
+    pwfake_presence_grant(&pd, "opb.example", 2);
+    notify_refs((const char (*)[64])ids, "dnd");
     pwfake_presence_stop(&pd);
 }
