@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/pw_array.h"
 #include "core/pw_clock.h"
 #include "core/pw_log.h"
 #include "core/pw_text.h"
@@ -416,48 +415,21 @@ void pw_subs_sub_free(pw_subs_t *s, ps_sub_t *sub)
 
 /* Whether a fires before b: due first, then armed first. tseq wraps: renumber() keeps every
  * armed one within 2^30 of s->tseq, so the signed difference orders them. */
-static int fires_before(const ps_sub_t *a, const ps_sub_t *b)
+static int fires_before(const void *a, const void *b)
 {
-    return a->due_ms < b->due_ms || (a->due_ms == b->due_ms && (int32_t)(a->tseq - b->tseq) < 0);
+    const ps_sub_t *x = a, *y = b;
+    return x->due_ms < y->due_ms || (x->due_ms == y->due_ms && (int32_t)(x->tseq - y->tseq) < 0);
 }
 
-static void heap_place(pw_subs_t *s, size_t i, ps_sub_t *sub)
+static void placed(void *item, size_t index)
 {
-    s->heap[i] = sub;
-    sub->heap_index = (uint32_t)i;
+    ((ps_sub_t *)item)->heap_index = index == PW_HEAP_NONE ? PS_UNARMED : (uint32_t)index;
 }
 
-static void heap_up(pw_subs_t *s, size_t i)
+/* The heap's first subscription (the heap is not empty). */
+static ps_sub_t *first(const pw_subs_t *s)
 {
-    ps_sub_t *sub = s->heap[i];
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!fires_before(sub, s->heap[parent]))
-            break;
-        heap_place(s, i, s->heap[parent]);
-        i = parent;
-    }
-    heap_place(s, i, sub);
-}
-
-static void heap_down(pw_subs_t *s, size_t i)
-{
-    ps_sub_t *sub = s->heap[i];
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        const ps_sub_t *best = sub;
-        if (l < s->heap_len && fires_before(s->heap[l], best)) {
-            m = l;
-            best = s->heap[l];
-        }
-        if (r < s->heap_len && fires_before(s->heap[r], best))
-            m = r;
-        if (m == i)
-            break;
-        heap_place(s, i, s->heap[m]);
-        i = m;
-    }
-    heap_place(s, i, sub);
+    return s->heap.items[0];
 }
 
 /* Start, move or stop the loop timer so that it fires with the heap's first (not while the due
@@ -468,11 +440,11 @@ static void tick_update(pw_subs_t *s)
     uint64_t now = pw_loop_now(loop), due;
     if (s->draining)
         return;
-    if (!s->heap_len) {
+    if (!s->heap.len) {
         pw_timer_stop(loop, &s->tick);
         return;
     }
-    due = s->heap[0]->due_ms;
+    due = first(s)->due_ms;
     if (pw_timer_active(&s->tick) && pw_timer_due(&s->tick) == due)
         return;
     if (pw_timer_start(loop, &s->tick, due > now ? due - now : 0) != PW_OK)
@@ -482,19 +454,8 @@ static void tick_update(pw_subs_t *s)
 /* Take a subscription's timer out of the heap (harmless when it is stopped). */
 static void heap_remove(pw_subs_t *s, ps_sub_t *sub)
 {
-    size_t i = sub->heap_index;
-    if (i == PS_UNARMED)
-        return;
-    sub->heap_index = PS_UNARMED;
-    s->heap_len--;
-    if (i == s->heap_len)
-        return;
-    {
-        ps_sub_t *moved = s->heap[s->heap_len];
-        heap_place(s, i, moved);
-        heap_up(s, i);
-        heap_down(s, moved->heap_index);
-    }
+    if (sub->heap_index != PS_UNARMED)
+        pw_heap_remove(&s->heap, sub->heap_index);
 }
 
 static void timer_stop(pw_subs_t *s, ps_sub_t *sub)
@@ -508,28 +469,25 @@ static void timer_stop(pw_subs_t *s, ps_sub_t *sub)
 static void renumber(pw_subs_t *s)
 {
     uint32_t floor = s->tseq - (1u << 29);
-    for (size_t i = 0; i < s->heap_len; i++) {
-        if ((int32_t)(s->heap[i]->tseq - floor) < 0)
-            s->heap[i]->tseq = floor;
+    for (size_t i = 0; i < s->heap.len; i++) {
+        ps_sub_t *sub = s->heap.items[i];
+        if ((int32_t)(sub->tseq - floor) < 0)
+            sub->tseq = floor;
     }
 }
 
 /* Start (or restart) a subscription's timer to fire at due (loop clock). */
 static pw_status_t timer_start(pw_subs_t *s, ps_sub_t *sub, uint64_t due)
 {
+    pw_status_t rc;
     heap_remove(s, sub);
-    if (pw_array_grow(&s->heap, &s->heap_cap, s->heap_len + 1, sizeof *s->heap, 1024) != PW_OK) {
-        tick_update(s);
-        return PW_ENOMEM;
-    }
     sub->due_ms = due;
     sub->tseq = s->tseq++;
     if ((s->tseq & ((1u << 29) - 1)) == 0)
         renumber(s);
-    heap_place(s, s->heap_len++, sub);
-    heap_up(s, sub->heap_index);
+    rc = pw_heap_push(&s->heap, sub, 1024);
     tick_update(s);
-    return PW_OK;
+    return rc;
 }
 
 /* The loop timer: run the due subscriptions' timers, those armed before this run in order
@@ -541,8 +499,8 @@ static void tick(pw_timer_t *t, void *arg)
     uint32_t limit = s->tseq;
     (void)t;
     s->draining = 1;
-    while (s->heap_len && s->heap[0]->due_ms <= now && (int32_t)(s->heap[0]->tseq - limit) < 0) {
-        ps_sub_t *sub = s->heap[0];
+    while (s->heap.len && first(s)->due_ms <= now && (int32_t)(first(s)->tseq - limit) < 0) {
+        ps_sub_t *sub = first(s);
         heap_remove(s, sub);
         s->on_timer(s, sub);
     }
@@ -553,17 +511,13 @@ static void tick(pw_timer_t *t, void *arg)
 void pw_subs_timers_init(pw_subs_t *s)
 {
     pw_timer_init(&s->tick, tick, s);
+    pw_heap_init(&s->heap, fires_before, placed);
 }
 
 void pw_subs_timers_fini(pw_subs_t *s)
 {
     pw_timer_stop(pw_component_loop(s->c), &s->tick);
-    for (size_t i = 0; i < s->heap_len; i++)
-        s->heap[i]->heap_index = PS_UNARMED;
-    s->heap_len = 0;
-    free(s->heap);
-    s->heap = NULL;
-    s->heap_cap = 0;
+    pw_heap_fini(&s->heap); /* every subscription still armed reads as unarmed */
 }
 
 /* (Re)start the timer: at the expiry, or at the end of the throttle when a change waits. */

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/pw_heap.h"
 #include "core/pw_list.h"
 #include "core/pw_loop.h"
 #include "core/pw_map.h"
@@ -145,8 +146,7 @@ struct pw_subs {
     pw_list_t cached;            /* ps_pnode_t by clink, oldest first */
     pw_timer_t sweep;
     pw_timer_t tick;             /* due with the heap's first subscription */
-    ps_sub_t **heap;             /* armed subscriptions: a binary min-heap by (due_ms, tseq) */
-    size_t heap_len, heap_cap;
+    pw_heap_t heap;              /* armed subscriptions (ps_sub_t), first by (due_ms, tseq) */
     uint32_t tseq;               /* the next arming's tseq */
     int draining;                /* the tick is running the due subscriptions */
     pw_subs_stats_t stats;

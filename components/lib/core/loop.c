@@ -1,6 +1,7 @@
 /* loop.c: poll(2)-based event loop with a timer min-heap, self-pipe signals and per-iteration hooks. */
 #include "core/pw_loop.h"
 #include "core/pw_array.h"
+#include "core/pw_heap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,8 +36,7 @@ struct pw_loop {
     pw_clock_fn clock;
     void *clock_arg;
 
-    pw_timer_t **heap;
-    size_t heap_len, heap_cap;
+    pw_heap_t timers; /* of pw_timer_t */
     uint64_t timer_seq;
 
     loop_io_t *ios;
@@ -91,6 +91,9 @@ static void on_signal_pipe(pw_loop_t *loop, int fd, unsigned events, void *arg)
     }
 }
 
+static int timer_before(const void *a, const void *b);
+static void timer_placed(void *item, size_t index);
+
 pw_status_t pw_loop_create(pw_loop_t **out)
 {
     pw_status_t rc = PW_OK;
@@ -100,6 +103,7 @@ pw_status_t pw_loop_create(pw_loop_t **out)
     if (!loop)
         return PW_ENOMEM;
     loop->sig_pipe[0] = loop->sig_pipe[1] = -1;
+    pw_heap_init(&loop->timers, timer_before, timer_placed);
     loop->clock = monotonic_ms;
     loop->now_ms = monotonic_ms(NULL);
     if (pipe2(loop->sig_pipe, O_NONBLOCK | O_CLOEXEC) != 0) {
@@ -130,9 +134,7 @@ void pw_loop_destroy(pw_loop_t *loop)
         close(loop->sig_pipe[0]);
     if (loop->sig_pipe[1] >= 0)
         close(loop->sig_pipe[1]);
-    for (size_t i = 0; i < loop->heap_len; i++)
-        loop->heap[i]->heap_index = SIZE_MAX;
-    free(loop->heap);
+    pw_heap_fini(&loop->timers); /* every timer still started reads as stopped */
     free(loop->ios);
     free(loop->pfds);
     free(loop->hooks);
@@ -158,48 +160,15 @@ void pw_loop_update_time(pw_loop_t *loop)
 
 /* ---- timers: a binary min-heap ordered by (due, seq) ---- */
 
-static int timer_before(const pw_timer_t *a, const pw_timer_t *b)
+static int timer_before(const void *a, const void *b)
 {
-    return a->due_ms < b->due_ms || (a->due_ms == b->due_ms && a->seq < b->seq);
+    const pw_timer_t *x = a, *y = b;
+    return x->due_ms < y->due_ms || (x->due_ms == y->due_ms && x->seq < y->seq);
 }
 
-static void heap_place(pw_loop_t *loop, size_t i, pw_timer_t *t)
+static void timer_placed(void *item, size_t index)
 {
-    loop->heap[i] = t;
-    t->heap_index = i;
-}
-
-static void heap_up(pw_loop_t *loop, size_t i)
-{
-    pw_timer_t *t = loop->heap[i];
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (!timer_before(t, loop->heap[parent]))
-            break;
-        heap_place(loop, i, loop->heap[parent]);
-        i = parent;
-    }
-    heap_place(loop, i, t);
-}
-
-static void heap_down(pw_loop_t *loop, size_t i)
-{
-    pw_timer_t *t = loop->heap[i];
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        const pw_timer_t *best = t;
-        if (l < loop->heap_len && timer_before(loop->heap[l], best)) {
-            m = l;
-            best = loop->heap[l];
-        }
-        if (r < loop->heap_len && timer_before(loop->heap[r], best))
-            m = r;
-        if (m == i)
-            break;
-        heap_place(loop, i, loop->heap[m]);
-        i = m;
-    }
-    heap_place(loop, i, t);
+    ((pw_timer_t *)item)->heap_index = index; /* PW_HEAP_NONE is SIZE_MAX: stopped */
 }
 
 void pw_timer_init(pw_timer_t *timer, pw_timer_cb cb, void *arg)
@@ -222,38 +191,22 @@ uint64_t pw_timer_due(const pw_timer_t *timer)
 
 size_t pw_loop_timer_count(const pw_loop_t *loop)
 {
-    return loop->heap_len;
+    return loop->timers.len;
 }
 
 void pw_timer_stop(pw_loop_t *loop, pw_timer_t *timer)
 {
     size_t i = timer->heap_index;
-    if (i == SIZE_MAX || i >= loop->heap_len || loop->heap[i] != timer)
-        return;
-    timer->heap_index = SIZE_MAX;
-    loop->heap_len--;
-    if (i == loop->heap_len)
-        return;
-    {
-        pw_timer_t *moved = loop->heap[loop->heap_len];
-        heap_place(loop, i, moved);
-        heap_up(loop, i);
-        heap_down(loop, moved->heap_index);
-    }
+    if (i < loop->timers.len && loop->timers.items[i] == timer)
+        pw_heap_remove(&loop->timers, i);
 }
 
 pw_status_t pw_timer_start(pw_loop_t *loop, pw_timer_t *timer, uint64_t delay_ms)
 {
     pw_timer_stop(loop, timer);
-    if (pw_array_grow(&loop->heap, &loop->heap_cap, loop->heap_len + 1, sizeof *loop->heap, 64) !=
-        PW_OK)
-        return PW_ENOMEM;
     timer->due_ms = loop->now_ms + delay_ms;
     timer->seq = loop->timer_seq++;
-    loop->heap[loop->heap_len] = timer;
-    timer->heap_index = loop->heap_len++;
-    heap_up(loop, timer->heap_index);
-    return PW_OK;
+    return pw_heap_push(&loop->timers, timer, 64);
 }
 
 static void run_due_timers(pw_loop_t *loop)
@@ -261,8 +214,8 @@ static void run_due_timers(pw_loop_t *loop)
     /* Timers started by callbacks during this pass with delay 0 fire on the next iteration,
      * so a timer that restarts itself cannot starve the loop. */
     uint64_t limit_seq = loop->timer_seq;
-    while (loop->heap_len > 0) {
-        pw_timer_t *t = loop->heap[0];
+    while (loop->timers.len > 0) {
+        pw_timer_t *t = loop->timers.items[0];
         if (t->due_ms > loop->now_ms || t->seq >= limit_seq)
             break;
         pw_timer_stop(loop, t);
@@ -380,8 +333,8 @@ static int poll_timeout(pw_loop_t *loop, int max_wait_ms)
     int64_t wait = max_wait_ms;
     if (loop->wakeup || loop->stop)
         return 0;
-    if (loop->heap_len > 0) {
-        uint64_t due = loop->heap[0]->due_ms;
+    if (loop->timers.len > 0) {
+        uint64_t due = ((const pw_timer_t *)loop->timers.items[0])->due_ms;
         int64_t until = due > loop->now_ms ? (int64_t)(due - loop->now_ms) : 0;
         if (wait < 0 || until < wait)
             wait = until;
