@@ -44,6 +44,28 @@ static void assert_answered(pwt_client_t *alice)
     xmpp_stanza_release(r);
 }
 
+/* Enquire until every instance of B's gateway has asked B's HSS and logged its promise to tell
+ * changes, so that each keeps answers. On a cluster B has two instances behind one SRV
+ * priority and the proxy orders them at random for each enquiry (RFC 2782): a few enquiries
+ * reach both. 1 when every instance did. */
+static int every_gateway_keeps_answers(pwt_trial_t *t, pwt_client_t *alice)
+{
+    static const char *const names[] = { "opb-gateway", "opb-gateway2" };
+    for (int tries = 0; tries < 30; tries++) {
+        int all = 1;
+        assert_answered(alice);
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+            pwt_component_t *gw = pwt_trial_component(t, names[i]); /* NULL: no such instance */
+            if (gw && pwt_component_log_count(gw, "tells of changes") == 0)
+                all = 0;
+        }
+        if (all)
+            return 1;
+        pwt_sleep_ms(100);
+    }
+    return 0;
+}
+
 Test(hss_cache, kept_answers_spare_the_hss_and_a_barring_reload_refuses_at_once, .timeout = 150)
 {
     pwt_trial_t *t = NULL;
@@ -65,8 +87,7 @@ Test(hss_cache, kept_answers_spare_the_hss_and_a_barring_reload_refuses_at_once,
     /* the first enquiries ask both HSSes, which promise to tell changes */
     assert_answered(alice);
     cr_assert_eq(pwt_component_wait_log(pwt_trial_component(t, "opa-watcher"), "tells of changes", 1, 5000), 0);
-    cr_assert_eq(pwt_component_wait_log(pwt_trial_component(t, "opb-gateway"), "tells of changes", 1, 5000), 0);
-    assert_answered(alice);
+    cr_assert(every_gateway_keeps_answers(t, alice), "every instance of B's gateway keeps answers");
 
     /* with both HSSes stopped, an enquiry is still answered: from what was kept */
     cr_assert_eq(kill(pwt_component_pid(hss_a), SIGSTOP), 0);
