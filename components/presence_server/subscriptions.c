@@ -225,43 +225,6 @@ pw_status_t pw_subs_commit(pw_subs_t *s)
     return pw_store_commit(s->store);
 }
 
-/* Whether notify_window is full: the next state notification waits in the queue. */
-static int window_full(const pw_subs_t *s)
-{
-    return s->cfg.notify_window && s->nouts >= s->cfg.notify_window;
-}
-
-void pw_subs_send_queued(pw_subs_t *s)
-{
-    ps_sub_t *sub;
-    const ps_pnode_t *last = NULL; /* s->st and hash hold its state (a fan-out's run of subs) */
-    uint64_t hash = 0;
-
-    while ((sub = s->queued) != NULL && !window_full(s)) {
-        s->queued = sub->rnext;
-        if (!s->queued)
-            s->queued_tail = NULL;
-        sub->rnext = NULL;
-        sub->flags &= (uint8_t)~SF_READY;
-        if (sub->flags & SF_ENDED) {
-            pw_subs_sub_free(s, sub);
-            continue;
-        }
-        if (sub->p != last) {
-            pw_ptable_state(s->table, sub->p->jid, &s->st);
-            hash = pw_subs_state_hash(&s->st);
-            last = sub->p;
-        }
-        sub->last_hash = hash;
-        if (pw_subs_notify_send(s, sub, NULL, &s->st) != PW_OK) {
-            /* try again after the interval, with the next number */
-            sub->flags |= SF_DIRTY;
-            sub->last_hash = 0;
-        }
-        pw_subs_arm(s, sub);
-    }
-}
-
 void pw_subs_flush(pw_subs_t *s)
 {
     if (!s || !s->ready)
