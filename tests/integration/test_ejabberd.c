@@ -206,7 +206,7 @@ static xmpp_stanza_t *enquire(pwt_client_t *gw, const char *user, const char *re
 {
     xmpp_stanza_t *r = pwt_client_iqf(
         gw, 8000,
-        "<iq type='set' to='ps1.opb.example'><enquiry xmlns='urn:peerwatch:chain:0' "
+        "<iq type='set' to='ps1.opb.example'><enquiry xmlns='urn:peerwatch:chain:1' "
         "ref='watcher.opa.example/%s' kind='current' presentity-jid='%s@opb.example' "
         "watcher-msisdn='+447700900001' watcher-jid='alice@opa.example' "
         "watcher-network='opa.example'/></iq>",
@@ -236,7 +236,7 @@ Test(ejabberd, presence_server_gets_privilege_1_and_reads_rosters)
     if (strcmp(xmpp_stanza_get_type(r), "result") != 0)
         pwt_component_print_log(fx.ps, 30);
     cr_assert_str_eq(xmpp_stanza_get_type(r), "result");
-    enquiry = xmpp_stanza_get_child_by_ns(r, "urn:peerwatch:chain:0");
+    enquiry = xmpp_stanza_get_child_by_ns(r, "urn:peerwatch:chain:1");
     cr_assert_not_null(enquiry);
     state = xmpp_stanza_get_child_by_ns(enquiry, "urn:peerwatch:0");
     cr_assert_not_null(state, "the result carries bob's state");
@@ -259,7 +259,7 @@ static const char *available_in_answer(pwt_client_t *gw, const char *user, const
     const char *available;
 
     cr_assert_str_eq(xmpp_stanza_get_type(r), "result", "the enquiry about %s was answered", user);
-    enquiry = xmpp_stanza_get_child_by_ns(r, "urn:peerwatch:chain:0");
+    enquiry = xmpp_stanza_get_child_by_ns(r, "urn:peerwatch:chain:1");
     state = enquiry ? xmpp_stanza_get_child_by_ns(enquiry, "urn:peerwatch:0") : NULL;
     cr_assert_not_null(state, "the answer about %s carries a state", user);
     available = xmpp_stanza_get_attribute(state, "available");

@@ -50,7 +50,7 @@ static xmpp_stanza_t *request(const char *from, const char *id)
     char xml[512];
     snprintf(xml, sizeof xml,
              "<iq type='set' id='%s' from='%s' to='gateway.opb.example'>"
-             "<enquiry xmlns='urn:peerwatch:chain:0'/></iq>", id, from);
+             "<enquiry xmlns='urn:peerwatch:chain:1'/></iq>", id, from);
     xmpp_stanza_t *s = xmpp_stanza_new_from_string(fx->fc->ctx, xml);
     cr_assert_not_null(s);
     return s;

@@ -41,7 +41,7 @@ Test(enquiry, parses_a_valid_current_enquiry_and_round_trips)
     pw_error_t cond;
     char why[256];
     xmpp_stanza_t *built;
-    cr_assert_eq(parse_xml("<enquiry xmlns='urn:peerwatch:chain:0' kind='current' " GOOD_ATTRS "/>", &e, &cond, why), PW_OK);
+    cr_assert_eq(parse_xml("<enquiry xmlns='urn:peerwatch:chain:1' kind='current' " GOOD_ATTRS "/>", &e, &cond, why), PW_OK);
     cr_assert_eq(e.kind, PW_KIND_CURRENT);
     cr_assert_str_eq(e.presentity, "+12025550123");
     cr_assert_str_eq(e.watcher_network, "opa.example");
@@ -56,29 +56,29 @@ Test(enquiry, changes_needs_a_bounded_duration)
     pw_enquiry_t e;
     pw_error_t cond;
     char why[256];
-    cr_assert_eq(parse_xml("<enquiry xmlns='urn:peerwatch:chain:0' kind='changes' duration='7200' " GOOD_ATTRS "/>", &e, &cond, why), PW_OK);
+    cr_assert_eq(parse_xml("<enquiry xmlns='urn:peerwatch:chain:1' kind='changes' duration='7200' " GOOD_ATTRS "/>", &e, &cond, why), PW_OK);
     cr_assert_eq(e.duration_s, 7200);
-    cr_assert_eq(parse_xml("<enquiry xmlns='urn:peerwatch:chain:0' kind='changes' " GOOD_ATTRS "/>", &e, &cond, why), PW_EINVAL);
+    cr_assert_eq(parse_xml("<enquiry xmlns='urn:peerwatch:chain:1' kind='changes' " GOOD_ATTRS "/>", &e, &cond, why), PW_EINVAL);
     cr_assert_eq(cond, PW_ERR_BAD_REQUEST);
     cr_assert(strstr(why, "duration"));
-    cr_assert_eq(parse_xml("<enquiry xmlns='urn:peerwatch:chain:0' kind='changes' duration='-5' " GOOD_ATTRS "/>", &e, &cond, why), PW_EINVAL);
-    cr_assert_eq(parse_xml("<enquiry xmlns='urn:peerwatch:chain:0' kind='changes' duration='0' " GOOD_ATTRS "/>", &e, &cond, why), PW_EINVAL);
-    cr_assert_eq(parse_xml("<enquiry xmlns='urn:peerwatch:chain:0' kind='changes' duration='99999999999' " GOOD_ATTRS "/>", &e, &cond, why), PW_EINVAL);
-    cr_assert_eq(parse_xml("<enquiry xmlns='urn:peerwatch:chain:0' kind='current' duration='5' " GOOD_ATTRS "/>", &e, &cond, why), PW_EINVAL);
+    cr_assert_eq(parse_xml("<enquiry xmlns='urn:peerwatch:chain:1' kind='changes' duration='-5' " GOOD_ATTRS "/>", &e, &cond, why), PW_EINVAL);
+    cr_assert_eq(parse_xml("<enquiry xmlns='urn:peerwatch:chain:1' kind='changes' duration='0' " GOOD_ATTRS "/>", &e, &cond, why), PW_EINVAL);
+    cr_assert_eq(parse_xml("<enquiry xmlns='urn:peerwatch:chain:1' kind='changes' duration='99999999999' " GOOD_ATTRS "/>", &e, &cond, why), PW_EINVAL);
+    cr_assert_eq(parse_xml("<enquiry xmlns='urn:peerwatch:chain:1' kind='current' duration='5' " GOOD_ATTRS "/>", &e, &cond, why), PW_EINVAL);
 }
 
 Test(enquiry, rejects_each_malformed_attribute_with_the_right_condition)
 {
     static const struct { const char *xml; pw_error_t cond; const char *word; } cases[] = {
-        { "<enquiry xmlns='urn:peerwatch:chain:0' kind='later' " GOOD_ATTRS "/>", PW_ERR_BAD_REQUEST, "kind" },
+        { "<enquiry xmlns='urn:peerwatch:chain:1' kind='later' " GOOD_ATTRS "/>", PW_ERR_BAD_REQUEST, "kind" },
         { "<enquiry xmlns='urn:other' kind='current' " GOOD_ATTRS "/>", PW_ERR_BAD_REQUEST, "enquiry" },
-        { "<enquiry xmlns='urn:peerwatch:chain:0' kind='current' presentity='+1' watcher-msisdn='+447700900001' ref='r' watcher-jid='a@b' watcher-network='b'/>", PW_ERR_JID_MALFORMED, "presentity" },
-        { "<enquiry xmlns='urn:peerwatch:chain:0' kind='current' ref='r' watcher-msisdn='+447700900001' watcher-jid='a@b' watcher-network='b'/>", PW_ERR_BAD_REQUEST, "presentity" },
-        { "<enquiry xmlns='urn:peerwatch:chain:0' kind='current' ref='r' presentity-jid='bob@opb.example/res' watcher-msisdn='+447700900001' watcher-jid='a@b' watcher-network='b'/>", PW_ERR_JID_MALFORMED, "presentity-jid" },
-        { "<enquiry xmlns='urn:peerwatch:chain:0' kind='current' presentity='+12025550123' watcher-msisdn='+447700900001' watcher-jid='a@b' watcher-network='b'/>", PW_ERR_BAD_REQUEST, "ref" },
-        { "<enquiry xmlns='urn:peerwatch:chain:0' kind='current' ref='r' presentity='+12025550123' watcher-msisdn='12' watcher-jid='a@b' watcher-network='b'/>", PW_ERR_BAD_REQUEST, "watcher-msisdn" },
-        { "<enquiry xmlns='urn:peerwatch:chain:0' kind='current' ref='r' presentity='+12025550123' watcher-msisdn='+447700900001' watcher-jid='nodomain' watcher-network='b'/>", PW_ERR_BAD_REQUEST, "watcher-jid" },
-        { "<enquiry xmlns='urn:peerwatch:chain:0' kind='current' ref='r' presentity='+12025550123' watcher-msisdn='+447700900001' watcher-jid='a@b'/>", PW_ERR_BAD_REQUEST, "watcher-network" },
+        { "<enquiry xmlns='urn:peerwatch:chain:1' kind='current' presentity='+1' watcher-msisdn='+447700900001' ref='r' watcher-jid='a@b' watcher-network='b'/>", PW_ERR_JID_MALFORMED, "presentity" },
+        { "<enquiry xmlns='urn:peerwatch:chain:1' kind='current' ref='r' watcher-msisdn='+447700900001' watcher-jid='a@b' watcher-network='b'/>", PW_ERR_BAD_REQUEST, "presentity" },
+        { "<enquiry xmlns='urn:peerwatch:chain:1' kind='current' ref='r' presentity-jid='bob@opb.example/res' watcher-msisdn='+447700900001' watcher-jid='a@b' watcher-network='b'/>", PW_ERR_JID_MALFORMED, "presentity-jid" },
+        { "<enquiry xmlns='urn:peerwatch:chain:1' kind='current' presentity='+12025550123' watcher-msisdn='+447700900001' watcher-jid='a@b' watcher-network='b'/>", PW_ERR_BAD_REQUEST, "ref" },
+        { "<enquiry xmlns='urn:peerwatch:chain:1' kind='current' ref='r' presentity='+12025550123' watcher-msisdn='12' watcher-jid='a@b' watcher-network='b'/>", PW_ERR_BAD_REQUEST, "watcher-msisdn" },
+        { "<enquiry xmlns='urn:peerwatch:chain:1' kind='current' ref='r' presentity='+12025550123' watcher-msisdn='+447700900001' watcher-jid='nodomain' watcher-network='b'/>", PW_ERR_BAD_REQUEST, "watcher-jid" },
+        { "<enquiry xmlns='urn:peerwatch:chain:1' kind='current' ref='r' presentity='+12025550123' watcher-msisdn='+447700900001' watcher-jid='a@b'/>", PW_ERR_BAD_REQUEST, "watcher-network" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         pw_enquiry_t e;
@@ -117,9 +117,9 @@ Test(enquiry, relay_copies_state_or_error_and_answers_timeouts)
     cr_assert_eq(pw_component_create(&c, loop, ctx, &o, pwfake_transport_base(fake)), PW_OK);
     pwfake_transport_up(fake);
     req = xmpp_stanza_new_from_string(ctx, "<iq type='set' id='r1' from='proxy.opa.example' to='gateway.opb.example'>"
-        "<enquiry xmlns='urn:peerwatch:chain:0' kind='current' " GOOD_ATTRS "><signature alg='ed25519'>x</signature></enquiry></iq>");
+        "<enquiry xmlns='urn:peerwatch:chain:1' kind='current' " GOOD_ATTRS "><signature alg='ed25519'>x</signature></enquiry></iq>");
     ok = xmpp_stanza_new_from_string(ctx, "<iq type='result' id='z' from='ps1.opb.example'>"
-        "<enquiry xmlns='urn:peerwatch:chain:0' ref='watcher.opa.example/1' kind='current'>"
+        "<enquiry xmlns='urn:peerwatch:chain:1' ref='watcher.opa.example/1' kind='current'>"
         "<state xmlns='urn:peerwatch:0' available='true' show='dnd'/></enquiry></iq>");
     err = xmpp_stanza_new_from_string(ctx, "<iq type='error' id='z' from='ps1.opb.example'><error type='auth'>"
         "<subscription-required xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
@@ -163,17 +163,17 @@ Test(enquiry, notify_round_trip_and_validation)
     cr_assert_eq(pw_notify_parse(el, &back, why, sizeof why), PW_OK, "%s", why);
     cr_assert_eq(memcmp(&n, &back, sizeof n), 0, "build then parse gives the same notification");
     xmpp_stanza_release(el);
-    bad = xmpp_stanza_new_from_string(ctx, "<notify xmlns='urn:peerwatch:chain:0' subscription='s' ref='r' "
+    bad = xmpp_stanza_new_from_string(ctx, "<notify xmlns='urn:peerwatch:chain:1' subscription='s' ref='r' "
         "proxy='proxy.opa.example' watcher-jid='alice@opa.example' presentity='+12025550123' seq='1' ended='bored'/>");
     cr_assert_eq(pw_notify_parse(bad, &back, why, sizeof why), PW_EINVAL);
     cr_assert(strstr(why, "ended"));
     xmpp_stanza_release(bad);
-    bad = xmpp_stanza_new_from_string(ctx, "<notify xmlns='urn:peerwatch:chain:0' subscription='s' ref='r' "
+    bad = xmpp_stanza_new_from_string(ctx, "<notify xmlns='urn:peerwatch:chain:1' subscription='s' ref='r' "
         "proxy='proxy.opa.example' watcher-jid='alice@opa.example' presentity='+12025550123' seq='0'/>");
     cr_assert_eq(pw_notify_parse(bad, &back, why, sizeof why), PW_EINVAL);
     cr_assert(strstr(why, "seq"));
     xmpp_stanza_release(bad);
-    bad = xmpp_stanza_new_from_string(ctx, "<notify xmlns='urn:peerwatch:chain:0' subscription='s' ref='r' "
+    bad = xmpp_stanza_new_from_string(ctx, "<notify xmlns='urn:peerwatch:chain:1' subscription='s' ref='r' "
         "proxy='proxy.opa.example' watcher-jid='alice@opa.example' presentity='+12025550123' seq='2'/>");
     cr_assert_eq(pw_notify_parse(bad, &back, why, sizeof why), PW_EINVAL, "neither state nor ended");
     xmpp_stanza_release(bad);

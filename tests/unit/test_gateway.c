@@ -200,7 +200,7 @@ Test(gateway, signed_enquiry_goes_to_hss_then_ps_and_the_state_comes_back)
                      "the PS learns where notifications go back to");
 
     snprintf(xml, sizeof xml, "<iq type='result' id='%s' from='" PS "' to='" GW "'>"
-             "<enquiry xmlns='urn:peerwatch:chain:0' ref='watcher.opa.example/0b6c9a8e-2f0e-4a55-9a0f-6c51c8b1a2d4' kind='current'>"
+             "<enquiry xmlns='urn:peerwatch:chain:1' ref='watcher.opa.example/0b6c9a8e-2f0e-4a55-9a0f-6c51c8b1a2d4' kind='current'>"
              "<state xmlns='urn:peerwatch:0' available='true' show='away'><status>In a meeting</status></state>"
              "</enquiry></iq>", ps_id);
     cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
@@ -364,12 +364,12 @@ Test(gateway, malformed_enquiries_get_their_condition)
 {
     char text[512];
     pwfake_transport_deliver_xml(d->fake, "<iq type='set' id='m1' from='" PROXY "' to='" GW "'>"
-                               "<enquiry xmlns='urn:peerwatch:chain:0' kind='later' ref='r' presentity='+12025550123' "
+                               "<enquiry xmlns='urn:peerwatch:chain:1' kind='later' ref='r' presentity='+12025550123' "
                                "watcher-msisdn='+447700900001' watcher-jid='alice@opa.example' watcher-network='opa.example'/></iq>");
     cr_assert_eq(last_error_to_proxy("m1", text, sizeof text), PW_ERR_BAD_REQUEST);
     cr_assert(strstr(text, "kind"), "%s", text);
     pwfake_transport_deliver_xml(d->fake, "<iq type='set' id='m2' from='" PROXY "' to='" GW "'>"
-                               "<enquiry xmlns='urn:peerwatch:chain:0' kind='current' ref='r' presentity='+1' "
+                               "<enquiry xmlns='urn:peerwatch:chain:1' kind='current' ref='r' presentity='+1' "
                                "watcher-msisdn='+447700900001' watcher-jid='alice@opa.example' watcher-network='opa.example'/></iq>");
     cr_assert_eq(last_error_to_proxy("m2", text, sizeof text), PW_ERR_JID_MALFORMED);
     cr_assert(strstr(text, "presentity"), "%s", text);
@@ -557,7 +557,7 @@ Test(gateway, disco_advertises_the_chain_namespace)
             strcmp(attr(c, "var"), PW_NS_CHAIN) == 0)
             found = 1;
     }
-    cr_assert(found, "urn:peerwatch:chain:0 is advertised");
+    cr_assert(found, "urn:peerwatch:chain:1 is advertised");
 }
 
 Test(gateway, example_configs_load_and_a_gateway_without_peers_only_warns)
@@ -613,7 +613,7 @@ Test(gateway, notification_is_forwarded_to_the_named_proxy_and_acknowledged_back
     xmpp_stanza_t *fwd, *el, *ack;
     char xml[768], fwd_id[64];
     pwfake_transport_deliver_xml(d->fake, "<iq type='set' id='n1' from='" PS "' to='" GW "'>"
-        "<notify xmlns='urn:peerwatch:chain:0' proxy='" PROXY "' " NOTIFY_ATTRS ">"
+        "<notify xmlns='urn:peerwatch:chain:1' proxy='" PROXY "' " NOTIFY_ATTRS ">"
         "<state xmlns='urn:peerwatch:0' available='true' show='dnd'/></notify></iq>");
     cr_assert_eq(pwfake_transport_sent_count(d->fake), 1);
     fwd = pwfake_transport_last(d->fake);
@@ -637,7 +637,7 @@ Test(gateway, a_gone_watcher_is_relayed_back_to_the_presence_server)
 {
     char xml[768], text[256];
     pwfake_transport_deliver_xml(d->fake, "<iq type='set' id='n2' from='" PS "' to='" GW "'>"
-        "<notify xmlns='urn:peerwatch:chain:0' proxy='" PROXY "' " NOTIFY_ATTRS " ended='expired'/></iq>");
+        "<notify xmlns='urn:peerwatch:chain:1' proxy='" PROXY "' " NOTIFY_ATTRS " ended='expired'/></iq>");
     snprintf(xml, sizeof xml, "<iq type='error' id='%s' from='" PROXY "'><error type='cancel'>"
              "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
              "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>no such subscription</text></error></iq>",
@@ -651,12 +651,12 @@ Test(gateway, notifications_only_from_own_components_and_only_to_peers)
 {
     char text[256];
     pwfake_transport_deliver_xml(d->fake, "<iq type='set' id='n3' from='" PROXY "' to='" GW "'>"
-        "<notify xmlns='urn:peerwatch:chain:0' proxy='" PROXY "' " NOTIFY_ATTRS " ended='stopped'/></iq>");
+        "<notify xmlns='urn:peerwatch:chain:1' proxy='" PROXY "' " NOTIFY_ATTRS " ended='stopped'/></iq>");
     cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(d->fake), text, sizeof text), PW_ERR_FORBIDDEN);
     pwfake_transport_deliver_xml(d->fake, "<iq type='set' id='n4' from='" PS "' to='" GW "'>"
-        "<notify xmlns='urn:peerwatch:chain:0' proxy='proxy.evil.example' " NOTIFY_ATTRS " ended='stopped'/></iq>");
+        "<notify xmlns='urn:peerwatch:chain:1' proxy='proxy.evil.example' " NOTIFY_ATTRS " ended='stopped'/></iq>");
     cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(d->fake), text, sizeof text), PW_ERR_NOT_AUTHORIZED);
     pwfake_transport_deliver_xml(d->fake, "<iq type='set' id='n5' from='" PS "' to='" GW "'>"
-        "<notify xmlns='urn:peerwatch:chain:0' proxy='" PROXY "' subscription='s1' seq='1'/></iq>");
+        "<notify xmlns='urn:peerwatch:chain:1' proxy='" PROXY "' subscription='s1' seq='1'/></iq>");
     cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(d->fake), text, sizeof text), PW_ERR_BAD_REQUEST);
 }

@@ -80,7 +80,7 @@ Test(peering, signed_string_is_exactly_the_documented_form)
                                           "2026-11-21T10:00:00Z", "q0LwzFZ1d3w6m2pXl1xk8g",
                                           buf, sizeof buf), PW_OK);
     cr_assert_str_eq(buf,
-                     "peerwatch-chain-0\n"
+                     "peerwatch-chain-1\n"
                      "from=proxy.opa.example\n"
                      "to=gateway.opb.example\n"
                      "ref=watcher.opa.example/0b6c9a8e\n"
@@ -262,7 +262,7 @@ Test(peering, wrong_key_and_malformed_signatures_fail)
     cr_assert_eq(verify_opa(priv, t, &e, why, sizeof why), PW_EINVAL);
     xmpp_stanza_release(t);
 
-    t = xmpp_stanza_new_from_string(ctx, "<signature xmlns='urn:peerwatch:chain:0' alg='ed25519' network='opa.example' "
+    t = xmpp_stanza_new_from_string(ctx, "<signature xmlns='urn:peerwatch:chain:1' alg='ed25519' network='opa.example' "
                                          "timestamp='2026-11-21T10:00:00Z' nonce='AAAAAAAAAAAAAAAAAAAAAA'/>");
     cr_assert_eq(verify_opa(priv, t, &e, why, sizeof why), PW_EINVAL,
                  "an empty signature");

@@ -103,7 +103,7 @@ Test(presence_authorization, approval_is_requested_once_per_interval_per_pair)
     cr_assert_not_null(ap);
     cr_assert_str_eq(xmpp_stanza_get_type(iq), "set");
     cr_assert_str_eq(xmpp_stanza_get_to(iq), "watcher.opb.example");
-    cr_assert_str_eq(xmpp_stanza_get_ns(ap), "urn:peerwatch:chain:0");
+    cr_assert_str_eq(xmpp_stanza_get_ns(ap), "urn:peerwatch:chain:1");
     cr_assert_str_eq(xmpp_stanza_get_attribute(ap, "presentity"), "bob@opb.example");
     cr_assert_str_eq(xmpp_stanza_get_attribute(ap, "watcher-msisdn"), "+447700900001");
     cr_assert_str_eq(xmpp_stanza_get_attribute(ap, "watcher-jid"), "alice@opa.example");
@@ -151,19 +151,19 @@ Test(presence_authorization, only_the_gateway_may_ask)
     char text[256];
     pwfake_presence_start(&pd, NULL);
     pwfake_presence_deliver(&pd, "<iq type='set' id='f1' from='proxy.opa.example' to='" PWFAKE_PRESENCE_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r1' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
+               "<enquiry xmlns='urn:peerwatch:chain:1' ref='r1' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     cr_assert_eq(pwfake_presence_error(&pd, "f1", text, sizeof text), PW_ERR_FORBIDDEN);
     cr_assert(strstr(text, "gateway"), "%s", text);
     pwfake_presence_deliver(&pd, "<iq type='set' id='f2' from='alice@opa.example/phone' to='" PWFAKE_PRESENCE_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r2' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
+               "<enquiry xmlns='urn:peerwatch:chain:1' ref='r2' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     cr_assert_eq(pwfake_presence_error(&pd, "f2", text, sizeof text), PW_ERR_FORBIDDEN);
     pwfake_presence_deliver(&pd, "<iq type='set' id='f3' to='" PWFAKE_PRESENCE_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r3' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
+               "<enquiry xmlns='urn:peerwatch:chain:1' ref='r3' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     cr_assert_eq(pwfake_presence_error(&pd, "f3", text, sizeof text), PW_ERR_FORBIDDEN);
     cr_assert_null(pwfake_presence_sent_ns(&pd, "jabber:iq:roster"), "no roster read for a refused sender");
     /* the gateway's full JID is the gateway, in any case */
     pwfake_presence_deliver(&pd, "<iq type='set' id='f4' from='Gateway.OPB.example/x' to='" PWFAKE_PRESENCE_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r4' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
+               "<enquiry xmlns='urn:peerwatch:chain:1' ref='r4' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     cr_assert_not_null(pwfake_presence_sent_ns(&pd, "jabber:iq:roster"));
     pwfake_presence_stop(&pd);
 }
@@ -173,10 +173,10 @@ Test(presence_authorization, every_listed_gateway_instance_may_ask)
     char text[256];
     pwfake_presence_start(&pd, "gateway = " PWFAKE_PRESENCE_GATEWAY ", gateway2.opb.example");
     pwfake_presence_deliver(&pd, "<iq type='set' id='g1' from='gateway2.opb.example' to='" PWFAKE_PRESENCE_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r1' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
+               "<enquiry xmlns='urn:peerwatch:chain:1' ref='r1' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     cr_assert_not_null(pwfake_presence_sent_ns(&pd, "jabber:iq:roster"), "the second instance is a gateway");
     pwfake_presence_deliver(&pd, "<iq type='set' id='g2' from='gateway3.opb.example' to='" PWFAKE_PRESENCE_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r2' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
+               "<enquiry xmlns='urn:peerwatch:chain:1' ref='r2' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     cr_assert_eq(pwfake_presence_error(&pd, "g2", text, sizeof text), PW_ERR_FORBIDDEN, "an unlisted one is not");
     pwfake_presence_stop(&pd);
 }
@@ -186,19 +186,19 @@ Test(presence_authorization, malformed_enquiries_get_bad_request)
     char text[256];
     pwfake_presence_start(&pd, NULL);
     pwfake_presence_deliver(&pd, "<iq type='set' id='m1' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
+               "<enquiry xmlns='urn:peerwatch:chain:1' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     cr_assert_eq(pwfake_presence_error(&pd, "m1", text, sizeof text), PW_ERR_BAD_REQUEST);
     cr_assert(strstr(text, "ref"), "%s", text);
     pwfake_presence_deliver(&pd, "<iq type='set' id='m2' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r' kind='later' " PWFAKE_PRESENCE_ATTRS "/></iq>");
+               "<enquiry xmlns='urn:peerwatch:chain:1' ref='r' kind='later' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     cr_assert_eq(pwfake_presence_error(&pd, "m2", text, sizeof text), PW_ERR_BAD_REQUEST);
     pwfake_presence_deliver(&pd, "<iq type='set' id='m3' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r' kind='current' presentity='+12025550123' "
+               "<enquiry xmlns='urn:peerwatch:chain:1' ref='r' kind='current' presentity='+12025550123' "
                "watcher-msisdn='+447700900001' watcher-jid='alice@opa.example' watcher-network='opa.example'/></iq>");
     cr_assert_eq(pwfake_presence_error(&pd, "m3", text, sizeof text), PW_ERR_BAD_REQUEST);
     cr_assert(strstr(text, "presentity-jid"), "%s", text);
     pwfake_presence_deliver(&pd, "<iq type='set' id='m4' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r' kind='current' presentity-jid='bob@opb.example/x' "
+               "<enquiry xmlns='urn:peerwatch:chain:1' ref='r' kind='current' presentity-jid='bob@opb.example/x' "
                "watcher-msisdn='+447700900001' watcher-jid='alice@opa.example' watcher-network='opa.example'/></iq>");
     cr_assert_eq(pwfake_presence_error(&pd, "m4", text, sizeof text), PW_ERR_JID_MALFORMED);
     cr_assert_null(pwfake_presence_sent_ns(&pd, "jabber:iq:roster"));
@@ -216,12 +216,12 @@ Test(presence_authorization, subscription_kinds_need_the_proxy_and_a_bounded_dur
     char text[256];
     pwfake_presence_start(&pd, "max_duration = 1h");
     pwfake_presence_deliver(&pd, "<iq type='set' id='k1' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='watcher.opa.example/k1' kind='changes' "
+               "<enquiry xmlns='urn:peerwatch:chain:1' ref='watcher.opa.example/k1' kind='changes' "
                "duration='60' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     cr_assert_eq(pwfake_presence_error(&pd, "k1", text, sizeof text), PW_ERR_BAD_REQUEST);
     cr_assert(strstr(text, "'proxy'"), "%s", text);
     pwfake_presence_deliver(&pd, "<iq type='set' id='k2' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='watcher.opa.example/k2' kind='changes' "
+               "<enquiry xmlns='urn:peerwatch:chain:1' ref='watcher.opa.example/k2' kind='changes' "
                "duration='3601' proxy='proxy.opa.example' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     cr_assert_eq(pwfake_presence_error(&pd, "k2", text, sizeof text), PW_ERR_BAD_REQUEST);
     cr_assert(strstr(text, "3600 seconds"), "%s", text);
@@ -272,7 +272,7 @@ Test(presence_authorization, teardown_with_enquiries_in_flight_is_clean)
     pd.ps = NULL;
     cr_assert_eq(pw_component_pending_iqs(pd.comp), 0, "every IQ of the server was cancelled");
     pwfake_presence_deliver(&pd, "<iq type='set' id='x4' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='r4' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
+               "<enquiry xmlns='urn:peerwatch:chain:1' ref='r4' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     cr_assert_eq(pwfake_presence_error(&pd, "x4", text, sizeof text), PW_ERR_SERVICE_UNAVAILABLE);
     pwfake_presence_stop(&pd);
 }
@@ -300,7 +300,7 @@ Test(presence_authorization, the_example_configs_load)
 static void ask_from(const char *id, const char *msisdn)
 {
     pwfake_presence_deliver(&pd, "<iq type='set' id='%s' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='watcher.opa.example/%s' kind='current' "
+               "<enquiry xmlns='urn:peerwatch:chain:1' ref='watcher.opa.example/%s' kind='current' "
                "presentity-jid='bob@opb.example' watcher-msisdn='%s' watcher-jid='x@opa.example' "
                "watcher-network='opa.example'/></iq>", id, id, msisdn);
     pwfake_presence_roster(&pd, "");

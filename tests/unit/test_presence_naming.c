@@ -32,11 +32,11 @@ static void asked(const char *roster_access)
     pwfake_presence_grant_roster(&pd, "opb.example", 2, roster_access);
     pwfake_presence_bob(&pd, "away");
     pwfake_presence_deliver(&pd, "<iq type='set' id='p1' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
-                            "<enquiry xmlns='urn:peerwatch:chain:0' ref='r1' kind='changes' duration='600' "
+                            "<enquiry xmlns='urn:peerwatch:chain:1' ref='r1' kind='changes' duration='600' "
                             "await-approval='true' proxy='proxy.opa.example' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     pwfake_presence_roster(&pd, "");
     pwfake_presence_run(&pd, 0);
-    cr_assert_not_null(pwfake_presence_sent_ns(&pd, "urn:peerwatch:chain:0"), "bob is asked to approve");
+    cr_assert_not_null(pwfake_presence_sent_ns(&pd, "urn:peerwatch:chain:1"), "bob is asked to approve");
 }
 
 /* The roster IQs (of type) sent from index `from` on: how many, the last one into *last. */
@@ -76,7 +76,7 @@ static size_t decided(void)
 {
     size_t before = pwfake_transport_sent_count(pd.fake);
     pwfake_presence_deliver(&pd, "<iq type='set' id='d1' from='watcher.opb.example' to='" PWFAKE_PRESENCE_JID "'>"
-                            "<decided xmlns='urn:peerwatch:chain:0' presentity='bob@opb.example' "
+                            "<decided xmlns='urn:peerwatch:chain:1' presentity='bob@opb.example' "
                             "watcher-msisdn='+447700900001'/></iq>");
     cr_assert_str_eq(xmpp_stanza_get_type(pwfake_presence_answer(&pd, "d1")), "result");
     return before;

@@ -35,7 +35,7 @@ static xmpp_stanza_t *pending(char *id, size_t cap)
     pwfake_presence_grant(&pd, "opb.example", 2);
     pwfake_presence_bob(&pd, "away");
     pwfake_presence_deliver(&pd, "<iq type='set' id='p1' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
-                            "<enquiry xmlns='urn:peerwatch:chain:0' ref='r1' kind='changes' duration='600' "
+                            "<enquiry xmlns='urn:peerwatch:chain:1' ref='r1' kind='changes' duration='600' "
                             "await-approval='true' proxy='proxy.opa.example' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     pwfake_presence_roster(&pd, ""); /* no item for alice */
     pwfake_presence_run(&pd, 0);
@@ -44,7 +44,7 @@ static xmpp_stanza_t *pending(char *id, size_t cap)
     cr_assert_str_eq(xmpp_stanza_get_type(a), "result", "held for her decision, not refused");
     sub = pwfake_presence_subscription(&pd, "p1", id, cap);
     cr_assert_str_eq(xmpp_stanza_get_attribute(sub, "pending"), "true");
-    cr_assert_null(xmpp_stanza_get_child_by_name(xmpp_stanza_get_child_by_ns(a, "urn:peerwatch:chain:0"), "state"),
+    cr_assert_null(xmpp_stanza_get_child_by_name(xmpp_stanza_get_child_by_ns(a, "urn:peerwatch:chain:1"), "state"),
                    "nothing of her state before she approves");
     return sub;
 }
@@ -54,7 +54,7 @@ static void decided(const char *items)
 {
     size_t gets = pwfake_presence_roster_gets(&pd);
     pwfake_presence_deliver(&pd, "<iq type='set' id='d1' from='watcher.opb.example' to='" PWFAKE_PRESENCE_JID "'>"
-                            "<decided xmlns='urn:peerwatch:chain:0' presentity='bob@opb.example' "
+                            "<decided xmlns='urn:peerwatch:chain:1' presentity='bob@opb.example' "
                             "watcher-msisdn='+447700900001'/></iq>");
     cr_assert_str_eq(xmpp_stanza_get_type(pwfake_presence_answer(&pd, "d1")), "result");
     cr_assert_eq(pwfake_presence_roster_gets(&pd), gets + 1, "her roster is read afresh");
@@ -139,12 +139,12 @@ Test(presence_pending, only_the_own_watcher_application_reports_decisions)
     char id[64], text[256];
     pending(id, sizeof id);
     pwfake_presence_deliver(&pd, "<iq type='set' id='d2' from='watcher.opa.example' to='" PWFAKE_PRESENCE_JID "'>"
-                            "<decided xmlns='urn:peerwatch:chain:0' presentity='bob@opb.example' "
+                            "<decided xmlns='urn:peerwatch:chain:1' presentity='bob@opb.example' "
                             "watcher-msisdn='+447700900001'/></iq>");
     cr_assert_eq(pwfake_presence_error(&pd, "d2", text, sizeof text), PW_ERR_FORBIDDEN);
     cr_assert_not_null(strstr(text, "watcher.opb.example"), "%s", text);
     pwfake_presence_deliver(&pd, "<iq type='set' id='d3' from='watcher.opb.example' to='" PWFAKE_PRESENCE_JID "'>"
-                            "<decided xmlns='urn:peerwatch:chain:0' presentity='bob' watcher-msisdn='x'/></iq>");
+                            "<decided xmlns='urn:peerwatch:chain:1' presentity='bob' watcher-msisdn='x'/></iq>");
     cr_assert_eq(pwfake_presence_error(&pd, "d3", text, sizeof text), PW_ERR_BAD_REQUEST);
 }
 

@@ -112,7 +112,7 @@ Test(presence_privilege, the_feature_is_advertised_in_disco)
     a = pwfake_presence_answer(&pd, "d1");
     cr_assert_not_null(a);
     cr_assert_eq(xmpp_stanza_to_text(a, &xml, &len), XMPP_EOK);
-    cr_assert(strstr(xml, "urn:peerwatch:chain:0"), "feature listed: %s", xml);
+    cr_assert(strstr(xml, "urn:peerwatch:chain:1"), "feature listed: %s", xml);
     cr_assert(strstr(xml, "category=\"component\"") || strstr(xml, "category='component'"), "%s", xml);
     cr_assert(strstr(xml, "type=\"presence\"") || strstr(xml, "type='presence'"), "%s", xml);
     xmpp_free(pd.ctx, xml);

@@ -28,7 +28,7 @@ static const char *attr(xmpp_stanza_t *iq, const char *name)
 static void carol_subscribes(const char *id)
 {
     pwfake_presence_deliver(&pd, "<iq type='set' id='%s' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='%s' kind='changes' duration='600' "
+               "<enquiry xmlns='urn:peerwatch:chain:1' ref='%s' kind='changes' duration='600' "
                "proxy='proxy.opc.example' presentity-jid='bob@opb.example' watcher-msisdn='+33612345678' "
                "watcher-jid='carol@opc.example' watcher-network='opc.example'/></iq>", id, id);
     pwfake_presence_roster(&pd, "<item jid='carol@opc.example' subscription='from'/>");
@@ -47,7 +47,7 @@ static void alice_subscribes(const char *id, const char *kind, char *sub, size_t
 static void stop_named(const char *id, const char *sub, const char *attrs)
 {
     pwfake_presence_deliver(&pd, "<iq type='set' id='%s' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='%s' kind='stop' subscription='%s' %s/></iq>",
+               "<enquiry xmlns='urn:peerwatch:chain:1' ref='%s' kind='stop' subscription='%s' %s/></iq>",
                id, id, sub, attrs);
     pwfake_presence_run(&pd, 0);
 }

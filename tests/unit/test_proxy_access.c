@@ -53,7 +53,7 @@ Test(proxy_access, malformed_enquiries_get_their_condition)
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char xml[1024];
         snprintf(xml, sizeof xml, "<iq type='set' id='m%zu' from='" PWFAKE_PROXY_WATCHER "' to='" PWFAKE_PROXY_JID "'>"
-                 "<enquiry xmlns='urn:peerwatch:chain:0' %s/></iq>", i, cases[i].attrs);
+                 "<enquiry xmlns='urn:peerwatch:chain:1' %s/></iq>", i, cases[i].attrs);
         cr_assert_eq(pwfake_transport_deliver_xml(drv->fc->fake, xml), 0);
         snprintf(xml, sizeof xml, "m%zu", i);
         cr_assert_eq(pwfake_proxy_error_to_watcher(drv, xml, text, sizeof text), cases[i].cond, "case %zu: %s", i, text);
@@ -81,6 +81,6 @@ Test(proxy_access, disco_advertises_the_chain_namespace_and_presence_identity)
             strcmp(pwfake_attr(c, "category"), "component") == 0 && strcmp(pwfake_attr(c, "type"), "presence") == 0)
             identity = 1;
     }
-    cr_assert(feature, "urn:peerwatch:chain:0 is advertised");
+    cr_assert(feature, "urn:peerwatch:chain:1 is advertised");
     cr_assert(identity, "identity component/presence");
 }

@@ -14,7 +14,7 @@ TestSuite(watcher_approval, .init = tw_setup, .fini = tw_teardown);
 
 #define APPROVAL(from, attrs)                                                                   \
     pwfake_watcher_deliver(tw, "<iq type='set' id='ap1' from='" from "' to='" PWFAKE_WATCHER_JID "'>"                        \
-               "<approval xmlns='urn:peerwatch:chain:0' " attrs "/></iq>")
+               "<approval xmlns='urn:peerwatch:chain:1' " attrs "/></iq>")
 
 #define GOOD "presentity='bob@opa.example' watcher-msisdn='+12025550123' watcher-jid='bob@opb.example'"
 
@@ -68,7 +68,7 @@ Test(watcher_approval, malformed_approval_is_bad_request_naming_the_attribute)
         char text[256];
         pwfake_transport_clear(tw->fake);
         pwfake_watcher_deliver(tw, "<iq type='set' id='m' from='ps1.opa.example'>"
-                               "<approval xmlns='urn:peerwatch:chain:0' %s/></iq>", cases[i].attrs);
+                               "<approval xmlns='urn:peerwatch:chain:1' %s/></iq>", cases[i].attrs);
         pwfake_watcher_expect_refusal(tw, "m", PW_ERR_BAD_REQUEST, cases[i].word, cases[i].attrs, text, sizeof text);
     }
 }
@@ -88,7 +88,7 @@ Test(watcher_approval, a_decision_is_reported_to_the_presence_servers)
         for (size_t k = 0; k < 2; k++) {
             iq = pwfake_watcher_sent(tw, k);
             cr_assert_str_eq(pwfake_watcher_attr(iq, "to"), k == 0 ? "ps1.opa.example" : "ps2.opa.example");
-            el = xmpp_stanza_get_child_by_name_and_ns(iq, "decided", "urn:peerwatch:chain:0");
+            el = xmpp_stanza_get_child_by_name_and_ns(iq, "decided", "urn:peerwatch:chain:1");
             cr_assert_not_null(el, "a <decided/> after '%s'", types[i]);
             cr_assert_str_eq(pwfake_watcher_attr(el, "presentity"), "bob@opa.example");
             cr_assert_str_eq(pwfake_watcher_attr(el, "watcher-msisdn"), "+12025550123");

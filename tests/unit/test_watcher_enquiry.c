@@ -49,7 +49,7 @@ Test(watcher_enquiry, happy_path_current_by_number)
     cr_assert_eq(pw_watcher_inflight(tw->wa), 1);
 
     pwfake_watcher_answer(tw, "proxy.opa.example", "result",
-              "<enquiry xmlns='urn:peerwatch:chain:0' ref='x' kind='current'>"
+              "<enquiry xmlns='urn:peerwatch:chain:1' ref='x' kind='current'>"
               "<state xmlns='urn:peerwatch:0' available='true' show='away'><status>In a meeting</status></state>"
               "</enquiry>");
     r = pwfake_transport_last(tw->fake);
@@ -87,7 +87,7 @@ Test(watcher_enquiry, national_number_is_normalised_with_the_country_code)
     xmpp_stanza_t *e = up_to_proxy("n1", "address='07700 900123' kind='current'");
     cr_assert_str_eq(pwfake_watcher_attr(e, "presentity"), "+447700900123");
     pwfake_watcher_answer(tw, "proxy.opa.example", "result",
-              "<enquiry xmlns='urn:peerwatch:chain:0'><state xmlns='urn:peerwatch:0' available='false'/></enquiry>");
+              "<enquiry xmlns='urn:peerwatch:chain:1'><state xmlns='urn:peerwatch:0' available='false'/></enquiry>");
     cr_assert_str_eq(pwfake_watcher_attr(pw_stanza_payload(pwfake_transport_last(tw->fake)), "address"), "+447700900123");
 }
 
@@ -102,7 +102,7 @@ Test(watcher_enquiry, xep0106_address_becomes_presentity_jid)
         cr_assert_str_eq(pwfake_watcher_attr(e, "presentity-jid"), "bob@opb.example", "form %s", forms[i]);
         cr_assert_null(xmpp_stanza_get_attribute(e, "presentity"));
         pwfake_watcher_answer(tw, "proxy.opa.example", "result",
-                  "<enquiry xmlns='urn:peerwatch:chain:0'><state xmlns='urn:peerwatch:0' available='true'/></enquiry>");
+                  "<enquiry xmlns='urn:peerwatch:chain:1'><state xmlns='urn:peerwatch:0' available='true'/></enquiry>");
         echo = pw_stanza_payload(pwfake_transport_last(tw->fake));
         cr_assert_str_eq(pwfake_watcher_attr(echo, "address"), "bob\\40opb.example", "the echo is the escaped JID");
         cr_assert_not_null(xmpp_stanza_get_child_by_name(echo, "state"));
@@ -159,7 +159,7 @@ Test(watcher_enquiry, answer_from_someone_else_than_the_proxy_is_ignored)
     up_to_proxy("s1", "address='+12025550123' kind='current'");
     before = pwfake_transport_sent_count(tw->fake);
     pwfake_watcher_answer(tw, "evil.example", "result",
-              "<enquiry xmlns='urn:peerwatch:chain:0'><state xmlns='urn:peerwatch:0' available='true'/></enquiry>");
+              "<enquiry xmlns='urn:peerwatch:chain:1'><state xmlns='urn:peerwatch:0' available='true'/></enquiry>");
     cr_assert_eq(pwfake_transport_sent_count(tw->fake), before);
     cr_assert_eq(pw_watcher_inflight(tw->wa), 1);
 }
@@ -168,7 +168,7 @@ Test(watcher_enquiry, result_without_a_state_is_an_error)
 {
     char text[256];
     up_to_proxy("w1", "address='+12025550123' kind='current'");
-    pwfake_watcher_answer(tw, "proxy.opa.example", "result", "<enquiry xmlns='urn:peerwatch:chain:0'/>");
+    pwfake_watcher_answer(tw, "proxy.opa.example", "result", "<enquiry xmlns='urn:peerwatch:chain:1'/>");
     cr_assert_eq(pwfake_watcher_last_error(tw, "w1", text, sizeof text), PW_ERR_INTERNAL_SERVER_ERROR);
     cr_assert(strstr(text, "state"), "%s", text);
 }

@@ -201,7 +201,7 @@ Test(watcher_roster, unsubscribe_while_the_request_runs_stops_what_it_made)
     {
         char inner[1024], t[64], id[128];
         snprintf(id, sizeof id, "%s", pwfake_watcher_attr(pwfake_watcher_sent(tw, pwfake_transport_sent_count(tw->fake) - 2), "id"));
-        snprintf(inner, sizeof inner, "<enquiry xmlns='urn:peerwatch:chain:0'>" PWFAKE_WATCHER_STATE_AWAY
+        snprintf(inner, sizeof inner, "<enquiry xmlns='urn:peerwatch:chain:1'>" PWFAKE_WATCHER_STATE_AWAY
                  "<subscription xmlns='urn:peerwatch:0' id='sub-late' expires='%s'/></enquiry>",
                  pwfake_watcher_time_in(tw, 600, t, sizeof t));
         pwfake_watcher_deliver(tw, "<iq type='result' id='%s' from='proxy.opa.example' to='" PWFAKE_WATCHER_JID "'>%s</iq>", id, inner);
@@ -323,7 +323,7 @@ static void subscribe_pending(void)
     pwfake_watcher_deliver(tw, SUBSCRIBE);
     pwfake_watcher_hss_then_proxy(tw);
     mark = pwfake_transport_sent_count(tw->fake);
-    snprintf(inner, sizeof inner, "<enquiry xmlns='urn:peerwatch:chain:0'><subscription xmlns='urn:peerwatch:0' "
+    snprintf(inner, sizeof inner, "<enquiry xmlns='urn:peerwatch:chain:1'><subscription xmlns='urn:peerwatch:0' "
              "id='sub-p' expires='%s' pending='true'/></enquiry>", pwfake_watcher_time_in(tw, 86400, t, sizeof t));
     pwfake_watcher_answer(tw, "proxy.opa.example", "result", inner);
     cr_assert_eq(pwfake_transport_sent_count(tw->fake), mark + 1, "only the waiting status, no 'subscribed'");

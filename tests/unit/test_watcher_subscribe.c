@@ -91,7 +91,7 @@ Test(watcher_subscribe, stop_ends_the_watchers_subscriptions_on_the_presentity)
     cr_assert_null(xmpp_stanza_get_attribute(e, "subscription"), "all of them");
     cr_assert_null(xmpp_stanza_get_attribute(e, "duration"));
     cr_assert_eq(pw_watcher_subscriptions(tw->wa), 3, "nothing ends before the chain answered");
-    pwfake_watcher_answer(tw, "proxy.opa.example", "result", "<enquiry xmlns='urn:peerwatch:chain:0'/>");
+    pwfake_watcher_answer(tw, "proxy.opa.example", "result", "<enquiry xmlns='urn:peerwatch:chain:1'/>");
     r = pwfake_transport_last(tw->fake);
     cr_assert_str_eq(pwfake_watcher_attr(r, "type"), "result");
     cr_assert_str_eq(pwfake_watcher_attr(r, "id"), "s1");
@@ -149,11 +149,11 @@ Test(watcher_subscribe, the_bound_follows_the_config)
 Test(watcher_subscribe, a_result_without_a_valid_subscription_is_an_error_and_nothing_is_kept)
 {
     static const char *const bad[] = {
-        "<enquiry xmlns='urn:peerwatch:chain:0'>" PWFAKE_WATCHER_STATE_AWAY "</enquiry>",
-        "<enquiry xmlns='urn:peerwatch:chain:0'>" PWFAKE_WATCHER_STATE_AWAY "<subscription xmlns='urn:peerwatch:0' id='x'/></enquiry>",
-        "<enquiry xmlns='urn:peerwatch:chain:0'>" PWFAKE_WATCHER_STATE_AWAY "<subscription xmlns='urn:peerwatch:0' id='x' expires='soon'/></enquiry>",
-        "<enquiry xmlns='urn:peerwatch:chain:0'>" PWFAKE_WATCHER_STATE_AWAY "<subscription xmlns='urn:peerwatch:0' id='' expires='2026-11-21T12:00:00Z'/></enquiry>",
-        "<enquiry xmlns='urn:peerwatch:chain:0'><subscription xmlns='urn:peerwatch:0' id='x' expires='2026-11-21T12:00:00Z'/></enquiry>",
+        "<enquiry xmlns='urn:peerwatch:chain:1'>" PWFAKE_WATCHER_STATE_AWAY "</enquiry>",
+        "<enquiry xmlns='urn:peerwatch:chain:1'>" PWFAKE_WATCHER_STATE_AWAY "<subscription xmlns='urn:peerwatch:0' id='x'/></enquiry>",
+        "<enquiry xmlns='urn:peerwatch:chain:1'>" PWFAKE_WATCHER_STATE_AWAY "<subscription xmlns='urn:peerwatch:0' id='x' expires='soon'/></enquiry>",
+        "<enquiry xmlns='urn:peerwatch:chain:1'>" PWFAKE_WATCHER_STATE_AWAY "<subscription xmlns='urn:peerwatch:0' id='' expires='2026-11-21T12:00:00Z'/></enquiry>",
+        "<enquiry xmlns='urn:peerwatch:chain:1'><subscription xmlns='urn:peerwatch:0' id='x' expires='2026-11-21T12:00:00Z'/></enquiry>",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char text[256];

@@ -58,7 +58,7 @@ pw_status_t pw_enquiry_parse(xmpp_stanza_t *el, pw_enquiry_t *out, pw_error_t *c
 
     memset(out, 0, sizeof *out);
     if (!el || !xmpp_stanza_get_ns(el) || strcmp(xmpp_stanza_get_ns(el), PW_NS_CHAIN) != 0)
-        return fail(cond, PW_ERR_BAD_REQUEST, why, cap, "not an enquiry of urn:peerwatch:chain:0");
+        return fail(cond, PW_ERR_BAD_REQUEST, why, cap, "not an enquiry of urn:peerwatch:chain:1");
     if (pw_enquiry_kind_parse(kind, &out->kind) != PW_OK)
         return fail(cond, PW_ERR_BAD_REQUEST, why, cap,
                     "'kind' must be one of current, changes, next, stop");
@@ -288,7 +288,7 @@ pw_status_t pw_notify_parse(xmpp_stanza_t *el, pw_notify_t *out, char *why, size
     memset(out, 0, sizeof *out);
     if (!el || !xmpp_stanza_get_ns(el) || strcmp(xmpp_stanza_get_ns(el), PW_NS_CHAIN) != 0 ||
         strcmp(xmpp_stanza_get_name(el), "notify") != 0)
-        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "not a notify of urn:peerwatch:chain:0");
+        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "not a notify of urn:peerwatch:chain:1");
     if (copy_attr(el, "subscription", out->subscription, sizeof out->subscription, &has_sub) != PW_OK ||
         !has_sub || !out->subscription[0])
         return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "'subscription' is missing or too long");

@@ -215,7 +215,7 @@ pw_status_t pw_peering_signed_string(const pw_enquiry_t *e, const char *from, co
                                      const char *timestamp, const char *nonce, char *buf,
                                      size_t cap)
 {
-    static const char head[] = "peerwatch-chain-0\n";
+    static const char head[] = "peerwatch-chain-1\n";
     char dur[16] = "";
     size_t pos = 0;
     pw_status_t rc = PW_OK;
@@ -323,7 +323,7 @@ pw_status_t pw_peering_verify(const pw_peering_key_t *pub, xmpp_stanza_t *signat
     if (!xmpp_stanza_is_tag(signature_el) || !xmpp_stanza_get_name(signature_el) ||
         strcmp(xmpp_stanza_get_name(signature_el), "signature") != 0 ||
         (ns && strcmp(ns, PW_NS_CHAIN) != 0)) {
-        snprintf(why, cap, "not a <signature/> of urn:peerwatch:chain:0");
+        snprintf(why, cap, "not a <signature/> of urn:peerwatch:chain:1");
         goto done;
     }
     alg = xmpp_stanza_get_attribute(signature_el, "alg");

@@ -13,7 +13,7 @@
 #include "xmpp/pw_xml_text.h"
 
 /** Namespace of the inter-component chain. */
-#define PW_NS_CHAIN "urn:peerwatch:chain:0"
+#define PW_NS_CHAIN "urn:peerwatch:chain:1"
 
 #define PW_ENQUIRY_REF_MAX 255
 #define PW_ENQUIRY_SUBID_MAX 127
@@ -76,7 +76,7 @@ const char *pw_enquiry_kind_name(pw_enquiry_kind_t kind);
 pw_status_t pw_enquiry_kind_parse(const char *name, pw_enquiry_kind_t *out);
 
 /**
- * Parse and validate a chain <enquiry xmlns='urn:peerwatch:chain:0'/>.
+ * Parse and validate a chain <enquiry xmlns='urn:peerwatch:chain:1'/>.
  * @param el the element
  * @param out receives the enquiry
  * @param cond receives the condition to answer with on failure (bad-request or jid-malformed)
@@ -192,7 +192,7 @@ pw_status_t pw_enquiry_gauge(pw_component_t *c, pw_enquiry_gauge_t which, pw_gau
                              void *owner);
 
 /**
- * Parse and validate a <notify xmlns='urn:peerwatch:chain:0'/> (docs/protocol.md §5.2).
+ * Parse and validate a <notify xmlns='urn:peerwatch:chain:1'/> (docs/protocol.md §5.2).
  * @param why receives a readable reason naming the attribute on failure
  * @return PW_OK or PW_EINVAL (answer bad-request)
  */

@@ -10,7 +10,7 @@
 #include "core/pw_clock.h"
 #include "core/pw_status.h"
 
-/** The only signature algorithm of protocol version 0. */
+/** The only signature algorithm of protocol version 1. */
 #define PW_PEERING_ALG "ed25519"
 
 /** Enough for the signed string of any enquiry pw_enquiry_parse() accepts. */
@@ -62,7 +62,7 @@ void pw_peering_key_destroy(pw_peering_key_t *k);
 /* ---- signing ---- */
 
 /**
- * Write the signed string of docs/protocol.md §2.2: "peerwatch-chain-0\n" then one
+ * Write the signed string of docs/protocol.md §2.2: "peerwatch-chain-1\n" then one
  * "name=value\n" line per field in the fixed order, absent fields empty. from and to are
  * written in lower case (domains compare case-insensitively).
  * @param e the enquiry (borrowed)
@@ -80,7 +80,7 @@ pw_status_t pw_peering_signed_string(const pw_enquiry_t *e, const char *from, co
                                      size_t cap);
 
 /**
- * Build the <signature xmlns='urn:peerwatch:chain:0'/> child that the proxy adds to an
+ * Build the <signature xmlns='urn:peerwatch:chain:1'/> child that the proxy adds to an
  * enquiry it sends to a gateway: alg, network, an XEP-0082 UTC timestamp of now_unix_ms
  * (whole seconds), a fresh 16-byte nonce (RAND_bytes, base64 without padding), and as text
  * the base64 Ed25519 signature of the signed string.

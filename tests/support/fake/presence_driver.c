@@ -97,7 +97,7 @@ void pwfake_presence_run(pwfake_presence_t *d, uint64_t ms)
 void pwfake_presence_enquiry(pwfake_presence_t *d, const char *id, const char *ref, const char *kind)
 {
     pwfake_presence_deliver(d, "<iq type='set' id='%s' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
-               "<enquiry xmlns='urn:peerwatch:chain:0' ref='%s' kind='%s'%s%s " PWFAKE_PRESENCE_ATTRS "/></iq>",
+               "<enquiry xmlns='urn:peerwatch:chain:1' ref='%s' kind='%s'%s%s " PWFAKE_PRESENCE_ATTRS "/></iq>",
                id, ref, kind, strcmp(kind, "changes") == 0 ? " duration='60'" : "",
                strcmp(kind, "current") != 0 ? " proxy='proxy.opa.example'" : "");
 }
@@ -155,7 +155,7 @@ void pwfake_presence_state(pwfake_presence_t *d, const char *id, pw_presence_sta
     xmpp_stanza_t *a = pwfake_presence_answer(d, id), *e, *s;
     cr_assert_not_null(a, "answer to %s sent", id);
     cr_assert_str_eq(xmpp_stanza_get_type(a), "result", "answer to %s is a result", id);
-    e = xmpp_stanza_get_child_by_ns(a, "urn:peerwatch:chain:0");
+    e = xmpp_stanza_get_child_by_ns(a, "urn:peerwatch:chain:1");
     cr_assert_not_null(e);
     cr_assert_str_eq(xmpp_stanza_get_name(e), "enquiry");
     s = xmpp_stanza_get_child_by_name(e, "state");
@@ -210,7 +210,7 @@ xmpp_stanza_t *pwfake_presence_subscription(pwfake_presence_t *d, const char *id
     xmpp_stanza_t *a = pwfake_presence_answer(d, id), *e, *sub;
     cr_assert_not_null(a);
     cr_assert_str_eq(xmpp_stanza_get_type(a), "result", "answer to %s is a result", id);
-    e = xmpp_stanza_get_child_by_ns(a, "urn:peerwatch:chain:0");
+    e = xmpp_stanza_get_child_by_ns(a, "urn:peerwatch:chain:1");
     cr_assert_not_null(e);
     sub = xmpp_stanza_get_child_by_name_and_ns(e, "subscription", "urn:peerwatch:0");
     cr_assert_not_null(sub, "the result carries a <subscription/>");
@@ -247,7 +247,7 @@ size_t pwfake_presence_notify_count(pwfake_presence_t *d)
 xmpp_stanza_t *pwfake_presence_notify_el(xmpp_stanza_t *iq)
 {
     cr_assert_not_null(iq);
-    return xmpp_stanza_get_child_by_name_and_ns(iq, "notify", "urn:peerwatch:chain:0");
+    return xmpp_stanza_get_child_by_name_and_ns(iq, "notify", "urn:peerwatch:chain:1");
 }
 
 void pwfake_presence_ack(pwfake_presence_t *d, xmpp_stanza_t *iq)

@@ -105,7 +105,7 @@ void pwfake_proxy_pump(pwfake_proxy_t *d)
 void pwfake_proxy_deliver(pwfake_proxy_t *d, const char *id, const char *from, const char *presentity, const char *pjid)
 {
     pwfake_component_deliver(d->fc, "<iq type='set' id='%s' from='%s' to='" PWFAKE_PROXY_JID "'>"
-                             "<enquiry xmlns='urn:peerwatch:chain:0' ref='" PWFAKE_PROXY_REF "' kind='current' %s='%s' "
+                             "<enquiry xmlns='urn:peerwatch:chain:1' ref='" PWFAKE_PROXY_REF "' kind='current' %s='%s' "
                              "watcher-msisdn='+447700900001' watcher-jid='alice@opa.example' "
                              "watcher-network='opa.example'/></iq>",
                              id, from, presentity ? "presentity" : "presentity-jid", presentity ? presentity : pjid);
@@ -169,7 +169,7 @@ xmpp_stanza_t *pwfake_proxy_expect_gateway_enquiry(pwfake_proxy_t *d, const char
 void pwfake_proxy_gateway_result(pwfake_proxy_t *d, const char *id, const char *from)
 {
     pwfake_component_deliver(d->fc, "<iq type='result' id='%s' from='%s' to='" PWFAKE_PROXY_JID "'>"
-                             "<enquiry xmlns='urn:peerwatch:chain:0' ref='" PWFAKE_PROXY_REF "' kind='current'>"
+                             "<enquiry xmlns='urn:peerwatch:chain:1' ref='" PWFAKE_PROXY_REF "' kind='current'>"
                              "<state xmlns='urn:peerwatch:0' available='true' show='away'><status>In a meeting</status></state>"
                              "</enquiry></iq>", id, from);
 }

@@ -224,7 +224,7 @@ void pwfake_watcher_proxy_subscribed(pwfake_watcher_t *d, const char *state_xml,
 {
     char inner[2048], t[64];
     pwfake_watcher_last_request(d, "proxy.opa.example", "set");
-    snprintf(inner, sizeof inner, "<enquiry xmlns='urn:peerwatch:chain:0'>%s"
+    snprintf(inner, sizeof inner, "<enquiry xmlns='urn:peerwatch:chain:1'>%s"
              "<subscription xmlns='urn:peerwatch:0' id='%s' expires='%s'/></enquiry>", state_xml,
              subid, pwfake_watcher_time_in(d, in_s, t, sizeof t));
     pwfake_watcher_answer(d, "proxy.opa.example", "result", inner);
@@ -234,7 +234,7 @@ void pwfake_watcher_proxy_state(pwfake_watcher_t *d, const char *state_xml)
 {
     char inner[2048];
     pwfake_watcher_last_request(d, "proxy.opa.example", "set");
-    snprintf(inner, sizeof inner, "<enquiry xmlns='urn:peerwatch:chain:0'>%s</enquiry>", state_xml);
+    snprintf(inner, sizeof inner, "<enquiry xmlns='urn:peerwatch:chain:1'>%s</enquiry>", state_xml);
     pwfake_watcher_answer(d, "proxy.opa.example", "result", inner);
 }
 
@@ -251,7 +251,7 @@ void pwfake_watcher_notify(pwfake_watcher_t *d, const char *id, const char *from
                            const char *inner)
 {
     pwfake_watcher_deliver(d, "<iq type='set' id='%s' from='%s' to='" PWFAKE_WATCHER_JID "'>"
-                           "<notify xmlns='urn:peerwatch:chain:0' ref='r' proxy='proxy.opa.example' "
+                           "<notify xmlns='urn:peerwatch:chain:1' ref='r' proxy='proxy.opa.example' "
                            "watcher-jid='alice@opa.example' presentity='+12025550123' %s>%s</notify></iq>",
                            id, from, attrs, inner);
 }
