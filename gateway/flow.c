@@ -39,7 +39,6 @@ static void fail(gw_call_t *k, pw_error_t cond, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int hop_cancelled(gw_call_t *k, pw_iq_outcome_t outcome);
 static const char *presentity_name(const gw_call_t *k);
-static int from_own_network(const pw_gateway_t *gw, const char *jid);
 
 /* ---- the steps ---- */
 
@@ -124,6 +123,11 @@ static pw_error_t authorize(pw_gateway_t *gw, xmpp_stanza_t *iq, xmpp_stanza_t *
 
     if (!from || pw_jid_domain(from, domain, sizeof domain) != PW_OK) {
         snprintf(why, cap, "the enquiry has no valid sender address");
+        return PW_ERR_NOT_AUTHORIZED;
+    }
+    /* only components speak for an operator (docs/protocol.md §7): never a user */
+    if (!pw_jid_is_component(from, NULL, 0)) {
+        snprintf(why, cap, "%.1023s is not a component: only a peer's proxy sends enquiries", from);
         return PW_ERR_NOT_AUTHORIZED;
     }
     /* a valid, commercial, trusted arrangement: the peering agreement */
@@ -289,18 +293,22 @@ static void on_ps_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanza
 }
 
 /* TS 23.141 A.1 NOTE 1 (steps 10 and 11 repeated): a notification of a subscription, from one
- * of this operator's presence servers, is relayed to the watcher's proxy it names
- * (docs/protocol.md §5.2), and its acknowledgement back. */
+ * of this operator's presence servers (named in [gateway] presence_servers), is signed with
+ * this operator's key and relayed to the watcher's proxy it names, and its acknowledgement
+ * back (docs/protocol.md §5.2). */
 static void on_notify(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payload, void *arg)
 {
     pw_gateway_t *gw = arg;
+    const pw_gateway_settings_t *s = gw->settings;
     pw_notify_t n;
     const char *network = NULL;
+    xmpp_stanza_t *sig;
     char why[512];
 
-    if (!from_own_network(gw, xmpp_stanza_get_from(iq))) {
+    if (!pw_jid_is_named_component(xmpp_stanza_get_from(iq), s->presence_servers.items,
+                                   s->presence_servers.n)) {
         snprintf(why, sizeof why, "only the presence servers of %s send notifications through this gateway",
-                 gw->settings->network);
+                 s->network);
         pw_component_reply_error(c, iq, PW_ERR_FORBIDDEN, why);
         return;
     }
@@ -308,13 +316,22 @@ static void on_notify(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *paylo
         pw_component_reply_error(c, iq, PW_ERR_BAD_REQUEST, why);
         return;
     }
-    if (!pw_peering_peers_find(gw->settings->peers, n.proxy, &network)) {
+    if (!pw_peering_peers_find(s->peers, n.proxy, &network)) {
         snprintf(why, sizeof why, "no peering agreement covers %s", n.proxy);
         pw_component_reply_error(c, iq, PW_ERR_NOT_AUTHORIZED, why);
         return;
     }
-    pw_notify_forward(c, iq, &n, n.proxy,
+    n.network[0] = '\0'; /* the signature names the network, the proxy tells its WA */
+    sig = pw_peering_sign_notify(pw_component_ctx(c), s->key, s->network, &n, pw_component_jid(c),
+                                 n.proxy, pw_clock_wall_ms());
+    if (!sig) {
+        pw_component_reply_error(c, iq, PW_ERR_INTERNAL_SERVER_ERROR,
+                                 "the notification could not be signed");
+        return;
+    }
+    pw_notify_forward(c, iq, &n, sig, n.proxy,
                       "the watcher's network did not acknowledge the notification in time");
+    xmpp_stanza_release(sig);
 }
 
 /* ---- where the steps come in ---- */
@@ -356,15 +373,4 @@ static int hop_cancelled(gw_call_t *k, pw_iq_outcome_t outcome)
 static const char *presentity_name(const gw_call_t *k)
 {
     return k->e.presentity[0] ? k->e.presentity : k->e.presentity_jid;
-}
-
-/* Is jid's domain this operator's network or one of its subdomains (its own components)? */
-static int from_own_network(const pw_gateway_t *gw, const char *jid)
-{
-    char domain[PW_JID_PART_MAX + 1];
-    size_t dl, nl = strlen(gw->settings->network);
-    if (!jid || pw_jid_domain(jid, domain, sizeof domain) != PW_OK)
-        return 0;
-    dl = strlen(domain);
-    return dl > nl + 1 && domain[dl - nl - 1] == '.' && strcasecmp(domain + dl - nl, gw->settings->network) == 0;
 }

@@ -13,6 +13,8 @@
 typedef struct pw_gateway_settings {
     pw_config_common_t common;
     char *network;             /**< [gateway] network: this operator's network domain */
+    char *signing_key;         /**< [gateway] signing_key: PEM Ed25519 private key file */
+    pw_config_list_t presence_servers; /**< [gateway] presence_servers: who may send notifications */
     char *hss;                 /**< [gateway] hss: JID of this operator's HSS */
     int64_t hss_cache;         /**< [gateway] hss_cache: HSS answers kept (0: none) */
     int64_t max_skew_ms;       /**< [gateway] max_skew: accepted signature clock skew */
@@ -21,6 +23,7 @@ typedef struct pw_gateway_settings {
     int64_t rate_per_peer;     /**< [gateway] rate_per_peer: enquiries/s per peer network */
     int64_t max_in_flight;     /**< [gateway] max_in_flight: most enquiries in progress at once */
     pw_peering_peers_t *peers; /**< [peers] network = public key file */
+    pw_peering_key_t *key;     /**< the signing key, loaded by the role's check */
 } pw_gateway_settings_t;
 
 /** The role as pw_runtime_main() runs it (options, [peers] map, checks, init/reload/fini). */

@@ -10,6 +10,12 @@ static const pw_config_option_t options[] = {
     { "gateway", "network", PW_OPT_DOMAIN, 1, 253, "${domain}",
       "this operator's network domain, e.g. opb.example (named in the texts sent to peers)",
       offsetof(pw_gateway_settings_t, network) },
+    { "gateway", "signing_key", PW_OPT_PATH, 1, 4095, "${key_dir}/${domain}.key",
+      "this operator's Ed25519 private key (PEM) the notifications relayed to peers are signed with",
+      offsetof(pw_gateway_settings_t, signing_key) },
+    { "gateway", "presence_servers", PW_OPT_LIST, 1, 64, "ps1.${domain}",
+      "JIDs of this operator's presence servers: the only senders whose notifications are relayed",
+      offsetof(pw_gateway_settings_t, presence_servers) },
     { "gateway", "hss", PW_OPT_JID, 1, 1023, "hss.${domain}",
       "JID of this operator's HSS, e.g. hss.opb.example",
       offsetof(pw_gateway_settings_t, hss) },
@@ -52,20 +58,29 @@ static const pw_config_map_t maps[] = {
       "a peer operator's network domain = the file of its Ed25519 public key (PEM)" },
 };
 
+/* Free the [peers] table and the signing key the check loaded. */
 static void free_maps(void *settings)
 {
     pw_gateway_settings_t *s = settings;
     pw_peering_peers_destroy(s->peers);
     s->peers = NULL;
+    pw_peering_key_destroy(s->key);
+    s->key = NULL;
 }
 
-/* A gateway without peers refuses everything: fine before the first peering agreement (a fresh
- * install), but said at every load. */
+/* The signing key must load. A gateway without peers refuses everything: fine before the first
+ * peering agreement (a fresh install), but said at every load. */
 static pw_status_t check(void *settings, char *why, size_t cap)
 {
     pw_gateway_settings_t *s = settings;
-    (void)why;
-    (void)cap;
+    char reason[384];
+
+    pw_peering_key_destroy(s->key);
+    s->key = NULL;
+    if (pw_peering_key_load_private(s->signing_key, &s->key, reason, sizeof reason) != PW_OK) {
+        snprintf(why, cap, "[gateway] signing_key: %s", reason);
+        return PW_ECONFIG;
+    }
     if (pw_peering_peers_count(s->peers) == 0)
         pw_warn(NULL, "[peers] lists no peer network yet: every enquiry is refused until a peer is "
                 "added (peerwatch-peer import CARD)");

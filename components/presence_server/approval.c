@@ -263,7 +263,7 @@ static void on_decided(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *el, 
     char bare[PW_JID_MAX + 1], text[PS_TEXT_MAX];
     size_t n;
 
-    if (!from || pw_jid_bare(from, bare, sizeof bare) != PW_OK || strcasecmp(bare, ps->s->watcher) != 0) {
+    if (!pw_jid_is_named_component(from, &ps->s->watcher, 1)) {
         snprintf(text, sizeof text, "only %s reports decisions here", ps->s->watcher);
         pw_component_reply_error(c, iq, PW_ERR_FORBIDDEN, text);
         return;

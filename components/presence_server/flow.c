@@ -397,14 +397,7 @@ static void stop(pw_presence_t *ps, ps_job_t *j)
 
 static int from_gateway(const pw_presence_t *ps, const char *from)
 {
-    char bare[PW_JID_MAX + 1];
-    if (!from || pw_jid_bare(from, bare, sizeof bare) != PW_OK)
-        return 0;
-    for (size_t i = 0; i < ps->s->gateway.n; i++) {
-        if (strcasecmp(bare, ps->s->gateway.items[i]) == 0)
-            return 1;
-    }
-    return 0;
+    return pw_jid_is_named_component(from, ps->s->gateway.items, ps->s->gateway.n);
 }
 
 static void set_outcome(ps_job_t *j, pw_error_t cond, const char *fmt, ...)

@@ -14,20 +14,11 @@
 
 #define TEXT_MAX (PW_JID_MAX + 1024)
 
-/* Is the sender (bare) one of the configured presence servers? */
+/* Is the sender one of the configured presence servers (a component JID)? */
 static int from_presence_server(const pw_watcher_t *wa, xmpp_stanza_t *iq)
 {
-    const char *from = xmpp_stanza_get_from(iq);
-    char bare[PW_JID_MAX + 1];
     const pw_config_list_t *ps = &wa->settings->presence_servers;
-
-    if (!from || pw_jid_bare(from, bare, sizeof bare) != PW_OK)
-        return 0;
-    for (size_t i = 0; i < ps->n; i++) {
-        if (strcasecmp(bare, ps->items[i]) == 0)
-            return 1;
-    }
-    return 0;
+    return pw_jid_is_named_component(xmpp_stanza_get_from(iq), ps->items, ps->n);
 }
 
 /* A bare user JID attribute ("local@domain", no resource), normalised into out. */

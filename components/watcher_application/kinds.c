@@ -92,7 +92,7 @@ static pw_error_t answer_subscription(xmpp_stanza_t *answer, pw_watcher_answer_t
                                       size_t cap)
 {
     xmpp_stanza_t *sub = answer ? xmpp_stanza_get_child_by_name_and_ns(answer, "subscription", PW_NS) : NULL;
-    const char *id, *expires, *pending = sub ? xmpp_stanza_get_attribute(sub, "pending") : NULL;
+    const char *id, *expires, *network, *pending = sub ? xmpp_stanza_get_attribute(sub, "pending") : NULL;
     pw_error_t cond;
 
     ans->pending = pending && strcmp(pending, "true") == 0;
@@ -109,6 +109,9 @@ static pw_error_t answer_subscription(xmpp_stanza_t *answer, pw_watcher_answer_t
     }
     snprintf(ans->subscription, sizeof ans->subscription, "%s", id);
     snprintf(ans->expires, sizeof ans->expires, "%s", expires);
+    network = xmpp_stanza_get_attribute(sub, "network");
+    if (network && pw_jid_is_domain(network))
+        snprintf(ans->network, sizeof ans->network, "%s", network);
     return PW_ERR_NONE;
 }
 

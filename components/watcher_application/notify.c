@@ -54,10 +54,7 @@ done:
 /* Is the IQ from the configured proxy? */
 static int from_proxy(const pw_watcher_t *wa, xmpp_stanza_t *iq)
 {
-    const char *from = xmpp_stanza_get_from(iq);
-    char bare[PW_JID_MAX + 1];
-    return from && pw_jid_bare(from, bare, sizeof bare) == PW_OK &&
-           strcasecmp(bare, wa->settings->proxy) == 0;
+    return pw_jid_is_named_component(xmpp_stanza_get_from(iq), &wa->settings->proxy, 1);
 }
 
 static void on_notify(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *el, void *arg)
@@ -66,6 +63,7 @@ static void on_notify(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *el, v
     const char *id = xmpp_stanza_get_attribute(el, "subscription");
     const char *seq_text = xmpp_stanza_get_attribute(el, "seq");
     const char *ended = xmpp_stanza_get_attribute(el, "ended");
+    const char *network = xmpp_stanza_get_attribute(el, "network");
     xmpp_stanza_t *state_el = xmpp_stanza_get_child_by_name_and_ns(el, "state", PW_NS);
     pw_presence_state_t st, *stp = NULL;
     pw_watcher_sub_t *sub;
@@ -109,6 +107,15 @@ static void on_notify(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *el, v
     if (!sub) {
         snprintf(text, sizeof text, "no subscription %s here: the watcher is gone", id);
         pw_component_reply_error(c, iq, PW_ERR_ITEM_NOT_FOUND, text);
+        return;
+    }
+    /* one peer cannot speak for another: the network that signed it (the proxy verified the
+     * signature) must be the one the subscription was made through (docs/protocol.md §5.2) */
+    if (sub->network[0] && (!network || strcasecmp(network, sub->network) != 0)) {
+        snprintf(text, sizeof text, "subscription %s was made through %s: %s may not notify it", id,
+                 sub->network, network ? network : "a notification without a network");
+        pw_warn(xmpp_stanza_get_id(iq), "%s", text);
+        pw_component_reply_error(c, iq, PW_ERR_NOT_AUTHORIZED, text);
         return;
     }
     if (seq <= sub->seq) {

@@ -253,6 +253,7 @@ static void roster_result(pw_watcher_sub_t *item, const pw_watcher_answer_t *ans
     if (item->id[0] && pw_map_get(wa->subs, item->id) == item)
         pw_map_remove(wa->subs, item->id);
     snprintf(item->id, sizeof item->id, "%s", ans->subscription);
+    snprintf(item->network, sizeof item->network, "%s", ans->network);
     snprintf(item->ref, sizeof item->ref, "%s", ans->ref);
     item->expires_ms = ans->expires_ms;
     life = ans->expires_ms > now ? ans->expires_ms - now : 0;

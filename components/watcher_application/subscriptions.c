@@ -18,10 +18,11 @@
  * The value is "1" followed by these fields, each after one space, each percent-encoded
  * (%, space and control characters as %XX): route (iq|roster), kind, subscription id, ref,
  * watcher JID, watcher bare JID, address, contact JID, expires (ms since 1970, 0 = none),
- * renew at (ms), last seq, approved (0|1).
+ * renew at (ms), last seq, approved (0|1), and (from version 2, protocol version 1) the network
+ * the subscription was made through ("" in a version 1 record: not bound).
  */
-#define RECORD_VERSION "1"
-#define NFIELDS 13
+#define RECORD_VERSION "2"
+#define NFIELDS 14
 #define JOURNAL_PREFIX "watcher-"
 
 /* ---- field encoding ---- */
@@ -160,7 +161,8 @@ pw_status_t pw_watcher_sub_save(pw_watcher_sub_t *sub)
          put_field(value, sizeof value, &len, num[0]) &&
          put_field(value, sizeof value, &len, num[1]) &&
          put_field(value, sizeof value, &len, num[2]) &&
-         put_field(value, sizeof value, &len, sub->approved ? "1" : "0");
+         put_field(value, sizeof value, &len, sub->approved ? "1" : "0") &&
+         put_field(value, sizeof value, &len, sub->network);
     if (!ok || len > PW_STORE_VALUE_MAX) {
         pw_warn(NULL, "subscription %s of %s is too long to be recorded", sub->key, sub->bare);
         return PW_ERANGE;
@@ -225,6 +227,7 @@ pw_status_t pw_watcher_subs_add_iq(pw_watcher_t *wa, const pw_watcher_job_t *job
     sub->kind = job->kind;
     snprintf(sub->id, sizeof sub->id, "%s", ans->subscription);
     snprintf(sub->key, sizeof sub->key, "i:%s", ans->subscription);
+    snprintf(sub->network, sizeof sub->network, "%s", ans->network);
     snprintf(sub->ref, sizeof sub->ref, "%s", ans->ref);
     sub->expires_ms = ans->expires_ms;
     old = pw_map_get(wa->subs, sub->id);
@@ -298,11 +301,17 @@ static pw_watcher_sub_t *sub_from_record(pw_watcher_t *wa, const char *key, cons
     pw_watcher_sub_t *sub = NULL;
     pw_enquiry_kind_t kind;
     pw_watcher_route_t route;
+    size_t nf;
 
     if (strlen(value) > PW_STORE_VALUE_MAX || strlen(key) >= sizeof sub->key)
         return NULL;
     memcpy(buf, value, strlen(value) + 1);
-    if (split_fields(buf, f, NFIELDS) != NFIELDS || strcmp(f[0], RECORD_VERSION) != 0)
+    nf = split_fields(buf, f, NFIELDS);
+    /* version 1 (before the network was kept): its 13 fields, the network unknown */
+    if (!(nf == NFIELDS && strcmp(f[0], RECORD_VERSION) == 0) &&
+        !(nf == NFIELDS - 1 && strcmp(f[0], "1") == 0))
+        return NULL;
+    if (nf == NFIELDS && f[13][0] && !pw_jid_is_domain(f[13]))
         return NULL;
     if (strcmp(f[1], "iq") == 0 && strncmp(key, "i:", 2) == 0)
         route = PW_WATCHER_ROUTE_IQ;
@@ -327,6 +336,7 @@ static pw_watcher_sub_t *sub_from_record(pw_watcher_t *wa, const char *key, cons
         return NULL;
     }
     sub->approved = f[12][0] == '1';
+    snprintf(sub->network, sizeof sub->network, "%s", nf == NFIELDS ? f[13] : "");
     return sub;
 }
 

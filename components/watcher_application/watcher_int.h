@@ -77,6 +77,8 @@ struct pw_watcher_answer {
                                                       awaits the presentity's decision (no state) */
     char subscription[PW_ENQUIRY_SUBID_MAX + 1]; /**< changes/next: the id made by the PS */
     char expires[64];                            /**< its XEP-0082 expiry as received */
+    char network[PW_ENQUIRY_DOMAIN_MAX + 1];     /**< the network that answered, as the proxy
+                                                      tells (protocol §5.1), or "" */
     uint64_t expires_ms;                         /**< the same, ms since 1970 */
     char ref[PW_ENQUIRY_REF_MAX + 1];            /**< the enquiry reference ("" if not sent) */
     xmpp_stanza_t *response;                     /**< the proxy's result (borrowed) or NULL */
@@ -114,6 +116,8 @@ typedef struct pw_watcher_sub {
     pw_enquiry_kind_t kind;
     char id[PW_ENQUIRY_SUBID_MAX + 1];   /* "" while a roster request is pending */
     char ref[PW_ENQUIRY_REF_MAX + 1];
+    char network[PW_ENQUIRY_DOMAIN_MAX + 1]; /* the network it was made through (its
+                                            notifications must be signed by it), or "" */
     char *watcher, *bare, *address, *contact; /* owned */
     uint64_t expires_ms;                 /* wall clock; 0 = none */
     uint64_t renew_at_ms;                /* roster: when to renew (wall clock) */

@@ -436,11 +436,11 @@ void pw_proxy_on_notify(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *pay
     pw_proxy_t *p = arg;
     const pw_proxy_settings_t *s = p->settings;
     pw_notify_t n;
-    char why[512];
+    pw_error_t cond;
+    const char *network = NULL;
+    char why[PW_JID_MAX + 768];
 
-    if (!pw_proxy_notify_sender_ok(s, xmpp_stanza_get_from(iq))) {
-        snprintf(why, sizeof why, "notifications for %s are accepted only from the gateways of its peer networks",
-                 s->network);
+    if (!pw_proxy_notify_sender_ok(p, xmpp_stanza_get_from(iq), &network, why, sizeof why)) {
         pw_component_reply_error(c, iq, PW_ERR_NOT_AUTHORIZED, why);
         return;
     }
@@ -453,7 +453,15 @@ void pw_proxy_on_notify(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *pay
         pw_component_reply_error(c, iq, PW_ERR_BAD_REQUEST, why);
         return;
     }
-    pw_notify_forward(c, iq, &n, s->watcher,
+    /* signed by that network: told to the WA, which holds each subscription to its network */
+    cond = pw_proxy_notify_signed(p, iq, payload, &n, network, why, sizeof why);
+    if (cond != PW_ERR_NONE) {
+        pw_warn(xmpp_stanza_get_id(iq), "notification from %s refused: %s",
+                xmpp_stanza_get_from(iq), why);
+        pw_component_reply_error(c, iq, cond, why);
+        return;
+    }
+    pw_notify_forward(c, iq, &n, NULL, s->watcher,
                       "the watcher application did not acknowledge the notification in time");
 }
 
@@ -472,16 +480,15 @@ static void relay(pw_proxy_call_t *k, pw_error_t cond, xmpp_stanza_t *response)
 {
     pw_component_t *c = k->p->c;
     pw_enquiry_answered(c, k->e.kind, cond, k->started_ms);
-    pw_enquiry_relay(c, k->call.req, cond == PW_ERR_NONE ? PW_IQ_RESULT : PW_IQ_ERROR, response, NULL);
+    pw_enquiry_relay_through(c, k->call.req, cond == PW_ERR_NONE ? PW_IQ_RESULT : PW_IQ_ERROR,
+                             response, NULL, k->network);
     pw_calls_end(&k->call);
 }
 
-/* Is from the configured watcher (bare JIDs compared, ignoring ASCII case)? */
+/* Is from the configured watcher (a component JID, ignoring ASCII case)? */
 static int from_watcher(const pw_proxy_t *p, const char *from)
 {
-    char a[PW_JID_MAX + 1], b[PW_JID_MAX + 1];
-    return from && pw_jid_bare(from, a, sizeof a) == PW_OK &&
-           pw_jid_bare(p->settings->watcher, b, sizeof b) == PW_OK && strcasecmp(a, b) == 0;
+    return pw_jid_is_named_component(from, &p->settings->watcher, 1);
 }
 
 static const char *call_id(const pw_proxy_call_t *k)

@@ -90,6 +90,8 @@ pw_status_t pw_proxy_create_with_resolver(pw_proxy_t **out, pw_component_t *c,
         goto done;
     set_closing_text(p);
     if ((rc = pw_map_create(&p->failed)) != PW_OK ||
+        (rc = pw_peering_replay_create(&p->replay, (uint64_t)settings->max_skew_ms,
+                                       (size_t)settings->max_nonces)) != PW_OK ||
         (rc = make_cache(&p->cache, c, settings)) != PW_OK ||
         (rc = pw_component_on_iq(c, PW_NS_CHAIN, "enquiry", PW_IQ_SET, pw_proxy_on_enquiry, p)) != PW_OK ||
         (rc = pw_component_on_iq(c, PW_NS_CHAIN, "notify", PW_IQ_SET, pw_proxy_on_notify, p)) != PW_OK ||
@@ -120,6 +122,8 @@ pw_status_t pw_proxy_reload(pw_proxy_t *p, pw_proxy_settings_t *settings)
 
     if (!settings || !settings->key)
         return PW_EINVAL;
+    if (old->max_skew_ms != settings->max_skew_ms || old->max_nonces != settings->max_nonces)
+        pw_warn(NULL, "max_skew and max_nonces take effect at the next start");
     if (old->cache_min_ttl_ms != settings->cache_min_ttl_ms ||
         old->cache_max_ttl_ms != settings->cache_max_ttl_ms ||
         old->negative_ttl_ms != settings->negative_ttl_ms || old->cache_size != settings->cache_size) {
@@ -154,6 +158,7 @@ void pw_proxy_destroy(pw_proxy_t *p)
     pw_calls_destroy(p->calls);
     pw_dnscache_destroy(p->cache);
     pw_proxy_failures_clear(p);
+    pw_peering_replay_destroy(p->replay);
     free(p);
 }
 

@@ -31,9 +31,13 @@ typedef struct pw_proxy_settings {
     int64_t failed_hold_ms;     /**< [proxy] failed_target_hold: a failed gateway is tried last this long */
     int64_t cache_size;         /**< [proxy] cache_size: most DNS names cached */
     pw_config_list_t notify_from; /**< [proxy] notify_from: networks whose gateways may notify */
+    char *notify_keys;          /**< [proxy] notify_keys: directory of <network>.pub */
+    int64_t max_skew_ms;        /**< [proxy] max_skew: accepted signature clock skew */
+    int64_t max_nonces;         /**< [proxy] max_nonces: bound of the replay table */
     pw_map_t *prefixes;         /**< [prefixes] "+4477009" -> malloc'd "opa.example" */
     size_t prefix_max_len;      /**< longest prefix in the table (bytes, '+' included) */
     pw_peering_key_t *key;      /**< the signing key, loaded by the role's check */
+    pw_peering_peers_t *notify_peers; /**< notify_from network -> its key, loaded by the check */
 } pw_proxy_settings_t;
 
 /** The role as pw_runtime_main() runs it (options, [prefixes] map, checks, init/reload/fini). */

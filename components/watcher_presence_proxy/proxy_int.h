@@ -89,6 +89,7 @@ struct pw_proxy {
     pw_calls_t *calls;            /* the enquiries in flight (pw_proxy_call_t) */
     pw_proxy_lookup_t *lookups;   /* DNS lookups in flight */
     int closing;                  /* pw_proxy_destroy() is running */
+    pw_peering_replay_t *replay;  /* the notifications' signatures accepted (notify.c) */
 };
 
 /* ---- flow.c ---- */
@@ -208,12 +209,34 @@ void pw_proxy_failures_clear(pw_proxy_t *p);
 /* ---- notify.c ---- */
 
 /**
- * May from send notifications to this operator's watcher? Its domain must be one of the
- * [proxy] notify_from networks or a subdomain of one.
- * @param s the settings
+ * May from send notifications to this operator's watcher (docs/protocol.md §5.2, §7)? It must
+ * be a component (no localpart: never a user) of a network of [proxy] notify_from (the
+ * network or a subdomain). Checked before the payload is read.
+ * @param p the proxy
  * @param from the sender's JID, or NULL
- * @return 1 or 0
+ * @param network receives the network it may speak for (owned by the settings)
+ * @param why receives the reason on refusal
+ * @param cap size of why
+ * @return 1 when it may (then answer not-authorized otherwise), 0 otherwise
  */
-int pw_proxy_notify_sender_ok(const pw_proxy_settings_t *s, const char *from);
+int pw_proxy_notify_sender_ok(const pw_proxy_t *p, const char *from, const char **network,
+                              char *why, size_t cap);
+
+/**
+ * Is a notification signed by network (docs/protocol.md §5.2): its <signature/> over its signed
+ * string, verified with <notify_keys>/<network>.pub, and fresh (p->replay)?
+ * @param p the proxy
+ * @param iq the notification's IQ (borrowed)
+ * @param payload its <notify/>
+ * @param n the notification parsed from payload; on success n->network is set to network
+ * @param network the network its sender may speak for (pw_proxy_notify_sender_ok())
+ * @param why receives the reason on refusal
+ * @param cap size of why
+ * @return PW_ERR_NONE when accepted; else the condition to answer: not-authorized, or
+ *         resource-constraint when the replay table is full, internal-server-error when
+ *         OpenSSL fails
+ */
+pw_error_t pw_proxy_notify_signed(pw_proxy_t *p, xmpp_stanza_t *iq, xmpp_stanza_t *payload,
+                                  pw_notify_t *n, const char *network, char *why, size_t cap);
 
 #endif /* PW_PROXY_INT_H */

@@ -38,8 +38,19 @@ static const pw_config_option_t options[] = {
       "SRV service and protocol labels put in front of a network to find its gateways",
       offsetof(pw_proxy_settings_t, gateway_service) },
     { "proxy", "notify_from", PW_OPT_LIST, 0, 256, "${domain:-}",
-      "networks whose gateways may deliver notifications for this operator's watcher (docs/protocol.md §5.2)",
+      "networks whose gateways may deliver notifications for this operator's watcher, each "
+      "signed with the network's key <notify_keys>/<network>.pub (docs/protocol.md §5.2)",
       offsetof(pw_proxy_settings_t, notify_from) },
+    { "proxy", "notify_keys", PW_OPT_PATH, 0, 3800, "${key_dir:-}",
+      "the directory of the public keys <network>.pub of the networks of notify_from (this "
+      "operator's own included), as peerwatch-peer import and keygen write them",
+      offsetof(pw_proxy_settings_t, notify_keys) },
+    { "proxy", "max_skew", PW_OPT_DURATION, 1000, 3600000, "5m",
+      "refuse notifications whose signature's timestamp is further than this from the proxy's clock",
+      offsetof(pw_proxy_settings_t, max_skew_ms) },
+    { "proxy", "max_nonces", PW_OPT_INT, 1, 100000000, "1000000",
+      "most notification nonces remembered against replay (about 48 bytes each); beyond: resource-constraint",
+      offsetof(pw_proxy_settings_t, max_nonces) },
     { "proxy", "gateway_timeout", PW_OPT_DURATION, 100, 600000, "12s",
       "how long to wait for each gateway (SRV target) before trying the next",
       offsetof(pw_proxy_settings_t, gateway_timeout_ms) },
@@ -131,7 +142,7 @@ static const pw_config_map_t proxy_maps[] = {
       "the longest matching prefix wins" },
 };
 
-/* Free the [prefixes] table and the signing key the check loaded. */
+/* Free the [prefixes] table and the keys the check loaded. */
 static void proxy_free_maps(void *settings)
 {
     pw_proxy_settings_t *s = settings;
@@ -140,6 +151,8 @@ static void proxy_free_maps(void *settings)
     s->prefix_max_len = 0;
     pw_peering_key_destroy(s->key);
     s->key = NULL;
+    pw_peering_peers_destroy(s->notify_peers);
+    s->notify_peers = NULL;
 }
 
 /* One item of a c-ares server list: IPv4[:port], [IPv6][:port] or a bare IPv6 address. */
@@ -216,6 +229,34 @@ static int dns_servers_ok(const char *list)
     return 1;
 }
 
+/* The key of each network of notify_from, <notify_keys>/<network>.pub: a notification is
+ * accepted only when signed with it (docs/protocol.md §5.2). */
+static pw_status_t load_notify_keys(pw_proxy_settings_t *s, char *why, size_t cap)
+{
+    char path[4096], reason[384];
+
+    pw_peering_peers_destroy(s->notify_peers);
+    s->notify_peers = NULL;
+    if (s->notify_from.n > 0 && (!s->notify_keys || !s->notify_keys[0])) {
+        snprintf(why, cap, "[proxy] notify_keys: required when notify_from names networks (or "
+                 "'include' an operator file, whose [operator] key_dir gives the default)");
+        return PW_ECONFIG;
+    }
+    if (pw_peering_peers_create(&s->notify_peers) != PW_OK) {
+        snprintf(why, cap, "out of memory");
+        return PW_ENOMEM;
+    }
+    for (size_t i = 0; i < s->notify_from.n; i++) {
+        const char *net = s->notify_from.items[i];
+        snprintf(path, sizeof path, "%s/%s.pub", s->notify_keys, net);
+        if (pw_peering_peers_add(s->notify_peers, net, path, reason, sizeof reason) != PW_OK) {
+            snprintf(why, cap, "[proxy] notify_from: %.253s: %s", net, reason);
+            return PW_ECONFIG;
+        }
+    }
+    return PW_OK;
+}
+
 static pw_status_t proxy_check(void *settings, char *why, size_t cap)
 {
     pw_proxy_settings_t *s = settings;
@@ -236,7 +277,7 @@ static pw_status_t proxy_check(void *settings, char *why, size_t cap)
         snprintf(why, cap, "[proxy] signing_key: %s", reason);
         return PW_ECONFIG;
     }
-    return PW_OK;
+    return load_notify_keys(s, why, cap);
 }
 
 PW_ROLE_LIFECYCLE(pw_proxy_t, pw_proxy_create, pw_proxy_reload, pw_proxy_destroy)

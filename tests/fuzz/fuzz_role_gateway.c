@@ -41,12 +41,12 @@ static void fz_configure(void)
     fz_settings.rate_per_peer = 200;
     fz_settings.max_in_flight = 4096;
     if (pw_peering_peers_create(&fz_settings.peers) != PW_OK ||
-        pw_peering_peers_add(fz_settings.peers, "opa.example", PWT_SRCDIR "/conf/keys/opa.pub", why,
+        pw_peering_peers_add(fz_settings.peers, "opa.example", PWT_SRCDIR "/conf/keys/opa.example.pub", why,
                              sizeof why) != PW_OK) {
         fprintf(stderr, "fuzz_role_gateway: %s\n", why);
         __builtin_trap();
     }
-    if (pw_peering_key_load_private(PWT_SRCDIR "/conf/keys/opa.key", &fz_key, why, sizeof why) != PW_OK) {
+    if (pw_peering_key_load_private(PWT_SRCDIR "/conf/keys/opa.example.key", &fz_key, why, sizeof why) != PW_OK) {
         fprintf(stderr, "fuzz_role_gateway: %s\n", why);
         __builtin_trap();
     }

@@ -166,7 +166,7 @@ static pw_status_t start_component(pwt_trial_t *t, int op, pwt_server_t *server,
             "PORT", port, "LOGLEVEL", t->log_level, "DOMAIN", d, "NETWORK", d,
             "PEER_NETWORK", peer, "SUBSCRIBERS", subs, "ALLOW", allow, "PROXY", proxy,
             "HSS", hss, "GATEWAY", gateway, "WATCHER", watcher, "PSLIST", pslist,
-            "KEY", t->key[op], "PEER_PUBKEY", t->pub[1 - op], "OWN_PUBKEY", t->pub[op], "DNS", dns,
+            "KEY", t->key[op], "PEER_PUBKEY", t->pub[1 - op], "OWN_PUBKEY", t->pub[op], "KEY_DIR", t->dir, "DNS", dns,
             "CDR_DIR", t->cdr_dir[op], "SENT_DIR", t->sent_dir[op], "NODE", node, "STATE_DIR", t->state_dir[op], NULL
         };
         int saved = enter_network(t, op); /* it runs, and restarts, in its operator's network */

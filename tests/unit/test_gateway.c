@@ -275,6 +275,15 @@ Test(gateway, sender_without_peering_agreement_is_not_authorized)
     expect_refused(&e, "example", &so, PW_ERR_NOT_AUTHORIZED, "no peering agreement");
 }
 
+Test(gateway, a_user_of_a_peer_never_speaks_for_it)
+{
+    pw_enquiry_t e = pwfake_keys_alice_enquiry();
+    sign_opts_t so = { d->k_opa, "opa.example", "opa.example", 0 };
+    expect_refused(&e, "alice@opa.example/phone", &so, PW_ERR_NOT_AUTHORIZED, "not a component");
+    so.signed_from = "proxy.opa.example";
+    expect_refused(&e, "x@proxy.opa.example", &so, PW_ERR_NOT_AUTHORIZED, "not a component");
+}
+
 Test(gateway, watcher_network_must_be_the_senders_network)
 {
     pw_enquiry_t e = pwfake_keys_alice_enquiry();
@@ -584,7 +593,8 @@ Test(gateway, example_configs_load_and_a_gateway_without_peers_only_warns)
         snprintf(path, sizeof path, "%s/nopeers.conf", d->dir);
         f = fopen(path, "w");
         cr_assert_not_null(f);
-        fputs("[component]\njid = gateway.opb.example\nsecret = x\n[gateway]\nnetwork = opb.example\nhss = hss.opb.example\n", f);
+        fprintf(f, "[component]\njid = gateway.opb.example\nsecret = x\n[gateway]\nnetwork = opb.example\n"
+                   "hss = hss.opb.example\npresence_servers = ps1.opb.example\nsigning_key = %s\n", d->opb.key);
         fclose(f);
         memset(&s, 0, sizeof s);
         /* before the first peering agreement (a fresh install): loads, with a warning */
@@ -594,7 +604,8 @@ Test(gateway, example_configs_load_and_a_gateway_without_peers_only_warns)
         f = fopen(path, "w");
         cr_assert_not_null(f);
         fprintf(f, "[component]\njid = gateway.opb.example\nsecret = x\n[gateway]\nnetwork = opb.example\n"
-                   "hss = hss.opb.example\n[peers]\nopa.example = %s/missing.pub\n", d->dir);
+                   "hss = hss.opb.example\npresence_servers = ps1.opb.example\nsigning_key = %s\n[peers]\nopa.example = %s/missing.pub\n",
+                d->opb.key, d->dir);
         fclose(f);
         memset(&s, 0, sizeof s);
         cr_assert_neq(pw_runtime_load_config(&pw_gateway_role, path, &s, why, sizeof why), PW_OK);
@@ -624,6 +635,22 @@ Test(gateway, notification_is_forwarded_to_the_named_proxy_and_acknowledged_back
     cr_assert_str_eq(attr(el, "seq"), "2");
     cr_assert_not_null(xmpp_stanza_get_child_by_name(el, "state"));
     assert_no_internal_address(fwd);
+    {
+        /* signed by this operator for the proxy it goes to (docs/protocol.md §5.2) */
+        pw_peering_key_t *pub = NULL;
+        pw_notify_t n;
+        char why[256];
+        xmpp_stanza_t *sig = xmpp_stanza_get_child_by_name_and_ns(el, "signature", PW_NS_CHAIN);
+        cr_assert_not_null(sig, "the notification is signed");
+        cr_assert_str_eq(attr(sig, "network"), "opb.example");
+        cr_assert_eq(pw_notify_parse(el, &n, why, sizeof why), PW_OK, "%s", why);
+        cr_assert_eq(pw_peering_key_load_public(d->opb.pub, &pub, why, sizeof why), PW_OK, "%s", why);
+        cr_assert_eq(pw_peering_verify_notify(pub, sig, "opb.example", &n, GW, PROXY, why, sizeof why), PW_OK,
+                     "%s", why);
+        cr_assert_neq(pw_peering_verify_notify(pub, sig, "opb.example", &n, GW, "proxy.opc.example", why,
+                                               sizeof why), PW_OK, "bound to the proxy it was sent to");
+        pw_peering_key_destroy(pub);
+    }
     snprintf(fwd_id, sizeof fwd_id, "%s", attr(fwd, "id"));
     snprintf(xml, sizeof xml, "<iq type='result' id='%s' from='" PROXY "' to='" GW "'/>", fwd_id);
     pwfake_transport_deliver_xml(d->fake, xml);
@@ -645,6 +672,22 @@ Test(gateway, a_gone_watcher_is_relayed_back_to_the_presence_server)
     pwfake_transport_deliver_xml(d->fake, xml);
     cr_assert_str_eq(attr(pwfake_transport_last(d->fake), "to"), PS);
     cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(d->fake), text, sizeof text), PW_ERR_ITEM_NOT_FOUND);
+}
+
+Test(gateway, notifications_only_from_the_named_presence_servers_never_from_a_user)
+{
+    static const char *const senders[] = { "ps9.opb.example", "bob@opb.example", "x@" PS, "x@" PS "/r",
+                                           "opb.example", "ps1.opc.example" };
+    char xml[768], text[256];
+    for (size_t i = 0; i < sizeof senders / sizeof senders[0]; i++) {
+        snprintf(xml, sizeof xml, "<iq type='set' id='s%zu' from='%s' to='" GW "'>"
+                 "<notify xmlns='urn:peerwatch:chain:1' proxy='" PROXY "' " NOTIFY_ATTRS " ended='stopped'/></iq>",
+                 i, senders[i]);
+        pwfake_transport_deliver_xml(d->fake, xml);
+        cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(d->fake), text, sizeof text), PW_ERR_FORBIDDEN,
+                     "%s", senders[i]);
+    }
+    cr_assert_eq(pwfake_transport_sent_count(d->fake), sizeof senders / sizeof senders[0], "nothing relayed");
 }
 
 Test(gateway, notifications_only_from_own_components_and_only_to_peers)

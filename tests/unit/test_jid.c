@@ -352,3 +352,24 @@ Test(jid, escape_unescape_round_trip)
     }
     cr_assert_eq(checked, 500);
 }
+
+/* docs/protocol.md §7: only components speak for an operator, and only the named ones. */
+Test(jid, a_component_has_no_localpart_and_is_named)
+{
+    char *names[] = { "gateway.opb.example", "ps1.opb.example" };
+    char domain[PW_JID_PART_MAX + 1];
+    cr_assert(pw_jid_is_component("Gateway.OPB.example/r", domain, sizeof domain));
+    cr_assert_str_eq(domain, "gateway.opb.example", "normalised");
+    cr_assert(pw_jid_is_component("opb.example", NULL, 0));
+    cr_assert_not(pw_jid_is_component("bob@opb.example", NULL, 0), "a user");
+    cr_assert_not(pw_jid_is_component("x@gateway.opb.example", NULL, 0), "a localpart on a component domain");
+    cr_assert_not(pw_jid_is_component("", NULL, 0));
+    cr_assert_not(pw_jid_is_component(NULL, NULL, 0));
+    cr_assert_not(pw_jid_is_component("gateway.opb.example", domain, 4), "its domain must fit");
+    cr_assert(pw_jid_is_named_component("PS1.opb.example", names, 2));
+    cr_assert(pw_jid_is_named_component("gateway.opb.example/x", names, 2));
+    cr_assert_not(pw_jid_is_named_component("ps2.opb.example", names, 2), "in that domain, not named");
+    cr_assert_not(pw_jid_is_named_component("x@ps1.opb.example", names, 2));
+    cr_assert_not(pw_jid_is_named_component("opb.example", names, 2));
+    cr_assert_not(pw_jid_is_named_component("ps1.opb.example", names, 0));
+}

@@ -76,7 +76,7 @@ Test(proxy_lifecycle, reload_switches_settings_and_new_cache_bounds_empty_the_ca
     /* same file with a different cache_size and gateway_timeout */
     snprintf(text, sizeof text,
              "[component]\njid = " PWFAKE_PROXY_JID "\nsecret = s\n[proxy]\nnetwork = opa.example\n"
-             "watcher = " PWFAKE_PROXY_WATCHER "\nsigning_key = %s/conf/keys/opa.key\ngateway_timeout = 2s\n"
+             "watcher = " PWFAKE_PROXY_WATCHER "\nsigning_key = %s/conf/keys/opa.example.key\ngateway_timeout = 2s\n"
              "cache_size = 10\n[prefixes]\n+1 = opb.example\n", PWT_SRCDIR);
     cr_assert_eq(pwfake_proxy_load_text(&fresh, text, why, sizeof why), PW_OK, "%s", why);
     cr_assert_eq(pw_proxy_reload(drv->proxy, &fresh), PW_OK);
@@ -132,8 +132,9 @@ static void render_trial(char *out, size_t cap)
     static const char *const vars[] = {
         "@JID@", "proxy.opa.example", "@SECRET@", "s3cret", "@SERVER@", "127.0.0.2",
         "@PORT@", "5347", "@LOGLEVEL@", "debug", "@NETWORK@", "opa.example",
-        "@WATCHER@", "watcher.opa.example", "@KEY@", PWT_SRCDIR "/conf/keys/opa.key",
-        "@DNS@", "127.0.0.1:5353", "@PEER_NETWORK@", "opb.example", NULL
+        "@WATCHER@", "watcher.opa.example", "@KEY@", PWT_SRCDIR "/conf/keys/opa.example.key",
+        "@DNS@", "127.0.0.1:5353", "@PEER_NETWORK@", "opb.example",
+        "@KEY_DIR@", PWT_SRCDIR "/conf/keys", NULL
     };
     char path[512], line[1024];
     FILE *f;
@@ -216,7 +217,7 @@ Test(proxy_lifecycle, bad_configurations_are_refused_with_a_reason)
         pw_proxy_settings_t s;
         snprintf(text, sizeof text,
                  "[component]\njid = " PWFAKE_PROXY_JID "\nsecret = s\n[proxy]\nnetwork = opa.example\n"
-                 "watcher = " PWFAKE_PROXY_WATCHER "\nsigning_key = %s/conf/keys/opa.key\n%s[prefixes]\n%s",
+                 "watcher = " PWFAKE_PROXY_WATCHER "\nsigning_key = %s/conf/keys/opa.example.key\n%s[prefixes]\n%s",
                  PWT_SRCDIR, cases[i].extra, cases[i].prefixes);
         cr_assert_neq(pwfake_proxy_load_text(&s, text, why, sizeof why), PW_OK, "case %zu accepted", i);
         cr_assert(strstr(why, cases[i].says), "case %zu: %s", i, why);
@@ -227,7 +228,7 @@ Test(proxy_lifecycle, bad_configurations_are_refused_with_a_reason)
 
 Test(proxy_lifecycle, signing_key_must_be_a_readable_private_key)
 {
-    static const char *const keys[] = { "conf/keys/opa.pub", "conf/keys/missing.key", "conf/proxy-opa.conf" };
+    static const char *const keys[] = { "conf/keys/opa.example.pub", "conf/keys/missing.key", "conf/proxy-opa.conf" };
     char text[2048], why[1024];
 
     for (size_t i = 0; i < 3; i++) {
@@ -244,7 +245,7 @@ Test(proxy_lifecycle, signing_key_must_be_a_readable_private_key)
         pw_proxy_settings_t s;
         snprintf(text, sizeof text,
                  "[component]\njid = " PWFAKE_PROXY_JID "\nsecret = s\n[proxy]\nnetwork = opa.example\n"
-                 "watcher = " PWFAKE_PROXY_WATCHER "\nsigning_key = %s/conf/keys/opa.key\n"
+                 "watcher = " PWFAKE_PROXY_WATCHER "\nsigning_key = %s/conf/keys/opa.example.key\n"
                  "dns_servers = 127.0.0.1:5353, [::1]:53,192.0.2.1, ::1\n", PWT_SRCDIR);
         cr_assert_eq(pwfake_proxy_load_text(&s, text, why, sizeof why), PW_OK, "%s", why);
         pw_runtime_free_config(&pw_proxy_role, &s);

@@ -103,6 +103,27 @@ Test(watcher_notify, unknown_subscription_is_item_not_found)
     cr_assert(strstr(text, "sub-9"), "%s", text);
 }
 
+/* One peer cannot speak for another (docs/protocol.md §5.2): sub-1 was made through
+ * opb.example, so a notification signed by another network is refused and shown nowhere. */
+Test(watcher_notify, only_the_network_a_subscription_was_made_through_may_notify_it)
+{
+    char text[256];
+    pwfake_watcher_notify(tw, "x1", "proxy.opa.example", "network='opc.example' subscription='sub-1' seq='7'",
+                          PWFAKE_WATCHER_STATE_AWAY);
+    cr_assert_eq(pwfake_transport_sent_count(tw->fake), 1, "no headline, only the refusal");
+    cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(tw->fake), text, sizeof text), PW_ERR_NOT_AUTHORIZED);
+    cr_assert(strstr(text, "made through opb.example"), "%s", text);
+    pwfake_watcher_notify(tw, "x2", "proxy.opa.example", "network='' subscription='sub-1' seq='7'",
+                          PWFAKE_WATCHER_STATE_AWAY);
+    cr_assert_eq(pw_stanza_error_parse(pwfake_transport_last(tw->fake), text, sizeof text), PW_ERR_NOT_AUTHORIZED);
+    cr_assert_eq(pwfake_transport_sent_count(tw->fake), 2, "still no headline");
+    /* and the rightful network's next notification is still delivered: nothing was spent */
+    pwfake_watcher_notify(tw, "x3", "proxy.opa.example", "network='OPB.example' subscription='sub-1' seq='7'",
+                          PWFAKE_WATCHER_STATE_AWAY);
+    cr_assert_str_eq(xmpp_stanza_get_name(pwfake_watcher_sent(tw, 2)), "message");
+    assert_acked("x3");
+}
+
 Test(watcher_notify, only_the_proxy_may_notify)
 {
     static const char *const senders[] = { "gateway.opb.example", "alice@opa.example/phone",

@@ -57,7 +57,7 @@ Test(watcher_subscribe, changes_goes_down_the_chain_and_the_subscription_is_stor
     cr_assert_eq(pw_watcher_subscriptions(tw->wa), 1);
     cr_assert_eq(pw_watcher_inflight(tw->wa), 0);
     journal_text(journal, sizeof journal);
-    cr_assert(strstr(journal, "i:sub-1\t1 iq changes sub-1 " PWFAKE_WATCHER_JID "/"),
+    cr_assert(strstr(journal, "i:sub-1\t2 iq changes sub-1 " PWFAKE_WATCHER_JID "/"),
               "committed before the answer: %s", journal);
     cr_assert(strstr(journal, " alice@opa.example/phone alice@opa.example +12025550123 " PWFAKE_WATCHER_CONTACT " "),
               "full and bare JID, address, contact JID: %s", journal);

@@ -2,7 +2,9 @@
 #include "address/pw_jid.h"
 #include "core/pw_text.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* The ten XEP-0106 escapes: character and the two lower-case hex digits after the '\'. */
 static const struct { char c; char hex[3]; } jid_escapes[] = {
@@ -222,6 +224,29 @@ int pw_jid_is_domain(const char *jid)
         return 0;
     /* split succeeded, so the string is at most PW_JID_MAX bytes */
     return strchr(jid, '@') == NULL && strchr(jid, '/') == NULL;
+}
+
+int pw_jid_is_component(const char *from, char *domain, size_t cap)
+{
+    char local[PW_JID_PART_MAX + 1], dom[PW_JID_PART_MAX + 1];
+    if (!from || pw_jid_split(from, local, sizeof local, dom, sizeof dom, NULL, 0) != PW_OK ||
+        local[0])
+        return 0;
+    if (domain && snprintf(domain, cap, "%s", dom) >= (int)cap)
+        return 0;
+    return 1;
+}
+
+int pw_jid_is_named_component(const char *from, char *const *names, size_t n)
+{
+    char domain[PW_JID_PART_MAX + 1];
+    if (!pw_jid_is_component(from, domain, sizeof domain))
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (names[i] && strcasecmp(domain, names[i]) == 0)
+            return 1;
+    }
+    return 0;
 }
 
 pw_status_t pw_jid_domain(const char *jid, char *out, size_t cap)

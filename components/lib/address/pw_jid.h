@@ -59,6 +59,27 @@ pw_status_t pw_jid_bare(const char *jid, char *out, size_t cap);
 int pw_jid_is_domain(const char *jid);
 
 /**
+ * Whether a sender is a component (docs/protocol.md §7): a valid JID without a localpart — a
+ * user never speaks for an operator. A resource is ignored: only the component itself can
+ * send from its domain, and servers route its full JIDs to it alike.
+ * @param from the sender's JID, or NULL
+ * @param domain receives its normalised domain when it is (may be NULL)
+ * @param cap size of domain
+ * @return 1 when it is, 0 otherwise
+ */
+int pw_jid_is_component(const char *from, char *domain, size_t cap);
+
+/**
+ * Whether a sender is one of the named components: pw_jid_is_component(), and its domain
+ * equal, ignoring ASCII case, to one of names.
+ * @param from the sender's JID, or NULL
+ * @param names the accepted component JIDs (borrowed)
+ * @param n how many names
+ * @return 1 when it is, 0 otherwise
+ */
+int pw_jid_is_named_component(const char *from, char *const *names, size_t n);
+
+/**
  * The normalised domain of a JID.
  * @param jid the JID (caller-owned)
  * @param out caller's buffer; "" on failure

@@ -212,13 +212,17 @@ pw_status_t pw_state_parse(xmpp_stanza_t *el, pw_presence_state_t *out)
 }
 
 /* Copy the answer children that travel back (state, subscription) from src into dst. */
-static void copy_answer_children(xmpp_stanza_t *src, xmpp_stanza_t *dst)
+/* Copy the <state/> and <subscription/> children of src into dst; network (or NULL) is written
+ * on the <subscription/>, whatever the callee wrote there. */
+static void copy_answer_children(xmpp_stanza_t *src, xmpp_stanza_t *dst, const char *network)
 {
     for (xmpp_stanza_t *c = src ? xmpp_stanza_get_children(src) : NULL; c; c = xmpp_stanza_get_next(c)) {
         const char *name = xmpp_stanza_is_tag(c) ? xmpp_stanza_get_name(c) : NULL;
         if (name && (strcmp(name, "state") == 0 || strcmp(name, "subscription") == 0)) {
             xmpp_stanza_t *copy = xmpp_stanza_copy(c);
             if (copy) {
+                if (network && strcmp(name, "subscription") == 0)
+                    xmpp_stanza_set_attribute(copy, "network", network);
                 xmpp_stanza_add_child(dst, copy);
                 xmpp_stanza_release(copy);
             }
@@ -228,6 +232,13 @@ static void copy_answer_children(xmpp_stanza_t *src, xmpp_stanza_t *dst)
 
 pw_status_t pw_enquiry_relay(pw_component_t *c, xmpp_stanza_t *req, pw_iq_outcome_t outcome,
                              xmpp_stanza_t *response, const char *timeout_text)
+{
+    return pw_enquiry_relay_through(c, req, outcome, response, timeout_text, NULL);
+}
+
+pw_status_t pw_enquiry_relay_through(pw_component_t *c, xmpp_stanza_t *req,
+                                     pw_iq_outcome_t outcome, xmpp_stanza_t *response,
+                                     const char *timeout_text, const char *network)
 {
     xmpp_stanza_t *payload = pw_stanza_payload(req), *echo, *answer;
     pw_status_t rc;
@@ -255,7 +266,7 @@ pw_status_t pw_enquiry_relay(pw_component_t *c, xmpp_stanza_t *req, pw_iq_outcom
         }
     }
     answer = response ? pw_stanza_payload(response) : NULL;
-    copy_answer_children(answer, echo);
+    copy_answer_children(answer, echo, network);
     rc = pw_component_reply_payload(c, req, echo);
     xmpp_stanza_release(echo);
     return rc;
@@ -280,7 +291,7 @@ void pw_approval_name(const char *msisdn, const char *watcher_jid, char *out, si
 
 pw_status_t pw_notify_parse(xmpp_stanza_t *el, pw_notify_t *out, char *why, size_t cap)
 {
-    int has_sub, has_ref, has_proxy, has_wj, has_p, has_pj, has_seq, has_end;
+    int has_sub, has_ref, has_proxy, has_wj, has_p, has_pj, has_seq, has_end, has_net;
     char seq[16], bare[PW_JID_MAX + 1];
     pw_error_t cond;
     xmpp_stanza_t *st;
@@ -319,6 +330,9 @@ pw_status_t pw_notify_parse(xmpp_stanza_t *el, pw_notify_t *out, char *why, size
     if (copy_attr(el, "ended", out->ended, sizeof out->ended, &has_end) != PW_OK ||
         (has_end && !pw_notify_reason(out->ended)))
         return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "'ended' must be " PW_NOTIFY_REASONS);
+    if (copy_attr(el, "network", out->network, sizeof out->network, &has_net) != PW_OK ||
+        (has_net && !pw_jid_is_domain(out->network)))
+        return fail(&cond, PW_ERR_BAD_REQUEST, why, cap, "'network' must be a domain");
     st = xmpp_stanza_get_child_by_name_and_ns(el, "state", PW_NS);
     if (st) {
         if (pw_state_parse(st, &out->state) != PW_OK)
@@ -350,6 +364,7 @@ pw_status_t pw_notify_text(const pw_notify_t *n, pw_xml_text_t *x)
     snprintf(seq, sizeof seq, "%u", (unsigned)n->seq);
     pw_xml_text_attr(x, "seq", seq);
     text_optional(x, "ended", n->ended);
+    text_optional(x, "network", n->network);
     if (!n->has_state) {
         pw_xml_text_empty_end(x);
         return x->failed ? PW_ENOMEM : PW_OK;
@@ -477,13 +492,14 @@ static void on_notify_hop_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmp
 }
 
 pw_status_t pw_notify_forward(pw_component_t *c, xmpp_stanza_t *req, const pw_notify_t *n,
-                              const char *to, const char *timeout_text)
+                              xmpp_stanza_t *signature, const char *to, const char *timeout_text)
 {
     pw_status_t rc = PW_ENOMEM;
     notify_hop_t *hop = calloc(1, sizeof *hop);
     xmpp_stanza_t *fwd = pw_notify_iq(pw_component_ctx(c), n, to);
+    xmpp_stanza_t *el = fwd ? pw_stanza_payload(fwd) : NULL;
 
-    if (!hop || !fwd) {
+    if (!hop || !el || (signature && xmpp_stanza_add_child(el, signature) != XMPP_EOK)) {
         pw_component_reply_error(c, req, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
         goto done;
     }

@@ -1,4 +1,4 @@
-/* peering.c: operator signatures of the enquiry chain (docs/protocol.md §2.2; Ed25519 RFC 8032
+/* peering.c: operator signatures of the enquiry chain and its notifications (docs/protocol.md §2.2, §5.2; Ed25519 RFC 8032
  * through OpenSSL 3 EVP; XEP-0082 timestamps; RFC 4648 base64), the replay guard and the peer table. */
 #include "chain/pw_peering.h"
 #include "core/pw_array.h"
@@ -249,11 +249,103 @@ pw_status_t pw_peering_signed_string(const pw_enquiry_t *e, const char *from, co
     return PW_OK;
 }
 
+/* Append "name=value\n" with value escaped so that any text can be signed: a backslash as
+ * "\\\\", a control character as "\\xHH" (a status text may hold line breaks). */
+static pw_status_t put_escaped_line(char *buf, size_t cap, size_t *pos, const char *name,
+                                    const char *value)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t p = *pos, nl = strlen(name);
+    if (p + nl + 2 >= cap)
+        return PW_ERANGE;
+    memcpy(buf + p, name, nl);
+    p += nl;
+    buf[p++] = '=';
+    for (const unsigned char *v = (const unsigned char *)value; *v; v++) {
+        if (p + 5 >= cap)
+            return PW_ERANGE;
+        if (*v == '\\') {
+            buf[p++] = '\\';
+            buf[p++] = '\\';
+        } else if (*v < 0x20 || *v == 0x7f) {
+            buf[p++] = '\\';
+            buf[p++] = 'x';
+            buf[p++] = hex[*v >> 4];
+            buf[p++] = hex[*v & 15];
+        } else {
+            buf[p++] = (char)*v;
+        }
+    }
+    buf[p++] = '\n';
+    buf[p] = '\0';
+    *pos = p;
+    return PW_OK;
+}
+
+pw_status_t pw_peering_notify_signed_string(const pw_notify_t *n, const char *from, const char *to,
+                                            const char *timestamp, const char *nonce, char *buf,
+                                            size_t cap)
+{
+    static const char head[] = "peerwatch-notify-1\n";
+    char seq[16];
+    size_t pos = 0;
+    pw_status_t rc = PW_OK;
+
+    if (!n || !from || !to || !timestamp || !nonce || !buf || cap == 0)
+        return PW_EINVAL;
+    buf[0] = '\0';
+    if (cap <= sizeof head - 1)
+        return PW_ERANGE;
+    memcpy(buf, head, sizeof head);
+    pos = sizeof head - 1;
+    snprintf(seq, sizeof seq, "%u", (unsigned)n->seq);
+    if ((rc = put_line(buf, cap, &pos, "from", from, 1)) != PW_OK ||
+        (rc = put_line(buf, cap, &pos, "to", to, 1)) != PW_OK ||
+        (rc = put_line(buf, cap, &pos, "subscription", n->subscription, 0)) != PW_OK ||
+        (rc = put_line(buf, cap, &pos, "ref", n->ref, 0)) != PW_OK ||
+        (rc = put_line(buf, cap, &pos, "proxy", n->proxy, 1)) != PW_OK ||
+        (rc = put_line(buf, cap, &pos, "watcher-jid", n->watcher_jid, 0)) != PW_OK ||
+        (rc = put_line(buf, cap, &pos, "presentity", n->presentity, 0)) != PW_OK ||
+        (rc = put_line(buf, cap, &pos, "presentity-jid", n->presentity_jid, 0)) != PW_OK ||
+        (rc = put_line(buf, cap, &pos, "seq", seq, 0)) != PW_OK ||
+        (rc = put_line(buf, cap, &pos, "ended", n->ended, 0)) != PW_OK ||
+        (rc = put_line(buf, cap, &pos, "state",
+                       !n->has_state ? "" : n->state.available ? "available" : "unavailable", 0)) != PW_OK ||
+        (rc = put_line(buf, cap, &pos, "show", /* as pw_notify_text() writes it */
+                       n->has_state && n->state.available ? n->state.show : "", 0)) != PW_OK ||
+        (rc = put_escaped_line(buf, cap, &pos, "status", n->has_state ? n->state.status : "")) != PW_OK ||
+        (rc = put_line(buf, cap, &pos, "timestamp", timestamp, 0)) != PW_OK ||
+        (rc = put_line(buf, cap, &pos, "nonce", nonce, 0)) != PW_OK) {
+        buf[0] = '\0';
+        return rc;
+    }
+    return PW_OK;
+}
+
 /* ---- sign / verify ---- */
 
-xmpp_stanza_t *pw_peering_sign(xmpp_ctx_t *ctx, const pw_peering_key_t *key, const char *network,
-                               const pw_enquiry_t *e, const char *from, const char *to,
-                               uint64_t now_unix_ms)
+/* Writes the whole signed string of one kind of stanza (what: a pw_enquiry_t or pw_notify_t). */
+typedef pw_status_t (*signed_string_fn)(const void *what, const char *from, const char *to,
+                                        const char *timestamp, const char *nonce, char *buf,
+                                        size_t cap);
+
+static pw_status_t enquiry_string(const void *what, const char *from, const char *to,
+                                  const char *timestamp, const char *nonce, char *buf, size_t cap)
+{
+    return pw_peering_signed_string(what, from, to, timestamp, nonce, buf, cap);
+}
+
+static pw_status_t notify_string(const void *what, const char *from, const char *to,
+                                 const char *timestamp, const char *nonce, char *buf, size_t cap)
+{
+    return pw_peering_notify_signed_string(what, from, to, timestamp, nonce, buf, cap);
+}
+
+/* The <signature/> element over the signed string that fn writes for what (a fresh nonce, the
+ * timestamp of now_unix_ms). @return a new element, or NULL on any failure */
+static xmpp_stanza_t *sign_with(xmpp_ctx_t *ctx, const pw_peering_key_t *key, const char *network,
+                                signed_string_fn fn, const void *what, const char *from,
+                                const char *to, uint64_t now_unix_ms)
 {
     unsigned char nonce_raw[NONCE_BYTES], sig[SIG_LEN];
     char nonce[PW_PEERING_NONCE_LEN + 8], ts[PW_PEERING_TIMESTAMP_MAX + 1], sig64[128];
@@ -262,7 +354,7 @@ xmpp_stanza_t *pw_peering_sign(xmpp_ctx_t *ctx, const pw_peering_key_t *key, con
     EVP_MD_CTX *md = NULL;
     xmpp_stanza_t *el = NULL, *text = NULL, *result = NULL;
 
-    if (!ctx || !key || !key->is_private || !network || !e || !from || !to)
+    if (!ctx || !key || !key->is_private || !network || !what || !from || !to)
         goto done;
     tbs = malloc(PW_PEERING_SIGNED_MAX);
     if (!tbs)
@@ -270,7 +362,7 @@ xmpp_stanza_t *pw_peering_sign(xmpp_ctx_t *ctx, const pw_peering_key_t *key, con
     if (RAND_bytes(nonce_raw, sizeof nonce_raw) != 1 ||
         b64_encode(nonce_raw, sizeof nonce_raw, 0, nonce, sizeof nonce) != PW_OK ||
         pw_clock_format_seconds(now_unix_ms, ts, sizeof ts) != PW_OK ||
-        pw_peering_signed_string(e, from, to, ts, nonce, tbs, PW_PEERING_SIGNED_MAX) != PW_OK)
+        fn(what, from, to, ts, nonce, tbs, PW_PEERING_SIGNED_MAX) != PW_OK)
         goto done;
     md = EVP_MD_CTX_new();
     if (!md || EVP_DigestSignInit(md, NULL, NULL, NULL, key->pkey) != 1 ||
@@ -303,11 +395,13 @@ done:
     return result;
 }
 
-pw_status_t pw_peering_verify(const pw_peering_key_t *pub, xmpp_stanza_t *signature_el,
-                              const pw_enquiry_t *e, const char *from, const char *to,
-                              char *why, size_t cap)
+/* Check a <signature/> element by network's key pub over the signed string fn writes for what.
+ * @return as pw_peering_verify() */
+static pw_status_t verify_with(const pw_peering_key_t *pub, xmpp_stanza_t *signature_el,
+                               const char *network, signed_string_fn fn, const void *what,
+                               const char *from, const char *to, char *why, size_t cap)
 {
-    const char *alg, *network, *ts, *nonce, *ns;
+    const char *alg, *signet, *ts, *nonce, *ns;
     char *text = NULL, *tbs = NULL;
     unsigned char sig[SIG_LEN + 4];
     size_t siglen = 0;
@@ -315,7 +409,7 @@ pw_status_t pw_peering_verify(const pw_peering_key_t *pub, xmpp_stanza_t *signat
     pw_status_t rc = PW_EINVAL;
     int ok;
 
-    if (!pub || !signature_el || !e || !from || !to) {
+    if (!pub || !signature_el || !network || !what || !from || !to) {
         snprintf(why, cap, "no signature to check");
         goto done;
     }
@@ -323,24 +417,24 @@ pw_status_t pw_peering_verify(const pw_peering_key_t *pub, xmpp_stanza_t *signat
     if (!xmpp_stanza_is_tag(signature_el) || !xmpp_stanza_get_name(signature_el) ||
         strcmp(xmpp_stanza_get_name(signature_el), "signature") != 0 ||
         (ns && strcmp(ns, PW_NS_CHAIN) != 0)) {
-        snprintf(why, cap, "not a <signature/> of urn:peerwatch:chain:1");
+        snprintf(why, cap, "not a <signature/> of " PW_NS_CHAIN);
         goto done;
     }
     alg = xmpp_stanza_get_attribute(signature_el, "alg");
-    network = xmpp_stanza_get_attribute(signature_el, "network");
+    signet = xmpp_stanza_get_attribute(signature_el, "network");
     ts = xmpp_stanza_get_attribute(signature_el, "timestamp");
     nonce = xmpp_stanza_get_attribute(signature_el, "nonce");
     if (!alg || strcmp(alg, PW_PEERING_ALG) != 0) {
         snprintf(why, cap, "the signature algorithm must be 'ed25519'");
         goto done;
     }
-    if (!network || !ts || !nonce) {
+    if (!signet || !ts || !nonce) {
         snprintf(why, cap, "the signature lacks its %s attribute",
-                 !network ? "'network'" : !ts ? "'timestamp'" : "'nonce'");
+                 !signet ? "'network'" : !ts ? "'timestamp'" : "'nonce'");
         goto done;
     }
-    if (strcasecmp(network, e->watcher_network) != 0) {
-        snprintf(why, cap, "the signature's network is not the watcher-network");
+    if (strcasecmp(signet, network) != 0) {
+        snprintf(why, cap, "the signature's network is not %.253s", network);
         rc = PW_EDENIED;
         goto done;
     }
@@ -356,7 +450,7 @@ pw_status_t pw_peering_verify(const pw_peering_key_t *pub, xmpp_stanza_t *signat
         rc = PW_ENOMEM;
         goto done;
     }
-    rc = pw_peering_signed_string(e, from, to, ts, nonce, tbs, PW_PEERING_SIGNED_MAX);
+    rc = fn(what, from, to, ts, nonce, tbs, PW_PEERING_SIGNED_MAX);
     if (rc != PW_OK) {
         snprintf(why, cap, "the signed attributes hold control characters");
         rc = PW_EINVAL;
@@ -370,7 +464,7 @@ pw_status_t pw_peering_verify(const pw_peering_key_t *pub, xmpp_stanza_t *signat
     }
     ok = EVP_DigestVerify(md, sig, siglen, (const unsigned char *)tbs, strlen(tbs));
     if (ok != 1) {
-        snprintf(why, cap, "the signature does not verify with the key of %s", e->watcher_network);
+        snprintf(why, cap, "the signature does not verify with the key of %.253s", network);
         rc = PW_EDENIED;
         goto done;
     }
@@ -382,6 +476,35 @@ done:
     EVP_MD_CTX_free(md);
     free(tbs);
     return rc;
+}
+
+xmpp_stanza_t *pw_peering_sign(xmpp_ctx_t *ctx, const pw_peering_key_t *key, const char *network,
+                               const pw_enquiry_t *e, const char *from, const char *to,
+                               uint64_t now_unix_ms)
+{
+    return sign_with(ctx, key, network, enquiry_string, e, from, to, now_unix_ms);
+}
+
+pw_status_t pw_peering_verify(const pw_peering_key_t *pub, xmpp_stanza_t *signature_el,
+                              const pw_enquiry_t *e, const char *from, const char *to,
+                              char *why, size_t cap)
+{
+    return verify_with(pub, signature_el, e ? e->watcher_network : NULL, enquiry_string, e, from,
+                       to, why, cap);
+}
+
+xmpp_stanza_t *pw_peering_sign_notify(xmpp_ctx_t *ctx, const pw_peering_key_t *key,
+                                      const char *network, const pw_notify_t *n, const char *from,
+                                      const char *to, uint64_t now_unix_ms)
+{
+    return sign_with(ctx, key, network, notify_string, n, from, to, now_unix_ms);
+}
+
+pw_status_t pw_peering_verify_notify(const pw_peering_key_t *pub, xmpp_stanza_t *signature_el,
+                                     const char *network, const pw_notify_t *n, const char *from,
+                                     const char *to, char *why, size_t cap)
+{
+    return verify_with(pub, signature_el, network, notify_string, n, from, to, why, cap);
 }
 
 /* ---- replay guard ---- */

@@ -61,6 +61,8 @@ typedef struct pw_notify {
     char presentity_jid[PW_JID_MAX + 1];     /**< or this */
     uint32_t seq;
     char ended[24];                          /**< "" or one of PW_NOTIFY_REASONS */
+    char network[PW_ENQUIRY_DOMAIN_MAX + 1]; /**< proxy -> WA only: the network whose signature
+                                                  the proxy verified (protocol §5.2), or "" */
     int has_state;
     pw_presence_state_t state;
 } pw_notify_t;
@@ -125,6 +127,16 @@ pw_status_t pw_state_parse(xmpp_stanza_t *el, pw_presence_state_t *out);
  */
 pw_status_t pw_enquiry_relay(pw_component_t *c, xmpp_stanza_t *req, pw_iq_outcome_t outcome,
                              xmpp_stanza_t *response, const char *timeout_text);
+
+/**
+ * As pw_enquiry_relay(), and a result's <subscription/> names the network that answered in
+ * its 'network' attribute (replacing any the callee wrote): how the proxy tells its WA which
+ * network a subscription was made through, and so may notify it (docs/protocol.md §5.1).
+ * @param network the network the enquiry went to, or NULL (as pw_enquiry_relay())
+ */
+pw_status_t pw_enquiry_relay_through(pw_component_t *c, xmpp_stanza_t *req,
+                                     pw_iq_outcome_t outcome, xmpp_stanza_t *response,
+                                     const char *timeout_text, const char *network);
 
 /**
  * Count one enquiry this component answered in peerwatch_enquiries_total{kind,outcome}
@@ -228,12 +240,14 @@ xmpp_stanza_t *pw_notify_iq(xmpp_ctx_t *ctx, const pw_notify_t *n, const char *t
  * @param c the relaying component
  * @param req the notify IQ received (the caller keeps its reference)
  * @param n the parsed notification (rebuilt, so only valid attributes travel on)
+ * @param signature a <signature/> to add to the notification sent (borrowed: the gateway's,
+ *        pw_peering_sign_notify()), or NULL
  * @param to the next hop
  * @param timeout_text the <text/> for a timeout of the next hop
  * @return PW_OK when on its way, else the failure (req has been answered)
  */
 pw_status_t pw_notify_forward(pw_component_t *c, xmpp_stanza_t *req, const pw_notify_t *n,
-                              const char *to, const char *timeout_text);
+                              xmpp_stanza_t *signature, const char *to, const char *timeout_text);
 
 /** The end reasons a notification's 'ended' may carry (docs/protocol.md §5.2), as people read the list. */
 #define PW_NOTIFY_REASONS "expired, stopped, revoked, presentity-gone, fulfilled or declined"

@@ -1,4 +1,4 @@
-/* pw_peering.h: operator signatures of the enquiry chain (Ed25519, docs/protocol.md §2.2), the replay guard and the peer table. */
+/* pw_peering.h: operator signatures of the enquiry chain and its notifications (Ed25519, docs/protocol.md §2.2, §5.2), the replay guard and the peer table. */
 #ifndef PW_PEERING_H
 #define PW_PEERING_H
 
@@ -117,6 +117,62 @@ xmpp_stanza_t *pw_peering_sign(xmpp_ctx_t *ctx, const pw_peering_key_t *key, con
 pw_status_t pw_peering_verify(const pw_peering_key_t *pub, xmpp_stanza_t *signature_el,
                               const pw_enquiry_t *e, const char *from, const char *to,
                               char *why, size_t cap);
+
+/* ---- notifications (docs/protocol.md §5.2, new in version 1) ---- */
+
+/**
+ * Write the signed string of a notification (docs/protocol.md §5.2): "peerwatch-notify-1\n"
+ * then one "name=value\n" line per field in the fixed order (from, to, subscription, ref,
+ * proxy, watcher-jid, presentity, presentity-jid, seq, ended, state, show, status, timestamp,
+ * nonce), absent fields empty; from, to and proxy in lower case; the status text escaped
+ * (a backslash as two, a control character as \xHH), so any status can be signed.
+ * @param n the notification (borrowed; its network is not signed: the signature names it)
+ * @param from the sending gateway's domain
+ * @param to the receiving proxy's domain
+ * @param timestamp the signature's timestamp attribute
+ * @param nonce the signature's nonce attribute
+ * @param buf receives the string, NUL-terminated
+ * @param cap size of buf (PW_PEERING_SIGNED_MAX is always enough)
+ * @return PW_OK; PW_EINVAL for NULL arguments or a control character outside the status;
+ *         PW_ERANGE when buf is too small
+ */
+pw_status_t pw_peering_notify_signed_string(const pw_notify_t *n, const char *from, const char *to,
+                                            const char *timestamp, const char *nonce, char *buf,
+                                            size_t cap);
+
+/**
+ * Build the <signature/> child a gateway adds to a notification it relays to a peer's proxy:
+ * as pw_peering_sign(), over pw_peering_notify_signed_string().
+ * @param ctx the libstrophe context
+ * @param key this operator's private key
+ * @param network this operator's network (the signature's network attribute)
+ * @param n the notification as it will be sent
+ * @param from the gateway's domain (the 'from' of the IQ)
+ * @param to the proxy's domain (the 'to' of the IQ)
+ * @param now_unix_ms wall-clock time in ms since 1970 (UTC)
+ * @return a new element the caller adds to the notification and releases, or NULL on failure
+ */
+xmpp_stanza_t *pw_peering_sign_notify(xmpp_ctx_t *ctx, const pw_peering_key_t *key,
+                                      const char *network, const pw_notify_t *n, const char *from,
+                                      const char *to, uint64_t now_unix_ms);
+
+/**
+ * Check a notification's <signature/>: alg is ed25519, its network attribute is network
+ * (case-insensitively), and the text is a valid Ed25519 signature by pub over
+ * pw_peering_notify_signed_string(). Freshness: pw_peering_replay_check().
+ * @param pub the key of network
+ * @param signature_el the element (borrowed)
+ * @param network the network the sender speaks for
+ * @param n the notification parsed from the same stanza
+ * @param from the sender's domain
+ * @param to the proxy's own domain
+ * @param why receives which check failed
+ * @param cap size of why
+ * @return as pw_peering_verify()
+ */
+pw_status_t pw_peering_verify_notify(const pw_peering_key_t *pub, xmpp_stanza_t *signature_el,
+                                     const char *network, const pw_notify_t *n, const char *from,
+                                     const char *to, char *why, size_t cap);
 
 /* ---- replay guard ---- */
 

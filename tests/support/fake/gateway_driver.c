@@ -42,12 +42,17 @@ pw_status_t pwfake_gateway_create(pwfake_gateway_t **out, char *why, size_t cap)
         goto done;
     }
     if ((rc = make_key(d, "opa", &d->opa, &d->k_opa, why, cap)) != PW_OK ||
+        (rc = make_key(d, "opb", &d->opb, &d->k_opb, why, cap)) != PW_OK ||
         (rc = make_key(d, "opc", &d->opc, &d->k_opc, why, cap)) != PW_OK ||
         (rc = make_key(d, "rogue", &d->rogue, &d->k_rogue, why, cap)) != PW_OK)
         goto done;
 
     d->settings.network = "opb.example";
     d->settings.hss = PWFAKE_GATEWAY_HSS;
+    d->settings.key = d->k_opb;
+    d->presence_servers[0] = PWFAKE_GATEWAY_PS;
+    d->settings.presence_servers.items = d->presence_servers;
+    d->settings.presence_servers.n = 1;
     d->settings.max_skew_ms = 300000;
     d->settings.max_age_ms = 10000; /* the default */
     d->settings.max_nonces = 1000;
@@ -91,9 +96,11 @@ void pwfake_gateway_destroy(pwfake_gateway_t *d)
     pwfake_component_destroy(d->fc);
     pw_peering_peers_destroy(d->settings.peers);
     pw_peering_key_destroy(d->k_opa);
+    pw_peering_key_destroy(d->k_opb);
     pw_peering_key_destroy(d->k_opc);
     pw_peering_key_destroy(d->k_rogue);
     remove_keyfiles(&d->opa);
+    remove_keyfiles(&d->opb);
     remove_keyfiles(&d->opc);
     remove_keyfiles(&d->rogue);
     if (d->dir[0])

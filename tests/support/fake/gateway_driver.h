@@ -25,7 +25,7 @@ typedef struct pwfake_gateway_keyfiles {
  * Everything a gateway test works with. The tests read and change the fields directly:
  * clock_ms is the loop's clock, settings the gateway's configuration (network opb.example,
  * HSS hss.opb.example, skew 5 min, 1000 nonces, 200 enquiries/s; peers opa.example and
- * opc.example with their public keys).
+ * opc.example with their public keys; its own key k_opb; its presence server PWFAKE_GATEWAY_PS).
  */
 typedef struct pwfake_gateway {
     uint64_t clock_ms;             /**< the loop's clock (starts at 1000) */
@@ -37,8 +37,10 @@ typedef struct pwfake_gateway {
     pw_gateway_t *gw;              /**< the gateway; NULL once a test destroyed it */
     pw_gateway_settings_t settings;
     char dir[64];                  /**< a private temporary directory (the key files are in it) */
-    pwfake_gateway_keyfiles_t opa, opc, rogue;
-    pw_peering_key_t *k_opa, *k_opc, *k_rogue; /**< the private keys, for signing */
+    pwfake_gateway_keyfiles_t opa, opb, opc, rogue;
+    pw_peering_key_t *k_opa, *k_opb, *k_opc, *k_rogue; /**< the private keys, for signing (k_opb:
+                                                          the gateway's own, settings.key) */
+    char *presence_servers[1];     /**< settings.presence_servers: PWFAKE_GATEWAY_PS */
 } pwfake_gateway_t;
 
 /**

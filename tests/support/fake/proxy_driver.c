@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "chain/pw_enquiry.h"
+#include "core/pw_clock.h"
 #include "xmpp/pw_stanza.h"
 
 pw_status_t pwfake_proxy_load_text(pw_proxy_settings_t *s, const char *text, char *why, size_t cap)
@@ -49,11 +50,14 @@ pw_status_t pwfake_proxy_create(pwfake_proxy_t **out, const char *srcdir, char *
     snprintf(why, cap, "out of memory");
     if (!d)
         goto done;
-    snprintf(text, sizeof text, PWFAKE_PROXY_CONFIG, srcdir);
+    snprintf(text, sizeof text, PWFAKE_PROXY_CONFIG, srcdir, srcdir);
     if ((rc = pwfake_proxy_load_text(&d->settings, text, why, cap)) != PW_OK)
         goto done;
-    snprintf(pub, sizeof pub, "%s/conf/keys/opa.pub", srcdir);
+    snprintf(pub, sizeof pub, "%s/conf/keys/opa.example.pub", srcdir);
     if ((rc = pw_peering_key_load_public(pub, &d->pub, why, cap)) != PW_OK)
+        goto done;
+    snprintf(pub, sizeof pub, "%s/conf/keys/opb.example.key", srcdir);
+    if ((rc = pw_peering_key_load_private(pub, &d->opb, why, cap)) != PW_OK)
         goto done;
     d->now = 1000000;
     snprintf(why, cap, "cannot set the loop, context, transport, component or resolver up");
@@ -84,6 +88,7 @@ void pwfake_proxy_destroy(pwfake_proxy_t *d)
     pwfake_component_destroy(d->fc);
     pw_runtime_free_config(&pw_proxy_role, &d->settings);
     pw_peering_key_destroy(d->pub);
+    pw_peering_key_destroy(d->opb);
     free(d);
 }
 
@@ -163,6 +168,36 @@ xmpp_stanza_t *pwfake_proxy_expect_gateway_enquiry(pwfake_proxy_t *d, const char
     if (nonce)
         snprintf(nonce, cap, "%s", pwfake_attr(sig, "nonce"));
     return s;
+}
+
+void pwfake_proxy_signed_notify(pwfake_proxy_t *d, const char *id, const char *from,
+                                const char *notify_xml, const pw_peering_key_t *key,
+                                const char *network, char *out, size_t cap)
+{
+    xmpp_ctx_t *ctx = pw_component_ctx(d->fc->comp);
+    xmpp_stanza_t *el = xmpp_stanza_new_from_string(ctx, notify_xml), *iq, *sig = NULL;
+    pw_notify_t n;
+    char why[256], *text = NULL;
+    size_t len = 0;
+
+    cr_assert_not_null(el, "notify_xml parses");
+    cr_assert_eq(pw_notify_parse(el, &n, why, sizeof why), PW_OK, "%s", why);
+    if (key) {
+        sig = pw_peering_sign_notify(ctx, key, network, &n, from, PWFAKE_PROXY_JID, pw_clock_wall_ms());
+        cr_assert_not_null(sig, "signed");
+        xmpp_stanza_add_child(el, sig);
+        xmpp_stanza_release(sig);
+    }
+    iq = xmpp_iq_new(ctx, "set", id);
+    xmpp_stanza_set_from(iq, from);
+    xmpp_stanza_set_to(iq, PWFAKE_PROXY_JID);
+    xmpp_stanza_add_child(iq, el);
+    xmpp_stanza_release(el);
+    cr_assert_eq(xmpp_stanza_to_text(iq, &text, &len), XMPP_EOK);
+    snprintf(out, cap, "%s", text);
+    cr_assert_lt(len, cap, "room for the IQ");
+    xmpp_free(ctx, text);
+    xmpp_stanza_release(iq);
 }
 
 /* The gateway 'from' answers request id with bob's state. */

@@ -29,9 +29,10 @@
     "[proxy]\n"                                          \
     "network = opa.example\n"                            \
     "watcher = " PWFAKE_PROXY_WATCHER "\n"               \
-    "signing_key = %s/conf/keys/opa.key\n"               \
+    "signing_key = %s/conf/keys/opa.example.key\n"               \
     "gateway_timeout = 6s\n"                             \
     "notify_from = opb.example\n"                        \
+    "notify_keys = %s/conf/keys\n"                       \
     "negative_ttl = 60s\n"                               \
     "[prefixes]\n"                                       \
     "+4477009 = opa.example\n"                           \
@@ -47,6 +48,8 @@ typedef struct pwfake_proxy {
     pw_proxy_settings_t settings; /**< PWFAKE_PROXY_CONFIG, loaded by the role's loader */
     pw_proxy_t *proxy;          /**< the proxy under test (NULL once a test destroyed it) */
     pw_peering_key_t *pub;      /**< opa's public key, to verify what the proxy signs */
+    pw_peering_key_t *opb;      /**< opb's private key (conf/keys), to sign notifications as its
+                                     gateway does */
 } pwfake_proxy_t;
 
 /**
@@ -70,7 +73,7 @@ typedef struct pwfake_proxy {
  * Make the settings (PWFAKE_PROXY_CONFIG), loop, fake transport, component (link up), fake
  * resolver and proxy.
  * @param out receives the driver; free with pwfake_proxy_destroy()
- * @param srcdir the source tree (conf/keys/opa.key, conf/keys/opa.pub)
+ * @param srcdir the source tree (conf/keys/opa.example.key, conf/keys/opa.example.pub)
  * @param why receives the reason on failure
  * @param cap size of why
  * @return PW_OK, or the failing step's status (nothing is then left behind)
@@ -137,6 +140,22 @@ void pwfake_proxy_gateway_error(pwfake_proxy_t *d, const char *id, const char *f
  */
 pw_error_t pwfake_proxy_error_to(pwfake_proxy_t *d, const char *to, const char *id, char *text,
                                  size_t cap);
+
+/**
+ * A <notify/> as a gateway sends it to the proxy: the IQ set id from 'from' around notify_xml,
+ * signed (pw_peering_sign_notify()) with key in the name of network, as XML text.
+ * @param d the driver
+ * @param id the IQ's id
+ * @param from the sender
+ * @param notify_xml the <notify/> element (without signature)
+ * @param key the signing key (d->opb, d->pub is not private), or NULL: no signature
+ * @param network the network the signature names
+ * @param out receives the IQ as text
+ * @param cap size of out
+ */
+void pwfake_proxy_signed_notify(pwfake_proxy_t *d, const char *id, const char *from,
+                                const char *notify_xml, const pw_peering_key_t *key,
+                                const char *network, char *out, size_t cap);
 
 /** As pwfake_proxy_error_to(), to the watcher. */
 pw_error_t pwfake_proxy_error_to_watcher(pwfake_proxy_t *d, const char *id, char *text, size_t cap);

@@ -225,7 +225,7 @@ void pwfake_watcher_proxy_subscribed(pwfake_watcher_t *d, const char *state_xml,
     char inner[2048], t[64];
     pwfake_watcher_last_request(d, "proxy.opa.example", "set");
     snprintf(inner, sizeof inner, "<enquiry xmlns='urn:peerwatch:chain:1'>%s"
-             "<subscription xmlns='urn:peerwatch:0' id='%s' expires='%s'/></enquiry>", state_xml,
+             "<subscription xmlns='urn:peerwatch:0' id='%s' expires='%s' network='opb.example'/></enquiry>", state_xml,
              subid, pwfake_watcher_time_in(d, in_s, t, sizeof t));
     pwfake_watcher_answer(d, "proxy.opa.example", "result", inner);
 }
@@ -252,8 +252,8 @@ void pwfake_watcher_notify(pwfake_watcher_t *d, const char *id, const char *from
 {
     pwfake_watcher_deliver(d, "<iq type='set' id='%s' from='%s' to='" PWFAKE_WATCHER_JID "'>"
                            "<notify xmlns='urn:peerwatch:chain:1' ref='r' proxy='proxy.opa.example' "
-                           "watcher-jid='alice@opa.example' presentity='+12025550123' %s>%s</notify></iq>",
-                           id, from, attrs, inner);
+                           "watcher-jid='alice@opa.example' presentity='+12025550123' %s%s>%s</notify></iq>",
+                           id, from, strstr(attrs, "network=") ? "" : "network='opb.example' ", attrs, inner);
 }
 
 xmpp_stanza_t *pwfake_watcher_sent(pwfake_watcher_t *d, size_t i)

@@ -234,7 +234,8 @@ void pwfake_watcher_proxy_state(pwfake_watcher_t *d, const char *state_xml);
 void pwfake_watcher_proxy_error(pwfake_watcher_t *d, const char *cond, const char *type, const char *text);
 
 /**
- * A chain notification arrives.
+ * A chain notification arrives, in the name of network opb.example (the network the proxy
+ * verified the signature of, as it tells its WA) unless attrs names another network.
  * @param id the IQ id
  * @param from the sender's JID
  * @param attrs more attributes of <notify/> as XML text
