@@ -19,6 +19,7 @@
 --   @SECRET@          the shared secret of every component (XEP-0114 handshake)
 --   @WITH_PS2@        true when the second Presence Server (ps2) runs, else false
 --   @WITH_BENCH@      true while tests/bench/bench_chain runs, else false
+--   @WITH_ROGUE@      true in a trial with a third operator (test_hostile_senders), else false
 --   @TLS@             true when the server has certificates from the trial's private CA, else false
 --   @TLS_MODULE@      with TLS, "tls" (an item of modules_enabled), else nothing
 --   @TLS_CERT@        with TLS, the certificate (the domain and its component domains), else nil
@@ -201,4 +202,12 @@ Component "bench2.@DOMAIN@"
 	component_secret = "@SECRET@"
 Component "bench3.@DOMAIN@"
 	enabled = @WITH_BENCH@
+	component_secret = "@SECRET@"
+
+-- A plain component that is no Peerwatch role, for tests/integration/test_hostile_senders: a
+-- component of this operator (or, seen from the other operator, of a peer) that is not the
+-- gateway, the proxy or any other role, sending what only a role may send. Enabled only in a
+-- trial with a third operator (pwt_trial_opts_t.third_operator).
+Component "rogue.@DOMAIN@"
+	enabled = @WITH_ROGUE@
 	component_secret = "@SECRET@"

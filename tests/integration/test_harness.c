@@ -330,7 +330,8 @@ Test(dnsmasq, serves_the_trial_records, .fini = teardown)
     const char *const vars[] = {
         "OPA_IP", "127.0.0.2", "OPA_S2S_PORT", "15269",
         "OPB_IP", "127.0.0.3", "OPB_S2S_PORT", "25269", "DOWN_PORT", "25270",
-        "OPB_GATEWAY2", "srv-host=_presence-gw._tcp.opb.example,gateway2.opb.example,5269,20,100", NULL,
+        "OPB_GATEWAY2", "srv-host=_presence-gw._tcp.opb.example,gateway2.opb.example,5269,20,100",
+        "OPC_CONF", "# (no third operator)", NULL,
     };
     srv_result_t res;
     char server[64];
@@ -412,7 +413,7 @@ Test(trial, two_operators_federate, .fini = teardown)
         const char *const vars[] = {
             "OPA_IP", "127.0.0.2", "OPA_S2S_PORT", a_s2s,
             "OPB_IP", "127.0.0.3", "OPB_S2S_PORT", b_s2s, "DOWN_PORT", "1",
-            "OPB_GATEWAY2", "# (one gateway instance)", NULL,
+            "OPB_GATEWAY2", "# (one gateway instance)", "OPC_CONF", "# (no third operator)", NULL,
         };
         cr_assert_eq(pwt_dnsmasq_start(&fx.d, "conf/dnsmasq/trial.conf", vars), PW_OK);
     }

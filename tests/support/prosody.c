@@ -220,6 +220,7 @@ static pw_status_t render_config(pwt_prosody_t *s)
             "SECRET", pwt_server_secret(s->srv),
             "WITH_PS2", (s->optional & PWT_SERVER_WITH_PS2) ? "true" : "false",
             "WITH_BENCH", (s->optional & PWT_SERVER_WITH_BENCH) ? "true" : "false",
+            "WITH_ROGUE", (s->optional & PWT_SERVER_WITH_ROGUE) ? "true" : "false",
             "TLS", tls, "TLS_MODULE", s->tls_cert ? "\"tls\"; -- STARTTLS (RFC 6120 5)" : "",
             "TLS_CERT", cert, "TLS_KEY", key, "TLS_CA", ca, NULL,
         };

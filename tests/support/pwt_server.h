@@ -41,7 +41,9 @@ typedef struct pwt_server_spec {
 /** Optional components of pwt_server_spec_t.optional. */
 enum {
     PWT_SERVER_WITH_PS2 = 1u,  /**< ps2.<domain>, the second presence server */
-    PWT_SERVER_WITH_BENCH = 2u /**< bench1..3.<domain>, tests/bench/bench_chain's echo relays */
+    PWT_SERVER_WITH_BENCH = 2u, /**< bench1..3.<domain>, tests/bench/bench_chain's echo relays */
+    PWT_SERVER_WITH_ROGUE = 4u  /**< rogue.<domain>, a plain component that is no Peerwatch role
+                                     (test_hostile_senders); ejabberd declares it always */
 };
 
 /** What one kind of server does; each kind's module has one. Each takes the kind's object. */

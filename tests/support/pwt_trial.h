@@ -15,6 +15,8 @@
 /** Operator indexes. */
 #define PWT_OPA 0
 #define PWT_OPB 1
+/** Operator C, opc.example, of a trial with a third operator (pwt_trial_opts_t.third_operator). */
+#define PWT_OPC 2
 
 /** A running trial. Opaque. */
 typedef struct pwt_trial pwt_trial_t;
@@ -62,6 +64,17 @@ typedef struct pwt_trial_opts {
                                   "from"), all written before the servers and HSSes start
                                   (N × N roster items: 100 sets up in seconds on Prosody; on
                                   ejabberd each item is an ejabberdctl call) */
+    int third_operator;      /**< also operator C, opc.example: a Prosody on 127.0.0.6 (whatever
+                                  A and B run) with the user mallory, federated over s2s with
+                                  A and B (dnsmasq: conf/dnsmasq/third-operator.conf) and
+                                  peering with neither (A's and B's configurations do not name
+                                  it); it runs no component: its server declares the template's
+                                  component domains (gateway.opc.example, proxy.opc.example, …)
+                                  for raw components (pwt_rawcomp.h). A's and B's servers then
+                                  also declare rogue.<domain>, a component domain that is no
+                                  Peerwatch role (PWT_SERVER_WITH_ROGUE). Plain trials only:
+                                  pwt_trial_start() refuses it with hss_only, netns, tls or a
+                                  WAN (PW_EINVAL) */
 } pwt_trial_opts_t;
 
 /** Most generated subscribers per operator (pwt_trial_opts_t.crowd). */
@@ -137,7 +150,8 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o);
 /** @return operator op's second node when its kind is "ejabberd-cluster", else NULL */
 pwt_server_t *pwt_trial_member(pwt_trial_t *t, int op);
 
-/** @return operator op's server (PWT_OPA or PWT_OPB; a cluster's first node), or NULL */
+/** @return operator op's server (PWT_OPA or PWT_OPB, a cluster's first node; PWT_OPC with a
+ *          third operator), or NULL */
 pwt_server_t *pwt_trial_server(pwt_trial_t *t, int op);
 
 /** Each operator's HSS reads a copy of conf/hss-op?.subscribers in the trial's directory
@@ -166,7 +180,15 @@ const char *pwt_trial_ca(const pwt_trial_t *t);
 pwt_network_t *pwt_trial_network(pwt_trial_t *t);
 
 /**
+ * The private key operator op's proxy signs with (a fresh Ed25519 pair per trial; its public
+ * half is in the other operator's gateway [peers]), e.g. for a test that signs as the proxy.
  * @param op PWT_OPA or PWT_OPB
+ * @return the PEM file (owned by the trial), or NULL
+ */
+const char *pwt_trial_key(const pwt_trial_t *t, int op);
+
+/**
+ * @param op PWT_OPA or PWT_OPB (or PWT_OPC with a third operator: "127.0.0.6")
  * @return where operator op's server takes c2s and s2s ("127.0.0.2"; with netns its address on
  *         its network, "198.51.100.10"), or NULL
  */
@@ -176,7 +198,8 @@ const char *pwt_trial_server_ip(const pwt_trial_t *t, int op);
 pwt_dnsmasq_t *pwt_trial_dns(pwt_trial_t *t);
 
 /**
- * Log a fixture user in ("alice", "bob", …: the operator follows from the fixture table), or a
+ * Log a fixture user in ("alice", "bob", …, "mallory" of operator C: the operator follows from
+ * the fixture table), or a
  * generated one of the trial's crowd (pwt_trial_crowd_user());
  * in a TLS trial over STARTTLS, verifying the server against the trial's CA.
  * @param resource the resource to bind (NULL: a generated one)
@@ -187,7 +210,8 @@ pw_status_t pwt_trial_login(pwt_trial_t *t, const char *user, pwt_client_t **out
 /**
  * Write the trial's shell environment (KEY=VALUE lines: OPA_DOMAIN, OPA_C2S, OPA_SERVER_LOG,
  * OPB_DOMAIN, OPB_C2S, OPB_SERVER_LOG, PASSWORD, OPA_CDR_DIR, OPB_CDR_DIR, TRIAL_PID,
- * TRIAL_DIR; in a TLS trial also TRIAL_CA, the CA certificate a client verifies the servers
+ * TRIAL_DIR; with a third operator OPC_DOMAIN, OPC_C2S, OPC_COMPONENT, OPC_SECRET, OPC_SERVER,
+ * OPC_SERVER_LOG; in a TLS trial also TRIAL_CA, the CA certificate a client verifies the servers
  * with; with netns OPA_NETNS and OPB_NETNS, the namespaces where OPx_COMPONENT is reached).
  * @param pid the value of TRIAL_PID
  */

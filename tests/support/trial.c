@@ -28,6 +28,7 @@ static const struct {
     { PWT_OPA, "alice", "ps1" }, { PWT_OPA, "carol", "ps1" }, { PWT_OPA, "dave", "ps1" },
     { PWT_OPB, "bob", "ps1" },   { PWT_OPB, "erin", "ps2" },  { PWT_OPB, "frank", "ps1" },
     { PWT_OPB, "grace", "ps2" },
+    { PWT_OPC, "mallory", NULL }, /* operator C's (pwt_trial_opts_t.third_operator): no HSS, no PS */
 };
 
 /* Roster items that encode the presentities' decisions about alice. */
@@ -62,11 +63,11 @@ static const struct {
     { "watcher", "watcher", "components/watcher_application/peerwatch-watcher", "conf/trial/watcher.conf", 0, 0, 0 },
 };
 
-static const char *const domains[2] = { "opa.example", "opb.example" };
+static const char *const domains[3] = { "opa.example", "opb.example", "opc.example" };
 /* Each operator's loopback address: where everything listens on one machine; with netns, where
  * its components attach inside its own namespace (the server's c2s and s2s are then on its
  * address on its network, pwt_network_ip()). */
-static const char *const ips[2] = { "127.0.0.2", "127.0.0.3" };
+static const char *const ips[3] = { "127.0.0.2", "127.0.0.3", "127.0.0.6" };
 static const char *const second_node_ips[2] = { "127.0.0.5", "127.0.0.4" };
 
 #define KIND_CLUSTER "ejabberd-cluster"
@@ -76,9 +77,11 @@ struct pwt_trial {
     int own_dir;
     int verbose;
     char log_level[16];
+    int third;                 /* pwt_trial_opts_t.third_operator */
+    char opc_dns_conf[PWT_PATH_MAX + 64]; /* conf/dnsmasq/third-operator.conf rendered, or "" */
     pwt_network_t *net;        /* netns: each operator's namespace, the inter-operator one */
     pwt_dnsmasq_t *dns;
-    pwt_server_t *server[2];
+    pwt_server_t *server[3];   /* A's, B's, and C's with a third operator (else NULL) */
     pwt_server_t *member[2];   /* a cluster's second node, or NULL */
     char kind[2][PWT_TRIAL_KIND_MAX];
     char cdr_dir[2][PWT_PATH_MAX + 64];
@@ -339,7 +342,8 @@ static pw_status_t prepare_server(pwt_trial_t *t, int op, const char *kind, int 
     const pwt_server_tls_t tls = { .cert = t->tls_cert[op], .key = t->tls_key[op], .ca = t->ca };
     pwt_server_spec_t po = { .domain = domains[op], .ip = server_ip(t, op), .component_ip = ips[op],
                              .optional = (op == PWT_OPB ? PWT_SERVER_WITH_PS2 : 0u) |
-                                         (bench ? PWT_SERVER_WITH_BENCH : 0u),
+                                         (bench ? PWT_SERVER_WITH_BENCH : 0u) |
+                                         (t->third ? PWT_SERVER_WITH_ROGUE : 0u),
                              .tls = t->ca[0] ? &tls : NULL };
     int saved = enter_network(t, op); /* the server belongs to its operator's network */
     pw_status_t rc = saved < 0 ? PW_EIO : create_server(&t->server[op], kind, &po);
@@ -372,6 +376,44 @@ static pw_status_t prepare_server(pwt_trial_t *t, int op, const char *kind, int 
     return rc;
 }
 
+/* Operator C (pwt_trial_opts_t.third_operator): a Prosody for opc.example on its own loopback
+ * address with C's fixture users and no component of its own (its server declares the
+ * template's component domains, where the tests connect raw components). */
+static pw_status_t prepare_third(pwt_trial_t *t)
+{
+    const pwt_server_spec_t spec = { .domain = domains[PWT_OPC], .ip = ips[PWT_OPC],
+                                     .optional = PWT_SERVER_WITH_ROGUE };
+    pw_status_t rc = pwt_prosody_create(&t->server[PWT_OPC], &spec);
+
+    for (size_t i = 0; rc == PW_OK && i < sizeof fixture_users / sizeof fixture_users[0]; i++) {
+        if (fixture_users[i].op == PWT_OPC)
+            rc = pwt_server_add_user(t->server[PWT_OPC], fixture_users[i].user, PWT_TRIAL_PASSWORD);
+    }
+    return rc;
+}
+
+/* C's records for dnsmasq (conf/dnsmasq/third-operator.conf rendered into the trial's
+ * directory), named in trial.conf's @OPC_CONF@ line. */
+static pw_status_t render_third_dns(pwt_trial_t *t, char *line, size_t cap)
+{
+    char tpl[PWT_PATH_MAX], s2s[16];
+    const char *vars[] = { "OPC_IP", ips[PWT_OPC], "OPC_S2S_PORT", s2s, NULL };
+    pw_status_t rc;
+
+    if (!t->third) {
+        snprintf(line, cap, "# (the trial runs no third operator)");
+        return PW_OK;
+    }
+    snprintf(s2s, sizeof s2s, "%d", pwt_server_s2s_port(t->server[PWT_OPC]));
+    snprintf(t->opc_dns_conf, sizeof t->opc_dns_conf, "%s/dnsmasq-opc.conf", t->dir);
+    rc = pwt_srcpath(tpl, sizeof tpl, "conf/dnsmasq/third-operator.conf");
+    if (rc == PW_OK)
+        rc = pwt_render(tpl, t->opc_dns_conf, vars);
+    if (rc == PW_OK && snprintf(line, cap, "conf-file=%s", t->opc_dns_conf) >= (int)cap)
+        rc = PW_ERANGE;
+    return rc;
+}
+
 /* A TLS trial's private CA in DIR/ca and each operator's certificate (of nops operators). */
 static pw_status_t make_certificates(pwt_trial_t *t, int nops)
 {
@@ -399,9 +441,13 @@ static pw_status_t start_dns(pwt_trial_t *t)
     const char *b_gateway2 = t->member[PWT_OPB]
         ? "srv-host=_presence-gw._tcp.opb.example,gateway2.opb.example,5269,20,100"
         : "# (operator B runs one gateway instance)";
-    char tpl[PWT_PATH_MAX], a_s2s[16], b_s2s[16], down[16];
-    pw_status_t rc;
-    int down_port, saved = enter_network(t, PWT_OPB);
+    char tpl[PWT_PATH_MAX], a_s2s[16], b_s2s[16], down[16], opc[PWT_PATH_MAX + 128];
+    pw_status_t rc = render_third_dns(t, opc, sizeof opc);
+    int down_port, saved;
+
+    if (rc != PW_OK)
+        return rc;
+    saved = enter_network(t, PWT_OPB);
 
     if (saved < 0)
         return PW_EIO;
@@ -415,7 +461,8 @@ static pw_status_t start_dns(pwt_trial_t *t)
     {
         const char *vars[] = { "OPA_IP", server_ip(t, PWT_OPA), "OPA_S2S_PORT", a_s2s,
                                "OPB_IP", server_ip(t, PWT_OPB), "OPB_S2S_PORT", b_s2s,
-                               "DOWN_PORT", down, "OPB_GATEWAY2", b_gateway2, NULL };
+                               "DOWN_PORT", down, "OPB_GATEWAY2", b_gateway2, "OPC_CONF", opc,
+                               NULL };
         /* with netns in the inter-operator network, where both operators reach it */
         if ((saved = enter_network(t, PWT_NET_TRANSIT)) < 0)
             return PW_EIO;
@@ -457,6 +504,13 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
         t->own_dir = 1;
     }
     nops = o && o->hss_only ? 1 : 2;
+    t->third = o && o->third_operator;
+    if (t->third && (nops == 1 || o->netns || o->tls || o->wan || getenv("PWT_TRIAL_WAN"))) {
+        pw_error(NULL, "pwt: a third operator runs in a plain trial of two operators on one "
+                       "network only (no hss_only, netns, tls or WAN)");
+        rc = PW_EINVAL;
+        goto done;
+    }
     t->crowd = o ? o->crowd : 0;
     if (t->crowd > PWT_TRIAL_CROWD_MAX) {
         pw_error(NULL, "pwt: a crowd of %u: at most %u", t->crowd, PWT_TRIAL_CROWD_MAX);
@@ -515,12 +569,16 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
             goto done;
         }
     }
+    if (t->third && (rc = prepare_third(t)) != PW_OK)
+        goto done;
     if (nops == 2) {
         const char *server;
         if ((rc = start_dns(t)) != PW_OK)
             goto done;
         step(t, "dnsmasq serves SRV and ENUM NAPTR records on %s", pwt_dnsmasq_server(t->dns));
         server = pwt_dnsmasq_server(t->dns);
+        if (t->third && (rc = pwt_server_set_dns_server(t->server[PWT_OPC], server)) != PW_OK)
+            goto done;
         for (int op = 0; op < 2; op++) {
             if ((rc = pwt_server_set_dns_server(t->server[op], server)) != PW_OK ||
                 (t->member[op] && (rc = pwt_server_set_dns_server(t->member[op], server)) != PW_OK))
@@ -538,6 +596,12 @@ pw_status_t pwt_trial_start(pwt_trial_t **out, const pwt_trial_opts_t *o)
             step(t, "its second node (%s) joined the cluster and listens on %s",
                  pwt_ejabberd_node(t->member[op]), second_node_ips[op]);
         }
+    }
+    if (t->third) {
+        if ((rc = pwt_server_start(t->server[PWT_OPC])) != PW_OK)
+            goto done;
+        step(t, "prosody for %s (operator C, no peering with A or B) listens on %s",
+             domains[PWT_OPC], ips[PWT_OPC]);
     }
     for (int op = 0; op < nops && !(o && o->servers_only); op++) {
         for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
@@ -560,6 +624,7 @@ done:
             pwt_server_print_log(t->server[op], 15);
             pwt_server_print_log(t->member[op], 15);
         }
+        pwt_server_print_log(t->server[PWT_OPC], 15);
         t->own_dir = 0; /* keep the logs for a post-mortem */
         pwt_trial_destroy(t);
         return rc;
@@ -575,7 +640,7 @@ pwt_server_t *pwt_trial_member(pwt_trial_t *t, int op)
 
 pwt_server_t *pwt_trial_server(pwt_trial_t *t, int op)
 {
-    return (op == PWT_OPA || op == PWT_OPB) ? t->server[op] : NULL;
+    return (op == PWT_OPA || op == PWT_OPB || op == PWT_OPC) ? t->server[op] : NULL;
 }
 
 pwt_component_t *pwt_trial_component(pwt_trial_t *t, const char *name)
@@ -595,7 +660,14 @@ pwt_network_t *pwt_trial_network(pwt_trial_t *t) { return t->net; }
 
 const char *pwt_trial_server_ip(const pwt_trial_t *t, int op)
 {
+    if (op == PWT_OPC)
+        return t->server[op] ? ips[op] : NULL;
     return op == PWT_OPA || op == PWT_OPB ? server_ip(t, op) : NULL;
+}
+
+const char *pwt_trial_key(const pwt_trial_t *t, int op)
+{
+    return (op == PWT_OPA || op == PWT_OPB) && t->key[op][0] ? t->key[op] : NULL;
 }
 const char *pwt_trial_ca(const pwt_trial_t *t) { return t->ca[0] ? t->ca : NULL; }
 
@@ -612,6 +684,9 @@ pw_status_t pwt_trial_login(pwt_trial_t *t, const char *user, pwt_client_t **out
         if (strcmp(known, user) != 0 || !t->server[op])
             continue;
         snprintf(jid, sizeof jid, "%s@%s", user, domains[op]);
+        if (op == PWT_OPC) /* plain text only (pwt_trial_start()) */
+            return pwt_client_connect(out, jid, PWT_TRIAL_PASSWORD, ips[op],
+                                      pwt_server_c2s_port(t->server[op]), 5000);
         if (t->ca[0])
             return pwt_client_connect_tls(out, jid, PWT_TRIAL_PASSWORD, server_ip(t, op),
                                           pwt_server_c2s_port(t->server[op]), t->ca, 5000);
@@ -646,6 +721,12 @@ pw_status_t pwt_trial_write_env(const pwt_trial_t *t, const char *path, int pid)
             fprintf(f, "%s_C2S_NODE2=%s:%d\n", p, second_node_ips[op],
                     pwt_server_c2s_port(t->member[op]));
     }
+    if (t->server[PWT_OPC]) /* the third operator: its users log in there, raw components attach */
+        fprintf(f, "OPC_DOMAIN=%s\nOPC_C2S=%s:%d\nOPC_COMPONENT=%s:%d\nOPC_SECRET=%s\n"
+                   "OPC_SERVER=prosody\nOPC_SERVER_LOG=%s\n", domains[PWT_OPC], ips[PWT_OPC],
+                pwt_server_c2s_port(t->server[PWT_OPC]), ips[PWT_OPC],
+                pwt_server_component_port(t->server[PWT_OPC]), pwt_server_secret(t->server[PWT_OPC]),
+                pwt_server_log_path(t->server[PWT_OPC]));
     fprintf(f, "PASSWORD=%s\nTRIAL_PID=%d\nTRIAL_DIR=%s\n", PWT_TRIAL_PASSWORD, pid, t->dir);
     if (t->dns)
         fprintf(f, "DNS_SERVER=%s:%d\n", pwt_dnsmasq_ip(t->dns), pwt_dnsmasq_port(t->dns));
@@ -678,6 +759,7 @@ void pwt_trial_destroy(pwt_trial_t *t)
     /* callers first, so nothing is left half-answered against a stopped callee */
     while (t->ncomps > 0)
         pwt_component_destroy(t->comps[--t->ncomps].c);
+    pwt_server_destroy(t->server[PWT_OPC]);
     for (int op = 0; op < 2; op++) {
         pwt_server_destroy(t->member[op]);
         pwt_server_destroy(t->server[op]);

@@ -96,6 +96,8 @@ pw_status_t pwt_trialenv_login(const char *user, pwt_client_t **out)
         if (strcmp(user, opb_users[i]) == 0)
             op = "OPB";
     }
+    if (strcmp(user, "mallory") == 0) /* operator C's (pwt_trial_opts_t.third_operator) */
+        op = "OPC";
     snprintf(key, sizeof key, "%s_C2S", op);
     c2s = pwt_trialenv(key);
     snprintf(key, sizeof key, "%s_DOMAIN", op);
