@@ -29,7 +29,7 @@ static void restart_after(uint64_t ms)
 Test(watcher_persistence, subscriptions_survive_a_restart)
 {
     xmpp_stanza_t *m;
-    char body[256];
+    char body[256], why[256];
 
     pwfake_watcher_up_to_proxy(tw, "c1", "address='+12025550123' kind='changes' duration='3600'");
     pwfake_watcher_proxy_subscribed(tw, PWFAKE_WATCHER_STATE_AWAY, "sub-iq", 3600);
@@ -41,6 +41,14 @@ Test(watcher_persistence, subscriptions_survive_a_restart)
     cr_assert_eq(pw_watcher_subscriptions(tw->wa), 2);
     cr_assert_eq(pw_watcher_roster_items(tw->wa), 1);
     cr_assert_eq(pwfake_transport_sent_count(tw->fake), 0, "a restart sends nothing by itself");
+    /* both still know the network they were made through (docs/protocol.md §5.2) */
+    pwfake_watcher_notify(tw, "x1", "proxy.opa.example", "network='opc.example' subscription='sub-iq' seq='9'",
+                          PWFAKE_WATCHER_STATE_OFF);
+    pwfake_watcher_notify(tw, "x2", "proxy.opa.example", "network='opc.example' subscription='sub-ro' seq='9'",
+                          PWFAKE_WATCHER_STATE_OFF);
+    cr_assert_eq(pw_stanza_error_parse(pwfake_watcher_sent(tw, 0), why, sizeof why), PW_ERR_NOT_AUTHORIZED, "%s", why);
+    cr_assert_eq(pw_stanza_error_parse(pwfake_watcher_sent(tw, 1), why, sizeof why), PW_ERR_NOT_AUTHORIZED, "%s", why);
+    pwfake_transport_clear(tw->fake);
     /* the IQ-route subscription still knows its watcher, its contact JID and its last seq */
     pwfake_watcher_notify(tw, "n1", "proxy.opa.example", "subscription='sub-iq' seq='1'", PWFAKE_WATCHER_STATE_AWAY);
     cr_assert_eq(pwfake_transport_sent_count(tw->fake), 1, "seq 1 was delivered before the restart");
