@@ -5,7 +5,7 @@
 
 #include "proxy_driver.h"
 
-PWFAKE_PROXY_SUITE(proxy_notify, PWT_SRCDIR);
+PWFAKE_PROXY_SUITE(proxy_notify, PWT_TREE);
 
 #define N_ATTRS "subscription='s1' ref='" PWFAKE_PROXY_REF "' watcher-jid='alice@opa.example' presentity='" PWFAKE_PROXY_BOB "' seq='4'"
 
