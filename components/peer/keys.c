@@ -14,6 +14,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "core/pw_secret_file.h"
 #include "peer_file.h"
 
 /* The passphrase OpenSSL is given instead of asking on the terminal: an encrypted key fails. */
@@ -111,6 +112,14 @@ pw_status_t pw_peer_keys_public_b64(const char *pem_path, int is_private, char *
         rc = errno == ENOENT ? PW_ENOTFOUND : PW_EIO;
         snprintf(why, cap, "%s: cannot open: %s", pem_path, strerror(errno));
         goto done;
+    }
+    if (is_private) { /* refused as the daemons refuse it (pw_peering_key_load_private()) */
+        char reason[512];
+        rc = pw_secret_file_check(fileno(f), pem_path, "the private key", reason, sizeof reason);
+        if (rc != PW_OK) {
+            snprintf(why, cap, "%s: %s", pem_path, reason);
+            goto done;
+        }
     }
     pk = is_private ? PEM_read_PrivateKey(f, NULL, NULL, no_passphrase)
                     : PEM_read_PUBKEY(f, NULL, NULL, no_passphrase);

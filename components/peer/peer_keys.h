@@ -33,14 +33,16 @@ pw_status_t pw_peer_keys_generate(const char *key_path, const char *pub_path, ch
  * The public key of a PEM key file, as the base64 of its DER SubjectPublicKeyInfo (the body
  * of its public key PEM, on one line).
  * @param pem_path a PEM file
- * @param is_private 1: the file holds an Ed25519 private key (the public half is derived);
- *        0: an Ed25519 public key
+ * @param is_private 1: the file holds an Ed25519 private key (the public half is derived; the
+ *        file is refused when others can read it or the group write it, as the daemons refuse
+ *        it: pw_secret_file_check()); 0: an Ed25519 public key
  * @param b64 receives the base64 (PW_PEER_KEY_B64_MAX bytes are enough)
  * @param bcap size of b64
  * @param why receives "PATH: reason" on failure
  * @param cap size of why
  * @return PW_OK; PW_ENOTFOUND when the file does not exist; PW_EIO when it cannot be read;
- *         PW_EINVAL when it holds no unencrypted Ed25519 key of that kind; PW_ERANGE
+ *         PW_EDENIED for a private key whose mode is too open; PW_EINVAL when it holds no
+ *         unencrypted Ed25519 key of that kind; PW_ERANGE
  */
 pw_status_t pw_peer_keys_public_b64(const char *pem_path, int is_private, char *b64, size_t bcap,
                                     char *why, size_t cap);

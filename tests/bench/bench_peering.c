@@ -12,7 +12,8 @@
 /*
  * Usage: bench_peering [N]   (default 20000)
  *
- * With the trial's key of operator A (conf/keys/opa.example.key, opa.pub), N times each:
+ * With the trial's key of operator A (conf/keys/opa.example.key, opa.example.pub; read from the copy of conf/
+ * under PWT_TREE, whose key is mode 0640 as the loader requires), N times each:
  *   - pw_peering_sign(): the <signature/> element the proxy adds to an enquiry (signed string,
  *     timestamp, nonce, Ed25519, base64), against EVP_DigestSign() alone on a signed string of
  *     the same enquiry;
@@ -76,7 +77,7 @@ done:
 int main(int argc, char **argv)
 {
     unsigned n = argc > 1 ? (unsigned)strtoul(argv[1], NULL, 10) : 20000u;
-    const char *key_path = PWT_SRCDIR "/conf/keys/opa.example.key", *pub_path = PWT_SRCDIR "/conf/keys/opa.example.pub";
+    const char *key_path = PWT_TREE "/conf/keys/opa.example.key", *pub_path = PWT_SRCDIR "/conf/keys/opa.example.pub";
     pw_peering_key_t *priv = NULL, *pub = NULL;
     pw_peering_replay_t *replay = NULL;
     xmpp_ctx_t *ctx = NULL;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -235,7 +236,7 @@ static void setup(void)
         die("mkdtemp");
     snprintf(path, sizeof path, "%s/ps.conf", dir);
     f = fopen(path, "w");
-    if (!f)
+    if (!f || fchmod(fileno(f), 0600) != 0) /* it holds the secret: the loader wants it private */
         die("config file");
     fprintf(f, "[component]\njid = " PS_JID "\nsecret = s\niq_timeout = 10m\n[log]\nlevel = warn\n"
                "[charging]\ndir = %s/cdr\n[presence]\ngateway = " GW_JID "\nwatcher = watcher.opb.example\n"

@@ -46,7 +46,7 @@ static void fz_configure(void)
         fprintf(stderr, "fuzz_role_gateway: %s\n", why);
         __builtin_trap();
     }
-    if (pw_peering_key_load_private(PWT_SRCDIR "/conf/keys/opa.example.key", &fz_key, why, sizeof why) != PW_OK) {
+    if (pw_peering_key_load_private(PWT_TREE "/conf/keys/opa.example.key", &fz_key, why, sizeof why) != PW_OK) {
         fprintf(stderr, "fuzz_role_gateway: %s\n", why);
         __builtin_trap();
     }

@@ -11,7 +11,7 @@
     "[proxy]\n"                                    \
     "network = opa.example\n"                      \
     "watcher = watcher.opa.example\n"              \
-    "signing_key = " PWT_SRCDIR "/conf/keys/opa.example.key\n" \
+    "signing_key = " PWT_TREE "/conf/keys/opa.example.key\n" \
     "gateway_timeout = 6s\n"                       \
     "notify_from = opb.example\n"                  \
     "[prefixes]\n"                                 \

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "pwt_util.h"
@@ -23,8 +24,9 @@ static const struct role_case {
 };
 #define NROLES (sizeof roles / sizeof roles[0])
 
-/* Runs "cd SRCDIR && BUILDDIR/PROGRAM ARGS" (the example configs name their keys relative to
- * the top of the tree), its stdout and stderr into out; returns its exit status. */
+/* Runs "cd PWT_TREE && BUILDDIR/PROGRAM ARGS" (the example configs name their keys relative to
+ * the top of the tree; PWT_TREE holds conf/ with the secrets and keys at mode 0640, which the
+ * programs require: git keeps them 0644), its stdout and stderr into out; returns its exit status. */
 static int run_role(const struct role_case *r, char *out, size_t cap, const char *args_fmt, ...)
 {
     char args[2 * PWT_PATH_MAX], cmd[4 * PWT_PATH_MAX];
@@ -36,7 +38,7 @@ static int run_role(const struct role_case *r, char *out, size_t cap, const char
     va_start(ap, args_fmt);
     vsnprintf(args, sizeof args, args_fmt, ap);
     va_end(ap);
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s/%s' %s 2>&1", pwt_srcdir(), pwt_builddir(), r->program,
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s/%s' %s 2>&1", PWT_TREE, pwt_builddir(), r->program,
              args);
     p = popen(cmd, "r");
     cr_assert_not_null(p, "popen %s", cmd);
@@ -47,14 +49,16 @@ static int run_role(const struct role_case *r, char *out, size_t cap, const char
     return WEXITSTATUS(status);
 }
 
-/* Writes the example config of r with extra lines appended into DIR/NAME; returns the path. */
+/* Writes the example config of r with extra lines appended into DIR/NAME (mode 0600: it holds
+ * the secret); returns the path. */
 static const char *example_plus(const struct role_case *r, const char *dir, const char *extra,
                                 char *path, size_t cap)
 {
     char src[PWT_PATH_MAX], cmd[4 * PWT_PATH_MAX];
-    snprintf(src, sizeof src, "%s/%s", pwt_srcdir(), r->example);
+    snprintf(src, sizeof src, "%s/%s", PWT_TREE, r->example);
     snprintf(path, cap, "%s/%s", dir, strrchr(r->example, '/') + 1);
-    snprintf(cmd, sizeof cmd, "cat '%s' > '%s' && printf '%%s' '%s' >> '%s'", src, path, extra, path);
+    snprintf(cmd, sizeof cmd, "cat '%s' > '%s' && printf '%%s' '%s' >> '%s' && chmod 0600 '%s'", src, path,
+             extra, path, path);
     cr_assert_eq(system(cmd), 0, "%s written", path);
     return path;
 }
@@ -165,14 +169,53 @@ Test(role_cli, a_check_after_loading_names_the_line_of_its_key)
     const struct role_case *proxy = &roles[1];
     cr_assert_not_null(dir);
     snprintf(path, sizeof path, "%s/proxy.conf", dir);
-    snprintf(cmd, sizeof cmd, "sed 's|^signing_key = .*|signing_key = conf/keys/nothere.key|' '%s/%s' > '%s'",
-             pwt_srcdir(), proxy->example, path);
+    snprintf(cmd, sizeof cmd,
+             "sed 's|^signing_key = .*|signing_key = conf/keys/nothere.key|' '%s/%s' > '%s' && chmod 0600 '%s'",
+             PWT_TREE, proxy->example, path, path);
     cr_assert_eq(system(cmd), 0);
     cr_expect_eq(run_role(proxy, out, sizeof out, "--check-config -c '%s'", path), 1, "exit 1: %s", out);
     cr_expect_not_null(strstr(out, "[proxy] signing_key: conf/keys/nothere.key: cannot open"), "%s", out);
     cr_expect_gt(line_in_message(out, path), 0, "the message names the line: %s", out);
     cr_expect_eq(line_in_message(out, path), line_of(path, "signing_key ="),
                  "the line is signing_key's: %s", out);
+    pwt_rmtree(dir);
+    free(dir);
+}
+
+/* A file holding the secret, or a private key, that other users can read: every role refuses
+ * to start (exit 1), naming the file, the line, the key, the mode and the chmod (docs/config.md,
+ * "Secrets"), as ssh refuses such keys. */
+Test(role_cli, a_secret_or_a_key_others_can_read_is_refused)
+{
+    char *dir = pwt_tmpdir("rolecli");
+    char path[PWT_PATH_MAX], key[PWT_PATH_MAX], out[8192], want[4 * PWT_PATH_MAX], cmd[8 * PWT_PATH_MAX];
+    const struct role_case *proxy = &roles[1];
+    cr_assert_not_null(dir);
+    for (size_t i = 0; i < NROLES; i++) {
+        example_plus(&roles[i], dir, "", path, sizeof path);
+        cr_assert_eq(chmod(path, 0644), 0);
+        cr_expect_eq(run_role(&roles[i], out, sizeof out, "--check-config -c '%s'", path), 1, "%s: exit 1: %s",
+                     roles[i].program, out);
+        snprintf(want, sizeof want, "%s:%u: [component] secret: the file is mode 0644: other users can read the "
+                 "component secret; run chmod o-rwx %s (refused as ssh refuses such keys)", path,
+                 line_of(path, "secret ="), path);
+        cr_expect_not_null(strstr(out, want), "%s names file, line, key, mode and fix: %s", roles[i].program, out);
+        cr_expect_null(strstr(out, "change-me"), "the secret itself is not shown: %s", out);
+    }
+    /* the proxy's key, at 0640 as installed and then 0604 */
+    snprintf(key, sizeof key, "%s/opa.key", dir);
+    snprintf(path, sizeof path, "%s/proxy.conf", dir);
+    snprintf(cmd, sizeof cmd, "cp '%s/conf/keys/opa.example.key' '%s' && chmod 0640 '%s' && "
+             "sed 's|^signing_key = .*|signing_key = %s|' '%s/%s' > '%s' && chmod 0600 '%s'",
+             PWT_TREE, key, key, key, PWT_TREE, proxy->example, path, path);
+    cr_assert_eq(system(cmd), 0);
+    cr_expect_eq(run_role(proxy, out, sizeof out, "--check-config -c '%s'", path), 0, "0640 is fine: %s", out);
+    cr_assert_eq(chmod(key, 0604), 0);
+    cr_expect_eq(run_role(proxy, out, sizeof out, "--check-config -c '%s'", path), 1, "exit 1: %s", out);
+    snprintf(want, sizeof want, "%s:%u: [proxy] signing_key: %s: the file is mode 0604: other users can read the "
+             "private key; run chmod o-rwx %s (refused as ssh refuses such keys)", path,
+             line_of(path, "signing_key ="), key, key);
+    cr_expect_not_null(strstr(out, want), "%s", out);
     pwt_rmtree(dir);
     free(dir);
 }
@@ -188,8 +231,9 @@ Test(role_cli, a_gateway_that_is_no_bare_jid_names_its_line)
     cr_assert_str_eq(ps->example, "conf/presence-ps1-opb.conf");
     snprintf(path, sizeof path, "%s/presence.conf", dir);
     snprintf(cmd, sizeof cmd,
-             "sed 's|^gateway = .*|gateway = gateway.opb.example, gateway2.opb.example/node2|' '%s/%s' > '%s'",
-             pwt_srcdir(), ps->example, path);
+             "sed 's|^gateway = .*|gateway = gateway.opb.example, gateway2.opb.example/node2|' '%s/%s' > '%s' && "
+             "chmod 0600 '%s'",
+             PWT_TREE, ps->example, path, path);
     cr_assert_eq(system(cmd), 0);
     cr_expect_eq(run_role(ps, out, sizeof out, "--check-config -c '%s'", path), 1, "exit 1: %s", out);
     cr_expect_not_null(strstr(out, "[presence] gateway: 'gateway2.opb.example/node2' is not a bare JID"),

@@ -78,7 +78,7 @@ static void start_hss_without_server(void)
     cr_assert_not_null(f);
     fprintf(f, "+447700900001 alice@opa.example ps1.opa.example active prepaid 100\n");
     cr_assert_eq(pwt_file_close(f, subs), PW_OK);
-    f = fopen(conf, "w");
+    f = pwt_file_create(conf); /* 0600: it holds the secret */
     cr_assert_not_null(f);
     fprintf(f, "[component]\njid = hss.opa.example\nsecret = s\nserver = 127.0.0.1\nport = %d\n"
                "reconnect_min = 100ms\nreconnect_max = 1s\n[hss]\nsubscribers = %s\nallow = watcher.opa.example\n",

@@ -99,6 +99,15 @@ pw_status_t pwt_path_join(char *buf, const char *dir, const char *name);
 int pwt_mkdir(const char *path);
 
 /**
+ * Create or truncate a file for writing, mode 0600 whatever the umask or its old mode: what
+ * a test writes a component secret or a private key into (the components refuse such a
+ * file when others can read it; docs/config.md, "Secrets").
+ * @param path the file
+ * @return the stream (close it with pwt_file_close() or fclose()); NULL on error (logged)
+ */
+FILE *pwt_file_create(const char *path);
+
+/**
  * Close a file written with stdio, checking that every write reached it.
  * @param f the file (closed in every case; NULL: the open failed)
  * @param path its path, for the message logged on failure

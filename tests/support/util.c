@@ -315,12 +315,10 @@ static size_t name_length(const char *s)
     return n;
 }
 
-/* Create or truncate path for writing, mode 0600 (only its owner reads it); NULL on error
- * (logged). */
-static FILE *create_private(const char *path)
+FILE *pwt_file_create(const char *path)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    FILE *f = fd >= 0 && fchmod(fd, 0600) == 0 ? fdopen(fd, "w") : NULL;
 
     if (!f) {
         pw_error(NULL, "pwt: cannot write %s: %s", path, strerror(errno));
@@ -351,7 +349,7 @@ pw_status_t pwt_render(const char *template_path, const char *out_path, const ch
     if (st != PW_OK)
         goto done;
     st = PW_EIO;
-    out = create_private(out_path);
+    out = pwt_file_create(out_path);
     if (!out)
         goto done;
     for (size_t i = 0; i < len; i++) {
@@ -404,7 +402,7 @@ pw_status_t pwt_file_copy(const char *src, const char *dst)
     st = read_file(src, COPY_MAX_INPUT, &text, &len);
     if (st != PW_OK)
         goto done;
-    out = create_private(dst);
+    out = pwt_file_create(dst);
     st = out && fwrite(text, 1, len, out) == len ? PW_OK : PW_EIO;
     if (out && pwt_file_close(out, dst) != PW_OK)
         st = PW_EIO;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "core/pw_config.h"
+#include "pwt_util.h"
 
 #define MAP_CAP 8
 
@@ -117,7 +118,7 @@ TestSuite(config, .init = setup, .fini = teardown);
 
 static void write_conf(const char *text, size_t len)
 {
-    FILE *f = fopen(conf_path, "wb");
+    FILE *f = pwt_file_create(conf_path);
     cr_assert_not_null(f);
     cr_assert_eq(fwrite(text, 1, len, f), len);
     fclose(f);

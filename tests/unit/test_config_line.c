@@ -16,7 +16,7 @@ static void write_config(void)
     dir = pwt_tmpdir("cfgline");
     cr_assert_not_null(dir);
     snprintf(path, sizeof path, "%s/x.conf", dir);
-    f = fopen(path, "w");
+    f = pwt_file_create(path);
     cr_assert_not_null(f);
     fputs("; a comment: key = 1\n"         /* 1 */
           "[component]\n"                  /* 2 */

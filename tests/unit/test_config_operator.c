@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "core/pw_config.h"
+#include "pwt_util.h"
 
 /* A role-like table: the common rows with a role JID, and defaults from the operator file. */
 typedef struct t_role {
@@ -62,7 +63,7 @@ static const char *put(int slot, const char *name, const char *text)
     static char path[2][128];
     FILE *f;
     snprintf(path[slot], sizeof path[slot], "%s/%s", dir, name);
-    f = fopen(path[slot], "w");
+    f = pwt_file_create(path[slot]);
     cr_assert_not_null(f);
     fputs(text, f);
     fclose(f);

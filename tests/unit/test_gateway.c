@@ -10,6 +10,7 @@
 #include "chain/pw_hss.h"
 #include "core/pw_clock.h"
 #include "gateway_driver.h"
+#include "pwt_util.h"
 #include "keys.h"
 
 #define GW PWFAKE_GATEWAY_JID
@@ -576,7 +577,7 @@ Test(gateway, example_configs_load_and_a_gateway_without_peers_only_warns)
     for (size_t i = 0; i < 2; i++) {
         pw_gateway_settings_t s;
         memset(&s, 0, sizeof s);
-        cr_assert_eq(chdir(PWT_SRCDIR), 0);
+        cr_assert_eq(chdir(PWT_TREE), 0); /* conf/ there holds the secrets at mode 0640 */
         snprintf(path, sizeof path, "conf/%s", files[i]);
         cr_assert_eq(pw_runtime_load_config(&pw_gateway_role, path, &s, why, sizeof why), PW_OK, "%s", why);
         cr_assert_eq(pw_peering_peers_count(s.peers), 1);
@@ -591,7 +592,7 @@ Test(gateway, example_configs_load_and_a_gateway_without_peers_only_warns)
         pw_gateway_settings_t s;
         FILE *f;
         snprintf(path, sizeof path, "%s/nopeers.conf", d->dir);
-        f = fopen(path, "w");
+        f = pwt_file_create(path);
         cr_assert_not_null(f);
         fprintf(f, "[component]\njid = gateway.opb.example\nsecret = x\n[gateway]\nnetwork = opb.example\n"
                    "hss = hss.opb.example\npresence_servers = ps1.opb.example\nsigning_key = %s\n", d->opb.key);
@@ -601,7 +602,7 @@ Test(gateway, example_configs_load_and_a_gateway_without_peers_only_warns)
         cr_assert_eq(pw_runtime_load_config(&pw_gateway_role, path, &s, why, sizeof why), PW_OK, "%s", why);
         cr_assert_eq(pw_peering_peers_count(s.peers), 0);
         pw_runtime_free_config(&pw_gateway_role, &s);
-        f = fopen(path, "w");
+        f = pwt_file_create(path);
         cr_assert_not_null(f);
         fprintf(f, "[component]\njid = gateway.opb.example\nsecret = x\n[gateway]\nnetwork = opb.example\n"
                    "hss = hss.opb.example\npresence_servers = ps1.opb.example\nsigning_key = %s\n[peers]\nopa.example = %s/missing.pub\n",

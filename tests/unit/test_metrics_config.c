@@ -8,6 +8,7 @@
 
 #include "hss.h"
 #include "xmpp/pw_runtime.h"
+#include "pwt_util.h"
 
 static char dir[] = "/tmp/pw-metrics-config-XXXXXX";
 static char path[64];
@@ -29,7 +30,7 @@ TestSuite(metrics_config, .init = setup, .fini = teardown);
 /* Load an HSS file whose [metrics] section is the text given; why gets the refusal. */
 static pw_status_t load(const char *metrics, hss_settings_t *s, char *why, size_t cap)
 {
-    FILE *f = fopen(path, "w");
+    FILE *f = pwt_file_create(path);
     cr_assert_not_null(f);
     fprintf(f, "[component]\njid = hss.opa.example\nsecret = s\n\n[hss]\nsubscribers = %s/subs\nallow = watcher.opa.example\n\n%s",
             dir, metrics);

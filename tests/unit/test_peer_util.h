@@ -125,6 +125,7 @@ static inline const char *tp_operator(const tp_root_t *r, const char *domain, co
     fprintf(m, "# operator.conf of %s\n[operator]\ndomain = %s\nsecret = s3cret\n", domain, domain);
     fclose(m);
     tp_write(path, text);
+    cr_assert_eq(chmod(path, 0640), 0, "it holds the secret: the loader refuses it readable by others");
     free(text);
     snprintf(path, sizeof path, "%s/gateway.conf", d);
     tp_write(path, TP_GATEWAY_CONF);

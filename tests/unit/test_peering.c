@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "chain/pw_peering.h"
@@ -281,6 +282,7 @@ Test(peering, key_loading_refuses_what_is_not_an_ed25519_key)
     cr_assert_eq(pw_peering_key_load_public(missing, &k, why, sizeof why), PW_EIO);
     cr_assert(strstr(why, "none.pub"), "%s", why);
     cr_assert_eq(pw_peering_key_load_public(path_junk, &k, why, sizeof why), PW_EINVAL);
+    cr_assert_eq(chmod(path_a_pub, 0600), 0, "private-key modes, so that the content is what is refused");
     cr_assert_eq(pw_peering_key_load_private(path_a_pub, &k, why, sizeof why), PW_EINVAL,
                  "a public key is not a private key");
     cr_assert_null(k);

@@ -286,7 +286,7 @@ Test(presence_authorization, the_example_configs_load)
         pw_config_error_t err;
         pw_presence_settings_t s;
         memset(&s, 0, sizeof s);
-        snprintf(path, sizeof path, "%s/%s", PWT_SRCDIR "/conf", files[i]);
+        snprintf(path, sizeof path, "%s/%s", PWT_TREE "/conf", files[i]); /* the secret at 0640 */
         cr_assert_eq(pw_config_load(path, pw_presence_role.options, pw_presence_role.noptions, NULL, 0, &s, &err),
                      PW_OK, "%s", pw_config_error_text(&err, why, sizeof why));
         cr_assert_eq(pw_presence_check(&s, why, sizeof why), PW_OK, "%s: %s", files[i], why);

@@ -5,7 +5,7 @@
 
 #include "proxy_driver.h"
 
-PWFAKE_PROXY_SUITE(proxy_access, PWT_SRCDIR);
+PWFAKE_PROXY_SUITE(proxy_access, PWT_TREE);
 
 Test(proxy_access, enquiry_from_anyone_but_the_watcher_is_forbidden)
 {

@@ -5,7 +5,7 @@
 
 #include "proxy_driver.h"
 
-PWFAKE_PROXY_SUITE(proxy_cache, PWT_SRCDIR);
+PWFAKE_PROXY_SUITE(proxy_cache, PWT_TREE);
 
 /* Ask about bob (pumping the resolver first when pump is set), answer from the first gateway, and check the state came back. */
 static void ask_and_answer(const char *id, int pump)

@@ -5,7 +5,7 @@
 
 #include "proxy_driver.h"
 
-PWFAKE_PROXY_SUITE(proxy_failover, PWT_SRCDIR);
+PWFAKE_PROXY_SUITE(proxy_failover, PWT_TREE);
 
 /* Ask about bob by number (ENUM negative -> prefix -> opb) and return the first gateway's IQ id. */
 static void ask_bob_and_expect_gw1(const char *id, char *gw_id, size_t cap, char *nonce, size_t ncap)

@@ -7,7 +7,7 @@
 
 #include "proxy_driver.h"
 
-PWFAKE_PROXY_SUITE(proxy_lifecycle, PWT_SRCDIR);
+PWFAKE_PROXY_SUITE(proxy_lifecycle, PWT_TREE);
 
 /* ---- shutdown ---- */
 
@@ -77,7 +77,7 @@ Test(proxy_lifecycle, reload_switches_settings_and_new_cache_bounds_empty_the_ca
     snprintf(text, sizeof text,
              "[component]\njid = " PWFAKE_PROXY_JID "\nsecret = s\n[proxy]\nnetwork = opa.example\n"
              "watcher = " PWFAKE_PROXY_WATCHER "\nsigning_key = %s/conf/keys/opa.example.key\ngateway_timeout = 2s\n"
-             "cache_size = 10\n[prefixes]\n+1 = opb.example\n", PWT_SRCDIR);
+             "cache_size = 10\n[prefixes]\n+1 = opb.example\n", PWT_TREE);
     cr_assert_eq(pwfake_proxy_load_text(&fresh, text, why, sizeof why), PW_OK, "%s", why);
     cr_assert_eq(pw_proxy_reload(drv->proxy, &fresh), PW_OK);
 
@@ -101,7 +101,7 @@ Test(proxy_lifecycle, example_configs_load_with_the_documented_defaults)
                                             { "conf/proxy-opb.conf", "opb.example" } };
     char why[1024];
 
-    cr_assert_eq(chdir(PWT_SRCDIR), 0);
+    cr_assert_eq(chdir(PWT_TREE), 0); /* conf/ there holds the secrets at mode 0640 */
     for (size_t i = 0; i < 2; i++) {
         pw_proxy_settings_t s;
         memset(&s, 0, sizeof s);
@@ -132,9 +132,9 @@ static void render_trial(char *out, size_t cap)
     static const char *const vars[] = {
         "@JID@", "proxy.opa.example", "@SECRET@", "s3cret", "@SERVER@", "127.0.0.2",
         "@PORT@", "5347", "@LOGLEVEL@", "debug", "@NETWORK@", "opa.example",
-        "@WATCHER@", "watcher.opa.example", "@KEY@", PWT_SRCDIR "/conf/keys/opa.example.key",
+        "@WATCHER@", "watcher.opa.example", "@KEY@", PWT_TREE "/conf/keys/opa.example.key",
         "@DNS@", "127.0.0.1:5353", "@PEER_NETWORK@", "opb.example",
-        "@KEY_DIR@", PWT_SRCDIR "/conf/keys", NULL
+        "@KEY_DIR@", PWT_TREE "/conf/keys", NULL
     };
     char path[512], line[1024];
     FILE *f;
@@ -218,7 +218,7 @@ Test(proxy_lifecycle, bad_configurations_are_refused_with_a_reason)
         snprintf(text, sizeof text,
                  "[component]\njid = " PWFAKE_PROXY_JID "\nsecret = s\n[proxy]\nnetwork = opa.example\n"
                  "watcher = " PWFAKE_PROXY_WATCHER "\nsigning_key = %s/conf/keys/opa.example.key\n%s[prefixes]\n%s",
-                 PWT_SRCDIR, cases[i].extra, cases[i].prefixes);
+                 PWT_TREE, cases[i].extra, cases[i].prefixes);
         cr_assert_neq(pwfake_proxy_load_text(&s, text, why, sizeof why), PW_OK, "case %zu accepted", i);
         cr_assert(strstr(why, cases[i].says), "case %zu: %s", i, why);
         cr_assert_null(s.key);
@@ -235,7 +235,7 @@ Test(proxy_lifecycle, signing_key_must_be_a_readable_private_key)
         pw_proxy_settings_t s;
         snprintf(text, sizeof text,
                  "[component]\njid = " PWFAKE_PROXY_JID "\nsecret = s\n[proxy]\nnetwork = opa.example\n"
-                 "watcher = " PWFAKE_PROXY_WATCHER "\nsigning_key = %s/%s\n", PWT_SRCDIR, keys[i]);
+                 "watcher = " PWFAKE_PROXY_WATCHER "\nsigning_key = %s/%s\n", PWT_TREE, keys[i]);
         cr_assert_neq(pwfake_proxy_load_text(&s, text, why, sizeof why), PW_OK, "%s accepted", keys[i]);
         cr_assert(strstr(why, "signing_key"), "%s", why);
         cr_assert_null(s.key);
@@ -246,7 +246,7 @@ Test(proxy_lifecycle, signing_key_must_be_a_readable_private_key)
         snprintf(text, sizeof text,
                  "[component]\njid = " PWFAKE_PROXY_JID "\nsecret = s\n[proxy]\nnetwork = opa.example\n"
                  "watcher = " PWFAKE_PROXY_WATCHER "\nsigning_key = %s/conf/keys/opa.example.key\n"
-                 "dns_servers = 127.0.0.1:5353, [::1]:53,192.0.2.1, ::1\n", PWT_SRCDIR);
+                 "dns_servers = 127.0.0.1:5353, [::1]:53,192.0.2.1, ::1\n", PWT_TREE);
         cr_assert_eq(pwfake_proxy_load_text(&s, text, why, sizeof why), PW_OK, "%s", why);
         pw_runtime_free_config(&pw_proxy_role, &s);
     }

@@ -5,7 +5,7 @@
 
 #include "proxy_driver.h"
 
-PWFAKE_PROXY_SUITE(proxy_network, PWT_SRCDIR);
+PWFAKE_PROXY_SUITE(proxy_network, PWT_TREE);
 
 Test(proxy_network, jid_addressing_uses_the_domain_and_srv_only)
 {

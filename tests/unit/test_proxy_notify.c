@@ -5,7 +5,7 @@
 
 #include "proxy_driver.h"
 
-PWFAKE_PROXY_SUITE(proxy_notify, PWT_SRCDIR);
+PWFAKE_PROXY_SUITE(proxy_notify, PWT_TREE);
 
 #define GW_OPB "gateway.opb.example"
 #define N_ATTRS "subscription='s1' ref='" PWFAKE_PROXY_REF "' watcher-jid='alice@opa.example' presentity='" PWFAKE_PROXY_BOB "' seq='4'"
@@ -93,7 +93,7 @@ Test(proxy_notify, unsigned_forged_and_altered_notifications_are_refused)
     {
         char path[512], why[256];
         pw_peering_key_t *opa = NULL;
-        snprintf(path, sizeof path, "%s/conf/keys/opa.example.key", PWT_SRCDIR);
+        snprintf(path, sizeof path, "%s/conf/keys/opa.example.key", PWT_TREE);
         cr_assert_eq(pw_peering_key_load_private(path, &opa, why, sizeof why), PW_OK, "%s", why);
         pwfake_proxy_signed_notify(drv, "f3", GW_OPB, N_STATE, opa, "opb.example", xml, sizeof xml);
         pw_peering_key_destroy(opa);

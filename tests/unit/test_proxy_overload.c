@@ -4,7 +4,7 @@
 
 #include "proxy_driver.h"
 
-PWFAKE_PROXY_SUITE(proxy_overload, PWT_SRCDIR);
+PWFAKE_PROXY_SUITE(proxy_overload, PWT_TREE);
 
 Test(proxy_overload, beyond_max_in_flight_the_next_is_refused_at_once)
 {

@@ -11,7 +11,7 @@ static void load_file(const char *name, pw_watcher_settings_t *s)
 {
     char path[1024], why[512] = "";
     pw_config_error_t err;
-    snprintf(path, sizeof path, "%s/%s", PWT_SRCDIR "/conf", name);
+    snprintf(path, sizeof path, "%s/%s", PWT_TREE "/conf", name); /* the secret at 0640 */
     memset(s, 0, sizeof *s);
     cr_assert_eq(pw_config_load(path, pw_watcher_role.options, pw_watcher_role.noptions, NULL, 0, s, &err), PW_OK,
                  "%s", pw_config_error_text(&err, why, sizeof why));

@@ -3,6 +3,7 @@
 #include "chain/pw_peering.h"
 #include "core/pw_array.h"
 #include "core/pw_clock.h"
+#include "core/pw_secret_file.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -133,6 +134,14 @@ static pw_status_t key_load(const char *pem_path, int want_private, pw_peering_k
         snprintf(why, cap, "%s: cannot open: %s", pem_path, strerror(errno));
         rc = PW_EIO;
         goto done;
+    }
+    if (want_private) {
+        char reason[512];
+        rc = pw_secret_file_check(fileno(fp), pem_path, "the private key", reason, sizeof reason);
+        if (rc != PW_OK) {
+            snprintf(why, cap, "%s: %s", pem_path, reason);
+            goto done;
+        }
     }
     pkey = want_private ? PEM_read_PrivateKey(fp, NULL, no_passphrase, NULL)
                         : PEM_read_PUBKEY(fp, NULL, no_passphrase, NULL);

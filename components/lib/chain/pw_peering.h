@@ -31,13 +31,16 @@
 typedef struct pw_peering_key pw_peering_key_t;
 
 /**
- * Load an Ed25519 private key from a PEM file (`openssl genpkey -algorithm ed25519`).
+ * Load an Ed25519 private key from a PEM file (`openssl genpkey -algorithm ed25519`). A file
+ * other users can read or change is refused before it is read (pw_secret_file_check(): any
+ * permission for others, or group write; 0600 and 0640 pass).
  * @param pem_path the file
  * @param out receives the key (pw_peering_key_destroy())
- * @param why receives the reason on failure (file and what is wrong)
+ * @param why receives the reason on failure (file and what is wrong; for the mode, the mode
+ *        and the chmod that mends it)
  * @param cap size of why
- * @return PW_OK; PW_EIO if the file cannot be opened; PW_EINVAL if it is not an Ed25519
- *         private key in PEM; PW_ENOMEM
+ * @return PW_OK; PW_EIO if the file cannot be opened; PW_EDENIED if its mode is too open;
+ *         PW_EINVAL if it is not an Ed25519 private key in PEM; PW_ENOMEM
  */
 pw_status_t pw_peering_key_load_private(const char *pem_path, pw_peering_key_t **out,
                                         char *why, size_t cap);

@@ -1,5 +1,6 @@
 /* config.c: the INI configuration loader on libinih: typed option table, map sections, errors. */
 #include "core/pw_config.h"
+#include "core/pw_secret_file.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -1051,6 +1052,19 @@ static int operator_line(cfg_load_t *c, const char *name, const char *value)
     return 1;
 }
 
+/* A "secret = ..." line: refuse the file if others can read or change it (pw_secret_file_check()).
+ * Returns 1 when the file's mode is safe. */
+static int secret_line(cfg_load_t *c, const char *section, const char *name)
+{
+    char why[sizeof c->err->message];
+    pw_status_t st = pw_secret_file_check(fileno(c->file), c->path, "the component secret", why, sizeof why);
+
+    if (st == PW_OK)
+        return 1;
+    fail(c, st == PW_EDENIED ? PW_ECONFIG : st, c->lineno, section, name, "%s", why);
+    return 0;
+}
+
 /* ini_handler: one "key = value" of the current line (c->lineno). Returns 1 on success. */
 static int cfg_handler(void *user, const char *section, const char *name, const char *value)
 {
@@ -1066,6 +1080,8 @@ static int cfg_handler(void *user, const char *section, const char *name, const 
         return 0;
     if (section[0] == '\0' && strcmp(name, "include") == 0)
         return read_include(c, value);
+    if (strcmp(name, "secret") == 0 && !secret_line(c, section, name))
+        return 0;
     if (strcmp(section, "operator") == 0)
         return operator_line(c, name, value);
     if (c->operator_only)

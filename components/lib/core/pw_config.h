@@ -73,7 +73,7 @@ typedef struct pw_config_error {
     unsigned line;
     char section[64];
     char key[128];
-    char message[256];
+    char message[512];
 } pw_config_error_t;
 
 /**
@@ -81,7 +81,8 @@ typedef struct pw_config_error {
  * to NULL/0), then the file is applied; loading stops at the first error: unreadable file,
  * over-long line, a line that is not "[section]" or "key = value", unknown section, unknown key,
  * duplicate key, bad or out-of-bounds value, a map handler's refusal, a required key missing,
- * and the built-in cross checks ([component] reconnect_max >= reconnect_min).
+ * the built-in cross checks ([component] reconnect_max >= reconnect_min), and a "secret = ..."
+ * line (any section) in a file other users can read or change (pw_secret_file_check()).
  * @param path the file to read
  * @param opts the option table (may be NULL when nopts is 0)
  * @param nopts number of rows in opts

@@ -49,4 +49,26 @@ unsigned pw_transport_strophe_connections(const pw_transport_t *t);
  */
 void pw_transport_strophe_prepare(xmpp_conn_t *conn, const char *server, unsigned short port);
 
+/**
+ * Set up the logger a libstrophe context is given at log_level = debug: libstrophe's own lines
+ * go to pw_log() at debug, with what would let a reader connect as the component hidden
+ * (pw_transport_strophe_redact()): the XEP-0114 handshake digest of the stream id and the
+ * secret (the text of <handshake/>, libstrophe's "Digest: ..." line) and the secret itself.
+ * @param log the logger to fill; xmpp_ctx_new() keeps the pointer, so it must outlive the context
+ * @param secret the component secret (borrowed; it too must outlive the context; NULL: none)
+ */
+void pw_transport_strophe_logger(xmpp_log_t *log, const char *secret);
+
+/**
+ * Copy a libstrophe log line with the secret's traces replaced by "[hidden]": the text of every
+ * <handshake> element (up to its </handshake> or the end of the line), the hex digits after
+ * "Digest: " (libstrophe 0.12 logs the handshake digest so before sending it), and every
+ * occurrence of the secret. The copy is cut at cap - 1 bytes.
+ * @param line the line
+ * @param secret the component secret (NULL or empty: only the handshake is hidden)
+ * @param out receives the copy
+ * @param cap size of out (at least 1)
+ */
+void pw_transport_strophe_redact(const char *line, const char *secret, char *out, size_t cap);
+
 #endif /* PW_TRANSPORT_H */

@@ -30,6 +30,9 @@ typedef struct runtime {
     pw_metrics_t *metrics;     /* the process's figures (docs/metrics.md) */
     pw_metrics_http_t *http;   /* GET /metrics, when [metrics] listen is set */
     pw_metrics_cmd_t *command; /* the XEP-0050 command urn:peerwatch:metrics */
+    xmpp_log_t strophe_log;    /* libstrophe's lines at log_level = debug, secrets hidden */
+    char *log_secret;          /* what strophe_log hides: the secret it started with (a reload
+                                * frees the settings; the connection keeps this secret) */
 } runtime_t;
 
 static pw_config_common_t *common_of(const pw_role_t *role, void *settings)
@@ -317,8 +320,10 @@ static int run(runtime_t *rt)
         goto done;
     copts.metrics = rt->metrics;
     xmpp_initialize();
-    rt->ctx = xmpp_ctx_new(NULL, common->log_level >= PW_LOG_DEBUG
-                                     ? xmpp_get_default_logger(XMPP_LEVEL_DEBUG) : NULL);
+    if (!(rt->log_secret = strdup(common->secret)))
+        goto done;
+    pw_transport_strophe_logger(&rt->strophe_log, rt->log_secret);
+    rt->ctx = xmpp_ctx_new(NULL, common->log_level >= PW_LOG_DEBUG ? &rt->strophe_log : NULL);
     if (!rt->ctx)
         goto done;
     if (pw_transport_strophe_create(&transport, rt->loop, rt->ctx, &topts) != PW_OK)
@@ -358,6 +363,7 @@ done:
     pw_metrics_destroy(rt->metrics);
     if (rt->ctx)
         xmpp_ctx_free(rt->ctx);
+    free(rt->log_secret);
     xmpp_shutdown();
     pw_loop_destroy(rt->loop);
     pw_info(NULL, "%s stopped", role->program);

@@ -84,6 +84,78 @@ void pw_transport_strophe_prepare(xmpp_conn_t *conn, const char *server, unsigne
 }
 
 
+/* Append n bytes of src to out (size cap) at *o, cut at cap - 1. */
+static void redact_put(char *out, size_t cap, size_t *o, const char *src, size_t n)
+{
+    if (n > cap - 1 - *o)
+        n = cap - 1 - *o;
+    memcpy(out + *o, src, n);
+    *o += n;
+}
+
+void pw_transport_strophe_redact(const char *line, const char *secret, char *out, size_t cap)
+{
+    static const char open_tag[] = "<handshake", close_tag[] = "</handshake", hidden[] = "[hidden]";
+    static const char digest[] = "Digest: "; /* libstrophe's auth line before it sends the handshake */
+    size_t o = 0, slen = secret ? strlen(secret) : 0;
+    const char *p = line ? line : "";
+
+    if (!out || cap == 0)
+        return;
+    while (*p && o < cap - 1) {
+        if (strncmp(p, open_tag, sizeof open_tag - 1) == 0 &&
+            (p[sizeof open_tag - 1] == '>' || p[sizeof open_tag - 1] == ' ' ||
+             p[sizeof open_tag - 1] == '/')) {
+            const char *gt = strchr(p, '>'), *end;
+            if (!gt || gt[-1] == '/') { /* cut short, or <handshake/>: nothing inside */
+                size_t n = gt ? (size_t)(gt + 1 - p) : strlen(p);
+                redact_put(out, cap, &o, p, n);
+                p += n;
+                continue;
+            }
+            redact_put(out, cap, &o, p, (size_t)(gt + 1 - p));
+            end = strstr(gt + 1, close_tag);
+            if (end != gt + 1)
+                redact_put(out, cap, &o, hidden, sizeof hidden - 1);
+            p = end ? end : gt + 1 + strlen(gt + 1);
+            if (end)
+                redact_put(out, cap, &o, p++, 1); /* '<' of the end tag, so it is not taken again */
+            continue;
+        }
+        if (strncmp(p, digest, sizeof digest - 1) == 0) {
+            redact_put(out, cap, &o, p, sizeof digest - 1);
+            p += sizeof digest - 1;
+            if (strspn(p, "0123456789abcdefABCDEF") > 0)
+                redact_put(out, cap, &o, hidden, sizeof hidden - 1);
+            p += strspn(p, "0123456789abcdefABCDEF");
+            continue;
+        }
+        if (slen && strncmp(p, secret, slen) == 0) {
+            redact_put(out, cap, &o, hidden, sizeof hidden - 1);
+            p += slen;
+            continue;
+        }
+        out[o++] = *p++;
+    }
+    out[o] = '\0';
+}
+
+/* xmpp_log_handler: libstrophe's line, its secrets hidden, as one debug line of ours. */
+static void strophe_log(void *userdata, xmpp_log_level_t level, const char *area, const char *msg)
+{
+    char line[2048];
+
+    (void)level; /* the context has this logger only at log_level = debug */
+    pw_transport_strophe_redact(msg, userdata, line, sizeof line);
+    pw_debug(NULL, "libstrophe %s: %s", area ? area : "", line);
+}
+
+void pw_transport_strophe_logger(xmpp_log_t *log, const char *secret)
+{
+    log->handler = strophe_log;
+    log->userdata = (void *)(uintptr_t)secret; /* only read */
+}
+
 static uint64_t next_random(strophe_transport_t *t)
 {
     t->rng ^= t->rng << 13;

@@ -1,6 +1,9 @@
 /* keys.c: operator key pairs for tests (see keys.h), made with OpenSSL. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -13,11 +16,18 @@ pw_status_t pwfake_keys_write_ed25519(const char *key_path, const char *pub_path
     EVP_PKEY_CTX *kctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
     EVP_PKEY *pkey = NULL;
     FILE *f = NULL;
+    int fd;
 
     if (!kctx || EVP_PKEY_keygen_init(kctx) != 1 || EVP_PKEY_keygen(kctx, &pkey) != 1)
         goto done;
-    f = fopen(key_path, "w");
-    if (!f || PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL) != 1)
+    /* 0600 as peerwatch-peer keygen makes it: the loader refuses a key others can read */
+    fd = open(key_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || fchmod(fd, 0600) != 0 || !(f = fdopen(fd, "w"))) {
+        if (fd >= 0)
+            close(fd);
+        goto done;
+    }
+    if (PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL) != 1)
         goto done;
     fclose(f);
     f = fopen(pub_path, "w");

@@ -9,7 +9,7 @@
  * Generate an Ed25519 key pair and write it as PEM: the private key (PKCS#8, unencrypted)
  * and the public key (SubjectPublicKeyInfo), as pw_peering_key_load_private() and
  * pw_peering_peers_add() read them.
- * @param key_path the file to write the private key to (created or truncated)
+ * @param key_path the file to write the private key to (created or truncated, mode 0600)
  * @param pub_path the file to write the public key to (created or truncated)
  * @return PW_OK, or PW_ECRYPTO when generating or writing failed (the files may be partly written)
  */

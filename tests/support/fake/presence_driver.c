@@ -32,6 +32,7 @@ void pwfake_presence_load(pwfake_presence_t *d, const char *extra)
     snprintf(path, sizeof path, "%s/ps.conf", d->dir);
     f = fopen(path, "w");
     cr_assert_not_null(f);
+    cr_assert_eq(fchmod(fileno(f), 0600), 0, "it holds the secret: the loader refuses it readable by others");
     fprintf(f, "[component]\njid = " PWFAKE_PRESENCE_JID "\nsecret = s\niq_timeout = 5s\n"
                "[charging]\ndir = %s\n"
                "[presence]\n%swatcher = watcher.opb.example\n"

@@ -21,7 +21,7 @@
 #define PWFAKE_PROXY_GW1 "gw1.opb.example"
 #define PWFAKE_PROXY_GW2 "gateway.opb.example"
 
-/* The configuration every test starts from (like conf/proxy-opa.conf); %s is the source tree. */
+/* The configuration every test starts from (like conf/proxy-opa.conf); %s is the tree of the keys (PWT_TREE). */
 #define PWFAKE_PROXY_CONFIG                              \
     "[component]\n"                                      \
     "jid = " PWFAKE_PROXY_JID "\n"                       \
@@ -57,7 +57,7 @@ typedef struct pwfake_proxy {
  * gets a fresh driver in the file-static pointer `drv` (Criterion's .init and .fini take no
  * argument, so the file keeps this one pointer).
  * @param name the suite
- * @param srcdir the source tree, as for pwfake_proxy_create()
+ * @param srcdir the tree of the keys, as for pwfake_proxy_create() (PWT_TREE)
  */
 #define PWFAKE_PROXY_SUITE(name, srcdir)                                              \
     static pwfake_proxy_t *drv;                                                       \
@@ -73,7 +73,8 @@ typedef struct pwfake_proxy {
  * Make the settings (PWFAKE_PROXY_CONFIG), loop, fake transport, component (link up), fake
  * resolver and proxy.
  * @param out receives the driver; free with pwfake_proxy_destroy()
- * @param srcdir the source tree (conf/keys/opa.example.key, conf/keys/opa.example.pub)
+ * @param srcdir a tree holding conf/keys/opa.example.key (at mode 0600 or 0640, which the loader
+ *        requires of a private key: PWT_TREE, not the source tree) and conf/keys/opa.example.pub
  * @param why receives the reason on failure
  * @param cap size of why
  * @return PW_OK, or the failing step's status (nothing is then left behind)
