@@ -57,6 +57,11 @@ static void on_enquiry(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payl
         pw_enquiry_refuse(c, iq, NULL, cond, why);
         return;
     }
+    /* step 4a: sent to B's_MSISDN@gateway_presence_server.Network_of_B (protocol version 1) */
+    if (pw_enquiry_address_check(&e, xmpp_stanza_get_to(iq), why, sizeof why) != PW_OK) {
+        pw_enquiry_refuse(c, iq, &e, PW_ERR_BAD_REQUEST, why);
+        return;
+    }
     cond = authorize(gw, iq, payload, &e, &network, why, sizeof why);
     if (cond != PW_ERR_NONE) {
         pw_debug(id, "enquiry %s refused: %s", e.ref, why); /* the reply is logged too */
@@ -152,6 +157,8 @@ static pw_error_t authorize(pw_gateway_t *gw, xmpp_stanza_t *iq, xmpp_stanza_t *
         snprintf(why, cap, "the signature's network is not %s", *network);
         return PW_ERR_NOT_AUTHORIZED;
     }
+    /* the signed 'to' is the gateway's domain, not the IQ's to (+N@gateway...): the address
+     * is checked against the signed attributes instead (pw_enquiry_address_check()) */
     rc = pw_peering_verify(key, sig, e, domain, pw_component_jid(gw->c), reason, sizeof reason);
     if (rc != PW_OK) {
         snprintf(why, cap, "bad operator signature: %s", reason);
@@ -246,15 +253,25 @@ static void on_hss_answer(pw_component_t *c, pw_iq_outcome_t outcome, xmpp_stanz
 static void forward_to_ps(gw_call_t *k)
 {
     pw_component_t *c = k->gw->c;
-    xmpp_stanza_t *iq = pw_enquiry_iq(pw_component_ctx(c), &k->e, k->ps);
+    xmpp_stanza_t *iq = NULL;
+    char to[PW_JID_MAX + 1];
     pw_status_t rc;
 
+    /* B's_MSISDN@B's_presence_server.Network_of_B (protocol version 1) */
+    if (pw_enquiry_address(&k->e, k->ps, to, sizeof to) != PW_OK) {
+        pw_error(xmpp_stanza_get_id(k->call.req), "HSS %s named presence server '%s' for %s: "
+                 "no address for the enquiry", k->gw->settings->hss, k->ps, presentity_name(k));
+        fail(k, PW_ERR_INTERNAL_SERVER_ERROR, "the subscriber record of %s in %s is incomplete",
+             presentity_name(k), k->gw->settings->network);
+        return;
+    }
+    iq = pw_enquiry_iq(pw_component_ctx(c), &k->e, to);
     if (!iq) {
         fail(k, PW_ERR_INTERNAL_SERVER_ERROR, "out of memory");
         return;
     }
     pw_info(xmpp_stanza_get_id(k->call.req), "enquiry %s from %s (signature verified) for %s: served by %s",
-            k->e.ref, k->e.watcher_network, k->e.presentity_jid, k->ps);
+            k->e.ref, k->e.watcher_network, k->e.presentity_jid, to);
     rc = pw_component_send_iq(c, iq, 0, on_ps_answer, k);
     xmpp_stanza_release(iq);
     if (rc != PW_OK)

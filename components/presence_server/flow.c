@@ -89,6 +89,11 @@ static void on_enquiry(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *payl
         pw_enquiry_refuse(c, iq, NULL, cond, why);
         goto refused;
     }
+    /* sent to B's_MSISDN@B's_presence_server.Network_of_B (protocol version 1) */
+    if (pw_enquiry_address_check(&j->e, xmpp_stanza_get_to(iq), why, sizeof why) != PW_OK) {
+        pw_enquiry_refuse(c, iq, &j->e, PW_ERR_BAD_REQUEST, why);
+        goto refused;
+    }
     if (!j->e.presentity_jid[0]) {
         pw_enquiry_refuse(c, iq, &j->e, PW_ERR_BAD_REQUEST,
                           "'presentity-jid' is required (the gateway adds it)");

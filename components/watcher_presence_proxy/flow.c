@@ -302,12 +302,18 @@ static void send_to_gateways(pw_proxy_call_t *k)
         }
         rc = send_signed(k);
         if (rc == PW_OK) {
+            char to[PW_JID_MAX + 1];
+            if (pw_enquiry_address(&k->e, k->target, to, sizeof to) != PW_OK)
+                snprintf(to, sizeof to, "%s", k->target);
             pw_info(call_id(k), "enquiry %s (%s) for %s: network %s, sent to gateway %s", k->e.ref,
                     pw_enquiry_kind_name(k->e.kind),
-                    k->e.presentity[0] ? k->e.presentity : k->e.presentity_jid, k->network, k->target);
+                    k->e.presentity[0] ? k->e.presentity : k->e.presentity_jid, k->network, to);
             return;
         }
-        if (rc == PW_ECRYPTO) {
+        if (rc == PW_EINVAL || rc == PW_ERANGE) {
+            pw_error(call_id(k), "enquiry %s: no address for its presentity at %s", k->e.ref, k->target);
+            fail(k, PW_ERR_BAD_REQUEST, "the presentity cannot be addressed at its gateway");
+        } else if (rc == PW_ECRYPTO) {
             pw_error(call_id(k), "could not sign the enquiry for %s", k->target);
             fail(k, PW_ERR_INTERNAL_SERVER_ERROR, "the enquiry could not be signed");
         } else if (rc == PW_ECLOSED) {
@@ -326,19 +332,28 @@ static void send_to_gateways(pw_proxy_call_t *k)
 /*
  * A.1 step 5 NOTE (authentication between the networks) / gateway method step 4c (what B's
  * gateway verifies): sign the enquiry for target k->target and send it.
- * @return PW_OK when the IQ is on its way
+ * @return PW_OK when the IQ is on its way; PW_EINVAL or PW_ERANGE when the presentity has no
+ *         address at that gateway (pw_enquiry_address())
  */
 static pw_status_t send_signed(pw_proxy_call_t *k)
 {
     pw_proxy_t *p = k->p;
     xmpp_ctx_t *ctx = pw_component_ctx(p->c);
-    xmpp_stanza_t *iq = pw_enquiry_iq(ctx, &k->e, k->target), *el, *sig = NULL;
-    pw_status_t rc = PW_ENOMEM;
+    xmpp_stanza_t *iq = NULL, *el, *sig = NULL;
+    char to[PW_JID_MAX + 1];
+    pw_status_t rc;
 
+    /* B's_MSISDN@gateway_presence_server.Network_of_B (protocol version 1) */
+    rc = pw_enquiry_address(&k->e, k->target, to, sizeof to);
+    if (rc != PW_OK)
+        goto done;
+    rc = PW_ENOMEM;
+    iq = pw_enquiry_iq(ctx, &k->e, to);
     if (!iq)
         goto done;
     el = xmpp_stanza_get_child_by_name_and_ns(iq, "enquiry", PW_NS_CHAIN);
-    /* a fresh signature for every target: the gateway's JID is signed, a nonce counts once */
+    /* a fresh signature for every target: the gateway's domain is signed (not the address
+     * above; docs/protocol.md §2.2), a nonce counts once */
     sig = pw_peering_sign(ctx, p->settings->key, p->settings->network, &k->e, pw_component_jid(p->c),
                           k->target, pw_clock_wall_ms());
     if (!el || !sig) {

@@ -287,12 +287,15 @@ static void create_all(void)
         for (; k < end; k++) {
             size_t p = k % npres, j = k / npres, w = watcher_of(p, j);
             xmpp_stanza_t *iq;
+            char to[PW_JID_MAX + 1];
             snprintf(e.ref, sizeof e.ref, "watcher.opa.example/%zu", k);
             snprintf(e.presentity, sizeof e.presentity, "+1202%07u", (unsigned)(p % 10000000));
             snprintf(e.presentity_jid, sizeof e.presentity_jid, "u%06zu@opb.example", p);
             snprintf(e.watcher_msisdn, sizeof e.watcher_msisdn, "+4477%08u", (unsigned)(w % 100000000));
             snprintf(e.watcher_jid, sizeof e.watcher_jid, "w%07zu@opa.example", w);
-            iq = pw_enquiry_iq(ctx, &e, PS_JID);
+            if (pw_enquiry_address(&e, PS_JID, to, sizeof to) != PW_OK)
+                abort();
+            iq = pw_enquiry_iq(ctx, &e, to); /* +N@ps1.opb.example (protocol version 1) */
             snprintf(id, sizeof id, "e%zu", k);
             xmpp_stanza_set_id(iq, id);
             xmpp_stanza_set_from(iq, GW_JID);

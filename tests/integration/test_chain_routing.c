@@ -18,8 +18,8 @@ Test(routing, first_gateway_target_down_fails_over_to_the_second)
     long from = chain_log_size(log);
     pwt_client_t *alice = chain_login("alice");
     xmpp_stanza_t *r = chain_enquire(alice, "address='+12025550123' kind='current'");
-    const char *sent[] = { "for +12025550123: network opb.example, sent to gateway gateway.opb.example", NULL };
-    const char *sent2[] = { "for +12025550123: network opb.example, sent to gateway gateway2.opb.example", NULL };
+    const char *sent[] = { "for +12025550123: network opb.example, sent to gateway +12025550123@gateway.opb.example", NULL };
+    const char *sent2[] = { "for +12025550123: network opb.example, sent to gateway +12025550123@gateway2.opb.example", NULL };
     char id[128], tag[160];
     const char *failed[] = { tag, "gateway gw-down.opb.example failed", NULL };
 
@@ -57,7 +57,7 @@ Test(routing, non_peer_sender_is_not_authorized)
      * network, and her enquiry carries no operator signature. */
     char text[512];
     cr_assert_eq(chain_refused_iq("erin",
-        "<iq type='set' to='gateway.opb.example'><enquiry xmlns='urn:peerwatch:chain:1' "
+        "<iq type='set' to='+12025550123@gateway.opb.example'><enquiry xmlns='urn:peerwatch:chain:1' "
         "ref='x/1' kind='current' presentity='+12025550123' watcher-msisdn='+12025550124' "
         "watcher-jid='erin@opb.example' watcher-network='opc.example'/></iq>", 10000, text, sizeof text),
         PW_ERR_NOT_AUTHORIZED, "text: %s", text);
@@ -68,7 +68,7 @@ Test(routing, a_forged_enquiry_from_a_peer_user_is_not_authorized)
     /* alice is in the peer network opa.example but cannot sign as the operator */
     char text[512];
     cr_assert_eq(chain_refused_iq("alice",
-        "<iq type='set' to='gateway.opb.example'><enquiry xmlns='urn:peerwatch:chain:1' "
+        "<iq type='set' to='+12025550123@gateway.opb.example'><enquiry xmlns='urn:peerwatch:chain:1' "
         "ref='x/2' kind='current' presentity='+12025550123' watcher-msisdn='+447700900001' "
         "watcher-jid='alice@opa.example' watcher-network='opa.example'>"
         "<signature alg='ed25519' network='opa.example' timestamp='2026-01-01T00:00:00Z' "

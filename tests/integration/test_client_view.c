@@ -273,7 +273,7 @@ Test(client_view, an_address_of_ones_own_operator_is_served_within_it)
     xmpp_stanza_t *r = chain_enquire(alice, "address='+447700900002' kind='current'");
     char text[512];
     cr_assert_eq(chain_error(r, text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED, "%s", text);
-    cr_assert(file_holds(pwt_trialenv("OPA_PROXY_LOG"), "network opa.example, sent to gateway gateway.opa.example"),
+    cr_assert(file_holds(pwt_trialenv("OPA_PROXY_LOG"), "network opa.example, sent to gateway +447700900002@gateway.opa.example"),
               "A's proxy sends it to A's own gateway");
     cr_assert(!file_holds(pwt_trialenv("OPB_GATEWAY_LOG"), "+447700900002"), "B never sees it");
     xmpp_stanza_release(r);

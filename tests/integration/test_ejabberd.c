@@ -201,16 +201,17 @@ Test(ejabberd, two_nodes_side_by_side_federate_over_s2s)
     xmpp_stanza_release(got);
 }
 
-/* gw's enquiry about a user of B (docs/protocol.md §2.3): the presence server's answer. */
+/* gw's enquiry about a user of B, addressed to the user's escaped JID at the presence server
+ * (docs/protocol.md §2.3, version 1): the presence server's answer. */
 static xmpp_stanza_t *enquire(pwt_client_t *gw, const char *user, const char *ref)
 {
     xmpp_stanza_t *r = pwt_client_iqf(
         gw, 8000,
-        "<iq type='set' to='ps1.opb.example'><enquiry xmlns='urn:peerwatch:chain:1' "
+        "<iq type='set' to='%s\\40opb.example@ps1.opb.example'><enquiry xmlns='urn:peerwatch:chain:1' "
         "ref='watcher.opa.example/%s' kind='current' presentity-jid='%s@opb.example' "
         "watcher-msisdn='+447700900001' watcher-jid='alice@opa.example' "
         "watcher-network='opa.example'/></iq>",
-        ref, user);
+        user, ref, user);
     cr_assert_not_null(r, "the presence server answered the enquiry about %s", user);
     return r;
 }

@@ -178,3 +178,109 @@ Test(enquiry, notify_round_trip_and_validation)
     cr_assert_eq(pw_notify_parse(bad, &back, why, sizeof why), PW_EINVAL, "neither state nor ended");
     xmpp_stanza_release(bad);
 }
+
+/* ---- the address of an enquiry (protocol version 1, docs/protocol.md §2.2) ---- */
+
+/* An enquiry naming the presentity by number (number) and/or by JID (jid; NULL: none). */
+static pw_enquiry_t naming(const char *number, const char *jid)
+{
+    pw_enquiry_t e;
+    memset(&e, 0, sizeof e);
+    snprintf(e.presentity, sizeof e.presentity, "%s", number ? number : "");
+    snprintf(e.presentity_jid, sizeof e.presentity_jid, "%s", jid ? jid : "");
+    return e;
+}
+
+Test(enquiry, address_is_the_number_or_the_escaped_jid_at_the_domain)
+{
+    static const struct {
+        const char *number, *jid, *domain, *want;
+    } cases[] = {
+        { "+12025550123", NULL, "gateway.opb.example", "+12025550123@gateway.opb.example" },
+        { "+12025550123", "bob@opb.example", "ps1.opb.example", "+12025550123@ps1.opb.example" },
+        { NULL, "bob@opb.example", "gateway.opb.example", "bob\\40opb.example@gateway.opb.example" },
+        /* a backslash is escaped only where it would start an escape (XEP-0106 §4) */
+        { NULL, "o\\brien@example.com", "gw.example", "o\\brien\\40example.com@gw.example" },
+        { NULL, "x\\40y@example.com", "gw.example", "x\\5c40y\\40example.com@gw.example" },
+    };
+    char out[PW_JID_MAX + 1];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pw_enquiry_t e = naming(cases[i].number, cases[i].jid);
+        cr_assert_eq(pw_enquiry_address(&e, cases[i].domain, out, sizeof out), PW_OK, "case %zu", i);
+        cr_assert_str_eq(out, cases[i].want);
+    }
+}
+
+Test(enquiry, address_refuses_what_it_cannot_write)
+{
+    pw_enquiry_t e = naming("+12025550123", NULL), none = naming(NULL, NULL);
+    char out[64];
+    cr_assert_eq(pw_enquiry_address(&e, "not a domain", out, sizeof out), PW_EINVAL);
+    cr_assert_str_eq(out, "");
+    cr_assert_eq(pw_enquiry_address(&e, "bob@gateway.opb.example", out, sizeof out), PW_EINVAL);
+    cr_assert_eq(pw_enquiry_address(&none, "gateway.opb.example", out, sizeof out), PW_EINVAL);
+    cr_assert_eq(pw_enquiry_address(NULL, "gateway.opb.example", out, sizeof out), PW_EINVAL);
+    /* exactly fits, one short */
+    cr_assert_eq(pw_enquiry_address(&e, "gw.example", out, sizeof "+12025550123@gw.example"), PW_OK);
+    cr_assert_eq(pw_enquiry_address(&e, "gw.example", out, sizeof "+12025550123@gw.example" - 1), PW_ERANGE);
+    cr_assert_str_eq(out, "");
+}
+
+Test(enquiry, address_check_accepts_only_the_presentity_it_names)
+{
+    static const struct {
+        const char *number, *jid, *to;
+        int ok;
+        const char *says; /* for a refusal */
+    } cases[] = {
+        { "+12025550123", NULL, "+12025550123@gateway.opb.example", 1, NULL },
+        { "+12025550123", "bob@opb.example", "+12025550123@ps1.opb.example", 1, NULL },
+        { "+12025550123", "bob@opb.example", "bob\\40opb.example@ps1.opb.example", 1, NULL },
+        { NULL, "bob@opb.example", "bob\\40opb.example@gateway.opb.example", 1, NULL },
+        /* RFC 7622: the domain compares without case; the server may have case-mapped the localpart */
+        { NULL, "bob@opb.example", "bob\\40OPB.EXAMPLE@gateway.opb.example", 1, NULL },
+        { NULL, "Bob@opb.example", "bob\\40opb.example@gateway.opb.example", 1, NULL },
+        { "+12025550123", NULL, "+12025550123@gateway.opb.example/r", 1, NULL },
+        /* no localpart */
+        { "+12025550123", NULL, "gateway.opb.example", 0,
+          "version 1 addresses the presentity: send to +12025550123@gateway.opb.example" },
+        { NULL, "bob@opb.example", "gateway.opb.example", 0,
+          "version 1 addresses the presentity: send to bob\\40opb.example@gateway.opb.example" },
+        /* disagreeing */
+        { "+12025550123", NULL, "+12025550124@gateway.opb.example", 0,
+          "the attribute and the address must agree or the stanza is refused" },
+        { "+12025550123", NULL, "12025550123@gateway.opb.example", 0, "must agree" },
+        { "+12025550123", NULL, "bob\\40opb.example@gateway.opb.example", 0, "must agree" },
+        { NULL, "bob@opb.example", "+12025550123@gateway.opb.example", 0, "must agree" },
+        { NULL, "bob@opb.example", "bob@gateway.opb.example", 0, "must agree" },
+        { NULL, "bob@opb.example", "bob\\40opb.example.evil@gateway.opb.example", 0, "must agree" },
+        { NULL, "bob@opb.example", "bob\\5c40opb.example@gateway.opb.example", 0, "must agree" },
+        { NULL, "bob@opb.example", "bob\\40opb\\2eexample@gateway.opb.example", 0, "must agree" },
+        /* no JID at all */
+        { "+12025550123", NULL, "@gateway.opb.example", 0, "not addressed to a valid JID" },
+        { "+12025550123", NULL, NULL, 0, "not addressed to a valid JID" },
+    };
+    char why[512];
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        pw_enquiry_t e = naming(cases[i].number, cases[i].jid);
+        pw_status_t rc = pw_enquiry_address_check(&e, cases[i].to, why, sizeof why);
+        if (cases[i].ok) {
+            cr_assert_eq(rc, PW_OK, "%s accepted: %s", cases[i].to, why);
+        } else {
+            cr_assert_eq(rc, PW_EINVAL, "%s refused", cases[i].to ? cases[i].to : "(none)");
+            cr_assert(strstr(why, cases[i].says), "'%s' says '%s'", why, cases[i].says);
+        }
+    }
+}
+
+Test(enquiry, address_check_agrees_with_the_address_built)
+{
+    static const char *const jids[] = { "bob@opb.example", "o\\brien@example.com", "x\\40y@example.com",
+                                        "x\\5cy@Example.COM", "+447700900001@opb.example" };
+    char to[PW_JID_MAX + 1], why[512];
+    for (size_t i = 0; i < sizeof jids / sizeof jids[0]; i++) {
+        pw_enquiry_t e = naming(NULL, jids[i]);
+        cr_assert_eq(pw_enquiry_address(&e, "gateway.opb.example", to, sizeof to), PW_OK, "%s", jids[i]);
+        cr_assert_eq(pw_enquiry_address_check(&e, to, why, sizeof why), PW_OK, "%s at %s: %s", jids[i], to, why);
+    }
+}

@@ -17,6 +17,10 @@
 #define HSS PWFAKE_GATEWAY_HSS
 #define PS PWFAKE_GATEWAY_PS
 #define PROXY PWFAKE_GATEWAY_PROXY
+/* bob at the gateway and at his PS, as version 1 addresses him (docs/protocol.md §2.2-2.3) */
+#define GW_BOB "+12025550123@" GW
+#define GW_BOB_JID "bob\\40opb.example@" GW
+#define PS_BOB "+12025550123@" PS
 
 /* Criterion's .init/.fini take no argument: the one pointer to the driver the tests share. */
 static pwfake_gateway_t *d;
@@ -51,12 +55,40 @@ typedef struct sign_opts {
     int64_t skew_ms;             /* added to the wall clock when signing */
 } sign_opts_t;
 
-/* The enquiry IQ as XML text, as a peer's proxy sends it (caller frees with xmpp_free). */
-static char *enquiry_xml(const pw_enquiry_t *e, const char *from, const char *id, const sign_opts_t *so)
+/* The addresses the enquiries of the test were sent to, by IQ id: answers come from there. */
+static struct {
+    char id[32];
+    char to[PW_JID_MAX + 1];
+} asked[16];
+
+/* The address request id was delivered to, or NULL. */
+static const char *asked_at(const char *id)
 {
-    xmpp_stanza_t *iq = pw_enquiry_iq(d->ctx, e, GW);
+    for (size_t i = 0; id && i < sizeof asked / sizeof asked[0]; i++) {
+        if (strcmp(asked[i].id, id) == 0)
+            return asked[i].to;
+    }
+    return NULL;
+}
+
+/* The enquiry IQ as XML text, as a peer's proxy sends it to address to (NULL: to the
+ * presentity at the gateway, as version 1 addresses it) (caller frees with xmpp_free). */
+static char *enquiry_xml_to(const pw_enquiry_t *e, const char *to, const char *from, const char *id,
+                            const sign_opts_t *so)
+{
+    char addr[PW_JID_MAX + 1];
+    xmpp_stanza_t *iq;
     char *xml = NULL;
-    size_t len;
+    size_t len, slot;
+    static size_t next;
+
+    if (!to)
+        to = pwfake_keys_enquiry_to(e, GW, addr, sizeof addr);
+    iq = pw_enquiry_iq(d->ctx, e, to);
+    slot = asked_at(id) ? (size_t)(((const char *)asked_at(id) - asked[0].to) / sizeof asked[0]) : next++;
+    next %= sizeof asked / sizeof asked[0];
+    snprintf(asked[slot].id, sizeof asked[slot].id, "%s", id);
+    snprintf(asked[slot].to, sizeof asked[slot].to, "%s", to);
     xmpp_stanza_set_from(iq, from);
     xmpp_stanza_set_id(iq, id);
     if (so && so->key) {
@@ -69,6 +101,12 @@ static char *enquiry_xml(const pw_enquiry_t *e, const char *from, const char *id
     cr_assert_eq(xmpp_stanza_to_text(iq, &xml, &len), XMPP_EOK);
     xmpp_stanza_release(iq);
     return xml;
+}
+
+/* The enquiry IQ addressed to the presentity at the gateway (caller frees with xmpp_free). */
+static char *enquiry_xml(const pw_enquiry_t *e, const char *from, const char *id, const sign_opts_t *so)
+{
+    return enquiry_xml_to(e, NULL, from, id, so);
 }
 
 static void deliver_enquiry(const pw_enquiry_t *e, const char *from, const char *id, const sign_opts_t *so)
@@ -87,14 +125,16 @@ static void deliver_signed(const pw_enquiry_t *e, const char *id)
     deliver_enquiry(e, PROXY, id, &so);
 }
 
-/* The last stanza is an IQ of this type from the gateway to `to`, for request id (NULL: any); returns it. */
+/* The last stanza is an IQ of this type from the gateway to `to`, for request id (NULL: any);
+ * returns it. An answer to an enquiry comes from exactly the address it was sent to. */
 static xmpp_stanza_t *expect_last_iq(const char *type, const char *to, const char *id)
 {
     xmpp_stanza_t *s = pwfake_transport_last(d->fake);
+    int answer = strcmp(type, "result") == 0 || strcmp(type, "error") == 0;
     cr_assert_not_null(s);
     cr_assert_str_eq(attr(s, "type"), type);
     cr_assert_str_eq(attr(s, "to"), to);
-    cr_assert_str_eq(attr(s, "from"), GW);
+    cr_assert_str_eq(attr(s, "from"), answer && asked_at(id) ? asked_at(id) : GW);
     if (id)
         cr_assert_str_eq(attr(s, "id"), id);
     return s;
@@ -163,7 +203,7 @@ static const char *expect_ps_enquiry(void)
         { "watcher-jid", "alice@opa.example" },
         { "watcher-network", "opa.example" },
     };
-    xmpp_stanza_t *s = expect_last_iq("set", PS, NULL), *el;
+    xmpp_stanza_t *s = expect_last_iq("set", PS_BOB, NULL), *el;
     el = xmpp_stanza_get_child_by_name_and_ns(s, "enquiry", PW_NS_CHAIN);
     cr_assert_not_null(el);
     cr_assert_null(xmpp_stanza_get_child_by_name(el, "signature"), "the signature stays at the gateway");
@@ -200,7 +240,7 @@ Test(gateway, signed_enquiry_goes_to_hss_then_ps_and_the_state_comes_back)
     cr_assert_str_eq(attr(xmpp_stanza_get_child_by_name(pwfake_transport_last(d->fake), "enquiry"), "proxy"), PROXY,
                      "the PS learns where notifications go back to");
 
-    snprintf(xml, sizeof xml, "<iq type='result' id='%s' from='" PS "' to='" GW "'>"
+    snprintf(xml, sizeof xml, "<iq type='result' id='%s' from='" PS_BOB "' to='" GW "'>"
              "<enquiry xmlns='urn:peerwatch:chain:1' ref='watcher.opa.example/0b6c9a8e-2f0e-4a55-9a0f-6c51c8b1a2d4' kind='current'>"
              "<state xmlns='urn:peerwatch:0' available='true' show='away'><status>In a meeting</status></state>"
              "</enquiry></iq>", ps_id);
@@ -229,6 +269,127 @@ Test(gateway, enquiry_by_jid_is_looked_up_by_jid)
     snprintf(hss_id, sizeof hss_id, "%s", expect_hss_lookup("jid", "bob@opb.example"));
     hss_answers_bob(hss_id);
     expect_ps_enquiry(); /* presentity filled in from the HSS record */
+}
+
+/* Deliver e signed by opa, addressed to to, as request id. */
+static void deliver_signed_to(const pw_enquiry_t *e, const char *to, const char *id)
+{
+    sign_opts_t so = SIGNED_BY_OPA;
+    char *xml;
+    so.key = d->k_opa;
+    xml = enquiry_xml_to(e, to, PROXY, id, &so);
+    cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0, "%s", xml);
+    xmpp_free(d->ctx, xml);
+}
+
+/* Protocol version 1 (seed: "Presence query for B" to B's_MSISDN@gateway_presence_server):
+ * the enquiry goes to bob's number at the gateway, on to his number at his PS, and each answer
+ * comes from exactly the address asked. */
+Test(gateway, enquiry_to_the_number_goes_to_the_number_at_the_ps)
+{
+    pw_enquiry_t e = pwfake_keys_alice_enquiry();
+    char xml[768], ps_id[64];
+    xmpp_stanza_t *ps;
+
+    deliver_signed_to(&e, "+12025550123@gateway.opb.example", "n1");
+    hss_answers_bob(expect_hss_lookup("msisdn", "+12025550123"));
+    ps = pwfake_transport_last(d->fake);
+    cr_assert_str_eq(attr(ps, "to"), "+12025550123@ps1.opb.example", "step 7: B's_MSISDN@B's_presence_server");
+    cr_assert_str_eq(attr(ps, "from"), GW);
+    snprintf(ps_id, sizeof ps_id, "%s", attr(ps, "id"));
+    /* an answer from the PS's bare domain is not the answer to what was sent (ignored) */
+    snprintf(xml, sizeof xml, "<iq type='result' id='%s' from='" PS "' to='" GW "'/>", ps_id);
+    cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
+    cr_assert_eq(pw_gateway_in_flight(d->gw), 1, "still waiting for bob's PS");
+    snprintf(xml, sizeof xml, "<iq type='result' id='%s' from='+12025550123@ps1.opb.example' to='" GW "'>"
+             "<enquiry xmlns='urn:peerwatch:chain:1' ref='r' kind='current'>"
+             "<state xmlns='urn:peerwatch:0' available='false'/></enquiry></iq>", ps_id);
+    cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
+    ps = pwfake_transport_last(d->fake);
+    cr_assert_str_eq(attr(ps, "type"), "result");
+    cr_assert_str_eq(attr(ps, "to"), PROXY);
+    cr_assert_str_eq(attr(ps, "from"), "+12025550123@gateway.opb.example", "answered from the address asked");
+    cr_assert_eq(pw_gateway_in_flight(d->gw), 0);
+}
+
+/* An enquiry naming bob by JID goes to his XEP-0106-escaped JID at the gateway (its domain part
+ * in any case); after the HSS it goes to his number at his PS. */
+Test(gateway, enquiry_by_jid_at_the_escaped_address_is_accepted)
+{
+    static const char *const to[] = { "bob\\40opb.example@gateway.opb.example",
+                                      "bob\\40OPB.example@gateway.opb.example" };
+    pw_enquiry_t e = pwfake_keys_alice_enquiry();
+    e.presentity[0] = '\0';
+    snprintf(e.presentity_jid, sizeof e.presentity_jid, "bob@opb.example");
+    for (size_t i = 0; i < 2; i++) {
+        char id[8], ps_id[64], text[256];
+        snprintf(id, sizeof id, "x%zu", i);
+        deliver_signed_to(&e, to[i], id);
+        hss_answers_bob(expect_hss_lookup("jid", "bob@opb.example"));
+        snprintf(ps_id, sizeof ps_id, "%s", expect_ps_enquiry());
+        answer_error(PS_BOB, ps_id, "cancel", "forbidden", "no");
+        cr_assert_eq(last_error_to_proxy(id, text, sizeof text), PW_ERR_FORBIDDEN, "%s", text);
+        cr_assert_str_eq(attr(pwfake_transport_last(d->fake), "from"), to[i], "answered from the address asked");
+    }
+}
+
+/* The attribute and the address must agree or the stanza is refused: bad-request with a text
+ * saying what to do, before the signature check (no nonce spent), no HSS lookup, nothing served. */
+Test(gateway, enquiry_not_addressed_to_its_presentity_is_refused)
+{
+    static const struct {
+        const char *to, *says;
+        int by_jid;
+    } refused[] = {
+        { GW, "version 1 addresses the presentity: send to +12025550123@gateway.opb.example", 0 },
+        { GW, "version 1 addresses the presentity: send to bob\\40opb.example@gateway.opb.example", 1 },
+        { "+12025550199@" GW, "the attribute and the address must agree or the stanza is refused", 0 },
+        { "+12025550123@" GW, "the attribute and the address must agree or the stanza is refused", 1 },
+        { "bob\\40opb.example@" GW, "must agree", 0 },
+        { "carol\\40opb.example@" GW, "must agree", 1 },
+        { "bob@" GW, "must agree", 1 },
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        pw_enquiry_t e = pwfake_keys_alice_enquiry();
+        size_t before = pwfake_transport_sent_count(d->fake);
+        char id[8], text[1024];
+        xmpp_stanza_t *s;
+        if (refused[i].by_jid) {
+            e.presentity[0] = '\0';
+            snprintf(e.presentity_jid, sizeof e.presentity_jid, "bob@opb.example");
+        }
+        snprintf(id, sizeof id, "r%zu", i);
+        deliver_signed_to(&e, refused[i].to, id);
+        cr_assert_eq(pwfake_transport_sent_count(d->fake), before + 1, "%s: one answer, no HSS lookup", id);
+        s = expect_last_iq("error", PROXY, id);
+        cr_assert_str_eq(attr(s, "from"), refused[i].to);
+        cr_assert_eq(pw_stanza_error_parse(s, text, sizeof text), PW_ERR_BAD_REQUEST, "%s: %s", id, text);
+        cr_assert(strstr(text, refused[i].says), "%s: '%s' says '%s'", id, text, refused[i].says);
+        if (!refused[i].by_jid) /* (an enquiry by JID echoes bob's JID, which its sender wrote) */
+            assert_no_internal_address(s);
+    }
+    cr_assert_eq(pw_gateway_in_flight(d->gw), 0);
+    /* the very stanza refused, its signature and nonce unchanged, is served once addressed
+     * right: the refusal spent no nonce, and the signature names the gateway's domain only */
+    {
+        pw_enquiry_t e = pwfake_keys_alice_enquiry();
+        sign_opts_t so = SIGNED_BY_OPA;
+        char *xml, *at, *fixed, text[512];
+        so.key = d->k_opa;
+        xml = enquiry_xml_to(&e, GW, PROXY, "ok", &so);
+        cr_assert_eq(pwfake_transport_deliver_xml(d->fake, xml), 0);
+        cr_assert_eq(last_error_to_proxy("ok", text, sizeof text), PW_ERR_BAD_REQUEST, "%s", text);
+        at = strstr(xml, "to=\"" GW "\"");
+        cr_assert_not_null(at, "%s", xml);
+        fixed = malloc(strlen(xml) + sizeof "+12025550123@");
+        cr_assert_not_null(fixed);
+        sprintf(fixed, "%.*sto=\"+12025550123@%s", (int)(at - xml), xml, at + strlen("to=\""));
+        cr_assert_eq(pwfake_transport_deliver_xml(d->fake, fixed), 0, "%s", fixed);
+        expect_hss_lookup("msisdn", "+12025550123");
+        cr_assert_eq(pw_gateway_in_flight(d->gw), 1);
+        free(fixed);
+        xmpp_free(d->ctx, xml);
+    }
 }
 
 Test(gateway, subdomain_of_a_peer_may_send_and_other_peers_too)
@@ -461,12 +622,12 @@ Test(gateway, ps_errors_are_relayed_but_never_its_address)
     char text[512];
 
     deliver_until_the_ps(&e, "p1");
-    answer_error(PS, expect_ps_enquiry(), "auth", "subscription-required", "+12025550123 has not approved you yet");
+    answer_error(PS_BOB, expect_ps_enquiry(), "auth", "subscription-required", "+12025550123 has not approved you yet");
     cr_assert_eq(last_error_to_proxy("p1", text, sizeof text), PW_ERR_SUBSCRIPTION_REQUIRED);
     cr_assert_str_eq(text, "+12025550123 has not approved you yet");
 
     deliver_until_the_ps(&e, "p2");
-    answer_error(PS, expect_ps_enquiry(), "wait", "internal-server-error", PS " cannot write its charge records");
+    answer_error(PS_BOB, expect_ps_enquiry(), "wait", "internal-server-error", PS " cannot write its charge records");
     cr_assert_eq(last_error_to_proxy("p2", text, sizeof text), PW_ERR_INTERNAL_SERVER_ERROR);
     assert_no_internal_address(pwfake_transport_last(d->fake));
 }

@@ -150,19 +150,19 @@ Test(presence_authorization, only_the_gateway_may_ask)
 {
     char text[256];
     pwfake_presence_start(&pd, NULL);
-    pwfake_presence_deliver(&pd, "<iq type='set' id='f1' from='proxy.opa.example' to='" PWFAKE_PRESENCE_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='f1' from='proxy.opa.example' to='" PWFAKE_PRESENCE_BOB "'>"
                "<enquiry xmlns='urn:peerwatch:chain:1' ref='r1' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     cr_assert_eq(pwfake_presence_error(&pd, "f1", text, sizeof text), PW_ERR_FORBIDDEN);
     cr_assert(strstr(text, "gateway"), "%s", text);
-    pwfake_presence_deliver(&pd, "<iq type='set' id='f2' from='alice@opa.example/phone' to='" PWFAKE_PRESENCE_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='f2' from='alice@opa.example/phone' to='" PWFAKE_PRESENCE_BOB "'>"
                "<enquiry xmlns='urn:peerwatch:chain:1' ref='r2' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     cr_assert_eq(pwfake_presence_error(&pd, "f2", text, sizeof text), PW_ERR_FORBIDDEN);
-    pwfake_presence_deliver(&pd, "<iq type='set' id='f3' to='" PWFAKE_PRESENCE_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='f3' to='" PWFAKE_PRESENCE_BOB "'>"
                "<enquiry xmlns='urn:peerwatch:chain:1' ref='r3' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     cr_assert_eq(pwfake_presence_error(&pd, "f3", text, sizeof text), PW_ERR_FORBIDDEN);
     cr_assert_null(pwfake_presence_sent_ns(&pd, "jabber:iq:roster"), "no roster read for a refused sender");
     /* the gateway's full JID is the gateway, in any case */
-    pwfake_presence_deliver(&pd, "<iq type='set' id='f4' from='Gateway.OPB.example/x' to='" PWFAKE_PRESENCE_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='f4' from='Gateway.OPB.example/x' to='" PWFAKE_PRESENCE_BOB "'>"
                "<enquiry xmlns='urn:peerwatch:chain:1' ref='r4' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     cr_assert_not_null(pwfake_presence_sent_ns(&pd, "jabber:iq:roster"));
     pwfake_presence_stop(&pd);
@@ -172,10 +172,10 @@ Test(presence_authorization, every_listed_gateway_instance_may_ask)
 {
     char text[256];
     pwfake_presence_start(&pd, "gateway = " PWFAKE_PRESENCE_GATEWAY ", gateway2.opb.example");
-    pwfake_presence_deliver(&pd, "<iq type='set' id='g1' from='gateway2.opb.example' to='" PWFAKE_PRESENCE_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='g1' from='gateway2.opb.example' to='" PWFAKE_PRESENCE_BOB "'>"
                "<enquiry xmlns='urn:peerwatch:chain:1' ref='r1' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     cr_assert_not_null(pwfake_presence_sent_ns(&pd, "jabber:iq:roster"), "the second instance is a gateway");
-    pwfake_presence_deliver(&pd, "<iq type='set' id='g2' from='gateway3.opb.example' to='" PWFAKE_PRESENCE_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='g2' from='gateway3.opb.example' to='" PWFAKE_PRESENCE_BOB "'>"
                "<enquiry xmlns='urn:peerwatch:chain:1' ref='r2' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     cr_assert_eq(pwfake_presence_error(&pd, "g2", text, sizeof text), PW_ERR_FORBIDDEN, "an unlisted one is not");
     pwfake_presence_stop(&pd);
@@ -185,14 +185,14 @@ Test(presence_authorization, malformed_enquiries_get_bad_request)
 {
     char text[256];
     pwfake_presence_start(&pd, NULL);
-    pwfake_presence_deliver(&pd, "<iq type='set' id='m1' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='m1' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_BOB "'>"
                "<enquiry xmlns='urn:peerwatch:chain:1' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     cr_assert_eq(pwfake_presence_error(&pd, "m1", text, sizeof text), PW_ERR_BAD_REQUEST);
     cr_assert(strstr(text, "ref"), "%s", text);
-    pwfake_presence_deliver(&pd, "<iq type='set' id='m2' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='m2' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_BOB "'>"
                "<enquiry xmlns='urn:peerwatch:chain:1' ref='r' kind='later' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     cr_assert_eq(pwfake_presence_error(&pd, "m2", text, sizeof text), PW_ERR_BAD_REQUEST);
-    pwfake_presence_deliver(&pd, "<iq type='set' id='m3' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='m3' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_BOB "'>"
                "<enquiry xmlns='urn:peerwatch:chain:1' ref='r' kind='current' presentity='+12025550123' "
                "watcher-msisdn='+447700900001' watcher-jid='alice@opa.example' watcher-network='opa.example'/></iq>");
     cr_assert_eq(pwfake_presence_error(&pd, "m3", text, sizeof text), PW_ERR_BAD_REQUEST);
@@ -211,16 +211,90 @@ Test(presence_authorization, malformed_enquiries_get_bad_request)
     pwfake_presence_stop(&pd);
 }
 
+/* Protocol version 1: an enquiry is addressed to its presentity at the PS; the attribute and the
+ * address must agree or the stanza is refused (bad-request), before any roster read or charge. */
+Test(presence_authorization, enquiries_must_be_addressed_to_their_presentity)
+{
+    static const struct {
+        const char *id, *to, *attrs, *says;
+    } refused[] = {
+        /* no localpart: the bare domain of version 0 */
+        { "a1", PWFAKE_PRESENCE_JID, PWFAKE_PRESENCE_ATTRS,
+          "version 1 addresses the presentity: send to +12025550123@ps1.opb.example" },
+        { "a2", PWFAKE_PRESENCE_JID, "presentity-jid='bob@opb.example' watcher-msisdn='+447700900001' "
+          "watcher-jid='alice@opa.example' watcher-network='opa.example'",
+          "send to bob\\40opb.example@ps1.opb.example" },
+        /* another number than the attribute's */
+        { "a3", "+12025550199@" PWFAKE_PRESENCE_JID, PWFAKE_PRESENCE_ATTRS,
+          "the attribute and the address must agree or the stanza is refused" },
+        /* the number compares exactly */
+        { "a4", "12025550123@" PWFAKE_PRESENCE_JID, PWFAKE_PRESENCE_ATTRS, "must agree" },
+        /* another account than the attribute's, and a number where the enquiry has none */
+        { "a5", "alice\\40opb.example@" PWFAKE_PRESENCE_JID, PWFAKE_PRESENCE_ATTRS, "must agree" },
+        { "a6", PWFAKE_PRESENCE_BOB, "presentity-jid='bob@opb.example' watcher-msisdn='+447700900001' "
+          "watcher-jid='alice@opa.example' watcher-network='opa.example'", "must agree" },
+        /* an account that only begins like bob's */
+        { "a7", "bob\\40opb.example.evil@" PWFAKE_PRESENCE_JID, PWFAKE_PRESENCE_ATTRS, "must agree" },
+    };
+    char text[512];
+    pwfake_presence_records_t r;
+
+    pwfake_presence_start(&pd, NULL);
+    for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+        pwfake_presence_deliver(&pd, "<iq type='set' id='%s' from='" PWFAKE_PRESENCE_GATEWAY "' to='%s'>"
+                   "<enquiry xmlns='urn:peerwatch:chain:1' ref='watcher.opa.example/%s' kind='current' %s/></iq>",
+                   refused[i].id, refused[i].to, refused[i].id, refused[i].attrs);
+        cr_assert_eq(pwfake_presence_error(&pd, refused[i].id, text, sizeof text), PW_ERR_BAD_REQUEST,
+                     "%s to %s: %s", refused[i].id, refused[i].to, text);
+        cr_assert(strstr(text, refused[i].says), "%s: '%s' says '%s'", refused[i].id, text, refused[i].says);
+        cr_assert_str_eq(pwfake_attr(pwfake_presence_answer(&pd, refused[i].id), "from"), refused[i].to,
+                         "the refusal comes from the address asked");
+    }
+    cr_assert_null(pwfake_presence_sent_ns(&pd, "jabber:iq:roster"), "no roster read for a refused enquiry");
+    pwfake_presence_run(&pd, 0);
+    pwfake_presence_read_records(&pd, &r);
+    cr_assert_eq(r.n, 0, "refused enquiries are not charged");
+    pwfake_presence_stop(&pd);
+}
+
+/* An enquiry naming bob by JID only, at his escaped JID (the domain in any case), is served and
+ * answered from exactly the address asked. */
+Test(presence_authorization, enquiry_by_jid_at_the_escaped_address_is_served)
+{
+    static const char *const to[] = { PWFAKE_PRESENCE_BOB_JID, "bob\\40OPB.Example@" PWFAKE_PRESENCE_JID };
+    pwfake_presence_records_t r;
+
+    pwfake_presence_start(&pd, NULL);
+    for (size_t i = 0; i < 2; i++) {
+        char id[8];
+        xmpp_stanza_t *answer;
+        snprintf(id, sizeof id, "j%zu", i);
+        pwfake_presence_deliver(&pd, "<iq type='set' id='%s' from='" PWFAKE_PRESENCE_GATEWAY "' to='%s'>"
+                   "<enquiry xmlns='urn:peerwatch:chain:1' ref='watcher.opa.example/%s' kind='current' "
+                   "presentity-jid='bob@opb.example' watcher-msisdn='+447700900001' watcher-jid='alice@opa.example' "
+                   "watcher-network='opa.example'/></iq>", id, to[i], id);
+        pwfake_presence_roster(&pd, PWFAKE_PRESENCE_BOTH);
+        pwfake_presence_run(&pd, 0);
+        answer = pwfake_presence_answer(&pd, id);
+        cr_assert_not_null(answer, "%s answered", id);
+        cr_assert_str_eq(xmpp_stanza_get_type(answer), "result", "%s to %s", id, to[i]);
+        cr_assert_str_eq(pwfake_attr(answer, "from"), to[i], "answered from the address asked");
+    }
+    pwfake_presence_read_records(&pd, &r);
+    cr_assert_eq(r.n, 2, "both served and charged");
+    pwfake_presence_stop(&pd);
+}
+
 Test(presence_authorization, subscription_kinds_need_the_proxy_and_a_bounded_duration)
 {
     char text[256];
     pwfake_presence_start(&pd, "max_duration = 1h");
-    pwfake_presence_deliver(&pd, "<iq type='set' id='k1' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='k1' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_BOB "'>"
                "<enquiry xmlns='urn:peerwatch:chain:1' ref='watcher.opa.example/k1' kind='changes' "
                "duration='60' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     cr_assert_eq(pwfake_presence_error(&pd, "k1", text, sizeof text), PW_ERR_BAD_REQUEST);
     cr_assert(strstr(text, "'proxy'"), "%s", text);
-    pwfake_presence_deliver(&pd, "<iq type='set' id='k2' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='k2' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_BOB "'>"
                "<enquiry xmlns='urn:peerwatch:chain:1' ref='watcher.opa.example/k2' kind='changes' "
                "duration='3601' proxy='proxy.opa.example' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     cr_assert_eq(pwfake_presence_error(&pd, "k2", text, sizeof text), PW_ERR_BAD_REQUEST);
@@ -271,7 +345,7 @@ Test(presence_authorization, teardown_with_enquiries_in_flight_is_clean)
     pw_presence_destroy(pd.ps);
     pd.ps = NULL;
     cr_assert_eq(pw_component_pending_iqs(pd.comp), 0, "every IQ of the server was cancelled");
-    pwfake_presence_deliver(&pd, "<iq type='set' id='x4' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='x4' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_BOB "'>"
                "<enquiry xmlns='urn:peerwatch:chain:1' ref='r4' kind='current' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     cr_assert_eq(pwfake_presence_error(&pd, "x4", text, sizeof text), PW_ERR_SERVICE_UNAVAILABLE);
     pwfake_presence_stop(&pd);
@@ -299,7 +373,7 @@ Test(presence_authorization, the_example_configs_load)
 /* An enquiry about bob from watcher msisdn, answered from an empty roster. */
 static void ask_from(const char *id, const char *msisdn)
 {
-    pwfake_presence_deliver(&pd, "<iq type='set' id='%s' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='%s' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_BOB_JID "'>"
                "<enquiry xmlns='urn:peerwatch:chain:1' ref='watcher.opa.example/%s' kind='current' "
                "presentity-jid='bob@opb.example' watcher-msisdn='%s' watcher-jid='x@opa.example' "
                "watcher-network='opa.example'/></iq>", id, id, msisdn);

@@ -146,7 +146,7 @@ Test(presence_charging, a_retried_ref_is_answered_again_without_a_second_record)
     pwfake_presence_read_records(&pd, &recs);
     cr_assert_eq(recs.n, 2, "one record per ref");
     /* the same ref from another watcher network is another enquiry */
-    pwfake_presence_deliver(&pd, "<iq type='set' id='r5' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='r5' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_BOB_JID "'>"
                "<enquiry xmlns='urn:peerwatch:chain:1' ref='watcher.opa.example/same' kind='current' "
                "presentity-jid='bob@opb.example' watcher-msisdn='+33612345678' watcher-jid='eve@opc.example' "
                "watcher-network='opc.example'/></iq>");

@@ -31,7 +31,7 @@ static void asked(const char *roster_access)
     pwfake_presence_start(&pd, NULL);
     pwfake_presence_grant_roster(&pd, "opb.example", 2, roster_access);
     pwfake_presence_bob(&pd, "away");
-    pwfake_presence_deliver(&pd, "<iq type='set' id='p1' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='p1' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_BOB "'>"
                             "<enquiry xmlns='urn:peerwatch:chain:1' ref='r1' kind='changes' duration='600' "
                             "await-approval='true' proxy='proxy.opa.example' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     pwfake_presence_roster(&pd, "");

@@ -196,7 +196,7 @@ Test(presence_notify, changes_expire_on_time_with_the_ended_notification_and_rec
 /* alice subscribes to bob's changes for duration_s with this ref (also the request id). */
 static void subscribe_for(const char *ref, unsigned duration_s)
 {
-    pwfake_presence_deliver(&pd, "<iq type='set' id='%s' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='%s' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_BOB "'>"
                             "<enquiry xmlns='urn:peerwatch:chain:1' ref='%s' kind='changes' duration='%u' "
                             "proxy='proxy.opa.example' " PWFAKE_PRESENCE_ATTRS "/></iq>", ref, ref, duration_s);
     pwfake_presence_roster(&pd, PWFAKE_PRESENCE_BOTH);

@@ -34,7 +34,7 @@ static xmpp_stanza_t *pending(char *id, size_t cap)
     pwfake_presence_start(&pd, NULL);
     pwfake_presence_grant(&pd, "opb.example", 2);
     pwfake_presence_bob(&pd, "away");
-    pwfake_presence_deliver(&pd, "<iq type='set' id='p1' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='p1' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_BOB "'>"
                             "<enquiry xmlns='urn:peerwatch:chain:1' ref='r1' kind='changes' duration='600' "
                             "await-approval='true' proxy='proxy.opa.example' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     pwfake_presence_roster(&pd, ""); /* no item for alice */

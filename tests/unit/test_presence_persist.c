@@ -55,7 +55,7 @@ Test(presence_persist, subscriptions_come_back_with_their_expiry_and_expired_one
     pwfake_presence_grant(&pd, "opb.example", 2);
     pwfake_presence_subscribe(&pd, "p1", "changes", PWFAKE_PRESENCE_BOTH); /* 60 s */
     pwfake_presence_subscription(&pd, "p1", longer, sizeof longer);
-    pwfake_presence_deliver(&pd, "<iq type='set' id='p2' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='p2' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_BOB "'>"
                "<enquiry xmlns='urn:peerwatch:chain:1' ref='p2 with space%%' kind='changes' duration='10' "
                "proxy='proxy.opa.example' " PWFAKE_PRESENCE_ATTRS "/></iq>");
     pwfake_presence_roster(&pd, PWFAKE_PRESENCE_BOTH);
@@ -181,7 +181,7 @@ Test(presence_persist, subscriptions_of_one_jid_under_other_numbers_keep_their_o
     pwfake_presence_grant(&pd, "opb.example", 2);
     pwfake_presence_subscribe(&pd, "n1", "changes", PWFAKE_PRESENCE_BOTH);
     pwfake_presence_subscription(&pd, "n1", first, sizeof first);
-    pwfake_presence_deliver(&pd, "<iq type='set' id='n2' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='n2' from='" PWFAKE_PRESENCE_GATEWAY "' to='+12025550199@" PWFAKE_PRESENCE_JID "'>"
                "<enquiry xmlns='urn:peerwatch:chain:1' ref='n2' kind='changes' duration='60' "
                "proxy='proxy.opa.example' presentity='+12025550199' presentity-jid='bob@opb.example' "
                "watcher-msisdn='+447700900099' watcher-jid='alice@opa.example' watcher-network='opa.example'/></iq>");
@@ -220,7 +220,7 @@ Test(presence_persist, an_acknowledged_subscription_is_on_disk_a_stopped_one_is_
     pwfake_presence_subscription(&pd, "k1", a, sizeof a);
     pwfake_presence_subscribe(&pd, "k2", "next", PWFAKE_PRESENCE_BOTH);
     pwfake_presence_subscription(&pd, "k2", b, sizeof b);
-    pwfake_presence_deliver(&pd, "<iq type='set' id='st' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='st' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_BOB "'>"
                "<enquiry xmlns='urn:peerwatch:chain:1' ref='st' kind='stop' subscription='%s' " PWFAKE_PRESENCE_ATTRS "/></iq>", a);
     pwfake_presence_run(&pd, 0);
     cr_assert_not_null(pwfake_presence_answer(&pd, "st"));
@@ -261,11 +261,11 @@ Test(presence_persist, a_damaged_journal_refuses_the_start)
 static void subscribe_ref(const char *id, const char *ref, const char *presentity, const char *watcher_msisdn,
                           char *out, size_t cap)
 {
-    pwfake_presence_deliver(&pd, "<iq type='set' id='%s' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='%s' from='" PWFAKE_PRESENCE_GATEWAY "' to='%s@" PWFAKE_PRESENCE_JID "'>"
                "<enquiry xmlns='urn:peerwatch:chain:1' ref='%s' kind='changes' duration='60' "
                "proxy='proxy.opa.example' presentity='%s' presentity-jid='bob@opb.example' "
                "watcher-msisdn='%s' watcher-jid='alice@opa.example' watcher-network='opa.example'/></iq>",
-               id, ref, presentity, watcher_msisdn);
+               id, presentity, ref, presentity, watcher_msisdn);
     pwfake_presence_roster(&pd, PWFAKE_PRESENCE_BOTH);
     pwfake_presence_run(&pd, 0);
     pwfake_presence_subscription(&pd, id, out, cap);

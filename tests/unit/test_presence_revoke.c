@@ -27,7 +27,7 @@ static const char *attr(xmpp_stanza_t *iq, const char *name)
 /* carol (another watcher) subscribes to bob too. */
 static void carol_subscribes(const char *id)
 {
-    pwfake_presence_deliver(&pd, "<iq type='set' id='%s' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='%s' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_BOB_JID "'>"
                "<enquiry xmlns='urn:peerwatch:chain:1' ref='%s' kind='changes' duration='600' "
                "proxy='proxy.opc.example' presentity-jid='bob@opb.example' watcher-msisdn='+33612345678' "
                "watcher-jid='carol@opc.example' watcher-network='opc.example'/></iq>", id, id);
@@ -43,12 +43,12 @@ static void alice_subscribes(const char *id, const char *kind, char *sub, size_t
     pwfake_presence_subscription(&pd, id, sub, cap);
 }
 
-/* A 'stop' enquiry (request id) naming subscription sub, from the watcher that attrs describe; answered when the loop has run. */
-static void stop_named(const char *id, const char *sub, const char *attrs)
+/* A 'stop' enquiry (request id) to address to, naming subscription sub, from the watcher that attrs describe; answered when the loop has run. */
+static void stop_named(const char *id, const char *to, const char *sub, const char *attrs)
 {
-    pwfake_presence_deliver(&pd, "<iq type='set' id='%s' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+    pwfake_presence_deliver(&pd, "<iq type='set' id='%s' from='" PWFAKE_PRESENCE_GATEWAY "' to='%s'>"
                "<enquiry xmlns='urn:peerwatch:chain:1' ref='%s' kind='stop' subscription='%s' %s/></iq>",
-               id, id, sub, attrs);
+               id, to, id, sub, attrs);
     pwfake_presence_run(&pd, 0);
 }
 
@@ -88,13 +88,13 @@ Test(presence_revoke, stop_naming_a_subscription_ends_only_that_one)
     pwfake_presence_start(&pd, NULL);
     alice_subscribes("s1", "changes", a, sizeof a);
     alice_subscribes("s2", "changes", b, sizeof b);
-    stop_named("st", b, "proxy='proxy.opa.example' " PWFAKE_PRESENCE_ATTRS);
+    stop_named("st", PWFAKE_PRESENCE_BOB, b, "proxy='proxy.opa.example' " PWFAKE_PRESENCE_ATTRS);
     cr_assert_str_eq(xmpp_stanza_get_type(pwfake_presence_answer(&pd, "st")), "result");
     cr_assert_eq(pwfake_presence_notify_count(&pd), 1);
     cr_assert_str_eq(attr(pwfake_presence_notify(&pd, 0, NULL), "subscription"), b);
     cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 1);
     /* carol cannot stop alice's subscription by naming it */
-    stop_named("st2", a, "presentity-jid='bob@opb.example' watcher-msisdn='+33612345678' "
+    stop_named("st2", PWFAKE_PRESENCE_BOB_JID, a, "presentity-jid='bob@opb.example' watcher-msisdn='+33612345678' "
                          "watcher-jid='carol@opc.example' watcher-network='opc.example'");
     cr_assert_str_eq(xmpp_stanza_get_type(pwfake_presence_answer(&pd, "st2")), "result");
     cr_assert_eq(pw_subs_count(pw_presence_subs(pd.ps)), 1);

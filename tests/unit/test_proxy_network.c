@@ -26,6 +26,35 @@ Test(proxy_network, jid_addressing_uses_the_domain_and_srv_only)
     cr_assert_eq(pw_proxy_in_flight(drv->proxy), 0);
 }
 
+/* Protocol version 1 (the seed's step 4a, "Presence query for B" to
+ * B's_MSISDN@gateway_presence_server.Network_of_B): the enquiry goes to the presentity at the
+ * gateway, by number or by XEP-0106-escaped JID; the signature still names the gateway's domain
+ * (pwfake_proxy_expect_gateway_enquiry() verifies it so), and the answer from that address counts. */
+Test(proxy_network, enquiry_is_addressed_to_the_presentity_at_the_gateway)
+{
+    static const struct {
+        const char *id, *number, *jid, *to;
+    } cases[] = {
+        { "a1", PWFAKE_PROXY_BOB, NULL, "+12025550123@gw1.opb.example" },
+        { "a2", NULL, "bob@opb.example", "bob\\40opb.example@gw1.opb.example" },
+    };
+    pwfake_proxy_script_opb_gateways(drv, 60);
+    for (size_t i = 0; i < 2; i++) {
+        xmpp_stanza_t *s;
+        pwfake_proxy_deliver(drv, cases[i].id, PWFAKE_PROXY_WATCHER, cases[i].number, cases[i].jid);
+        pwfake_proxy_pump(drv);
+        s = pwfake_proxy_expect_gateway_enquiry(drv, PWFAKE_PROXY_GW1, NULL, 0);
+        cr_assert_str_eq(pwfake_attr(s, "to"), cases[i].to);
+        /* an answer from the gateway's bare domain is not the answer to this request */
+        pwfake_component_deliver(drv->fc, "<iq type='result' id='%s' from='" PWFAKE_PROXY_GW1 "' to='"
+                                 PWFAKE_PROXY_JID "'/>", pwfake_attr(s, "id"));
+        cr_assert_eq(pw_proxy_in_flight(drv->proxy), 1, "%s: still waiting", cases[i].id);
+        pwfake_proxy_gateway_result(drv, pwfake_attr(s, "id"), PWFAKE_PROXY_GW1);
+        pwfake_proxy_expect_state_to_watcher(drv, cases[i].id);
+        cr_assert_eq(pw_proxy_in_flight(drv->proxy), 0);
+    }
+}
+
 Test(proxy_network, enum_xmpp_record_names_the_network)
 {
     pwfake_proxy_script_bob_enum(drv, "E2U+xmpp", "!^.*$!xmpp:OPX.example!", 300);

@@ -101,6 +101,37 @@ xmpp_stanza_t *pw_enquiry_build(xmpp_ctx_t *ctx, const pw_enquiry_t *e);
 xmpp_stanza_t *pw_enquiry_iq(xmpp_ctx_t *ctx, const pw_enquiry_t *e, const char *to);
 
 /**
+ * The address an enquiry is sent to (the gateway method's steps 4a and 7; new in protocol
+ * version 1, docs/protocol.md §2.2-2.3): "<node>@<domain>", where node is the presentity as the
+ * enquiry names it: its E.164 number as written in 'presentity' ("+12025550123@gateway.opb.example")
+ * or, when the enquiry has no number, its bare JID 'presentity-jid' XEP-0106-escaped
+ * ("bob\40opb.example@gateway.opb.example").
+ * @param e the enquiry (caller-owned)
+ * @param domain the receiving component's domain, e.g. "gateway.opb.example" (caller-owned)
+ * @param out caller's buffer; "" on failure
+ * @param cap size of @p out in bytes, NUL included (PW_JID_MAX + 1 always suffices)
+ * @return PW_OK; PW_EINVAL for NULL arguments, a domain that is not a domain JID or an enquiry
+ *         naming no valid presentity; PW_ERANGE when the address does not fit
+ */
+pw_status_t pw_enquiry_address(const pw_enquiry_t *e, const char *domain, char *out, size_t cap);
+
+/**
+ * Check the address an enquiry arrived at against the presentity it names (protocol version 1:
+ * the attribute and the address must agree or the stanza is refused). The localpart agrees when
+ * it equals 'presentity' exactly, or when, XEP-0106-unescaped, it is 'presentity-jid' ignoring
+ * ASCII case (RFC 7622 §3.2-3.3: domains and, case-mapped, localparts; servers such as Prosody
+ * rewrite 'to' case-mapped). Only the localpart is checked: the server routed the stanza by
+ * its domain.
+ * @param e the enquiry as parsed (caller-owned)
+ * @param to the IQ's 'to' (caller-owned), or NULL
+ * @param why receives the readable reason for a refusal (bad-request), e.g. "version 1
+ *        addresses the presentity: send to +12025550123@gateway.opb.example"
+ * @param cap size of @p why in bytes
+ * @return PW_OK when they agree, else PW_EINVAL
+ */
+pw_status_t pw_enquiry_address_check(const pw_enquiry_t *e, const char *to, char *why, size_t cap);
+
+/**
  * Build a <state xmlns='urn:peerwatch:0'/> element.
  * @return a new element the caller releases, or NULL
  */

@@ -54,3 +54,15 @@ pw_enquiry_t pwfake_keys_alice_enquiry(void)
     snprintf(e.watcher_network, sizeof e.watcher_network, "opa.example");
     return e;
 }
+
+const char *pwfake_keys_enquiry_to(const pw_enquiry_t *e, const char *domain, char *out, size_t cap)
+{
+    char node[PW_JID_PART_MAX + 1];
+    if (e->presentity[0])
+        snprintf(node, sizeof node, "%s", e->presentity);
+    else if (pw_jid_escape_node(e->presentity_jid, node, sizeof node) != PW_OK)
+        node[0] = '\0';
+    if (!node[0] || snprintf(out, cap, "%s@%s", node, domain) >= (int)cap)
+        out[0] = '\0';
+    return out;
+}

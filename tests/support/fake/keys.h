@@ -22,4 +22,16 @@ pw_status_t pwfake_keys_write_ed25519(const char *key_path, const char *pub_path
  */
 pw_enquiry_t pwfake_keys_alice_enquiry(void);
 
+/**
+ * Where a version 1 enquiry is addressed at a component, by the tests' own reading of
+ * docs/protocol.md §2.2 (not pw_enquiry_address(), which the tests check): "<presentity>@<domain>",
+ * or, without a number, "<presentity-jid XEP-0106-escaped>@<domain>".
+ * @param e the enquiry
+ * @param domain the component's domain, e.g. "gateway.opb.example"
+ * @param out receives the address ("" when it cannot be written)
+ * @param cap size of out
+ * @return out
+ */
+const char *pwfake_keys_enquiry_to(const pw_enquiry_t *e, const char *domain, char *out, size_t cap);
+
 #endif /* PWFAKE_KEYS_H */

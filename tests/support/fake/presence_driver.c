@@ -97,7 +97,7 @@ void pwfake_presence_run(pwfake_presence_t *d, uint64_t ms)
 
 void pwfake_presence_enquiry(pwfake_presence_t *d, const char *id, const char *ref, const char *kind)
 {
-    pwfake_presence_deliver(d, "<iq type='set' id='%s' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_JID "'>"
+    pwfake_presence_deliver(d, "<iq type='set' id='%s' from='" PWFAKE_PRESENCE_GATEWAY "' to='" PWFAKE_PRESENCE_BOB "'>"
                "<enquiry xmlns='urn:peerwatch:chain:1' ref='%s' kind='%s'%s%s " PWFAKE_PRESENCE_ATTRS "/></iq>",
                id, ref, kind, strcmp(kind, "changes") == 0 ? " duration='60'" : "",
                strcmp(kind, "current") != 0 ? " proxy='proxy.opa.example'" : "");

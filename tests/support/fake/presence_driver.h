@@ -15,6 +15,10 @@
 
 /** The Presence Server's JID. */
 #define PWFAKE_PRESENCE_JID "ps1.opb.example"
+/** Where the gateway addresses enquiries about bob (protocol version 1: his number at the PS). */
+#define PWFAKE_PRESENCE_BOB "+12025550123@" PWFAKE_PRESENCE_JID
+/** Where the gateway addresses an enquiry that names bob by JID only: his escaped JID at the PS (XEP-0106). */
+#define PWFAKE_PRESENCE_BOB_JID "bob\\40opb.example@" PWFAKE_PRESENCE_JID
 /** The operator's gateway, the only sender of enquiries. */
 #define PWFAKE_PRESENCE_GATEWAY "gateway.opb.example"
 /** The enquiry attributes of bob (presentity) watched by alice. */

@@ -9,6 +9,7 @@
 
 #include "chain/pw_enquiry.h"
 #include "core/pw_clock.h"
+#include "keys.h"
 #include "xmpp/pw_stanza.h"
 
 pw_status_t pwfake_proxy_load_text(pw_proxy_settings_t *s, const char *text, char *why, size_t cap)
@@ -149,15 +150,19 @@ void pwfake_proxy_script_gateway(pwfake_proxy_t *d, const char *network, const c
  * key); returns it (owned by the fake). nonce receives the signature's nonce (may be NULL). */
 xmpp_stanza_t *pwfake_proxy_expect_gateway_enquiry(pwfake_proxy_t *d, const char *to, char *nonce, size_t cap)
 {
-    xmpp_stanza_t *s = pwfake_component_expect_last(d->fc, &(pwfake_expect_t){ .name = "iq", .type = "set", .to = to });
+    xmpp_stanza_t *s = pwfake_component_expect_last(d->fc, &(pwfake_expect_t){ .name = "iq", .type = "set" });
     xmpp_stanza_t *el, *sig;
     pw_enquiry_t e;
     pw_error_t cond;
-    char why[512];
+    char why[512], want[PW_JID_MAX + 1];
 
     el = xmpp_stanza_get_child_by_name_and_ns(s, "enquiry", PW_NS_CHAIN);
     cr_assert_not_null(el, "a chain enquiry");
     cr_assert_eq(pw_enquiry_parse(el, &e, &cond, why, sizeof why), PW_OK, "%s", why);
+    /* addressed to the presentity at the gateway: the number, or the escaped JID */
+    pwfake_keys_enquiry_to(&e, to, want, sizeof want);
+    cr_assert_neq(want[0], '\0');
+    cr_assert_str_eq(pwfake_attr(s, "to"), want, "the enquiry's address");
     cr_assert_str_eq(e.ref, PWFAKE_PROXY_REF);
     cr_assert_str_eq(e.watcher_network, "opa.example");
     sig = xmpp_stanza_get_child_by_name(el, "signature");
@@ -200,9 +205,23 @@ void pwfake_proxy_signed_notify(pwfake_proxy_t *d, const char *id, const char *f
     xmpp_stanza_release(iq);
 }
 
+/* Where the gateway at domain 'gw' answers request id from: the address the request was sent to
+ * when that is at gw, else gw (an answer from elsewhere). */
+static const char *answering_address(pwfake_proxy_t *d, const char *id, const char *gw)
+{
+    for (size_t i = pwfake_transport_sent_count(d->fc->fake); i-- > 0;) {
+        xmpp_stanza_t *s = pwfake_transport_sent(d->fc->fake, i);
+        const char *to = pwfake_attr(s, "to"), *at = strrchr(to, '@');
+        if (strcmp(pwfake_attr(s, "id"), id) == 0 && strcmp(pwfake_attr(s, "type"), "set") == 0)
+            return at && strcmp(at + 1, gw) == 0 ? to : gw;
+    }
+    return gw;
+}
+
 /* The gateway 'from' answers request id with bob's state. */
 void pwfake_proxy_gateway_result(pwfake_proxy_t *d, const char *id, const char *from)
 {
+    from = answering_address(d, id, from);
     pwfake_component_deliver(d->fc, "<iq type='result' id='%s' from='%s' to='" PWFAKE_PROXY_JID "'>"
                              "<enquiry xmlns='urn:peerwatch:chain:1' ref='" PWFAKE_PROXY_REF "' kind='current'>"
                              "<state xmlns='urn:peerwatch:0' available='true' show='away'><status>In a meeting</status></state>"
@@ -213,6 +232,7 @@ void pwfake_proxy_gateway_result(pwfake_proxy_t *d, const char *id, const char *
 void pwfake_proxy_gateway_error(pwfake_proxy_t *d, const char *id, const char *from, const char *cond,
                                     const char *type, const char *text)
 {
+    from = answering_address(d, id, from);
     pwfake_component_deliver(d->fc, "<iq type='error' id='%s' from='%s' to='" PWFAKE_PROXY_JID "'><error type='%s'>"
                              "<%s xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
                              "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>%s</text></error></iq>",

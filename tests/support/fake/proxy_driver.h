@@ -120,17 +120,23 @@ void pwfake_proxy_script_gateway(pwfake_proxy_t *d, const char *network, const c
                                  uint32_t ttl);
 
 /**
- * The last stanza must be the enquiry signed for gateway 'to' (verified with opa's public key).
+ * The last stanza must be the enquiry signed for gateway 'to' (verified with opa's public key),
+ * addressed to the presentity at that gateway (protocol version 1): "<presentity>@<to>", or, for
+ * an enquiry by JID, "<presentity-jid XEP-0106-escaped>@<to>".
+ * @param to the gateway's domain (what the signature names)
  * @param nonce receives the signature's nonce, cap bytes (may be NULL)
  * @return the stanza (owned by the fake)
  */
 xmpp_stanza_t *pwfake_proxy_expect_gateway_enquiry(pwfake_proxy_t *d, const char *to, char *nonce,
                                                    size_t cap);
 
-/** The gateway 'from' answers request id with bob's state. */
+/** The gateway 'from' (a domain) answers request id with bob's state. As a gateway does, it
+ *  answers from the address the request was sent to when that is at 'from' ("+N@from"), else
+ *  from 'from' itself (an answer from elsewhere). */
 void pwfake_proxy_gateway_result(pwfake_proxy_t *d, const char *id, const char *from);
 
-/** The gateway 'from' answers request id with an error (condition, type, text). */
+/** The gateway 'from' answers request id with an error (condition, type, text); its address as
+ *  for pwfake_proxy_gateway_result(). */
 void pwfake_proxy_gateway_error(pwfake_proxy_t *d, const char *id, const char *from,
                                 const char *cond, const char *type, const char *text);
 
