@@ -80,6 +80,8 @@ typedef struct stanza {
 } stanza_t;
 
 #define CHAIN "urn:peerwatch:chain:1"
+/* A stanza's node: the presentity its enquiry names (target_of()) */
+#define PRESENTITY_NODE "{P}"
 #define STATE_FORGED "<state xmlns='urn:peerwatch:0' available='true' show='chat'><status>FORGED by bob</status></state>"
 /* issue 14's forged notification, literally (bob@opb.example sends it to A's proxy) */
 #define NOTIFY_FORGED(seq) "<notify xmlns='" CHAIN "' subscription='{SUB}' ref='r1' proxy='proxy.opa.example' " \
@@ -129,9 +131,9 @@ static const stanza_t STANZAS[] = {
     { "proxy-metrics", PWT_OPA, "proxy", NULL, "iq", "set", METRICS,
       0, REFUSED(FORBIDDEN), PH_REAL, "the metrics command" },
     /* the Gateway of B */
-    { "gateway-enquiry", PWT_OPB, "gateway", NULL, "iq", "set", ENQUIRY("current", ""),
+    { "gateway-enquiry", PWT_OPB, "gateway", PRESENTITY_NODE, "iq", "set", ENQUIRY("current", ""),
       0, REFUSED(NOT_AUTHORIZED), PH_REAL, "an enquiry about bob, unsigned (§2.2)" },
-    { "gateway-stop", PWT_OPB, "gateway", NULL, "iq", "set", ENQUIRY("stop", " subscription='{SUB}'"),
+    { "gateway-stop", PWT_OPB, "gateway", PRESENTITY_NODE, "iq", "set", ENQUIRY("stop", " subscription='{SUB}'"),
       0, REFUSED(NOT_AUTHORIZED), PH_REAL, "an unsigned stop of alice's subscription (§5.1)" },
     { "gateway-notify", PWT_OPB, "gateway", NULL, "iq", "set", NOTIFY_FORGED("79"),
       0, REFUSED(FORBIDDEN), PH_REAL, "a notification to relay to A's proxy (§5.2)" },
@@ -140,10 +142,10 @@ static const stanza_t STANZAS[] = {
     { "gateway-metrics", PWT_OPB, "gateway", NULL, "iq", "set", METRICS,
       0, REFUSED(FORBIDDEN), PH_REAL, "the metrics command" },
     /* a Presence Server of B, bob's */
-    { "ps-enquiry", PWT_OPB, "ps1", NULL, "iq", "set",
+    { "ps-enquiry", PWT_OPB, "ps1", PRESENTITY_NODE, "iq", "set",
       ENQUIRY("current", " presentity-jid='bob@opb.example'"),
       0, REFUSED(FORBIDDEN), PH_REAL, "an enquiry about bob, as from the gateway (§2.3)" },
-    { "ps-stop", PWT_OPB, "ps1", NULL, "iq", "set",
+    { "ps-stop", PWT_OPB, "ps1", PRESENTITY_NODE, "iq", "set",
       ENQUIRY("stop", " presentity-jid='bob@opb.example' subscription='{SUB}'"),
       0, REFUSED(FORBIDDEN), PH_REAL, "a stop of alice's subscription, as from the gateway (§5.1)" },
     { "ps-decided", PWT_OPB, "ps1", NULL, "iq", "set",
@@ -315,7 +317,7 @@ static struct {
     raw_t right2;       /* PH_RAW_GATEWAYS with B on a cluster: gateway2.opb.example */
     raw_t *pending;     /* the raw gateway of B that holds the request in flight */
     char sub[128];      /* alice's subscription on bob */
-    char pending_id[128], pending_ref[300];
+    char pending_id[128], pending_ref[300], pending_to[300];
     uint64_t digest0;   /* the charging directories before the matrix */
     uint64_t digest;    /* … before the current row */
 } fx;
@@ -570,11 +572,24 @@ static char *expand(const char *tpl, const row_t *r, const char *d)
     return buf;
 }
 
-/* The target's JID: <role>.<domain>, or the contact <node>@<role>.<domain>. */
-static void target_of(const row_t *r, char *buf, size_t cap)
+/* The target's JID: <role>.<domain>, or <node>@<role>.<domain> (a contact JID; for a chain
+ * enquiry, PRESENTITY_NODE: the number the payload's presentity attribute names, as protocol
+ * version 1 addresses the gateway and the presence server, §2.2). */
+static void target_of(const row_t *r, const char *payload, char *buf, size_t cap)
 {
-    if (r->st->node)
-        snprintf(buf, cap, "%s@%s.%s", r->st->node, r->st->role, domain_of(r->st->op));
+    const char *node = r->st->node;
+    char number[32] = "";
+    if (node && strcmp(node, PRESENTITY_NODE) == 0) {
+        const char *at = payload ? strstr(payload, " presentity=") : NULL; /* ' or " (signed) */
+        char quote[2] = { 0, 0 };
+        cr_assert_not_null(at, "row %u: an enquiry names its presentity", r->n);
+        at += strlen(" presentity=");
+        quote[0] = *at++;
+        snprintf(number, sizeof number, "%.*s", (int)strcspn(at, quote), at);
+        node = number;
+    }
+    if (node)
+        snprintf(buf, cap, "%s@%s.%s", node, r->st->role, domain_of(r->st->op));
     else
         snprintf(buf, cap, "%s.%s", r->st->role, domain_of(r->st->op));
 }
@@ -679,7 +694,7 @@ static xmpp_stanza_t *send_row(const row_t *r, const char *from, const char *id,
                         ? (r->phase == PH_PENDING ? PENDING_SILENCE_MS : SILENCE_MS) : ANSWER_MS;
     xmpp_stanza_t *got;
 
-    target_of(r, to, sizeof to);
+    target_of(r, xml, to, sizeof to);
     if (c) {
         size_t len;
         FILE *f = open_memstream(&text, &len);
@@ -788,7 +803,8 @@ static int run_row(const row_t *r)
     xml = payload;
     if (v && v->signing != UNSIGNED) {
         char to[300];
-        target_of(r, to, sizeof to);
+        /* the signed 'to' is the component's domain (docs/protocol.md §2.2) */
+        snprintf(to, sizeof to, "%s.%s", r->st->role, domain_of(r->st->op));
         xml = sign_payload(r, payload, from, to, why, sizeof why);
         if (!xml)
             goto done;
@@ -819,14 +835,14 @@ done:
         xmpp_stanza_release(got);
     if (xml != payload)
         free(xml);
-    free(payload);
     {
         char target[300];
-        target_of(r, target, sizeof target);
+        target_of(r, payload, target, sizeof target);
         printf("%s %3u %-20s at %-32s from %-26s (%s) expects %s -> %s%s%s\n", ok ? "PASS" : "FAIL",
                r->n, r->st->name, target, sender_names[r->sender], v ? v->name : r->st->what,
                expected_name(&r->expect), why, extra[0] ? "; " : "", extra);
     }
+    free(payload);
     fflush(stdout);
     return ok;
 }
@@ -875,6 +891,8 @@ static void start_pending(void)
     e = xmpp_stanza_get_child_by_name(req, "enquiry");
     snprintf(fx.pending_id, sizeof fx.pending_id, "%s", xmpp_stanza_get_id(req));
     snprintf(fx.pending_ref, sizeof fx.pending_ref, "%s", e ? xmpp_stanza_get_attribute(e, "ref") : "");
+    /* +12025550123@gateway.opb.example (protocol 1): the real answer comes from there */
+    snprintf(fx.pending_to, sizeof fx.pending_to, "%s", xmpp_stanza_get_to(req));
     xmpp_stanza_release(req);
 }
 
@@ -886,7 +904,7 @@ static int end_pending(void)
     char text[512];
     pw_error_t cond;
 
-    cr_assert_eq(pwt_rawcomp_send(fx.pending->c, "iq", "error", fx.pending_id, NULL, "proxy.opa.example",
+    cr_assert_eq(pwt_rawcomp_send(fx.pending->c, "iq", "error", fx.pending_id, fx.pending_to, "proxy.opa.example",
                  "<error type='cancel'><item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
                  "<text xmlns='urn:ietf:params:xml:ns:xmpp-stanzas' xml:lang='en'>the real answer"
                  "</text></error>"), PW_OK);
