@@ -456,3 +456,94 @@ Test(peering, peer_table_covers_the_network_and_its_subdomains_only)
     pw_peering_peers_destroy(NULL);
     cr_assert_eq(pw_peering_peers_count(NULL), 0);
 }
+
+/* ---- notifications (docs/protocol.md §5.2) ---- */
+
+static pw_notify_t sample_notify(void)
+{
+    pw_notify_t n;
+    memset(&n, 0, sizeof n);
+    snprintf(n.subscription, sizeof n.subscription, "5b3c");
+    snprintf(n.ref, sizeof n.ref, "watcher.opa.example/0b6c9a8e");
+    snprintf(n.proxy, sizeof n.proxy, "Proxy.opa.example");
+    snprintf(n.watcher_jid, sizeof n.watcher_jid, "alice@opa.example");
+    snprintf(n.presentity, sizeof n.presentity, "+12025550123");
+    n.seq = 3;
+    n.has_state = 1;
+    n.state.available = 1;
+    snprintf(n.state.show, sizeof n.state.show, "dnd");
+    snprintf(n.state.status, sizeof n.state.status, "In a meeting\nback at 3 \\o/");
+    return n;
+}
+
+Test(peering, notify_signed_string_is_exactly_the_documented_form)
+{
+    pw_notify_t n = sample_notify();
+    char buf[PW_PEERING_SIGNED_MAX];
+    cr_assert_eq(pw_peering_notify_signed_string(&n, "Gateway.opb.example", "proxy.opa.example",
+                                                 "2026-12-04T21:00:00Z", "q0LwzFZ1d3w6m2pXl1xk8g",
+                                                 buf, sizeof buf), PW_OK);
+    cr_assert_str_eq(buf,
+                     "peerwatch-notify-1\n"
+                     "from=gateway.opb.example\n"
+                     "to=proxy.opa.example\n"
+                     "subscription=5b3c\n"
+                     "ref=watcher.opa.example/0b6c9a8e\n"
+                     "proxy=proxy.opa.example\n"
+                     "watcher-jid=alice@opa.example\n"
+                     "presentity=+12025550123\n"
+                     "presentity-jid=\n"
+                     "seq=3\n"
+                     "ended=\n"
+                     "state=available\n"
+                     "show=dnd\n"
+                     "status=In a meeting\\x0aback at 3 \\\\o/\n"
+                     "timestamp=2026-12-04T21:00:00Z\n"
+                     "nonce=q0LwzFZ1d3w6m2pXl1xk8g\n");
+    /* unavailable: no show, as on the wire; an ended one without a state */
+    n.state.available = 0;
+    cr_assert_eq(pw_peering_notify_signed_string(&n, "g", "p", "t", "n", buf, sizeof buf), PW_OK);
+    cr_assert(strstr(buf, "\nstate=unavailable\nshow=\nstatus=In a meeting"), "%s", buf);
+    n.has_state = 0;
+    snprintf(n.ended, sizeof n.ended, "expired");
+    cr_assert_eq(pw_peering_notify_signed_string(&n, "g", "p", "t", "n", buf, sizeof buf), PW_OK);
+    cr_assert(strstr(buf, "\nended=expired\nstate=\nshow=\nstatus=\n"), "%s", buf);
+    cr_assert_eq(pw_peering_notify_signed_string(&n, "g", "p", "t", "n", buf, 30), PW_ERANGE);
+    snprintf(n.subscription, sizeof n.subscription, "s\nseq=9");
+    cr_assert_eq(pw_peering_notify_signed_string(&n, "g", "p", "t", "n", buf, sizeof buf), PW_EINVAL);
+}
+
+Test(peering, a_signed_notification_verifies_only_as_it_was_signed)
+{
+    pw_peering_key_t *a = load(path_a_key, 1), *b_pub = load(path_b_pub, 0), *a_pub = load(path_a_pub, 0);
+    pw_notify_t n = sample_notify(), m;
+    xmpp_stanza_t *sig = pw_peering_sign_notify(ctx, a, "opa.example", &n, "gateway.opa.example",
+                                                "proxy.opb.example", NOW);
+    char why[256];
+    cr_assert_not_null(sig);
+    cr_assert_eq(pw_peering_verify_notify(a_pub, sig, "opa.example", &n, "gateway.opa.example",
+                                          "proxy.opb.example", why, sizeof why), PW_OK, "%s", why);
+    cr_assert_eq(pw_peering_verify_notify(b_pub, sig, "opa.example", &n, "gateway.opa.example",
+                                          "proxy.opb.example", why, sizeof why), PW_EDENIED, "another key");
+    cr_assert_eq(pw_peering_verify_notify(a_pub, sig, "opb.example", &n, "gateway.opa.example",
+                                          "proxy.opb.example", why, sizeof why), PW_EDENIED, "another network");
+    cr_assert_eq(pw_peering_verify_notify(a_pub, sig, "opa.example", &n, "rogue.opa.example",
+                                          "proxy.opb.example", why, sizeof why), PW_EDENIED, "another sender");
+    m = n;
+    m.seq = 4;
+    cr_assert_eq(pw_peering_verify_notify(a_pub, sig, "opa.example", &m, "gateway.opa.example",
+                                          "proxy.opb.example", why, sizeof why), PW_EDENIED, "another seq");
+    m = n;
+    m.state.status[0] = 'i';
+    cr_assert_eq(pw_peering_verify_notify(a_pub, sig, "opa.example", &m, "gateway.opa.example",
+                                          "proxy.opb.example", why, sizeof why), PW_EDENIED, "another status");
+    m = n;
+    snprintf(m.subscription, sizeof m.subscription, "other");
+    cr_assert_eq(pw_peering_verify_notify(a_pub, sig, "opa.example", &m, "gateway.opa.example",
+                                          "proxy.opb.example", why, sizeof why), PW_EDENIED, "another subscription");
+    cr_assert_null(pw_peering_sign_notify(ctx, a_pub, "opa.example", &n, "g", "p", NOW), "a public key cannot sign");
+    xmpp_stanza_release(sig);
+    pw_peering_key_destroy(a);
+    pw_peering_key_destroy(a_pub);
+    pw_peering_key_destroy(b_pub);
+}

@@ -220,28 +220,40 @@ static pw_status_t put_line(char *buf, size_t cap, size_t *pos, const char *name
     return PW_OK;
 }
 
+/* Start a signed string: its first line (head, "\n" included), then from and to in lower
+ * case. @return PW_OK, PW_EINVAL or PW_ERANGE (buf then ""). */
+static pw_status_t put_head(char *buf, size_t cap, size_t *pos, const char *head, const char *from,
+                            const char *to)
+{
+    size_t hl = strlen(head);
+    pw_status_t rc;
+    buf[0] = '\0';
+    if (cap <= hl)
+        return PW_ERANGE;
+    memcpy(buf, head, hl + 1);
+    *pos = hl;
+    if ((rc = put_line(buf, cap, pos, "from", from, 1)) != PW_OK ||
+        (rc = put_line(buf, cap, pos, "to", to, 1)) != PW_OK)
+        buf[0] = '\0';
+    return rc;
+}
+
 pw_status_t pw_peering_signed_string(const pw_enquiry_t *e, const char *from, const char *to,
                                      const char *timestamp, const char *nonce, char *buf,
                                      size_t cap)
 {
-    static const char head[] = "peerwatch-chain-1\n";
     char dur[16] = "";
     size_t pos = 0;
     pw_status_t rc = PW_OK;
 
     if (!e || !from || !to || !timestamp || !nonce || !buf || cap == 0)
         return PW_EINVAL;
-    buf[0] = '\0';
-    if (cap <= sizeof head - 1)
-        return PW_ERANGE;
-    memcpy(buf, head, sizeof head);
-    pos = sizeof head - 1;
+    if ((rc = put_head(buf, cap, &pos, "peerwatch-chain-1\n", from, to)) != PW_OK)
+        return rc;
     /* duration exactly as pw_enquiry_build() writes it */
     if (e->kind == PW_KIND_CHANGES && e->duration_s)
         snprintf(dur, sizeof dur, "%u", (unsigned)e->duration_s);
-    if ((rc = put_line(buf, cap, &pos, "from", from, 1)) != PW_OK ||
-        (rc = put_line(buf, cap, &pos, "to", to, 1)) != PW_OK ||
-        (rc = put_line(buf, cap, &pos, "ref", e->ref, 0)) != PW_OK ||
+    if ((rc = put_line(buf, cap, &pos, "ref", e->ref, 0)) != PW_OK ||
         (rc = put_line(buf, cap, &pos, "kind", pw_enquiry_kind_name(e->kind), 0)) != PW_OK ||
         (rc = put_line(buf, cap, &pos, "presentity", e->presentity, 0)) != PW_OK ||
         (rc = put_line(buf, cap, &pos, "presentity-jid", e->presentity_jid, 0)) != PW_OK ||
@@ -295,22 +307,16 @@ pw_status_t pw_peering_notify_signed_string(const pw_notify_t *n, const char *fr
                                             const char *timestamp, const char *nonce, char *buf,
                                             size_t cap)
 {
-    static const char head[] = "peerwatch-notify-1\n";
     char seq[16];
     size_t pos = 0;
     pw_status_t rc = PW_OK;
 
     if (!n || !from || !to || !timestamp || !nonce || !buf || cap == 0)
         return PW_EINVAL;
-    buf[0] = '\0';
-    if (cap <= sizeof head - 1)
-        return PW_ERANGE;
-    memcpy(buf, head, sizeof head);
-    pos = sizeof head - 1;
+    if ((rc = put_head(buf, cap, &pos, "peerwatch-notify-1\n", from, to)) != PW_OK)
+        return rc;
     snprintf(seq, sizeof seq, "%u", (unsigned)n->seq);
-    if ((rc = put_line(buf, cap, &pos, "from", from, 1)) != PW_OK ||
-        (rc = put_line(buf, cap, &pos, "to", to, 1)) != PW_OK ||
-        (rc = put_line(buf, cap, &pos, "subscription", n->subscription, 0)) != PW_OK ||
+    if ((rc = put_line(buf, cap, &pos, "subscription", n->subscription, 0)) != PW_OK ||
         (rc = put_line(buf, cap, &pos, "ref", n->ref, 0)) != PW_OK ||
         (rc = put_line(buf, cap, &pos, "proxy", n->proxy, 1)) != PW_OK ||
         (rc = put_line(buf, cap, &pos, "watcher-jid", n->watcher_jid, 0)) != PW_OK ||
