@@ -29,7 +29,7 @@ static pwf_target_t fz_target = {
     .prepare = fz_sign,
 };
 
-/* opb's gateway, one peer (opa) whose key signs the enquiries fz_sign() completes. */
+/* opb's gateway keeping HSS answers, one peer (opa) whose key signs the enquiries fz_sign() completes. */
 static void fz_configure(void)
 {
     char why[256];
@@ -40,6 +40,7 @@ static void fz_configure(void)
     fz_settings.max_nonces = 1000;
     fz_settings.rate_per_peer = 200;
     fz_settings.max_in_flight = 4096;
+    fz_settings.hss_cache = 64; /* answers kept, dropped on <changed/> (seed hss_changed) */
     if (pw_peering_peers_create(&fz_settings.peers) != PW_OK ||
         pw_peering_peers_add(fz_settings.peers, "opa.example", PWT_SRCDIR "/conf/keys/opa.example.pub", why,
                              sizeof why) != PW_OK) {

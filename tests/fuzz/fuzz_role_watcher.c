@@ -44,7 +44,7 @@ static void fz_configure(void)
     pwf_role_settings(&pw_watcher_role, &fz_settings,
              "[component]\njid = watcher.opa.example\nsecret = s\niq_timeout = 20s\n"
              "[watcher]\ndomain = opa.example\nproxy = proxy.opa.example\nhss = hss.opa.example\n"
-             "presence_servers = ps1.opa.example, ps2.opa.example\ncountry_code = 44\n"
+             "presence_servers = ps1.opa.example, ps2.opa.example\ncountry_code = 44\nhss_cache = 64\n"
              "state_dir = %s\n", fz_target.dir);
 }
 

@@ -92,9 +92,15 @@ int pwf_input_file(const char *name, const uint8_t *data, size_t size, char *pat
     return 0;
 }
 
+/* The log: errors only, or everything when PWF_DEBUG is set (to see what a seed reaches). */
+static void pwf_log_setup(const char *program)
+{
+    pw_log_setup(program, getenv("PWF_DEBUG") ? PW_LOG_DEBUG : PW_LOG_ERROR);
+}
+
 void pwf_file_target_init(const pwf_file_target_t *t)
 {
-    pw_log_setup(t->program, PW_LOG_ERROR);
+    pwf_log_setup(t->program);
     (void)pwf_tmpdir();
 }
 
@@ -187,7 +193,7 @@ void pwf_target_start(pwf_target_t *t)
 
 void pwf_target_init(pwf_target_t *t)
 {
-    pw_log_setup(t->program, PW_LOG_ERROR);
+    pwf_log_setup(t->program);
     if (t->dir_name)
         snprintf(t->dir, sizeof t->dir, "%s/%s", pwf_tmpdir(), t->dir_name);
     if (t->configure)
@@ -209,10 +215,54 @@ int pwf_target_next(pwf_target_t *t, size_t size)
     return 0;
 }
 
+/* Is s an IQ request (get or set)? */
+static int pwf_is_request(xmpp_stanza_t *s)
+{
+    const char *name = xmpp_stanza_get_name(s), *type = xmpp_stanza_get_type(s);
+    return name && strcmp(name, "iq") == 0 && type &&
+           (strcmp(type, "get") == 0 || strcmp(type, "set") == 0);
+}
+
+/*
+ * Make an answer of the input answer the oldest request the role sent that no answer of the
+ * input has taken yet (*next: where to look from among the stanzas sent): the request's id,
+ * and its 'to' as 'from' when the answer names none. Nothing changes when no request is left.
+ */
+static void pwf_address_answer(pwf_target_t *t, xmpp_stanza_t *answer, size_t *next)
+{
+    const char *to;
+    xmpp_stanza_t *req = NULL;
+
+    while (!req && *next < pwfake_transport_sent_count(t->role.fake)) {
+        xmpp_stanza_t *s = pwfake_transport_sent(t->role.fake, (*next)++);
+        if (s && pwf_is_request(s) && xmpp_stanza_get_id(s))
+            req = s;
+    }
+    if (!req)
+        return;
+    xmpp_stanza_set_id(answer, xmpp_stanza_get_id(req));
+    to = xmpp_stanza_get_to(req);
+    if (to && !xmpp_stanza_get_from(answer))
+        xmpp_stanza_set_from(answer, to);
+}
+
+/* Deliver one stanza of the input (changed by t->prepare), then what is due at once. */
+static void pwf_deliver_one(pwf_target_t *t, xmpp_stanza_t *stanza)
+{
+    if (t->prepare)
+        t->prepare(stanza);
+    pw_component_deliver(t->role.comp, stanza);
+    for (int i = 0; i < 3; i++)
+        pw_loop_run_once(t->role.loop, 0);
+}
+
 void pwf_target_deliver(pwf_target_t *t, const uint8_t *data, size_t size)
 {
     char *xml;
-    xmpp_stanza_t *stanza;
+    xmpp_stanza_t *stanza, *child;
+    const char *name, *type;
+    size_t next = 0;
+    int n = 0;
 
     if (pwf_target_next(t, size) != 0)
         return;
@@ -223,9 +273,23 @@ void pwf_target_deliver(pwf_target_t *t, const uint8_t *data, size_t size)
     free(xml);
     if (!stanza)
         return;
-    if (t->prepare)
-        t->prepare(stanza);
-    pw_component_deliver(t->role.comp, stanza);
+    name = xmpp_stanza_get_name(stanza);
+    if (name && strcmp(name, PWF_SEQUENCE) == 0) {
+        /* a sequence: its first stanza, then answers to the requests the role sent meanwhile */
+        for (child = xmpp_stanza_get_children(stanza); child && n < PWF_SEQUENCE_MAX;
+             child = xmpp_stanza_get_next(child)) {
+            if (!xmpp_stanza_is_tag(child))
+                continue;
+            type = xmpp_stanza_get_type(child);
+            name = xmpp_stanza_get_name(child);
+            if (n++ > 0 && name && strcmp(name, "iq") == 0 && type &&
+                (strcmp(type, "result") == 0 || strcmp(type, "error") == 0))
+                pwf_address_answer(t, child, &next);
+            pwf_deliver_one(t, child);
+        }
+    } else {
+        pwf_deliver_one(t, stanza);
+    }
     xmpp_stanza_release(stanza);
     pwf_role_run(&t->role, t->step_ms);
 }

@@ -68,7 +68,8 @@ typedef struct pwf_file_target {
 } pwf_file_target_t;
 
 /**
- * Set the log up (errors only) and make the temporary directory.
+ * Set the log up (errors only; everything when the environment has PWF_DEBUG) and make the
+ * temporary directory.
  * @param t the target
  */
 void pwf_file_target_init(const pwf_file_target_t *t);
@@ -190,7 +191,7 @@ uint64_t pwf_target_wall(void *target);
 void pwf_target_start(pwf_target_t *t);
 
 /**
- * Set the log up (errors only), name t->dir, configure the role (t->configure) and start it.
+ * Set the log up (as pwf_file_target_init), name t->dir, configure the role (t->configure) and start it.
  * @param t the target
  */
 void pwf_target_init(pwf_target_t *t);
@@ -204,10 +205,20 @@ void pwf_target_init(pwf_target_t *t);
  */
 int pwf_target_next(pwf_target_t *t, size_t size);
 
+/** The root element of an input that is a sequence of stanzas (pwf_target_deliver). */
+#define PWF_SEQUENCE "fuzz"
+/** At most this many stanzas of a sequence are delivered. */
+#define PWF_SEQUENCE_MAX 16
+
 /**
  * pwf_target_next(), then the input parsed as one stanza, changed by t->prepare when set,
  * delivered to the role, and the loop run (pwf_role_run() with t->step_ms); an input that
- * does not parse is dropped.
+ * does not parse is dropped. An input <fuzz>S1 S2 ...</fuzz> (PWF_SEQUENCE) is a sequence:
+ * each stanza is delivered in turn with what is then due at once (the clock still), and
+ * every IQ result or error after the first answers the oldest IQ request the role has sent
+ * and no earlier answer took (its id set to the request's, its 'from' to the request's 'to'
+ * when it has none), so that the answers to the role's calls in flight are reached; the
+ * clock moves after the last.
  * @param t the target
  * @param data the input (XML text)
  * @param size its length
