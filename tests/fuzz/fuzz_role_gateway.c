@@ -15,6 +15,7 @@ static pw_peering_key_t *fz_key; /* opa's private key: signs enquiries whose IQ 
 
 static void fz_configure(void);
 static void fz_sign(xmpp_stanza_t *iq);
+static char *fz_presence_servers[] = { "ps1.opb.example" };
 
 static pwf_target_t fz_target = {
     .program = "fuzz-gateway",
@@ -47,10 +48,15 @@ static void fz_configure(void)
         fprintf(stderr, "fuzz_role_gateway: %s\n", why);
         __builtin_trap();
     }
-    if (pw_peering_key_load_private(PWT_TREE "/conf/keys/opa.example.key", &fz_key, why, sizeof why) != PW_OK) {
+    if (pw_peering_key_load_private(PWT_TREE "/conf/keys/opa.example.key", &fz_key, why, sizeof why) != PW_OK ||
+        pw_peering_key_load_private(PWT_TREE "/conf/keys/opb.example.key", &fz_settings.key, why,
+                                    sizeof why) != PW_OK) {
         fprintf(stderr, "fuzz_role_gateway: %s\n", why);
         __builtin_trap();
     }
+    /* notifications (signed with opb's key on the way out) only from ps1 */
+    fz_settings.presence_servers.items = fz_presence_servers;
+    fz_settings.presence_servers.n = 1;
 }
 
 /*

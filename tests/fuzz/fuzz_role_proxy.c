@@ -1,6 +1,12 @@
 /* fuzz_role_proxy.c: libFuzzer target: one stanza delivered to the Watcher Presence Proxy (peerwatch-proxy) on the in-memory transport with a scripted resolver. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
 #include "fuzz_util.h"
 #include "proxy.h"
+#include "address/pw_jid.h"
+#include "chain/pw_enquiry.h"
 #include "core/pw_log.h"
 #include "fake_resolver.h"
 
@@ -14,6 +20,7 @@
     "signing_key = " PWT_TREE "/conf/keys/opa.example.key\n" \
     "gateway_timeout = 6s\n"                       \
     "notify_from = opb.example\n"                  \
+    "notify_keys = " PWT_TREE "/conf/keys\n"          \
     "[prefixes]\n"                                 \
     "+4477009 = opa.example\n"                     \
     "+1202555 = opb.example\n"                     \
@@ -48,6 +55,8 @@ static void fz_stop(void)
 }
 
 static void fz_configure(void);
+static void fz_sign(xmpp_stanza_t *iq);
+static pw_peering_key_t *fz_opb_key; /* opb's, as its gateway signs notifications */
 
 static pwf_target_t fz_target = {
     .program = "fuzz-proxy",
@@ -58,6 +67,7 @@ static pwf_target_t fz_target = {
     .configure = fz_configure,
     .start = fz_start,
     .stop = fz_stop,
+    .prepare = fz_sign,
 };
 
 /* The identity is the role's own; the settings are FZ_CONFIG's. */
@@ -66,7 +76,42 @@ static void fz_configure(void)
     fz_target.opts.disco_category = pw_proxy_role.disco_category;
     fz_target.opts.disco_type = pw_proxy_role.disco_type;
     fz_target.opts.disco_name = pw_proxy_role.disco_name;
+    char why[256];
     pwf_role_settings(&pw_proxy_role, &fz_settings, "%s", FZ_CONFIG);
+    if (pw_peering_key_load_private(PWT_TREE "/conf/keys/opb.example.key", &fz_opb_key, why,
+                                    sizeof why) != PW_OK) {
+        fprintf(stderr, "fuzz_role_proxy: %s\n", why);
+        __builtin_trap();
+    }
+}
+
+/*
+ * An IQ whose id starts with "sign" and that carries a chain notification without a signature
+ * gets opb's (as its gateway would make it, for the IQ's from and to), so that the fuzzer
+ * reaches what lies behind the signature check: the replay guard and the relay to the WA.
+ */
+static void fz_sign(xmpp_stanza_t *iq)
+{
+    const char *id = xmpp_stanza_get_id(iq), *from = xmpp_stanza_get_from(iq);
+    const char *to = xmpp_stanza_get_to(iq);
+    char from_dom[PW_JID_MAX + 1], to_dom[PW_JID_MAX + 1], why[256];
+    xmpp_stanza_t *el, *sig;
+    pw_notify_t n;
+
+    if (!id || strncmp(id, "sign", 4) != 0 || !from || !to)
+        return;
+    el = xmpp_stanza_get_child_by_name_and_ns(iq, "notify", PW_NS_CHAIN);
+    if (!el || xmpp_stanza_get_child_by_name(el, "signature") ||
+        pw_notify_parse(el, &n, why, sizeof why) != PW_OK ||
+        pw_jid_domain(from, from_dom, sizeof from_dom) != PW_OK ||
+        pw_jid_domain(to, to_dom, sizeof to_dom) != PW_OK)
+        return;
+    sig = pw_peering_sign_notify(fz_target.role.ctx, fz_opb_key, "opb.example", &n, from_dom, to_dom,
+                                 (uint64_t)time(NULL) * 1000u);
+    if (sig) {
+        xmpp_stanza_add_child(el, sig);
+        xmpp_stanza_release(sig);
+    }
 }
 
 PWF_ROLE_TARGET(fz_target)
