@@ -66,20 +66,12 @@ static void fz_configure(void)
  */
 static void fz_sign(xmpp_stanza_t *iq)
 {
-    const char *id = xmpp_stanza_get_id(iq), *from = xmpp_stanza_get_from(iq);
-    const char *to = xmpp_stanza_get_to(iq);
     char from_dom[PW_JID_MAX + 1], to_dom[PW_JID_MAX + 1], why[256];
-    xmpp_stanza_t *el, *sig;
+    xmpp_stanza_t *el = pwf_to_sign(iq, "enquiry", from_dom, to_dom, sizeof from_dom), *sig;
     pw_enquiry_t e;
     pw_error_t cond;
 
-    if (!id || strncmp(id, "sign", 4) != 0 || !from || !to)
-        return;
-    el = xmpp_stanza_get_child_by_name_and_ns(iq, "enquiry", PW_NS_CHAIN);
-    if (!el || xmpp_stanza_get_child_by_name(el, "signature") ||
-        pw_enquiry_parse(el, &e, &cond, why, sizeof why) != PW_OK ||
-        pw_jid_domain(from, from_dom, sizeof from_dom) != PW_OK ||
-        pw_jid_domain(to, to_dom, sizeof to_dom) != PW_OK)
+    if (!el || pw_enquiry_parse(el, &e, &cond, why, sizeof why) != PW_OK)
         return;
     sig = pw_peering_sign(fz_target.role.ctx, fz_key, e.watcher_network, &e, from_dom, to_dom,
                           (uint64_t)time(NULL) * 1000u);

@@ -92,19 +92,11 @@ static void fz_configure(void)
  */
 static void fz_sign(xmpp_stanza_t *iq)
 {
-    const char *id = xmpp_stanza_get_id(iq), *from = xmpp_stanza_get_from(iq);
-    const char *to = xmpp_stanza_get_to(iq);
     char from_dom[PW_JID_MAX + 1], to_dom[PW_JID_MAX + 1], why[256];
-    xmpp_stanza_t *el, *sig;
+    xmpp_stanza_t *el = pwf_to_sign(iq, "notify", from_dom, to_dom, sizeof from_dom), *sig;
     pw_notify_t n;
 
-    if (!id || strncmp(id, "sign", 4) != 0 || !from || !to)
-        return;
-    el = xmpp_stanza_get_child_by_name_and_ns(iq, "notify", PW_NS_CHAIN);
-    if (!el || xmpp_stanza_get_child_by_name(el, "signature") ||
-        pw_notify_parse(el, &n, why, sizeof why) != PW_OK ||
-        pw_jid_domain(from, from_dom, sizeof from_dom) != PW_OK ||
-        pw_jid_domain(to, to_dom, sizeof to_dom) != PW_OK)
+    if (!el || pw_notify_parse(el, &n, why, sizeof why) != PW_OK)
         return;
     sig = pw_peering_sign_notify(fz_target.role.ctx, fz_opb_key, "opb.example", &n, from_dom, to_dom,
                                  (uint64_t)time(NULL) * 1000u);

@@ -10,6 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "address/pw_jid.h"
+#include "chain/pw_enquiry.h"
+
 
 char *pwf_cstr(const uint8_t *data, size_t size)
 {
@@ -292,4 +295,20 @@ void pwf_target_deliver(pwf_target_t *t, const uint8_t *data, size_t size)
     }
     xmpp_stanza_release(stanza);
     pwf_role_run(&t->role, t->step_ms);
+}
+
+xmpp_stanza_t *pwf_to_sign(xmpp_stanza_t *iq, const char *name, char *from_dom, char *to_dom,
+                           size_t cap)
+{
+    const char *id = xmpp_stanza_get_id(iq), *from = xmpp_stanza_get_from(iq);
+    const char *to = xmpp_stanza_get_to(iq);
+    xmpp_stanza_t *el;
+
+    if (!id || strncmp(id, "sign", 4) != 0 || !from || !to)
+        return NULL;
+    el = xmpp_stanza_get_child_by_name_and_ns(iq, name, PW_NS_CHAIN);
+    if (!el || xmpp_stanza_get_child_by_name(el, "signature") ||
+        pw_jid_domain(from, from_dom, cap) != PW_OK || pw_jid_domain(to, to_dom, cap) != PW_OK)
+        return NULL;
+    return el;
 }

@@ -225,6 +225,21 @@ int pwf_target_next(pwf_target_t *t, size_t size);
  */
 void pwf_target_deliver(pwf_target_t *t, const uint8_t *data, size_t size);
 
+/**
+ * For the targets that sign on the fly (a .prepare hook): the chain child of an IQ the input
+ * asks to have signed — its id starts with "sign", it has a from and a to, and its child
+ * name (urn:peerwatch:chain:1) carries no <signature/> yet — with the sender's and the
+ * receiver's domains, as a signed string names them.
+ * @param iq the IQ about to be delivered
+ * @param name "enquiry" or "notify"
+ * @param from_dom receives the domain of the IQ's from
+ * @param to_dom receives the domain of the IQ's to
+ * @param cap size of from_dom and to_dom
+ * @return the child (owned by iq), or NULL when the IQ is not one to sign
+ */
+xmpp_stanza_t *pwf_to_sign(xmpp_stanza_t *iq, const char *name, char *from_dom, char *to_dom,
+                           size_t cap);
+
 /** Define the libFuzzer entry points of a role target t (a pwf_target_t): each input one stanza. */
 #define PWF_ROLE_TARGET(t) PWF_ENTRY_POINTS(t, pwf_target_init, pwf_target_deliver)
 
