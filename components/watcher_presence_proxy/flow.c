@@ -453,9 +453,9 @@ void pw_proxy_on_notify(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *pay
     pw_notify_t n;
     pw_error_t cond;
     const char *network = NULL;
-    char why[PW_JID_MAX + 768];
+    char why[PW_JID_MAX + 768], domain[PW_JID_PART_MAX + 1];
 
-    if (!pw_proxy_notify_sender_ok(p, xmpp_stanza_get_from(iq), &network, why, sizeof why)) {
+    if (!pw_proxy_notify_sender_ok(p, xmpp_stanza_get_from(iq), domain, &network, why, sizeof why)) {
         pw_component_reply_error(c, iq, PW_ERR_NOT_AUTHORIZED, why);
         return;
     }
@@ -469,7 +469,7 @@ void pw_proxy_on_notify(pw_component_t *c, xmpp_stanza_t *iq, xmpp_stanza_t *pay
         return;
     }
     /* signed by that network: told to the WA, which holds each subscription to its network */
-    cond = pw_proxy_notify_signed(p, iq, payload, &n, network, why, sizeof why);
+    cond = pw_proxy_notify_signed(p, domain, payload, &n, network, why, sizeof why);
     if (cond != PW_ERR_NONE) {
         pw_warn(xmpp_stanza_get_id(iq), "notification from %s refused: %s",
                 xmpp_stanza_get_from(iq), why);

@@ -7,14 +7,14 @@
 #include "address/pw_jid.h"
 #include "core/pw_clock.h"
 
-int pw_proxy_notify_sender_ok(const pw_proxy_t *p, const char *from, const char **network,
-                              char *why, size_t cap)
+int pw_proxy_notify_sender_ok(const pw_proxy_t *p, const char *from,
+                              char domain[PW_JID_PART_MAX + 1], const char **network, char *why,
+                              size_t cap)
 {
     const pw_proxy_settings_t *s = p->settings;
-    char domain[PW_JID_PART_MAX + 1];
 
     /* only components speak for an operator: never a user of it */
-    if (!pw_jid_is_component(from, domain, sizeof domain)) {
+    if (!pw_jid_is_component(from, domain, PW_JID_PART_MAX + 1)) {
         snprintf(why, cap, "%.1023s is not a component: notifications for %s come only from the "
                  "gateways of its peer networks", from ? from : "(no sender)", s->network);
         return 0;
@@ -27,13 +27,13 @@ int pw_proxy_notify_sender_ok(const pw_proxy_t *p, const char *from, const char 
     return 1;
 }
 
-pw_error_t pw_proxy_notify_signed(pw_proxy_t *p, xmpp_stanza_t *iq, xmpp_stanza_t *payload,
+pw_error_t pw_proxy_notify_signed(pw_proxy_t *p, const char *from_domain, xmpp_stanza_t *payload,
                                   pw_notify_t *n, const char *network, char *why, size_t cap)
 {
     const pw_proxy_settings_t *s = p->settings;
     const pw_peering_key_t *key = pw_peering_peers_find(s->notify_peers, network, NULL);
     xmpp_stanza_t *sig = xmpp_stanza_get_child_by_name_and_ns(payload, "signature", PW_NS_CHAIN);
-    char reason[512], domain[PW_JID_PART_MAX + 1];
+    char reason[512];
     pw_status_t rc;
 
     /* that network's operator signed it, for this proxy, from this sender */
@@ -41,11 +41,7 @@ pw_error_t pw_proxy_notify_signed(pw_proxy_t *p, xmpp_stanza_t *iq, xmpp_stanza_
         snprintf(why, cap, "the notification carries no signature of %s", network);
         return PW_ERR_NOT_AUTHORIZED;
     }
-    if (!pw_jid_is_component(xmpp_stanza_get_from(iq), domain, sizeof domain)) {
-        snprintf(why, cap, "the notification has no component sender");
-        return PW_ERR_NOT_AUTHORIZED;
-    }
-    rc = pw_peering_verify_notify(key, sig, network, n, domain, pw_component_jid(p->c), reason,
+    rc = pw_peering_verify_notify(key, sig, network, n, from_domain, pw_component_jid(p->c), reason,
                                   sizeof reason);
     if (rc != PW_OK) {
         snprintf(why, cap, "bad operator signature: %s", reason);

@@ -214,19 +214,21 @@ void pw_proxy_failures_clear(pw_proxy_t *p);
  * network or a subdomain). Checked before the payload is read.
  * @param p the proxy
  * @param from the sender's JID, or NULL
+ * @param domain receives the sender's domain (PW_JID_PART_MAX + 1 bytes)
  * @param network receives the network it may speak for (owned by the settings)
  * @param why receives the reason on refusal
  * @param cap size of why
- * @return 1 when it may (then answer not-authorized otherwise), 0 otherwise
+ * @return 1 when it may, 0 otherwise (then answer not-authorized)
  */
-int pw_proxy_notify_sender_ok(const pw_proxy_t *p, const char *from, const char **network,
-                              char *why, size_t cap);
+int pw_proxy_notify_sender_ok(const pw_proxy_t *p, const char *from,
+                              char domain[PW_JID_PART_MAX + 1], const char **network, char *why,
+                              size_t cap);
 
 /**
  * Is a notification signed by network (docs/protocol.md §5.2): its <signature/> over its signed
  * string, verified with <notify_keys>/<network>.pub, and fresh (p->replay)?
  * @param p the proxy
- * @param iq the notification's IQ (borrowed)
+ * @param from_domain the sender's domain (pw_proxy_notify_sender_ok())
  * @param payload its <notify/>
  * @param n the notification parsed from payload; on success n->network is set to network
  * @param network the network its sender may speak for (pw_proxy_notify_sender_ok())
@@ -236,7 +238,7 @@ int pw_proxy_notify_sender_ok(const pw_proxy_t *p, const char *from, const char 
  *         resource-constraint when the replay table is full, internal-server-error when
  *         OpenSSL fails
  */
-pw_error_t pw_proxy_notify_signed(pw_proxy_t *p, xmpp_stanza_t *iq, xmpp_stanza_t *payload,
+pw_error_t pw_proxy_notify_signed(pw_proxy_t *p, const char *from_domain, xmpp_stanza_t *payload,
                                   pw_notify_t *n, const char *network, char *why, size_t cap);
 
 #endif /* PW_PROXY_INT_H */
